@@ -1,0 +1,16 @@
+# Warning flags of STYLE.md §11; -Werror only when RN_WERROR is on
+# (make test and CI), so a newer compiler never breaks a user's build.
+function(rn_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+    -Wmissing-prototypes -Wformat=2 -Wimplicit-fallthrough -Wvla
+    -Wno-gnu-zero-variadic-macro-arguments -Wno-unknown-warning-option)
+  if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wno-format-nonliteral)
+  else()
+    target_compile_options(${target} PRIVATE -Wno-format-nonliteral)
+  endif()
+  if(RN_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

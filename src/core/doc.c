@@ -1,0 +1,32 @@
+/* doc.c: refcounted documents (doc.h). */
+#include "doc.h"
+
+#include "alloc.h"
+
+struct doc *doc_new(void)
+{
+    struct doc *d = rn_calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    atomic_init(&d->refs, 1);
+    arena_init(&d->arena, 0);
+    d->root = val_null();
+    return d;
+}
+
+struct doc *doc_ref(struct doc *d)
+{
+    if (d)
+        atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
+    return d;
+}
+
+void doc_unref(struct doc *d)
+{
+    if (!d)
+        return;
+    if (atomic_fetch_sub_explicit(&d->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    arena_free(&d->arena);
+    rn_free(d);
+}

@@ -1,0 +1,81 @@
+/*
+ * gotime.h: Go's time package as templates and expressions see it.
+ *
+ * Layout formatting and parsing ("2006-01-02T15:04:05Z07:00"), IANA zones
+ * read from the system tzdata (TZif files under /usr/share/zoneinfo, or
+ * $ZONEINFO), Go's Duration.String() and ParseDuration, civil-date math
+ * (AddDate, Date, Weekday, YearDay, Truncate/Round), and Time.String().
+ * Time values are struct val_time (val.h), allocated in an arena.
+ */
+#ifndef RN_GOTIME_H
+#define RN_GOTIME_H
+
+#include "val.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+struct buf;
+struct rn_err;
+
+#define GOTIME_RFC3339 "2006-01-02T15:04:05Z07:00"
+#define GOTIME_RFC3339NANO "2006-01-02T15:04:05.999999999Z07:00"
+
+/* A time at unix seconds+nsec in the location named loc ("UTC", "Local"
+ * (= $TZ, default UTC), or an IANA name).  NULL on OOM; RN_ENOTFOUND via e
+ * for an unknown zone (Go: "unknown time zone X"). */
+struct val_time *gotime_in(struct arena *a, int64_t unix, int32_t nsec,
+                           const char *loc, struct rn_err *e);
+/* Current time in Local.  Goes through a clock hook so tests can fix it. */
+struct val_time *gotime_now(struct arena *a);
+void gotime_set_clock(int (*now)(int64_t *unix, int32_t *nsec));
+
+/* Time.Format(layout) */
+int gotime_format(struct buf *b, const struct val_time *t, const char *layout,
+                  size_t layoutlen);
+/* Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST" */
+int gotime_string(struct buf *b, const struct val_time *t);
+
+/* time.Parse (loc NULL = UTC) / time.ParseInLocation.  Error text in Go's
+ * words ('parsing time "x" as "2006-...": cannot parse "x" as "2006"'). */
+int gotime_parse(struct arena *a, const char *layout, size_t layoutlen,
+                 const char *value, size_t valuelen, const char *loc,
+                 const struct val_time **out, struct rn_err *e);
+
+/* Duration.String() ("1h2m3.5s", "0s", "1.5µs"). */
+int gotime_duration_string(struct buf *b, int64_t ns);
+/* time.ParseDuration; error text in Go's words. */
+int gotime_parse_duration(const char *s, size_t n, int64_t *ns,
+                          struct rn_err *e);
+
+/* Civil fields of t in its own zone. */
+struct gotime_civil {
+    int64_t year;
+    int month, day, hour, min, sec, nsec;
+    int wday; /* 0 = Sunday */
+    int yday; /* 1..366 */
+};
+void gotime_civil(const struct val_time *t, struct gotime_civil *c);
+
+/* time.Date(year, month, day, hour, min, sec, nsec, loc) with Go's
+ * normalisation of out-of-range fields. */
+struct val_time *gotime_date(struct arena *a, const struct gotime_civil *c,
+                             const char *loc, struct rn_err *e);
+/* t.AddDate(y, m, d) */
+struct val_time *gotime_add_date(struct arena *a, const struct val_time *t,
+                                 int y, int m, int d);
+/* t.Add(ns) (saturating as Go does not; wraps like Go) */
+struct val_time *gotime_add(struct arena *a, const struct val_time *t,
+                            int64_t ns);
+/* t.Sub(u) as a Duration, saturating at the int64 range as Go does. */
+int64_t gotime_sub(const struct val_time *t, const struct val_time *u);
+/* -1, 0, 1 by instant */
+int gotime_cmp(const struct val_time *t, const struct val_time *u);
+/* t.In(loc) */
+struct val_time *gotime_to(struct arena *a, const struct val_time *t,
+                           const char *loc, struct rn_err *e);
+/* t.UnixNano() (wraps outside 1678..2262 as Go does) */
+int64_t gotime_unix_nano(const struct val_time *t);
+
+#endif

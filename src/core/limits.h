@@ -1,0 +1,18 @@
+/* limits.h: every cap rnotify enforces on its inputs, in one place. */
+#ifndef RN_LIMITS_H
+#define RN_LIMITS_H
+
+#define RN_JSON_MAX_DEPTH 512          /* nesting of arrays/objects */
+#define RN_JSON_MAX_SIZE (64u << 20)   /* one JSON document */
+#define RN_YAML_MAX_DEPTH 256
+#define RN_YAML_MAX_SIZE (16u << 20)
+#define RN_TPL_MAX_PARSE_DEPTH 256     /* nested actions/parens */
+#define RN_TPL_MAX_EXEC_DEPTH 10000    /* Go's maxExecDepth for template calls */
+#define RN_TPL_MAX_OUTPUT (16u << 20)  /* rendered bytes of one template */
+#define RN_TPL_MAX_RANGE_STEPS 10000000
+#define RN_EXPR_MAX_DEPTH 256          /* parser nesting */
+#define RN_EXPR_MAX_STEPS 10000000     /* VM steps per run */
+#define RN_EXPR_MAX_ALLOC (64u << 20)  /* bytes one run may allocate */
+#define RN_BUF_DEFAULT_MAX (64u << 20)
+
+#endif
