@@ -11,6 +11,13 @@
 static _Thread_local long fail_countdown = -1;
 static _Thread_local long fail_repeat;
 static _Thread_local long fail_count;
+static _Thread_local unsigned long long stat_count, stat_bytes;
+
+void rn_alloc_stats(unsigned long long *count, unsigned long long *bytes)
+{
+    *count = stat_count;
+    *bytes = stat_bytes;
+}
 
 static int should_fail(void)
 {
@@ -42,6 +49,8 @@ void *rn_malloc(size_t n)
 {
     if (should_fail())
         return NULL;
+    stat_count++;
+    stat_bytes += n;
     return malloc(n ? n : 1);
 }
 
@@ -49,6 +58,8 @@ void *rn_calloc(size_t n, size_t size)
 {
     if (should_fail())
         return NULL;
+    stat_count++;
+    stat_bytes += n * size;
     return calloc(n ? n : 1, size ? size : 1);
 }
 
@@ -56,6 +67,8 @@ void *rn_realloc(void *p, size_t n)
 {
     if (should_fail())
         return NULL;
+    stat_count++;
+    stat_bytes += n;
     return realloc(p, n ? n : 1);
 }
 

@@ -19,4 +19,8 @@ void rn_alloc_fail_after(long countdown, long repeat);
 /* Number of allocations failed so far by the fault injector. */
 long rn_alloc_failures(void);
 
+/* Allocation statistics of this thread (benchmarks): calls that succeeded
+ * and bytes requested, since the thread started. */
+void rn_alloc_stats(unsigned long long *count, unsigned long long *bytes);
+
 #endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make demo: the main job on bundled examples.  While the CLI and the
+# controller are being built, it shows what works so far: templates from the
+# bundled catalog rendered over a bundled Rollout by the conformance runner.
+set -euo pipefail
+build=${1:-build}
+cd "$(dirname "$0")/.."
+
+echo "rnotify demo"
+echo "============"
+if [ -x "$build/rnotify" ]; then
+  exec examples/run-demo.sh "$build"
+fi
+echo
+echo "The offline CLI (rnotify template notify / trigger run / check / explain)"
+echo "and the controller are not built yet; see README.md, 'What works today'."
+echo "What runs today is the engine under them: Go text/template + sprig,"
+echo "and expr trigger conditions, checked against the Go reference vectors:"
+echo
+for fam in tmpl sprig expr trigger notify; do
+  if TZ=UTC "$build/rn-conformance" "$fam" < tests/conformance/$fam.jsonl \
+       > "$build/demo-$fam.jsonl" 2>/dev/null; then
+    python3 tests/conformance/compare.py "$fam" tests/conformance/$fam.jsonl \
+      < "$build/demo-$fam.jsonl" | tail -n 1
+  else
+    echo "$fam: not built yet"
+  fi
+done
