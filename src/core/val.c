@@ -1,0 +1,289 @@
+/*
+ * val.c: the operations of the value model (val.h) that are more than an
+ * accessor: key lookup in sorted objects, Go's reflect.DeepEqual, the %T
+ * and reflect.Kind names Go would print, and text/template's notion of
+ * truth.  Everything here is pure and allocation-free.
+ */
+#include "val.h"
+
+#include <string.h>
+
+int val_keycmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+/*
+ * Binary search over the sorted keys of obj.  Returns a pointer into the
+ * object (valid as long as the object is), or NULL when obj is not an
+ * object or has no such key.
+ */
+const struct val *val_get(struct val obj, const char *key, size_t klen)
+{
+    if (obj.kind != VAL_OBJECT || !obj.u.obj)
+        return NULL;
+    const struct val_kv *kv = obj.u.obj->kv;
+    size_t lo = 0, hi = obj.u.obj->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = val_keycmp(kv[mid].key.u.s, kv[mid].key.len, key, klen);
+        if (c == 0)
+            return &kv[mid].v;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* val_get with a NUL-terminated key. */
+const struct val *val_get_cstr(struct val obj, const char *key)
+{
+    return val_get(obj, key, strlen(key));
+}
+
+static bool is_nil_container(struct val v)
+{
+    if (v.kind == VAL_ARRAY)
+        return (v.flags & VAL_F_NILPTR) != 0;
+    if (v.kind == VAL_OBJECT)
+        return (v.flags & VAL_F_NILPTR) != 0;
+    return false;
+}
+
+static bool list_equal(struct val a, struct val b)
+{
+    size_t n = val_list_len(a);
+    if (n != val_list_len(b))
+        return false;
+    if (n && a.u.list == b.u.list)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (!val_deep_equal(a.u.list->items[i], b.u.list->items[i]))
+            return false;
+    return true;
+}
+
+static bool obj_equal(struct val a, struct val b)
+{
+    size_t n = val_obj_len(a);
+    if (n != val_obj_len(b))
+        return false;
+    if (n && a.u.obj == b.u.obj)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        const struct val_kv *x = &a.u.obj->kv[i], *y = &b.u.obj->kv[i];
+        if (x->key.len != y->key.len ||
+            memcmp(x->key.u.s, y->key.u.s, x->key.len) != 0)
+            return false;
+        if (!val_deep_equal(x->v, y->v))
+            return false;
+    }
+    return true;
+}
+
+static bool time_equal(const struct val_time *a, const struct val_time *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b)
+        return false;
+    if (a->unix != b->unix || a->nsec != b->nsec || a->off != b->off)
+        return false;
+    const char *la = a->loc ? a->loc : "", *lb = b->loc ? b->loc : "";
+    return strcmp(la, lb) == 0;
+}
+
+/*
+ * Go's reflect.DeepEqual: the dynamic types must match (kind and the Go
+ * type in flags), a nil slice or map differs from an empty one, NaN is
+ * never equal to itself, and functions are equal only when both are nil.
+ * Times compare field by field, as DeepEqual does on time.Time's fields.
+ */
+bool val_deep_equal(struct val a, struct val b)
+{
+    if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
+        return false;
+    switch ((enum val_kind)a.kind) {
+    case VAL_NULL:
+        return true;
+    case VAL_BOOL:
+        return a.u.b == b.u.b;
+    case VAL_INT:
+    case VAL_DURATION:
+        return a.u.i == b.u.i;
+    case VAL_FLOAT:
+        return a.u.f == b.u.f;
+    case VAL_STRING:
+        return a.len == b.len &&
+               (a.len == 0 || memcmp(a.u.s, b.u.s, a.len) == 0);
+    case VAL_ARRAY:
+        if (is_nil_container(a) != is_nil_container(b))
+            return false;
+        return list_equal(a, b);
+    case VAL_OBJECT:
+        if (is_nil_container(a) != is_nil_container(b))
+            return false;
+        return obj_equal(a, b);
+    case VAL_TIME:
+        return time_equal(a.u.tm, b.u.tm);
+    case VAL_FUNC:
+        return a.u.fn == NULL && b.u.fn == NULL;
+    }
+    return false;
+}
+
+static const char *const int_type_names[] = {
+    [GT_INT] = "int",       [GT_INT8] = "int8",       [GT_INT16] = "int16",
+    [GT_INT32] = "int32",   [GT_INT64] = "int64",     [GT_UINT] = "uint",
+    [GT_UINT8] = "uint8",   [GT_UINT16] = "uint16",   [GT_UINT32] = "uint32",
+    [GT_UINT64] = "uint64", [GT_UINTPTR] = "uintptr", [GT_MONTH] = "time.Month",
+    [GT_WEEKDAY] = "time.Weekday",
+};
+
+static const char *const list_type_names[] = {
+    [GT_LIST_ANY] = "[]interface {}",
+    [GT_LIST_INT] = "[]int",
+    [GT_LIST_INT64] = "[]int64",
+    [GT_LIST_FLOAT] = "[]float64",
+    [GT_LIST_STRING] = "[]string",
+    [GT_LIST_BYTES] = "[]uint8",
+    [GT_LIST_BOOL] = "[]bool",
+    [GT_LIST_MAP] = "[]map[string]interface {}",
+    [GT_ARRAY_FIXED] = "[]interface {}",
+};
+
+static const char *const map_type_names[] = {
+    [GT_MAP_ANY] = "map[string]interface {}",
+    [GT_MAP_IFACE] = "map[interface {}]interface {}",
+    [GT_MAP_STRING] = "map[string]string",
+    [GT_MAP_INT] = "map[string]int",
+    [GT_STRUCT] = "struct {}",
+};
+
+#define NAME_AT(tab, i, dflt)                                                 \
+    ((i) < sizeof(tab) / sizeof(tab)[0] && (tab)[i] ? (tab)[i] : (dflt))
+
+/* The "" key of a GT_STRUCT object names its Go type. */
+static const char *struct_type_name(struct val v)
+{
+    const struct val *t = val_get(v, "", 0);
+    if (t && t->kind == VAL_STRING && t->u.s)
+        return t->u.s;
+    return "struct {}";
+}
+
+/*
+ * Go's %T of v.  The result is a static string, or for GT_STRUCT the
+ * object's own type-name string (valid while v is).
+ */
+const char *val_type_name(struct val v)
+{
+    unsigned gt = val_gotype(v);
+    switch ((enum val_kind)v.kind) {
+    case VAL_NULL:
+        return "<nil>";
+    case VAL_BOOL:
+        return "bool";
+    case VAL_INT:
+        return NAME_AT(int_type_names, gt, "int");
+    case VAL_FLOAT:
+        return gt == GT_FLOAT32 ? "float32" : "float64";
+    case VAL_STRING:
+        if (gt == GT_HTML)
+            return "template.HTML";
+        if (gt == GT_ERRSTR)
+            return "*errors.errorString";
+        return "string";
+    case VAL_ARRAY:
+        return NAME_AT(list_type_names, gt, "[]interface {}");
+    case VAL_OBJECT:
+        if (gt == GT_STRUCT)
+            return struct_type_name(v);
+        return NAME_AT(map_type_names, gt, "map[string]interface {}");
+    case VAL_TIME:
+        return "time.Time";
+    case VAL_DURATION:
+        return "time.Duration";
+    case VAL_FUNC:
+        return "func(...interface {}) (interface {}, error)";
+    }
+    return "<nil>";
+}
+
+static const char *const int_kind_names[] = {
+    [GT_INT] = "int",       [GT_INT8] = "int8",       [GT_INT16] = "int16",
+    [GT_INT32] = "int32",   [GT_INT64] = "int64",     [GT_UINT] = "uint",
+    [GT_UINT8] = "uint8",   [GT_UINT16] = "uint16",   [GT_UINT32] = "uint32",
+    [GT_UINT64] = "uint64", [GT_UINTPTR] = "uintptr", [GT_MONTH] = "int",
+    [GT_WEEKDAY] = "int",
+};
+
+/* Go's reflect.Kind name of v's dynamic type ("invalid" for nil). */
+const char *val_kind_name(struct val v)
+{
+    unsigned gt = val_gotype(v);
+    switch ((enum val_kind)v.kind) {
+    case VAL_NULL:
+        return "invalid";
+    case VAL_BOOL:
+        return "bool";
+    case VAL_INT:
+        return NAME_AT(int_kind_names, gt, "int");
+    case VAL_FLOAT:
+        return gt == GT_FLOAT32 ? "float32" : "float64";
+    case VAL_STRING:
+        return gt == GT_ERRSTR ? "ptr" : "string";
+    case VAL_ARRAY:
+        return gt == GT_ARRAY_FIXED ? "array" : "slice";
+    case VAL_OBJECT:
+        if (gt == GT_STRUCT)
+            return struct_type_name(v)[0] == '*' ? "ptr" : "struct";
+        return "map";
+    case VAL_TIME:
+        return "struct";
+    case VAL_DURATION:
+        return "int64";
+    case VAL_FUNC:
+        return "func";
+    }
+    return "invalid";
+}
+
+/*
+ * text/template's truth: the zero value of a type is false, as is an empty
+ * string, slice or map.  Structs (time.Time included) and non-nil
+ * functions and pointers are always true.
+ */
+bool val_truth(struct val v)
+{
+    switch ((enum val_kind)v.kind) {
+    case VAL_NULL:
+        return false;
+    case VAL_BOOL:
+        return v.u.b;
+    case VAL_INT:
+    case VAL_DURATION:
+        return v.u.i != 0;
+    case VAL_FLOAT:
+        return v.u.f != 0;
+    case VAL_STRING:
+        return v.len != 0 || val_gotype(v) == GT_ERRSTR;
+    case VAL_ARRAY:
+        return val_list_len(v) != 0;
+    case VAL_OBJECT:
+        if (val_gotype(v) == GT_STRUCT)
+            return true;
+        return val_obj_len(v) != 0;
+    case VAL_TIME:
+        return true;
+    case VAL_FUNC:
+        return v.u.fn != NULL;
+    }
+    return false;
+}
