@@ -1,0 +1,399 @@
+/*
+ * json_emit.c: the JSON emitter of json.h, byte-compatible with Go's
+ * encoding/json Marshal and MarshalIndent (as of Go 1.19, the version the
+ * conformance oracle runs).
+ *
+ * What Go prints depends on the static type carried in val flags: []uint8
+ * is base64, a nil slice or map is null, time.Time is an RFC 3339 string,
+ * time.Duration an integer, a float32 is formatted with 32-bit shortest
+ * digits.  Objects are already sorted by key, which is Go's map order.
+ * Indentation is applied while emitting rather than as a second pass, with
+ * MarshalIndent's layout: empty containers stay "{}" / "[]", and a space
+ * follows each colon.  On error the buffer is cut back to where it was.
+ */
+#include "json.h"
+
+#include "buf.h"
+#include "err.h"
+#include "gofmt.h"
+#include "utf8.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_EMIT_DEPTH 1000 /* Go starts looking for cycles at this depth */
+
+struct je {
+    struct buf *b;
+    unsigned flags;
+    const char *prefix, *indent;
+    size_t prefix_len, indent_len;
+    struct rn_err *e;
+};
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* ---- strings ---- */
+
+/* True for ASCII bytes that need no escape; < > & only in raw mode. */
+static inline bool ascii_plain(unsigned char c, unsigned flags)
+{
+    if (c < 0x20 || c == '"' || c == '\\')
+        return false;
+    if (c == '<' || c == '>' || c == '&')
+        return (flags & JSON_RAW) != 0;
+    return true;
+}
+
+static int add_escape(struct buf *b, unsigned char c)
+{
+    char esc[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
+    switch (c) {
+    case '"':
+    case '\\':
+        esc[1] = (char)c;
+        return buf_add(b, esc, 2);
+    case '\n':
+        return buf_add(b, "\\n", 2);
+    case '\r':
+        return buf_add(b, "\\r", 2);
+    case '\t':
+        return buf_add(b, "\\t", 2);
+    default:
+        return buf_add(b, esc, 6);
+    }
+}
+
+/* One non-ASCII sequence at s[0..n): invalid bytes become \ufffd, the
+ * JavaScript line terminators U+2028/U+2029 are escaped.  *w = width. */
+static int add_rune(struct buf *b, const char *s, size_t n, size_t *w)
+{
+    uint32_t r;
+    *w = utf8_decode(s, n, &r);
+    if (r == UTF8_RUNE_ERROR && *w == 1)
+        return buf_add(b, "\\ufffd", 6);
+    if (r == 0x2028)
+        return buf_add(b, "\\u2028", 6);
+    if (r == 0x2029)
+        return buf_add(b, "\\u2029", 6);
+    return buf_add(b, s, *w);
+}
+
+/*
+ * Append s[0..n) as a quoted JSON string with Go's escaping: \" \\ \n \r
+ * \t, other control bytes as \u00XX, < > & as \u003c \u003e \u0026 unless
+ * JSON_RAW, U+2028/U+2029 always escaped and invalid UTF-8 replaced by
+ * \ufffd.  Returns RN_OK or the buffer's error (it has freed itself).
+ */
+int json_emit_string(struct buf *b, const char *s, size_t n, unsigned flags)
+{
+    int rc = buf_add_char(b, '"');
+    size_t i = 0, start = 0;
+    while (rc == RN_OK && i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80 && ascii_plain(c, flags)) {
+            i++;
+            continue;
+        }
+        if (i > start)
+            rc = buf_add(b, s + start, i - start);
+        if (rc)
+            break;
+        if (c < 0x80) {
+            rc = add_escape(b, c);
+            i++;
+        } else {
+            size_t w;
+            rc = add_rune(b, s + i, n - i, &w);
+            i += w;
+        }
+        start = i;
+    }
+    if (rc == RN_OK && i > start)
+        rc = buf_add(b, s + start, i - start);
+    if (rc == RN_OK)
+        rc = buf_add_char(b, '"');
+    return rc;
+}
+
+/* ---- scalars ---- */
+
+static int fail(struct je *j, int code, const char *msg, const char *arg)
+{
+    return rn_errf(j->e, code, "%s%s", msg, arg);
+}
+
+/* Go's floatEncoder: 'f' unless the magnitude is tiny or huge, then 'e'
+ * with a two-digit exponent shortened (1e-07 -> 1e-7). */
+static int emit_float(struct je *j, double f, int bits)
+{
+    if (isnan(f))
+        return fail(j, RN_EINVAL, "json: unsupported value: ", "NaN");
+    if (isinf(f))
+        return fail(j, RN_EINVAL, "json: unsupported value: ",
+                    f > 0 ? "+Inf" : "-Inf");
+    double abs = fabs(f);
+    char fmt = 'f';
+    if (bits == 32) {
+        float a32 = (float)abs;
+        if (a32 != 0 && (a32 < 1e-6f || a32 >= 1e21f))
+            fmt = 'e';
+    } else if (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
+        fmt = 'e';
+    }
+    int rc = gofmt_float(j->b, f, fmt, -1, bits);
+    if (rc)
+        return rc;
+    size_t n = j->b->len;
+    char *p = j->b->ptr;
+    if (fmt == 'e' && n >= 4 && p[n - 4] == 'e' && p[n - 3] == '-' &&
+        p[n - 2] == '0') {
+        p[n - 2] = p[n - 1];
+        buf_truncate(j->b, n - 1);
+    }
+    return RN_OK;
+}
+
+static int emit_int(struct je *j, struct val v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    bool neg = false;
+    uint64_t u = (uint64_t)v.u.i;
+    unsigned gt = val_gotype(v);
+    bool is_unsigned = v.kind == VAL_INT && gt >= GT_UINT && gt <= GT_UINTPTR;
+    if (!is_unsigned && v.u.i < 0) {
+        neg = true;
+        u = 0 - u;
+    }
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        *--p = '-';
+    return buf_add(j->b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
+static void civil_of_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/*
+ * time.Time's MarshalJSON: RFC 3339 with nanoseconds, trailing zeros of the
+ * fraction dropped, "Z" for a zero offset, else +hh:mm.  Years outside
+ * 0..9999 are an error, as in Go.
+ */
+static int emit_time(struct je *j, const struct val_time *t)
+{
+    char out[48];
+    int64_t local = t->unix + t->off, y;
+    int64_t days = (local >= 0 ? local : local - 86399) / 86400;
+    int64_t sod = local - days * 86400;
+    unsigned m, d;
+    civil_of_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return fail(j, RN_EINVAL,
+                    "json: error calling MarshalJSON for type time.Time: ",
+                    "Time.MarshalJSON: year outside of range [0,9999]");
+    int n = snprintf(out, sizeof out, "\"%04d-%02u-%02uT%02d:%02d:%02d",
+                     (int)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
+                     (int)(sod % 60));
+    if (t->nsec > 0) {
+        int frac = t->nsec, digits = 9;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        n += snprintf(out + n, sizeof out - (size_t)n, ".%0*d", digits, frac);
+    }
+    if (t->off == 0) {
+        n += snprintf(out + n, sizeof out - (size_t)n, "Z\"");
+    } else {
+        int off = t->off < 0 ? -t->off : t->off;
+        n += snprintf(out + n, sizeof out - (size_t)n, "%c%02d:%02d\"",
+                      t->off < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+    }
+    return buf_add(j->b, out, (size_t)n);
+}
+
+/* []byte: standard base64 with padding, as a JSON string. */
+static int emit_bytes(struct je *j, struct val v)
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = val_list_len(v);
+    int rc = buf_add_char(j->b, '"');
+    for (size_t i = 0; rc == RN_OK && i < n; i += 3) {
+        uint32_t w = (uint32_t)(val_list_at(v, i).u.i & 0xFF) << 16;
+        if (i + 1 < n)
+            w |= (uint32_t)(val_list_at(v, i + 1).u.i & 0xFF) << 8;
+        if (i + 2 < n)
+            w |= (uint32_t)(val_list_at(v, i + 2).u.i & 0xFF);
+        char q[4] = {b64[w >> 18], b64[(w >> 12) & 63],
+                     i + 1 < n ? b64[(w >> 6) & 63] : '=',
+                     i + 2 < n ? b64[w & 63] : '='};
+        rc = buf_add(j->b, q, 4);
+    }
+    if (rc == RN_OK)
+        rc = buf_add_char(j->b, '"');
+    return rc;
+}
+
+/* ---- containers ---- */
+
+/* newline, prefix and depth indents (pretty mode only) */
+static int newline(struct je *j, unsigned depth)
+{
+    int rc = buf_add_char(j->b, '\n');
+    if (rc == RN_OK && j->prefix_len)
+        rc = buf_add(j->b, j->prefix, j->prefix_len);
+    for (unsigned i = 0; rc == RN_OK && i < depth; i++)
+        rc = buf_add(j->b, j->indent, j->indent_len);
+    return rc;
+}
+
+static int emit_value(struct je *j, struct val v, unsigned depth);
+
+static int emit_array(struct je *j, struct val v, unsigned depth)
+{
+    size_t n = val_list_len(v);
+    bool pretty = (j->flags & JSON_PRETTY) != 0;
+    int rc = buf_add_char(j->b, '[');
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
+        if (i)
+            rc = buf_add_char(j->b, ',');
+        if (rc == RN_OK && pretty)
+            rc = newline(j, depth + 1);
+        if (rc == RN_OK)
+            rc = emit_value(j, val_list_at(v, i), depth + 1);
+    }
+    if (rc == RN_OK && pretty && n)
+        rc = newline(j, depth);
+    if (rc == RN_OK)
+        rc = buf_add_char(j->b, ']');
+    return rc;
+}
+
+/* Struct objects hide their type name ("") and Stringer ("String") keys. */
+static bool hidden_key(struct val obj, const struct val_kv *kv)
+{
+    if (val_gotype(obj) != GT_STRUCT)
+        return false;
+    return kv->key.len == 0 ||
+           (kv->key.len == 6 && memcmp(kv->key.u.s, "String", 6) == 0);
+}
+
+static int emit_object(struct je *j, struct val v, unsigned depth)
+{
+    size_t n = val_obj_len(v), shown = 0;
+    bool pretty = (j->flags & JSON_PRETTY) != 0;
+    int rc = buf_add_char(j->b, '{');
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
+        const struct val_kv *kv = val_obj_at(v, i);
+        if (hidden_key(v, kv))
+            continue;
+        if (shown++)
+            rc = buf_add_char(j->b, ',');
+        if (rc == RN_OK && pretty)
+            rc = newline(j, depth + 1);
+        if (rc == RN_OK)
+            rc = json_emit_string(j->b, kv->key.u.s, kv->key.len, j->flags);
+        if (rc == RN_OK)
+            rc = pretty ? buf_add(j->b, ": ", 2) : buf_add_char(j->b, ':');
+        if (rc == RN_OK)
+            rc = emit_value(j, kv->v, depth + 1);
+    }
+    if (rc == RN_OK && pretty && shown)
+        rc = newline(j, depth);
+    if (rc == RN_OK)
+        rc = buf_add_char(j->b, '}');
+    return rc;
+}
+
+static int emit_container(struct je *j, struct val v, unsigned depth)
+{
+    if (depth >= MAX_EMIT_DEPTH)
+        return fail(j, RN_EINVAL, "json: unsupported value: encountered a "
+                                  "cycle via ",
+                    val_type_name(v));
+    if (v.flags & VAL_F_NILPTR)
+        return buf_add(j->b, "null", 4);
+    if (v.kind == VAL_ARRAY) {
+        if (val_gotype(v) == GT_LIST_BYTES)
+            return emit_bytes(j, v);
+        return emit_array(j, v, depth);
+    }
+    if (val_gotype(v) == GT_MAP_IFACE)
+        return fail(j, RN_EINVAL, "json: unsupported type: ",
+                    val_type_name(v));
+    return emit_object(j, v, depth);
+}
+
+static int emit_value(struct je *j, struct val v, unsigned depth)
+{
+    switch ((enum val_kind)v.kind) {
+    case VAL_NULL:
+        return buf_add(j->b, "null", 4);
+    case VAL_BOOL:
+        return v.u.b ? buf_add(j->b, "true", 4) : buf_add(j->b, "false", 5);
+    case VAL_INT:
+    case VAL_DURATION:
+        return emit_int(j, v);
+    case VAL_FLOAT:
+        return emit_float(j, v.u.f, val_gotype(v) == GT_FLOAT32 ? 32 : 64);
+    case VAL_STRING:
+        if (val_gotype(v) == GT_ERRSTR)
+            return buf_add(j->b, "{}", 2);
+        return json_emit_string(j->b, v.u.s, v.len, j->flags);
+    case VAL_ARRAY:
+    case VAL_OBJECT:
+        return emit_container(j, v, depth);
+    case VAL_TIME:
+        return v.u.tm ? emit_time(j, v.u.tm) : buf_add(j->b, "null", 4);
+    case VAL_FUNC:
+        break;
+    }
+    return fail(j, RN_EINVAL, "json: unsupported type: ", "func()");
+}
+
+/*
+ * Append the JSON of v to b: Marshal, or MarshalIndent(v, prefix, indent)
+ * with JSON_PRETTY.  Errors: RN_EINVAL with Go's message in e (NaN/Inf,
+ * functions, map[interface {}]interface {}, cycles); RN_ENOMEM/RN_ELIMIT
+ * from the buffer, which has then freed itself.  On RN_EINVAL b is cut back
+ * to its length on entry.
+ */
+int json_emit(struct buf *b, struct val v, const struct json_emit_opts *o,
+              struct rn_err *e)
+{
+    struct je j = {.b = b, .e = e, .prefix = "", .indent = "  "};
+    size_t start = b->len;
+    if (o) {
+        j.flags = o->flags;
+        if (o->prefix)
+            j.prefix = o->prefix;
+        if (o->indent)
+            j.indent = o->indent;
+    }
+    j.prefix_len = strlen(j.prefix);
+    j.indent_len = strlen(j.indent);
+    int rc = emit_value(&j, v, 0);
+    if (rc == RN_ENOMEM || rc == RN_ELIMIT)
+        return rn_errf(e, rc, "json: %s", rc == RN_ENOMEM
+                                              ? "out of memory"
+                                              : "output too large");
+    if (rc)
+        buf_truncate(b, start);
+    return rc;
+}
