@@ -56,4 +56,74 @@ bool sprig_is_list(struct val v);
 int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- result builders for the dates, crypto, certs, random, regex, semver
+ * and network themes (defined in random.c) ---- */
+
+struct val_list;
+struct val_obj;
+
+/* Copy s[0..n) into c->arena and make *out a Go string.  RN_ENOMEM (with
+ * c->err set) when the arena is exhausted. */
+int sprig_result_str(struct tpl_fcall *c, const char *s, size_t n,
+                     struct val *out);
+/* An empty list with room for cap items in c->arena; NULL on OOM. */
+struct val_list *sprig_result_list(struct tpl_fcall *c, size_t cap);
+/* Append v to l (growing it in c->arena); RN_OK or RN_ENOMEM. */
+int sprig_list_add(struct tpl_fcall *c, struct val_list *l, struct val v);
+/* An object of Go type GT_STRUCT named tname (%T) with room for n more
+ * keys; fill it with sprig_struct_set.  NULL on OOM. */
+struct val_obj *sprig_result_struct(struct tpl_fcall *c, const char *tname,
+                                    size_t n);
+/* Insert key -> v keeping the keys sorted; key must outlive the arena
+ * (static or arena text).  RN_OK or RN_ENOMEM. */
+int sprig_struct_set(struct tpl_fcall *c, struct val_obj *o, const char *key,
+                     struct val v);
+/* Report OOM through c->err; returns RN_ENOMEM. */
+int sprig_oom(struct tpl_fcall *c);
+
+/*
+ * Methods with arguments on GT_STRUCT results ((semver "1.2.3").Compare v):
+ * the key holds a VAL_FUNC whose val_func.impl is a
+ * `const struct tpl_func_def *` (name, fn, params) and whose val_func.ud is
+ * the receiver, handed to the function as tpl_fcall.ud.
+ */
+
+/* ---- result helpers shared by the themes (convert.c) ---- */
+
+struct buf;
+
+/* Set "out of memory" (RN_ENOMEM) in c->err; returns RN_ENOMEM. */
+int sprig_nomem(struct tpl_fcall *c);
+/* *out = a copy of s[0..n) in c->arena (a Go string). */
+int sprig_out_str(struct tpl_fcall *c, const char *s, size_t n,
+                  struct val *out);
+/* *out = a copy of b's bytes in c->arena; b is freed either way.  rc is
+ * the status of the last buf_* call (passed through when non-zero). */
+int sprig_out_buf(struct tpl_fcall *c, struct buf *b, int rc,
+                  struct val *out);
+/* A list header of len n (items VAL_NULL) in c->arena; NULL on OOM. */
+struct val_list *sprig_list_alloc(struct tpl_fcall *c, size_t n);
+/* Append v, growing the items in c->arena.  RN_OK or RN_ENOMEM. */
+int sprig_list_push(struct tpl_fcall *c, struct val_list *l, struct val v);
+/* An empty object header with room for cap keys; NULL on OOM. */
+struct val_obj *sprig_obj_alloc(struct tpl_fcall *c, size_t cap);
+/* Insert or replace key (a VAL_STRING whose bytes outlive the object) in
+ * sorted position.  RN_OK or RN_ENOMEM. */
+int sprig_obj_put(struct tpl_fcall *c, struct val_obj *o, struct val key,
+                  struct val v);
+/* Index of key in o, or -1. */
+long sprig_obj_find(const struct val_obj *o, const char *k, size_t n);
+/* sprig's empty(): Go's zero value test (nil, false, 0, "", len 0). */
+bool sprig_empty(struct val v);
+/* strconv.ParseInt(s, base, 64) (base 0: Go prefixes and underscores);
+ * false on syntax or range error. */
+bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out);
+/* strconv.ParseFloat(s, 64); false on syntax or range error. */
+bool sprig_parse_float(const char *s, size_t n, double *out);
+/* cast.ToInt of v (Go int = int64 here). */
+static inline int64_t sprig_toint(struct val v)
+{
+    return sprig_toint64(v);
+}
+
 #endif
