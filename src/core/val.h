@@ -141,6 +141,9 @@ struct val_time {
     int32_t off;
     const char *zone;
     const char *loc;
+    bool fixed; /* a fixed zone (Go's FixedZone, e.g. from parsing
+                   "+02:00"): off and zone hold at every instant and loc
+                   is its name, not a zoneinfo name (gotime.h) */
 };
 
 /* Function values.  `impl` is interpreted by the module that made it
