@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "doc.h"
 #include "err.h"
+#include "json_int.h"
 #include "limits.h"
 #include "utf8.h"
 
@@ -270,7 +271,7 @@ static size_t unescape(const char *in, size_t n, char *out)
 /* string -> '"' chars '"'; j->p is just after the opening quote */
 static int parse_string(struct jp *j, struct val *out)
 {
-    const char *start = j->p, *close;
+    const char *start = j->p, *close = NULL;
     bool esc;
     if (scan_string(j, &close, &esc))
         return j->rc;
@@ -538,14 +539,13 @@ static size_t dedupe_last(struct val_kv *kv, size_t n)
     return o;
 }
 
-/* Sort the n members pushed at stk[base..] into a fresh arena object. */
-static int finish_object(struct jp *j, size_t base, struct val *out)
+/* Build a sorted, duplicate-free object of members[0..n) (json_int.h). */
+struct val_obj *json_obj_build(struct arena *a, struct val_kv *members,
+                               size_t n)
 {
-    size_t n = (j->top - base) / 2;
-    struct val_kv *members = (struct val_kv *)(void *)(j->stk + base);
-    struct val_obj *o = arena_alloc(j->a, sizeof *o + n * sizeof *members);
+    struct val_obj *o = arena_alloc(a, sizeof *o + n * sizeof *members);
     if (!o)
-        return fail_oom(j);
+        return NULL;
     struct val_kv *kv = (struct val_kv *)(o + 1), *res = members;
     if (n > SMALL_SORT)
         res = sort_kv(members, kv, n);
@@ -556,6 +556,17 @@ static int finish_object(struct jp *j, size_t base, struct val *out)
         memcpy(kv, res, n * sizeof *kv);
     o->len = o->cap = (uint32_t)n;
     o->kv = kv;
+    return o;
+}
+
+/* Turn the members pushed at stk[base..] into an object value. */
+static int finish_object(struct jp *j, size_t base, struct val *out)
+{
+    size_t n = (j->top - base) / 2;
+    struct val_obj *o = json_obj_build(
+        j->a, (struct val_kv *)(void *)(j->stk + base), n);
+    if (!o)
+        return fail_oom(j);
     j->top = base;
     *out = val_obj(o, GT_MAP_ANY);
     return 0;
