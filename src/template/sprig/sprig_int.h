@@ -56,31 +56,6 @@ bool sprig_is_list(struct val v);
 int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- result builders for the dates, crypto, certs, random, regex, semver
- * and network themes (defined in random.c) ---- */
-
-struct val_list;
-struct val_obj;
-
-/* Copy s[0..n) into c->arena and make *out a Go string.  RN_ENOMEM (with
- * c->err set) when the arena is exhausted. */
-int sprig_result_str(struct tpl_fcall *c, const char *s, size_t n,
-                     struct val *out);
-/* An empty list with room for cap items in c->arena; NULL on OOM. */
-struct val_list *sprig_result_list(struct tpl_fcall *c, size_t cap);
-/* Append v to l (growing it in c->arena); RN_OK or RN_ENOMEM. */
-int sprig_list_add(struct tpl_fcall *c, struct val_list *l, struct val v);
-/* An object of Go type GT_STRUCT named tname (%T) with room for n more
- * keys; fill it with sprig_struct_set.  NULL on OOM. */
-struct val_obj *sprig_result_struct(struct tpl_fcall *c, const char *tname,
-                                    size_t n);
-/* Insert key -> v keeping the keys sorted; key must outlive the arena
- * (static or arena text).  RN_OK or RN_ENOMEM. */
-int sprig_struct_set(struct tpl_fcall *c, struct val_obj *o, const char *key,
-                     struct val v);
-/* Report OOM through c->err; returns RN_ENOMEM. */
-int sprig_oom(struct tpl_fcall *c);
-
 /*
  * Methods with arguments on GT_STRUCT results ((semver "1.2.3").Compare v):
  * the key holds a VAL_FUNC whose val_func.impl is a
