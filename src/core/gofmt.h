@@ -12,6 +12,7 @@
 
 #include "val.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,12 @@ int gofmt_sprintf(struct buf *b, const char *fmt, size_t fmtlen,
 
 /* strconv.Quote / QuoteToASCII of s. */
 int gofmt_quote(struct buf *b, const char *s, size_t n, int ascii_only);
+/* strconv.QuoteRune / QuoteRuneToASCII of r (invalid runes quote as
+ * U+FFFD). */
+int gofmt_quote_rune(struct buf *b, uint32_t r, int ascii_only);
+/* strconv.CanBackquote(s) */
+bool gofmt_can_backquote(const char *s, size_t n);
+/* strconv.IsPrint(r) (Unicode 14 tables) */
+bool gofmt_isprint(uint32_t r);
 
 #endif
