@@ -61,6 +61,14 @@ static void quote_char(char *out, size_t n, unsigned char c)
         snprintf(out, n, "'\\r'");
     else if (c == '\t')
         snprintf(out, n, "'\\t'");
+    else if (c == '\a')
+        snprintf(out, n, "'\\a'");
+    else if (c == '\b')
+        snprintf(out, n, "'\\b'");
+    else if (c == '\f')
+        snprintf(out, n, "'\\f'");
+    else if (c == '\v')
+        snprintf(out, n, "'\\v'");
     else if (c < 0x20 || c == 0x7f)
         snprintf(out, n, "'\\x%02x'", c);
     else if (c < 0x80)
