@@ -38,8 +38,7 @@ int sprig_nomem(struct tpl_fcall *c)
     return rn_errf(c->err, RN_ENOMEM, "out of memory");
 }
 
-int sprig_out_str(struct tpl_fcall *c, const char *s, size_t n,
-                  struct val *out)
+int sprig_out_str(struct tpl_fcall *c, const char *s, size_t n, struct val *out)
 {
     char *p = arena_strndup(c->arena, s ? s : "", s ? n : 0);
     if (!p)
@@ -48,8 +47,7 @@ int sprig_out_str(struct tpl_fcall *c, const char *s, size_t n,
     return RN_OK;
 }
 
-int sprig_out_buf(struct tpl_fcall *c, struct buf *b, int rc,
-                  struct val *out)
+int sprig_out_buf(struct tpl_fcall *c, struct buf *b, int rc, struct val *out)
 {
     if (rc == RN_OK)
         rc = sprig_out_str(c, b->ptr, b->len, out);
@@ -80,8 +78,8 @@ int sprig_list_push(struct tpl_fcall *c, struct val_list *l, struct val v)
 {
     if (l->len == l->cap) {
         size_t ncap = l->cap ? (size_t)l->cap * 2 : 8;
-        struct val *p = arena_grow(c->arena, l->items,
-                                   l->cap * sizeof *p, ncap * sizeof *p);
+        struct val *p = arena_grow(c->arena, l->items, l->cap * sizeof *p,
+                                   ncap * sizeof *p);
         if (!p)
             return sprig_nomem(c);
         l->items = p;
@@ -154,8 +152,8 @@ int sprig_obj_put(struct tpl_fcall *c, struct val_obj *o, struct val key,
     size_t at = (size_t)(-i - 1);
     if (o->len == o->cap) {
         size_t ncap = o->cap ? (size_t)o->cap * 2 : 8;
-        struct val_kv *p = arena_grow(c->arena, o->kv, o->cap * sizeof *p,
-                                      ncap * sizeof *p);
+        struct val_kv *p =
+            arena_grow(c->arena, o->kv, o->cap * sizeof *p, ncap * sizeof *p);
         if (!p)
             return sprig_nomem(c);
         o->kv = p;
@@ -371,8 +369,7 @@ static bool float_syntax(const char *s, size_t n, char *tmp)
             continue;
         if (ch == '.' && !dot) {
             dot = true;
-        } else if ((ch >= '0' && ch <= '9') ||
-                   (hex && digit_val(ch) < 16)) {
+        } else if ((ch >= '0' && ch <= '9') || (hex && digit_val(ch) < 16)) {
             digits = true;
         } else {
             break;
@@ -519,14 +516,11 @@ static int f_tostring(struct tpl_fcall *c, const struct val *argv, int argc,
     return sprig_strval(c, argv[0], out);
 }
 
-/* strslice: []string as is, lists item by item (nils dropped), nil as an
- * empty list, anything else as a one-item list. */
-static int f_tostrings(struct tpl_fcall *c, const struct val *argv, int argc,
-                       struct val *out)
+/* sprig's strslice: []string as is, list items through strval (nils
+ * dropped), nil as an empty list, anything else as a one-item list. */
+int sprig_strslice(struct tpl_fcall *c, struct val v, struct val *out)
 {
-    struct val v = argv[0];
     struct val_list *l;
-    (void)argc;
     if (v.kind == VAL_ARRAY && val_gotype(v) == GT_LIST_STRING) {
         *out = v;
         return RN_OK;
@@ -535,13 +529,8 @@ static int f_tostrings(struct tpl_fcall *c, const struct val *argv, int argc,
         l = sprig_list_alloc(c, v.kind == VAL_NULL ? 0 : 1);
         if (!l)
             return sprig_nomem(c);
-        if (v.kind != VAL_NULL) {
-            int rc = sprig_strval(c, v, &l->items[0]);
-            if (rc)
-                return rc;
-        }
         *out = val_list(l, GT_LIST_STRING);
-        return RN_OK;
+        return v.kind == VAL_NULL ? RN_OK : sprig_strval(c, v, &l->items[0]);
     }
     l = sprig_list_alloc(c, 0);
     if (!l)
@@ -558,6 +547,13 @@ static int f_tostrings(struct tpl_fcall *c, const struct val *argv, int argc,
     }
     *out = val_list(l, GT_LIST_STRING);
     return RN_OK;
+}
+
+static int f_tostrings(struct tpl_fcall *c, const struct val *argv, int argc,
+                       struct val *out)
+{
+    (void)argc;
+    return sprig_strslice(c, argv[0], out);
 }
 
 static int f_int(struct tpl_fcall *c, const struct val *argv, int argc,

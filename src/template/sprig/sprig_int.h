@@ -95,6 +95,8 @@ bool sprig_empty(struct val v);
 bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out);
 /* strconv.ParseFloat(s, 64); false on syntax or range error. */
 bool sprig_parse_float(const char *s, size_t n, double *out);
+/* sprig's strslice (toStrings, join): a []string in *out. */
+int sprig_strslice(struct tpl_fcall *c, struct val v, struct val *out);
 /* cast.ToInt of v (Go int = int64 here). */
 static inline int64_t sprig_toint(struct val v)
 {
