@@ -541,8 +541,8 @@ static const char *const month_names[] = {
     "July",    "August",   "September", "October", "November", "December",
 };
 static const char *const weekday_names[] = {
-    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-    "Saturday",
+    "Sunday",   "Monday", "Tuesday",  "Wednesday",
+    "Thursday", "Friday", "Saturday",
 };
 
 /* time.Month / time.Weekday String(), "%!Month(13)" out of range. */
@@ -836,8 +836,8 @@ static void print_struct(struct gofmt_pp *p, struct val v, uint32_t verb,
 
 /* An error value that is not printed through Error(): Go shows the
  * *errors.errorString behind it. */
-static void print_error_struct(struct gofmt_pp *p, struct val v,
-                               uint32_t verb, int depth)
+static void print_error_struct(struct gofmt_pp *p, struct val v, uint32_t verb,
+                               int depth)
 {
     if (depth > 0) {
         fmt_pointer(p, v, verb);

@@ -50,8 +50,7 @@ static int parse_num(const char *f, size_t i, size_t end, bool *isnum,
 
 /* "[n]" at f[0..n): the zero-based index, the bytes it takes, and
  * whether it parsed. */
-static bool parse_arg_index(const char *f, size_t n, int *index,
-                            size_t *width)
+static bool parse_arg_index(const char *f, size_t n, int *index, size_t *width)
 {
     *width = 1;
     if (n < 3)
@@ -102,8 +101,8 @@ static bool int_from_arg(struct fmtscan *sc, int *num)
     if (val_kind(v) == VAL_INT || val_kind(v) == VAL_DURATION) {
         unsigned gt = val_gotype(v);
         int64_t i = val_int_of(v);
-        bool is_unsigned = val_kind(v) == VAL_INT && gt >= GT_UINT &&
-                           gt <= GT_UINTPTR;
+        bool is_unsigned =
+            val_kind(v) == VAL_INT && gt >= GT_UINT && gt <= GT_UINTPTR;
         ok = !(is_unsigned && i < 0);
         if (ok && (i > NUM_MAX || i < -NUM_MAX))
             ok = false;
@@ -267,8 +266,7 @@ int gofmt_sprintf(struct buf *b, const char *fmt, size_t fmtlen,
 {
     struct gofmt_pp p;
     gofmt_pp_init(&p, b);
-    struct fmtscan sc = {
-        .f = fmt, .end = fmtlen, .args = args, .nargs = n};
+    struct fmtscan sc = {.f = fmt, .end = fmtlen, .args = args, .nargs = n};
     while (sc.i < sc.end && !p.rc) {
         sc.good_argnum = true;
         size_t lasti = sc.i;
