@@ -310,6 +310,10 @@ const struct cfg_subscription *cfg_subscription_at(const struct cfg *c,
 bool cfg_default_triggers(const struct cfg *c, const char *service,
                           const char *const **list, size_t *n);
 
+/* Field lookup as encoding/json does: exact name first, then ASCII
+ * case-insensitive.  NULL when absent or obj is not an object. */
+const struct val *cfg_dec_field(struct val obj, const char *name);
+
 /* ---- label selectors (selector.c) ---- */
 
 /*

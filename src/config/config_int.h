@@ -101,9 +101,6 @@ int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
 
 /* ---- decode.c: YAML -> JSON -> Go struct rules (§1.2) ---- */
 
-/* Field lookup as encoding/json does: exact name first, then ASCII
- * case-insensitive.  NULL when absent or obj is not an object. */
-const struct val *cfg_dec_field(struct val obj, const char *name);
 
 /* A string field: strings as is, YAML ints/floats/bools as their text,
  * null (or absent: pass NULL) as "".  Maps and lists are errors naming

@@ -1,0 +1,292 @@
+/*
+ * destinations.c: who gets which trigger for an object (spec §2).
+ *
+ * Destinations come from the config's default subscriptions (label
+ * selectors over the object's labels) followed by the object's own
+ * annotations: `notifications.argoproj.io/subscribe.<trigger>.<service>:
+ * r1;r2` and the YAML list in `notifications.argoproj.io/subscriptions*`.
+ * A subscription without a trigger takes `defaultTriggers.<service>` when
+ * that key exists, else `defaultTriggers`.  Annotations are visited in
+ * sorted key order (upstream's map order is random) and annotations that
+ * are not subscriptions are ignored (upstream re-emits stale recipients
+ * for them, §2.4).
+ */
+#include "engine_int.h"
+
+#include "../core/json.h"
+#include "../core/yaml.h"
+
+#include <string.h>
+
+#define SUBSCRIBE_PREFIX ENG_ANNOTATION_PREFIX "/subscribe."
+#define SUBSCRIPTIONS_PREFIX ENG_ANNOTATION_PREFIX "/subscriptions"
+
+const struct eng_trigger_dests *eng_dests_find(const struct eng_dests *d,
+                                               const char *trigger)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->items[i].trigger, trigger) == 0)
+            return &d->items[i];
+    return NULL;
+}
+
+static int grow(struct arena *a, void **items, size_t n, size_t *cap,
+                size_t size)
+{
+    if (n < *cap)
+        return RN_OK;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = *items ? arena_grow(a, *items, *cap * size, ncap * size)
+                     : arena_alloc(a, ncap * size);
+    if (!p)
+        return RN_ENOMEM;
+    *items = p;
+    *cap = ncap;
+    return RN_OK;
+}
+
+static bool has_dest(const struct eng_trigger_dests *t,
+                     const struct eng_dest *d)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->dests[i].service, d->service) == 0 &&
+            strcmp(t->dests[i].recipient, d->recipient) == 0)
+            return true;
+    return false;
+}
+
+int eng_dests_add(struct arena *a, struct eng_dests *d, const char *trigger,
+                  const struct eng_dest *dest, unsigned flags)
+{
+    struct eng_trigger_dests *t =
+        (struct eng_trigger_dests *)eng_dests_find(d, trigger);
+    if (!t) {
+        int rc = grow(a, (void **)&d->items, d->n, &d->cap, sizeof *t);
+        if (rc != RN_OK)
+            return rc;
+        t = &d->items[d->n++];
+        memset(t, 0, sizeof *t);
+        t->trigger = trigger;
+    }
+    if ((flags & ENG_DEST_DEDUP) && has_dest(t, dest))
+        return RN_OK;
+    int rc = grow(a, (void **)&t->dests, t->n, &t->cap, sizeof *dest);
+    if (rc == RN_OK)
+        t->dests[t->n++] = *dest;
+    return rc;
+}
+
+bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
+                         struct eng_dest *out)
+{
+    const char *colon = strchr(s, ':');
+    const char *second = colon ? strchr(colon + 1, ':') : NULL;
+    out->service = colon ? arena_strndup(a, s, (size_t)(colon - s)) : s;
+    out->recipient = "";
+    if (colon && (flags & ENG_DEST_COLON_EVERY) && second)
+        out->recipient =
+            arena_strndup(a, colon + 1, (size_t)(second - colon - 1));
+    else if (colon)
+        out->recipient = colon + 1;
+    if (!out->service || !out->recipient) {
+        out->service = out->recipient = "";
+    }
+    return second != NULL;
+}
+
+/* §2.5: each subscription whose selector matches, per trigger and
+ * recipient. */
+static int from_defaults(const struct cfg *c, struct val labels,
+                         unsigned flags, struct arena *a,
+                         struct eng_dests *out)
+{
+    const char *const *defs;
+    size_t ndefs;
+    cfg_default_triggers(c, NULL, &defs, &ndefs);
+    for (size_t i = 0; i < cfg_subscription_count(c); i++) {
+        const struct cfg_subscription *s = cfg_subscription_at(c, i);
+        const char *const *trigs = s->ntriggers ? s->triggers : defs;
+        size_t ntrigs = s->ntriggers ? s->ntriggers : ndefs;
+        if (!cfg_selector_matches(s->selector, labels))
+            continue;
+        for (size_t t = 0; t < ntrigs; t++) {
+            for (size_t r = 0; r < s->nrecipients; r++) {
+                struct eng_dest d;
+                eng_parse_recipient(a, s->recipients[r], flags, &d);
+                int rc = eng_dests_add(a, out, trigs[t], &d, flags);
+                if (rc != RN_OK)
+                    return rc;
+            }
+        }
+    }
+    return RN_OK;
+}
+
+/* One subscription: trigger "" takes the default triggers (§2.6). */
+static int subscribe(const struct cfg *c, const char *trigger,
+                     const char *service, const char *const *recips,
+                     size_t nrecips, unsigned flags, struct arena *a,
+                     struct eng_dests *out)
+{
+    const char *const *trigs = &trigger;
+    size_t ntrigs = 1;
+    if (!trigger[0] && !cfg_default_triggers(c, service, &trigs, &ntrigs))
+        cfg_default_triggers(c, NULL, &trigs, &ntrigs);
+    for (size_t r = 0; r < nrecips; r++) {
+        struct eng_dest d = {service, recips[r]};
+        for (size_t t = 0; t < ntrigs; t++) {
+            int rc = eng_dests_add(a, out, trigs[t], &d, flags);
+            if (rc != RN_OK)
+                return rc;
+        }
+    }
+    return RN_OK;
+}
+
+static bool space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+           ch == '\v' || ch == '\f';
+}
+
+/* "a; b;;" -> a, b; "" -> one empty recipient (§2.2) */
+static int split_recipients(struct arena *a, struct val v,
+                            const char ***out, size_t *n)
+{
+    const char *s = v.u.s, *end = s + v.len;
+    size_t cap = v.len / 2 + 2, k = 0;
+    const char **r = arena_alloc(a, cap * sizeof *r);
+    if (!r)
+        return RN_ENOMEM;
+    if (v.len == 0)
+        r[k++] = "";
+    while (s < end) {
+        const char *semi = memchr(s, ';', (size_t)(end - s));
+        const char *stop = semi ? semi : end, *b = s, *e = stop;
+        while (b < e && space(*b))
+            b++;
+        while (e > b && space(e[-1]))
+            e--;
+        if (e > b && !(r[k++] = arena_strndup(a, b, (size_t)(e - b))))
+            return RN_ENOMEM;
+        s = semi ? semi + 1 : end;
+    }
+    *out = r;
+    *n = k;
+    return RN_OK;
+}
+
+/* subscribe.<trigger>.<service> | subscribe.<service> */
+static int from_subscribe(const struct cfg *c, const char *rest,
+                          struct val v, unsigned flags, struct arena *a,
+                          struct eng_dests *out)
+{
+    const char *dot = strchr(rest, '.');
+    const char *trigger = "", *service = rest;
+    const char **recips;
+    size_t n;
+    if (dot) {
+        const char *end = strchr(dot + 1, '.');
+        trigger = arena_strndup(a, rest, (size_t)(dot - rest));
+        service = end ? arena_strndup(a, dot + 1, (size_t)(end - dot - 1))
+                      : dot + 1;
+        if (!trigger || !service)
+            return RN_ENOMEM;
+    }
+    int rc = split_recipients(a, v, &recips, &n);
+    if (rc == RN_OK)
+        rc = subscribe(c, trigger, service, recips, n, flags, a, out);
+    return rc;
+}
+
+/* one YAML entry: {trigger: [t], destinations: [{service, recipients}]} */
+static int yaml_entry(const struct cfg *c, struct val entry, unsigned flags,
+                      struct arena *a, struct eng_dests *out)
+{
+    const struct val *tv = cfg_dec_field(entry, "trigger");
+    const struct val *dv = cfg_dec_field(entry, "destinations");
+    size_t nt = tv && tv->kind == VAL_ARRAY ? val_list_len(*tv) : 0;
+    size_t nd = dv && dv->kind == VAL_ARRAY ? val_list_len(*dv) : 0;
+    int rc = RN_OK;
+    for (size_t t = 0; rc == RN_OK && t < (nt ? nt : 1) && nd; t++) {
+        struct val tn = nt ? val_list_at(*tv, t) : val_str("", 0);
+        for (size_t d = 0; rc == RN_OK && d < nd; d++) {
+            struct val dst = val_list_at(*dv, d);
+            const struct val *sv = cfg_dec_field(dst, "service");
+            const struct val *rv = cfg_dec_field(dst, "recipients");
+            size_t nr = rv && rv->kind == VAL_ARRAY ? val_list_len(*rv) : 0;
+            const char **recips = arena_alloc(a, (nr ? nr : 1) * sizeof(char *));
+            if (!recips)
+                return RN_ENOMEM;
+            for (size_t r = 0; r < nr; r++)
+                recips[r] = val_list_at(*rv, r).u.s;
+            if (tn.kind == VAL_STRING && sv && sv->kind == VAL_STRING)
+                rc = subscribe(c, tn.u.s, sv->u.s, recips, nr, flags, a, out);
+        }
+    }
+    return rc;
+}
+
+/* Whether the entry decodes as upstream's Subscription struct. */
+static bool valid_entry(struct val e)
+{
+    const struct val *tv = cfg_dec_field(e, "trigger");
+    const struct val *dv = cfg_dec_field(e, "destinations");
+    for (size_t i = 0; tv && tv->kind == VAL_ARRAY && i < val_list_len(*tv); i++)
+        if (val_list_at(*tv, i).kind != VAL_STRING)
+            return false;
+    for (size_t i = 0; dv && dv->kind == VAL_ARRAY && i < val_list_len(*dv); i++) {
+        const struct val *rv = cfg_dec_field(val_list_at(*dv, i), "recipients");
+        for (size_t r = 0; rv && rv->kind == VAL_ARRAY && r < val_list_len(*rv); r++)
+            if (val_list_at(*rv, r).kind != VAL_STRING)
+                return false;
+    }
+    if (e.kind != VAL_OBJECT && e.kind != VAL_NULL)
+        return false;
+    return (!tv || tv->kind == VAL_ARRAY || tv->kind == VAL_NULL) &&
+           (!dv || dv->kind == VAL_ARRAY || dv->kind == VAL_NULL);
+}
+
+static int from_yaml(const struct cfg *c, struct val v, unsigned flags,
+                     struct arena *a, struct eng_dests *out)
+{
+    struct val root;
+    struct rn_err e;
+    struct yaml_opts yo = {JSON_NUM_FLOAT64, 0, SUBSCRIPTIONS_PREFIX};
+    if (v.len == 0 || yaml_parse(a, v.u.s, v.len, &yo, &root, &e) != RN_OK)
+        return RN_OK; /* logged by the caller upstream; contributes nothing */
+    if (root.kind != VAL_ARRAY)
+        return RN_OK;
+    for (size_t i = 0; i < val_list_len(root); i++)
+        if (!valid_entry(val_list_at(root, i)))
+            return RN_OK; /* a decode error drops the whole annotation */
+    for (size_t i = 0; i < val_list_len(root); i++) {
+        int rc = yaml_entry(c, val_list_at(root, i), flags, a, out);
+        if (rc != RN_OK)
+            return rc;
+    }
+    return RN_OK;
+}
+
+int eng_destinations(const struct cfg *c, struct val obj, unsigned flags,
+                     struct arena *a, struct eng_dests *out)
+{
+    const struct val *meta = val_get_cstr(obj, "metadata");
+    const struct val *labels = meta ? val_get_cstr(*meta, "labels") : NULL;
+    const struct val *ann = meta ? val_get_cstr(*meta, "annotations") : NULL;
+    memset(out, 0, sizeof *out);
+    int rc = from_defaults(c, labels ? *labels : val_null(), flags, a, out);
+    for (size_t i = 0; rc == RN_OK && ann && i < val_obj_len(*ann); i++) {
+        const struct val_kv *kv = val_obj_at(*ann, i);
+        const char *k = kv->key.u.s;
+        if (kv->v.kind != VAL_STRING)
+            continue;
+        if (strncmp(k, SUBSCRIBE_PREFIX, strlen(SUBSCRIBE_PREFIX)) == 0)
+            rc = from_subscribe(c, k + strlen(SUBSCRIBE_PREFIX), kv->v,
+                                flags, a, out);
+        else if (strncmp(k, SUBSCRIPTIONS_PREFIX,
+                         strlen(SUBSCRIPTIONS_PREFIX)) == 0)
+            rc = from_yaml(c, kv->v, flags, a, out);
+    }
+    return rc;
+}

@@ -1,0 +1,312 @@
+/*
+ * notification.c: rendering a condition's templates into one notification
+ * (spec §4.3) and writing it as JSON the way upstream marshals it.
+ *
+ * A notification is an object value: `message` plus one member per service
+ * block.  Each template is applied in order onto the same notification:
+ * `message` is replaced only by non-empty text; a block is created with
+ * Go's zero values the first time a template has it, then each field
+ * follows its rule from config's section table (set-if-non-empty or
+ * always), webhook entries are replaced per hook name, and generic blocks
+ * (opsgenie, github, ...) are rendered leaf by leaf and merged key by key.
+ */
+#include "engine_int.h"
+
+#include "../core/buf.h"
+#include "../core/json.h"
+#include "../core/limits.h"
+#include "../template/template.h"
+
+#include <string.h>
+
+struct notif *eng_notif_new(struct arena *a)
+{
+    struct notif *n = arena_zalloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    n->root = eng_obj_new(a, 4);
+    return n->root.kind == VAL_OBJECT ? n : NULL;
+}
+
+struct val eng_notif_root(const struct notif *n)
+{
+    return n->root;
+}
+
+/* Execute t (NULL renders "") into a string value in a. */
+static int render(const struct tpl *t, struct val vars, struct arena *a,
+                  struct val *out, struct rn_err *e)
+{
+    struct buf b;
+    if (!t) {
+        *out = val_str("", 0);
+        return RN_OK;
+    }
+    buf_init(&b, RN_TPL_MAX_OUTPUT);
+    int rc = tpl_exec(t, vars, a, &b, e);
+    if (rc == RN_OK)
+        rc = eng_str(a, buf_str(&b), b.len, out);
+    buf_free(&b);
+    return rc;
+}
+
+/* The block `name` of n, created with the zero value `zero` if absent. */
+static int block(struct arena *a, struct notif *n, const char *name,
+                 struct val zero, struct val **out)
+{
+    *out = eng_obj_slot(n->root, name);
+    if (*out)
+        return RN_OK;
+    int rc = eng_obj_put(a, n->root, name, strlen(name), zero);
+    if (rc == RN_OK)
+        *out = eng_obj_slot(n->root, name);
+    return rc;
+}
+
+/* Go's zero value of a typed block: every field present. */
+static struct val zero_fields(struct arena *a, const struct cfg_sec_def *d)
+{
+    struct val o = eng_obj_new(a, d->nfields);
+    for (size_t i = 0; o.kind == VAL_OBJECT && i < d->nfields; i++) {
+        const struct cfg_field_def *f = &d->fields[i];
+        struct val v = f->kind == CFG_F_BOOL     ? val_bool(false)
+                       : f->kind == CFG_F_POLICY ? val_str("Post", 4)
+                                                 : val_str("", 0);
+        if (eng_obj_put(a, o, f->name, strlen(f->name), v) != RN_OK)
+            return val_null();
+    }
+    return o;
+}
+
+static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
+                        const struct cfg_section *s, struct val vars,
+                        struct arena *a, struct rn_err *e)
+{
+    struct val *acc;
+    struct val zero = zero_fields(a, d);
+    int rc = zero.kind == VAL_OBJECT ? block(a, n, d->name, zero, &acc)
+                                     : RN_ENOMEM;
+    for (size_t i = 0; rc == RN_OK && i < d->nfields; i++) {
+        const struct cfg_field_def *f = &d->fields[i];
+        struct val v;
+        if (f->kind == CFG_F_BOOL) {
+            v = val_bool(s->flag);
+        } else if (f->kind == CFG_F_POLICY) {
+            const char *p = cfg_policy_names[s->policy];
+            v = val_str(p, strlen(p));
+        } else {
+            rc = render(s->text[i], vars, a, &v, e);
+            if (rc != RN_OK)
+                return rc;
+            if ((f->flags & CFG_FF_NONEMPTY) && v.len == 0)
+                continue;
+        }
+        rc = eng_obj_put(a, *acc, f->name, strlen(f->name), v);
+    }
+    return rc;
+}
+
+static int apply_hooks(struct notif *n, const struct cfg_section *s,
+                       struct val vars, struct arena *a, struct rn_err *e)
+{
+    struct val *acc, zero = eng_obj_new(a, s->nhooks);
+    int rc = zero.kind == VAL_OBJECT ? block(a, n, "webhook", zero, &acc)
+                                     : RN_ENOMEM;
+    for (size_t i = 0; rc == RN_OK && i < s->nhooks; i++) {
+        const struct cfg_hook *h = &s->hooks[i];
+        struct val body, path, entry = eng_obj_new(a, 3);
+        rc = render(h->body, vars, a, &body, e);
+        if (rc == RN_OK)
+            rc = render(h->path, vars, a, &path, e);
+        if (rc == RN_OK && entry.kind != VAL_OBJECT)
+            rc = RN_ENOMEM;
+        if (rc == RN_OK)
+            rc = eng_obj_put(a, entry, "method", 6,
+                             val_str(h->method, strlen(h->method)));
+        if (rc == RN_OK)
+            rc = eng_obj_put(a, entry, "body", 4, body);
+        if (rc == RN_OK)
+            rc = eng_obj_put(a, entry, "path", 4, path);
+        if (rc == RN_OK)
+            rc = eng_obj_put(a, *acc, h->name, strlen(h->name), entry);
+    }
+    return rc;
+}
+
+/* Render a generic tree: string leaves through their template. */
+static int render_gnode(const struct cfg_gnode *g, struct val vars,
+                        struct arena *a, struct val *out, struct rn_err *e)
+{
+    if (g->v.kind == VAL_STRING)
+        return render(g->tpl, vars, a, out, e);
+    if (g->v.kind != VAL_OBJECT && g->v.kind != VAL_ARRAY) {
+        *out = g->v;
+        return RN_OK;
+    }
+    struct val_list *l = NULL;
+    struct val o = val_null();
+    if (g->v.kind == VAL_OBJECT) {
+        o = eng_obj_new(a, g->n);
+    } else {
+        l = arena_zalloc(a, sizeof *l);
+        if (l)
+            l->items = arena_zalloc(a, (g->n ? g->n : 1) * sizeof *l->items);
+    }
+    if ((g->v.kind == VAL_OBJECT && o.kind != VAL_OBJECT) ||
+        (g->v.kind == VAL_ARRAY && (!l || !l->items)))
+        return RN_ENOMEM;
+    for (size_t i = 0; i < g->n; i++) {
+        struct val kid;
+        int rc = render_gnode(&g->kids[i], vars, a, &kid, e);
+        if (rc == RN_OK && l)
+            l->items[l->len++] = kid;
+        else if (rc == RN_OK)
+            rc = eng_obj_put(a, o, g->keys[i], strlen(g->keys[i]), kid);
+        if (rc != RN_OK)
+            return rc;
+    }
+    if (l)
+        l->cap = l->len;
+    *out = l ? val_list(l, GT_LIST_ANY) : o;
+    return RN_OK;
+}
+
+static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
+                         const struct cfg_section *s, struct val vars,
+                         struct arena *a, struct rn_err *e)
+{
+    struct val *acc, r, zero = eng_obj_new(a, 4);
+    int rc = zero.kind == VAL_OBJECT ? render_gnode(&s->generic, vars, a, &r, e)
+                                     : RN_ENOMEM;
+    if (rc == RN_OK)
+        rc = block(a, n, d->name, zero, &acc);
+    for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {
+        const struct val_kv *kv = val_obj_at(r, i);
+        rc = eng_obj_put(a, *acc, kv->key.u.s, kv->key.len, kv->v);
+    }
+    return rc;
+}
+
+int eng_notif_apply(struct notif *n, const struct cfg_template *t,
+                    struct val vars, struct arena *a, struct rn_err *e)
+{
+    struct val msg;
+    int rc = render(t->message, vars, a, &msg, e);
+    if (rc == RN_OK && msg.len > 0)
+        rc = eng_obj_put(a, n->root, "message", 7, msg);
+    for (size_t i = 0; rc == RN_OK && i < CFG_SEC_COUNT; i++) {
+        enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
+        const struct cfg_sec_def *d = &cfg_sec_defs[k];
+        const struct cfg_section *s = &t->sec[k];
+        if (!s->present)
+            continue;
+        if (d->shape == CFG_SHAPE_WEBHOOK)
+            rc = apply_hooks(n, s, vars, a, e);
+        else if (d->shape == CFG_SHAPE_GENERIC)
+            rc = apply_generic(n, d, s, vars, a, e);
+        else
+            rc = apply_fields(n, d, s, vars, a, e);
+    }
+    return rc;
+}
+
+int eng_notif_render(const struct cfg *c, const char *const *templates,
+                     size_t n, struct val vars, struct arena *a,
+                     struct notif **out, struct rn_err *e)
+{
+    struct notif *nt = eng_notif_new(a);
+    if (!nt)
+        return RN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct cfg_template *t;
+        int rc = cfg_template_lookup(c, templates[i], &t, e);
+        if (rc == RN_OK)
+            rc = eng_notif_apply(nt, t, vars, a, e);
+        if (rc != RN_OK)
+            return rc;
+    }
+    *out = nt;
+    return RN_OK;
+}
+
+/* ---- JSON in upstream's field order ---- */
+
+static int emit_key(struct buf *b, bool *first, const char *k)
+{
+    int rc = *first ? RN_OK : buf_add_char(b, ',');
+    *first = false;
+    if (rc == RN_OK)
+        rc = json_emit_string(b, k, strlen(k), 0);
+    if (rc == RN_OK)
+        rc = buf_add_char(b, ':');
+    return rc;
+}
+
+static int emit_fields(struct buf *b, const struct cfg_sec_def *d,
+                       struct val blk)
+{
+    bool first = true;
+    int rc = buf_add_char(b, '{');
+    for (size_t i = 0; rc == RN_OK && i < d->nfields; i++) {
+        const struct cfg_field_def *f = &d->fields[i];
+        const struct val *v = val_get_cstr(blk, f->name);
+        if (!v || ((f->flags & CFG_FF_OMITEMPTY) && v->kind == VAL_STRING &&
+                   v->len == 0))
+            continue;
+        rc = emit_key(b, &first, f->name);
+        if (rc == RN_OK)
+            rc = json_emit(b, *v, NULL, NULL);
+    }
+    return rc == RN_OK ? buf_add_char(b, '}') : rc;
+}
+
+static int emit_hooks(struct buf *b, struct val blk)
+{
+    static const char *const order[] = {"method", "body", "path"};
+    bool first = true;
+    int rc = buf_add_char(b, '{');
+    for (size_t i = 0; rc == RN_OK && i < val_obj_len(blk); i++) {
+        const struct val_kv *kv = val_obj_at(blk, i);
+        bool ifirst = true;
+        rc = emit_key(b, &first, kv->key.u.s);
+        if (rc == RN_OK)
+            rc = buf_add_char(b, '{');
+        for (size_t j = 0; rc == RN_OK && j < 3; j++) {
+            const struct val *v = val_get_cstr(kv->v, order[j]);
+            rc = emit_key(b, &ifirst, order[j]);
+            if (rc == RN_OK)
+                rc = json_emit(b, v ? *v : val_str("", 0), NULL, NULL);
+        }
+        if (rc == RN_OK)
+            rc = buf_add_char(b, '}');
+    }
+    return rc == RN_OK ? buf_add_char(b, '}') : rc;
+}
+
+int eng_notif_json(const struct notif *n, struct buf *out)
+{
+    bool first = true;
+    const struct val *msg = val_get_cstr(n->root, "message");
+    int rc = buf_add_char(out, '{');
+    if (rc == RN_OK && msg && msg->len) {
+        rc = emit_key(out, &first, "message");
+        if (rc == RN_OK)
+            rc = json_emit(out, *msg, NULL, NULL);
+    }
+    for (size_t k = 0; rc == RN_OK && k < CFG_SEC_COUNT; k++) {
+        const struct cfg_sec_def *d = &cfg_sec_defs[k];
+        const struct val *blk = val_get_cstr(n->root, d->name);
+        if (!blk || (d->shape == CFG_SHAPE_WEBHOOK && !val_obj_len(*blk)))
+            continue;
+        rc = emit_key(out, &first, d->name);
+        if (rc != RN_OK)
+            break;
+        if (d->shape == CFG_SHAPE_FIELDS)
+            rc = emit_fields(out, d, *blk);
+        else if (d->shape == CFG_SHAPE_WEBHOOK)
+            rc = emit_hooks(out, *blk);
+        else
+            rc = json_emit(out, *blk, NULL, NULL);
+    }
+    return rc == RN_OK ? buf_add_char(out, '}') : rc;
+}

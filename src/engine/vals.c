@@ -1,0 +1,141 @@
+/*
+ * vals.c: building the engine's values (variables, notifications) in an
+ * arena: sorted objects with in-place insertion, and the variables of
+ * spec §4.4.
+ */
+#include "engine_int.h"
+
+#include "../expr/expr.h"
+
+#include <string.h>
+
+struct val eng_obj_new(struct arena *a, size_t cap)
+{
+    struct val_obj *o = arena_zalloc(a, sizeof *o);
+    if (!o)
+        return val_null();
+    if (cap) {
+        o->kv = arena_alloc(a, cap * sizeof *o->kv);
+        if (!o->kv)
+            return val_null();
+        o->cap = (uint32_t)cap;
+    }
+    return val_obj(o, GT_MAP_ANY);
+}
+
+/* Index of key, or where it would go (with *found false). */
+static size_t obj_search(const struct val_obj *o, const char *key,
+                         size_t klen, bool *found)
+{
+    size_t lo = 0, hi = o->len;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = val_keycmp(o->kv[mid].key.u.s, o->kv[mid].key.len, key, klen);
+        if (d == 0) {
+            *found = true;
+            return mid;
+        }
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int eng_obj_put(struct arena *a, struct val obj, const char *key,
+                size_t klen, struct val v)
+{
+    struct val_obj *o = obj.u.obj;
+    bool found;
+    size_t at = obj_search(o, key, klen, &found);
+    if (found) {
+        o->kv[at].v = v;
+        return RN_OK;
+    }
+    if (o->len == o->cap) {
+        size_t ncap = o->cap ? o->cap * 2u : 8u;
+        void *p = o->kv ? arena_grow(a, o->kv, o->cap * sizeof *o->kv,
+                                     ncap * sizeof *o->kv)
+                        : arena_alloc(a, ncap * sizeof *o->kv);
+        if (!p)
+            return RN_ENOMEM;
+        o->kv = p;
+        o->cap = (uint32_t)ncap;
+    }
+    memmove(&o->kv[at + 1], &o->kv[at], (o->len - at) * sizeof *o->kv);
+    o->kv[at].key = val_str(key, klen);
+    o->kv[at].v = v;
+    o->len++;
+    return RN_OK;
+}
+
+struct val *eng_obj_slot(struct val obj, const char *key)
+{
+    if (obj.kind != VAL_OBJECT || !obj.u.obj)
+        return NULL;
+    bool found;
+    size_t at = obj_search(obj.u.obj, key, strlen(key), &found);
+    return found ? &obj.u.obj->kv[at].v : NULL;
+}
+
+int eng_str(struct arena *a, const char *s, size_t n, struct val *out)
+{
+    char *d = arena_strndup(a, s, n);
+    if (!d)
+        return RN_ENOMEM;
+    *out = val_str(d, n);
+    return RN_OK;
+}
+
+int eng_obj_with(struct arena *a, struct val obj, const char *key,
+                 struct val v, struct val *out)
+{
+    size_t n = obj.kind == VAL_OBJECT ? val_obj_len(obj) : 0;
+    struct val o = eng_obj_new(a, n + 1);
+    if (o.kind == VAL_NULL)
+        return RN_ENOMEM;
+    if (n)
+        memcpy(o.u.obj->kv, obj.u.obj->kv, n * sizeof *o.u.obj->kv);
+    o.u.obj->len = (uint32_t)n;
+    o.flags = obj.kind == VAL_OBJECT ? obj.flags : GT_MAP_ANY;
+    int rc = eng_obj_put(a, o, key, strlen(key), v);
+    if (rc == RN_OK)
+        *out = o;
+    return rc;
+}
+
+int eng_vars(const struct cfg *c, struct val object,
+             const struct val *analysis_runs, struct arena *a,
+             struct val *out)
+{
+    struct val o = eng_obj_new(a, 4);
+    if (o.kind == VAL_NULL)
+        return RN_ENOMEM;
+    int rc = eng_obj_put(a, o, "rollout", 7, object);
+    if (rc == RN_OK && analysis_runs)
+        rc = eng_obj_put(a, o, "analysisRuns", 12, *analysis_runs);
+    if (rc == RN_OK)
+        rc = eng_obj_put(a, o, "time", 4, expr_time_var(a));
+    if (rc == RN_OK)
+        rc = eng_obj_put(a, o, "secrets", 7,
+                         c ? cfg_secrets_var(c) : eng_obj_new(a, 0));
+    if (rc == RN_OK)
+        *out = o;
+    return rc;
+}
+
+int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
+                  struct val *out)
+{
+    struct val svc, rcp, tmp;
+    int rc = eng_str(a, d->service, strlen(d->service), &svc);
+    if (rc == RN_OK)
+        rc = eng_str(a, d->recipient, strlen(d->recipient), &rcp);
+    if (rc == RN_OK)
+        rc = eng_obj_with(a, vars, "serviceType", svc, &tmp);
+    if (rc == RN_OK)
+        rc = eng_obj_with(a, tmp, "recipient", rcp, out);
+    return rc;
+}
