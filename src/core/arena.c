@@ -10,6 +10,7 @@
 #include "err.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ static int add_chunk(struct arena *a, size_t need)
         size = MAX_CHUNK;
     if (size < need)
         size = need;
+    if (size > SIZE_MAX - sizeof(struct arena_chunk))
+        return -1;
     struct arena_chunk *c = rn_malloc(sizeof *c + size);
     if (!c)
         return -1;
@@ -59,10 +62,10 @@ static int add_chunk(struct arena *a, size_t need)
 
 void *arena_alloc(struct arena *a, size_t n)
 {
-    n = round_up(n ? n : 1);
-    if (n < n - 1)
+    if (n > SIZE_MAX - ALIGN)
         return NULL;
-    if (a->cap && a->used + n > a->cap)
+    n = round_up(n ? n : 1);
+    if (a->cap && n > a->cap - a->used)
         return NULL;
     if ((size_t)(a->end - a->ptr) < n && add_chunk(a, n) != 0)
         return NULL;

@@ -334,7 +334,9 @@ static int emit_container(struct je *j, struct val v, unsigned depth)
             return emit_bytes(j, v);
         return emit_array(j, v, depth);
     }
-    if (val_gotype(v) == GT_MAP_IFACE)
+    /* encoding/json cannot marshal maps keyed by interface {} (GT_MAP_IFACE
+     * and expr's groupBy map, GT_STRUCT + 1) */
+    if (val_gotype(v) == GT_MAP_IFACE || val_gotype(v) == GT_STRUCT + 1)
         return fail(j, RN_EINVAL, "json: unsupported type: ",
                     val_type_name(v));
     return emit_object(j, v, depth);

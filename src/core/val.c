@@ -156,6 +156,7 @@ static const char *const list_type_names[] = {
     [GT_LIST_BOOL] = "[]bool",
     [GT_LIST_MAP] = "[]map[string]interface {}",
     [GT_ARRAY_FIXED] = "[]interface {}",
+    [GT_ARRAY_FIXED + 1] = "[][2]interface {}", /* expr's toPairs */
 };
 
 static const char *const map_type_names[] = {
@@ -164,6 +165,7 @@ static const char *const map_type_names[] = {
     [GT_MAP_STRING] = "map[string]string",
     [GT_MAP_INT] = "map[string]int",
     [GT_STRUCT] = "struct {}",
+    [GT_STRUCT + 1] = "map[interface {}][]interface {}", /* expr's groupBy */
 };
 
 #define NAME_AT(tab, i, dflt)                                                 \
