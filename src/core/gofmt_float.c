@@ -123,29 +123,27 @@ static void digits_fixed(struct digits *dg, double f, int n)
 static int lay_e(struct buf *b, bool neg, const struct digits *dg, int prec,
                  char fmt)
 {
-    char out[900];
+    char head[3];
     size_t n = 0;
     if (neg)
-        out[n++] = '-';
-    out[n++] = dg->nd ? dg->d[0] : '0';
-    if (prec > 0) {
-        out[n++] = '.';
-        int i = 1;
+        head[n++] = '-';
+    head[n++] = dg->nd ? dg->d[0] : '0';
+    if (prec > 0)
+        head[n++] = '.';
+    int rc = buf_add(b, head, n);
+    if (!rc && prec > 0) {
         int m = dg->nd < prec + 1 ? dg->nd : prec + 1;
-        for (; i < m; i++)
-            out[n++] = dg->d[i];
-        for (; i <= prec; i++)
-            out[n++] = '0';
+        if (m > 1)
+            rc = buf_add(b, dg->d + 1, (size_t)(m - 1));
+        for (int i = m > 1 ? m : 1; !rc && i <= prec; i++)
+            rc = buf_add_char(b, '0');
     }
-    out[n++] = fmt;
     int exp = dg->nd ? dg->dp - 1 : 0;
-    out[n++] = exp < 0 ? '-' : '+';
-    if (exp < 0)
-        exp = -exp;
-    if (exp < 10)
-        out[n++] = '0';
-    int rc = buf_add(b, out, n);
-    return rc ? rc : buf_add_fmt(b, "%d", exp);
+    if (rc)
+        return rc;
+    return buf_add_fmt(b, "%c%c%s%d", fmt, exp < 0 ? '-' : '+',
+                       (exp > -10 && exp < 10) ? "0" : "",
+                       exp < 0 ? -exp : exp);
 }
 
 /* Go's fmtF: integer digits, then prec digits after the point. */
