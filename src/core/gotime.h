@@ -12,6 +12,7 @@
 
 #include "val.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,7 +66,7 @@ struct val_time *gotime_date(struct arena *a, const struct gotime_civil *c,
 /* t.AddDate(y, m, d) */
 struct val_time *gotime_add_date(struct arena *a, const struct val_time *t,
                                  int y, int m, int d);
-/* t.Add(ns) (saturating as Go does not; wraps like Go) */
+/* t.Add(ns); saturates at the ends of the representable range */
 struct val_time *gotime_add(struct arena *a, const struct val_time *t,
                             int64_t ns);
 /* t.Sub(u) as a Duration, saturating at the int64 range as Go does. */
@@ -77,5 +78,32 @@ struct val_time *gotime_to(struct arena *a, const struct val_time *t,
                            const char *loc, struct rn_err *e);
 /* t.UnixNano() (wraps outside 1678..2262 as Go does) */
 int64_t gotime_unix_nano(const struct val_time *t);
+
+/* ---- additions ---- */
+
+/* Go's zero Time (0001-01-01 00:00:00 UTC) and t.IsZero(). */
+struct val_time *gotime_zero(struct arena *a);
+bool gotime_is_zero(const struct val_time *t);
+/* t.Truncate(d) / t.Round(d): multiples of d since the zero time, in t's
+ * zone; d <= 0 gives t unchanged.  NULL on OOM. */
+struct val_time *gotime_truncate(struct arena *a, const struct val_time *t,
+                                 int64_t d);
+struct val_time *gotime_round(struct arena *a, const struct val_time *t,
+                              int64_t d);
+/* t.ISOWeek() */
+void gotime_iso_week(const struct val_time *t, int64_t *year, int *week);
+
+/* time.Month(m).String() / time.Weekday(d).String(): "January",
+ * "Sunday"; NULL out of range (Go prints "%!Month(13)"). */
+const char *gotime_month_name(int64_t m);
+const char *gotime_weekday_name(int64_t d);
+
+/* Duration.Round(m) (halves away from zero, saturating),
+ * Duration.Truncate(m), and Hours/Minutes/Seconds as Go computes them. */
+int64_t gotime_duration_round(int64_t d, int64_t m);
+int64_t gotime_duration_truncate(int64_t d, int64_t m);
+double gotime_duration_hours(int64_t d);
+double gotime_duration_minutes(int64_t d);
+double gotime_duration_seconds(int64_t d);
 
 #endif
