@@ -178,3 +178,14 @@ void arena_free(struct arena *a)
     size_t cap = a->cap;
     arena_init(a, cap);
 }
+
+bool arena_owns(const struct arena *a, const void *p)
+{
+    uintptr_t q = (uintptr_t)p;
+    for (const struct arena_chunk *c = a->head; c; c = c->next) {
+        uintptr_t lo = (uintptr_t)c->data;
+        if (q >= lo && q < lo + c->size)
+            return true;
+    }
+    return false;
+}

@@ -9,6 +9,7 @@
 #ifndef RN_ARENA_H
 #define RN_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,10 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 /* Take a reference on d, released by arena_reset/arena_free.  Returns 0 or
  * RN_ENOMEM. */
 int arena_hold(struct arena *a, struct doc *d);
+
+/* True when p points into memory handed out by a (since its last reset).
+ * Lets callers tell their own temporaries from frozen documents. */
+bool arena_owns(const struct arena *a, const void *p);
 
 /* Release everything but keep the first chunk for reuse. */
 void arena_reset(struct arena *a);
