@@ -18,6 +18,14 @@
 
 struct buf;
 
+/*
+ * Every int-returning function here appends to b and returns RN_OK or the
+ * buffer's error (RN_ENOMEM / RN_ELIMIT; the buffer has then freed its
+ * contents).  Mistakes in a format or its operands are never errors: they
+ * are printed the way Go prints them.  No function keeps a pointer to its
+ * arguments.
+ */
+
 /* strconv.FormatFloat(f, fmt, prec, bitsize): fmt one of 'e' 'E' 'f' 'g'
  * 'G' 'b' 'x' 'X'; prec -1 = shortest that round-trips. */
 int gofmt_float(struct buf *b, double f, char fmt, int prec, int bitsize);
