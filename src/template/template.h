@@ -29,6 +29,7 @@ struct tpl_funcs;
  *   v interface{}      b bool          i int          I int64
  *   U uint32           f float64       s string       t time.Time
  *   l []interface{}    S []string      m map[string]interface{}
+ *   d time.Duration
  * A '.' before the last letter makes it variadic ("s.v" is
  * func(string, ...interface{})).  A function is then called with the
  * converted arguments; it writes its result to *out (with the Go result
@@ -45,6 +46,14 @@ struct tpl_fcall {
 
 typedef int tpl_fn(struct tpl_fcall *c, const struct val *argv, int argc,
                    struct val *out);
+
+/*
+ * Function values.  A VAL_FUNC whose val_func.impl points at a
+ * struct tpl_func_def is a Go func value to templates: `call` invokes it
+ * (arguments checked like Go's call builtin), and as a field of a
+ * GT_STRUCT value it is a method (`.Parse "..."`).  Anything else in impl
+ * is "call of nil".
+ */
 
 struct tpl_func_def {
     const char *name;

@@ -1,0 +1,624 @@
+/*
+ * node.c: parse tree nodes, their Go String() forms (used in exec error
+ * contexts such as `at <.a.b>`), Go's IsEmptyTree, and the checks Go's
+ * parser makes on literals: number constants (every Go integer and float
+ * form, rune constants, imaginary parts) and strconv.Unquote.
+ */
+#include "template_int.h"
+
+#include "../core/buf.h"
+#include "../core/gofmt.h"
+#include "../core/utf8.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tnode *tpl_node_new(struct arena *a, int type, uint32_t pos, int line)
+{
+    struct tnode *n = arena_zalloc(a, sizeof *n);
+    if (!n)
+        return NULL;
+    n->type = (uint8_t)type;
+    n->pos = pos;
+    n->line = line;
+    return n;
+}
+
+int tpl_node_append(struct arena *a, struct tnode *n, struct tnode *kid)
+{
+    if (n->nkids == n->capkids) {
+        int nc = n->capkids ? n->capkids * 2 : 4;
+        struct tnode **k = arena_grow(
+            a, n->kids, (size_t)n->capkids * sizeof *k, (size_t)nc * sizeof *k);
+        if (!k)
+            return RN_ENOMEM;
+        n->kids = k;
+        n->capkids = nc;
+    }
+    n->kids[n->nkids++] = kid;
+    return RN_OK;
+}
+
+/* ---- String() ---- */
+
+static int add_ids(struct buf *b, const struct tnode *n, int from)
+{
+    int rc = 0;
+    for (int i = from; i < n->nids && !rc; i++) {
+        if (i > from || n->type == TN_FIELD || n->type == TN_CHAIN)
+            rc = buf_add_char(b, '.');
+        if (!rc)
+            rc = buf_add(b, n->ids[i].s, n->ids[i].n);
+    }
+    return rc;
+}
+
+static int pipe_string(struct buf *b, const struct tnode *p)
+{
+    int rc = 0;
+    for (int i = 0; i < p->ndecl && !rc; i++) {
+        if (i > 0)
+            rc = buf_add_str(b, ", ");
+        if (!rc)
+            rc = tpl_node_string(b, p->decl[i]);
+    }
+    if (p->ndecl > 0 && !rc)
+        rc = buf_add_str(b, p->flag ? " = " : " := ");
+    for (int i = 0; i < p->nkids && !rc; i++) {
+        if (i > 0)
+            rc = buf_add_str(b, " | ");
+        if (!rc)
+            rc = tpl_node_string(b, p->kids[i]);
+    }
+    return rc;
+}
+
+static int arg_string(struct buf *b, const struct tnode *a)
+{
+    if (a->type != TN_PIPE)
+        return tpl_node_string(b, a);
+    int rc = buf_add_char(b, '(');
+    if (!rc)
+        rc = pipe_string(b, a);
+    return rc ? rc : buf_add_char(b, ')');
+}
+
+static int control_string(struct buf *b, const struct tnode *n, const char *kw)
+{
+    int rc = buf_add_fmt(b, "{{%s ", kw);
+    if (!rc)
+        rc = pipe_string(b, n->pipe);
+    if (!rc)
+        rc = buf_add_str(b, "}}");
+    if (!rc && n->list)
+        rc = tpl_node_string(b, n->list);
+    if (!rc && n->elselist) {
+        rc = buf_add_str(b, "{{else}}");
+        if (!rc)
+            rc = tpl_node_string(b, n->elselist);
+    }
+    return rc ? rc : buf_add_str(b, "{{end}}");
+}
+
+static int template_string(struct buf *b, const struct tnode *n)
+{
+    int rc = buf_add_str(b, "{{template ");
+    if (!rc)
+        rc = gofmt_quote(b, n->text.s, n->text.n, 0);
+    if (!rc && n->pipe) {
+        rc = buf_add_char(b, ' ');
+        if (!rc)
+            rc = pipe_string(b, n->pipe);
+    }
+    return rc ? rc : buf_add_str(b, "}}");
+}
+
+int tpl_node_string(struct buf *b, const struct tnode *n)
+{
+    int rc = 0;
+    switch (n->type) {
+    case TN_LIST:
+        for (int i = 0; i < n->nkids && !rc; i++)
+            rc = tpl_node_string(b, n->kids[i]);
+        return rc;
+    case TN_TEXT:
+        return gofmt_quote(b, n->text.s, n->text.n, 0);
+    case TN_ACTION:
+        rc = buf_add_str(b, "{{");
+        if (!rc)
+            rc = pipe_string(b, n->pipe);
+        return rc ? rc : buf_add_str(b, "}}");
+    case TN_IF:
+        return control_string(b, n, "if");
+    case TN_RANGE:
+        return control_string(b, n, "range");
+    case TN_WITH:
+        return control_string(b, n, "with");
+    case TN_TEMPLATE:
+        return template_string(b, n);
+    case TN_BREAK:
+        return buf_add_str(b, "{{break}}");
+    case TN_CONTINUE:
+        return buf_add_str(b, "{{continue}}");
+    case TN_PIPE:
+        return pipe_string(b, n);
+    case TN_COMMAND:
+        for (int i = 0; i < n->nkids && !rc; i++) {
+            if (i > 0)
+                rc = buf_add_char(b, ' ');
+            if (!rc)
+                rc = arg_string(b, n->kids[i]);
+        }
+        return rc;
+    case TN_FIELD:
+    case TN_VARIABLE:
+        return add_ids(b, n, 0);
+    case TN_CHAIN:
+        rc = arg_string(b, n->pipe);
+        return rc ? rc : add_ids(b, n, 0);
+    case TN_IDENT:
+    case TN_NUMBER:
+    case TN_STRING:
+        return buf_add(b, n->text.s, n->text.n);
+    case TN_DOT:
+        return buf_add_char(b, '.');
+    case TN_NIL:
+        return buf_add_str(b, "nil");
+    case TN_BOOL:
+        return buf_add_str(b, n->flag ? "true" : "false");
+    case TN_END:
+        return buf_add_str(b, "{{end}}");
+    case TN_ELSE:
+        return buf_add_str(b, "{{else}}");
+    default:
+        return 0;
+    }
+}
+
+bool tpl_node_empty(const struct tnode *n)
+{
+    if (!n)
+        return true;
+    switch (n->type) {
+    case TN_LIST:
+        for (int i = 0; i < n->nkids; i++)
+            if (!tpl_node_empty(n->kids[i]))
+                return false;
+        return true;
+    case TN_TEXT:
+        for (size_t i = 0; i < n->text.n; i++) {
+            char c = n->text.s[i];
+            if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+                  c == '\v' || c == '\f'))
+                return false;
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- strconv.Unquote / UnquoteChar ---- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* One (possibly escaped) character of a quoted literal at s[0..n).
+ * Writes its bytes to out (up to 4), returns consumed length or 0. */
+static size_t unquote_char(const char *s, size_t n, char quote, char *out,
+                           size_t *outn)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c == (unsigned char)quote && (quote == '\'' || quote == '"'))
+        return 0;
+    if (c >= 0x80) {
+        size_t w = utf8_valid_len(s, n);
+        if (w == 0)
+            w = 1; /* Go keeps invalid bytes of a string as they are */
+        memcpy(out, s, w);
+        *outn = w;
+        return w;
+    }
+    if (c != '\\') {
+        out[0] = (char)c;
+        *outn = 1;
+        return 1;
+    }
+    if (n < 2)
+        return 0;
+    char e = s[1];
+    static const char simple_in[] = "abfnrtv\\";
+    static const char simple_out[] = "\a\b\f\n\r\t\v\\";
+    const char *p = strchr(simple_in, e);
+    if (p && e) {
+        out[0] = simple_out[p - simple_in];
+        *outn = 1;
+        return 2;
+    }
+    if (e == '\'' || e == '"') {
+        if (e != quote)
+            return 0;
+        out[0] = e;
+        *outn = 1;
+        return 2;
+    }
+    if (e >= '0' && e <= '7') {
+        if (n < 4)
+            return 0;
+        unsigned v = 0;
+        for (int i = 1; i <= 3; i++) {
+            if (s[i] < '0' || s[i] > '7')
+                return 0;
+            v = v * 8 + (unsigned)(s[i] - '0');
+        }
+        if (v > 255)
+            return 0;
+        out[0] = (char)v;
+        *outn = 1;
+        return 4;
+    }
+    int digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+    if (!digits || n < (size_t)digits + 2)
+        return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < digits; i++) {
+        int h = hexval(s[2 + i]);
+        if (h < 0)
+            return 0;
+        v = v * 16 + (uint32_t)h;
+    }
+    if (e == 'x') {
+        if (quote == '\'') {
+            *outn = utf8_encode(out, v);
+        } else {
+            out[0] = (char)v;
+            *outn = 1;
+        }
+        return 4;
+    }
+    if (v > UTF8_MAX_RUNE || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *outn = utf8_encode(out, v);
+    return (size_t)digits + 2;
+}
+
+bool tpl_unquote(struct arena *a, const char *s, size_t n, struct tstr *out)
+{
+    if (n < 2 || s[0] != s[n - 1] || (s[0] != '"' && s[0] != '`'))
+        return false;
+    char *d = arena_alloc(a, n + 1);
+    if (!d)
+        return false;
+    size_t k = 0;
+    if (s[0] == '`') {
+        for (size_t i = 1; i + 1 < n; i++) {
+            if (s[i] == '`')
+                return false;
+            if (s[i] != '\r')
+                d[k++] = s[i];
+        }
+    } else {
+        size_t i = 1;
+        while (i + 1 < n) {
+            char tmp[4];
+            size_t tn = 0;
+            if (s[i] == '\n')
+                return false;
+            size_t used = unquote_char(s + i, n - 1 - i, '"', tmp, &tn);
+            if (!used)
+                return false;
+            memcpy(d + k, tmp, tn);
+            k += tn;
+            i += used;
+        }
+    }
+    d[k] = '\0';
+    out->s = d;
+    out->n = k;
+    return true;
+}
+
+/* ---- numbers ---- */
+
+/* Go's underscoreOK: underscores only between digits (or after a base
+ * prefix). */
+static bool underscore_ok(const char *s, size_t n)
+{
+    char saw = '^';
+    size_t i = 0;
+    bool hex = false;
+    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
+        s++;
+        n--;
+    }
+    if (n >= 2 && s[0] == '0' && strchr("bBoOxX", s[1]) && s[1]) {
+        i = 2;
+        saw = '0';
+        hex = s[1] == 'x' || s[1] == 'X';
+    }
+    for (; i < n; i++) {
+        char c = s[i];
+        if ((c >= '0' && c <= '9') || (hex && hexval(c) >= 0)) {
+            saw = '0';
+            continue;
+        }
+        if (c == '_') {
+            if (saw != '0')
+                return false;
+            saw = '_';
+            continue;
+        }
+        if (saw == '_')
+            return false;
+        saw = '!';
+    }
+    return saw != '_';
+}
+
+/* strconv.ParseUint(s, 0, 64) on a sign-free string */
+static bool parse_uint0(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0)
+        return false;
+    bool us = memchr(s, '_', n) != NULL;
+    if (us && !underscore_ok(s, n))
+        return false;
+    unsigned base = 10;
+    size_t i = 0;
+    if (s[0] == '0' && n > 1) {
+        char p = s[1];
+        if (p == 'x' || p == 'X')
+            base = 16, i = 2;
+        else if (p == 'o' || p == 'O')
+            base = 8, i = 2;
+        else if (p == 'b' || p == 'B')
+            base = 2, i = 2;
+        else
+            base = 8, i = 1;
+    }
+    if (i == n && base != 8)
+        return false;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        if (s[i] == '_')
+            continue;
+        int d = hexval(s[i]);
+        if (d < 0 || (unsigned)d >= base)
+            return false;
+        if (v > (UINT64_MAX - (uint64_t)d) / base)
+            return false;
+        v = v * base + (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_int0(const char *s, size_t n, int64_t *out)
+{
+    bool neg = false;
+    if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        s++;
+        n--;
+    }
+    uint64_t u;
+    if (!parse_uint0(s, n, &u))
+        return false;
+    if (neg) {
+        if (u > (uint64_t)INT64_MAX + 1)
+            return false;
+        *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+    } else {
+        if (u > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)u;
+    }
+    return true;
+}
+
+/* strconv.ParseFloat(s, 64): decimal or 0x hex with a p exponent. */
+static bool parse_float(struct arena *a, const char *s, size_t n, double *out)
+{
+    if (n == 0)
+        return false;
+    if (memchr(s, '_', n) && !underscore_ok(s, n))
+        return false;
+    char *t = arena_alloc(a, n + 1);
+    if (!t)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '_')
+            t[k++] = s[i];
+    t[k] = '\0';
+    const char *m = t;
+    if (*m == '+' || *m == '-')
+        m++;
+    bool hex = m[0] == '0' && (m[1] == 'x' || m[1] == 'X');
+    if (!hex && (strchr(m, 'x') || strchr(m, 'X') || strchr(m, 'p') ||
+                 strchr(m, 'P') || strchr(m, 'o') || strchr(m, 'O') ||
+                 strchr(m, 'b') || strchr(m, 'B') || strchr(m, 'i')))
+        return false;
+    if (hex && !strchr(m, 'p') && !strchr(m, 'P'))
+        return false;
+    if (!hex && !((m[0] >= '0' && m[0] <= '9') ||
+                  (m[0] == '.' && m[1] >= '0' && m[1] <= '9')))
+        return false;
+    char *end;
+    errno = 0;
+    double f = strtod(t, &end);
+    if (*end != '\0' || end == t)
+        return false;
+    if (isinf(f))
+        return false;
+    *out = f;
+    return true;
+}
+
+static bool has_any(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr(set, s[i]) && s[i])
+            return true;
+    return false;
+}
+
+static void simplify_complex(struct tnum *x)
+{
+    x->is_float = x->im == 0;
+    if (!x->is_float)
+        return;
+    x->f = x->re;
+    x->is_int = x->f >= -9223372036854775808.0 &&
+                x->f < 9223372036854775808.0 && (double)(int64_t)x->f == x->f;
+    if (x->is_int)
+        x->i = (int64_t)x->f;
+    x->is_uint = x->f >= 0 && x->f < 18446744073709551616.0 &&
+                 (double)(uint64_t)x->f == x->f;
+    if (x->is_uint)
+        x->u = (uint64_t)x->f;
+}
+
+static bool rune_const(struct tnum *x, const struct token *tk, char *msg,
+                       size_t cap)
+{
+    char tmp[4];
+    size_t tn = 0;
+    const char *s = tk->val + 1;
+    size_t n = tk->len - 1;
+    size_t used = n ? unquote_char(s, n, '\'', tmp, &tn) : 0;
+    if (!used) {
+        snprintf(msg, cap, "invalid syntax");
+        return false;
+    }
+    if (n - used != 1 || s[used] != '\'') {
+        snprintf(msg, cap, "malformed character constant: %.*s", (int)tk->len,
+                 tk->val);
+        return false;
+    }
+    uint32_t r;
+    utf8_decode(tmp, tn, &r);
+    if (tn == 1)
+        r = (unsigned char)tmp[0];
+    x->i = r;
+    x->u = r;
+    x->f = r;
+    x->is_int = x->is_uint = x->is_float = true;
+    return true;
+}
+
+/* "1+2i": both parts are Go float syntax */
+static bool complex_const(struct arena *a, struct tnum *x, const char *s,
+                          size_t n)
+{
+    size_t k = n - 1; /* drop 'i' */
+    size_t split = 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] == '+' || s[i] == '-') && s[i - 1] != 'e' &&
+            s[i - 1] != 'E' && s[i - 1] != 'p' && s[i - 1] != 'P')
+            split = i;
+    if (!split)
+        return false;
+    if (!parse_float(a, s, split, &x->re) ||
+        !parse_float(a, s + split, k - split, &x->im))
+        return false;
+    x->is_complex = true;
+    simplify_complex(x);
+    return true;
+}
+
+static bool plain_number(struct arena *a, struct tnum *x, const char *s,
+                         size_t n, char *msg, size_t cap)
+{
+    if (n > 0 && s[n - 1] == 'i') {
+        double f;
+        if (parse_float(a, s, n - 1, &f)) {
+            x->is_complex = true;
+            x->re = 0;
+            x->im = f;
+            simplify_complex(x);
+            return true;
+        }
+    }
+    uint64_t u = 0;
+    const char *us = s;
+    size_t un = n;
+    if (un > 0 && us[0] == '+') /* ParseUint rejects any sign */
+        un = 0;
+    x->is_uint = un > 0 && us[0] != '-' && parse_uint0(us, un, &u);
+    if (x->is_uint)
+        x->u = u;
+    int64_t i;
+    if (parse_int0(s, n, &i)) {
+        x->is_int = true;
+        x->i = i;
+        if (i == 0) {
+            x->is_uint = true;
+            x->u = 0;
+        }
+    }
+    if (x->is_int) {
+        x->is_float = true;
+        x->f = (double)x->i;
+    } else if (x->is_uint) {
+        x->is_float = true;
+        x->f = (double)x->u;
+    } else {
+        double f;
+        if (parse_float(a, s, n, &f)) {
+            if (!has_any(s, n, ".eEpP")) {
+                snprintf(msg, cap, "integer overflow: \"%.*s\"", (int)n, s);
+                return false;
+            }
+            x->is_float = true;
+            x->f = f;
+            if (f >= -9223372036854775808.0 && f < 9223372036854775808.0 &&
+                (double)(int64_t)f == f) {
+                x->is_int = true;
+                x->i = (int64_t)f;
+            }
+            if (f >= 0 && f < 18446744073709551616.0 &&
+                (double)(uint64_t)f == f) {
+                x->is_uint = true;
+                x->u = (uint64_t)f;
+            }
+        }
+    }
+    if (!x->is_int && !x->is_uint && !x->is_float) {
+        snprintf(msg, cap, "illegal number syntax: \"%.*s\"", (int)n, s);
+        return false;
+    }
+    return true;
+}
+
+struct tnum *tpl_number_parse(struct arena *a, const struct token *tk,
+                              char *msg, size_t msgcap)
+{
+    struct tnum *x = arena_zalloc(a, sizeof *x);
+    if (!x) {
+        snprintf(msg, msgcap, "out of memory");
+        return NULL;
+    }
+    bool ok;
+    if (tk->type == TK_CHARCONST) {
+        ok = rune_const(x, tk, msg, msgcap);
+    } else if (tk->type == TK_COMPLEX) {
+        ok = complex_const(a, x, tk->val, tk->len);
+        if (!ok)
+            snprintf(msg, msgcap, "expected integer");
+    } else {
+        ok = plain_number(a, x, tk->val, tk->len, msg, msgcap);
+    }
+    return ok ? x : NULL;
+}
