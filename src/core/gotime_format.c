@@ -254,6 +254,8 @@ static int add_zone_name(struct buf *b, const struct val_time *t)
 {
     if (t->zone && t->zone[0])
         return buf_add_str(b, t->zone);
+    if (!t->zone && !t->fixed)
+        return buf_add_str(b, "UTC"); /* a val_time built without a zone */
     int32_t zone = t->off / 60;
     int rc = buf_add_char(b, zone < 0 ? '-' : '+');
     if (zone < 0)

@@ -129,11 +129,11 @@ static bool fill_data(struct tz *z, struct rd *r, const uint32_t cnt[C_N],
     chars[cnt[C_CHAR]] = 0;
     for (uint32_t i = 0; i < cnt[C_TYPE]; i++) {
         const unsigned char *q = ty + 6 * i;
-        if (q[5] >= cnt[C_CHAR] && cnt[C_CHAR] > 0)
+        if (q[5] >= cnt[C_CHAR])
             return false;
         zones[i].off = (int32_t)be32(q);
         zones[i].isdst = q[4] != 0;
-        zones[i].abbr = cnt[C_CHAR] ? chars + q[5] : chars;
+        zones[i].abbr = chars + q[5];
     }
     for (uint32_t i = 0; i < cnt[C_TIME]; i++) {
         if (ix[i] >= cnt[C_TYPE])
