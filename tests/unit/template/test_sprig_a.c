@@ -37,29 +37,28 @@ static struct rn_err E;
 
 /* ---- value builders ---- */
 
-static struct val S(const char *s)
-{
+static struct val S(const char *s) {
     return val_str(s, strlen(s));
 }
 
-static struct val I(int64_t i)
-{
+static struct val
+I(int64_t i) {
     return val_int(i);
 }
 
-static struct val F(double f)
-{
+static struct val
+F(double f) {
     return val_float(f);
 }
 
-static struct val N(void)
-{
+static struct val
+N(void) {
     return val_null();
 }
 
 /* A []interface {} of n items. */
-static struct val L(int n, ...)
-{
+static struct val
+L(int n, ...) {
     struct val_list *l = arena_alloc(&A, sizeof *l);
     va_list ap;
     l->len = l->cap = (uint32_t)n;
@@ -72,8 +71,8 @@ static struct val L(int n, ...)
 }
 
 /* A map[string]interface {} from n key/value pairs (keys given sorted). */
-static struct val M(int n, ...)
-{
+static struct val
+M(int n, ...) {
     struct val_obj *o = arena_alloc(&A, sizeof *o);
     va_list ap;
     o->len = o->cap = (uint32_t)n;
@@ -89,7 +88,8 @@ static struct val M(int n, ...)
 
 /* ---- calling ---- */
 
-static const struct tpl_func_def *find(const char *name)
+static const struct tpl_func_def *
+find(const char *name)
 {
     const struct sprig_group *groups[] = {
         &sprig_group_strings,  &sprig_group_lists, &sprig_group_dicts,
@@ -169,8 +169,7 @@ static void check_err(const char *part, const char *name, int argc, ...)
     va_end(ap);
     int rc = call_v(name, &out, argc, argv);
     if (rc != RN_EEXEC)
-        fail_msg("%s: rc %d, want an error containing \"%s\"", name, rc,
-                 part);
+        fail_msg("%s: rc %d, want an error containing \"%s\"", name, rc, part);
     if (!strstr(E.msg, part))
         fail_msg("%s: error \"%s\" lacks \"%s\"", name, E.msg, part);
 }
@@ -254,8 +253,7 @@ static void test_cut_functions(void **state)
     check("He...", "abbrev", 2, I(5), S("Hello World"));
     check("", "abbrev", 2, I(4), S(""));
     check("...5678...", "abbrevboth", 3, I(5), I(10), S("1234 5678 9123"));
-    check("1234 5678 9123", "abbrevboth", 3, I(5), I(6),
-          S("1234 5678 9123"));
+    check("1234 5678 9123", "abbrevboth", 3, I(5), I(6), S("1234 5678 9123"));
     check("Hello", "trunc", 2, I(5), S("Hello World"));
     check("World", "trunc", 2, I(-5), S("Hello World"));
     check("", "trunc", 2, I(0), S("Hello World"));
@@ -268,10 +266,8 @@ static void test_cut_functions(void **state)
     check("", "substr", 3, I(5), I(5), S("Hello World"));
     check_err("slice bounds out of range [3:2]", "substr", 3, I(3), I(2),
               S("Hello World"));
-    check_err("slice bounds out of range", "substr", 3, I(20), I(-1),
-              S("abc"));
-    check_err("slice bounds out of range", "substr", 3, I(-1), I(9),
-              S("abc"));
+    check_err("slice bounds out of range", "substr", 3, I(20), I(-1), S("abc"));
+    check_err("slice bounds out of range", "substr", 3, I(-1), I(9), S("abc"));
     check("ababab", "repeat", 2, I(3), S("ab"));
     check("", "repeat", 2, I(0), S("ab"));
     check_err("strings: negative Repeat count", "repeat", 2, I(-1), S("x"));
@@ -331,8 +327,7 @@ static void test_split_join_sort(void **state)
     check("[Hell  W rld]", "splitList", 2, S("o"), S("Hello World"));
     check_type("[]string", "splitList", 2, S(","), S("a"));
     check("map[_0:a _1:b,,c]", "splitn", 3, S(","), I(2), S("a,b,,c"));
-    check("map[_0:a _1:b _2: _3:c]", "splitn", 3, S(","), I(-1),
-          S("a,b,,c"));
+    check("map[_0:a _1:b _2: _3:c]", "splitn", 3, S(","), I(-1), S("a,b,,c"));
     check("map[]", "splitn", 3, S(","), I(0), S("a,b"));
     check("map[_0:a _1:bc]", "splitn", 3, S(""), I(2), S("abc"));
     check("map[_0:a _1:b _10:k _2:c _3:d _4:e _5:f _6:g _7:h _8:i _9:j]",
@@ -341,8 +336,7 @@ static void test_split_join_sort(void **state)
     check("Hello", "join", 2, S(","), S("Hello"));
     check("", "join", 2, S(","), N());
     check("1, a, 2.5", "join", 2, S(", "), L(4, I(1), S("a"), N(), F(2.5)));
-    check("[a a b c]", "sortAlpha", 1,
-          L(4, S("b"), S("a"), S("c"), S("a")));
+    check("[a a b c]", "sortAlpha", 1, L(4, S("b"), S("a"), S("c"), S("a")));
     check("[10 9 B C a]", "sortAlpha", 1,
           L(5, S("B"), S("a"), S("C"), S("10"), S("9")));
     check("[]", "sortAlpha", 1, L(0));
@@ -351,19 +345,199 @@ static void test_split_join_sort(void **state)
     check_type("[]string", "sortAlpha", 1, L(0));
 }
 
+/* ---- lists ---- */
+
+static void test_list_access(void **state)
+{
+    (void)state;
+    struct val l = L(3, F(3), F(1), F(2));
+    check("[1 a <nil>]", "list", 3, I(1), S("a"), N());
+    check("[]", "tuple", 0);
+    check_type("[]interface {}", "list", 0);
+    check("3", "first", 1, l);
+    check("<nil>", "first", 1, L(0));
+    check("2", "last", 1, l);
+    check("[1 2]", "rest", 1, l);
+    check("[]", "rest", 1, L(0));
+    check("[3 1]", "initial", 1, l);
+    check("[2 1 3]", "reverse", 1, l);
+    check("[3 1 2]", "deepCopy", 1, l); /* the input is unchanged */
+    check_err("Cannot find first on type int", "first", 1, I(1));
+    check_err("Cannot find last on type string", "mustLast", 1, S("x"));
+    check_err("Cannot find rest on type map", "rest", 1, M(0));
+    check_err("nil pointer dereference", "first", 1, N());
+    check_err("Cannot find initial on type float64", "mustInitial", 1, F(1));
+    check_err("Cannot find reverse on type bool", "reverse", 1, val_bool(true));
+}
+
+static void test_list_building(void **state)
+{
+    (void)state;
+    struct val l = L(3, F(3), F(1), F(2));
+    check("[3 1 2 4]", "append", 2, l, I(4));
+    check("[3 1 2]", "deepCopy", 1, l);
+    check("[0 3 1 2]", "prepend", 2, l, I(0));
+    check("[x]", "push", 2, L(0), S("x"));
+    check_err("Cannot push on type string", "mustPush", 2, S("s"), I(1));
+    check_err("Cannot prepend on type int", "prepend", 2, I(1), I(1));
+    check("[1 2 3 4]", "concat", 2, L(2, I(1), I(2)), L(2, I(3), I(4)));
+    check("[]", "concat", 0);
+    check_err("Cannot concat type int as list", "concat", 2, L(0), I(1));
+    check("[[1 2] [3]]", "chunk", 2, I(2), L(3, I(1), I(2), I(3)));
+    check("[[1] [2]]", "chunk", 2, I(1), L(2, I(1), I(2)));
+    check("[]", "chunk", 2, I(2), L(0));
+    check_err("makeslice", "chunk", 2, I(0), L(2, I(1), I(2)));
+    check_err("Cannot chunk type string", "mustChunk", 2, I(2), S("ab"));
+    check("[a 1]", "compact", 1, L(5, S("a"), S(""), I(0), N(), I(1)));
+    check("[1 2]", "uniq", 1, L(4, I(1), I(2), I(1), I(2)));
+    check("[1 1]", "uniq", 1, L(3, I(1), F(1), I(1)));
+    check("[2 3]", "without", 3, L(4, I(1), I(2), I(3), I(1)), I(1), I(4));
+    check("true", "has", 2, I(2), L(2, I(1), I(2)));
+    check("false", "has", 2, F(2), L(2, I(1), I(2)));
+    check("false", "has", 2, I(2), N());
+    check_err("Cannot find has on type string", "mustHas", 2, I(1), S("x"));
+}
+
+static void test_list_slice_and_sequences(void **state)
+{
+    (void)state;
+    struct val l = L(4, I(1), I(2), I(3), I(4));
+    check("[2 3]", "slice", 3, l, I(1), I(3));
+    check("[3 4]", "slice", 2, l, I(2));
+    check("[1 2 3 4]", "slice", 1, l);
+    check("<nil>", "slice", 1, L(0));
+    check_err("slice index out of range", "slice", 3, l, I(3), I(1));
+    check_err("list should be type of slice or array but int", "mustSlice", 1,
+              I(1));
+    check("[0 1 2 3 4]", "until", 1, I(5));
+    check("[]", "until", 1, I(0));
+    check("[0 -1 -2]", "until", 1, I(-3));
+    check_type("[]int", "until", 1, I(2));
+    check("[0 3 6 9]", "untilStep", 3, I(0), I(10), I(3));
+    check("[]", "untilStep", 3, I(1), I(2), I(0));
+    check("[5 3]", "untilStep", 3, I(5), I(1), I(-2));
+    check("1 2 3 4 5", "seq", 2, I(1), I(5));
+    check("5 4 3 2 1", "seq", 2, I(5), I(1));
+    check("1 0", "seq", 1, I(0));
+    check("1 2 3", "seq", 1, I(3));
+    check("1 3 5 7 9", "seq", 3, I(1), I(2), I(10));
+    check("10 7 4 1", "seq", 3, I(10), I(-3), I(1));
+    check("", "seq", 3, I(2), I(0), I(5));
+    check("", "seq", 0);
+    check_type("string", "seq", 1, I(2));
+}
+
+/* ---- dicts ---- */
+
+static void test_dict_basics(void **state)
+{
+    (void)state;
+    struct val m = M(3, "a", F(1), "b", S("two"), "c", L(2, F(1), F(2)));
+    check("map[]", "dict", 0);
+    check("map[a:2]", "dict", 4, S("a"), I(1), S("a"), I(2));
+    check("map[1:2]", "dict", 2, I(1), I(2));
+    check("map[<nil>:1]", "dict", 2, N(), I(1));
+    check("map[a:]", "dict", 1, S("a"));
+    check("1", "get", 2, m, S("a"));
+    check("", "get", 2, m, S("zz"));
+    check("", "get", 2, N(), S("a"));
+    check("true", "hasKey", 2, m, S("a"));
+    check("false", "hasKey", 2, m, S("zz"));
+    check("map[a:1 b:two c:[1 2] d:4]", "set", 3, m, S("d"), I(4));
+    check("4", "get", 2, m, S("d")); /* set changed m itself */
+    check("map[a:1 b:two c:[1 2]]", "unset", 2, m, S("d"));
+    check("map[a:1 b:two c:[1 2]]", "unset", 2, m, S("zz"));
+    check_err("assignment to entry in nil map", "set", 3, N(), S("a"), I(1));
+    check("[1 5]", "pluck", 3, S("a"), m, M(1, "a", I(5)));
+    check("[]", "pluck", 2, S("x"), m);
+    check("[a b c]", "keys", 1, m);
+    check("[a b c x]", "keys", 2, m, M(1, "x", I(1)));
+    check_type("[]string", "keys", 0);
+    check("[1 two [1 2]]", "values", 1, m);
+    check("map[a:1 c:[1 2]]", "pick", 3, m, S("a"), S("c"));
+    check("map[]", "pick", 1, m);
+    check("map[b:two c:[1 2]]", "omit", 2, m, S("a"));
+    check("map[]", "omit", 4, m, S("a"), S("b"), S("c"));
+}
+
+/* A map frozen in a document: not from the evaluation arena. */
+static void test_dict_frozen_input(void **state)
+{
+    (void)state;
+    struct arena doc;
+    arena_init(&doc, 0);
+    struct val_obj *o = arena_alloc(&doc, sizeof *o);
+    o->len = o->cap = 1;
+    o->kv = arena_alloc(&doc, sizeof *o->kv);
+    o->kv[0].key = S("a");
+    o->kv[0].v = I(1);
+    struct val m = val_obj(o, GT_MAP_ANY);
+    check_err("cannot modify input data", "set", 3, m, S("b"), I(2));
+    check_err("cannot modify input data", "unset", 2, m, S("a"));
+    check("map[a:1]", "unset", 2, m, S("zz"));
+    check_err("cannot modify input data", "merge", 2, m, M(1, "b", I(1)));
+    check("map[a:1]", "merge", 2, m, M(0));
+    /* a frozen map nested in ours is copied before it changes */
+    struct val d = M(1, "n", m);
+    check("map[n:map[a:1 z:2]]", "merge", 2, d, M(1, "n", M(1, "z", I(2))));
+    check("map[a:1]", "deepCopy", 1, m);
+    arena_free(&doc);
+}
+
+static void test_dict_merge_dig_copy(void **state)
+{
+    (void)state;
+    check("map[a:1 b:3]", "merge", 2, M(1, "a", I(1)),
+          M(2, "a", I(2), "b", I(3)));
+    check("map[a:2 b:3]", "mergeOverwrite", 2, M(1, "a", I(1)),
+          M(2, "a", I(2), "b", I(3)));
+    check("map[n:map[x:1 y:2]]", "mustMerge", 2, M(1, "n", M(1, "x", I(1))),
+          M(1, "n", M(1, "y", I(2))));
+    check("map[n:map[x:1 y:2]]", "mergeOverwrite", 2,
+          M(1, "n", M(1, "x", I(1))), M(1, "n", M(1, "y", I(2))));
+    check("map[a:5]", "merge", 2, M(1, "a", I(0)), M(1, "a", I(5)));
+    check("map[a:<nil>]", "mergeOverwrite", 2, M(1, "a", I(1)), M(1, "a", N()));
+    check("map[a:1]", "merge", 2, M(1, "a", I(1)), M(1, "a", N()));
+    check("map[a:x]", "mergeOverwrite", 2, M(1, "a", S("x")),
+          M(1, "a", M(1, "q", I(1))));
+    check("map[a:[1]]", "merge", 2, M(1, "a", L(1, I(1))),
+          M(1, "a", L(1, I(2))));
+    check("map[a:[2]]", "mergeOverwrite", 2, M(1, "a", L(1, I(1))),
+          M(1, "a", L(1, I(2))));
+    check("map[b:1]", "merge", 3, N(), M(1, "b", I(1)), M(0));
+    struct val nest = M(1, "x", M(1, "y", M(1, "z", S("deep"))));
+    check("deep", "dig", 5, S("x"), S("y"), S("z"), S("def"), nest);
+    check("def", "dig", 4, S("x"), S("q"), S("def"), nest);
+    check("map[z:deep]", "dig", 4, S("x"), S("y"), S("def"), nest);
+    check_err("interface {} is float64, not map[string]interface {}", "dig", 4,
+              S("a"), S("b"), S("def"), M(1, "a", F(1)));
+    check_err("interface {} is int, not string", "dig", 3, I(1), S("d"), nest);
+    check_err("dig needs at least three arguments", "dig", 2, S("a"), nest);
+    check("map[a:[1 map[b:2]]]", "deepCopy", 1,
+          M(1, "a", L(2, I(1), M(1, "b", I(2)))));
+    check("Hello", "mustDeepCopy", 1, S("Hello"));
+    check_err("reflect.Value.Type on zero Value", "deepCopy", 1, N());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_case_functions, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_trim_functions, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_case_functions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trim_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cut_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predicates_and_quotes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_replace_indent_plural, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_split_join_sort, setup,
+        cmocka_unit_test_setup_teardown(test_split_join_sort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_building, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_slice_and_sequences, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dict_basics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dict_frozen_input, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dict_merge_dig_copy, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
