@@ -125,17 +125,16 @@ static bool lookup(struct pst *p, const char *const *names, int count,
 }
 
 /* Go's parseNanoseconds over the first nbytes of the value (separator
- * included); the value is not consumed here. */
+ * included); the value is not consumed here.  As in Go 1.19, more than
+ * nine digits are out of range rather than truncated. */
 static bool nanos(struct pst *p, size_t nbytes)
 {
     int64_t ns;
     if (p->v[0] != '.' && p->v[0] != ',')
         return false;
-    if (nbytes > 10)
-        nbytes = 10;
     if (!go_atoi(p->v + 1, nbytes - 1, &ns))
         return false;
-    if (ns < 0) {
+    if (ns < 0 || ns >= 1000000000) {
         p->range = "fractional second";
         return true;
     }
@@ -279,11 +278,13 @@ static bool zone_name(struct pst *p)
     return true;
 }
 
+/* Go 1.19 reads zone offset fields with atoi, so "+1" passes. */
 static bool two(const char *s, int *out)
 {
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+    int64_t v;
+    if (!go_atoi(s, 2, &v))
         return false;
-    *out = (s[0] - '0') * 10 + (s[1] - '0');
+    *out = (int)v;
     return true;
 }
 

@@ -341,6 +341,12 @@ static void parse_errors(void **state)
     parse_err("01/02", "1/2",
               "parsing time \"1/2\" as \"01/02\": cannot parse \"1/2\" as "
               "\"01\"");
+    parse_err(GOTIME_RFC3339, "2024-01-01T10:00:00.1234567890Z",
+              "parsing time \"2024-01-01T10:00:00.1234567890Z\": fractional "
+              "second out of range");
+    parse_err("2006 15", "20x6 10",
+              "parsing time \"20x6 10\" as \"2006 15\": cannot parse \" 10\" "
+              "as \"2006\"");
     parse_err("05.000", "05.12",
               "parsing time \"05.12\" as \"05.000\": cannot parse \".12\" as "
               "\".000\"");
