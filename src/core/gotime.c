@@ -28,16 +28,19 @@
 
 /* ---- calendar ---- */
 
+/* a + b wrapping around like Go's int64 (no undefined overflow). */
 int64_t gt_wadd(int64_t a, int64_t b)
 {
     return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
+/* a * b wrapping around like Go's int64. */
 int64_t gt_wmul(int64_t a, int64_t b)
 {
     return (int64_t)((uint64_t)a * (uint64_t)b);
 }
 
+/* a / b rounded toward minus infinity (b != 0). */
 int64_t gt_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -46,15 +49,16 @@ int64_t gt_floor_div(int64_t a, int64_t b)
     return q;
 }
 
+/* Proleptic Gregorian leap years. */
 bool gt_is_leap(int64_t y)
 {
     return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
+/* Days in month m (1..12) of year y. */
 int gt_days_in(int m, int64_t y)
 {
-    static const int dim[12] = {31, 28, 31, 30, 31, 30,
-                                31, 31, 30, 31, 30, 31};
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m == 2 && gt_is_leap(y))
         return 29;
     return dim[(m - 1) % 12];
@@ -73,6 +77,7 @@ int64_t gt_days_from_civil(int64_t y, int m, int d)
     return gt_wadd(gt_wadd(gt_wmul(era, 146097), doe), -719468);
 }
 
+/* The date of a day number (days since 1970-01-01). */
 void gt_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 {
     int64_t z = gt_wadd(days, 719468);
@@ -106,6 +111,7 @@ void gotime_civil(const struct val_time *t, struct gotime_civil *c)
 
 /* ---- locations ---- */
 
+/* A fixed zone (Go's FixedZone(name, off)); name is borrowed. */
 void gt_loc_fixed(struct gt_loc *l, const char *name, int32_t off)
 {
     l->tz = NULL;
@@ -211,6 +217,7 @@ int gt_loc_of(const struct val_time *t, struct gt_loc *l)
     return RN_OK;
 }
 
+/* Release a location opened by gt_loc_open/gt_loc_local/gt_loc_of. */
 void gt_loc_close(struct gt_loc *l)
 {
     if (l->tz)
@@ -218,6 +225,7 @@ void gt_loc_close(struct gt_loc *l)
     l->tz = NULL;
 }
 
+/* The offset, abbreviation and span in force at unix second sec. */
 void gt_loc_lookup(const struct gt_loc *l, int64_t sec, struct tz_info *out)
 {
     if (l->tz) {
@@ -231,8 +239,7 @@ void gt_loc_lookup(const struct gt_loc *l, int64_t sec, struct tz_info *out)
     out->end = GT_OMEGA;
 }
 
-static const char *keep(struct arena *a, const struct gt_loc *l,
-                        const char *s)
+static const char *keep(struct arena *a, const struct gt_loc *l, const char *s)
 {
     if (!s || !s[0])
         return "";
@@ -312,6 +319,7 @@ struct val_time *gotime_zero(struct arena *a)
     return gt_make(a, GT_ZERO_UNIX, 0, &l);
 }
 
+/* t.IsZero(): the instant of Go's zero time, whatever the zone. */
 bool gotime_is_zero(const struct val_time *t)
 {
     return t->unix == GT_ZERO_UNIX && t->nsec == 0;
@@ -352,11 +360,13 @@ struct val_time *gotime_now(struct arena *a)
 
 /* ---- names and weeks ---- */
 
+/* Month names for 1..12; NULL otherwise (static strings). */
 const char *gotime_month_name(int64_t m)
 {
     return m >= 1 && m <= 12 ? gt_month_names[m - 1] : NULL;
 }
 
+/* Weekday names for 0 (Sunday)..6; NULL otherwise. */
 const char *gotime_weekday_name(int64_t d)
 {
     return d >= 0 && d <= 6 ? gt_day_names[d] : NULL;

@@ -135,14 +135,11 @@ static uint64_t unit_of(const char *u, size_t n)
     static const struct {
         const char *name;
         uint64_t ns;
-    } units[] = {{"ns", 1},
-                 {"us", 1000},
+    } units[] = {{"ns", 1},           {"us", 1000},
                  {"\xc2\xb5s", 1000}, /* U+00B5 micro sign */
                  {"\xce\xbcs", 1000}, /* U+03BC Greek mu */
-                 {"ms", 1000000},
-                 {"s", NS_SEC},
-                 {"m", 60 * NS_SEC},
-                 {"h", 3600 * NS_SEC}};
+                 {"ms", 1000000},     {"s", NS_SEC},
+                 {"m", 60 * NS_SEC},  {"h", 3600 * NS_SEC}};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (strlen(units[i].name) == n && memcmp(units[i].name, u, n) == 0)
             return units[i].ns;
@@ -187,8 +184,8 @@ static int term(struct dsc *p, uint64_t *d, const char *orig, size_t on,
         char qu[80], qo[160];
         gt_quote(qu, sizeof qu, p->s, i);
         gt_quote(qo, sizeof qo, orig, on);
-        return rn_errf(e, RN_EINVAL, "time: unknown unit %s in duration %s",
-                       qu, qo);
+        return rn_errf(e, RN_EINVAL, "time: unknown unit %s in duration %s", qu,
+                       qo);
     }
     p->s += i;
     p->n -= i;

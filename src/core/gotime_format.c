@@ -18,7 +18,7 @@ const char *const gt_month_names[12] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-const char *const gt_day_names[7] = {"Sunday",   "Monday", "Tuesday",
+const char *const gt_day_names[7] = {"Sunday",    "Monday",   "Tuesday",
                                      "Wednesday", "Thursday", "Friday",
                                      "Saturday"};
 
@@ -38,8 +38,7 @@ static bool lower_at(const char *s, size_t n, size_t i)
     return i < n && s[i] >= 'a' && s[i] <= 'z';
 }
 
-static void set(struct gt_chunk *c, size_t prefix, size_t len,
-                enum gt_std std)
+static void set(struct gt_chunk *c, size_t prefix, size_t len, enum gt_std std)
 {
     c->prefix = prefix;
     c->len = len;
@@ -83,8 +82,7 @@ static bool frac_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
     return true;
 }
 
-static bool letter_chunk(const char *s, size_t n, size_t i,
-                         struct gt_chunk *c)
+static bool letter_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
 {
     switch (s[i]) {
     case 'J':
@@ -114,8 +112,7 @@ static bool letter_chunk(const char *s, size_t n, size_t i,
     }
 }
 
-static bool digit_chunk(const char *s, size_t n, size_t i,
-                        struct gt_chunk *c)
+static bool digit_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
 {
     static const enum gt_std zero_x[6] = {
         GT_STD_ZERO_MONTH,  GT_STD_ZERO_DAY,    GT_STD_ZERO_HOUR12,

@@ -59,8 +59,8 @@ struct tz {
     uint32_t nzones;
     const struct tz_trans *tx;
     uint32_t ntx;
-    bool has_rule;      /* the POSIX TZ footer parsed into rule */
-    bool cached;        /* owned by the cache: never freed */
+    bool has_rule; /* the POSIX TZ footer parsed into rule */
+    bool cached;   /* owned by the cache: never freed */
     struct tz_rule rule;
 };
 
@@ -87,8 +87,8 @@ int tz_from_tzif(const char *name, const unsigned char *p, size_t n,
 void tz_lookup(const struct tz *z, int64_t sec, struct tz_info *out);
 /* Go's Location.lookupName: the offset of the zone abbreviated abbr
  * around sec. */
-bool tz_lookup_name(const struct tz *z, const char *abbr, size_t n,
-                    int64_t sec, int32_t *off);
+bool tz_lookup_name(const struct tz *z, const char *abbr, size_t n, int64_t sec,
+                    int32_t *off);
 /* Parse a POSIX TZ rule string as Go's tzset does; false if invalid. */
 bool tz_rule_parse(const char *s, size_t n, struct tz_rule *r);
 /* The zone the rule gives at unix second sec (Go's tzset); last is the
@@ -181,9 +181,9 @@ struct gt_chunk {
     size_t prefix; /* literal bytes before the element */
     size_t len;    /* bytes of the element */
     enum gt_std std;
-    unsigned tzf;  /* GT_STD_NUM_TZ */
-    int ndigits;   /* GT_STD_FRAC*: digits in the layout */
-    char sep;      /* GT_STD_FRAC*: '.' or ',' */
+    unsigned tzf; /* GT_STD_NUM_TZ */
+    int ndigits;  /* GT_STD_FRAC*: digits in the layout */
+    char sep;     /* GT_STD_FRAC*: '.' or ',' */
 };
 
 /* Go's nextStdChunk: the next element of layout[0..n). */

@@ -43,10 +43,9 @@ int64_t gt_date_unix(const struct gt_fields *f, const struct gt_loc *l,
     norm(&min, &sec, 60);
     norm(&hour, &min, 60);
     norm(&day, &hour, 24);
-    int64_t days = gt_wadd(gt_days_from_civil(year, (int)mon + 1, 1),
-                           day - 1);
-    int64_t unix = gt_wadd(gt_wmul(days, GT_SECS_PER_DAY),
-                           hour * 3600 + min * 60 + sec);
+    int64_t days = gt_wadd(gt_days_from_civil(year, (int)mon + 1, 1), day - 1);
+    int64_t unix =
+        gt_wadd(gt_wmul(days, GT_SECS_PER_DAY), hour * 3600 + min * 60 + sec);
     struct tz_info info;
     gt_loc_lookup(l, unix, &info);
     if (info.off != 0) {
@@ -89,8 +88,13 @@ struct val_time *gotime_add_date(struct arena *a, const struct val_time *t,
     struct gt_loc l;
     int32_t nsec;
     gotime_civil(t, &c);
-    struct gt_fields f = {gt_wadd(c.year, y), (int64_t)c.month + m,
-                          (int64_t)c.day + d, c.hour, c.min, c.sec, c.nsec};
+    struct gt_fields f = {gt_wadd(c.year, y),
+                          (int64_t)c.month + m,
+                          (int64_t)c.day + d,
+                          c.hour,
+                          c.min,
+                          c.sec,
+                          c.nsec};
     if (gt_loc_of(t, &l) != RN_OK)
         return NULL;
     int64_t unix = gt_date_unix(&f, &l, &nsec);
@@ -124,8 +128,7 @@ struct val_time *gotime_add(struct arena *a, const struct val_time *t,
     }
     if (gt_loc_of(t, &l) != RN_OK)
         return NULL;
-    struct val_time *r = gt_make(a, sat_add(t->unix, dsec), (int32_t)nsec,
-                                 &l);
+    struct val_time *r = gt_make(a, sat_add(t->unix, dsec), (int32_t)nsec, &l);
     gt_loc_close(&l);
     return r;
 }

@@ -107,7 +107,8 @@ static bool lookup(struct pst *p, const char *const *names, int count,
             continue;
         size_t j = 0;
         for (; j < k; j++) {
-            unsigned char a = (unsigned char)p->v[j], b = (unsigned char)names[i][j];
+            unsigned char a = (unsigned char)p->v[j],
+                          b = (unsigned char)names[i][j];
             if (a == b)
                 continue;
             a |= 0x20;
@@ -298,8 +299,8 @@ static bool num_zone(struct pst *p, unsigned tzf)
         return true;
     }
     size_t need = (tzf & GT_TZF_SHORT) ? 3
-                  : colon             ? (secs ? 9 : 6)
-                                      : (secs ? 7 : 5);
+                  : colon              ? (secs ? 9 : 6)
+                                       : (secs ? 7 : 5);
     if (p->n < need || (colon && p->v[3] != ':') ||
         (colon && secs && p->v[6] != ':'))
         return false;
@@ -328,8 +329,8 @@ static bool range_check(struct pst *p, int v, int max, const char *what)
 }
 
 /* One element; false means "cannot parse". */
-static bool element(struct pst *p, const struct gt_chunk *c,
-                    const char *rest, size_t rn)
+static bool element(struct pst *p, const struct gt_chunk *c, const char *rest,
+                    size_t rn)
 {
     int dummy;
     switch (c->std) {
@@ -502,8 +503,7 @@ static int settle_date(struct pst *p, const struct perr *pe, struct rn_err *e)
             d = yd - days_before[m - 1];
         }
         if (p->month >= 0 && p->month != m)
-            return perr_msg(pe, "day-of-year does not match month", NULL, 0,
-                            e);
+            return perr_msg(pe, "day-of-year does not match month", NULL, 0, e);
         p->month = m;
         if (p->day >= 0 && p->day != d)
             return perr_msg(pe, "day-of-year does not match day", NULL, 0, e);

@@ -143,8 +143,7 @@ bool tz_rule_parse(const char *s, size_t n, struct tz_rule *r)
 {
     struct sp p = {s, n};
     memset(r, 0, sizeof *r);
-    if (!rule_name(&p, r->std, sizeof r->std) ||
-        !rule_offset(&p, &r->stdoff))
+    if (!rule_name(&p, r->std, sizeof r->std) || !rule_offset(&p, &r->stdoff))
         return false;
     r->stdoff = -r->stdoff;
     if (p.n == 0 || p.s[0] == ',')
@@ -177,8 +176,7 @@ static const int days_before[12] = {0,   31,  59,  90,  120, 151,
 
 /* Go's tzruleTime: seconds after the start of the year (UTC) at which the
  * rule day begins, given the offset in effect before it. */
-static int64_t rule_time(int64_t year, const struct tz_rule_day *d,
-                         int32_t off)
+static int64_t rule_time(int64_t year, const struct tz_rule_day *d, int32_t off)
 {
     int64_t s = 0;
     if (d->kind == 'J') {

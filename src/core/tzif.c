@@ -53,8 +53,8 @@ static const unsigned char *rd_take(struct rd *r, size_t n)
 
 static uint32_t be32(const unsigned char *q)
 {
-    return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
-           (uint32_t)q[2] << 8 | q[3];
+    return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 |
+           q[3];
 }
 
 static int64_t be64(const unsigned char *q)
@@ -86,9 +86,8 @@ static bool read_header(struct rd *r, uint32_t cnt[C_N], int *version)
 
 static size_t data_size(const uint32_t cnt[C_N], size_t tsize)
 {
-    return cnt[C_TIME] * tsize + cnt[C_TIME] + cnt[C_TYPE] * 6u +
-           cnt[C_CHAR] + cnt[C_LEAP] * (tsize + 4) + cnt[C_ISSTD] +
-           cnt[C_ISUT];
+    return cnt[C_TIME] * tsize + cnt[C_TIME] + cnt[C_TYPE] * 6u + cnt[C_CHAR] +
+           cnt[C_LEAP] * (tsize + 4) + cnt[C_ISSTD] + cnt[C_ISUT];
 }
 
 /* Everything a zone needs, in one allocation. */
@@ -97,8 +96,7 @@ static struct tz *tz_alloc(const char *name, const uint32_t cnt[C_N])
     size_t ntx = cnt[C_TIME] ? cnt[C_TIME] : 1;
     size_t nlen = strlen(name) + 1;
     size_t sz = sizeof(struct tz) + ntx * sizeof(struct tz_trans) +
-                cnt[C_TYPE] * sizeof(struct tz_zone) + cnt[C_CHAR] + 1 +
-                nlen;
+                cnt[C_TYPE] * sizeof(struct tz_zone) + cnt[C_CHAR] + 1 + nlen;
     struct tz *z = rn_calloc(1, sz);
     if (!z)
         return NULL;
@@ -275,8 +273,7 @@ static int load_from(const char *dir, const char *name, const struct tz **out,
                      struct rn_err *e)
 {
     char path[4096];
-    int len = snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "",
-                       name);
+    int len = snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", name);
     if (len < 0 || (size_t)len >= sizeof path)
         return ENAMETOOLONG;
     unsigned char *data;
@@ -291,12 +288,12 @@ static int load_from(const char *dir, const char *name, const struct tz **out,
     return rc == RN_OK ? 0 : -1;
 }
 
-static int load_zone(const char *name, bool allow_path,
-                     const struct tz **out, struct rn_err *e)
+static int load_zone(const char *name, bool allow_path, const struct tz **out,
+                     struct rn_err *e)
 {
-    static const char *const dirs[] = {
-        "/usr/share/zoneinfo", "/usr/share/lib/zoneinfo",
-        "/usr/lib/locale/TZ", "/etc/zoneinfo"};
+    static const char *const dirs[] = {"/usr/share/zoneinfo",
+                                       "/usr/share/lib/zoneinfo",
+                                       "/usr/lib/locale/TZ", "/etc/zoneinfo"};
     const char *first = NULL;
     if (allow_path && name[0] == '/') {
         int err = load_from("", name, out, e);
@@ -405,8 +402,8 @@ static uint32_t first_zone(const struct tz *z)
     return 0;
 }
 
-static void set_info(struct tz_info *o, const struct tz_zone *zn,
-                     int64_t start, int64_t end)
+static void set_info(struct tz_info *o, const struct tz_zone *zn, int64_t start,
+                     int64_t end)
 {
     o->abbr = zn->abbr;
     o->off = zn->off;
@@ -455,8 +452,8 @@ void tz_lookup(const struct tz *z, int64_t sec, struct tz_info *out)
  * Go's lookupName: first a zone with that abbreviation which is really in
  * effect near sec, else any zone with that abbreviation.
  */
-bool tz_lookup_name(const struct tz *z, const char *abbr, size_t n,
-                    int64_t sec, int32_t *off)
+bool tz_lookup_name(const struct tz *z, const char *abbr, size_t n, int64_t sec,
+                    int32_t *off)
 {
     for (uint32_t i = 0; i < z->nzones; i++) {
         const struct tz_zone *zn = &z->zones[i];

@@ -79,8 +79,8 @@ static const struct val_time *parse_ok(const char *layout, const char *v,
 {
     struct rn_err e;
     const struct val_time *t = NULL;
-    int rc = gotime_parse(&A, layout, strlen(layout), v, strlen(v), loc, &t,
-                          &e);
+    int rc =
+        gotime_parse(&A, layout, strlen(layout), v, strlen(v), loc, &t, &e);
     if (rc != 0)
         fail_msg("parse %s: %s", v, e.msg);
     return t;
@@ -90,8 +90,8 @@ static void parse_err(const char *layout, const char *v, const char *msg)
 {
     struct rn_err e;
     const struct val_time *t = NULL;
-    int rc = gotime_parse(&A, layout, strlen(layout), v, strlen(v), NULL, &t,
-                          &e);
+    int rc =
+        gotime_parse(&A, layout, strlen(layout), v, strlen(v), NULL, &t, &e);
     assert_int_not_equal(rc, 0);
     assert_string_equal(e.msg, msg);
 }
@@ -256,8 +256,7 @@ static void parse_basic(void **state)
                  NULL);
     assert_string_equal(str(t), "2013-02-03 19:54:00 +0000 PST");
     assert_true(t->fixed);
-    t = parse_ok("2006-01-02 15:04 MST", "2023-11-15 07:13 JST",
-                 "Asia/Tokyo");
+    t = parse_ok("2006-01-02 15:04 MST", "2023-11-15 07:13 JST", "Asia/Tokyo");
     assert_string_equal(str(t), "2023-11-15 07:13:00 +0900 JST");
     assert_int_equal(t->unix, 1700000000 - 20);
     t = parse_ok("02 Jan 06 15:04 -0700", "02 Jan 69 15:04 -0000", NULL);
@@ -270,8 +269,8 @@ static void parse_basic(void **state)
     assert_string_equal(fmt(t, "01-02"), "01-05");
     t = parse_ok("3:04PM", "12:30AM", NULL);
     assert_string_equal(str(t), "0000-01-01 00:30:00 +0000 UTC");
-    t = parse_ok("Monday 2006-01-02 15:04:05.000", "friDAY 2025-03-14 09:26:53.250",
-                 NULL);
+    t = parse_ok("Monday 2006-01-02 15:04:05.000",
+                 "friDAY 2025-03-14 09:26:53.250", NULL);
     assert_int_equal(t->nsec, 250000000);
     t = parse_ok("2006-01-02 15:04 MST", "2023-01-01 10:00 GMT+3", NULL);
     assert_string_equal(str(t), "2023-01-01 13:00:00 +0300 GMT+3");
@@ -281,7 +280,8 @@ static void parse_in_location(void **state)
 {
     (void)state;
     const char *l = "2006-01-02 15:04";
-    const struct val_time *t = parse_ok(l, "2023-07-04 12:00", "America/New_York");
+    const struct val_time *t =
+        parse_ok(l, "2023-07-04 12:00", "America/New_York");
     assert_string_equal(str(t), "2023-07-04 12:00:00 -0400 EDT");
     t = parse_ok(GOTIME_RFC3339, "2023-07-04T12:00:00-04:00",
                  "America/New_York");
@@ -326,8 +326,9 @@ static void parse_errors(void **state)
     parse_err("15:04", "25:00", "parsing time \"25:00\": hour out of range");
     parse_err("15:04:05", "23:60:00",
               "parsing time \"23:60:00\": minute out of range");
-    parse_err("Jan", "Foo",
-              "parsing time \"Foo\" as \"Jan\": cannot parse \"Foo\" as \"Jan\"");
+    parse_err(
+        "Jan", "Foo",
+        "parsing time \"Foo\" as \"Jan\": cannot parse \"Foo\" as \"Jan\"");
     parse_err("2006 002", "2023 366",
               "parsing time \"2023 366\": day-of-year out of range");
     parse_err("2006-01-02 002", "2024-01-02 003",
@@ -448,18 +449,23 @@ static void civil_and_date(void **state)
     assert_int_equal(c.nsec, 7);
     assert_int_equal(c.wday, 3);
     assert_int_equal(c.yday, 319);
-    struct gotime_civil d = {.year = 2023, .month = 14, .day = 0, .hour = 25,
-                             .min = -1, .sec = 61, .nsec = -1};
+    struct gotime_civil d = {.year = 2023,
+                             .month = 14,
+                             .day = 0,
+                             .hour = 25,
+                             .min = -1,
+                             .sec = 61,
+                             .nsec = -1};
     const struct val_time *t = gotime_date(&A, &d, "UTC", &e);
     assert_string_equal(str(t), "2024-02-01 01:00:00.999999999 +0000 UTC");
     /* DST gap: 02:30 does not exist on 2023-03-12 in New York. */
-    struct gotime_civil gap = {.year = 2023, .month = 3, .day = 12, .hour = 2,
-                               .min = 30};
+    struct gotime_civil gap = {
+        .year = 2023, .month = 3, .day = 12, .hour = 2, .min = 30};
     t = gotime_date(&A, &gap, "America/New_York", &e);
     assert_string_equal(str(t), "2023-03-12 01:30:00 -0500 EST");
     /* Overlap: 01:30 happens twice on 2023-11-05; Go takes EDT. */
-    struct gotime_civil ov = {.year = 2023, .month = 11, .day = 5, .hour = 1,
-                              .min = 30};
+    struct gotime_civil ov = {
+        .year = 2023, .month = 11, .day = 5, .hour = 1, .min = 30};
     t = gotime_date(&A, &ov, "America/New_York", &e);
     assert_string_equal(str(t), "2023-11-05 01:30:00 -0400 EDT");
     /* Past the table: the same through the footer rule. */
@@ -479,8 +485,7 @@ static void add_date(void **state)
     t = parse_ok("2006-01-02", "2024-01-31", NULL);
     assert_string_equal(fmt(gotime_add_date(&A, t, 0, 1, 0), "2006-01-02"),
                         "2024-03-02");
-    assert_string_equal(fmt(gotime_add_date(&A, t, -1, -13, 366),
-                            "2006-01-02"),
+    assert_string_equal(fmt(gotime_add_date(&A, t, -1, -13, 366), "2006-01-02"),
                         "2023-01-01");
     t = parse_ok("2006-01-02 15:04", "2024-02-29 12:00", "America/New_York");
     t = gotime_add_date(&A, t, 0, 0, 30);
@@ -493,8 +498,8 @@ static void add_date(void **state)
 static void add_sub(void **state)
 {
     (void)state;
-    const struct val_time *t = parse_ok(GOTIME_RFC3339, "2025-03-14T09:26:53Z",
-                                        NULL);
+    const struct val_time *t =
+        parse_ok(GOTIME_RFC3339, "2025-03-14T09:26:53Z", NULL);
     const struct val_time *u =
         parse_ok(GOTIME_RFC3339, "2025-03-14T10:00:00Z", NULL);
     assert_int_equal(gotime_sub(u, t), 1987 * NS);
@@ -523,10 +528,12 @@ static void add_sub(void **state)
     assert_string_equal(str(gotime_round(&A, t, 60 * NS)),
                         "2025-03-14 09:27:00 +0000 UTC");
     /* Truncate counts from the zero time: 7h steps are not unix-aligned. */
-    assert_string_equal(str(gotime_truncate(&A, at(0, 0, "UTC"), 7 * 3600 * NS)),
-                        "1969-12-31 22:00:00 +0000 UTC");
     assert_string_equal(
-        str(gotime_truncate(&A, at(1700000000, 0, "Asia/Kolkata"), 24 * 3600 * NS)),
+        str(gotime_truncate(&A, at(0, 0, "UTC"), 7 * 3600 * NS)),
+        "1969-12-31 22:00:00 +0000 UTC");
+    assert_string_equal(
+        str(gotime_truncate(&A, at(1700000000, 0, "Asia/Kolkata"),
+                            24 * 3600 * NS)),
         "2023-11-14 05:30:00 +0530 IST");
     int64_t y;
     int w;
@@ -645,22 +652,14 @@ static void tzif_footer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(fmt_utc),
-        cmocka_unit_test(fmt_fraction_rules),
-        cmocka_unit_test(fmt_new_york),
-        cmocka_unit_test(fmt_other_zones),
-        cmocka_unit_test(zones_and_local),
-        cmocka_unit_test(now_hook),
-        cmocka_unit_test(parse_basic),
-        cmocka_unit_test(parse_in_location),
-        cmocka_unit_test(parse_errors),
-        cmocka_unit_test(durations),
-        cmocka_unit_test(parse_durations),
-        cmocka_unit_test(civil_and_date),
-        cmocka_unit_test(add_date),
-        cmocka_unit_test(add_sub),
-        cmocka_unit_test(extremes),
-        cmocka_unit_test(tzif_footer),
+        cmocka_unit_test(fmt_utc),         cmocka_unit_test(fmt_fraction_rules),
+        cmocka_unit_test(fmt_new_york),    cmocka_unit_test(fmt_other_zones),
+        cmocka_unit_test(zones_and_local), cmocka_unit_test(now_hook),
+        cmocka_unit_test(parse_basic),     cmocka_unit_test(parse_in_location),
+        cmocka_unit_test(parse_errors),    cmocka_unit_test(durations),
+        cmocka_unit_test(parse_durations), cmocka_unit_test(civil_and_date),
+        cmocka_unit_test(add_date),        cmocka_unit_test(add_sub),
+        cmocka_unit_test(extremes),        cmocka_unit_test(tzif_footer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
