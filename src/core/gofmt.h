@@ -53,7 +53,7 @@ int gofmt_quote(struct buf *b, const char *s, size_t n, int ascii_only);
 int gofmt_quote_rune(struct buf *b, uint32_t r, int ascii_only);
 /* strconv.CanBackquote(s) */
 bool gofmt_can_backquote(const char *s, size_t n);
-/* strconv.IsPrint(r) (Unicode 14 tables) */
+/* strconv.IsPrint(r) (Unicode 14 tables plus the Unicode 15 emoji) */
 bool gofmt_isprint(uint32_t r);
 
 #endif
