@@ -6,6 +6,14 @@
  * $ZONEINFO), Go's Duration.String() and ParseDuration, civil-date math
  * (AddDate, Date, Weekday, YearDay, Truncate/Round), and Time.String().
  * Time values are struct val_time (val.h), allocated in an arena.
+ *
+ * Locations are named as Go names them: "" and "UTC" are UTC; "Local" is
+ * the zone $TZ names (read at each call; unset, empty, "UTC" or a zone that
+ * does not load mean UTC, ":Name" is Name, an absolute path is a TZif
+ * file), and the resulting time's loc is that zone's name, as Go's Local
+ * is named by $TZ.  Fixed zones (from parsing "+02:00") have
+ * val_time.fixed set.  Zones are cached process-wide behind a mutex;
+ * everything here is safe to call from any thread.
  */
 #ifndef RN_GOTIME_H
 #define RN_GOTIME_H
@@ -23,13 +31,17 @@ struct rn_err;
 #define GOTIME_RFC3339 "2006-01-02T15:04:05Z07:00"
 #define GOTIME_RFC3339NANO "2006-01-02T15:04:05.999999999Z07:00"
 
-/* A time at unix seconds+nsec in the location named loc ("UTC", "Local"
- * (= $TZ, default UTC), or an IANA name).  NULL on OOM; RN_ENOTFOUND via e
- * for an unknown zone (Go: "unknown time zone X"). */
+/* time.Unix(unix, nsec).In(loc) (nsec outside 0..999999999 carries).
+ * NULL with e->code RN_ENOMEM, or RN_ENOTFOUND for a zone that does not
+ * load, with Go's LoadLocation text: "unknown time zone X", "time: invalid
+ * location name", "is a directory"... */
 struct val_time *gotime_in(struct arena *a, int64_t unix, int32_t nsec,
                            const char *loc, struct rn_err *e);
 /* Current time in Local.  Goes through a clock hook so tests can fix it. */
 struct val_time *gotime_now(struct arena *a);
+/* Set the clock gotime_now reads (NULL: the system clock; a hook returning
+ * non-zero also falls back to it).  Process-wide test state, guarded by a
+ * mutex. */
 void gotime_set_clock(int (*now)(int64_t *unix, int32_t *nsec));
 
 /* Time.Format(layout) */
@@ -38,15 +50,20 @@ int gotime_format(struct buf *b, const struct val_time *t, const char *layout,
 /* Time.String(): "2006-01-02 15:04:05.999999999 -0700 MST" */
 int gotime_string(struct buf *b, const struct val_time *t);
 
-/* time.Parse (loc NULL = UTC) / time.ParseInLocation.  Error text in Go's
- * words ('parsing time "x" as "2006-...": cannot parse "x" as "2006"'). */
+/* time.Parse (loc NULL: UTC by default, numeric offsets matched against
+ * Local) / time.ParseInLocation(loc).  Errors RN_EINVAL in Go 1.19's words
+ * ('parsing time "x" as "2006-...": cannot parse "x" as "2006"',
+ * 'parsing time "x": month out of range', '...: extra text: "y"'),
+ * RN_ENOTFOUND for loc, RN_ENOMEM. */
 int gotime_parse(struct arena *a, const char *layout, size_t layoutlen,
                  const char *value, size_t valuelen, const char *loc,
                  const struct val_time **out, struct rn_err *e);
 
-/* Duration.String() ("1h2m3.5s", "0s", "1.5µs"). */
+/* Duration.String() ("1h2m3.5s", "0s", "1.5µs"), appended to b. */
 int gotime_duration_string(struct buf *b, int64_t ns);
-/* time.ParseDuration; error text in Go's words. */
+/* time.ParseDuration; RN_EINVAL with Go's text ('time: invalid duration
+ * "x"', 'time: unknown unit "d" in duration "3d"', 'time: missing unit in
+ * duration "1"'). */
 int gotime_parse_duration(const char *s, size_t n, int64_t *ns,
                           struct rn_err *e);
 
@@ -60,10 +77,13 @@ struct gotime_civil {
 void gotime_civil(const struct val_time *t, struct gotime_civil *c);
 
 /* time.Date(year, month, day, hour, min, sec, nsec, loc) with Go's
- * normalisation of out-of-range fields. */
+ * normalisation of out-of-range fields and Go's choice in DST gaps (a
+ * missing 02:30 becomes 01:30 standard time) and overlaps (the first).
+ * wday and yday are ignored.  Errors as gotime_in. */
 struct val_time *gotime_date(struct arena *a, const struct gotime_civil *c,
                              const char *loc, struct rn_err *e);
-/* t.AddDate(y, m, d) */
+/* t.AddDate(y, m, d): Jan 31 + 1 month = Mar 3 (Mar 2 in leap years), as
+ * Go normalises.  NULL on OOM. */
 struct val_time *gotime_add_date(struct arena *a, const struct val_time *t,
                                  int y, int m, int d);
 /* t.Add(ns); saturates at the ends of the representable range */
@@ -73,7 +93,7 @@ struct val_time *gotime_add(struct arena *a, const struct val_time *t,
 int64_t gotime_sub(const struct val_time *t, const struct val_time *u);
 /* -1, 0, 1 by instant */
 int gotime_cmp(const struct val_time *t, const struct val_time *u);
-/* t.In(loc) */
+/* t.In(loc); errors as gotime_in. */
 struct val_time *gotime_to(struct arena *a, const struct val_time *t,
                            const char *loc, struct rn_err *e);
 /* t.UnixNano() (wraps outside 1678..2262 as Go does) */
