@@ -519,6 +519,138 @@ static void test_dict_merge_dig_copy(void **state)
     check_err("reflect.Value.Type on zero Value", "deepCopy", 1, N());
 }
 
+/* ---- math ---- */
+
+static void test_integer_math(void **state)
+{
+    (void)state;
+    check("3", "add", 2, I(1), I(2));
+    check("4", "add", 2, F(3.75), I(1));
+    check("10", "add", 4, I(1), I(2), I(3), I(4));
+    check("5", "add", 2, S("2"), I(3));
+    check("1", "add", 2, N(), I(1));
+    check("2", "add", 2, F(1.9), F(1.9));
+    check("1", "add", 2, S("a"), I(1));
+    check("0", "add", 0);
+    check_type("int64", "add", 2, I(1), I(2));
+    check("-9223372036854775808", "add", 2, I(INT64_MAX), I(1));
+    check("6", "add1", 1, S("5"));
+    check("2", "sub", 2, I(5), I(3));
+    check("24", "mul", 3, I(2), I(3), I(4));
+    check("0", "mul", 2, F(42), F(0.5));
+    check("2", "div", 2, I(10), I(4));
+    check("-3", "div", 2, I(7), I(-2));
+    check("-3", "div", 2, I(-7), I(2));
+    check_err("integer divide by zero", "div", 2, I(10), I(0));
+    check("-9223372036854775808", "div", 2, I(INT64_MIN), I(-1));
+    check("-1", "mod", 2, I(-7), I(3));
+    check("1", "mod", 2, F(7.9), I(2));
+    check_err("integer divide by zero", "mod", 2, I(1), I(0));
+    check("0", "mod", 2, I(INT64_MIN), I(-1));
+    check("5", "max", 3, I(1), I(5), I(3));
+    check("-1", "max", 1, I(-1));
+    check("10", "biggest", 2, S("9"), I(10));
+    check("3", "min", 2, F(3.75), I(4));
+    check_type("int64", "max", 2, I(1), I(2));
+}
+
+static void test_float_math(void **state)
+{
+    (void)state;
+    check("3", "addf", 2, I(1), I(2));
+    check("0.3", "addf", 2, F(0.1), F(0.2));
+    check("45.75", "addf", 2, F(3.75), F(42));
+    check("3.5", "addf", 2, F(1.5), S("2"));
+    check("0", "addf", 0);
+    check_type("float64", "addf", 2, I(1), I(2));
+    check("1.1", "add1f", 1, F(0.1));
+    check("2.5", "add1f", 1, S("1.5"));
+    check("2.75", "subf", 2, F(3.75), I(1));
+    check("-0.1", "subf", 2, F(0.1), F(0.2));
+    check("0.3", "mulf", 2, F(0.1), I(3));
+    check("1.21", "mulf", 2, F(1.1), F(1.1));
+    check("3.3333333333333335", "divf", 2, I(10), I(3));
+    check("0.0892857142857143", "divf", 2, F(3.75), F(42));
+    check("-0.6666666666666667", "divf", 2, I(-2), I(3));
+    check("1e-16", "divf", 2, F(1e-16), I(2));
+    check("0", "divf", 2, F(1e-17), I(3));
+    check("2e+300", "divf", 2, F(1e300), F(0.5));
+    check_err("decimal division by 0", "divf", 2, I(1), I(0));
+    check_err("decimal division by 0", "divf", 2, I(0), I(0));
+    check_err("Cannot create a Decimal from NaN", "addf", 1, S("NaN"));
+    check("42", "maxf", 2, F(3.75), F(42));
+    check("-1.5", "maxf", 1, F(-1.5));
+    check("1", "minf", 3, I(1), F(5.5), I(3));
+    check("1", "floor", 1, F(1.8));
+    check("-2", "floor", 1, F(-1.2));
+    check("-1", "ceil", 1, F(-1.2));
+    check("3", "ceil", 1, S("2.1"));
+    check("3.14", "round", 2, F(3.14159), I(2));
+    check("3", "round", 2, F(2.5), I(0));
+    check("-3", "round", 2, F(-2.5), I(0));
+    check("3.8", "round", 2, F(3.75), I(1));
+    check("1", "round", 2, F(1.005), I(2));
+    check("1200", "round", 2, F(1234.5678), I(-2));
+    check("2", "round", 3, F(2.5), I(0), F(0.6));
+    check("3", "round", 3, F(2.7), I(0), F(0.6));
+}
+
+/* ---- conv ---- */
+
+static void test_conversions(void **state)
+{
+    (void)state;
+    check("3.75", "toString", 1, F(3.75));
+    check("true", "toString", 1, val_bool(true));
+    check("[3 1 2]", "toString", 1, L(3, F(3), F(1), F(2)));
+    check("map[a:1]", "toString", 1, M(1, "a", F(1)));
+    check("<nil>", "toString", 1, N());
+    check_type("string", "toString", 1, I(1));
+    check("[3 1 2]", "toStrings", 1, L(3, F(3), F(1), F(2)));
+    check("[42]", "toStrings", 1, F(42));
+    check("[]", "toStrings", 1, N());
+    check("[a]", "toStrings", 1, L(2, N(), S("a")));
+    check_type("[]string", "toStrings", 1, F(1));
+    check("42", "atoi", 1, S("42"));
+    check("-3", "atoi", 1, S("-3"));
+    check("0", "atoi", 1, S("x"));
+    check("0", "atoi", 1, S("1.5"));
+    check("0", "atoi", 1, S(""));
+    check("0", "atoi", 1, S("0x10"));
+    check_type("int", "atoi", 1, S("3"));
+    check("3", "int", 1, F(3.75));
+    check("42", "int", 1, S("42"));
+    check("0", "int", 1, N());
+    check("0", "int", 1, S("x"));
+    check("1", "int", 1, val_bool(true));
+    check("-3", "int", 1, F(-3.9));
+    check("31", "int", 1, S("0x1F"));
+    check("8", "int", 1, S("010"));
+    check("5", "int", 1, S("0b101"));
+    check("1000", "int", 1, S("1_000"));
+    check("0", "int", 1, S("_1"));
+    check("0", "int", 1, S("1e3"));
+    check("-9223372036854775808", "int", 1, F(1e300));
+    check_type("int", "int", 1, F(1));
+    check("42", "int64", 1, F(42));
+    check_type("int64", "int64", 1, F(1));
+    check("42", "float64", 1, F(42));
+    check("0", "float64", 1, S("x"));
+    check("1.5", "float64", 1, S("1.5"));
+    check("1", "float64", 1, val_bool(true));
+    check("0", "float64", 1, S("1e999"));
+    check("255", "float64", 1, S("0x1.fep7"));
+    check("0", "float64", 1, S("0x1.fe"));
+    check("+Inf", "float64", 1, S("+Inf"));
+    check_type("float64", "float64", 1, I(1));
+    check("511", "toDecimal", 1, S("0777"));
+    check("511", "toDecimal", 1, S("777"));
+    check("0", "toDecimal", 1, S("x"));
+    check("0", "toDecimal", 1, S("8"));
+    check("8", "toDecimal", 1, I(10));
+    check_type("int64", "toDecimal", 1, S("7"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +671,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dict_merge_dig_copy, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_integer_math, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_float_math, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
