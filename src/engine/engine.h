@@ -86,7 +86,12 @@ int eng_vars(const struct cfg *c, struct val object,
              const struct val *analysis_runs, struct arena *a,
              struct val *out);
 
-/* vars plus serviceType (the destination's service NAME) and recipient. */
+/* The `time` variable as templates call it ({{call .time.Parse s}}):
+ * {Now, Parse} as template functions (expr_time_var() is expr's). */
+struct val eng_time_var_tpl(struct arena *a);
+
+/* vars plus serviceType (the destination's service NAME) and recipient,
+ * with `time` in its template form: the variables of rendering. */
 int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
                   struct val *out);
 

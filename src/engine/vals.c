@@ -5,7 +5,9 @@
  */
 #include "engine_int.h"
 
+#include "../core/gotime.h"
 #include "../expr/expr.h"
+#include "../template/template.h"
 
 #include <string.h>
 
@@ -126,11 +128,61 @@ int eng_vars(const struct cfg *c, struct val object,
     return rc;
 }
 
+/* time.Now() for templates (`call .time.Now`). */
+static int tpl_now(struct tpl_fcall *c, const struct val *argv, int argc,
+                   struct val *out)
+{
+    const struct val_time *t = gotime_now(c->arena);
+    (void)argv;
+    (void)argc;
+    if (!t)
+        return RN_ENOMEM;
+    *out = val_time(t);
+    return RN_OK;
+}
+
+/* time.Parse(time.RFC3339, s); Go panics on bad input, surfacing as a
+ * render error. */
+static int tpl_parse_time(struct tpl_fcall *c, const struct val *argv,
+                          int argc, struct val *out)
+{
+    const struct val_time *t;
+    (void)argc;
+    int rc = gotime_parse(c->arena, GOTIME_RFC3339, strlen(GOTIME_RFC3339),
+                          argv[0].u.s, argv[0].len, NULL, &t, c->err);
+    if (rc != RN_OK)
+        return rc == RN_ENOMEM ? rc : RN_EEXEC;
+    *out = val_time(t);
+    return RN_OK;
+}
+
+static const struct tpl_func_def time_defs[] = {
+    {"Now", tpl_now, "", NULL},
+    {"Parse", tpl_parse_time, "s", NULL},
+};
+
+static const struct val_func time_fns[] = {
+    {"Now", (void *)&time_defs[0], NULL},
+    {"Parse", (void *)&time_defs[1], NULL},
+};
+
+struct val eng_time_var_tpl(struct arena *a)
+{
+    struct val o = eng_obj_new(a, 2);
+    if (o.kind != VAL_OBJECT ||
+        eng_obj_put(a, o, "Now", 3, val_func(&time_fns[0])) != RN_OK ||
+        eng_obj_put(a, o, "Parse", 5, val_func(&time_fns[1])) != RN_OK)
+        return val_null();
+    return o;
+}
+
 int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
                   struct val *out)
 {
     struct val svc, rcp, tmp;
-    int rc = eng_str(a, d->service, strlen(d->service), &svc);
+    int rc = eng_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars);
+    if (rc == RN_OK)
+        rc = eng_str(a, d->service, strlen(d->service), &svc);
     if (rc == RN_OK)
         rc = eng_str(a, d->recipient, strlen(d->recipient), &rcp);
     if (rc == RN_OK)
