@@ -148,7 +148,7 @@ static uint64_t unit_of(const char *u, size_t n)
 
 static int bad(struct rn_err *e, const char *what, const char *s, size_t n)
 {
-    char q[160];
+    char q[256];
     gt_quote(q, sizeof q, s, n);
     return rn_errf(e, RN_EINVAL, "time: %s duration %s", what, q);
 }
@@ -181,7 +181,7 @@ static int term(struct dsc *p, uint64_t *d, const char *orig, size_t on,
         return bad(e, "missing unit in", orig, on);
     uint64_t unit = unit_of(p->s, i);
     if (!unit) {
-        char qu[80], qo[160];
+        char qu[256], qo[256];
         gt_quote(qu, sizeof qu, p->s, i);
         gt_quote(qo, sizeof qo, orig, on);
         return rn_errf(e, RN_EINVAL, "time: unknown unit %s in duration %s", qu,

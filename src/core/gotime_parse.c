@@ -428,7 +428,7 @@ struct perr {
 static int cannot(const struct perr *pe, const char *velem, size_t vn,
                   const char *lelem, size_t ln, struct rn_err *e)
 {
-    char qv[96], ql[64], qve[64], qle[64];
+    char qv[256], ql[256], qve[256], qle[256];
     gt_quote(qv, sizeof qv, pe->value, pe->vn);
     gt_quote(ql, sizeof ql, pe->layout, pe->ln);
     gt_quote(qve, sizeof qve, velem, vn);
@@ -440,7 +440,7 @@ static int cannot(const struct perr *pe, const char *velem, size_t vn,
 static int perr_msg(const struct perr *pe, const char *msg, const char *extra,
                     size_t xn, struct rn_err *e)
 {
-    char qv[128], qx[96];
+    char qv[256], qx[256];
     gt_quote(qv, sizeof qv, pe->value, pe->vn);
     if (!extra)
         return rn_errf(e, RN_EINVAL, "parsing time %s: %s", qv, msg);

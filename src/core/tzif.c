@@ -269,6 +269,8 @@ static const char *errno_text(int err)
     }
 }
 
+/* Load dir/name: 0 when loaded, an errno when the file cannot be read,
+ * -1 when e says why (a malformed file, OOM). */
 static int load_from(const char *dir, const char *name, const struct tz **out,
                      struct rn_err *e)
 {
@@ -276,11 +278,13 @@ static int load_from(const char *dir, const char *name, const struct tz **out,
     int len = snprintf(path, sizeof path, "%s%s%s", dir, *dir ? "/" : "", name);
     if (len < 0 || (size_t)len >= sizeof path)
         return ENAMETOOLONG;
-    unsigned char *data;
-    size_t n;
+    unsigned char *data = NULL;
+    size_t n = 0;
     int err = read_all(path, &data, &n);
-    if (err == ENOMEM)
-        return rn_errf(e, RN_ENOMEM, "out of memory"), -1;
+    if (err == ENOMEM) {
+        rn_errf(e, RN_ENOMEM, "out of memory");
+        return -1;
+    }
     if (err)
         return err;
     int rc = tz_from_tzif(name, data, n, out, e);
