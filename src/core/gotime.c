@@ -71,7 +71,7 @@ int64_t gt_days_from_civil(int64_t y, int m, int d)
     if (m <= 2)
         y = gt_wadd(y, -1);
     int64_t era = gt_floor_div(y, 400);
-    int64_t yoe = y - gt_wmul(era, 400);
+    int64_t yoe = gt_wadd(y, gt_wmul(era, -400));
     int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return gt_wadd(gt_wadd(gt_wmul(era, 146097), doe), -719468);

@@ -179,7 +179,7 @@ static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
  * rounded toward minus infinity. */
 static int64_t time_mod(const struct val_time *t, int64_t d)
 {
-    int64_t s = t->unix - GT_ZERO_UNIX;
+    int64_t s = gt_wadd(t->unix, -GT_ZERO_UNIX);
     int64_t sm = s % d;
     if (sm < 0)
         sm += d;

@@ -251,14 +251,14 @@ void tz_rule_eval(const struct tz_rule *r, int64_t last, int64_t sec,
     if (ysec < startsec) {
         put(out, stdn, stdoff, stdisdst);
         out->start = abs;
-        out->end = startsec + abs;
+        out->end = gt_wadd(startsec, abs);
     } else if (ysec >= endsec) {
         put(out, stdn, stdoff, stdisdst);
-        out->start = endsec + abs;
-        out->end = abs + 365 * GT_SECS_PER_DAY;
+        out->start = gt_wadd(endsec, abs);
+        out->end = gt_wadd(abs, 365 * GT_SECS_PER_DAY);
     } else {
         put(out, dstn, dstoff, dstisdst);
-        out->start = startsec + abs;
-        out->end = endsec + abs;
+        out->start = gt_wadd(startsec, abs);
+        out->end = gt_wadd(endsec, abs);
     }
 }
