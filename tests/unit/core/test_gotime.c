@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NS 1000000000LL
 
@@ -649,6 +650,90 @@ static void tzif_footer(void **state)
     assert_false(tz_rule_parse("EST5EDT,M3.2.0", 14, &r));
 }
 
+/* $ZONEINFO is searched first; TZ may name a TZif file by path. */
+static void zoneinfo_env(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rn_gotime_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/Test_Zone", dir);
+    unsigned char img[256];
+    size_t n = put_block(img, 0);
+    n = put_block(img, n);
+    static const char footer[] = "\nEST5EDT,M3.2.0,M11.1.0\n";
+    memcpy(img + n, footer, sizeof footer - 1);
+    n += sizeof footer - 1;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(img, 1, n, f), n);
+    fclose(f);
+    setenv("ZONEINFO", dir, 1);
+    assert_string_equal(str(at(1690000000, 0, "Test_Zone")),
+                        "2023-07-22 00:26:40 -0400 EDT");
+    unsetenv("ZONEINFO");
+    setenv("TZ", path, 1);
+    const struct val_time *t = at(1700000000, 0, "Local");
+    assert_string_equal(t->loc, path);
+    assert_string_equal(str(t), "2023-11-14 17:13:20 -0500 EST");
+    /* Moving a time re-reads its zone by path. */
+    assert_string_equal(str(gotime_add(&A, t, -120 * 86400 * NS)),
+                        "2023-07-17 18:13:20 -0400 EDT");
+    setenv("TZ", "UTC", 1);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* More zones than the cache holds: the rest are loaded per call and
+ * their strings copied into the arena. */
+static void many_zones(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "Africa/Abidjan",      "Africa/Algiers",      "Africa/Bissau",
+        "Africa/Cairo",        "Africa/Casablanca",   "Africa/Ceuta",
+        "Africa/Johannesburg", "Africa/Juba",         "Africa/Khartoum",
+        "Africa/Lagos",        "Africa/Maputo",       "Africa/Monrovia",
+        "Africa/Nairobi",      "Africa/Tripoli",      "Africa/Tunis",
+        "Africa/Windhoek",     "America/Adak",        "America/Anchorage",
+        "America/Bogota",      "America/Caracas",     "America/Chicago",
+        "America/Denver",      "America/Halifax",     "America/Havana",
+        "America/Lima",        "America/Los_Angeles", "America/Mexico_City",
+        "America/Phoenix",     "America/Santiago",    "America/Sao_Paulo",
+        "America/St_Johns",    "America/Toronto",     "Asia/Baghdad",
+        "Asia/Bangkok",        "Asia/Dhaka",          "Asia/Dubai",
+        "Asia/Hong_Kong",      "Asia/Jakarta",        "Asia/Jerusalem",
+        "Asia/Kabul",          "Asia/Karachi",        "Asia/Kathmandu",
+        "Asia/Manila",         "Asia/Seoul",          "Asia/Shanghai",
+        "Asia/Singapore",      "Asia/Tehran",         "Asia/Yangon",
+        "Atlantic/Azores",     "Atlantic/Reykjavik",  "Australia/Adelaide",
+        "Australia/Brisbane",  "Australia/Darwin",    "Australia/Eucla",
+        "Australia/Lord_Howe", "Australia/Perth",     "Europe/Amsterdam",
+        "Europe/Athens",       "Europe/Berlin",       "Europe/Dublin",
+        "Europe/Helsinki",     "Europe/Istanbul",     "Europe/Lisbon",
+        "Europe/London",       "Europe/Madrid",       "Europe/Moscow",
+        "Europe/Paris",        "Europe/Rome",         "Europe/Warsaw",
+        "Pacific/Auckland",    "Pacific/Chatham",     "Pacific/Honolulu",
+        "Pacific/Kiritimati",  "Pacific/Marquesas"};
+    const struct val_time *t[sizeof names / sizeof names[0]];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        t[i] = at(1700000000, 0, names[i]);
+        assert_string_equal(t[i]->loc, names[i]);
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_non_null(gotime_add(&A, t[i], NS));
+    assert_string_equal(str(t[sizeof names / sizeof names[0] - 1]),
+                        "2023-11-14 12:43:20 -0930 -0930");
+    assert_string_equal(str(t[sizeof names / sizeof names[0] - 5]),
+                        "2023-11-15 11:13:20 +1300 NZDT");
+    assert_string_equal(
+        fmt(at(1700000000, 0, "Australia/Lord_Howe"), "MST -07:00"),
+        "+11 +11:00");
+    assert_string_equal(
+        fmt(at(1690000000, 0, "Australia/Lord_Howe"), "MST -07:00"),
+        "+1030 +10:30");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +745,7 @@ int main(void)
         cmocka_unit_test(parse_durations), cmocka_unit_test(civil_and_date),
         cmocka_unit_test(add_date),        cmocka_unit_test(add_sub),
         cmocka_unit_test(extremes),        cmocka_unit_test(tzif_footer),
+        cmocka_unit_test(zoneinfo_env),    cmocka_unit_test(many_zones),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
