@@ -80,6 +80,10 @@ enum val_gotype {
                          VAL_STRING makes it a fmt.Stringer for %v */
     /* VAL_FUNC */
     GT_FUNC = 0,
+    /* Added for expr results (values continue their kind's list): */
+    GT_LIST_PAIRS = GT_ARRAY_FIXED + 1, /* [][2]interface {} (toPairs) */
+    GT_MAP_IFACE_LIST = GT_STRUCT + 1,  /* map[interface {}][]interface {}
+                                           (groupBy) */
 };
 
 /* Bit 7 of flags: this value came from a typed nil (e.g. a nil []string or

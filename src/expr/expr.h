@@ -30,6 +30,10 @@ int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
 
 void expr_free(struct expr_prog *p);
 
+/* Go's %T of a value an expression produced ("int", "float64",
+ * "[]interface {}", "map[interface {}][]interface {}", "time.Duration"). */
+const char *expr_value_type(struct val v);
+
 /* The `time` variable Argo Rollouts provides: {Now: func() time.Time,
  * Parse: func(RFC3339 string) time.Time}, allocated in a. */
 struct val expr_time_var(struct arena *a);

@@ -1,0 +1,135 @@
+/*
+ * expr.c: the module's public entry points and its error text.
+ *
+ * Errors read the way expr prints them: the message, the 1-based line and
+ * column in runes, then the source line and a caret under the column
+ * ("unexpected token EOF (1:3)\n | 1 +\n | ..^").  Compile errors come
+ * back as RN_ESYNTAX, run-time errors as RN_EEXEC; both keep the position
+ * in rn_err.line/col.
+ */
+#include "expr_int.h"
+
+#include "../core/alloc.h"
+#include "../core/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Message + " (line:col)\n | source line\n | ...^" into e->msg. */
+static void format_error(struct rn_err *e, const char *src, size_t n,
+                         uint32_t pos, const char *msg, int code,
+                         const char *name)
+{
+    int line = 1, col = 0;
+    size_t line_start = 0;
+    if (pos > n)
+        pos = (uint32_t)n;
+    for (size_t i = 0; i < pos;) {
+        uint32_t r;
+        size_t w = utf8_decode(src + i, n - i, &r);
+        if (r == '\n') {
+            line++;
+            col = 0;
+            line_start = i + 1;
+        } else {
+            col++;
+        }
+        i += w;
+    }
+    size_t line_end = line_start;
+    while (line_end < n && src[line_end] != '\n')
+        line_end++;
+    char snippet[160];
+    size_t sl = line_end - line_start;
+    if (sl > 100)
+        sl = 100;
+    for (size_t i = 0; i < sl; i++) {
+        char c = src[line_start + i];
+        snippet[i] = c == '\t' ? ' ' : c;
+    }
+    snippet[sl] = 0;
+    char caret[110];
+    int k = 0;
+    bool multibyte = false;
+    for (size_t i = line_start; i < n && k < col && k < 100; k++) {
+        uint32_t r;
+        size_t w = utf8_decode(src + i, n - i, &r);
+        multibyte |= w > 1;
+        i += w;
+        caret[k] = '.';
+    }
+    caret[k] = 0;
+    if (multibyte)
+        rn_errf_at(e, code, name, line, col + 1, "%s (%d:%d)\n | %s", msg,
+                   line, col + 1, snippet);
+    else
+        rn_errf_at(e, code, name, line, col + 1, "%s (%d:%d)\n | %s\n | %s^",
+                   msg, line, col + 1, snippet, caret);
+}
+
+struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
+                               struct rn_err *e)
+{
+    struct expr_prog *p = rn_calloc(1, sizeof *p);
+    if (!p) {
+        rn_errf(e, RN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    arena_init(&p->arena, 0);
+    p->src = rn_strndup(src ? src : "", src ? n : 0);
+    p->srclen = src ? n : 0;
+    if (!p->src) {
+        rn_free(p);
+        rn_errf(e, RN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    struct rn_err pe = {0};
+    int rc = expr_parse(p, &pe);
+    if (rc != RN_OK) {
+        if (e)
+            format_error(e, p->src, p->srclen, (uint32_t)pe.col, pe.msg,
+                         RN_ESYNTAX, name);
+        expr_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
+             struct val *out, struct rn_err *e)
+{
+    struct ev *ev = rn_calloc(1, sizeof *ev);
+    if (!ev)
+        return rn_errf(e, RN_ENOMEM, "out of memory");
+    ev->p = p;
+    ev->a = a;
+    ev->env = env;
+    int rc = RN_OK;
+    if (setjmp(ev->jb)) {
+        if (e)
+            format_error(e, p->src, p->srclen, ev->pos, ev->msg, RN_EEXEC,
+                         NULL);
+        rc = RN_EEXEC;
+        goto out;
+    }
+    if (p->nvars > 0) {
+        ev->vars = arena_zalloc(a, (size_t)p->nvars * sizeof *ev->vars);
+        if (!ev->vars)
+            expr_fail(ev, "out of memory");
+    }
+    *out = expr_eval(ev, p->root);
+out:
+    rn_free(ev);
+    return rc;
+}
+
+void expr_free(struct expr_prog *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nregex; i++)
+        expr_re_free(p->regexes[i]);
+    arena_free(&p->arena);
+    rn_free(p->src);
+    rn_free(p);
+}

@@ -1,0 +1,753 @@
+/*
+ * ops.c: Go's value semantics as expr's runtime applies them.
+ *
+ * Arithmetic on two integers of any Go integer type yields `int` (wrapping
+ * on overflow), anything with a float yields float64, `/` is always
+ * float64 and `%` takes integers only.  Equality compares numbers across
+ * types, lists element by element, and falls back to reflect.DeepEqual
+ * (so a map holding int 1 differs from one holding float64 1).  Named
+ * integer types such as time.Month are not numbers here.  Indexing, map
+ * lookups, slices and `in` follow expr's runtime helpers, including their
+ * panics, reported as run-time errors with Go's wording.
+ */
+#include "expr_int.h"
+
+#include "../core/buf.h"
+#include "../core/gofmt.h"
+#include "../core/gotime.h"
+#include "../core/utf8.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *expr_type_name(struct val v)
+{
+    unsigned gt = val_gotype(v);
+    switch (v.kind) {
+    case VAL_ARRAY:
+        if (gt == GT_LIST_PAIRS)
+            return "[][2]interface {}";
+        if (gt == GT_ARRAY_FIXED)
+            return "[2]interface {}";
+        break;
+    case VAL_OBJECT:
+        if (gt == GT_MAP_IFACE_LIST)
+            return "map[interface {}][]interface {}";
+        if (gt == GT_STRUCT)
+            return "*time.Location";
+        break;
+    case VAL_FUNC:
+        return "func";
+    default:
+        break;
+    }
+    return val_type_name(v);
+}
+
+const char *expr_value_type(struct val v)
+{
+    return expr_type_name(v);
+}
+
+const char *expr_kind_name(struct val v)
+{
+    switch (v.kind) {
+    case VAL_NULL:
+        return "zero";
+    case VAL_ARRAY:
+        return val_gotype(v) == GT_ARRAY_FIXED ? "array" : "slice";
+    case VAL_OBJECT:
+        return val_gotype(v) == GT_STRUCT ? "ptr" : "map";
+    case VAL_TIME:
+        return "struct";
+    case VAL_DURATION:
+        return "int64";
+    case VAL_FUNC:
+        return "func";
+    default:
+        return val_kind_name(v);
+    }
+}
+
+bool expr_is_num(struct val v)
+{
+    if (v.kind == VAL_FLOAT)
+        return true;
+    return v.kind == VAL_INT && val_gotype(v) <= GT_UINTPTR;
+}
+
+bool expr_is_nil(struct val v)
+{
+    if (v.kind == VAL_NULL)
+        return true;
+    return (v.kind == VAL_ARRAY || v.kind == VAL_OBJECT) &&
+           (v.flags & VAL_F_NILPTR);
+}
+
+static double num_f(struct val v)
+{
+    if (v.kind == VAL_FLOAT)
+        return v.u.f;
+    if (val_gotype(v) == GT_UINT64 || val_gotype(v) == GT_UINTPTR)
+        return (double)(uint64_t)v.u.i;
+    return (double)v.u.i;
+}
+
+static bool list_items_equal(struct val a, struct val b, bool deep)
+{
+    size_t n = val_list_len(a);
+    if (n != val_list_len(b))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        struct val x = val_list_at(a, i), y = val_list_at(b, i);
+        if (deep ? !expr_deep_equal(x, y) : !expr_equal(x, y))
+            return false;
+    }
+    return true;
+}
+
+bool expr_deep_equal(struct val a, struct val b)
+{
+    if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
+        return false;
+    switch (a.kind) {
+    case VAL_NULL:
+        return true;
+    case VAL_BOOL:
+        return a.u.b == b.u.b;
+    case VAL_INT: case VAL_DURATION:
+        return a.u.i == b.u.i;
+    case VAL_FLOAT:
+        return a.u.f == b.u.f;
+    case VAL_STRING:
+        return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
+    case VAL_ARRAY:
+        if ((a.flags & VAL_F_NILPTR) != (b.flags & VAL_F_NILPTR))
+            return false;
+        return list_items_equal(a, b, true);
+    case VAL_OBJECT: {
+        size_t n = val_obj_len(a);
+        if (n != val_obj_len(b))
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            const struct val_kv *x = val_obj_at(a, i), *y = val_obj_at(b, i);
+            if (!expr_deep_equal(x->key, y->key) ||
+                !expr_deep_equal(x->v, y->v))
+                return false;
+        }
+        return true;
+    }
+    case VAL_TIME:
+        return a.u.tm->unix == b.u.tm->unix && a.u.tm->nsec == b.u.tm->nsec &&
+               a.u.tm->off == b.u.tm->off;
+    default:
+        return false;
+    }
+}
+
+static bool typed_list(struct val v)
+{
+    unsigned gt = val_gotype(v);
+    return gt == GT_LIST_INT || gt == GT_LIST_STRING || gt == GT_LIST_FLOAT ||
+           gt == GT_LIST_INT64 || gt == GT_LIST_BYTES;
+}
+
+static bool lists_equal(struct val a, struct val b, bool *done)
+{
+    *done = true;
+    unsigned ga = val_gotype(a), gb = val_gotype(b);
+    if (ga == GT_LIST_ANY && (gb == GT_LIST_ANY || typed_list(b)))
+        return list_items_equal(a, b, false);
+    if (gb == GT_LIST_ANY && typed_list(a))
+        return list_items_equal(a, b, false);
+    if (typed_list(a) && ga == gb)
+        return list_items_equal(a, b, false);
+    *done = false;
+    return false;
+}
+
+bool expr_equal(struct val a, struct val b)
+{
+    if (expr_is_num(a) && expr_is_num(b)) {
+        if (a.kind == VAL_INT && b.kind == VAL_INT)
+            return a.u.i == b.u.i;
+        return num_f(a) == num_f(b);
+    }
+    if (a.kind == VAL_ARRAY && b.kind == VAL_ARRAY) {
+        bool done;
+        bool r = lists_equal(a, b, &done);
+        if (done)
+            return r;
+    }
+    if (a.kind == VAL_STRING && b.kind == VAL_STRING)
+        return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
+    if (a.kind == VAL_TIME && b.kind == VAL_TIME)
+        return gotime_cmp(a.u.tm, b.u.tm) == 0;
+    if (a.kind == VAL_DURATION && b.kind == VAL_DURATION)
+        return a.u.i == b.u.i;
+    if (a.kind == VAL_BOOL && b.kind == VAL_BOOL)
+        return a.u.b == b.u.b;
+    if (expr_is_nil(a) && expr_is_nil(b))
+        return true;
+    return expr_deep_equal(a, b);
+}
+
+static const char *cmp_name(int op)
+{
+    switch (op) {
+    case OP_LT:
+        return "<";
+    case OP_GT:
+        return ">";
+    case OP_LE:
+        return "<=";
+    default:
+        return ">=";
+    }
+}
+
+static int sign3(double x, double y)
+{
+    return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2; /* 2: unordered (NaN) */
+}
+
+int expr_compare(struct ev *ev, int op, struct val a, struct val b)
+{
+    int s;
+    if (expr_is_num(a) && expr_is_num(b)) {
+        if (a.kind == VAL_INT && b.kind == VAL_INT)
+            s = a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
+        else
+            s = sign3(num_f(a), num_f(b));
+    } else if (a.kind == VAL_STRING && b.kind == VAL_STRING) {
+        s = val_keycmp(a.u.s, a.len, b.u.s, b.len);
+        s = s < 0 ? -1 : s > 0;
+    } else if (a.kind == VAL_TIME && b.kind == VAL_TIME) {
+        s = gotime_cmp(a.u.tm, b.u.tm);
+    } else if (a.kind == VAL_DURATION && b.kind == VAL_DURATION) {
+        s = a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
+    } else {
+        expr_fail(ev, "invalid operation: %s %s %s", expr_type_name(a),
+                  cmp_name(op), expr_type_name(b));
+    }
+    if (s == 2)
+        return 0;
+    switch (op) {
+    case OP_LT:
+        return s < 0;
+    case OP_GT:
+        return s > 0;
+    case OP_LE:
+        return s <= 0;
+    default:
+        return s >= 0;
+    }
+}
+
+static const char *arith_name(int op)
+{
+    static const char *const n[] = {[OP_ADD] = "+", [OP_SUB] = "-",
+                                    [OP_MUL] = "*", [OP_DIV] = "/",
+                                    [OP_MOD] = "%", [OP_POW] = "**"};
+    return n[op];
+}
+
+static struct val time_val(struct ev *ev, const struct val_time *t)
+{
+    if (!t)
+        expr_fail(ev, "out of memory");
+    return val_time(t);
+}
+
+static bool arith_time(struct ev *ev, int op, struct val a, struct val b,
+                       struct val *out)
+{
+    if (op == OP_ADD && a.kind == VAL_TIME && b.kind == VAL_DURATION)
+        *out = time_val(ev, gotime_add(ev->a, a.u.tm, b.u.i));
+    else if (op == OP_ADD && a.kind == VAL_DURATION && b.kind == VAL_TIME)
+        *out = time_val(ev, gotime_add(ev->a, b.u.tm, a.u.i));
+    else if (op == OP_ADD && a.kind == VAL_DURATION &&
+             b.kind == VAL_DURATION)
+        *out = val_duration((int64_t)((uint64_t)a.u.i + (uint64_t)b.u.i));
+    else if (op == OP_SUB && a.kind == VAL_TIME && b.kind == VAL_TIME)
+        *out = val_duration(gotime_sub(a.u.tm, b.u.tm));
+    else if (op == OP_SUB && a.kind == VAL_TIME && b.kind == VAL_DURATION)
+        *out = time_val(ev, gotime_add(ev->a, a.u.tm,
+                                       (int64_t)(0u - (uint64_t)b.u.i)));
+    else if (op == OP_SUB && a.kind == VAL_DURATION &&
+             b.kind == VAL_DURATION)
+        *out = val_duration((int64_t)((uint64_t)a.u.i - (uint64_t)b.u.i));
+    else
+        return false;
+    return true;
+}
+
+/* `*` also accepts time.Duration on either side. */
+static bool arith_mul_dur(struct val a, struct val b, struct val *out)
+{
+    bool da = a.kind == VAL_DURATION, db = b.kind == VAL_DURATION;
+    if (!(da || db) || !(da || expr_is_num(a)) || !(db || expr_is_num(b)))
+        return false;
+    if (a.kind == VAL_FLOAT || b.kind == VAL_FLOAT) {
+        double x = da ? (double)a.u.i : num_f(a);
+        double y = db ? (double)b.u.i : num_f(b);
+        *out = val_float(x * y);
+    } else {
+        *out = val_duration((int64_t)((uint64_t)a.u.i * (uint64_t)b.u.i));
+    }
+    return true;
+}
+
+static struct val arith_int(struct ev *ev, int op, int64_t x, int64_t y)
+{
+    uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+    switch (op) {
+    case OP_ADD:
+        return val_int((int64_t)(ux + uy));
+    case OP_SUB:
+        return val_int((int64_t)(ux - uy));
+    case OP_MUL:
+        return val_int((int64_t)(ux * uy));
+    default: /* OP_MOD */
+        if (y == 0)
+            expr_fail(ev, "runtime error: integer divide by zero");
+        return val_int(y == -1 ? 0 : x % y);
+    }
+}
+
+struct val expr_arith(struct ev *ev, int op, struct val a, struct val b)
+{
+    struct val out;
+    if (a.kind == VAL_STRING && b.kind == VAL_STRING && op == OP_ADD) {
+        size_t n = (size_t)a.len + b.len;
+        char *s = expr_alloc(ev, n + 1);
+        memcpy(s, a.u.s, a.len);
+        memcpy(s + a.len, b.u.s, b.len);
+        s[n] = 0;
+        return val_str(s, n);
+    }
+    if (arith_time(ev, op, a, b, &out))
+        return out;
+    if (op == OP_MUL && arith_mul_dur(a, b, &out))
+        return out;
+    if (op == OP_POW)
+        return val_float(pow(expr_to_float(ev, a), expr_to_float(ev, b)));
+    if (!expr_is_num(a) || !expr_is_num(b) ||
+        (op == OP_MOD && (a.kind == VAL_FLOAT || b.kind == VAL_FLOAT)))
+        expr_fail(ev, "invalid operation: %s %s %s", expr_type_name(a),
+                  arith_name(op), expr_type_name(b));
+    if (op == OP_DIV)
+        return val_float(num_f(a) / num_f(b));
+    if (a.kind == VAL_INT && b.kind == VAL_INT)
+        return arith_int(ev, op, a.u.i, b.u.i);
+    double x = num_f(a), y = num_f(b);
+    switch (op) {
+    case OP_ADD:
+        return val_float(x + y);
+    case OP_SUB:
+        return val_float(x - y);
+    default:
+        return val_float(x * y);
+    }
+}
+
+struct val expr_negate(struct ev *ev, struct val v)
+{
+    if (!expr_is_num(v))
+        expr_fail(ev, "invalid operation: - %s", expr_type_name(v));
+    if (v.kind == VAL_FLOAT) {
+        v.u.f = -v.u.f;
+        return v;
+    }
+    uint64_t u = 0u - (uint64_t)v.u.i;
+    switch (val_gotype(v)) {
+    case GT_INT8:
+        v.u.i = (int8_t)u;
+        break;
+    case GT_INT16:
+        v.u.i = (int16_t)u;
+        break;
+    case GT_INT32:
+        v.u.i = (int32_t)u;
+        break;
+    case GT_UINT8:
+        v.u.i = (uint8_t)u;
+        break;
+    case GT_UINT16:
+        v.u.i = (uint16_t)u;
+        break;
+    case GT_UINT32:
+        v.u.i = (uint32_t)u;
+        break;
+    default:
+        v.u.i = (int64_t)u;
+    }
+    return v;
+}
+
+static int64_t float_to_int(double f)
+{
+    if (isnan(f) || f >= 9223372036854775808.0 || f < -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)f;
+}
+
+int64_t expr_to_int(struct ev *ev, struct val v)
+{
+    if (!expr_is_num(v))
+        expr_fail(ev, "invalid operation: int(%s)", expr_type_name(v));
+    return v.kind == VAL_FLOAT ? float_to_int(v.u.f) : v.u.i;
+}
+
+double expr_to_float(struct ev *ev, struct val v)
+{
+    if (!expr_is_num(v))
+        expr_fail(ev, "invalid operation: float(%s)", expr_type_name(v));
+    return num_f(v);
+}
+
+struct val expr_str(struct ev *ev, const char *s, size_t n)
+{
+    char *p = expr_alloc(ev, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return val_str(p, n);
+}
+
+struct val expr_buf_val(struct ev *ev, struct buf *b, int rc)
+{
+    if (rc != RN_OK) {
+        buf_free(b);
+        expr_fail(ev, "cannot format value");
+    }
+    struct val s = expr_str(ev, b->len ? buf_str(b) : "", b->len);
+    buf_free(b);
+    return s;
+}
+
+struct val expr_want_str(struct ev *ev, struct val v)
+{
+    if (v.kind != VAL_STRING)
+        expr_fail(ev, "interface conversion: interface {} is %s, not string",
+                  v.kind == VAL_NULL ? "nil" : expr_type_name(v));
+    return v;
+}
+
+struct val expr_sprint(struct ev *ev, struct val v)
+{
+    struct buf b;
+    buf_init(&b, 16u << 20);
+    return expr_buf_val(ev, &b, gofmt_value(&b, v));
+}
+
+/* The text a key has in a map[interface {}]... (its %v). */
+const char *expr_key_text(struct ev *ev, struct val k, size_t *n)
+{
+    if (k.kind == VAL_STRING) {
+        *n = k.len;
+        return k.u.s;
+    }
+    struct val s = expr_sprint(ev, k);
+    *n = s.len;
+    return s.u.s;
+}
+
+static struct val map_zero(struct val m)
+{
+    switch (val_gotype(m)) {
+    case GT_MAP_STRING:
+        return val_str("", 0);
+    case GT_MAP_INT:
+        return val_int(0);
+    case GT_MAP_IFACE_LIST: {
+        struct val v = val_list(NULL, GT_LIST_ANY);
+        v.flags |= VAL_F_NILPTR;
+        return v;
+    }
+    default:
+        return val_null();
+    }
+}
+
+/* reflect's MapIndex: a nil key looks up the zero key, a key of another
+ * type than string fails for string-keyed maps. */
+static const struct val *map_index(struct ev *ev, struct val m,
+                                   struct val key)
+{
+    unsigned gt = val_gotype(m);
+    if (gt == GT_MAP_IFACE || gt == GT_MAP_IFACE_LIST) {
+        size_t n;
+        const char *s = key.kind == VAL_NULL ? "<nil>"
+                                             : expr_key_text(ev, key, &n);
+        if (key.kind == VAL_NULL)
+            n = 5;
+        return val_get(m, s, n);
+    }
+    if (key.kind == VAL_NULL)
+        return val_get(m, "", 0);
+    if (key.kind != VAL_STRING || val_gotype(key) != GT_STRING)
+        expr_fail(ev,
+                  "reflect.Value.MapIndex: value of type %s is not "
+                  "assignable to type string",
+                  expr_type_name(key));
+    return val_get(m, key.u.s, key.len);
+}
+
+static int64_t index_of(struct ev *ev, struct val key, int64_t len)
+{
+    int64_t i = expr_to_int(ev, key);
+    if (i < 0)
+        i += len;
+    if (i < 0 || i >= len)
+        expr_fail(ev, "index out of range: %lld (array length is %lld)",
+                  (long long)i, (long long)len);
+    return i;
+}
+
+struct val expr_fetch(struct ev *ev, struct val from, struct val key)
+{
+    if (key.kind == VAL_STRING) {
+        int ty = expr_val_ety(from);
+        int mid = expr_method_find(ty, key.u.s, key.len);
+        if (mid >= 0)
+            return expr_bound_method(ev, from, mid);
+    }
+    switch (from.kind) {
+    case VAL_ARRAY: {
+        int64_t i = index_of(ev, key, (int64_t)val_list_len(from));
+        return val_list_at(from, (size_t)i);
+    }
+    case VAL_STRING: {
+        int64_t i = index_of(ev, key, from.len);
+        return val_int_t((unsigned char)from.u.s[i], GT_UINT8);
+    }
+    case VAL_OBJECT:
+        if (val_gotype(from) != GT_STRUCT) {
+            const struct val *v = map_index(ev, from, key);
+            return v ? *v : map_zero(from);
+        }
+        break;
+    default:
+        break;
+    }
+    struct val k = expr_sprint(ev, key);
+    expr_fail(ev, "cannot fetch %s from %s", k.u.s, expr_type_name(from));
+}
+
+struct val expr_slice(struct ev *ev, struct val v, struct val from,
+                      struct val to)
+{
+    int64_t len;
+    if (v.kind == VAL_ARRAY)
+        len = (int64_t)val_list_len(v);
+    else if (v.kind == VAL_STRING)
+        len = v.len;
+    else
+        expr_fail(ev, "cannot slice %s", expr_sprint(ev, from).u.s);
+    int64_t a = expr_to_int(ev, from), b = expr_to_int(ev, to);
+    if (a < 0)
+        a += len;
+    if (a < 0)
+        a = 0;
+    if (b < 0)
+        b += len;
+    if (b < 0)
+        b = 0;
+    if (b > len)
+        b = len;
+    if (a > b)
+        a = b;
+    if (v.kind == VAL_STRING)
+        return expr_str(ev, v.u.s + a, (size_t)(b - a));
+    struct val_list *l = expr_alloc(ev, sizeof *l);
+    l->len = l->cap = (uint32_t)(b - a);
+    l->items = b > a ? v.u.list->items + a : NULL;
+    struct val r = val_list(l, val_gotype(v));
+    return r;
+}
+
+bool expr_in(struct ev *ev, struct val needle, struct val hay)
+{
+    switch (hay.kind) {
+    case VAL_NULL:
+        return false;
+    case VAL_ARRAY:
+        for (size_t i = 0; i < val_list_len(hay); i++)
+            if (expr_equal(val_list_at(hay, i), needle))
+                return true;
+        return false;
+    case VAL_OBJECT:
+        if (val_gotype(hay) == GT_STRUCT)
+            expr_fail(ev, "cannot use %s as field name of %s",
+                      expr_type_name(needle), expr_type_name(hay));
+        return map_index(ev, hay, needle) != NULL;
+    default:
+        expr_fail(ev, "operator \"in\" not defined on %s",
+                  expr_type_name(hay));
+    }
+}
+
+int64_t expr_len(struct ev *ev, struct val v)
+{
+    switch (v.kind) {
+    case VAL_ARRAY:
+        return (int64_t)val_list_len(v);
+    case VAL_OBJECT:
+        if (val_gotype(v) != GT_STRUCT)
+            return (int64_t)val_obj_len(v);
+        break;
+    case VAL_STRING:
+        return v.len;
+    default:
+        break;
+    }
+    expr_fail(ev, "invalid argument for len (type %s)", expr_type_name(v));
+}
+
+struct val_list *expr_list_new(struct ev *ev, size_t n)
+{
+    struct val_list *l = expr_alloc(ev, sizeof *l);
+    l->len = l->cap = (uint32_t)n;
+    l->items = n ? expr_alloc(ev, n * sizeof *l->items) : NULL;
+    return l;
+}
+
+/* Element i of a collection a predicate iterates (reflect's Index). */
+struct val expr_item(struct ev *ev, struct val coll, int64_t i)
+{
+    if (coll.kind == VAL_ARRAY)
+        return val_list_at(coll, (size_t)i);
+    if (coll.kind == VAL_STRING)
+        return val_int_t((unsigned char)coll.u.s[i], GT_UINT8);
+    expr_fail(ev, "reflect: call of reflect.Value.Index on %s Value",
+              expr_kind_name(coll));
+}
+
+static int kv_cmp(const void *x, const void *y)
+{
+    const struct val_kv *a = x, *b = y;
+    return val_keycmp(a->key.u.s, a->key.len, b->key.u.s, b->key.len);
+}
+
+/* A map from key/value pairs (keys strings; a later duplicate wins). */
+struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,
+                         unsigned gotype)
+{
+    /* stable: keep the last of equal keys */
+    for (size_t i = 1; i < n; i++) {
+        struct val_kv cur = kv[i];
+        size_t j = i;
+        while (j > 0 && kv_cmp(&kv[j - 1], &cur) > 0) {
+            kv[j] = kv[j - 1];
+            j--;
+        }
+        kv[j] = cur;
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && kv_cmp(&kv[out - 1], &kv[i]) == 0)
+            kv[out - 1] = kv[i];
+        else
+            kv[out++] = kv[i];
+    }
+    struct val_obj *o = expr_alloc(ev, sizeof *o);
+    o->len = o->cap = (uint32_t)out;
+    o->kv = kv;
+    return val_obj(o, gotype);
+}
+
+/* ---- regular expressions: RE2 syntax on PCRE2 ---- */
+
+static bool is_quant(char c)
+{
+    return c == '*' || c == '+' || c == '?';
+}
+
+/* Reject what RE2 (Go's regexp) rejects but PCRE2 would accept. */
+static const char *re2_reject(const char *p, size_t n)
+{
+    bool after_quant = false, in_class = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n) {
+            char e = p[++i];
+            if ((e >= '1' && e <= '9') || strchr("ZGKXRhHVgkNeco", e))
+                return "invalid escape sequence";
+            after_quant = false;
+            continue;
+        }
+        if (in_class) {
+            if (c == ']')
+                in_class = false;
+            continue;
+        }
+        if (c == '[') {
+            in_class = true;
+            if (i + 1 < n && p[i + 1] == ']')
+                i++;
+            after_quant = false;
+            continue;
+        }
+        if (c == '(' && i + 2 < n && p[i + 1] == '?' &&
+            strchr("=!<>#|'&+R0123456789", p[i + 2]) &&
+            !(p[i + 2] == 'P'))
+            return "invalid or unsupported Perl syntax";
+        if (is_quant(c) || (c == '{' && i + 1 < n && p[i + 1] >= '0' &&
+                            p[i + 1] <= '9')) {
+            if (after_quant && !(c == '?' && is_quant(p[i - 1]) &&
+                                 !(i >= 2 && is_quant(p[i - 2]))))
+                return "invalid nested repetition operator";
+            if (c == '{') {
+                while (i < n && p[i] != '}')
+                    i++;
+            }
+            after_quant = true;
+            continue;
+        }
+        after_quant = false;
+    }
+    return NULL;
+}
+
+void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
+{
+    const char *why = re2_reject(pat, n);
+    if (why) {
+        snprintf(err, errsz, "error parsing regexp: %s: `%.*s`", why,
+                 (int)(n > 60 ? 60 : n), pat);
+        return NULL;
+    }
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, n,
+                                   PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &code,
+                                   &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[120];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        snprintf(err, errsz, "error parsing regexp: %s: `%.*s`", (char *)msg,
+                 (int)(n > 60 ? 60 : n), pat);
+    }
+    return re;
+}
+
+int expr_re_match(void *re, const char *s, size_t n)
+{
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    if (!md)
+        return -1;
+    uint32_t opts = utf8_valid(s, n) ? 0 : PCRE2_NO_UTF_CHECK;
+    int rc = opts ? -1
+                  : pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+void expr_re_free(void *re)
+{
+    pcre2_code_free(re);
+}

@@ -1,0 +1,564 @@
+/*
+ * strfn.c: expr's string builtins and its conversions to and from JSON
+ * and base64, with Go's strings package semantics (byte offsets for
+ * indexOf, rune-wise split on an empty separator, strict padded base64
+ * that ignores newlines, MarshalIndent with two spaces and HTML escaping).
+ * An argument of the wrong type fails the way Go's type assertion does:
+ * "interface conversion: interface {} is float64, not string".
+ */
+#include "expr_int.h"
+
+#include "../core/buf.h"
+#include "../core/json.h"
+#include "../core/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct val bi_fn(struct ev *ev, struct val *a, int n);
+bi_fn expr_f_trim, expr_f_trim_prefix, expr_f_trim_suffix, expr_f_upper,
+    expr_f_lower, expr_f_split, expr_f_split_after, expr_f_replace,
+    expr_f_repeat, expr_f_join, expr_f_index, expr_f_last_index,
+    expr_f_has_prefix, expr_f_has_suffix, expr_f_to_json, expr_f_from_json,
+    expr_f_to_base64, expr_f_from_base64, expr_f_string, expr_f_type;
+
+static void want_n(struct ev *ev, int n, int lo, int hi)
+{
+    if (n < lo || n > hi)
+        expr_fail(ev, "invalid number of arguments (expected %d, got %d)",
+                  lo, n);
+}
+
+#define S expr_want_str
+
+struct val expr_f_string(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    return expr_sprint(ev, a[0]);
+}
+
+struct val expr_f_type(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    struct val v = a[0];
+    const char *t;
+    switch (v.kind) {
+    case VAL_NULL:
+        t = "nil";
+        break;
+    case VAL_BOOL:
+        t = "bool";
+        break;
+    case VAL_INT: {
+        unsigned gt = val_gotype(v);
+        t = gt == GT_MONTH     ? "time.Month"
+            : gt == GT_WEEKDAY ? "time.Weekday"
+            : (gt >= GT_UINT && gt <= GT_UINTPTR) ? "uint"
+                                                  : "int";
+        break;
+    }
+    case VAL_FLOAT:
+        t = "float";
+        break;
+    case VAL_STRING:
+        t = "string";
+        break;
+    case VAL_ARRAY:
+        t = "array";
+        break;
+    case VAL_OBJECT:
+        t = val_gotype(v) == GT_STRUCT ? "time.Location" : "map";
+        break;
+    case VAL_TIME:
+        t = "time.Time";
+        break;
+    case VAL_DURATION:
+        t = "time.Duration";
+        break;
+    default:
+        t = "func";
+    }
+    return val_str(t, strlen(t));
+}
+
+static bool is_space_rune(uint32_t r)
+{
+    return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xA0 ||
+           r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 ||
+           r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000;
+}
+
+static bool in_cutset(uint32_t r, struct val cut)
+{
+    if (!cut.u.s)
+        return is_space_rune(r);
+    for (size_t i = 0; i < cut.len;) {
+        uint32_t c;
+        i += utf8_decode(cut.u.s + i, cut.len - i, &c);
+        if (c == r)
+            return true;
+    }
+    return false;
+}
+
+static size_t last_rune_start(const char *s, size_t end)
+{
+    size_t i = end - 1;
+    while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80 && end - i < 4)
+        i--;
+    return i;
+}
+
+static struct val trim(struct ev *ev, struct val s, struct val cut)
+{
+    size_t b = 0, e = s.len;
+    while (b < e) {
+        uint32_t r;
+        size_t w = utf8_decode(s.u.s + b, e - b, &r);
+        if (!in_cutset(r, cut))
+            break;
+        b += w;
+    }
+    while (e > b) {
+        size_t st = last_rune_start(s.u.s, e);
+        uint32_t r;
+        utf8_decode(s.u.s + st, e - st, &r);
+        if (!in_cutset(r, cut))
+            break;
+        e = st;
+    }
+    return expr_str(ev, s.u.s + b, e - b);
+}
+
+struct val expr_f_trim(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 2);
+    struct val cut = {0};
+    if (n == 2)
+        cut = S(ev, a[1]);
+    return trim(ev, S(ev, a[0]), cut);
+}
+
+static bool has_prefix(struct val s, struct val p)
+{
+    return s.len >= p.len && memcmp(s.u.s, p.u.s, p.len) == 0;
+}
+
+static bool has_suffix(struct val s, struct val p)
+{
+    return s.len >= p.len && memcmp(s.u.s + s.len - p.len, p.u.s, p.len) == 0;
+}
+
+struct val expr_f_trim_prefix(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 2);
+    struct val s = S(ev, a[0]);
+    struct val p = n == 2 ? S(ev, a[1]) : val_str(" ", 1);
+    if (has_prefix(s, p))
+        return expr_str(ev, s.u.s + p.len, s.len - p.len);
+    return s;
+}
+
+struct val expr_f_trim_suffix(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 2);
+    struct val s = S(ev, a[0]);
+    struct val p = n == 2 ? S(ev, a[1]) : val_str(" ", 1);
+    if (has_suffix(s, p))
+        return expr_str(ev, s.u.s, s.len - p.len);
+    return s;
+}
+
+static uint32_t map_case(uint32_t r, bool upper)
+{
+    if (upper) {
+        if ((r >= 'a' && r <= 'z') || (r >= 0xe0 && r <= 0xfe && r != 0xf7))
+            return r - 32;
+        if (r >= 0x3b1 && r <= 0x3c9 && r != 0x3c2)
+            return r - 32;
+        if (r >= 0x430 && r <= 0x44f)
+            return r - 32;
+        if (r >= 0x450 && r <= 0x45f)
+            return r - 80;
+    } else {
+        if ((r >= 'A' && r <= 'Z') || (r >= 0xc0 && r <= 0xde && r != 0xd7))
+            return r + 32;
+        if (r >= 0x391 && r <= 0x3a9 && r != 0x3a2)
+            return r + 32;
+        if (r >= 0x410 && r <= 0x42f)
+            return r + 32;
+        if (r >= 0x400 && r <= 0x40f)
+            return r + 80;
+    }
+    return r;
+}
+
+static struct val change_case(struct ev *ev, struct val s, bool upper)
+{
+    char *out = expr_alloc(ev, (size_t)s.len * 2 + 4);
+    size_t o = 0;
+    for (size_t i = 0; i < s.len;) {
+        uint32_t r;
+        size_t w = utf8_decode(s.u.s + i, s.len - i, &r);
+        if (r == UTF8_RUNE_ERROR && w == 1) {
+            out[o++] = s.u.s[i];
+        } else {
+            o += utf8_encode(out + o, map_case(r, upper));
+        }
+        i += w;
+    }
+    out[o] = 0;
+    return val_str(out, o);
+}
+
+struct val expr_f_upper(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    return change_case(ev, S(ev, a[0]), true);
+}
+
+struct val expr_f_lower(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    return change_case(ev, S(ev, a[0]), false);
+}
+
+static const char *find_sub(const char *s, size_t n, const char *p,
+                            size_t pn)
+{
+    if (pn == 0)
+        return s;
+    if (pn > n)
+        return NULL;
+    for (size_t i = 0; i + pn <= n; i++)
+        if (s[i] == p[0] && memcmp(s + i, p, pn) == 0)
+            return s + i;
+    return NULL;
+}
+
+static size_t count_sub(struct val s, struct val sep)
+{
+    if (sep.len == 0)
+        return utf8_count(s.u.s, s.len) + 1;
+    size_t c = 0;
+    const char *p = s.u.s, *end = s.u.s + s.len;
+    const char *f;
+    while ((f = find_sub(p, (size_t)(end - p), sep.u.s, sep.len))) {
+        c++;
+        p = f + sep.len;
+    }
+    return c;
+}
+
+/* Go's strings.genSplit */
+static struct val gen_split(struct ev *ev, struct val s, struct val sep,
+                            bool after, int64_t limit)
+{
+    if (limit == 0) {
+        struct val r = val_list(NULL, GT_LIST_STRING);
+        r.flags |= VAL_F_NILPTR;
+        return r;
+    }
+    if (sep.len == 0) {
+        size_t runes = utf8_count(s.u.s, s.len);
+        size_t k = (limit < 0 || (uint64_t)limit > runes) ? runes
+                                                          : (size_t)limit;
+        struct val_list *l = expr_list_new(ev, k);
+        size_t at = 0;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t r;
+            size_t w = i == k - 1 ? s.len - at
+                                  : utf8_decode(s.u.s + at, s.len - at, &r);
+            l->items[i] = expr_str(ev, s.u.s + at, w);
+            at += w;
+        }
+        return val_list(l, GT_LIST_STRING);
+    }
+    size_t k = limit < 0 ? count_sub(s, sep) + 1 : (size_t)limit;
+    if (k > s.len + 1)
+        k = s.len + 1;
+    struct val_list *l = expr_list_new(ev, k);
+    size_t i = 0;
+    const char *p = s.u.s, *end = s.u.s + s.len;
+    while (i + 1 < k) {
+        const char *f = find_sub(p, (size_t)(end - p), sep.u.s, sep.len);
+        if (!f)
+            break;
+        size_t len = (size_t)(f - p) + (after ? sep.len : 0);
+        l->items[i++] = expr_str(ev, p, len);
+        p = f + sep.len;
+    }
+    l->items[i++] = expr_str(ev, p, (size_t)(end - p));
+    l->len = (uint32_t)i;
+    return val_list(l, GT_LIST_STRING);
+}
+
+static struct val split_common(struct ev *ev, struct val *a, int n,
+                               bool after)
+{
+    want_n(ev, n, 2, 3);
+    int64_t lim = n == 3 ? expr_to_int(ev, a[2]) : -1;
+    return gen_split(ev, S(ev, a[0]), S(ev, a[1]), after, lim);
+}
+
+struct val expr_f_split(struct ev *ev, struct val *a, int n)
+{
+    return split_common(ev, a, n, false);
+}
+
+struct val expr_f_split_after(struct ev *ev, struct val *a, int n)
+{
+    return split_common(ev, a, n, true);
+}
+
+struct val expr_f_replace(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 3, 4);
+    struct val s = S(ev, a[0]), old = S(ev, a[1]), nw = S(ev, a[2]);
+    int64_t lim = n == 4 ? expr_to_int(ev, a[3]) : -1;
+    if (lim < 0)
+        lim = (int64_t)count_sub(s, old);
+    struct buf b;
+    buf_init(&b, 64u << 20);
+    size_t at = 0;
+    for (int64_t i = 0; i < lim; i++) {
+        size_t next;
+        if (old.len == 0) {
+            uint32_t r;
+            next = at;
+            if (i > 0) {
+                if (at >= s.len)
+                    break;
+                next = at + utf8_decode(s.u.s + at, s.len - at, &r);
+            }
+        } else {
+            const char *f = find_sub(s.u.s + at, s.len - at, old.u.s,
+                                     old.len);
+            if (!f)
+                break;
+            next = (size_t)(f - s.u.s);
+        }
+        buf_add(&b, s.u.s + at, next - at);
+        buf_add(&b, nw.u.s, nw.len);
+        at = next + old.len;
+    }
+    return expr_buf_val(ev, &b, buf_add(&b, s.u.s + at, s.len - at));
+}
+
+struct val expr_f_repeat(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 2, 2);
+    struct val s = S(ev, a[0]);
+    int64_t k = expr_to_int(ev, a[1]);
+    if (k < 0)
+        expr_fail(ev, "invalid argument for repeat (expected positive "
+                      "integer, got %lld)",
+                  (long long)k);
+    if (k > 1000000)
+        expr_fail(ev, "memory budget exceeded");
+    expr_mem_grow(ev, (uint64_t)s.len * (uint64_t)k);
+    size_t len = (size_t)s.len * (size_t)k;
+    char *out = expr_alloc(ev, len + 1);
+    for (int64_t i = 0; i < k; i++)
+        memcpy(out + (size_t)i * s.len, s.u.s, s.len);
+    out[len] = 0;
+    return val_str(out, len);
+}
+
+struct val expr_f_join(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 2);
+    struct val glue = n == 2 ? S(ev, a[1]) : val_str("", 0);
+    unsigned gt = val_gotype(a[0]);
+    if (a[0].kind != VAL_ARRAY || (gt != GT_LIST_ANY && gt != GT_LIST_STRING))
+        expr_fail(ev, "invalid argument for join (type %s)",
+                  a[0].kind == VAL_NULL ? "<nil>" : expr_type_name(a[0]));
+    struct buf b;
+    buf_init(&b, 64u << 20);
+    for (size_t i = 0; i < val_list_len(a[0]); i++) {
+        struct val it = S(ev, val_list_at(a[0], i));
+        if (i)
+            buf_add(&b, glue.u.s, glue.len);
+        buf_add(&b, it.u.s, it.len);
+    }
+    return expr_buf_val(ev, &b, RN_OK);
+}
+
+struct val expr_f_index(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 2, 2);
+    struct val s = S(ev, a[0]), p = S(ev, a[1]);
+    const char *f = find_sub(s.u.s, s.len, p.u.s, p.len);
+    return val_int(f ? f - s.u.s : -1);
+}
+
+struct val expr_f_last_index(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 2, 2);
+    struct val s = S(ev, a[0]), p = S(ev, a[1]);
+    if (p.len > s.len)
+        return val_int(-1);
+    for (size_t i = s.len - p.len + 1; i-- > 0;)
+        if (memcmp(s.u.s + i, p.u.s, p.len) == 0)
+            return val_int((int64_t)i);
+    return val_int(-1);
+}
+
+struct val expr_f_has_prefix(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 2, 2);
+    return val_bool(has_prefix(S(ev, a[0]), S(ev, a[1])));
+}
+
+struct val expr_f_has_suffix(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 2, 2);
+    return val_bool(has_suffix(S(ev, a[0]), S(ev, a[1])));
+}
+
+/* encoding/json cannot encode these: report Go's error. */
+static const char *json_unsupported(struct val v)
+{
+    switch (v.kind) {
+    case VAL_FUNC:
+        return "func";
+    case VAL_ARRAY:
+        for (size_t i = 0; i < val_list_len(v); i++) {
+            const char *t = json_unsupported(val_list_at(v, i));
+            if (t)
+                return t;
+        }
+        return NULL;
+    case VAL_OBJECT: {
+        unsigned gt = val_gotype(v);
+        if (gt == GT_MAP_IFACE || gt == GT_MAP_IFACE_LIST)
+            return expr_type_name(v);
+        for (size_t i = 0; i < val_obj_len(v); i++) {
+            const char *t = json_unsupported(val_obj_at(v, i)->v);
+            if (t)
+                return t;
+        }
+        return NULL;
+    }
+    default:
+        return NULL;
+    }
+}
+
+struct val expr_f_to_json(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    const char *bad = json_unsupported(a[0]);
+    if (bad)
+        expr_fail(ev, "json: unsupported type: %s", bad);
+    struct buf b;
+    buf_init(&b, 64u << 20);
+    struct rn_err e = {0};
+    struct json_emit_opts o = {.flags = JSON_PRETTY, .indent = "  "};
+    if (json_emit(&b, a[0], &o, &e) != RN_OK) {
+        buf_free(&b);
+        expr_fail(ev, "%s", e.msg);
+    }
+    return expr_buf_val(ev, &b, RN_OK);
+}
+
+struct val expr_f_from_json(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    struct val s = S(ev, a[0]);
+    struct rn_err e = {0};
+    struct val out;
+    if (json_parse(ev->a, s.u.s, s.len, NULL, &out, &e) != RN_OK)
+        expr_fail(ev, "%s", e.msg[0] ? e.msg : "invalid JSON");
+    return out;
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+struct val expr_f_to_base64(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    struct val s = S(ev, a[0]);
+    size_t olen = (s.len + 2) / 3 * 4;
+    char *out = expr_alloc(ev, olen + 1);
+    const unsigned char *p = (const unsigned char *)s.u.s;
+    size_t o = 0;
+    for (size_t i = 0; i < s.len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < s.len)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < s.len)
+            v |= p[i + 2];
+        out[o++] = b64[v >> 18];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < s.len ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < s.len ? b64[v & 63] : '=';
+    }
+    out[o] = 0;
+    return val_str(out, o);
+}
+
+static int b64val(char c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+/* base64.StdEncoding.DecodeString: padding required, \r and \n skipped.
+ * Returns the decoded length or -(offset+1) of the bad byte. */
+static long b64_decode(const char *s, size_t n, unsigned char *out)
+{
+    size_t o = 0, i = 0;
+    while (i < n) {
+        int q[4];
+        size_t pos[4];
+        int got = 0;
+        while (got < 4 && i < n) {
+            if (s[i] == '\r' || s[i] == '\n') {
+                i++;
+                continue;
+            }
+            pos[got] = i;
+            q[got] = s[i] == '=' ? -2 : b64val(s[i]);
+            if (q[got] == -1)
+                return -(long)i - 1;
+            got++;
+            i++;
+        }
+        if (got < 4)
+            return -(long)(got ? pos[got - 1] + 1 : n) - 1;
+        int pad = (q[3] == -2) + (q[2] == -2 && q[3] == -2);
+        if (q[0] < 0 || q[1] < 0 || (q[2] == -2 && q[3] != -2))
+            return -(long)pos[q[0] < 0 ? 0 : q[1] < 0 ? 1 : 2] - 1;
+        uint32_t v = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12;
+        if (q[2] >= 0)
+            v |= (uint32_t)q[2] << 6;
+        if (q[3] >= 0)
+            v |= (uint32_t)q[3];
+        out[o++] = (unsigned char)(v >> 16);
+        if (pad < 2)
+            out[o++] = (unsigned char)(v >> 8);
+        if (pad < 1)
+            out[o++] = (unsigned char)v;
+        if (pad) {
+            while (i < n && (s[i] == '\r' || s[i] == '\n'))
+                i++;
+            if (i < n)
+                return -(long)i - 1;
+        }
+    }
+    return (long)o;
+}
+
+struct val expr_f_from_base64(struct ev *ev, struct val *a, int n)
+{
+    want_n(ev, n, 1, 1);
+    struct val s = S(ev, a[0]);
+    unsigned char *out = expr_alloc(ev, s.len + 4);
+    long k = b64_decode(s.u.s, s.len, out);
+    if (k < 0)
+        expr_fail(ev, "illegal base64 data at input byte %ld", -k - 1);
+    out[k] = 0;
+    return val_str((const char *)out, (size_t)k);
+}
