@@ -188,7 +188,7 @@ bool sprig_empty(struct val v)
     case VAL_FLOAT:
         return v.u.f == 0;
     case VAL_STRING:
-        return v.len == 0;
+        return val_gotype(v) != GT_ERRSTR && v.len == 0; /* errors: ptr */
     case VAL_ARRAY:
         return val_list_len(v) == 0;
     case VAL_OBJECT:

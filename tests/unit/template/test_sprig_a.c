@@ -5,6 +5,7 @@
  * them over).  Each case states the function, its arguments and the
  * expected result as Go's %v prints it, or the expected failure.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,50 +129,54 @@ static const char *show(struct val v)
 }
 
 /* Call name(args...) and check %v of the result. */
-static void check(const char *want, const char *name, int argc, ...)
+enum expect { X_SHOW, X_TYPE, X_ERR };
+
+/* Call name with the argc values in ap and compare per `how`: %v of the
+ * result, its Go type (%T), or an RN_EEXEC whose text contains want. */
+static void expect_v(enum expect how, const char *want, const char *name,
+                     int argc, va_list ap)
 {
     struct val argv[16], out;
-    va_list ap;
-    va_start(ap, argc);
     for (int i = 0; i < argc; i++)
         argv[i] = va_arg(ap, struct val);
-    va_end(ap);
     int rc = call_v(name, &out, argc, argv);
+    if (how == X_ERR) {
+        if (rc != RN_EEXEC)
+            fail_msg("%s: rc %d, want an error containing \"%s\"", name, rc,
+                     want);
+        if (!strstr(E.msg, want))
+            fail_msg("%s: error \"%s\" lacks \"%s\"", name, E.msg, want);
+        return;
+    }
     if (rc != RN_OK)
         fail_msg("%s: unexpected error %d: %s", name, rc, E.msg);
-    const char *got = show(out);
+    const char *got = how == X_TYPE ? val_type_name(out) : show(out);
     if (strcmp(got, want) != 0)
         fail_msg("%s: got \"%s\", want \"%s\"", name, got, want);
 }
 
-/* Call and check the Go type (%T) of the result. */
-static void check_type(const char *want, const char *name, int argc, ...)
+static void check(const char *want, const char *name, int argc, ...)
 {
-    struct val argv[16], out;
     va_list ap;
     va_start(ap, argc);
-    for (int i = 0; i < argc; i++)
-        argv[i] = va_arg(ap, struct val);
+    expect_v(X_SHOW, want, name, argc, ap);
     va_end(ap);
-    assert_int_equal(call_v(name, &out, argc, argv), RN_OK);
-    if (strcmp(val_type_name(out), want) != 0)
-        fail_msg("%s: type %s, want %s", name, val_type_name(out), want);
 }
 
-/* Call and expect RN_EEXEC whose message contains `part`. */
-static void check_err(const char *part, const char *name, int argc, ...)
+static void check_type(const char *want, const char *name, int argc, ...)
 {
-    struct val argv[16], out;
     va_list ap;
     va_start(ap, argc);
-    for (int i = 0; i < argc; i++)
-        argv[i] = va_arg(ap, struct val);
+    expect_v(X_TYPE, want, name, argc, ap);
     va_end(ap);
-    int rc = call_v(name, &out, argc, argv);
-    if (rc != RN_EEXEC)
-        fail_msg("%s: rc %d, want an error containing \"%s\"", name, rc, part);
-    if (!strstr(E.msg, part))
-        fail_msg("%s: error \"%s\" lacks \"%s\"", name, E.msg, part);
+}
+
+static void check_err(const char *part, const char *name, int argc, ...)
+{
+    va_list ap;
+    va_start(ap, argc);
+    expect_v(X_ERR, part, name, argc, ap);
+    va_end(ap);
 }
 
 static int setup(void **state)
@@ -651,6 +656,179 @@ static void test_conversions(void **state)
     check_type("int64", "toDecimal", 1, S("7"));
 }
 
+/* ---- reflect, defaults ---- */
+
+static void test_reflection(void **state)
+{
+    (void)state;
+    check("float64", "typeOf", 1, F(1));
+    check("<nil>", "typeOf", 1, N());
+    check("[]interface {}", "typeOf", 1, L(0));
+    check("map[string]interface {}", "typeOf", 1, M(0));
+    check("int", "typeOf", 1, I(1));
+    check("true", "typeIs", 2, S("string"), S("x"));
+    check("false", "typeIs", 2, S("int"), F(1));
+    check("true", "typeIsLike", 2, S("float64"), F(1));
+    check("false", "typeIsLike", 2, S("*string"), S("s"));
+    check("slice", "kindOf", 1, L(0));
+    check("invalid", "kindOf", 1, N());
+    check("map", "kindOf", 1, M(0));
+    check("true", "kindIs", 2, S("int"), I(1));
+    check("false", "kindIs", 2, S("string"), F(1));
+    check("true", "deepEqual", 2, L(2, I(1), I(2)), L(2, I(1), I(2)));
+    check("false", "deepEqual", 2, I(1), F(1));
+    check("true", "deepEqual", 2, N(), N());
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    check("d", "default", 2, S("d"), N());
+    check("d", "default", 2, S("d"), F(0));
+    check("d", "default", 2, S("d"), L(0));
+    check("d", "default", 2, S("d"), val_bool(false));
+    check("true", "default", 2, S("d"), val_bool(true));
+    check("[1]", "default", 2, S("d"), L(1, I(1)));
+    check("d", "default", 1, S("d"));
+    check("1", "default", 2, I(1), I(0));
+    check("true", "empty", 1, S(""));
+    check("false", "empty", 1, S("x"));
+    check("true", "empty", 1, M(0));
+    check("false", "empty", 1, M(1, "a", N()));
+    check("true", "empty", 1, F(0));
+    check("x", "coalesce", 3, S(""), N(), S("x"));
+    check("<nil>", "coalesce", 1, S(""));
+    check("true", "all", 2, S("s"), F(1));
+    check("false", "all", 2, S("s"), S(""));
+    check("true", "all", 0);
+    check("true", "any", 3, S(""), N(), S("s"));
+    check("false", "any", 0);
+    check("yes", "ternary", 3, S("yes"), S("no"), val_bool(true));
+    check("no", "ternary", 3, S("yes"), S("no"), val_bool(false));
+    check_err("boom", "fail", 1, S("boom"));
+    check_err("", "fail", 1, S(""));
+}
+
+/* ---- paths ---- */
+
+static void test_paths(void **state)
+{
+    (void)state;
+    const char *fns[] = {"base", "osBase"};
+    for (int i = 0; i < 2; i++) {
+        check("file.tar.gz", fns[i], 1, S("/usr/local/lib/file.tar.gz"));
+        check(".", fns[i], 1, S(""));
+        check("c", fns[i], 1, S("a/b/../c/"));
+        check("/", fns[i], 1, S("/"));
+        check("b", fns[i], 1, S("//a//b"));
+    }
+    check("/usr/local/lib", "dir", 1, S("/usr/local/lib/file.tar.gz"));
+    check(".", "dir", 1, S(""));
+    check("/", "dir", 1, S("/"));
+    check("/a", "dir", 1, S("//a//b"));
+    check("a/c", "osDir", 1, S("a/b/../c/"));
+    check("rel", "osDir", 1, S("rel/x.y"));
+    check(".", "clean", 1, S(""));
+    check("/a/b", "clean", 1, S("//a//b"));
+    check("a/c", "osClean", 1, S("a/b/../c/"));
+    check("../..", "clean", 1, S("../a/../../b/.."));
+    check("/", "clean", 1, S("/../.."));
+    check(".", "clean", 1, S("a/.."));
+    check(".gz", "ext", 1, S("/usr/local/lib/file.tar.gz"));
+    check("", "ext", 1, S("a/b/../c/"));
+    check("", "osExt", 1, S("/"));
+    check(".y", "osExt", 1, S("rel/x.y"));
+    check("true", "isAbs", 1, S("//a//b"));
+    check("false", "isAbs", 1, S(""));
+    check("false", "osIsAbs", 1, S("rel/x.y"));
+}
+
+/* ---- encoding ---- */
+
+static void test_base64_base32(void **state)
+{
+    (void)state;
+    check("SGVsbG8gV29ybGQ=", "b64enc", 1, S("Hello World"));
+    check("", "b64enc", 1, S(""));
+    check("aMOpbGxvIHfDtnJsZA==", "b64enc", 1, S("h\xc3\xa9llo w\xc3\xb6rld"));
+    check("Hello World", "b64dec", 1, S("SGVsbG8gV29ybGQ="));
+    check("Hello World", "b64dec", 1, S("SGVsbG8g\nV29ybGQ="));
+    check("illegal base64 data at input byte 0", "b64dec", 1, S("!!"));
+    check("illegal base64 data at input byte 0", "b64dec", 1, S("SGk"));
+    check("illegal base64 data at input byte 4", "b64dec", 1, S("SGk=x"));
+    check("illegal base64 data at input byte 3", "b64dec", 1, S("SG="));
+    check("Hi", "b64dec", 1, S("SGk="));
+    check("H", "b64dec", 1, S("SA=="));
+    check("", "b64dec", 1, S(""));
+    check("JBSWY3DPEBLW64TMMQ======", "b32enc", 1, S("Hello World"));
+    check("MY======", "b32enc", 1, S("f"));
+    check("MZXW6YQ=", "b32enc", 1, S("foob"));
+    check("Hello World", "b32dec", 1, S("JBSWY3DPEBLW64TMMQ======"));
+    check("foob", "b32dec", 1, S("MZXW6YQ="));
+    check("illegal base32 data at input byte 0", "b32dec", 1, S("###"));
+    check("illegal base32 data at input byte 0", "b32dec", 1, S("MZ"));
+    check("", "b32dec", 1, S(""));
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    struct val m = M(3, "a", F(1), "b", S("two"), "c", L(2, F(1), F(2)));
+    check("{\"a\":1,\"b\":\"two\",\"c\":[1,2]}", "toJson", 1, m);
+    check("null", "toJson", 1, N());
+    check("\"\\u003cb\\u003e\"", "toJson", 1, S("<b>"));
+    check("\"<b>\"", "toRawJson", 1, S("<b>"));
+    check("\"<b>\"", "mustToRawJson", 1, S("<b>"));
+    check("{\n  \"a\": 1\n}", "toPrettyJson", 1, M(1, "a", F(1)));
+    check("[]", "mustToPrettyJson", 1, L(0));
+    check("", "toJson", 1, F(NAN));
+    check_err("unsupported value", "mustToJson", 1, F(NAN));
+    check_err("unsupported value", "toRawJson", 1, F(NAN));
+    check("map[a:[1 2 map[b:<nil>]] c:1500]", "fromJson", 1,
+          S("{\"a\":[1,2,{\"b\":null}],\"c\":1.5e3}"));
+    check_type("float64", "fromJson", 1, S("1"));
+    check("<nil>", "fromJson", 1, S(""));
+    check("<nil>", "fromJson", 1, S("{bad"));
+    check("s", "mustFromJson", 1, S("\"s\""));
+    check_err("invalid character", "mustFromJson", 1, S("{bad"));
+}
+
+/* ---- url ---- */
+
+static void test_url(void **state)
+{
+    (void)state;
+    const char *u = "https://user:pw@example.com:8080/p/a%20b?q=1&r=2#frag";
+    check("map[fragment:frag host:example.com:8080 hostname:example.com "
+          "opaque: path:/p/a b query:q=1&r=2 scheme:https userinfo:user:pw]",
+          "urlParse", 1, S(u));
+    check("map[fragment: host: hostname: opaque:x@y path: query: "
+          "scheme:mailto userinfo:]",
+          "urlParse", 1, S("mailto:x@y"));
+    check("map[fragment: host:[::1]:80 hostname:::1 opaque: path:/ query: "
+          "scheme:http userinfo:]",
+          "urlParse", 1, S("http://[::1]:80/"));
+    check_err("unable to parse url", "urlParse", 1, S(":x"));
+    check_err("unable to parse url", "urlParse", 1, S("http://h:port/"));
+    check_err("unable to parse url", "urlParse", 1, S("http://h/%zz"));
+    check_err("unable to parse url", "urlParse", 1, S("1:x"));
+    check("map[fragment: host: hostname: opaque:b/c:d%zz path: query: "
+          "scheme:a userinfo:]",
+          "urlParse", 1, S("a:b/c:d%zz"));
+    check("https://a.b/x%20y?q=1", "urlJoin", 1,
+          M(4, "host", S("a.b"), "path", S("/x y"), "query", S("q=1"), "scheme",
+            S("https")));
+    check("//h", "urlJoin", 1, M(1, "host", S("h")));
+    check("http://u:p%40@h/#f%20g", "urlJoin", 1,
+          M(5, "fragment", S("f g"), "host", S("h"), "path", S("/"), "scheme",
+            S("http"), "userinfo", S("u:p%40")));
+    check("./a:b", "urlJoin", 1, M(1, "path", S("a:b")));
+    check("", "urlJoin", 1, M(0));
+    check_err("unable to parse host key, must be of type string, but "
+              "float64 found",
+              "urlJoin", 1, M(1, "host", F(1)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -674,6 +852,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_integer_math, setup, teardown),
         cmocka_unit_test_setup_teardown(test_float_math, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conversions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reflection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_base64_base32, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_url, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
