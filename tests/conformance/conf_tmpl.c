@@ -15,8 +15,6 @@
 
 #include <string.h>
 
-#pragma weak sprig_register
-
 static void run_case(const struct conf_case *c, struct buf *out)
 {
     size_t n = 0;
@@ -30,8 +28,7 @@ static void run_case(const struct conf_case *c, struct buf *out)
         tpl_funcs_free(f);
         return;
     }
-    if (sprig_register)
-        sprig_register(f);
+    sprig_register(f);
     struct tpl *t = tpl_parse("tmpl", text, n, f, &e);
     if (!t) {
         conf_emit_error(out, c->id, e.msg,
