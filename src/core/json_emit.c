@@ -34,17 +34,39 @@ struct je {
 
 static const char hexdig[] = "0123456789abcdef";
 
-/* ---- strings ---- */
-
-/* True for ASCII bytes that need no escape; < > & only in raw mode. */
-static inline bool ascii_plain(unsigned char c, unsigned flags)
+/* buf_add with the common case (room left) inlined: emitting is on the
+ * notification hot path and appends many tiny pieces. */
+static inline int put(struct buf *b, const char *s, size_t n)
 {
-    if (c < 0x20 || c == '"' || c == '\\')
-        return false;
-    if (c == '<' || c == '>' || c == '&')
-        return (flags & JSON_RAW) != 0;
-    return true;
+    if (b->len + n < b->alloc && b->len + n <= b->max) {
+        memcpy(b->ptr + b->len, s, n);
+        b->len += n;
+        b->ptr[b->len] = '\0';
+        return RN_OK;
+    }
+    return buf_add(b, s, n);
 }
+
+static inline int putc1(struct buf *b, char c)
+{
+    return put(b, &c, 1);
+}
+
+/* Byte classes for strings: 0 copied as is, 1 escaped always (control,
+ * '"', '\\'), 2 escaped unless JSON_RAW (< > &), 3 starts UTF-8. */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const unsigned char byte_class[256] = {
+    R16(1), R16(1),
+    0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' '&' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, /* '<' '>' */
+    R16(0),
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
+    R16(0), R16(0),
+    R16(3), R16(3), R16(3), R16(3), R16(3), R16(3), R16(3), R16(3),
+};
+#undef R16
+
+/* ---- strings ---- */
 
 static int add_escape(struct buf *b, unsigned char c)
 {
@@ -53,15 +75,15 @@ static int add_escape(struct buf *b, unsigned char c)
     case '"':
     case '\\':
         esc[1] = (char)c;
-        return buf_add(b, esc, 2);
+        return put(b, esc, 2);
     case '\n':
-        return buf_add(b, "\\n", 2);
+        return put(b, "\\n", 2);
     case '\r':
-        return buf_add(b, "\\r", 2);
+        return put(b, "\\r", 2);
     case '\t':
-        return buf_add(b, "\\t", 2);
+        return put(b, "\\t", 2);
     default:
-        return buf_add(b, esc, 6);
+        return put(b, esc, 6);
     }
 }
 
@@ -72,12 +94,12 @@ static int add_rune(struct buf *b, const char *s, size_t n, size_t *w)
     uint32_t r;
     *w = utf8_decode(s, n, &r);
     if (r == UTF8_RUNE_ERROR && *w == 1)
-        return buf_add(b, "\\ufffd", 6);
+        return put(b, "\\ufffd", 6);
     if (r == 0x2028)
-        return buf_add(b, "\\u2028", 6);
+        return put(b, "\\u2028", 6);
     if (r == 0x2029)
-        return buf_add(b, "\\u2029", 6);
-    return buf_add(b, s, *w);
+        return put(b, "\\u2029", 6);
+    return put(b, s, *w);
 }
 
 /*
@@ -88,20 +110,21 @@ static int add_rune(struct buf *b, const char *s, size_t n, size_t *w)
  */
 int json_emit_string(struct buf *b, const char *s, size_t n, unsigned flags)
 {
-    int rc = buf_add_char(b, '"');
+    unsigned char copy_max = flags & JSON_RAW ? 2 : 0;
+    int rc = putc1(b, '"');
     size_t i = 0, start = 0;
     while (rc == RN_OK && i < n) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x80 && ascii_plain(c, flags)) {
+        unsigned char cls = byte_class[(unsigned char)s[i]];
+        if (cls <= copy_max && cls != 1) {
             i++;
             continue;
         }
         if (i > start)
-            rc = buf_add(b, s + start, i - start);
+            rc = put(b, s + start, i - start);
         if (rc)
             break;
-        if (c < 0x80) {
-            rc = add_escape(b, c);
+        if (cls != 3) {
+            rc = add_escape(b, (unsigned char)s[i]);
             i++;
         } else {
             size_t w;
@@ -111,9 +134,9 @@ int json_emit_string(struct buf *b, const char *s, size_t n, unsigned flags)
         start = i;
     }
     if (rc == RN_OK && i > start)
-        rc = buf_add(b, s + start, i - start);
+        rc = put(b, s + start, i - start);
     if (rc == RN_OK)
-        rc = buf_add_char(b, '"');
+        rc = putc1(b, '"');
     return rc;
 }
 
@@ -123,6 +146,8 @@ static int fail(struct je *j, int code, const char *msg, const char *arg)
 {
     return rn_errf(j->e, code, "%s%s", msg, arg);
 }
+
+static int emit_int(struct je *j, struct val v);
 
 /* Go's floatEncoder: 'f' unless the magnitude is tiny or huge, then 'e'
  * with a two-digit exponent shortened (1e-07 -> 1e-7). */
@@ -135,6 +160,10 @@ static int emit_float(struct je *j, double f, int bits)
                     f > 0 ? "+Inf" : "-Inf");
     double abs = fabs(f);
     char fmt = 'f';
+    /* integers below 2^53 print as themselves in shortest form */
+    if (bits == 64 && abs < 1e15 && f == (double)(int64_t)f)
+        return f == 0 && signbit(f) ? put(j->b, "-0", 2)
+                                    : emit_int(j, val_int((int64_t)f));
     if (bits == 32) {
         float a32 = (float)abs;
         if (a32 != 0 && (a32 < 1e-6f || a32 >= 1e21f))
@@ -172,7 +201,7 @@ static int emit_int(struct je *j, struct val v)
     } while (u);
     if (neg)
         *--p = '-';
-    return buf_add(j->b, p, (size_t)(tmp + sizeof tmp - p));
+    return put(j->b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
@@ -224,7 +253,7 @@ static int emit_time(struct je *j, const struct val_time *t)
         n += snprintf(out + n, sizeof out - (size_t)n, "%c%02d:%02d\"",
                       t->off < 0 ? '-' : '+', off / 3600, off / 60 % 60);
     }
-    return buf_add(j->b, out, (size_t)n);
+    return put(j->b, out, (size_t)n);
 }
 
 /* []byte: standard base64 with padding, as a JSON string. */
@@ -233,7 +262,7 @@ static int emit_bytes(struct je *j, struct val v)
     static const char b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = val_list_len(v);
-    int rc = buf_add_char(j->b, '"');
+    int rc = putc1(j->b, '"');
     for (size_t i = 0; rc == RN_OK && i < n; i += 3) {
         uint32_t w = (uint32_t)(val_list_at(v, i).u.i & 0xFF) << 16;
         if (i + 1 < n)
@@ -243,10 +272,10 @@ static int emit_bytes(struct je *j, struct val v)
         char q[4] = {b64[w >> 18], b64[(w >> 12) & 63],
                      i + 1 < n ? b64[(w >> 6) & 63] : '=',
                      i + 2 < n ? b64[w & 63] : '='};
-        rc = buf_add(j->b, q, 4);
+        rc = put(j->b, q, 4);
     }
     if (rc == RN_OK)
-        rc = buf_add_char(j->b, '"');
+        rc = putc1(j->b, '"');
     return rc;
 }
 
@@ -255,11 +284,11 @@ static int emit_bytes(struct je *j, struct val v)
 /* newline, prefix and depth indents (pretty mode only) */
 static int newline(struct je *j, unsigned depth)
 {
-    int rc = buf_add_char(j->b, '\n');
+    int rc = putc1(j->b, '\n');
     if (rc == RN_OK && j->prefix_len)
-        rc = buf_add(j->b, j->prefix, j->prefix_len);
+        rc = put(j->b, j->prefix, j->prefix_len);
     for (unsigned i = 0; rc == RN_OK && i < depth; i++)
-        rc = buf_add(j->b, j->indent, j->indent_len);
+        rc = put(j->b, j->indent, j->indent_len);
     return rc;
 }
 
@@ -269,10 +298,10 @@ static int emit_array(struct je *j, struct val v, unsigned depth)
 {
     size_t n = val_list_len(v);
     bool pretty = (j->flags & JSON_PRETTY) != 0;
-    int rc = buf_add_char(j->b, '[');
+    int rc = putc1(j->b, '[');
     for (size_t i = 0; rc == RN_OK && i < n; i++) {
         if (i)
-            rc = buf_add_char(j->b, ',');
+            rc = putc1(j->b, ',');
         if (rc == RN_OK && pretty)
             rc = newline(j, depth + 1);
         if (rc == RN_OK)
@@ -281,7 +310,7 @@ static int emit_array(struct je *j, struct val v, unsigned depth)
     if (rc == RN_OK && pretty && n)
         rc = newline(j, depth);
     if (rc == RN_OK)
-        rc = buf_add_char(j->b, ']');
+        rc = putc1(j->b, ']');
     return rc;
 }
 
@@ -298,26 +327,26 @@ static int emit_object(struct je *j, struct val v, unsigned depth)
 {
     size_t n = val_obj_len(v), shown = 0;
     bool pretty = (j->flags & JSON_PRETTY) != 0;
-    int rc = buf_add_char(j->b, '{');
+    int rc = putc1(j->b, '{');
     for (size_t i = 0; rc == RN_OK && i < n; i++) {
         const struct val_kv *kv = val_obj_at(v, i);
         if (hidden_key(v, kv))
             continue;
         if (shown++)
-            rc = buf_add_char(j->b, ',');
+            rc = putc1(j->b, ',');
         if (rc == RN_OK && pretty)
             rc = newline(j, depth + 1);
         if (rc == RN_OK)
             rc = json_emit_string(j->b, kv->key.u.s, kv->key.len, j->flags);
         if (rc == RN_OK)
-            rc = pretty ? buf_add(j->b, ": ", 2) : buf_add_char(j->b, ':');
+            rc = pretty ? put(j->b, ": ", 2) : putc1(j->b, ':');
         if (rc == RN_OK)
             rc = emit_value(j, kv->v, depth + 1);
     }
     if (rc == RN_OK && pretty && shown)
         rc = newline(j, depth);
     if (rc == RN_OK)
-        rc = buf_add_char(j->b, '}');
+        rc = putc1(j->b, '}');
     return rc;
 }
 
@@ -328,7 +357,7 @@ static int emit_container(struct je *j, struct val v, unsigned depth)
                                   "cycle via ",
                     val_type_name(v));
     if (v.flags & VAL_F_NILPTR)
-        return buf_add(j->b, "null", 4);
+        return put(j->b, "null", 4);
     if (v.kind == VAL_ARRAY) {
         if (val_gotype(v) == GT_LIST_BYTES)
             return emit_bytes(j, v);
@@ -346,9 +375,9 @@ static int emit_value(struct je *j, struct val v, unsigned depth)
 {
     switch ((enum val_kind)v.kind) {
     case VAL_NULL:
-        return buf_add(j->b, "null", 4);
+        return put(j->b, "null", 4);
     case VAL_BOOL:
-        return v.u.b ? buf_add(j->b, "true", 4) : buf_add(j->b, "false", 5);
+        return v.u.b ? put(j->b, "true", 4) : put(j->b, "false", 5);
     case VAL_INT:
     case VAL_DURATION:
         return emit_int(j, v);
@@ -356,13 +385,13 @@ static int emit_value(struct je *j, struct val v, unsigned depth)
         return emit_float(j, v.u.f, val_gotype(v) == GT_FLOAT32 ? 32 : 64);
     case VAL_STRING:
         if (val_gotype(v) == GT_ERRSTR)
-            return buf_add(j->b, "{}", 2);
+            return put(j->b, "{}", 2);
         return json_emit_string(j->b, v.u.s, v.len, j->flags);
     case VAL_ARRAY:
     case VAL_OBJECT:
         return emit_container(j, v, depth);
     case VAL_TIME:
-        return v.u.tm ? emit_time(j, v.u.tm) : buf_add(j->b, "null", 4);
+        return v.u.tm ? emit_time(j, v.u.tm) : put(j->b, "null", 4);
     case VAL_FUNC:
         break;
     }

@@ -177,6 +177,19 @@ static int hex4(const char *p, uint32_t *out)
     return 4;
 }
 
+/* Bytes that a string literal may hold without a closer look: printable
+ * ASCII other than '"' and '\\'. */
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const bool plain_char[256] = {
+    R16(0), R16(0),                           /* 0x00-0x1f: control */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: '"' */
+    R16(1), R16(1),                           /* 0x30-0x4f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: '\\' */
+    R16(1), R16(1),                           /* 0x60-0x7f */
+    /* 0x80-0xff: UTF-8, validated separately (zero-initialised) */
+};
+#undef R16
+
 /*
  * Scan the literal starting after the opening quote: validate it and find
  * the closing quote.  Sets *esc when a backslash occurs, so the caller can
@@ -187,8 +200,7 @@ static int scan_string(struct jp *j, const char **close, bool *esc)
     const char *p = j->p, *end = j->end;
     *esc = false;
     for (;;) {
-        while (p < end && (unsigned char)*p >= 0x20 && *p != '"' &&
-               *p != '\\' && (unsigned char)*p < 0x80)
+        while (p < end && plain_char[(unsigned char)*p])
             p++;
         j->p = p;
         if (p >= end)
@@ -480,8 +492,13 @@ static int parse_array(struct jp *j, struct val *out)
     return 0;
 }
 
+/* Key order; the first bytes usually decide, so compare them inline. */
 static inline int kvcmp(const struct val_kv *x, const struct val_kv *y)
 {
+    if (x->key.len && y->key.len && x->key.u.s[0] != y->key.u.s[0])
+        return (unsigned char)x->key.u.s[0] < (unsigned char)y->key.u.s[0]
+                   ? -1
+                   : 1;
     return val_keycmp(x->key.u.s, x->key.len, y->key.u.s, y->key.len);
 }
 
