@@ -103,4 +103,17 @@ static inline int64_t sprig_toint(struct val v)
     return sprig_toint64(v);
 }
 
+/* ---- private keys (crypto.c), shared with certs.c ---- */
+
+struct evp_pkey_st; /* OpenSSL's EVP_PKEY */
+
+/* sprig's parsePrivateKeyPEM: the key of the first PEM block ("PRIVATE
+ * KEY" PKCS#8, "RSA/EC/DSA PRIVATE KEY"); NULL with Go's message in err.
+ * The caller frees the key with EVP_PKEY_free. */
+struct evp_pkey_st *sprig_key_parse(const char *pem, size_t n, char *err,
+                                    size_t errsz);
+/* sprig's pemBlockForKey, PEM-encoded, appended to b.  RN_OK, a buf
+ * status, or RN_EEXEC. */
+int sprig_key_pem(struct buf *b, struct evp_pkey_st *k);
+
 #endif
