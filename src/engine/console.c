@@ -281,3 +281,27 @@ int eng_notif_yaml(const struct notif *n, struct buf *out)
     buf_free(&js);
     return rc;
 }
+
+int eng_val_yaml(struct val v, struct buf *out)
+{
+    struct arena a;
+    struct out o = {.b = out, .rc = RN_OK};
+    arena_init(&a, 0);
+    int rc = yaml_emitter_initialize(&o.em) ? RN_OK : RN_ENOMEM;
+    if (rc == RN_OK) {
+        yaml_emitter_set_output(&o.em, write_cb, &o);
+        yaml_emitter_set_unicode(&o.em, 1);
+        rc = emit_doc(&o, &a, v);
+        yaml_emitter_delete(&o.em);
+    }
+    arena_free(&a);
+    return rc;
+}
+
+struct notif *eng_notif_wrap(struct arena *a, struct val root)
+{
+    struct notif *n = arena_zalloc(a, sizeof *n);
+    if (n)
+        n->root = root;
+    return n;
+}

@@ -83,6 +83,7 @@ bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
     const char *second = colon ? strchr(colon + 1, ':') : NULL;
     out->service = colon ? arena_strndup(a, s, (size_t)(colon - s)) : s;
     out->recipient = "";
+    out->origin = NULL;
     if (colon && (flags & ENG_DEST_COLON_EVERY) && second)
         out->recipient =
             arena_strndup(a, colon + 1, (size_t)(second - colon - 1));
@@ -107,12 +108,18 @@ static int from_defaults(const struct cfg *c, struct val labels,
         const struct cfg_subscription *s = cfg_subscription_at(c, i);
         const char *const *trigs = s->ntriggers ? s->triggers : defs;
         size_t ntrigs = s->ntriggers ? s->ntriggers : ndefs;
+        const char *origin = NULL;
         if (!cfg_selector_matches(s->selector, labels))
             continue;
+        if ((flags & ENG_DEST_ORIGIN) &&
+            !(origin = arena_printf(a, "subscriptions[%zu]%s", i,
+                                    s->ntriggers ? "" : " + defaultTriggers")))
+            return RN_ENOMEM;
         for (size_t t = 0; t < ntrigs; t++) {
             for (size_t r = 0; r < s->nrecipients; r++) {
                 struct eng_dest d;
                 eng_parse_recipient(a, s->recipients[r], flags, &d);
+                d.origin = origin;
                 int rc = eng_dests_add(a, out, trigs[t], &d, flags);
                 if (rc != RN_OK)
                     return rc;
@@ -122,18 +129,38 @@ static int from_defaults(const struct cfg *c, struct val labels,
     return RN_OK;
 }
 
-/* One subscription: trigger "" takes the default triggers (§2.6). */
+/* With ENG_DEST_ORIGIN: the origin of a subscription that takes default
+ * triggers names the list it took. */
+static const char *default_origin(struct arena *a, const char *origin,
+                                  const char *service, bool per_service)
+{
+    if (!origin)
+        return NULL;
+    if (per_service)
+        return arena_printf(a, "%s + defaultTriggers.%s", origin, service);
+    return arena_printf(a, "%s + defaultTriggers", origin);
+}
+
+/* One subscription (proto: service and origin): trigger "" takes the
+ * default triggers (§2.6). */
 static int subscribe(const struct cfg *c, const char *trigger,
-                     const char *service, const char *const *recips,
-                     size_t nrecips, unsigned flags, struct arena *a,
-                     struct eng_dests *out)
+                     const struct eng_dest *proto,
+                     const char *const *recips, size_t nrecips,
+                     unsigned flags, struct arena *a, struct eng_dests *out)
 {
     const char *const *trigs = &trigger;
+    const char *service = proto->service, *origin = proto->origin;
     size_t ntrigs = 1;
-    if (!trigger[0] && !cfg_default_triggers(c, service, &trigs, &ntrigs))
-        cfg_default_triggers(c, NULL, &trigs, &ntrigs);
+    if (!trigger[0]) {
+        bool own = cfg_default_triggers(c, service, &trigs, &ntrigs);
+        if (!own)
+            cfg_default_triggers(c, NULL, &trigs, &ntrigs);
+        origin = default_origin(a, origin, service, own);
+        if (proto->origin && !origin)
+            return RN_ENOMEM;
+    }
     for (size_t r = 0; r < nrecips; r++) {
-        struct eng_dest d = {service, recips[r]};
+        struct eng_dest d = {service, recips[r], origin};
         for (size_t t = 0; t < ntrigs; t++) {
             int rc = eng_dests_add(a, out, trigs[t], &d, flags);
             if (rc != RN_OK)
@@ -176,14 +203,27 @@ static int split_recipients(struct arena *a, struct val v,
     return RN_OK;
 }
 
+/* With ENG_DEST_ORIGIN: "annotation <key>". */
+static int annotation_origin(struct arena *a, const char *key,
+                             unsigned flags, struct eng_dest *proto)
+{
+    proto->origin = NULL;
+    if (!(flags & ENG_DEST_ORIGIN))
+        return RN_OK;
+    proto->origin = arena_printf(a, "annotation %s", key);
+    return proto->origin ? RN_OK : RN_ENOMEM;
+}
+
 /* subscribe.<trigger>.<service> | subscribe.<service> */
-static int from_subscribe(const struct cfg *c, const char *rest,
+static int from_subscribe(const struct cfg *c, const char *key,
                           struct val v, unsigned flags, struct arena *a,
                           struct eng_dests *out)
 {
+    const char *rest = key + strlen(SUBSCRIBE_PREFIX);
     const char *dot = strchr(rest, '.');
     const char *trigger = "", *service = rest;
     const char **recips;
+    struct eng_dest proto;
     size_t n;
     if (dot) {
         const char *end = strchr(dot + 1, '.');
@@ -195,13 +235,17 @@ static int from_subscribe(const struct cfg *c, const char *rest,
     }
     int rc = split_recipients(a, v, &recips, &n);
     if (rc == RN_OK)
-        rc = subscribe(c, trigger, service, recips, n, flags, a, out);
+        rc = annotation_origin(a, key, flags, &proto);
+    proto.service = service;
+    if (rc == RN_OK)
+        rc = subscribe(c, trigger, &proto, recips, n, flags, a, out);
     return rc;
 }
 
 /* one YAML entry: {trigger: [t], destinations: [{service, recipients}]} */
-static int yaml_entry(const struct cfg *c, struct val entry, unsigned flags,
-                      struct arena *a, struct eng_dests *out)
+static int yaml_entry(const struct cfg *c, struct val entry,
+                      const char *origin, unsigned flags, struct arena *a,
+                      struct eng_dests *out)
 {
     const struct val *tv = cfg_dec_field(entry, "trigger");
     const struct val *dv = cfg_dec_field(entry, "destinations");
@@ -220,8 +264,9 @@ static int yaml_entry(const struct cfg *c, struct val entry, unsigned flags,
                 return RN_ENOMEM;
             for (size_t r = 0; r < nr; r++)
                 recips[r] = val_list_at(*rv, r).u.s;
+            struct eng_dest proto = {sv ? sv->u.s : "", "", origin};
             if (tn.kind == VAL_STRING && sv && sv->kind == VAL_STRING)
-                rc = subscribe(c, tn.u.s, sv->u.s, recips, nr, flags, a, out);
+                rc = subscribe(c, tn.u.s, &proto, recips, nr, flags, a, out);
         }
     }
     return rc;
@@ -247,11 +292,12 @@ static bool valid_entry(struct val e)
            (!dv || dv->kind == VAL_ARRAY || dv->kind == VAL_NULL);
 }
 
-static int from_yaml(const struct cfg *c, struct val v, unsigned flags,
-                     struct arena *a, struct eng_dests *out)
+static int from_yaml(const struct cfg *c, const char *key, struct val v,
+                     unsigned flags, struct arena *a, struct eng_dests *out)
 {
     struct val root;
     struct rn_err e;
+    struct eng_dest proto;
     struct yaml_opts yo = {JSON_NUM_FLOAT64, 0, SUBSCRIPTIONS_PREFIX};
     if (v.len == 0 || yaml_parse(a, v.u.s, v.len, &yo, &root, &e) != RN_OK)
         return RN_OK; /* logged by the caller upstream; contributes nothing */
@@ -260,8 +306,11 @@ static int from_yaml(const struct cfg *c, struct val v, unsigned flags,
     for (size_t i = 0; i < val_list_len(root); i++)
         if (!valid_entry(val_list_at(root, i)))
             return RN_OK; /* a decode error drops the whole annotation */
+    if (annotation_origin(a, key, flags, &proto) != RN_OK)
+        return RN_ENOMEM;
     for (size_t i = 0; i < val_list_len(root); i++) {
-        int rc = yaml_entry(c, val_list_at(root, i), flags, a, out);
+        int rc = yaml_entry(c, val_list_at(root, i), proto.origin, flags, a,
+                            out);
         if (rc != RN_OK)
             return rc;
     }
@@ -282,11 +331,10 @@ int eng_destinations(const struct cfg *c, struct val obj, unsigned flags,
         if (kv->v.kind != VAL_STRING)
             continue;
         if (strncmp(k, SUBSCRIBE_PREFIX, strlen(SUBSCRIBE_PREFIX)) == 0)
-            rc = from_subscribe(c, k + strlen(SUBSCRIBE_PREFIX), kv->v,
-                                flags, a, out);
+            rc = from_subscribe(c, k, kv->v, flags, a, out);
         else if (strncmp(k, SUBSCRIPTIONS_PREFIX,
                          strlen(SUBSCRIPTIONS_PREFIX)) == 0)
-            rc = from_yaml(c, kv->v, flags, a, out);
+            rc = from_yaml(c, k, kv->v, flags, a, out);
     }
     return rc;
 }

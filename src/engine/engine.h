@@ -29,6 +29,10 @@ struct rn_err;
 struct eng_dest {
     const char *service;   /* a service NAME */
     const char *recipient; /* service-specific, may be "" */
+    const char *origin;    /* with ENG_DEST_ORIGIN: where the destination
+                              came from ("annotation <key>",
+                              "subscriptions[i]", "+ defaultTriggers...");
+                              otherwise NULL */
 };
 
 struct eng_trigger_dests {
@@ -49,6 +53,7 @@ struct eng_dests {
 /* Flags of eng_destinations() / eng_parse_recipient() */
 #define ENG_DEST_DEDUP 1u        /* drop repeated (service, recipient) */
 #define ENG_DEST_COLON_EVERY 2u  /* upstream's split on every ':' (§2.5) */
+#define ENG_DEST_ORIGIN 4u       /* fill eng_dest.origin (rnotify explain) */
 
 /*
  * The destinations of obj (a Kubernetes object: metadata.labels and
@@ -214,5 +219,15 @@ struct val eng_notif_root(const struct notif *n);
 int eng_notif_json(const struct notif *n, struct buf *out);
 /* YAML with sorted keys, as the CLI's console service prints it. */
 int eng_notif_yaml(const struct notif *n, struct buf *out);
+
+/* Any JSON-like value (null, bool, numbers, strings, lists, objects) as
+ * YAML the way eng_notif_yaml writes it (go-yaml v2 key order and
+ * quoting): what the CLI prints for `-o yaml`. */
+int eng_val_yaml(struct val v, struct buf *out);
+
+/* A notification whose root is `root` (an object shaped like
+ * eng_notif_root's), e.g. a template's source texts, so that
+ * eng_notif_json prints it in upstream's field order.  In a. */
+struct notif *eng_notif_wrap(struct arena *a, struct val root);
 
 #endif
