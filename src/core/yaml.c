@@ -795,8 +795,9 @@ static int parse_mapping(struct yp *y, const yaml_event_t *start,
     while (!end)
         if (parse_pair(y, &end))
             return y->rc;
+    size_t n = (y->top - base) / 2;
     struct val_obj *o = json_obj_build(
-        y->a, (struct val_kv *)(void *)(y->stk + base), (y->top - base) / 2);
+        y->a, n ? (struct val_kv *)(void *)(y->stk + base) : NULL, n);
     if (!o)
         return fail_oom(y);
     y->top = base;
@@ -850,6 +851,11 @@ static int parse_stream(struct yp *y, struct val *out)
         yaml_event_delete(&ev);
         if (rc == 0)
             rc = to_json(y, &m, v, &v);
+        /* go-yaml also reads the document's end, so junk right after the
+         * root node is an error even though later documents are not */
+        if (rc == 0 && next_event(y, &ev) == 0)
+            yaml_event_delete(&ev);
+        rc = y->rc;
         break;
     }
     if (rc == 0)

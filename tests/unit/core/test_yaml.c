@@ -202,6 +202,8 @@ static void test_documents(void **state)
 {
     (void)state;
     want_json("", 0, "null");
+    want_json("{}", 0, "{}"); /* fuzz: empty mapping before any member */
+    want_json("[]", 0, "[]");
     want_json("# only a comment\n", 0, "null");
     want_json("---\n", 0, "null");
     want_json("--- 1\n--- 2\n", 0, "1");
