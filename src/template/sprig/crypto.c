@@ -336,9 +336,7 @@ static int b64val(unsigned char ch)
     return ch == '+' ? 62 : ch == '/' ? 63 : -1;
 }
 
-/* base64.StdEncoding.DecodeString: padded, CR/LF ignored.  Returns the
- * decoded length, or -1 - (offset of the bad input byte). */
-static long b64_decode(const char *s, size_t n, unsigned char *out)
+long sprig_b64_decode(const char *s, size_t n, unsigned char *out)
 {
     unsigned acc = 0;
     size_t nq = 0, pad = 0, o = 0, i = 0;
@@ -386,7 +384,7 @@ static int f_decrypt_aes(struct tpl_fcall *c, const struct val *argv,
     unsigned char *raw = arena_alloc(c->arena, n + 1);
     if (!raw)
         return sprig_nomem(c);
-    long len = b64_decode(val_str_ptr(argv[1]), n, raw);
+    long len = sprig_b64_decode(val_str_ptr(argv[1]), n, raw);
     if (len < 0)
         return sprig_fail(c, "illegal base64 data at input byte %ld",
                           -1 - len);

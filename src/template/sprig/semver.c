@@ -678,11 +678,12 @@ static int version_object(struct tpl_fcall *c, const struct sv_version *v,
 {
     struct val_obj *o = sprig_obj_alloc(c, 16);
     struct sv_version *rv = arena_alloc(c->arena, sizeof *rv);
-    struct val_func *fns = arena_alloc(c->arena, sizeof version_methods /
-                                       sizeof *version_methods * sizeof *fns);
+    size_t nm = sizeof version_methods / sizeof *version_methods;
+    struct val_func *fns = arena_alloc(c->arena, nm * sizeof *fns);
+    struct tpl_func_def *defs = arena_alloc(c->arena, sizeof version_methods);
     char *str = version_string(c->arena, v);
     int rc = 0;
-    if (!o || !rv || !fns || !str)
+    if (!o || !rv || !fns || !defs || !str)
         return sprig_nomem(c);
     *rv = *v;
     rc |= put(c, o, "", val_str(VERSION_TYPE, strlen(VERSION_TYPE)));
@@ -693,10 +694,11 @@ static int version_object(struct tpl_fcall *c, const struct sv_version *v,
     rc |= put(c, o, "Metadata", val_str(v->meta, v->metalen));
     rc |= put(c, o, "Original", val_str(v->orig, v->origlen));
     rc |= put(c, o, "String", val_str(str, strlen(str)));
-    for (size_t i = 0; i < sizeof version_methods / sizeof *version_methods;
-         i++) {
-        fns[i].name = version_methods[i].name;
-        fns[i].impl = (void *)&version_methods[i];
+    for (size_t i = 0; i < nm; i++) {
+        defs[i] = version_methods[i];
+        defs[i].ud = rv;
+        fns[i].name = defs[i].name;
+        fns[i].impl = &defs[i];
         fns[i].ud = rv;
         rc |= put(c, o, fns[i].name, val_func(&fns[i]));
     }

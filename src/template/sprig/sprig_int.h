@@ -58,11 +58,11 @@ int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
 
 /*
  * Methods with arguments on GT_STRUCT results ((semver "1.2.3").Compare v):
- * the key holds a VAL_FUNC whose val_func.impl is a
- * `const struct tpl_func_def *` (name, fn, params) and whose val_func.ud is
- * the receiver, handed to the function as tpl_fcall.ud.
+ * the key holds a VAL_FUNC whose val_func.impl is a `const struct
+ * tpl_func_def *` (name, fn, params); the engine hands that def's ud to the
+ * function as tpl_fcall.ud, so each object carries its own copy of the def
+ * with ud pointing at the receiver.
  */
-
 /* ---- result helpers shared by the themes (convert.c) ---- */
 
 struct buf;
@@ -115,5 +115,8 @@ struct evp_pkey_st *sprig_key_parse(const char *pem, size_t n, char *err,
 /* sprig's pemBlockForKey, PEM-encoded, appended to b.  RN_OK, a buf
  * status, or RN_EEXEC. */
 int sprig_key_pem(struct buf *b, struct evp_pkey_st *k);
+/* base64.StdEncoding.DecodeString (padded, CR/LF ignored) into out (room
+ * for n bytes): the decoded length, or -1 - (offset of the bad byte). */
+long sprig_b64_decode(const char *s, size_t n, unsigned char *out);
 
 #endif
