@@ -82,7 +82,7 @@ struct yp {
 static int fail_at(struct yp *y, int code, const yaml_mark_t *m,
                    const char *fmt, const char *arg)
 {
-    char msg[200];
+    char msg[224];
     if (y->rc)
         return y->rc;
     snprintf(msg, sizeof msg, fmt, arg);
@@ -103,7 +103,7 @@ static int fail_oom(struct yp *y)
 static int fail_parser(struct yp *y)
 {
     yaml_parser_t *p = &y->parser;
-    char msg[220];
+    char msg[180];
     if (p->error == YAML_MEMORY_ERROR)
         return fail_oom(y);
     const char *problem =
