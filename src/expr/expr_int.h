@@ -170,6 +170,7 @@ static inline int t_elem(int t)
 struct node {
     uint8_t kind, op, flags, ty;
     uint8_t elem; /* element type of an array literal, or T_NOELEM */
+    uint16_t depth; /* height of the subtree (parse.c bounds it) */
     uint32_t pos; /* byte offset for errors */
     int32_t nargs;
     int32_t id; /* builtin id, let slot, pointer kind, method id */

@@ -112,6 +112,20 @@ static void expect(struct parser *p, int kind, const char *v)
     next(p);
 }
 
+/* A node's depth from its children a, b, c: the passes that walk the tree
+ * recursively (check, fold, eval) stay within a bounded depth even for
+ * long left-nested chains like a.b.c... or 1+1+1... */
+static struct node *sized(struct parser *p, struct node *n)
+{
+    struct node *kids[] = {n->a, n->b, n->c};
+    for (int i = 0; i < 3; i++)
+        if (kids[i] && kids[i]->depth + 1 > n->depth)
+            n->depth = (uint16_t)(kids[i]->depth + 1);
+    if (n->depth > 2 * RN_EXPR_MAX_DEPTH)
+        expr_cfail(p->c, n->pos, "expression nested too deeply");
+    return n;
+}
+
 static struct node *mk(struct parser *p, int kind, uint32_t pos)
 {
     return expr_node_new(p->c, kind, pos);
@@ -132,7 +146,7 @@ static struct node *mk_bin(struct parser *p, int op, struct node *l,
     n->op = (uint8_t)op;
     n->a = l;
     n->b = r;
-    return n;
+    return sized(p, n);
 }
 
 static void push_arg(struct parser *p, struct node *call, struct node *arg)
@@ -145,10 +159,22 @@ static void push_arg(struct parser *p, struct node *call, struct node *arg)
     na[n] = arg;
     call->args = na;
     call->nargs++;
+    if (arg->depth + 1 > call->depth)
+        call->depth = (uint16_t)(arg->depth + 1);
+    sized(p, call);
 }
 
 static struct node *parse_expr(struct parser *p, int prec);
 static struct node *parse_postfix(struct parser *p, struct node *n);
+
+/* One more level of parser recursion. */
+static void deeper(struct parser *p)
+{
+    if (++p->level > 2 * RN_EXPR_MAX_DEPTH)
+        expr_cfail(p->c, p->cur.pos, "expression nested too deeply");
+}
+
+
 
 static const struct binop *find_binop(const struct token *t)
 {
@@ -193,7 +219,7 @@ static struct node *parse_closure(struct parser *p)
         expect(p, TK_BRACKET, "}");
     struct node *n = mk(p, N_CLOSURE, start.pos);
     n->a = body;
-    return n;
+    return sized(p, n);
 }
 
 static struct node *parse_pred_call(struct parser *p, const struct token *t,
@@ -244,7 +270,7 @@ static struct node *parse_call(struct parser *p, const struct token *t,
     callee->v.str.n = t->n;
     call->a = callee;
     parse_args(p, call);
-    return call;
+    return sized(p, call);
 }
 
 static struct node *parse_number(struct parser *p, const struct token *t)
@@ -402,7 +428,7 @@ static struct node *parse_primary(struct parser *p)
         struct node *n = mk(p, N_UNARY, t.pos);
         n->op = (uint8_t)uop;
         n->a = e;
-        return parse_postfix(p, n);
+        return parse_postfix(p, sized(p, n));
     }
     if (tok_is(&t, TK_BRACKET, "(")) {
         next(p);
@@ -458,17 +484,18 @@ static struct node *parse_dot(struct parser *p, struct node *n,
     m->b = mk_str(p, &prop);
     if (optional)
         m->flags |= NF_OPTIONAL;
-    n = m;
+    n = sized(p, m);
     if (tok_is(&p->cur, TK_BRACKET, "(")) {
         m->flags |= NF_METHOD;
         n = mk(p, N_CALL, prop.pos);
         n->a = m;
         parse_args(p, n);
+        sized(p, n);
     }
     if (chain || optional) {
         struct node *c = mk(p, N_CHAIN, n->pos);
         c->a = n;
-        n = c;
+        n = sized(p, c);
     }
     return n;
 }
@@ -484,11 +511,12 @@ static struct node *parse_index(struct parser *p, struct node *n,
             struct node *m = mk(p, N_MEMBER, bt->pos);
             m->a = n;
             m->b = from;
+            sized(p, m);
             if (optional) {
                 m->flags |= NF_OPTIONAL;
                 struct node *c = mk(p, N_CHAIN, bt->pos);
                 c->a = m;
-                m = c;
+                m = sized(p, c);
             }
             expect(p, TK_BRACKET, "]");
             return m;
@@ -502,7 +530,7 @@ static struct node *parse_index(struct parser *p, struct node *n,
     s->b = from;
     s->c = to;
     expect(p, TK_BRACKET, "]");
-    return s;
+    return sized(p, s);
 }
 
 /* postfix -> primary { '.' name [arguments] | '?.' name | '[' index ']'
@@ -512,7 +540,7 @@ static struct node *parse_postfix(struct parser *p, struct node *n)
     for (;;) {
         struct token t = p->cur;
         if (t.kind != TK_OP && t.kind != TK_BRACKET)
-            return n;
+            break;
         bool optional = tok_is(&t, TK_OP, "?.");
         if (optional || tok_is(&t, TK_OP, ".")) {
             next(p);
@@ -525,9 +553,10 @@ static struct node *parse_postfix(struct parser *p, struct node *n)
         } else if (tok_is(&t, TK_BRACKET, "[")) {
             n = parse_index(p, n, &t, false);
         } else {
-            return n;
+            break;
         }
     }
+    return n;
 }
 
 /* comparison chain: a < b < c -> (a < b) && (b < c) */
@@ -573,7 +602,7 @@ static struct node *parse_conditional(struct parser *p, struct node *n)
         c->a = n;
         c->b = e1;
         c->c = e2;
-        n = c;
+        n = sized(p, c);
     }
     return n;
 }
@@ -593,7 +622,7 @@ static struct node *parse_let(struct parser *p)
     n->v.str.n = name.n;
     n->a = value;
     n->b = body;
-    return n;
+    return sized(p, n);
 }
 
 /* Handles `not in` / `not contains` ...: returns the operator token to
@@ -623,11 +652,11 @@ static bool negated_op(struct parser *p, int prec, struct token *op)
 /* expression -> unary { binop unary } [conditional] */
 static struct node *parse_expr(struct parser *p, int prec)
 {
-    if (++p->level > RN_EXPR_MAX_DEPTH)
-        expr_cfail(p->c, p->cur.pos, "expression nested too deeply");
+    int start = p->level;
+    deeper(p);
     if (prec == 0 && tok_is(&p->cur, TK_OP, "let")) {
         struct node *n = parse_let(p);
-        p->level--;
+        p->level = start;
         return n;
     }
     struct node *left = parse_primary(p);
@@ -662,7 +691,7 @@ static struct node *parse_expr(struct parser *p, int prec)
                     struct node *u = mk(p, N_UNARY, nott.pos);
                     u->op = OP_NOT;
                     u->a = left;
-                    left = u;
+                    left = sized(p, u);
                 }
             }
         }
@@ -671,7 +700,7 @@ static struct node *parse_expr(struct parser *p, int prec)
     }
     if (prec == 0)
         left = parse_conditional(p, left);
-    p->level--;
+    p->level = start;
     return left;
 }
 

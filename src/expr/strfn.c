@@ -101,11 +101,16 @@ static bool in_cutset(uint32_t r, struct val cut)
     return false;
 }
 
-static size_t last_rune_start(const char *s, size_t end)
+/* Start of the last rune of s[lo..end), as Go's DecodeLastRune sees it:
+ * an invalid tail is one byte wide. */
+static size_t last_rune_start(const char *s, size_t lo, size_t end)
 {
     size_t i = end - 1;
-    while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80 && end - i < 4)
+    while (i > lo && ((unsigned char)s[i] & 0xc0) == 0x80 && end - i < 4)
         i--;
+    uint32_t r;
+    if (utf8_decode(s + i, end - i, &r) != end - i)
+        return end - 1;
     return i;
 }
 
@@ -120,7 +125,7 @@ static struct val trim(struct ev *ev, struct val s, struct val cut)
         b += w;
     }
     while (e > b) {
-        size_t st = last_rune_start(s.u.s, e);
+        size_t st = last_rune_start(s.u.s, b, e);
         uint32_t r;
         utf8_decode(s.u.s + st, e - st, &r);
         if (!in_cutset(r, cut))
