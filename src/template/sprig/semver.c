@@ -682,16 +682,18 @@ static int version_object(struct tpl_fcall *c, const struct sv_version *v,
     struct val_func *fns = arena_alloc(c->arena, nm * sizeof *fns);
     struct tpl_func_def *defs = arena_alloc(c->arena, sizeof version_methods);
     char *str = version_string(c->arena, v);
+    char *pre = arena_strndup(c->arena, v->pre, v->prelen);
+    char *meta = arena_strndup(c->arena, v->meta, v->metalen);
     int rc = 0;
-    if (!o || !rv || !fns || !defs || !str)
+    if (!o || !rv || !fns || !defs || !str || !pre || !meta)
         return sprig_nomem(c);
     *rv = *v;
     rc |= put(c, o, "", val_str(VERSION_TYPE, strlen(VERSION_TYPE)));
     rc |= put(c, o, "Major", val_int_t((int64_t)v->major, GT_UINT64));
     rc |= put(c, o, "Minor", val_int_t((int64_t)v->minor, GT_UINT64));
     rc |= put(c, o, "Patch", val_int_t((int64_t)v->patch, GT_UINT64));
-    rc |= put(c, o, "Prerelease", val_str(v->pre, v->prelen));
-    rc |= put(c, o, "Metadata", val_str(v->meta, v->metalen));
+    rc |= put(c, o, "Prerelease", val_str(pre, v->prelen));
+    rc |= put(c, o, "Metadata", val_str(meta, v->metalen));
     rc |= put(c, o, "Original", val_str(v->orig, v->origlen));
     rc |= put(c, o, "String", val_str(str, strlen(str)));
     for (size_t i = 0; i < nm; i++) {
@@ -718,17 +720,14 @@ static int f_semver(struct tpl_fcall *c, const struct val *argv, int argc,
     if (version_parse(val_str_ptr(argv[0]), val_str_len(argv[0]), &v, err,
                       sizeof err))
         return sprig_fail(c, "%s", err);
-    /* the pieces point into the argument, which lives as long as the
-     * arena: copy to be safe against callers passing scratch text */
+    /* keep Original even if the caller's text is scratch */
     char *copy = arena_strndup(c->arena, v.orig, v.origlen);
     if (!copy)
         return sprig_nomem(c);
-    v.pre = copy + (v.pre - v.orig) * (v.prelen > 0);
-    v.meta = copy + (v.meta - v.orig) * (v.metalen > 0);
-    if (!v.prelen)
-        v.pre = "";
-    if (!v.metalen)
-        v.meta = "";
+    if (v.prelen)
+        v.pre = copy + (v.pre - v.orig);
+    if (v.metalen)
+        v.meta = copy + (v.meta - v.orig);
     v.orig = copy;
     return version_object(c, &v, out);
 }
