@@ -769,25 +769,18 @@ static struct val f_from_pairs(struct ev *ev, struct val *a, int n)
                   expr_sprint(ev, a[0]).u.s);
     size_t k = val_list_len(a[0]);
     struct val_kv *kv = expr_alloc(ev, (k ? k : 1) * sizeof *kv);
+    struct val *keys = expr_alloc(ev, (k ? k : 1) * sizeof *keys);
     for (size_t i = 0; i < k; i++) {
         struct val p = val_list_at(a[0], i);
         if (p.kind != VAL_ARRAY)
             expr_fail(ev, "invalid pair %s", expr_sprint(ev, p).u.s);
         if (val_list_len(p) != 2)
             expr_fail(ev, "invalid pair length %s", expr_sprint(ev, p).u.s);
-        struct val key = val_list_at(p, 0);
-        if (key.kind == VAL_ARRAY || key.kind == VAL_OBJECT)
-            expr_fail(ev, "runtime error: hash of unhashable type %s",
-                      expr_type_name(key));
-        size_t kl;
-        const char *ks = key.kind == VAL_NULL ? "<nil>"
-                                              : expr_key_text(ev, key, &kl);
-        if (key.kind == VAL_NULL)
-            kl = 5;
-        kv[i].key = val_str(ks, kl);
+        keys[i] = val_list_at(p, 0);
+        kv[i].key = expr_iface_key(ev, keys[i]);
         kv[i].v = val_list_at(p, 1);
     }
-    return expr_map_from(ev, kv, k, GT_MAP_IFACE);
+    return expr_map_iface(ev, keys, kv, k, GT_MAP_IFACE);
 }
 
 static struct val f_reverse(struct ev *ev, struct val *a, int n)

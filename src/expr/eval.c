@@ -342,24 +342,21 @@ static struct val pred_find(struct ev *ev, struct node *n, bool backwards)
 static struct val pred_group_by(struct ev *ev, struct node *n)
 {
     struct scope *s = ev->scope;
-    struct val_kv *kv = expr_alloc(ev, (size_t)(s->len ? s->len : 1) *
-                                           sizeof *kv);
+    size_t cap = (size_t)(s->len ? s->len : 1);
+    struct val_kv *kv = expr_alloc(ev, cap * sizeof *kv);
+    struct val *keys = expr_alloc(ev, cap * sizeof *keys);
     size_t nk = 0;
     for (; s->index < s->len; s->index++) {
         struct val key = expr_eval(ev, n->args[1]);
         struct val item = cur_item(ev);
-        if (key.kind == VAL_ARRAY || key.kind == VAL_OBJECT)
-            expr_fail(ev, "runtime error: hash of unhashable type %s",
-                      expr_type_name(key));
-        size_t kl = 5;
-        const char *ks = key.kind == VAL_NULL ? "<nil>"
-                                              : expr_key_text(ev, key, &kl);
+        struct val text = expr_iface_key(ev, key);
         size_t j = 0;
-        while (j < nk && !(kv[j].key.len == kl &&
-                           memcmp(kv[j].key.u.s, ks, kl) == 0))
+        while (j < nk && !(kv[j].key.len == text.len &&
+                           memcmp(kv[j].key.u.s, text.u.s, text.len) == 0))
             j++;
         if (j == nk) {
-            kv[nk].key = val_str(ks, kl);
+            keys[nk] = key;
+            kv[nk].key = text;
             kv[nk].v = val_list(expr_list_new(ev, 0), GT_LIST_ANY);
             kv[nk].v.u.list->cap = 0;
             nk++;
@@ -375,7 +372,7 @@ static struct val pred_group_by(struct ev *ev, struct node *n)
         }
         l->items[l->len++] = item;
     }
-    return expr_map_from(ev, kv, nk, GT_MAP_IFACE_LIST);
+    return expr_map_iface(ev, keys, kv, nk, GT_MAP_IFACE_LIST);
 }
 
 static struct val pred_sort_by(struct ev *ev, struct node *n)

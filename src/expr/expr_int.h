@@ -311,6 +311,9 @@ struct val expr_item(struct ev *ev, struct val coll, int64_t i);
 const char *expr_key_text(struct ev *ev, struct val k, size_t *n);
 struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,
                          unsigned gotype);
+struct val expr_iface_key(struct ev *ev, struct val key);
+struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
+                          size_t n, unsigned gotype);
 
 /* ---- regex (ops.c) ---- */
 void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz);

@@ -480,12 +480,13 @@ static const struct val *map_index(struct ev *ev, struct val m,
 {
     unsigned gt = val_gotype(m);
     if (gt == GT_MAP_IFACE || gt == GT_MAP_IFACE_LIST) {
-        size_t n;
-        const char *s = key.kind == VAL_NULL ? "<nil>"
-                                             : expr_key_text(ev, key, &n);
-        if (key.kind == VAL_NULL)
-            n = 5;
-        return val_get(m, s, n);
+        struct val t = expr_iface_key(ev, key);
+        for (size_t i = 0; i < val_obj_len(m); i++) {
+            const struct val_kv *kv = val_obj_at(m, i);
+            if (kv->key.len == t.len && memcmp(kv->key.u.s, t.u.s, t.len) == 0)
+                return &kv->v;
+        }
+        return NULL;
     }
     if (key.kind == VAL_NULL)
         return val_get(m, "", 0);
@@ -625,6 +626,92 @@ struct val expr_item(struct ev *ev, struct val coll, int64_t i)
         return val_int_t((unsigned char)coll.u.s[i], GT_UINT8);
     expr_fail(ev, "reflect: call of reflect.Value.Index on %s Value",
               expr_kind_name(coll));
+}
+
+/* Text a key of a map[interface {}]... is stored under; fails for the
+ * unhashable kinds as Go's runtime does. */
+struct val expr_iface_key(struct ev *ev, struct val key)
+{
+    if (key.kind == VAL_ARRAY || key.kind == VAL_OBJECT)
+        expr_fail(ev, "runtime error: hash of unhashable type %s",
+                  expr_type_name(key));
+    if (key.kind == VAL_NULL)
+        return val_str("<nil>", 5);
+    size_t n;
+    const char *s = expr_key_text(ev, key, &n);
+    return val_str(s, n);
+}
+
+static int key_rank(struct val k)
+{
+    switch (k.kind) {
+    case VAL_NULL:
+        return 0;
+    case VAL_BOOL:
+        return 1;
+    case VAL_INT:
+        return 2;
+    case VAL_FLOAT:
+        return 3;
+    case VAL_STRING:
+        return 4;
+    default:
+        return 5;
+    }
+}
+
+/* fmt's order of interface keys: nil first, then by kind, then value. */
+static int iface_cmp(struct val a, struct val at, struct val b, struct val bt)
+{
+    int ra = key_rank(a), rb = key_rank(b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    switch (a.kind) {
+    case VAL_BOOL:
+        return (int)a.u.b - (int)b.u.b;
+    case VAL_INT:
+        return a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
+    case VAL_FLOAT:
+        return a.u.f < b.u.f ? -1 : a.u.f > b.u.f;
+    default:
+        return val_keycmp(at.u.s, at.len, bt.u.s, bt.len);
+    }
+}
+
+/* A map[interface {}]... from original keys and entries whose keys are
+ * their text (expr_iface_key); a later duplicate wins.  Entries are kept
+ * in the order fmt prints them, so lookups scan (map_index). */
+struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
+                          size_t n, unsigned gotype)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < out && !(kv[j].key.len == kv[i].key.len &&
+                            memcmp(kv[j].key.u.s, kv[i].key.u.s,
+                                   kv[i].key.len) == 0))
+            j++;
+        kv[j] = kv[i];
+        keys[j] = keys[i];
+        if (j == out)
+            out++;
+    }
+    for (size_t i = 1; i < out; i++) {
+        struct val_kv cur = kv[i];
+        struct val ck = keys[i];
+        size_t j = i;
+        while (j > 0 && iface_cmp(keys[j - 1], kv[j - 1].key, ck, cur.key) > 0) {
+            kv[j] = kv[j - 1];
+            keys[j] = keys[j - 1];
+            j--;
+        }
+        kv[j] = cur;
+        keys[j] = ck;
+    }
+    struct val_obj *o = expr_alloc(ev, sizeof *o);
+    o->len = o->cap = (uint32_t)out;
+    o->kv = kv;
+    return val_obj(o, gotype);
 }
 
 static int kv_cmp(const void *x, const void *y)
