@@ -112,6 +112,17 @@ const struct cfg_error *cfg_error_at(const struct cfg *c, size_t i);
 /* The error recorded for a key, or NULL. */
 const struct cfg_error *cfg_key_error(const struct cfg *c, const char *key);
 
+/*
+ * Warnings: cross-key problems that disable nothing but will fail at send
+ * time (BEYOND §9.13): a condition sending an undefined or broken
+ * template, a default trigger or subscription trigger that is not defined,
+ * a subscription recipient or defaultTriggers.<service> naming a service
+ * that is not configured.  Same record as errors, key = where it is
+ * written; line/col 0.
+ */
+size_t cfg_warning_count(const struct cfg *c);
+const struct cfg_error *cfg_warning_at(const struct cfg *c, size_t i);
+
 /* ---- notification templates (spec §4) ---- */
 
 /* Sections of the notification object, in upstream's JSON field order. */

@@ -54,7 +54,10 @@ struct cfg {
     struct val secrets;
     struct cfg_error *errs; /* sorted by key */
     size_t nerrs;
+    struct cfg_error *warns; /* load-time checks (check.c) */
+    size_t nwarns;
     size_t cap_tmpls, cap_trigs, cap_svcs, cap_subs, cap_deftrigs, cap_errs;
+    size_t cap_warns;
 };
 
 /* Per-key loading context (configmap.c). */
@@ -78,6 +81,9 @@ int cfg_load_subscriptions(struct cfg_ctx *x, struct rn_err *e);
 int cfg_load_deftriggers(struct cfg_ctx *x, const char *service,
                          struct rn_err *e);
 int cfg_build_secrets(struct cfg *c, const struct cfg_data *secret);
+/* Cross-key checks after loading (check.c). */
+int cfg_check(struct cfg *c);
+
 /* Release what the snapshot's records own (templates, expr programs). */
 void cfg_release_templates(struct cfg *c);
 void cfg_release_triggers(struct cfg *c);

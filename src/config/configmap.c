@@ -148,8 +148,10 @@ static int load_all(struct cfg *c, const struct cfg_data *cm,
     int rc = cfg_build_secrets(c, secret);
     for (size_t i = 0; rc == RN_OK && i < n; i++)
         rc = load_key(c, secret, order[i]);
-    if (rc == RN_OK)
+    if (rc == RN_OK && c->nsvcs > 1)
         qsort(c->svcs, c->nsvcs, sizeof *c->svcs, svc_cmp);
+    if (rc == RN_OK)
+        rc = cfg_check(c);
     return rc;
 }
 
