@@ -1,0 +1,291 @@
+/*
+ * cmd_check.c: `rnotify check`, validating a configuration (BEYOND §9.13).
+ *
+ * The config module already isolates and records every key that fails to
+ * decode, parse or compile, with its position.  check adds what only shows
+ * up at send time upstream: triggers sending templates that do not exist,
+ * subscriptions and default triggers naming unknown triggers or services,
+ * services missing a required setting, and `$secret` references with no
+ * Secret key.  Problems are sorted by their line in the ConfigMap file.
+ */
+#include "cli.h"
+
+#include "../core/err.h"
+#include "../core/json.h"
+#include "../core/yaml.h"
+#include "../engine/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct problem {
+    int at;
+    const char *text;
+};
+
+struct check {
+    struct cli *x;
+    struct problem *items;
+    size_t n, cap;
+    bool oom;
+};
+
+static void problem(struct check *k, const char *key, int line, int col,
+                    const char *msg)
+{
+    struct problem p;
+    p.text = msg ? cli_problem_text(k->x, key, line, col, msg, &p.at) : NULL;
+    if (k->n == k->cap) {
+        size_t ncap = k->cap ? k->cap * 2 : 16;
+        void *q = k->items ? arena_grow(&k->x->a, k->items,
+                                        k->cap * sizeof p, ncap * sizeof p)
+                           : arena_alloc(&k->x->a, ncap * sizeof p);
+        if (!q) {
+            k->oom = true;
+            return;
+        }
+        k->items = q;
+        k->cap = ncap;
+    }
+    if (!p.text)
+        k->oom = true;
+    else
+        k->items[k->n++] = p;
+}
+
+#define PROBLEM(k, key, ...)                                                 \
+    problem(k, key, 0, 0, arena_printf(&(k)->x->a, __VA_ARGS__))
+
+static bool trigger_exists(const struct cfg *c, const char *name)
+{
+    const struct cfg_trigger *t;
+    return cfg_trigger_lookup(c, name, &t, NULL) != RN_ENOTFOUND;
+}
+
+static bool service_exists(const struct cfg *c, const char *name)
+{
+    const struct cfg_service *s;
+    return cfg_service_lookup(c, name, &s, NULL) != RN_ENOTFOUND;
+}
+
+static void check_triggers(struct check *k)
+{
+    const struct cfg *c = k->x->cfg;
+    for (size_t i = 0; i < cfg_trigger_count(c); i++) {
+        const struct cfg_trigger *t = cfg_trigger_at(c, i);
+        for (size_t j = 0; t && j < t->n; j++) {
+            for (size_t s = 0; s < t->conds[j].nsend; s++) {
+                const struct cfg_template *tp;
+                const char *name = t->conds[j].send[s];
+                if (cfg_template_lookup(c, name, &tp, NULL) == RN_ENOTFOUND)
+                    PROBLEM(k, arena_printf(&k->x->a, "trigger.%s", t->name),
+                            "condition [%zu] sends template '%s', which is "
+                            "not defined",
+                            j, name);
+            }
+        }
+    }
+}
+
+static void check_trigger_list(struct check *k, const char *key,
+                               const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!trigger_exists(k->x->cfg, names[i]))
+            PROBLEM(k, key, "trigger '%s' is not defined", names[i]);
+}
+
+static void check_subscriptions(struct check *k)
+{
+    const struct cfg *c = k->x->cfg;
+    for (size_t i = 0; i < cfg_subscription_count(c); i++) {
+        const struct cfg_subscription *s = cfg_subscription_at(c, i);
+        check_trigger_list(k, "subscriptions", s->triggers, s->ntriggers);
+        for (size_t r = 0; r < s->nrecipients; r++) {
+            struct eng_dest d;
+            eng_parse_recipient(&k->x->a, s->recipients[r], 0, &d);
+            if (!service_exists(c, d.service))
+                PROBLEM(k, "subscriptions",
+                        "recipient '%s' names service '%s', which is not "
+                        "defined",
+                        s->recipients[r], d.service);
+        }
+    }
+}
+
+static void check_default_triggers(struct check *k)
+{
+    const struct cfg *c = k->x->cfg;
+    const char *const *names;
+    size_t n;
+    if (cfg_default_triggers(c, NULL, &names, &n))
+        check_trigger_list(k, "defaultTriggers", names, n);
+    for (size_t i = 0; i < k->x->cm.n; i++) {
+        const char *key = k->x->cm.items[i].key;
+        const char *svc = key + strlen("defaultTriggers.");
+        if (strncmp(key, "defaultTriggers.", strlen("defaultTriggers.")) != 0 ||
+            !cfg_default_triggers(c, svc, &names, &n))
+            continue;
+        check_trigger_list(k, key, names, n);
+        if (!service_exists(c, svc))
+            PROBLEM(k, key, "service '%s' is not defined", svc);
+    }
+}
+
+/* Settings a service cannot work without (services document). */
+static const struct {
+    const char *type, *key;
+} required[] = {
+    {"slack", "token"},        {"mattermost", "apiURL"},
+    {"webhook", "url"},        {"teams", "recipientUrls"},
+    {"googlechat", "webhooks"}, {"telegram", "token"},
+    {"webex", "token"},        {"pushover", "token"},
+    {"grafana", "apiUrl"},     {"newrelic", "apiKey"},
+    {"pagerdutyv2", "serviceKeys"}, {"nats", "url"},
+};
+
+/* The ConfigMap key that defines service `s`. */
+static const char *service_key(struct cli *x, const struct cfg_service *s)
+{
+    const char *key = strcmp(s->name, s->type) == 0
+                          ? arena_printf(&x->a, "service.%s", s->type)
+                          : NULL;
+    if (key && cli_key_line(x, key) > 0)
+        return key;
+    return arena_printf(&x->a, "service.%s.%s", s->type, s->name);
+}
+
+static void check_required(struct check *k)
+{
+    const struct cfg *c = k->x->cfg;
+    for (size_t i = 0; i < cfg_service_count(c); i++) {
+        const struct cfg_service *s = cfg_service_at(c, i);
+        for (size_t r = 0; s && r < sizeof required / sizeof required[0];
+             r++) {
+            if (strcmp(s->type, required[r].type) != 0)
+                continue;
+            const struct val *v = cfg_dec_field(s->opts, required[r].key);
+            if (!v || v->kind == VAL_NULL ||
+                (v->kind == VAL_STRING && v->len == 0))
+                PROBLEM(k, service_key(k->x, s),
+                        "required setting '%s' is missing", required[r].key);
+        }
+    }
+}
+
+static bool secret_has(const struct cli *x, const char *name, size_t n)
+{
+    for (size_t i = 0; i < x->sec.n; i++)
+        if (x->sec.items[i].klen == n &&
+            memcmp(x->sec.items[i].key, name, n) == 0)
+            return true;
+    return false;
+}
+
+static bool ref_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+}
+
+/* Every [$][A-Za-z0-9_-]+ in s that the Secret lacks (§1.8). */
+static void check_refs_in(struct check *k, const char *key, struct val s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        size_t j = i + 1;
+        if (s.u.s[i] != '$')
+            continue;
+        while (j < s.len && ref_char(s.u.s[j]))
+            j++;
+        if (j > i + 1 && !secret_has(k->x, s.u.s + i + 1, j - i - 1))
+            PROBLEM(k, key, "$%.*s is not a key of the Secret %s",
+                    (int)(j - i - 1), s.u.s + i + 1, CLI_SECRET_NAME);
+        i = j - 1;
+    }
+}
+
+static void check_refs(struct check *k, const char *key, struct val v)
+{
+    if (v.kind == VAL_STRING)
+        check_refs_in(k, key, v);
+    for (size_t i = 0; v.kind == VAL_ARRAY && i < val_list_len(v); i++)
+        check_refs(k, key, val_list_at(v, i));
+    for (size_t i = 0; v.kind == VAL_OBJECT && i < val_obj_len(v); i++) {
+        check_refs_in(k, key, val_obj_at(v, i)->key);
+        check_refs(k, key, val_obj_at(v, i)->v);
+    }
+}
+
+static void check_secrets(struct check *k)
+{
+    for (size_t i = 0; i < k->x->cm.n; i++) {
+        const struct cfg_entry *en = &k->x->cm.items[i];
+        struct yaml_opts yo = {JSON_NUM_INT64, 0, en->key};
+        struct val v;
+        if (strncmp(en->key, "service.", 8) != 0 ||
+            yaml_parse(&k->x->a, en->value, en->vlen, &yo, &v, NULL) != RN_OK)
+            continue;
+        check_refs(k, en->key, v);
+    }
+}
+
+static int problem_cmp(const void *p, const void *q)
+{
+    const struct problem *a = p, *b = q;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    return strcmp(a->text, b->text);
+}
+
+static int report(struct check *k)
+{
+    const struct cfg *c = k->x->cfg;
+    if (k->oom) {
+        fprintf(k->x->err, "check: out of memory\n");
+        return CLI_ECONFIG;
+    }
+    qsort(k->items, k->n, sizeof *k->items, problem_cmp);
+    for (size_t i = 0; i < k->n; i++)
+        fprintf(k->x->out, "%s\n", k->items[i].text);
+    if (k->n) {
+        fprintf(k->x->out, "%zu problem%s found\n", k->n,
+                k->n == 1 ? "" : "s");
+        return CLI_ECONFIG;
+    }
+    fprintf(k->x->out,
+            "ok: %zu templates, %zu triggers, %zu services, %zu "
+            "subscriptions, %zu secret keys\n",
+            cfg_template_count(c), cfg_trigger_count(c), cfg_service_count(c),
+            cfg_subscription_count(c), k->x->sec.n);
+    return CLI_OK;
+}
+
+int cmd_check(struct cli *x, int argc, char **argv)
+{
+    static const struct option longs[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
+    struct check k = {x, NULL, 0, 0, false};
+    int rc = CLI_OK;
+    x->help = cli_help_check;
+    if (cli_getopt(x, argc, argv, CLI_COMMON_SHORT, longs, &rc) == -2)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error(x, "check takes no arguments, got '%s'",
+                               argv[optind]);
+    rc = cli_load_config(x, "error", true);
+    if (rc != CLI_OK)
+        return rc;
+    for (size_t i = 0; i < cfg_error_count(x->cfg); i++) {
+        const struct cfg_error *ce = cfg_error_at(x->cfg, i);
+        problem(&k, ce->key, ce->line, ce->col, ce->msg);
+    }
+    check_triggers(&k);
+    check_subscriptions(&k);
+    check_default_triggers(&k);
+    check_required(&k);
+    if (x->secret)
+        check_secrets(&k);
+    else
+        fprintf(x->err, "note: no --secret given: $secret references are not "
+                        "checked\n");
+    return report(&k);
+}

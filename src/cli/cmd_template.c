@@ -1,0 +1,311 @@
+/*
+ * cmd_template.c: `rnotify template get` and `rnotify template notify`
+ * (spec §7.5).
+ *
+ * `get` shows templates as upstream holds them before rendering: its
+ * Notification struct with the source texts, marshalled in struct field
+ * order with omitempty (the engine's JSON writer does that for a
+ * notification, so the source tree is wrapped as one).  `notify` renders
+ * one template per recipient; the built-in console service prints the
+ * result as YAML.  Sending to other services waits for the services
+ * module: naming one fails clearly.
+ */
+#include "cli.h"
+
+#include "../core/buf.h"
+#include "../core/err.h"
+#include "../core/gofmt.h"
+#include "../core/json.h"
+#include "../engine/engine.h"
+
+#include <string.h>
+
+#define OPT_RECIPIENT 258
+#define PREVIEW_MAX 100
+
+/* A YAML scalar as the text a Go string field receives (§1.2). */
+static struct val field_text(struct cli *x, const struct val *v)
+{
+    struct buf b;
+    if (!v || v->kind == VAL_NULL)
+        return val_str("", 0);
+    if (v->kind == VAL_STRING)
+        return *v;
+    buf_init(&b, 0);
+    struct val out = val_str("", 0);
+    if (gofmt_value(&b, *v) == RN_OK) {
+        char *s = arena_strndup(&x->a, buf_str(&b), b.len);
+        if (s)
+            out = val_str(s, b.len);
+    }
+    buf_free(&b);
+    return out;
+}
+
+/* A typed block: every field, Go's zero value when absent. */
+static int source_fields(struct cli *x, const struct cfg_sec_def *d,
+                         struct val blk, struct val *out)
+{
+    struct val o = val_null();
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < d->nfields; i++) {
+        const struct cfg_field_def *f = &d->fields[i];
+        const struct val *v = cfg_dec_field(blk, f->name);
+        struct val fv = field_text(x, v);
+        if (f->kind == CFG_F_BOOL)
+            fv = val_bool(v && v->kind == VAL_BOOL && v->u.b);
+        else if (f->kind == CFG_F_POLICY && fv.len == 0)
+            fv = val_str("Post", 4);
+        rc = eng_obj_with(&x->a, o, f->name, fv, &o);
+    }
+    *out = o;
+    return rc;
+}
+
+/* webhook: {hook: {method, body, path}} */
+static int source_hooks(struct cli *x, struct val blk, struct val *out)
+{
+    struct val o = val_null();
+    static const char *const keys[] = {"method", "body", "path"};
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < val_obj_len(blk); i++) {
+        const struct val_kv *kv = val_obj_at(blk, i);
+        struct val h = val_null();
+        for (size_t k = 0; rc == RN_OK && k < 3; k++)
+            rc = eng_obj_with(&x->a, h, keys[k],
+                              field_text(x, cfg_dec_field(kv->v, keys[k])),
+                              &h);
+        if (rc == RN_OK)
+            rc = eng_obj_with(&x->a, o, kv->key.u.s, h, &o);
+    }
+    *out = o;
+    return rc;
+}
+
+/* The template's source as a notification tree. */
+static int template_source(struct cli *x, const struct cfg_template *t,
+                           struct val *out)
+{
+    struct val root = val_null();
+    const struct val *msg = cfg_dec_field(t->raw, "message");
+    int rc = eng_obj_with(&x->a, root, "message", field_text(x, msg), &root);
+    for (size_t k = 0; rc == RN_OK && k < CFG_SEC_COUNT; k++) {
+        const struct cfg_sec_def *d = &cfg_sec_defs[k];
+        const struct val *blk = cfg_dec_field(t->raw, d->name);
+        struct val v;
+        if (!t->sec[k].present || !blk || blk->kind != VAL_OBJECT)
+            continue;
+        if (d->shape == CFG_SHAPE_FIELDS)
+            rc = source_fields(x, d, *blk, &v);
+        else if (d->shape == CFG_SHAPE_WEBHOOK)
+            rc = source_hooks(x, *blk, &v);
+        else
+            v = *blk;
+        if (rc == RN_OK)
+            rc = eng_obj_with(&x->a, root, d->name, v, &root);
+    }
+    *out = root;
+    return rc;
+}
+
+static int template_json(struct cli *x, const struct cfg_template *t,
+                         struct buf *b)
+{
+    struct val root;
+    int rc = template_source(x, t, &root);
+    struct notif *n = rc == RN_OK ? eng_notif_wrap(&x->a, root) : NULL;
+    return n ? eng_notif_json(n, b) : RN_ENOMEM;
+}
+
+/* First line of the message (or of the JSON), at most 100 bytes. */
+static int preview(struct cli *x, const struct cfg_template *t,
+                   struct buf *row)
+{
+    struct buf js;
+    const struct val *msg = cfg_dec_field(t->raw, "message");
+    struct val m = field_text(x, msg);
+    buf_init(&js, 0);
+    int rc = RN_OK;
+    if (m.len == 0) {
+        rc = template_json(x, t, &js);
+        m = val_str(buf_str(&js), js.len);
+    }
+    const char *nl = memchr(m.u.s, '\n', m.len);
+    size_t len = nl ? (size_t)(nl - m.u.s) : m.len;
+    if (rc == RN_OK && len > PREVIEW_MAX)
+        rc = buf_add_fmt(row, "%.*s...", PREVIEW_MAX - 1, m.u.s);
+    else if (rc == RN_OK)
+        rc = buf_add(row, m.u.s, len);
+    buf_free(&js);
+    return rc;
+}
+
+int cli_print_json_text(struct cli *x, const char *s, size_t n,
+                        const char *mode)
+{
+    struct buf out;
+    struct val v;
+    struct json_opts jo = {JSON_NUM_INT64, 0, 0};
+    if (strcmp(mode, "yaml") == 0) {
+        int rc = json_parse(&x->a, s, n, &jo, &v, NULL);
+        return rc == RN_OK ? cli_print_value(x, v, "yaml") : rc;
+    }
+    buf_init(&out, 0);
+    int rc = cli_json_indent(&out, s, n);
+    if (rc == RN_OK)
+        rc = buf_add_char(&out, '\n');
+    if (rc == RN_OK)
+        rc = cli_write_masked(x, x->out, &out);
+    buf_free(&out);
+    return rc;
+}
+
+static int print_templates(struct cli *x, const char *name,
+                           const char *mode)
+{
+    struct buf b;
+    bool table = !mode[0] || strcmp(mode, "wide") == 0;
+    bool names = strcmp(mode, "name") == 0;
+    bool first = true;
+    buf_init(&b, 0);
+    int rc = buf_add_str(&b, table ? "NAME\tPREVIEW\n" : names ? "" : "{");
+    for (size_t i = 0; rc == RN_OK && i < cfg_template_count(x->cfg); i++) {
+        const struct cfg_template *t = cfg_template_at(x->cfg, i);
+        if (!t || (name && strcmp(name, t->name) != 0))
+            continue;
+        if (table || names) {
+            rc = buf_add_fmt(&b, table ? "%s\t" : "%s\n", t->name);
+            if (rc == RN_OK && table)
+                rc = preview(x, t, &b);
+            if (rc == RN_OK && table)
+                rc = buf_add_char(&b, '\n');
+            continue;
+        }
+        rc = first ? RN_OK : buf_add_char(&b, ',');
+        first = false;
+        if (rc == RN_OK)
+            rc = json_emit_string(&b, t->name, strlen(t->name), 0);
+        if (rc == RN_OK)
+            rc = buf_add_char(&b, ':');
+        if (rc == RN_OK)
+            rc = template_json(x, t, &b);
+    }
+    if (rc == RN_OK)
+        rc = cli_print_listing(x, &b, mode);
+    buf_free(&b);
+    return rc;
+}
+
+/* The console service: the notification as YAML on stdout. */
+static int console_send(struct cli *x, const struct notif *n,
+                        struct rn_err *e)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = eng_notif_yaml(n, &b);
+    if (rc == RN_OK)
+        rc = cli_write_masked(x, x->out, &b);
+    buf_free(&b);
+    return rc == RN_OK ? RN_OK : rn_errf(e, rc, "%s", rn_strstatus(rc));
+}
+
+/* api.Send(): the service, then rendering, then the delivery. */
+static int notify_one(struct cli *x, const char *name, struct val obj,
+                      const struct eng_dest *d, struct rn_err *e)
+{
+    const struct cfg_service *svc = NULL;
+    bool console = strcmp(d->service, "console") == 0;
+    struct val vars;
+    struct notif *n;
+    int rc = console ? RN_OK : cfg_service_lookup(x->cfg, d->service, &svc, e);
+    if (rc != RN_OK)
+        return rc;
+    rc = eng_vars(x->cfg, obj, NULL, &x->a, &vars);
+    if (rc == RN_OK)
+        rc = eng_vars_send(&x->a, vars, d, &vars);
+    if (rc != RN_OK)
+        return rn_errf(e, rc, "out of memory");
+    rc = eng_notif_render(x->cfg, &name, 1, vars, &x->a, &n, e);
+    if (rc != RN_OK)
+        return rc;
+    if (console)
+        return console_send(x, n, e);
+    return rn_errf(e, RN_EINVAL, "service '%s' cannot send from the CLI yet",
+                   d->service);
+}
+
+/* What upstream's split on every ':' keeps as the recipient. */
+static const char *upstream_recipient(struct cli *x, const char *s)
+{
+    struct eng_dest d;
+    eng_parse_recipient(&x->a, s, ENG_DEST_COLON_EVERY, &d);
+    return d.recipient;
+}
+
+static int notify_all(struct cli *x, const char *name, struct val obj,
+                      const char **recips, size_t nrecips)
+{
+    for (size_t i = 0; i < nrecips; i++) {
+        struct eng_dest d;
+        struct rn_err e;
+        rn_err_clear(&e);
+        if (eng_parse_recipient(&x->a, recips[i], 0, &d))
+            fprintf(x->err,
+                    "warning: recipient '%s' is split at its first ':' "
+                    "(Argo Rollouts would keep only '%s')\n",
+                    recips[i], upstream_recipient(x, recips[i]));
+        if (notify_one(x, name, obj, &d, &e) != RN_OK) {
+            struct buf b;
+            buf_init(&b, 0);
+            buf_add_fmt(&b, "failed to notify '%s': %s\n", recips[i], e.msg);
+            cli_write_masked(x, x->err, &b);
+            buf_free(&b);
+            return CLI_ESEND;
+        }
+    }
+    return CLI_OK;
+}
+
+static int template_notify(struct cli *x, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        CLI_COMMON_OPTIONS,
+        {"recipient", required_argument, NULL, OPT_RECIPIENT},
+        {0, 0, 0, 0}};
+    const char **recips = arena_alloc(&x->a, (size_t)argc * sizeof *recips);
+    size_t nrecips = 0;
+    int c, rc = CLI_OK;
+    struct val obj;
+    x->help = cli_help_template_notify;
+    if (!recips)
+        return CLI_EUSAGE;
+    while ((c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT, longs, &rc)) >= 0)
+        recips[nrecips++] = optarg;
+    if (c == -2)
+        return rc;
+    if (argc - optind < 2)
+        return cli_usage_error(x, "expected two arguments, got %d",
+                               argc - optind);
+    if (nrecips == 0)
+        recips[nrecips++] = "console:stdout";
+    rc = cli_load_config(x, "failed to create API", false);
+    if (rc == CLI_OK)
+        rc = cli_load_resource(x, argv[optind + 1], &obj);
+    if (rc == CLI_OK)
+        rc = notify_all(x, argv[optind], obj, recips, nrecips);
+    return rc;
+}
+
+int cmd_template(struct cli *x, int argc, char **argv)
+{
+    const char *sub = strchr(x->cmd, ' ') + 1;
+    if (strcmp(sub, "get") == 0) {
+        x->help = cli_help_template_get;
+        return cli_get_command(x, argc, argv, print_templates);
+    }
+    if (strcmp(sub, "notify") == 0)
+        return template_notify(x, argc, argv);
+    x->cmd = "template";
+    return cli_usage_error(x, "unknown command \"%s\" for \"rnotify template\"",
+                           sub);
+}
