@@ -75,7 +75,18 @@ struct yp {
     const char *src;
     struct rn_err *e;
     int rc;
+    int pend_level;     /* a deferred conversion error (enum later) */
+    struct rn_err pend; /* ... and its text */
 };
+
+/*
+ * Upstream finds errors in phases: go-yaml parses the whole document
+ * (syntax, unknown anchors), then decodes it (tags, map keys, merges),
+ * then sigs.k8s.io/yaml converts keys to strings, then json.Marshal
+ * rejects NaN/Inf.  We do one walk after a syntax-only pass, and defer
+ * the errors of the last two phases so an earlier phase's error wins.
+ */
+enum { LATE_MARSHAL = 1, LATE_CONVERT = 2 };
 
 /* ---- errors ---- */
 
@@ -96,6 +107,20 @@ static int fail_oom(struct yp *y)
     if (!y->rc)
         y->rc = rn_errf_at(y->e, RN_ENOMEM, y->src, 0, 0, "out of memory");
     return y->rc;
+}
+
+/* Record an error of a later phase; the walk goes on with a placeholder. */
+static int defer_err(struct yp *y, int level, const yaml_mark_t *m,
+                     const char *fmt, const char *arg)
+{
+    char msg[224];
+    if (level <= y->pend_level)
+        return 0;
+    snprintf(msg, sizeof msg, fmt, arg);
+    y->pend_level = level;
+    rn_errf_at(&y->pend, RN_EINVAL, y->src, (int)m->line + 1,
+               (int)m->column + 1, ERR_PREFIX "%s", msg);
+    return 0;
 }
 
 /* A libyaml failure, worded as go-yaml reports it: its line is the
@@ -562,9 +587,11 @@ static int to_json(struct yp *y, const yaml_mark_t *m, struct val v,
         return 0;
     }
     f = v.u.f;
-    if (isnan(f) || isinf(f))
-        return fail_at(y, RN_EINVAL, m, "json: unsupported value: %s",
-                       isnan(f) ? "NaN" : f > 0 ? "+Inf" : "-Inf");
+    if (isnan(f) || isinf(f)) {
+        *out = val_null();
+        return defer_err(y, LATE_MARSHAL, m, "json: unsupported value: %s",
+                         isnan(f) ? "NaN" : f > 0 ? "+Inf" : "-Inf");
+    }
     /* Marshal prints integral floats below 1e21 as integers, which the
      * int64 mode reads back as int64 when they fit */
     if (y->nums == JSON_NUM_INT64 && f == floor(f) && f >= -0x1p63 &&
@@ -576,12 +603,101 @@ static int to_json(struct yp *y, const yaml_mark_t *m, struct val v,
     return 0;
 }
 
-/* sigs.k8s.io/yaml's map key conversion of a typed key. */
+/* Go's %#v of a decoded YAML value, for go-yaml's "invalid map key"
+ * message: maps print as map[interface {}]interface {}{"k":v, ...}. */
+static int go_syntax(struct buf *b, struct val v, unsigned depth)
+{
+    int rc = RN_OK;
+    if (depth > 32)
+        return buf_add_str(b, "...");
+    switch ((enum val_kind)v.kind) {
+    case VAL_BOOL:
+        return buf_add_str(b, v.u.b ? "true" : "false");
+    case VAL_INT:
+        if (val_gotype(v) == GT_UINT64)
+            return buf_add_fmt(b, "0x%llx", (unsigned long long)v.u.i);
+        return buf_add_fmt(b, "%lld", (long long)v.u.i);
+    case VAL_FLOAT:
+        return gofmt_float(b, v.u.f, 'g', -1, 64);
+    case VAL_STRING:
+        return gofmt_quote(b, v.u.s, v.len, 0);
+    case VAL_ARRAY:
+        rc = buf_add_str(b, "[]interface {}{");
+        for (size_t i = 0; rc == RN_OK && i < val_list_len(v); i++) {
+            if (i)
+                rc = buf_add_str(b, ", ");
+            if (rc == RN_OK)
+                rc = go_syntax(b, val_list_at(v, i), depth + 1);
+        }
+        return rc ? rc : buf_add_char(b, '}');
+    case VAL_OBJECT:
+        rc = buf_add_str(b, "map[interface {}]interface {}{");
+        for (size_t i = 0; rc == RN_OK && i < val_obj_len(v); i++) {
+            const struct val_kv *kv = val_obj_at(v, i);
+            if (i)
+                rc = buf_add_str(b, ", ");
+            if (rc == RN_OK)
+                rc = gofmt_quote(b, kv->key.u.s, kv->key.len, 0);
+            if (rc == RN_OK)
+                rc = buf_add_char(b, ':');
+            if (rc == RN_OK)
+                rc = go_syntax(b, kv->v, depth + 1);
+        }
+        return rc ? rc : buf_add_char(b, '}');
+    default:
+        return buf_add_str(b, "interface {}(nil)");
+    }
+}
+
+/* go-yaml refuses a mapping or sequence as a map key. */
+static int invalid_key(struct yp *y, const yaml_mark_t *m, struct val k)
+{
+    struct buf b;
+    buf_init(&b, 180);
+    int rc = buf_add_str(&b, "yaml: invalid map key: ");
+    if (rc == RN_OK)
+        rc = go_syntax(&b, k, 0);
+    if (rc == RN_ENOMEM) {
+        buf_free(&b);
+        return fail_oom(y);
+    }
+    rc = fail_at(y, RN_ESYNTAX, m, "%s", buf_str(&b));
+    buf_free(&b);
+    return rc;
+}
+
+/* sigs.k8s.io/yaml's refusal of a null or uint64 key, with its wording
+ * ("%s" of a nil reflect.Type prints as %!s(<nil>)). */
+static int unsupported_key(struct yp *y, const yaml_mark_t *m, struct val k,
+                           struct val v)
+{
+    struct buf b;
+    buf_init(&b, 180);
+    int rc = buf_add_fmt(&b, "unsupported map key of type: %s, key: ",
+                         k.kind == VAL_NULL ? "%!s(<nil>)" : "uint64");
+    if (rc == RN_OK)
+        rc = k.kind == VAL_NULL ? buf_add_str(&b, "<nil>") : go_syntax(&b, k, 0);
+    if (rc == RN_OK)
+        rc = buf_add_str(&b, ", value: ");
+    if (rc == RN_OK)
+        rc = v.kind == VAL_NULL ? buf_add_str(&b, "<nil>") : go_syntax(&b, v, 0);
+    if (rc == RN_ENOMEM) {
+        buf_free(&b);
+        return fail_oom(y);
+    }
+    defer_err(y, LATE_CONVERT, m, "%s", buf_str(&b));
+    buf_free(&b);
+    return 0;
+}
+
+/* sigs.k8s.io/yaml's map key conversion of a typed scalar key (v is the
+ * value, for the message of an unsupported key). */
 static int key_string(struct yp *y, const yaml_mark_t *m, struct val k,
-                      struct val *out)
+                      struct val v, struct val *out)
 {
     char tmp[32];
     struct buf b;
+    *out = val_str("", 0);
     switch ((enum val_kind)k.kind) {
     case VAL_STRING:
         *out = k;
@@ -591,8 +707,7 @@ static int key_string(struct yp *y, const yaml_mark_t *m, struct val k,
         return 0;
     case VAL_INT:
         if (val_gotype(k) == GT_UINT64)
-            return fail_at(y, RN_EINVAL, m, "%s",
-                           "unsupported map key of type: uint64");
+            return unsupported_key(y, m, k, v);
         snprintf(tmp, sizeof tmp, "%lld", (long long)k.u.i);
         break;
     case VAL_FLOAT:
@@ -610,10 +725,9 @@ static int key_string(struct yp *y, const yaml_mark_t *m, struct val k,
         buf_free(&b);
         break;
     case VAL_NULL:
-        return fail_at(y, RN_EINVAL, m, "%s",
-                       "unsupported map key of type: <nil>, key: <nil>");
+        return unsupported_key(y, m, k, v);
     default:
-        return fail_at(y, RN_ESYNTAX, m, "%s", "yaml: invalid map key");
+        return invalid_key(y, m, k);
     }
     char *d = arena_strdup(y->a, tmp);
     if (!d)
@@ -771,15 +885,16 @@ static int parse_pair(struct yp *y, bool *end)
     bool merge, vmerge;
     if (parse_child(y, YAML_MAPPING_END_EVENT, &k, &merge, &km, end) || *end)
         return y->rc;
-    if (!merge && key_string(y, &km, k, &ks))
-        return y->rc;
+    if (k.kind == VAL_ARRAY || k.kind == VAL_OBJECT)
+        return invalid_key(y, &km, k);
     if (parse_child(y, YAML_MAPPING_END_EVENT, &v, &vmerge, &vm, end))
         return y->rc;
     if (*end) /* libyaml always pairs keys with values */
         return fail_at(y, RN_ESYNTAX, &vm, "%s", "yaml: missing value");
     if (merge)
         return merge_into(y, &vm, v);
-    if (to_json(y, &vm, v, &j) || push(y, ks) || push(y, j))
+    if (key_string(y, &km, k, v, &ks) || to_json(y, &vm, v, &j) ||
+        push(y, ks) || push(y, j))
         return y->rc;
     return 0;
 }
@@ -828,6 +943,49 @@ static int parse_node(struct yp *y, yaml_event_t *ev, struct val *out,
     }
 }
 
+/* One event of the syntax pass: nesting depth and anchors as go-yaml's
+ * parser tracks them (an anchor is known from its node's start). */
+static int check_event(struct yp *y, const yaml_event_t *ev)
+{
+    struct val unused;
+    switch (ev->type) {
+    case YAML_SEQUENCE_START_EVENT:
+        if (enter(y, ev))
+            return y->rc;
+        return anchor_set(y, ev->data.sequence_start.anchor, val_null());
+    case YAML_MAPPING_START_EVENT:
+        if (enter(y, ev))
+            return y->rc;
+        return anchor_set(y, ev->data.mapping_start.anchor, val_null());
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        y->depth--;
+        return 0;
+    case YAML_SCALAR_EVENT:
+        return anchor_set(y, ev->data.scalar.anchor, val_null());
+    case YAML_ALIAS_EVENT:
+        return anchor_get(y, ev, &unused);
+    default:
+        return 0;
+    }
+}
+
+/* Pass one over the first document: its parse-phase errors (syntax,
+ * depth, unknown anchors) come before any decoding error. */
+static int check_syntax(struct yp *y)
+{
+    yaml_event_t ev;
+    for (;;) {
+        if (next_event(y, &ev))
+            return y->rc;
+        yaml_event_type_t t = ev.type;
+        int rc = check_event(y, &ev);
+        yaml_event_delete(&ev);
+        if (rc || t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT)
+            return rc;
+    }
+}
+
 /* stream -> STREAM-START (DOCUMENT-START node ...)? ; first document only */
 static int parse_stream(struct yp *y, struct val *out)
 {
@@ -863,6 +1021,16 @@ static int parse_stream(struct yp *y, struct val *out)
     return rc;
 }
 
+static int start_parser(struct yp *y, const char *s, size_t n)
+{
+    if (!yaml_parser_initialize(&y->parser)) {
+        memset(&y->parser, 0, sizeof y->parser);
+        return fail_oom(y);
+    }
+    yaml_parser_set_input_string(&y->parser, (const unsigned char *)s, n);
+    return 0;
+}
+
 /*
  * Parse the first YAML document of s[0..n) into a.  Returns RN_OK, or
  * RN_ESYNTAX / RN_EINVAL / RN_ELIMIT / RN_ENOMEM with go-yaml's message and
@@ -883,10 +1051,27 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
         return rn_errf_at(e, RN_ELIMIT, y.src, 0, 0,
                           "yaml: document of %zu bytes exceeds the limit",
                           n);
-    if (!yaml_parser_initialize(&y.parser))
-        return rn_errf_at(e, RN_ENOMEM, y.src, 0, 0, "out of memory");
-    yaml_parser_set_input_string(&y.parser, (const unsigned char *)s, n);
-    int rc = parse_stream(&y, out);
+    int rc = start_parser(&y, s, n);
+    if (rc == RN_OK)
+        rc = check_syntax(&y);
+    if (rc == RN_OK) {
+        /* pass two over the same bytes: build the values */
+        yaml_parser_delete(&y.parser);
+        y.nanchors = 0;
+        y.depth = 0;
+        y.budget = MERGE_BUDGET;
+        rc = start_parser(&y, s, n);
+    }
+    struct val v;
+    if (rc == RN_OK)
+        rc = parse_stream(&y, &v);
+    if (rc == RN_OK && y.pend_level) {
+        rc = y.pend.code;
+        if (e)
+            *e = y.pend;
+    }
+    if (rc == RN_OK)
+        *out = v;
     yaml_parser_delete(&y.parser);
     rn_free(y.stk);
     rn_free(y.anchors);

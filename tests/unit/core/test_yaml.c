@@ -140,10 +140,18 @@ static void test_keys(void **state)
     want_json("{1: p, '1': q, 2: y}", 0, "{\"1\":\"q\",\"2\":true}");
     want_error("~: 1", RN_EINVAL,
                "error converting YAML to JSON: unsupported map key of type: "
-               "<nil>, key: <nil>",
+               "%!s(<nil>), key: <nil>, value: 1",
                1);
     want_error("? [a]\n: 1\n", RN_ESYNTAX,
-               "error converting YAML to JSON: yaml: invalid map key", 0);
+               "error converting YAML to JSON: yaml: invalid map key: "
+               "[]interface {}{\"a\"}",
+               0);
+    /* a template written without quotes is a flow mapping key */
+    want_error("message: hi\nx:\n  key: {{ .app.name }}\n", RN_ESYNTAX,
+               "error converting YAML to JSON: yaml: invalid map key: "
+               "map[interface {}]interface {}{\".app.name\":interface "
+               "{}(nil)}",
+               3);
 }
 
 static void test_anchors_merge(void **state)
@@ -244,6 +252,35 @@ static void test_errors(void **state)
                "error converting YAML to JSON: yaml: invalid leading UTF-8 "
                "octet",
                0);
+}
+
+/* go-yaml parses the whole document before decoding it, so a syntax
+ * error anywhere wins over a decoding error earlier in the text, and
+ * decoding errors win over the later JSON conversion ones. */
+static void test_error_phases(void **state)
+{
+    (void)state;
+    want_error("a: !!int x\nb: [\n", RN_ESYNTAX,
+               "error converting YAML to JSON: yaml: line 2: did not find "
+               "expected node content",
+               0);
+    want_error("message: |\n  hi\nid: {{.obj.name}}-deployment\n",
+               RN_ESYNTAX,
+               "error converting YAML to JSON: yaml: line 2: did not find "
+               "expected key",
+               3);
+    want_error("a: .nan\nb: !!int x\n", RN_ESYNTAX,
+               "error converting YAML to JSON: yaml: cannot decode !!str `x` "
+               "as a !!int",
+               2);
+    want_error("a: .nan\n~: 1\n", RN_EINVAL,
+               "error converting YAML to JSON: unsupported map key of type: "
+               "%!s(<nil>), key: <nil>, value: 1",
+               2);
+    want_error("a: *b\nc: !!int x\n", RN_ESYNTAX,
+               "error converting YAML to JSON: yaml: unknown anchor 'b' "
+               "referenced",
+               1);
 }
 
 static void test_depth(void **state)
@@ -369,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_documents),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_error_phases),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_excessive_aliasing),
         cmocka_unit_test(test_parse_doc),
