@@ -97,64 +97,70 @@ static const char *item_text(struct tpl_fcall *c, struct val v)
     return s ? s : "?";
 }
 
+/* One SAN entry: an iPAddress (4 or 16 bytes) or a dNSName; NULL on
+ * OOM. */
+static GENERAL_NAME *san_entry(int type, const void *data, size_t len)
+{
+    GENERAL_NAME *g = GENERAL_NAME_new();
+    ASN1_STRING *s = ASN1_STRING_type_new(
+        type == GEN_IPADD ? V_ASN1_OCTET_STRING : V_ASN1_IA5STRING);
+    if (!g || !s || !ASN1_STRING_set(s, data, (int)len)) {
+        GENERAL_NAME_free(g);
+        ASN1_STRING_free(s);
+        return NULL;
+    }
+    GENERAL_NAME_set0_value(g, type, s);
+    return g;
+}
+
+/* The SAN entry for item i of ips then dns, or an error. */
+static int san_item(struct tpl_fcall *c, const struct cert_spec *sp,
+                    size_t i, GENERAL_NAME **g)
+{
+    size_t nip = val_list_len(sp->ips);
+    struct val v = i < nip ? val_list_at(sp->ips, i)
+                           : val_list_at(sp->dns, i - nip);
+    unsigned char addr[16];
+    if (val_kind(v) != VAL_STRING && i < nip)
+        return sprig_fail(c, "error parsing ip: %s is not a string",
+                          item_text(c, v));
+    if (val_kind(v) != VAL_STRING)
+        return sprig_fail(c, "error processing alternate dns name: %s is "
+                             "not a string", item_text(c, v));
+    if (i >= nip)
+        *g = san_entry(GEN_DNS, val_str_ptr(v), val_str_len(v));
+    else if (inet_pton(AF_INET, val_str_ptr(v), addr) == 1)
+        *g = san_entry(GEN_IPADD, addr, 4);
+    else if (inet_pton(AF_INET6, val_str_ptr(v), addr) == 1)
+        *g = san_entry(GEN_IPADD, addr, 16);
+    else
+        return sprig_fail(c, "error parsing ip: %s", val_str_ptr(v));
+    return *g ? RN_OK : sprig_nomem(c);
+}
+
 /* The SAN extension from the ips and dns lists; *out NULL when both are
  * empty.  Go's errors for non-strings and unparsable IPs. */
 static int san_build(struct tpl_fcall *c, const struct cert_spec *sp,
                      GENERAL_NAMES **out)
 {
-    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    size_t n = val_list_len(sp->ips) + val_list_len(sp->dns);
+    GENERAL_NAMES *gens = n ? sk_GENERAL_NAME_new_null() : NULL;
     *out = NULL;
-    if (!gens)
+    if (n && !gens)
         return sprig_nomem(c);
-    for (size_t i = 0; i < val_list_len(sp->ips) + val_list_len(sp->dns);
-         i++) {
-        bool ip = i < val_list_len(sp->ips);
-        struct val v = ip ? val_list_at(sp->ips, i)
-                          : val_list_at(sp->dns, i - val_list_len(sp->ips));
-        unsigned char addr[16];
-        int fam = 0;
-        if (val_kind(v) != VAL_STRING) {
-            GENERAL_NAMES_free(gens);
-            return ip ? sprig_fail(c, "error parsing ip: %s is not a string",
-                                   item_text(c, v))
-                      : sprig_fail(c, "error processing alternate dns name: "
-                                      "%s is not a string", item_text(c, v));
+    for (size_t i = 0; i < n; i++) {
+        GENERAL_NAME *g = NULL;
+        int rc = san_item(c, sp, i, &g);
+        if (!rc && sk_GENERAL_NAME_push(gens, g) <= 0) {
+            GENERAL_NAME_free(g);
+            rc = sprig_nomem(c);
         }
-        if (ip && inet_pton(AF_INET, val_str_ptr(v), addr) == 1)
-            fam = 4;
-        else if (ip && inet_pton(AF_INET6, val_str_ptr(v), addr) == 1)
-            fam = 16;
-        if (ip && !fam) {
+        if (rc) {
             GENERAL_NAMES_free(gens);
-            return sprig_fail(c, "error parsing ip: %s", val_str_ptr(v));
-        }
-        GENERAL_NAME *g = GENERAL_NAME_new();
-        ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-        ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
-        int ok = g && os && ia5 &&
-                 (ip ? ASN1_OCTET_STRING_set(os, addr, fam)
-                     : ASN1_STRING_set(ia5, val_str_ptr(v),
-                                       (int)val_str_len(v)));
-        if (ok) {
-            GENERAL_NAME_set0_value(g, ip ? GEN_IPADD : GEN_DNS,
-                                    ip ? (void *)os : (void *)ia5);
-            ip ? ASN1_IA5STRING_free(ia5) : ASN1_OCTET_STRING_free(os);
-            ok = sk_GENERAL_NAME_push(gens, g) > 0;
-            g = ok ? NULL : g;
-        } else {
-            ASN1_IA5STRING_free(ia5);
-            ASN1_OCTET_STRING_free(os);
-        }
-        GENERAL_NAME_free(g);
-        if (!ok) {
-            GENERAL_NAMES_free(gens);
-            return sprig_nomem(c);
+            return rc;
         }
     }
-    if (sk_GENERAL_NAME_num(gens) == 0)
-        GENERAL_NAMES_free(gens);
-    else
-        *out = gens;
+    *out = gens;
     return RN_OK;
 }
 
