@@ -1,0 +1,223 @@
+/*
+ * googlechat.c: `service.googlechat` (spec/services.md §8).
+ *
+ * The recipient names a webhook URL in `webhooks` (the URL carries the
+ * space's key and token: messages show only its origin).  A threadKey
+ * adds threadKey and messageReplyOption to the query, which is then
+ * re-encoded sorted by key as Go's url.Values does.  The body is
+ * {"text": message}, or {"text": "", "cards": [...], "cardsV2":
+ * [{"cardId": <UUIDv4>, "card": ...}]} when the template gives cards
+ * (parsed as YAML, so JSON works too).  Every reply body must be JSON;
+ * an `error` object in it is the failure.
+ */
+#include "svc_int.h"
+
+#include "../core/yaml.h"
+
+#include <openssl/rand.h>
+#include <stddef.h>
+#include <string.h>
+
+struct gchat_opts {
+    struct svc_strmap webhooks;
+    bool insecure;
+};
+
+#define O(f) offsetof(struct gchat_opts, f)
+static const struct svc_opt gchat_opts[] = {
+    {"webhooks", SVC_O_STRMAP, SVC_OF_SECRET, O(webhooks)},
+    {"insecureSkipVerify", SVC_O_BOOL, 0, O(insecure)},
+};
+#undef O
+
+#define F(name) svc_field(c->root, "googlechat", name)
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* url.QueryUnescape of s[0..n) into a. */
+static char *unescape(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, n + 1), *p = out;
+    for (size_t i = 0; out && i < n; i++) {
+        if (s[i] == '+') {
+            *p++ = ' ';
+        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+                   hexval(s[i + 2]) >= 0) {
+            *p++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            i += 2;
+        } else {
+            *p++ = s[i];
+        }
+    }
+    if (out)
+        *p = '\0';
+    return out;
+}
+
+/* url with threadKey and messageReplyOption added, query re-encoded. */
+static const char *thread_url(struct arena *a, const char *url,
+                              const char *key)
+{
+    const char *q = strchr(url, '?');
+    const char *frag = strchr(url, '#');
+    size_t base = q ? (size_t)(q - url) : frag ? (size_t)(frag - url)
+                                               : strlen(url);
+    struct svc_form f = {0};
+    int rc = RN_OK;
+    for (const char *p = q ? q + 1 : NULL; rc == RN_OK && p && *p && *p != '#';) {
+        size_t n = strcspn(p, "&#");
+        const char *eq = memchr(p, '=', n);
+        size_t kn = eq ? (size_t)(eq - p) : n;
+        if (n) {
+            char *k = unescape(a, p, kn);
+            char *v = eq ? unescape(a, eq + 1, n - kn - 1) : (char *)"";
+            rc = k && v ? svc_form_add(a, &f, k, v) : RN_ENOMEM;
+        }
+        p += n;
+        if (*p == '&')
+            p++;
+    }
+    if (rc == RN_OK)
+        rc = svc_form_add(a, &f, "threadKey", key);
+    if (rc == RN_OK)
+        rc = svc_form_add(a, &f, "messageReplyOption",
+                          "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD");
+    const char *enc;
+    size_t len;
+    if (rc == RN_OK)
+        rc = svc_form_encode(a, &f, &enc, &len);
+    return rc == RN_OK ? arena_printf(a, "%.*s?%s", (int)base, url, enc)
+                       : NULL;
+}
+
+static const char *uuid4(struct arena *a)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return NULL;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    return arena_printf(a,
+                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+                        "%02x%02x%02x%02x%02x%02x",
+                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
+                        b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* cards / cardsV2: YAML (or JSON) text that must give a list. */
+static int card_list(struct svc_call *c, const char *what, struct val *out,
+                     struct rn_err *e)
+{
+    const char *text = F(what);
+    struct yaml_opts yo = {1, 0, what};
+    struct rn_err pe = {0};
+    if (yaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
+        (out->kind == VAL_ARRAY || out->kind == VAL_NULL))
+        return RN_OK;
+    return rn_errf(e, RN_EINVAL, "failed to unmarshal %s: %s", what,
+                   pe.msg[0] ? pe.msg : "not a list");
+}
+
+static int cards_body(struct svc_call *c, struct svc_json *j,
+                      struct rn_err *e)
+{
+    struct val v1 = val_null(), v2 = val_null();
+    int rc = *F("cards") ? card_list(c, "cards", &v1, e) : RN_OK;
+    if (rc == RN_OK && *F("cardsV2"))
+        rc = card_list(c, "cardsV2", &v2, e);
+    if (rc == RN_OK)
+        rc = svc_json_str(j, "text", "");
+    if (rc == RN_OK && v1.kind == VAL_ARRAY)
+        rc = svc_json_val(j, "cards", v1);
+    if (rc != RN_OK || v2.kind != VAL_ARRAY)
+        return rc;
+    struct buf b;
+    buf_init(&b, 1u << 24);
+    rc = buf_add_char(&b, '[');
+    for (size_t i = 0; rc == RN_OK && i < val_list_len(v2); i++) {
+        const char *id = uuid4(c->a);
+        const char *card = svc_json_text(c->a, val_list_at(v2, i));
+        rc = id && card ? buf_add_fmt(&b, "%s{\"cardId\":\"%s\",\"card\":%s}",
+                                      i ? "," : "", id, card)
+                        : RN_ENOMEM;
+    }
+    if (rc == RN_OK)
+        rc = buf_add_char(&b, ']');
+    if (rc == RN_OK)
+        rc = svc_json_raw(j, "cardsV2", buf_str(&b), b.len);
+    buf_free(&b);
+    return rc;
+}
+
+static int gchat_build(const void *state, struct svc_call *c,
+                       struct http_req *out, struct rn_err *e)
+{
+    const struct gchat_opts *o = state;
+    const char *url = svc_map_get(&o->webhooks, c->recipient);
+    if (!url)
+        return rn_errf(e, RN_ECONFIG,
+                       "no Google chat webhook configured for recipient %s",
+                       c->recipient);
+    if (*F("threadKey"))
+        url = thread_url(c->a, url, F("threadKey"));
+    struct svc_json j;
+    const char *body = NULL;
+    size_t len = 0;
+    svc_json_init(&j);
+    int rc = *F("cards") || *F("cardsV2")
+                 ? cards_body(c, &j, e)
+                 : svc_json_str(&j, "text", svc_message(c->root));
+    if (rc == RN_OK)
+        rc = svc_json_end(&j, c->a, &body, &len);
+    else
+        buf_free(&j.b);
+    if (rc != RN_OK || !url)
+        return e && e->code ? e->code : rn_errf(e, RN_ENOMEM, "out of memory");
+    rc = svc_req_json(c->a, out, url, body, len, NULL);
+    out->shown_url = NULL; /* the URL is the credential: origin only */
+    out->insecure = o->insecure;
+    return rc == RN_OK ? RN_OK : rn_errf(e, rc, "out of memory");
+}
+
+static enum svc_step gchat_check(const void *state, struct svc_call *c,
+                                 const struct http_reply *r, bool *retryable,
+                                 struct rn_err *e)
+{
+    (void)state;
+    struct val v;
+    struct rn_err pe = {0};
+    *retryable = svc_status_retryable(r->status);
+    if (svc_json_parse(c->a, r->body, r->body_len, &v, &pe) != RN_OK) {
+        rn_errf(e, RN_EHTTP, "googlechat: cannot parse reply (status %ld): %s",
+                r->status, pe.msg);
+        return SVC_STEP_FAIL;
+    }
+    const struct val *err = val_get_cstr(v, "error");
+    if (!err || err->kind == VAL_NULL)
+        return SVC_STEP_DONE;
+    const struct val *code = val_get_cstr(*err, "code");
+    rn_errf(e, RN_EHTTP, "code=%lld status=%s message=%s",
+            code && code->kind == VAL_INT ? (long long)code->u.i : 0LL,
+            svc_val_str(*err, "status"), svc_val_str(*err, "message"));
+    return SVC_STEP_FAIL;
+}
+
+const struct svc_type svc_googlechat = {
+    "googlechat",
+    SVC_F_HTTP,
+    gchat_opts,
+    sizeof gchat_opts / sizeof *gchat_opts,
+    sizeof(struct gchat_opts),
+    NULL,
+    gchat_build,
+    gchat_check,
+};

@@ -1,0 +1,47 @@
+/*
+ * registry.c: the table of service types.  svc_find() is the only place
+ * that maps a `service.<type>` name to code; nothing else in rnotify
+ * branches on a service name.  Email (SMTP) will join this table from its
+ * own file.
+ */
+#include "svc_int.h"
+
+#include <string.h>
+
+extern const struct svc_type svc_webhook;
+extern const struct svc_type svc_slack;
+extern const struct svc_type svc_mattermost;
+extern const struct svc_type svc_rocketchat;
+extern const struct svc_type svc_teams;
+extern const struct svc_type svc_teams_workflows;
+extern const struct svc_type svc_googlechat;
+extern const struct svc_type svc_webex;
+extern const struct svc_type svc_telegram;
+extern const struct svc_type svc_pushover;
+
+static const struct svc_type *const svc_types[] = {
+    &svc_webhook,  &svc_slack,           &svc_mattermost,
+    &svc_rocketchat, &svc_teams,         &svc_teams_workflows,
+    &svc_googlechat, &svc_webex,         &svc_telegram,
+    &svc_pushover,
+};
+
+#define NTYPES (sizeof svc_types / sizeof *svc_types)
+
+const struct svc_type *svc_find(const char *type)
+{
+    for (size_t i = 0; type && i < NTYPES; i++)
+        if (strcmp(svc_types[i]->name, type) == 0)
+            return svc_types[i];
+    return NULL;
+}
+
+size_t svc_type_count(void)
+{
+    return NTYPES;
+}
+
+const struct svc_type *svc_type_at(size_t i)
+{
+    return i < NTYPES ? svc_types[i] : NULL;
+}

@@ -1,0 +1,358 @@
+/*
+ * util.c: the pure helpers of svc_int.h.  Encoding follows Go's net/url
+ * (QueryEscape, Values.Encode sorting by key) and encoding/json (through
+ * core/json), since the services reproduce what upstream puts on the
+ * wire.
+ */
+#include "svc_int.h"
+
+#include "../core/json.h"
+#include "../core/limits.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *svc_val_str(struct val obj, const char *key)
+{
+    const struct val *v = val_get_cstr(obj, key);
+    return v && v->kind == VAL_STRING ? v->u.s : "";
+}
+
+const char *svc_message(struct val root)
+{
+    return svc_val_str(root, "message");
+}
+
+const struct val *svc_section(struct val root, const char *sec)
+{
+    const struct val *v = val_get_cstr(root, sec);
+    return v && v->kind == VAL_OBJECT ? v : NULL;
+}
+
+const char *svc_field(struct val root, const char *sec, const char *field)
+{
+    const struct val *s = svc_section(root, sec);
+    return s ? svc_val_str(*s, field) : "";
+}
+
+int svc_query_escape(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+            c == '~') {
+            rc = buf_add_char(b, (char)c);
+        } else if (c == ' ') {
+            rc = buf_add_char(b, '+');
+        } else {
+            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = buf_add(b, t, 3);
+        }
+    }
+    return rc;
+}
+
+int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
+                 const char *v)
+{
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 8;
+        const char **nk = arena_alloc(a, nc * sizeof *nk);
+        const char **nv = arena_alloc(a, nc * sizeof *nv);
+        if (!nk || !nv)
+            return RN_ENOMEM;
+        if (f->n) {
+            memcpy(nk, f->keys, f->n * sizeof *nk);
+            memcpy(nv, f->vals, f->n * sizeof *nv);
+        }
+        f->keys = nk;
+        f->vals = nv;
+        f->cap = nc;
+    }
+    f->keys[f->n] = k;
+    f->vals[f->n] = v;
+    f->n++;
+    return RN_OK;
+}
+
+int svc_form_encode(struct arena *a, struct svc_form *f, const char **out,
+                    size_t *len)
+{
+    /* insertion sort: stable, forms have a handful of keys */
+    for (size_t i = 1; i < f->n; i++) {
+        for (size_t j = i; j > 0 && strcmp(f->keys[j - 1], f->keys[j]) > 0;
+             j--) {
+            const char *tk = f->keys[j], *tv = f->vals[j];
+            f->keys[j] = f->keys[j - 1];
+            f->vals[j] = f->vals[j - 1];
+            f->keys[j - 1] = tk;
+            f->vals[j - 1] = tv;
+        }
+    }
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < f->n; i++) {
+        if (i)
+            rc = buf_add_char(&b, '&');
+        if (rc == RN_OK)
+            rc = svc_query_escape(&b, f->keys[i], strlen(f->keys[i]));
+        if (rc == RN_OK)
+            rc = buf_add_char(&b, '=');
+        if (rc == RN_OK)
+            rc = svc_query_escape(&b, f->vals[i], strlen(f->vals[i]));
+    }
+    if (rc == RN_OK) {
+        *out = arena_strndup(a, buf_str(&b), b.len);
+        *len = b.len;
+        rc = *out ? RN_OK : RN_ENOMEM;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+void svc_json_init(struct svc_json *j)
+{
+    buf_init(&j->b, RN_BUF_DEFAULT_MAX);
+    j->open = false;
+}
+
+static int json_key(struct svc_json *j, const char *k)
+{
+    int rc = buf_add_char(&j->b, j->open ? ',' : '{');
+    j->open = true;
+    if (rc == RN_OK)
+        rc = json_emit_string(&j->b, k, strlen(k), 0);
+    if (rc == RN_OK)
+        rc = buf_add_char(&j->b, ':');
+    return rc;
+}
+
+int svc_json_str(struct svc_json *j, const char *k, const char *v)
+{
+    int rc = json_key(j, k);
+    return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), 0) : rc;
+}
+
+int svc_json_raw(struct svc_json *j, const char *k, const char *raw, size_t n)
+{
+    int rc = json_key(j, k);
+    return rc == RN_OK ? buf_add(&j->b, raw, n) : rc;
+}
+
+int svc_json_val(struct svc_json *j, const char *k, struct val v)
+{
+    int rc = json_key(j, k);
+    return rc == RN_OK ? json_emit(&j->b, v, NULL, NULL) : rc;
+}
+
+int svc_json_end(struct svc_json *j, struct arena *a, const char **out,
+                 size_t *len)
+{
+    int rc = j->open ? buf_add_char(&j->b, '}') : buf_add(&j->b, "{}", 2);
+    if (rc == RN_OK) {
+        *len = j->b.len;
+        *out = arena_strndup(a, buf_str(&j->b), j->b.len);
+        rc = *out ? RN_OK : RN_ENOMEM;
+    }
+    buf_free(&j->b);
+    return rc;
+}
+
+int svc_json_parse(struct arena *a, const char *s, size_t n, struct val *out,
+                   struct rn_err *e)
+{
+    struct json_opts o = {JSON_NUM_INT64, 0, 0};
+    return json_parse(a, s, n, &o, out, e);
+}
+
+int svc_parse_array(struct arena *a, const char *what, const char *text,
+                    struct val *out, struct rn_err *e)
+{
+    struct rn_err pe = {0};
+    if (svc_json_parse(a, text, strlen(text), out, &pe) == RN_OK &&
+        out->kind == VAL_ARRAY)
+        return RN_OK;
+    return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%.80s' : %s", what,
+                   text, pe.msg[0] ? pe.msg : "not a JSON array");
+}
+
+const char *svc_map_get(const struct svc_strmap *m, const char *key)
+{
+    for (size_t i = 0; m->keys && i < m->n; i++)
+        if (strcmp(m->keys[i], key) == 0)
+            return m->vals[i];
+    return NULL;
+}
+
+const char *svc_json_text(struct arena *a, struct val v)
+{
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    const char *s = NULL;
+    if (json_emit(&b, v, NULL, NULL) == RN_OK)
+        s = arena_strndup(a, buf_str(&b), b.len);
+    buf_free(&b);
+    return s;
+}
+
+void svc_req_init(struct http_req *r, const char *method, const char *url)
+{
+    memset(r, 0, sizeof *r);
+    r->method = method;
+    r->url = url;
+}
+
+/* textproto.CanonicalMIMEHeaderKey for names made of token characters. */
+static char *canon_name(struct arena *a, const char *name)
+{
+    char *s = arena_strdup(a, name);
+    bool upper = true;
+    for (char *p = s; p && *p; p++) {
+        if (*p == ' ')
+            return s; /* Go leaves names with spaces alone */
+    }
+    for (char *p = s; p && *p; p++) {
+        if (upper && *p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+        else if (!upper && *p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+        upper = *p == '-';
+    }
+    return s;
+}
+
+int svc_req_set(struct arena *a, struct http_req *r, const char *name,
+                const char *value)
+{
+    char *cn = canon_name(a, name);
+    if (!cn || !value)
+        return RN_ENOMEM;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        if (strcasecmp(r->headers[i].name, cn) == 0) {
+            r->headers[i].value = value;
+            return RN_OK;
+        }
+    }
+    struct http_header *h =
+        arena_alloc(a, (r->nheaders + 1) * sizeof *r->headers);
+    if (!h)
+        return RN_ENOMEM;
+    if (r->nheaders)
+        memcpy(h, r->headers, r->nheaders * sizeof *h);
+    h[r->nheaders].name = cn;
+    h[r->nheaders].value = value;
+    r->headers = h;
+    r->nheaders++;
+    return RN_OK;
+}
+
+void svc_req_body(struct http_req *r, const char *body, size_t n)
+{
+    r->body = body;
+    r->body_len = n;
+    r->has_body = true;
+}
+
+int svc_req_json(struct arena *a, struct http_req *r, const char *url,
+                 const char *body, size_t n, const char *bearer)
+{
+    svc_req_init(r, "POST", url);
+    svc_req_body(r, body, n);
+    r->shown_url = svc_url_redact(a, url);
+    int rc = svc_req_set(a, r, "Content-Type", "application/json");
+    if (rc == RN_OK && bearer) {
+        const char *v = arena_printf(a, "Bearer %s", bearer);
+        rc = v ? svc_req_set(a, r, "Authorization", v) : RN_ENOMEM;
+    }
+    return rc;
+}
+
+const char *svc_base64(struct arena *a, const char *s, size_t n)
+{
+    char *out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s,
+                        (int)n);
+    return out;
+}
+
+/* A part of url via libcurl's parser, in a; NULL when absent. */
+static const char *url_part(struct arena *a, const char *url, CURLUPart p)
+{
+    CURLU *u = curl_url();
+    char *v = NULL;
+    const char *res = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, p, &v, 0) == CURLUE_OK)
+        res = arena_strdup(a, v);
+    curl_free(v);
+    curl_url_cleanup(u);
+    return res;
+}
+
+const char *svc_url_origin(struct arena *a, const char *url)
+{
+    const char *scheme = url_part(a, url, CURLUPART_SCHEME);
+    const char *host = url_part(a, url, CURLUPART_HOST);
+    const char *port = url_part(a, url, CURLUPART_PORT);
+    if (!scheme || !host)
+        return "";
+    return port ? arena_printf(a, "%s://%s:%s", scheme, host, port)
+                : arena_printf(a, "%s://%s", scheme, host);
+}
+
+const char *svc_url_host(struct arena *a, const char *url)
+{
+    const char *h = url_part(a, url, CURLUPART_HOST);
+    char *s = h ? arena_strdup(a, h) : NULL;
+    for (char *p = s; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return s;
+}
+
+const char *svc_body_excerpt(struct arena *a, const struct http_reply *r)
+{
+    size_t n = r->body_len > 200 ? 200 : r->body_len;
+    const char *s = arena_strndup(a, r->body ? r->body : "", n);
+    return s ? s : "";
+}
+
+static bool tokenish(const char *s, size_t n)
+{
+    bool alpha = false, digit = false;
+    for (size_t i = 0; i < n; i++) {
+        alpha |= (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
+        digit |= s[i] >= '0' && s[i] <= '9';
+    }
+    return n >= 16 && alpha && digit;
+}
+
+const char *svc_url_redact(struct arena *a, const char *url)
+{
+    const char *origin = svc_url_origin(a, url);
+    const char *path = url_part(a, url, CURLUPART_PATH);
+    struct buf b;
+    if (!origin || !*origin)
+        return "(invalid URL)";
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    int rc = buf_add_str(&b, origin);
+    for (const char *p = path ? path : ""; rc == RN_OK && *p;) {
+        const char *q = strchr(p + 1, '/');
+        size_t n = q ? (size_t)(q - p) : strlen(p);
+        if (n > 1 && tokenish(p + 1, n - 1))
+            rc = buf_add_str(&b, "/*****");
+        else
+            rc = buf_add(&b, p, n);
+        p += n;
+    }
+    const char *s = rc == RN_OK ? arena_strndup(a, buf_str(&b), b.len) : NULL;
+    buf_free(&b);
+    return s ? s : origin;
+}
