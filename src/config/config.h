@@ -324,6 +324,9 @@ bool cfg_default_triggers(const struct cfg *c, const char *service,
 /* Field lookup as encoding/json does: exact name first, then ASCII
  * case-insensitive.  NULL when absent or obj is not an object. */
 const struct val *cfg_dec_field(struct val obj, const char *name);
+/* The JSON kind name Go's decoding errors use for v: object, array,
+ * string, bool, null, number. */
+const char *cfg_dec_kind(struct val v);
 
 /* ---- label selectors (selector.c) ---- */
 
