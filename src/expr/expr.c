@@ -98,7 +98,7 @@ struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
 int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
              struct val *out, struct rn_err *e)
 {
-    struct ev *ev = rn_calloc(1, sizeof *ev);
+    struct ev *ev = arena_zalloc(a, sizeof *ev);
     if (!ev)
         return rn_errf(e, RN_ENOMEM, "out of memory");
     ev->p = p;
@@ -119,7 +119,6 @@ int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
     }
     *out = expr_eval(ev, p->root);
 out:
-    rn_free(ev);
     return rc;
 }
 
