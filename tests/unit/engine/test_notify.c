@@ -1,0 +1,205 @@
+/*
+ * test_notify.c: rendering a send list into one notification (spec §4.3):
+ * unknown templates, merge rules per section, upstream's JSON (field
+ * order, omitempty) and the console YAML (sorted keys, quoting, literal
+ * blocks); the variables of §4.4.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "engine/engine.h"
+
+#include <string.h>
+
+struct fx {
+    struct arena a;
+    struct cfg *c;
+    struct buf b;
+};
+
+static int setup(void **state)
+{
+    static struct fx f;
+    static const char *const kv[] = {
+        "template.a",
+        "message: hello {{.rollout.metadata.name}}\n"
+        "email: {subject: s}\n"
+        "slack: {attachments: '[]', groupingKey: g1, notifyBroadcast: true}\n"
+        "webhook:\n  w: {method: POST, body: \"a\\nb\"}\n",
+        "template.b",
+        "message: ''\n"
+        "email: {subject: '', body: b2}\n"
+        "slack: {icon: ':x:'}\n"
+        "webhook:\n  v: {path: '/{{.recipient}}'}\n"
+        "opsgenie: {tags: [x], priority: P1}\n",
+        "template.c", "opsgenie: {priority: '{{.serviceType}}'}\n",
+        "template.fail", "message: '{{template \"nope\"}}'\n",
+        "template.nomsg", "teams: {title: t}\n",
+        "template.time",
+        "message: '{{(call .time.Parse \"2024-01-02T03:04:05Z\").Year}}'\n",
+        "template.timebad", "email: {subject: '{{call .time.Parse \"x\"}}'}\n",
+        NULL};
+    struct cfg_entry items[12];
+    struct cfg_data d = {items, 0, "", ""};
+    struct rn_err e;
+    memset(&f, 0, sizeof f);
+    arena_init(&f.a, 0);
+    buf_init(&f.b, 0);
+    for (const char *const *p = kv; p[0]; p += 2, d.n++)
+        items[d.n] = (struct cfg_entry){p[0], strlen(p[0]), p[1],
+                                        strlen(p[1]), 0};
+    assert_int_equal(cfg_load(&d, NULL, NULL, &f.c, &e), RN_OK);
+    assert_int_equal(cfg_error_count(f.c), 0);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    cfg_unref(f->c);
+    buf_free(&f->b);
+    arena_free(&f->a);
+    return 0;
+}
+
+static struct val vars(struct fx *f)
+{
+    static const char js[] = "{\"metadata\":{\"name\":\"demo\"}}";
+    struct val obj, v;
+    struct rn_err e;
+    struct eng_dest d = {"ops", "r1", NULL};
+    assert_int_equal(json_parse(&f->a, js, strlen(js), NULL, &obj, &e),
+                     RN_OK);
+    assert_int_equal(eng_vars(f->c, obj, NULL, &f->a, &v), RN_OK);
+    assert_non_null(val_get_cstr(v, "rollout"));
+    assert_non_null(val_get_cstr(v, "secrets"));
+    assert_null(val_get_cstr(v, "analysisRuns"));
+    assert_int_equal(eng_vars_send(&f->a, v, &d, &v), RN_OK);
+    assert_string_equal(val_get_cstr(v, "serviceType")->u.s, "ops");
+    return v;
+}
+
+static void render(struct fx *f, const char *const *names, size_t n,
+                   struct notif **out)
+{
+    struct rn_err e;
+    assert_int_equal(eng_notif_render(f->c, names, n, vars(f), &f->a, out,
+                                      &e),
+                     RN_OK);
+}
+
+static void test_single(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = {"a"};
+    struct notif *n;
+    render(f, names, 1, &n);
+    assert_int_equal(eng_notif_json(n, &f->b), RN_OK);
+    assert_string_equal(
+        buf_str(&f->b),
+        "{\"message\":\"hello demo\",\"email\":{\"subject\":\"s\"},"
+        "\"slack\":{\"attachments\":\"[]\",\"groupingKey\":\"g1\","
+        "\"notifyBroadcast\":true,\"deliveryPolicy\":\"Post\"},"
+        "\"webhook\":{\"w\":{\"method\":\"POST\",\"body\":\"a\\nb\","
+        "\"path\":\"\"}}}");
+    buf_reset(&f->b);
+    assert_int_equal(eng_notif_yaml(n, &f->b), RN_OK);
+    assert_string_equal(buf_str(&f->b), "email:\n"
+                                        "  subject: s\n"
+                                        "message: hello demo\n"
+                                        "slack:\n"
+                                        "  attachments: '[]'\n"
+                                        "  deliveryPolicy: Post\n"
+                                        "  groupingKey: g1\n"
+                                        "  notifyBroadcast: true\n"
+                                        "webhook:\n"
+                                        "  w:\n"
+                                        "    body: |-\n"
+                                        "      a\n"
+                                        "      b\n"
+                                        "    method: POST\n"
+                                        "    path: \"\"\n");
+}
+
+static void test_merge(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = {"a", "b", "c"};
+    struct notif *n;
+    render(f, names, 3, &n);
+    assert_int_equal(eng_notif_json(n, &f->b), RN_OK);
+    assert_string_equal(
+        buf_str(&f->b),
+        "{\"message\":\"hello demo\",\"email\":{\"subject\":\"s\","
+        "\"body\":\"b2\"},\"slack\":{\"icon\":\":x:\",\"groupingKey\":\"\","
+        "\"notifyBroadcast\":false,\"deliveryPolicy\":\"Post\"},"
+        "\"webhook\":{\"v\":{\"method\":\"\",\"body\":\"\",\"path\":\"/r1\"},"
+        "\"w\":{\"method\":\"POST\",\"body\":\"a\\nb\",\"path\":\"\"}},"
+        "\"opsgenie\":{\"priority\":\"ops\",\"tags\":[\"x\"]}}");
+    struct val root = eng_notif_root(n);
+    assert_string_equal(
+        val_get_cstr(*val_get_cstr(root, "slack"), "username")->u.s, "");
+}
+
+static void test_errors(void **state)
+{
+    struct fx *f = *state;
+    static const char *const unknown[] = {"a", "zz"};
+    static const char *const fail[] = {"fail"};
+    struct notif *n;
+    struct rn_err e;
+    assert_int_equal(eng_notif_render(f->c, unknown, 2, vars(f), &f->a, &n,
+                                      &e),
+                     RN_ENOTFOUND);
+    assert_string_equal(e.msg, "template 'zz' is not supported");
+    assert_int_equal(eng_notif_render(f->c, fail, 1, vars(f), &f->a, &n, &e),
+                     RN_EEXEC);
+    assert_non_null(strstr(e.msg, "nope"));
+    static const char *const tm[] = {"time", "timebad"};
+    assert_int_equal(eng_notif_render(f->c, tm, 1, vars(f), &f->a, &n, &e),
+                     RN_OK);
+    assert_string_equal(val_get_cstr(eng_notif_root(n), "message")->u.s,
+                        "2024");
+    assert_int_equal(eng_notif_render(f->c, tm, 2, vars(f), &f->a, &n, &e),
+                     RN_EEXEC);
+    assert_non_null(strstr(e.msg, "cannot parse"));
+}
+
+static void test_empty_sections(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = {"nomsg"};
+    struct notif *n;
+    render(f, names, 1, &n);
+    assert_int_equal(eng_notif_json(n, &f->b), RN_OK);
+    assert_string_equal(buf_str(&f->b), "{\"teams\":{\"title\":\"t\"}}");
+    buf_reset(&f->b);
+    n = eng_notif_new(&f->a);
+    assert_int_equal(eng_notif_json(n, &f->b), RN_OK);
+    assert_string_equal(buf_str(&f->b), "{}");
+    buf_reset(&f->b);
+    assert_int_equal(eng_notif_yaml(n, &f->b), RN_OK);
+    assert_string_equal(buf_str(&f->b), "{}\n");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_single, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_sections, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
