@@ -336,6 +336,10 @@ static int b64val(unsigned char ch)
     return ch == '+' ? 62 : ch == '/' ? 63 : -1;
 }
 
+/* Go's base64.StdEncoding.DecodeString: four-character quanta, '=' only
+ * as padding at the end, CR and LF skipped anywhere.  out needs room for
+ * n bytes.  The error offset is that of the first byte that cannot go on
+ * (n for a truncated last quantum). */
 long sprig_b64_decode(const char *s, size_t n, unsigned char *out)
 {
     unsigned acc = 0;
@@ -361,8 +365,13 @@ long sprig_b64_decode(const char *s, size_t n, unsigned char *out)
             out[o++] = (unsigned char)(acc >> 8);
         if (pad < 1)
             out[o++] = (unsigned char)acc;
-        if (pad && i + 1 < n)
-            return -1 - (long)(i + 1);
+        if (pad) {
+            size_t j = i + 1;
+            while (j < n && (s[j] == '\r' || s[j] == '\n'))
+                j++;
+            if (j < n)
+                return -1 - (long)j;
+        }
         acc = 0;
         nq = 0;
     }
