@@ -14,6 +14,7 @@
 #include "svc_int.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -321,6 +322,11 @@ int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
     CURLcode cc = (CURLcode)curl_code;
     if (cc == CURLE_WRITE_ERROR && x->too_big)
         cc = CURLE_FILESIZE_EXCEEDED;
+    /* a reply that is not HTTP: Go's "malformed HTTP response", transient */
+    if (cc == CURLE_UNSUPPORTED_PROTOCOL && strstr(x->errbuf, "HTTP/0.9")) {
+        cc = CURLE_WEIRD_SERVER_REPLY;
+        snprintf(x->errbuf, sizeof x->errbuf, "malformed HTTP response");
+    }
     if (cc != CURLE_OK) {
         *retryable = curl_retryable(cc);
         const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);

@@ -1,0 +1,790 @@
+#!/usr/bin/python3
+"""run_e2e.py: end-to-end tests of rnotify's notification services.
+
+Every case writes a ConfigMap (one service, one template), a Secret and a
+Rollout, starts tests/doubles/fake_http.py with a reply script, sends one
+or more notifications and checks what the double received (method, path,
+headers, body, compared semantically for JSON and forms) and how the send
+ended: success, or an error naming service and recipient with the right
+retryable/permanent class.  Sends go through svc_driver (which reports the
+class) and, for cases that should succeed, also through
+`rnotify template notify` when --rnotify is given.  No output may contain
+a secret value.
+
+Usage: run_e2e.py --driver PATH [--rnotify PATH] [-k SUBSTRING]
+Ends with "N passed, N failed".
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOUBLE = os.path.join(HERE, "..", "doubles", "fake_http.py")
+PY = "/usr/bin/python3"
+
+SECRETS = {
+    "hook-token": "SeCrEt-hook-4242",
+    "hook-pass": "SeCrEt-basic-pass-77",
+    "slack-token": "xoxb-SeCrEt-slack-9911",
+    "mm-token": "SeCrEt-mattermost-5150",
+    "rc-user": "SeCrEt-rc-user@example.com",
+    "rc-pass": "SeCrEt-rc-pass-31",
+    "teams-url": "http://127.0.0.1:PORT/webhookb2/SeCrEtTeams1234abcd",
+    "tw-url": "http://127.0.0.1:PORT/powerautomate/SeCrEtFlow5678efgh",
+    "gchat-url": "http://127.0.0.1:PORT/v1/spaces/AAA/messages?key=SeCrEtKey99&token=SeCrEtTok88",
+    "webex-token": "SeCrEt-webex-6060",
+    "tg-token": "123456:SeCrEt-telegram-AAbb",
+    "po-token": "SeCrEtPushoverToken0123456789a",
+}
+PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
+
+ROLLOUT = """apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: guestbook
+  namespace: default
+spec:
+  replicas: 3
+status:
+  phase: Healthy
+"""
+
+
+def indent(text, n):
+    pad = " " * n
+    return "".join(pad + line + "\n" for line in text.strip("\n").split("\n"))
+
+
+def configmap(service_key, service_yaml, template_yaml):
+    return ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+            "  name: argo-rollouts-notification-configmap\ndata:\n"
+            "  %s: |\n%s  template.t: |\n%s" %
+            (service_key, indent(service_yaml, 4), indent(template_yaml, 4)))
+
+
+def secret(port):
+    lines = ["apiVersion: v1", "kind: Secret", "metadata:",
+             "  name: argo-rollouts-notification-secret", "stringData:"]
+    for k, v in SECRETS.items():
+        lines.append("  %s: %s" % (k, json.dumps(v.replace("PORT", str(port)))))
+    return "\n".join(lines) + "\n"
+
+
+class Case:
+    def __init__(self, name, key, svc, tmpl, recipients, script=None,
+                 ok=True, check=None, err=None, retryable=None, requests=None,
+                 tls=False, env=None, min_secs=None, cli=True, port=None):
+        self.name, self.key, self.svc, self.tmpl = name, key, svc, tmpl
+        self.recipients = recipients if isinstance(recipients, list) else [recipients]
+        self.script = script or {"default": {"status": 200, "body": "ok"}}
+        self.ok, self.check, self.err = ok, check, err
+        self.retryable, self.requests = retryable, requests
+        self.tls, self.env, self.min_secs = tls, env or {}, min_secs
+        self.cli, self.port = cli, port
+
+
+CASES = []
+
+
+def case(*a, **kw):
+    CASES.append(Case(*a, **kw))
+
+
+# ---- helpers for checks ----
+
+def hdr(req, name):
+    for k, v in req["headers"]:
+        if k.lower() == name.lower():
+            return v
+    return None
+
+
+def form(req):
+    return dict(urllib.parse.parse_qsl(req["body"], keep_blank_values=True))
+
+
+def jbody(req):
+    return json.loads(req["body"])
+
+
+class Fail(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Fail("%s: got %r, want %r" % (what, got, want))
+
+
+# ---- webhook ----
+
+WEBHOOK = """url: http://127.0.0.1:PORT/base?x=1
+headers:
+- name: x-token
+  value: $hook-token
+- name: Content-Type
+  value: application/json
+basicAuth:
+  username: robot
+  password: $hook-pass
+retryWaitMin: 10000000
+retryWaitMax: 50ms
+"""
+WEBHOOK_T = """message: plain {{.rollout.metadata.name}}
+webhook:
+  hook:
+    method: POST
+    path: /rollouts/{{.rollout.metadata.name}}
+    body: '{"name":"{{.rollout.metadata.name}}","by":"{{.serviceType}}"}'
+"""
+
+
+def check_webhook_ok(reqs):
+    eq(len(reqs), 1, "requests")
+    r = reqs[0]
+    eq(r["method"], "POST", "method")
+    eq(r["path"], "/base", "path")
+    eq(r["query"], "x=1/rollouts/guestbook", "query (path after query: upstream quirk)")
+    eq(hdr(r, "X-Token"), SECRETS["hook-token"], "X-Token")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    auth = base64.b64decode(hdr(r, "Authorization").split()[1]).decode()
+    eq(auth, "robot:" + SECRETS["hook-pass"], "basic auth")
+    eq(r["body"], '{"name":"guestbook","by":"hook"}', "body")
+    eq(hdr(r, "User-Agent"), "Go-http-client/1.1", "User-Agent")
+    expect(hdr(r, "Expect") is None, "no Expect header")
+
+
+case("webhook-ok", "service.webhook.hook", WEBHOOK, WEBHOOK_T, "hook:",
+     check=check_webhook_ok)
+
+
+def check_webhook_get(reqs):
+    eq(len(reqs), 1, "requests")
+    r = reqs[0]
+    eq(r["method"], "GET", "method")
+    eq(r["path"], "/plain", "path")
+    eq(r["body"], "plain guestbook", "GET carries the message as body")
+    expect(hdr(r, "Content-Type") is None, "no Content-Type by default")
+    expect(hdr(r, "Authorization") is None, "no Authorization")
+
+
+case("webhook-get-message", "service.webhook.hook",
+     "url: http://127.0.0.1:PORT/plain\n",
+     "message: plain {{.rollout.metadata.name}}\n", "hook:",
+     check=check_webhook_get)
+
+case("webhook-5xx-gives-up", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
+     "hook:", script={"default": {"status": 500, "body": "boom"}}, ok=False,
+     err="giving up after 4 attempt(s)", retryable=True, requests=4)
+
+case("webhook-5xx-then-ok", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
+     "hook:", script={"routes": [{"path": "/", "replies": [
+         {"status": 502}, {"status": 200}]}]}, requests=2)
+
+case("webhook-429-retry-after", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
+     "hook:", script={"routes": [{"path": "/", "replies": [
+         {"status": 429, "headers": {"Retry-After": "1"}}, {"status": 200}]}]},
+     requests=2, min_secs=1.0)
+
+case("webhook-404-permanent", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
+     "hook:", script={"default": {"status": 404, "body": "no such hook"}},
+     ok=False, err="has failed with error code 404 : no such hook",
+     retryable=False, requests=1)
+
+case("webhook-501-no-retry", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
+     "hook:", script={"default": {"status": 501}}, ok=False,
+     err="error code 501", retryable=False, requests=1)
+
+case("webhook-timeout", "service.webhook.hook",
+     WEBHOOK.replace("retryWaitMin", "retryMax: -1\nretryWaitMin"), WEBHOOK_T,
+     "hook:", script={"default": {"status": 200, "delay": 3}}, ok=False,
+     err="giving up after 1 attempt(s)", retryable=True, requests=1,
+     env={"RNOTIFY_HTTP_TIMEOUT_MS": "500"})
+
+case("webhook-refused", "service.webhook.hook",
+     WEBHOOK.replace("PORT", "CLOSEDPORT").replace(
+         "retryWaitMin", "retryMax: 1\nretryWaitMin"), WEBHOOK_T, "hook:",
+     ok=False, err="giving up after 2 attempt(s)", retryable=True,
+     requests=0)
+
+case("webhook-malformed-reply", "service.webhook.hook",
+     WEBHOOK.replace("retryWaitMin", "retryMax: -1\nretryWaitMin"), WEBHOOK_T,
+     "hook:", script={"default": {"raw": "this is not HTTP\r\n\r\n"}},
+     ok=False, err="giving up after 1 attempt(s)", retryable=True)
+
+case("webhook-closed-connection", "service.webhook.hook",
+     WEBHOOK.replace("retryWaitMin", "retryMax: -1\nretryWaitMin"), WEBHOOK_T,
+     "hook:", script={"default": {"close": True}}, ok=False,
+     err="giving up after 1 attempt(s)", retryable=True)
+
+TLS_HOOK = "url: https://127.0.0.1:PORT/secure\nretryWaitMin: 10000000\n"
+case("webhook-tls-untrusted", "service.webhook.hook", TLS_HOOK,
+     "message: hi\n", "hook:", tls=True, ok=False,
+     err="giving up after 1 attempt(s)", retryable=False, requests=0)
+case("webhook-tls-ca-file", "service.webhook.hook", TLS_HOOK,
+     "message: hi\n", "hook:", tls=True, env={"RNOTIFY_CA_FILE": "CERT"},
+     requests=1)
+case("webhook-tls-insecure", "service.webhook.hook",
+     TLS_HOOK + "insecureSkipVerify: true\n", "message: hi\n", "hook:",
+     tls=True, requests=1)
+
+
+def check_redirect(reqs):
+    eq(len(reqs), 2, "requests")
+    eq(reqs[1]["path"], "/moved", "redirect target")
+    eq(reqs[1]["method"], "GET", "302 turns POST into GET")
+    expect(hdr(reqs[1], "Authorization") is None,
+           "Authorization dropped on a cross-host redirect")
+    expect(hdr(reqs[1], "X-Token") is not None, "other headers kept")
+
+
+case("webhook-redirect-cross-host", "service.webhook.hook", WEBHOOK,
+     WEBHOOK_T, "hook:", script={"routes": [
+         {"path": "/base", "replies": [{"status": 302, "headers": {
+             "Location": "http://localhost:PORT/moved"}}]}]},
+     check=check_redirect)
+
+# ---- slack ----
+
+SLACK = """token: $slack-token
+apiURL: http://127.0.0.1:PORT/api/
+username: rollouts-bot
+icon: ":rocket:"
+"""
+SLACK_T = """message: Rollout {{.rollout.metadata.name}} is {{.rollout.status.phase}}
+slack:
+  attachments: '[{"title":"{{.rollout.metadata.name}}","color":"#18be52"}]'
+  blocks: '[{"type":"section","text":{"type":"mrkdwn","text":"hi"}}]'
+"""
+SLACK_OK = {"routes": [
+    {"path": "/api/chat.postMessage", "replies": [
+        {"json": {"ok": True, "channel": "C0TEST", "ts": "$SEQ.000100"}}]},
+    {"path": "/api/chat.update", "replies": [
+        {"json": {"ok": True, "channel": "C0TEST", "ts": "1.000100"}}]}]}
+
+
+def check_slack_post(reqs):
+    eq(len(reqs), 1, "requests")
+    r = reqs[0]
+    eq(r["path"], "/api/chat.postMessage", "path")
+    eq(hdr(r, "Content-Type"), "application/x-www-form-urlencoded", "type")
+    expect(hdr(r, "Authorization") is None, "token is not a header")
+    f = form(r)
+    eq(f["token"], SECRETS["slack-token"], "token")
+    eq(f["channel"], "alerts", "channel")
+    eq(f["text"], "Rollout guestbook is Healthy", "text")
+    eq(f["username"], "rollouts-bot", "username")
+    eq(f["icon_emoji"], ":rocket:", "icon_emoji")
+    eq(json.loads(f["attachments"]),
+       [{"title": "guestbook", "color": "#18be52"}], "attachments")
+    eq(json.loads(f["blocks"])[0]["type"], "section", "blocks")
+    expect("thread_ts" not in f, "no thread without groupingKey")
+
+
+case("slack-post", "service.slack", SLACK, SLACK_T, "slack:alerts",
+     script=SLACK_OK, check=check_slack_post)
+
+
+def slack_thread_t(policy):
+    return ("message: step {{.rollout.metadata.name}}\nslack:\n"
+            "  groupingKey: g-{{.rollout.metadata.name}}\n"
+            "  notifyBroadcast: true\n  deliveryPolicy: %s\n" % policy)
+
+
+def check_thread_post(reqs):
+    eq([r["path"] for r in reqs], ["/api/chat.postMessage"] * 2, "paths")
+    f1, f2 = form(reqs[0]), form(reqs[1])
+    expect("thread_ts" not in f1, "first post starts the thread")
+    eq(f2.get("thread_ts"), "1.000100", "second post replies in the thread")
+    eq(f2.get("reply_broadcast"), "true", "notifyBroadcast")
+    eq(f1.get("attachments"), "[]", "slack block present: attachments []")
+
+
+def check_thread_pau(reqs):
+    eq([r["path"] for r in reqs], ["/api/chat.postMessage",
+                                   "/api/chat.postMessage",
+                                   "/api/chat.update"], "paths")
+    f3 = form(reqs[2])
+    eq(f3["channel"], "C0TEST", "update goes to the channel ID")
+    eq(f3["ts"], "1.000100", "update rewrites the root")
+    eq(f3["as_user"], "true", "as_user")
+    expect("reply_broadcast" not in f3, "no reply_broadcast on update")
+
+
+def check_thread_update(reqs):
+    eq([r["path"] for r in reqs], ["/api/chat.postMessage",
+                                   "/api/chat.update"], "paths")
+
+
+case("slack-thread-post", "service.slack", SLACK, slack_thread_t("Post"),
+     ["slack:alerts", "slack:alerts"], script=SLACK_OK,
+     check=check_thread_post)
+case("slack-thread-post-and-update", "service.slack", SLACK,
+     slack_thread_t("PostAndUpdate"), ["slack:alerts", "slack:alerts"],
+     script=SLACK_OK, check=check_thread_pau)
+case("slack-thread-update", "service.slack", SLACK, slack_thread_t("Update"),
+     ["slack:alerts", "slack:alerts"], script=SLACK_OK,
+     check=check_thread_update)
+case("slack-channel-not-found", "service.slack", SLACK, SLACK_T,
+     "slack:nowhere", script={"default": {"json": {
+         "ok": False, "error": "channel_not_found"}}}, ok=False,
+     err="channel_not_found", retryable=False, requests=1)
+case("slack-429-retry-after", "service.slack", SLACK, SLACK_T,
+     "slack:alerts", script={"routes": [{"path": "/api/", "replies": [
+         {"status": 429, "headers": {"Retry-After": "1"}},
+         {"json": {"ok": True, "channel": "C0TEST", "ts": "1.1"}}]}]},
+     requests=2, min_secs=1.0)
+case("slack-500", "service.slack", SLACK, SLACK_T, "slack:alerts",
+     script={"default": {"status": 500}}, ok=False,
+     err="slack server error: 500", retryable=True, requests=1)
+
+# ---- mattermost ----
+
+MM = "apiURL: http://127.0.0.1:PORT\ntoken: $mm-token\n"
+MM_T = """message: hello {{.rollout.metadata.name}}
+mattermost:
+  attachments: '[{"title":"{{.rollout.metadata.name}}"}]'
+"""
+
+
+def check_mm(reqs):
+    eq(len(reqs), 1, "requests")
+    r = reqs[0]
+    eq(r["path"], "/api/v4/posts", "path")
+    eq(hdr(r, "Authorization"), "Bearer " + SECRETS["mm-token"], "bearer")
+    eq(hdr(r, "Content-Type"), "application/json", "type")
+    eq(jbody(r), {"channel_id": "chan1", "message": "hello guestbook",
+                  "props": {"attachments": [{"title": "guestbook"}]}}, "body")
+
+
+case("mattermost-ok", "service.mattermost", MM, MM_T, "mattermost:chan1",
+     script={"default": {"status": 201, "json": {"id": "p1"}}},
+     check=check_mm)
+case("mattermost-403", "service.mattermost", MM, MM_T, "mattermost:chan1",
+     script={"default": {"status": 403, "json": {"message": "denied"}}},
+     ok=False, err="status 403", retryable=False)
+
+# ---- rocketchat ----
+
+RC = """serverUrl: http://127.0.0.1:PORT
+email: $rc-user
+password: $rc-pass
+alias: Rollouts
+icon: ":rocket:"
+avatar: https://example.com/a.png
+"""
+RC_T = "message: hi {{.rollout.metadata.name}}\n"
+RC_OK = {"routes": [
+    {"path": "/api/v1/login", "replies": [{"json": {
+        "status": "success", "data": {"authToken": "AT1", "userId": "U1"}}}]},
+    {"path": "/api/v1/chat.postMessage", "replies": [{"json": {
+        "success": True, "message": {"_id": "m1"}}}]}]}
+
+
+def check_rc(reqs):
+    eq([r["path"] for r in reqs], ["/api/v1/login",
+                                   "/api/v1/chat.postMessage"], "paths")
+    eq(form(reqs[0]), {"user": SECRETS["rc-user"],
+                       "password": SECRETS["rc-pass"]}, "login form")
+    p = reqs[1]
+    eq(hdr(p, "X-Auth-Token"), "AT1", "X-Auth-Token")
+    eq(hdr(p, "X-User-Id"), "U1", "X-User-Id")
+    eq(jbody(p), {"channel": "#general", "text": "hi guestbook",
+                  "alias": "Rollouts", "emoji": ":rocket:",
+                  "avatar": "https://example.com/a.png"}, "post body")
+
+
+case("rocketchat-ok", "service.rocketchat", RC, RC_T, "rocketchat:#general",
+     script=RC_OK, check=check_rc)
+case("rocketchat-login-401", "service.rocketchat", RC, RC_T,
+     "rocketchat:#general", script={"default": {"status": 401, "json": {
+         "status": "error", "error": "Unauthorized"}}}, ok=False,
+     err="Unauthorized", retryable=False, requests=1)
+
+# ---- teams ----
+
+TEAMS = "recipientUrls:\n  ops: $teams-url\n"
+TEAMS_T = """message: fallback {{.rollout.metadata.name}}
+teams:
+  title: Rollout {{.rollout.metadata.name}}
+  themeColor: "#000080"
+  sections: '[{"activityTitle":"a"}]'
+  facts: '[{"name":"phase","value":"{{.rollout.status.phase}}"}]'
+  potentialAction: '[{"@type":"OpenUri","name":"Open","targets":[{"os":"default","uri":"https://x"}]}]'
+"""
+
+
+def check_teams(reqs):
+    eq(len(reqs), 1, "requests")
+    b = jbody(reqs[0])
+    eq(reqs[0]["path"], "/webhookb2/SeCrEtTeams1234abcd", "path")
+    eq(b["@type"], "MessageCard", "@type")
+    eq(b["context"], "https://schema.org/extensions", "context key quirk")
+    eq(b["title"], "Rollout guestbook", "title")
+    eq(b["text"], "fallback guestbook", "text defaults to message")
+    eq(b["summary"], "", "summary always present")
+    eq(b["sections"], [{"activityTitle": "a"},
+                       {"facts": [{"name": "phase", "value": "Healthy"}]}],
+       "facts appended as the last section")
+    eq(b["potentialAction"][0]["name"], "Open", "potentialAction")
+
+
+case("teams-ok", "service.teams", TEAMS, TEAMS_T, "teams:ops",
+     script={"default": {"body": "1"}}, check=check_teams)
+case("teams-template-passthrough", "service.teams", TEAMS,
+     "teams:\n  template: '{\"raw\": {{.rollout.spec.replicas}}}'\n",
+     "teams:ops", script={"default": {"body": "1"}},
+     check=lambda reqs: eq(reqs[0]["body"], '{"raw": 3}', "raw body"))
+case("teams-body-not-1", "service.teams", TEAMS, TEAMS_T, "teams:ops",
+     script={"default": {"status": 400, "body": "Bad payload"}}, ok=False,
+     err="teams webhook post error: Bad payload", retryable=False)
+case("teams-unknown-recipient", "service.teams", TEAMS, TEAMS_T,
+     "teams:dev", ok=False, err="no teams webhook configured for recipient dev",
+     retryable=False, requests=0)
+
+# ---- teams-workflows ----
+
+TW = "recipientUrls:\n  ops: $tw-url\n  bad: http://example.com/powerautomate/x\n"
+TW_T = TEAMS_T.replace("teams:", "teams-workflows:")
+
+
+def check_tw(reqs):
+    eq(len(reqs), 1, "requests")
+    b = jbody(reqs[0])
+    eq(b["type"], "message", "envelope")
+    att = b["attachments"][0]
+    eq(att["contentType"], "application/vnd.microsoft.card.adaptive", "ct")
+    card = att["content"]
+    eq(card["type"], "AdaptiveCard", "card")
+    eq(card["version"], "1.4", "version")
+    eq(card["body"][0], {"type": "TextBlock", "text": "Rollout guestbook",
+                         "size": "Large", "weight": "Bolder",
+                         "color": "#000080", "wrap": True}, "title block")
+    eq(card["body"][1], {"type": "TextBlock", "text": "fallback guestbook",
+                         "wrap": True}, "text block")
+    eq(card["body"][2], {"type": "FactSet", "facts": [
+        {"title": "phase", "value": "Healthy"}]}, "facts")
+    eq(card["actions"], [{"type": "Action.OpenUrl", "title": "Open",
+                          "url": "https://x"}], "actions")
+
+
+case("teams-workflows-ok", "service.teams-workflows", TW, TW_T,
+     "teams-workflows:ops", script={"default": {"status": 202}},
+     check=check_tw)
+case("teams-workflows-http-rejected", "service.teams-workflows", TW, TW_T,
+     "teams-workflows:bad", ok=False, err="https", retryable=False,
+     requests=0)
+case("teams-workflows-500", "service.teams-workflows", TW, TW_T,
+     "teams-workflows:ops", script={"default": {"status": 500}}, ok=False,
+     err="status 500", retryable=True)
+
+# ---- googlechat ----
+
+GC = "webhooks:\n  space: $gchat-url\n"
+
+
+def check_gc_thread(reqs):
+    eq(len(reqs), 1, "requests")
+    q = dict(urllib.parse.parse_qsl(reqs[0]["query"]))
+    eq(q, {"key": "SeCrEtKey99", "token": "SeCrEtTok88",
+           "threadKey": "t-guestbook",
+           "messageReplyOption": "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"},
+       "query")
+    eq(jbody(reqs[0]), {"text": "hello guestbook"}, "body")
+
+
+def check_gc_cards(reqs):
+    b = jbody(reqs[0])
+    eq(b["text"], "", "text empty with cards")
+    c = b["cardsV2"][0]
+    expect(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+                        c["cardId"]), "cardId is a UUIDv4")
+    eq(c["card"], {"header": {"title": "guestbook"}}, "card")
+
+
+case("googlechat-thread", "service.googlechat", GC,
+     "message: hello {{.rollout.metadata.name}}\ngooglechat:\n"
+     "  threadKey: t-{{.rollout.metadata.name}}\n", "googlechat:space",
+     script={"default": {"json": {"name": "spaces/S/messages/M"}}},
+     check=check_gc_thread)
+case("googlechat-cards-v2", "service.googlechat", GC,
+     "message: x\ngooglechat:\n  cardsV2: |\n    - header:\n"
+     "        title: {{.rollout.metadata.name}}\n", "googlechat:space",
+     script={"default": {"json": {"name": "spaces/S/messages/M"}}},
+     check=check_gc_cards)
+case("googlechat-error", "service.googlechat", GC, "message: x\n",
+     "googlechat:space", script={"default": {"status": 400, "json": {
+         "error": {"code": 400, "message": "bad", "status":
+                   "INVALID_ARGUMENT"}}}}, ok=False,
+     err="code=400 status=INVALID_ARGUMENT message=bad", retryable=False)
+case("googlechat-not-json", "service.googlechat", GC, "message: x\n",
+     "googlechat:space", script={"default": {"body": "<html>"}}, ok=False,
+     err="cannot parse reply", retryable=False)
+
+# ---- webex ----
+
+WX = "token: $webex-token\napiURL: http://127.0.0.1:PORT/\n"
+
+
+def check_webex(reqs):
+    eq(reqs[0]["path"], "/v1/messages", "path")
+    eq(hdr(reqs[0], "Authorization"), "Bearer " + SECRETS["webex-token"],
+       "bearer")
+    eq(jbody(reqs[0]), {"toPersonEmail": "ops@example.com",
+                        "markdown": "hi guestbook"}, "body")
+
+
+case("webex-email", "service.webex", WX, "message: hi {{.rollout.metadata.name}}\n",
+     "webex:ops@example.com", script={"default": {"json": {"id": "m"}}},
+     check=check_webex)
+case("webex-room", "service.webex", WX, "message: hi\n", "webex:ROOM1",
+     script={"default": {"json": {"id": "m"}}},
+     check=lambda reqs: eq(jbody(reqs[0]), {"roomId": "ROOM1",
+                                            "markdown": "hi"}, "body"))
+case("webex-201-is-failure", "service.webex", WX, "message: hi\n",
+     "webex:ROOM1", script={"default": {"status": 201, "json": {}}},
+     ok=False, err="status 201", retryable=False)
+
+# ---- telegram ----
+
+TG = "token: $tg-token\napiURL: http://127.0.0.1:PORT\n"
+TG_OK = {"default": {"json": {"ok": True, "result": {
+    "id": 1, "is_bot": True, "username": "bot", "message_id": 1}}}}
+
+
+def check_tg_thread(reqs):
+    tok = SECRETS["tg-token"]
+    eq([r["path"] for r in reqs], ["/bot%s/getMe" % tok,
+                                   "/bot%s/sendMessage" % tok], "paths")
+    eq(form(reqs[1]), {"chat_id": "-100123", "message_thread_id": "7",
+                       "text": "hi guestbook", "parse_mode": "Markdown"},
+       "form")
+
+
+case("telegram-chat-thread", "service.telegram", TG,
+     "message: hi {{.rollout.metadata.name}}\n", "telegram:-100123|7",
+     script=TG_OK, check=check_tg_thread)
+case("telegram-channel-at", "service.telegram", TG, "message: hi\n",
+     "telegram:mychannel", script=TG_OK,
+     check=lambda reqs: eq(form(reqs[1])["chat_id"], "@mychannel",
+                           "@ prepended"))
+case("telegram-chat-not-found", "service.telegram", TG, "message: hi\n",
+     "telegram:-100123", script={"routes": [
+         {"path": "/", "replies": [TG_OK["default"], {"status": 400, "json": {
+             "ok": False, "error_code": 400,
+             "description": "Bad Request: chat not found"}}]}]},
+     ok=False, err="Bad Request: chat not found", retryable=False,
+     requests=2)
+
+# ---- pushover ----
+
+PO = "token: $po-token\napiURL: http://127.0.0.1:PORT/1\n"
+PO_HDRS = {"X-Limit-App-Limit": "10000", "X-Limit-App-Remaining": "9999",
+           "X-Limit-App-Reset": "1700000000"}
+
+
+def check_po(reqs):
+    eq(reqs[0]["path"], "/1/messages.json", "path")
+    eq(form(reqs[0]), {"token": SECRETS["po-token"], "user": PO_USER,
+                       "message": "hi guestbook", "priority": "0"}, "form")
+
+
+case("pushover-ok", "service.pushover", PO,
+     "message: hi {{.rollout.metadata.name}}\n", "pushover:" + PO_USER,
+     script={"default": {"json": {"status": 1, "request": "r"},
+                         "headers": PO_HDRS}}, check=check_po)
+case("pushover-errors", "service.pushover", PO, "message: hi\n",
+     "pushover:" + PO_USER, script={"default": {"status": 400, "json": {
+         "status": 0, "errors": ["user identifier is invalid"]}}},
+     ok=False, err="user identifier is invalid", retryable=False)
+case("pushover-bad-recipient", "service.pushover", PO, "message: hi\n",
+     "pushover:short", ok=False, err="invalid recipient token",
+     retryable=False, requests=0)
+case("pushover-missing-limit-headers", "service.pushover", PO,
+     "message: hi\n", "pushover:" + PO_USER, script={"default": {
+         "json": {"status": 1, "request": "r"}}}, ok=False,
+     err="invalid headers in server response", retryable=False)
+
+
+# ---- running ----
+
+class Double:
+    def __init__(self, tmp, script, tls):
+        self.log = os.path.join(tmp, "requests.jsonl")
+        open(self.log, "w").close()
+        spath = os.path.join(tmp, "script.json")
+        self.script = script
+        cmd = [PY, DOUBLE, "--log", self.log, "--script", spath]
+        if tls:
+            cmd += ["--cert", tls[0], "--key", tls[1]]
+        self.cmd, self.spath = cmd, spath
+        self.proc = None
+        self.port = None
+
+    def start(self, port_text=None):
+        text = json.dumps(self.script)
+        if port_text:
+            text = text.replace("PORT", port_text)
+        with open(self.spath, "w") as f:
+            f.write(text)
+        open(self.log, "w").close()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline().decode()
+        self.port = int(line.split()[1])
+
+    def restart_with_port(self):
+        """Re-read the script with PORT placeholders filled in."""
+        self.stop()
+        self.cmd += ["--port", str(self.port)]
+        self.start(str(self.port))
+
+    def requests(self):
+        with open(self.log) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None
+
+
+def closed_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def make_cert(tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def run_send(args, c, tmp, files, use_cli):
+    env = dict(os.environ)
+    for k, v in c.env.items():
+        env[k] = v.replace("CERT", files["cert"] or "")
+    if use_cli:
+        cmd = [args.rnotify, "template", "notify", "t", files["ro"]]
+        for r in c.recipients:
+            cmd += ["--recipient", r]
+        cmd += ["--config-map", files["cm"], "--secret", files["secret"]]
+    else:
+        cmd = [args.driver, "--config-map", files["cm"], "--secret",
+               files["secret"], "--template", "t", "--resource", files["ro"]]
+        for r in c.recipients:
+            cmd += ["--recipient", r]
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=120)
+    return p, time.monotonic() - t0
+
+
+def judge(c, p, secs, reqs, use_cli):
+    out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+    for k, v in SECRETS.items():
+        v = v.split("PORT")[-1] if "PORT" in v else v
+        for piece in re.findall(r"SeCrEt[\w.@-]*", v):
+            expect(piece not in out, "secret %s leaked: %s" % (k, out.strip()))
+    failed = "failed to notify" in out
+    if c.ok:
+        expect(not failed and (use_cli or p.returncode == 0),
+               "send failed: " + out.strip())
+    else:
+        expect(failed, "send should fail: " + out.strip())
+        if c.err:
+            expect(c.err in out, "error %r not in %r" % (c.err, out.strip()))
+        rcpt = c.recipients[-1].split(":", 1)[1]
+        expect("to '%s'" % rcpt in out, "error names the recipient: " + out)
+        if c.retryable is not None and not use_cli:
+            expect("retryable=%d" % c.retryable in out,
+                   "classification: " + out.strip())
+    if c.requests is not None:
+        eq(len(reqs), c.requests, "number of requests")
+    if c.min_secs is not None:
+        expect(secs >= c.min_secs, "waited %.2fs < %.2fs" % (secs, c.min_secs))
+    if c.check and c.ok:
+        c.check(reqs)
+
+
+def run_case(args, c, tmp, use_cli):
+    files = {"cert": None}
+    tls = None
+    if c.tls:
+        files["cert"], key = make_cert(tmp)
+        tls = (files["cert"], key)
+    d = Double(tmp, c.script, tls)
+    d.start()
+    d.restart_with_port()
+    try:
+        port = str(d.port)
+        svc = c.svc.replace("CLOSEDPORT", str(closed_port()))
+        svc = svc.replace("PORT", port)
+        files["cm"] = os.path.join(tmp, "cm.yaml")
+        files["secret"] = os.path.join(tmp, "secret.yaml")
+        files["ro"] = os.path.join(tmp, "rollout.yaml")
+        with open(files["cm"], "w") as f:
+            f.write(configmap(c.key, svc, c.tmpl))
+        with open(files["secret"], "w") as f:
+            f.write(secret(port))
+        with open(files["ro"], "w") as f:
+            f.write(ROLLOUT)
+        p, secs = run_send(args, c, tmp, files, use_cli)
+        judge(c, p, secs, d.requests(), use_cli)
+    finally:
+        d.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--driver", required=True)
+    ap.add_argument("--rnotify")
+    ap.add_argument("-k", default="")
+    args = ap.parse_args()
+    passed = failed = 0
+    for c in CASES:
+        if args.k not in c.name:
+            continue
+        modes = [False]
+        if args.rnotify and os.path.exists(args.rnotify) and c.cli:
+            modes.append(True)
+        for use_cli in modes:
+            label = ("cli:" if use_cli else "driver:") + c.name
+            tmp = tempfile.mkdtemp(prefix="rn-svc-")
+            try:
+                run_case(args, c, tmp, use_cli)
+                passed += 1
+                print("ok   " + label, flush=True)
+            except (Fail, subprocess.SubprocessError, OSError, KeyError,
+                    ValueError) as ex:
+                failed += 1
+                print("FAIL %s: %s" % (label, ex), flush=True)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
