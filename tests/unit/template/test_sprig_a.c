@@ -21,18 +21,6 @@
 #include "core/val.h"
 #include "template/sprig/sprig_int.h"
 
-/* Weak: a theme not written yet leaves its group NULL. */
-#pragma weak sprig_group_strings
-#pragma weak sprig_group_lists
-#pragma weak sprig_group_dicts
-#pragma weak sprig_group_math
-#pragma weak sprig_group_conv
-#pragma weak sprig_group_reflect
-#pragma weak sprig_group_encoding
-#pragma weak sprig_group_paths
-#pragma weak sprig_group_url
-#pragma weak sprig_group_defaults
-
 static struct arena A;
 static struct rn_err E;
 
