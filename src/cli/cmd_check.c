@@ -276,7 +276,11 @@ int cmd_check(struct cli *x, int argc, char **argv)
         return rc;
     for (size_t i = 0; i < cfg_error_count(x->cfg); i++) {
         const struct cfg_error *ce = cfg_error_at(x->cfg, i);
-        problem(&k, ce->key, ce->line, ce->col, ce->msg);
+        /* decode errors are placed inside the value; template and expr
+         * errors inside their field, which their message already says */
+        bool in_value = ce->code == RN_ECONFIG;
+        problem(&k, ce->key, in_value ? ce->line : 0, in_value ? ce->col : 0,
+                ce->msg);
     }
     check_triggers(&k);
     check_subscriptions(&k);

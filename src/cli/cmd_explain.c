@@ -136,8 +136,10 @@ static void explain_condition(struct explain *k,
     SAY(k, "    when:    %s\n", c->when[0] ? c->when : "(empty)");
     if (v)
         SAY(k, "    value:   %s\n", v);
-    else
-        SAY(k, "    value:   error: %s (counts as false)\n", r->when_error);
+    else {
+        SAY(k, "    value:   false: the expression failed:\n");
+        say_indented(k, r->when_error, strlen(r->when_error), 6);
+    }
     if (c->once_per[0] && r->once_error)
         SAY(k, "    oncePer: %s = error: %s\n", c->once_per, r->once_error);
     else if (c->once_per[0])

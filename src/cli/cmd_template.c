@@ -7,8 +7,8 @@
  * order with omitempty (the engine's JSON writer does that for a
  * notification, so the source tree is wrapped as one).  `notify` renders
  * one template per recipient; the built-in console service prints the
- * result as YAML.  Sending to other services waits for the services
- * module: naming one fails clearly.
+ * result as YAML; every other service is delivered by the services
+ * module (svc_send, blocking, with its retry rules).
  */
 #include "cli.h"
 
@@ -17,6 +17,7 @@
 #include "../core/gofmt.h"
 #include "../core/json.h"
 #include "../engine/engine.h"
+#include "../services/service.h"
 
 #include <string.h>
 
@@ -209,6 +210,20 @@ static int console_send(struct cli *x, const struct notif *n,
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "%s", rn_strstatus(rc));
 }
 
+/* A configured service: decode its options and deliver, blocking. */
+static int service_send(const struct cfg_service *svc, const struct notif *n,
+                        const struct eng_dest *d, struct rn_err *e)
+{
+    struct svc_instance *inst = NULL;
+    struct svc_result r;
+    int rc = svc_instance_new(svc, &inst, e);
+    if (rc != RN_OK)
+        return rc;
+    rc = svc_send(inst, n, d, NULL, &r);
+    svc_instance_free(inst);
+    return rc == RN_OK ? RN_OK : rn_errf(e, rc, "%s", r.msg);
+}
+
 /* api.Send(): the service, then rendering, then the delivery. */
 static int notify_one(struct cli *x, const char *name, struct val obj,
                       const struct eng_dest *d, struct rn_err *e)
@@ -230,8 +245,7 @@ static int notify_one(struct cli *x, const char *name, struct val obj,
         return rc;
     if (console)
         return console_send(x, n, e);
-    return rn_errf(e, RN_EINVAL, "service '%s' cannot send from the CLI yet",
-                   d->service);
+    return service_send(svc, n, d, e);
 }
 
 /* What upstream's split on every ':' keeps as the recipient. */

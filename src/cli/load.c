@@ -245,7 +245,7 @@ static bool value_pos(const struct cli *x, int key_line, int *line, int *col)
     while (first && indent < ilen && first[indent] == ' ')
         indent++;
     *line += key_line;
-    *col += (int)indent;
+    *col = (*col > 0 ? *col : 1) + (int)indent;
     return true;
 }
 
@@ -257,8 +257,8 @@ const char *cli_problem_text(struct cli *x, const char *key, int line,
     *at = kl;
     if (kl > 0 && line > 0 && value_pos(x, kl, &line, &col)) {
         *at = line;
-        return arena_printf(&x->a, "%s:%d:%d: %s: %s", file, line,
-                            col > 0 ? col : 1, key, msg);
+        return arena_printf(&x->a, "%s:%d:%d: %s: %s", file, line, col, key,
+                            msg);
     }
     if (kl > 0 && line > 0)
         return arena_printf(&x->a,

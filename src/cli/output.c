@@ -240,7 +240,7 @@ int cli_get_command(struct cli *x, int argc, char **argv, cli_lister *list)
     int c, rc = CLI_OK;
     while ((c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT "o:", longs,
                            &rc)) >= 0)
-        mode = optarg;
+        mode = optarg[0] == '=' ? optarg + 1 : optarg; /* -o=yaml */
     if (c == -2)
         return rc;
     if (!cli_output_ok(mode))

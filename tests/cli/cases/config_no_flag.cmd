@@ -1,0 +1,1 @@
+args: trigger get --secret tests/cli/data/secret.yaml

@@ -1,0 +1,1 @@
+args: explain tests/cli/data/rollout.yaml --event RolloutCompleted --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml

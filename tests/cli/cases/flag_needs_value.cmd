@@ -1,0 +1,1 @@
+args: template get --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml -o

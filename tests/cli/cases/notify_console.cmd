@@ -1,0 +1,1 @@
+args: template notify degraded tests/cli/data/rollout.yaml --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml

@@ -1,0 +1,1 @@
+args: template notify done tests/cli/data/rollout.yaml --config-map tests/cli/data/cm.yaml

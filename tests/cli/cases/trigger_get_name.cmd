@@ -1,0 +1,1 @@
+args: trigger get -o=name --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml

@@ -1,0 +1,1 @@
+args: trigger get -o yaml --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml

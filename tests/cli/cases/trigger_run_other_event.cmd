@@ -1,0 +1,1 @@
+args: trigger run on-rollout-completed tests/cli/data/rollout.yaml --event RolloutPaused --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""CLI tests for rnotify.
+
+Each case is tests/cli/cases/NAME.cmd:
+    args: <arguments, shell-quoted>      (required)
+    stdin: <file whose bytes are fed to standard input>   (optional)
+and its expectations, all optional except the exit code:
+    NAME.out   exact standard output (absent: empty)
+    NAME.err   exact standard error  (absent: empty)
+    NAME.rc    the exit code
+Commands run from the repository root, so paths in args are relative to
+it.  Two cases are built in: `secrets` runs many commands with the test
+Secret and fails if any of its values is printed; `help` checks that every
+command answers --help with a usage text and exit code 0.
+
+usage: run.py RNOTIFY CASE          run one case ("secrets", "help" too)
+       run.py RNOTIFY --all         run every case
+       run.py RNOTIFY --write CASE  (re)write a case's expectations; review
+                                    them before committing
+"""
+import base64
+import os
+import shlex
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CASES = os.path.join(HERE, "cases")
+
+
+def run(rnotify, args, stdin=None):
+    env = dict(os.environ, TZ="UTC", LC_ALL="C")
+    p = subprocess.run([rnotify] + args, cwd=ROOT, input=stdin,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=env, timeout=60)
+    return p.stdout, p.stderr, p.returncode
+
+
+def load_case(name):
+    args, stdin = None, None
+    with open(os.path.join(CASES, name + ".cmd")) as f:
+        for line in f:
+            key, _, val = line.strip().partition(":")
+            if key == "args":
+                args = shlex.split(val)
+            elif key == "stdin":
+                with open(os.path.join(ROOT, val.strip()), "rb") as s:
+                    stdin = s.read()
+    if args is None:
+        raise SystemExit(f"{name}.cmd has no 'args:' line")
+    return args, stdin
+
+
+def expected(name, ext, default=b""):
+    path = os.path.join(CASES, f"{name}.{ext}")
+    if not os.path.exists(path):
+        return default
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def show_diff(what, want, got):
+    import difflib
+    print(f"--- {what} differs:")
+    for line in difflib.unified_diff(
+            want.decode(errors="replace").splitlines(True),
+            got.decode(errors="replace").splitlines(True),
+            "expected", "actual"):
+        sys.stdout.write(line)
+
+
+def run_case(rnotify, name, write=False):
+    args, stdin = load_case(name)
+    out, err, rc = run(rnotify, args, stdin)
+    if write:
+        for ext, data in (("out", out), ("err", err)):
+            path = os.path.join(CASES, f"{name}.{ext}")
+            if data:
+                with open(path, "wb") as f:
+                    f.write(data)
+            elif os.path.exists(path):
+                os.remove(path)
+        with open(os.path.join(CASES, name + ".rc"), "w") as f:
+            f.write(f"{rc}\n")
+        return True
+    ok = True
+    want_rc = int(expected(name, "rc", b"0").strip() or b"0")
+    if rc != want_rc:
+        print(f"--- exit code {rc}, expected {want_rc}")
+        ok = False
+    for what, want, got in (("stdout", expected(name, "out"), out),
+                            ("stderr", expected(name, "err"), err)):
+        if want != got:
+            show_diff(what, want, got)
+            ok = False
+    return ok
+
+
+def secret_values():
+    """The values of tests/cli/data/secret.yaml, decoded."""
+    vals = []
+    section = None
+    with open(os.path.join(ROOT, "tests/cli/data/secret.yaml")) as f:
+        for line in f:
+            if not line.startswith(" "):
+                section = line.split(":")[0]
+                continue
+            if line.strip().startswith("#") or ":" not in line:
+                continue
+            v = line.split(":", 1)[1].strip()
+            vals.append(base64.b64decode(v) if section == "data"
+                        else v.encode())
+    return vals
+
+
+def check_secrets(rnotify):
+    """No command may print a value of the Secret."""
+    cm = ["--config-map", "tests/cli/data/cm.yaml",
+          "--secret", "tests/cli/data/secret.yaml"]
+    res = "tests/cli/data/rollout.yaml"
+    commands = [
+        ["explain", res], ["explain", res, "--event", "RolloutCompleted"],
+        ["template", "notify", "degraded", res],
+        ["template", "notify", "degraded", res, "--recipient", "slack:x"],
+        ["template", "get"], ["template", "get", "-o", "json"],
+        ["template", "get", "-o", "yaml"], ["trigger", "get", "-o", "yaml"],
+        ["trigger", "run", "on-degraded", res], ["check"],
+    ]
+    values = secret_values()
+    if len(values) < 2:
+        print("--- could not read the test Secret")
+        return False
+    ok = True
+    for c in commands:
+        out, err, _ = run(rnotify, c + cm)
+        for v in values:
+            if v in out or v in err:
+                print(f"--- secret value printed by: rnotify {' '.join(c)}")
+                ok = False
+        masks = c == ["explain", res] or \
+            c == ["template", "notify", "degraded", res]
+        if masks and b"******" not in out:
+            print(f"--- expected a masked value in: rnotify {' '.join(c)}")
+            ok = False
+    return ok
+
+
+HELP_COMMANDS = [[], ["template"], ["trigger"], ["template", "get"],
+                 ["template", "notify"], ["trigger", "get"],
+                 ["trigger", "run"], ["check"], ["explain"], ["version"]]
+
+
+def check_help(rnotify):
+    ok = True
+    for c in HELP_COMMANDS:
+        for flag in ("--help", "-h"):
+            out, err, rc = run(rnotify, c + [flag])
+            if rc != 0 or b"Usage:" not in out or err:
+                print(f"--- rnotify {' '.join(c + [flag])}: exit {rc}, "
+                      f"{len(out)} bytes of help")
+                ok = False
+    return ok
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    rnotify = os.path.abspath(sys.argv[1])
+    if sys.argv[2] == "--write":
+        for name in sys.argv[3:]:
+            run_case(rnotify, name, write=True)
+        return 0
+    if sys.argv[2] == "--all":
+        names = sorted(f[:-4] for f in os.listdir(CASES) if f.endswith(".cmd"))
+        names += ["secrets", "help"]
+    else:
+        names = sys.argv[2:]
+    failed = []
+    for name in names:
+        if name == "secrets":
+            ok = check_secrets(rnotify)
+        elif name == "help":
+            ok = check_help(rnotify)
+        else:
+            ok = run_case(rnotify, name)
+        if not ok:
+            failed.append(name)
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
