@@ -664,15 +664,17 @@ static int gore_build(struct tpl_fcall *c, struct gore *re, const char *pat,
     int ecode;
     PCRE2_SIZE eoff;
     re->gctx = pcre2_general_context_create(re_malloc, re_free, NULL);
+    if (!re->gctx)
+        return sprig_nomem(c);
     pcre2_compile_context *cctx = pcre2_compile_context_create(re->gctx);
-    if (!re->gctx || !cctx)
+    if (!cctx)
         return sprig_nomem(c);
     pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
     re->code = pcre2_compile((PCRE2_SPTR)pat, n, opts, &ecode, &eoff, cctx);
     pcre2_compile_context_free(cctx);
     if (!re->code) {
         PCRE2_UCHAR msg[160];
-        if (ecode == PCRE2_ERROR_NOMEMORY)
+        if (ecode == PCRE2_ERROR_NOMEMORY || ecode == PCRE2_ERROR_HEAP_FAILED)
             return sprig_nomem(c);
         pcre2_get_error_message(ecode, msg, sizeof msg);
         snprintf(emsg, emsz, "error parsing regexp: %s: `%.*s`", msg,
