@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: the main job on bundled examples.  While the CLI and the
-# controller are being built, it shows what works so far: templates from the
-# bundled catalog rendered over a bundled Rollout by the conformance runner.
+# make demo: the main job on bundled examples.  With build/rnotify built it
+# runs examples/run-demo.sh: the offline CLI on the bundled catalog and
+# Rollouts.  Otherwise it shows what works so far: the conformance scores
+# of the engine pieces.
 set -euo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
@@ -12,8 +13,8 @@ if [ -x "$build/rnotify" ]; then
   exec examples/run-demo.sh "$build"
 fi
 echo
-echo "The offline CLI (rnotify template notify / trigger run / check / explain)"
-echo "and the controller are not built yet; see README.md, 'What works today'."
+echo "$build/rnotify was not built (see the build output above), so the"
+echo "offline CLI tour cannot run; see README.md, 'What works today'."
 echo "What runs today is the engine under them: Go text/template + sprig,"
 echo "and expr trigger conditions, checked against the Go reference vectors:"
 echo
