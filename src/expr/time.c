@@ -88,6 +88,9 @@ static const struct mdef methods[] = {
 
 int expr_method_find(int ty, const char *name, size_t n)
 {
+    if (ty != T_TIME && ty != T_DURATION && ty != T_MONTH &&
+        ty != T_WEEKDAY && ty != T_LOCATION)
+        return -1;
     for (int i = 0; i < NMETHODS; i++)
         if (methods[i].recv == ty && strlen(methods[i].name) == n &&
             memcmp(methods[i].name, name, n) == 0)
