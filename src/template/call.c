@@ -123,11 +123,13 @@ struct xval tpl_validate(struct xstate *s, struct xval v, char p)
     if (v.iface) {
         if (p == 'v')
             return v;
-        if (v.v.kind != VAL_NULL && assignable(v.v, p))
-            return xv(v.v, false);
-    } else if (assignable(v.v, p)) {
-        return v;
+        if (v.v.kind == VAL_NULL)
+            tpl_xerrorf(s, "wrong type for value; expected %s; got %s",
+                        param_type(p), tpl_type_name(v));
+        v.iface = false; /* Go tries the value inside the interface */
     }
+    if (assignable(v.v, p))
+        return v;
     tpl_xerrorf(s, "wrong type for value; expected %s; got %s", param_type(p),
                 tpl_type_name(v));
 }

@@ -125,7 +125,7 @@ int tpl_node_string(struct buf *b, const struct tnode *n)
             rc = tpl_node_string(b, n->kids[i]);
         return rc;
     case TN_TEXT:
-        return gofmt_quote(b, n->text.s, n->text.n, 0);
+        return buf_add(b, n->text.s, n->text.n);
     case TN_ACTION:
         rc = buf_add_str(b, "{{");
         if (!rc)
