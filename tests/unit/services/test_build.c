@@ -1,0 +1,458 @@
+/*
+ * test_build.c: the request every service builds (spec/services.md): the
+ * method, URL, headers and body of each step, from decoded options and a
+ * rendered notification, without a network; and the replies that end a
+ * step, continue a send or fail it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "svc_fixture.h"
+
+/* ---- webhook (§1) ---- */
+
+static void webhook_entry(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst(
+        "webhook", "url: http://h:1/base/?q=1\n"
+                   "headers:\n- {name: x-one, value: a}\n"
+                   "- {name: X-ONE, value: b}\n"
+                   "- {name: authorization, value: Bearer t}\n"
+                   "basicAuth: {username: u, password: p}\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"m\",\"webhook\":{\"webhook\":"
+                        "{\"method\":\"PUT\",\"path\":\"/x/y\","
+                        "\"body\":\"{}\"},\"other\":{\"method\":\"POST\"}}}"),
+            "webhook", "");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.method, "PUT");
+    /* plain concatenation: the query stays before the path */
+    assert_string_equal(r.url, "http://h:1/base/?q=1/x/y");
+    fx_body_eq(&r, "{}");
+    assert_string_equal(fx_hdr(&r, "X-One"), "b");
+    assert_string_equal(r.headers[0].name, "X-One");
+    /* basicAuth is applied after the headers */
+    assert_string_equal(fx_hdr(&r, "Authorization"), "Basic dTpw");
+    assert_null(fx_hdr(&r, "Content-Type"));
+    assert_int_equal(r.retry.kind, SVC_RETRY_BACKOFF);
+    assert_int_equal(r.retry.max, 3);
+    assert_int_equal(r.retry.wait_min_ms, 1000);
+    assert_int_equal(r.retry.wait_max_ms, 5000);
+    svc_instance_free(s);
+}
+
+static void webhook_defaults(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("webhook", "url: http://h/\nretryMax: -1\n"
+                           "retryWaitMin: 250000000\nretryWaitMax: 2s\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"hello\"}"), "hook", "");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.method, "GET");
+    assert_string_equal(r.url, "http://h/");
+    fx_body_eq(&r, "hello");
+    assert_int_equal(r.retry.max, 0);
+    assert_int_equal(r.retry.wait_min_ms, 250);
+    assert_int_equal(r.retry.wait_max_ms, 2000);
+    /* an entry with an empty body replaces the message */
+    fx_call(&c, fx_root("{\"message\":\"hello\",\"webhook\":{\"hook\":"
+                        "{\"method\":\"\",\"path\":\"\",\"body\":\"\"}}}"),
+            "hook", "");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.method, "GET");
+    fx_body_eq(&r, "");
+    svc_instance_free(s);
+}
+
+static void webhook_errors(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("webhook", "url: http://h/x?k=secretkey\n");
+    struct svc_call c;
+    struct rn_err e = {0};
+    bool retry = true;
+    fx_call(&c, fx_root("{}"), "webhook", "");
+    assert_int_equal(fx_reply(s, &c, 204, "", &retry, &e), SVC_STEP_DONE);
+    assert_int_equal(fx_reply(s, &c, 404, "nope", &retry, &e), SVC_STEP_FAIL);
+    assert_false(retry);
+    assert_non_null(strstr(e.msg, "has failed with error code 404 : nope"));
+    assert_null(strstr(e.msg, "secretkey"));
+    svc_instance_free(s);
+}
+
+/* ---- slack (§3) ---- */
+
+static void slack_post_form(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("slack", "token: xoxb-1\napiURL: http://h/api/\n"
+                         "username: bot\nicon: https://i/x.png\n"
+                         "disableUnfurl: true\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"a b&c\",\"slack\":{\"username\":\"\","
+                        "\"icon\":\":x:\",\"attachments\":\"\","
+                        "\"blocks\":\"[ {\\\"type\\\": \\\"divider\\\"} ]\","
+                        "\"groupingKey\":\"\",\"notifyBroadcast\":false,"
+                        "\"deliveryPolicy\":\"Post\"}}"),
+            "slack", "#chan");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.method, "POST");
+    assert_string_equal(r.url, "http://h/api/chat.postMessage");
+    assert_string_equal(fx_hdr(&r, "Content-Type"),
+                        "application/x-www-form-urlencoded");
+    assert_null(fx_hdr(&r, "Authorization"));
+    fx_body_eq(&r, "attachments=%5B%5D&blocks=%5B%7B%22type%22%3A%22divider"
+                   "%22%7D%5D&channel=%23chan&icon_emoji=%3Ax%3A&text=a+b%26c"
+                   "&token=xoxb-1&unfurl_links=false&unfurl_media=false"
+                   "&username=bot");
+    assert_int_equal(r.retry.kind, SVC_RETRY_429);
+    svc_instance_free(s);
+}
+
+static void slack_icons_and_errors(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("slack", "token: t\nicon: not-an-icon\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry = false;
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "slack", "c");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://slack.com/api/chat.postMessage");
+    fx_body_eq(&r, "channel=c&text=m&token=t");
+    fx_call(&c, fx_root("{\"slack\":{\"attachments\":\"{oops\"}}"), "slack",
+            "c");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    assert_non_null(strstr(e.msg, "attachments"));
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "slack", "c");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_int_equal(fx_reply(s, &c, 200,
+                              "{\"ok\":false,\"error\":\"not_in_channel\"}",
+                              &retry, &e),
+                     SVC_STEP_FAIL);
+    assert_string_equal(e.msg, "not_in_channel");
+    assert_false(retry);
+    /* ok:false without an error code counts as success (SDK quirk) */
+    assert_int_equal(fx_reply(s, &c, 200, "{\"ok\":false}", &retry, &e),
+                     SVC_STEP_DONE);
+    assert_int_equal(fx_reply(s, &c, 503, "", &retry, &e), SVC_STEP_FAIL);
+    assert_true(retry);
+    assert_non_null(strstr(e.msg, "slack server error: 503"));
+    svc_instance_free(s);
+}
+
+static void slack_threads(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("slack", "token: t\n");
+    const char *root = "{\"message\":\"m\",\"slack\":{\"groupingKey\":\"g\","
+                       "\"notifyBroadcast\":true,"
+                       "\"deliveryPolicy\":\"PostAndUpdate\"}}";
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry;
+    fx_call(&c, fx_root(root), "slack", "unit-thread-chan");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_null(strstr(r.body, "thread_ts"));
+    assert_non_null(strstr(r.body, "reply_broadcast=true"));
+    assert_int_equal(fx_reply(s, &c, 200,
+                              "{\"ok\":true,\"channel\":\"C9\","
+                              "\"ts\":\"11.22\"}",
+                              &retry, &e),
+                     SVC_STEP_DONE);
+    /* second send: reply in the thread, then update the root */
+    fx_call(&c, fx_root(root), "slack", "unit-thread-chan");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://slack.com/api/chat.postMessage");
+    assert_non_null(strstr(r.body, "thread_ts=11.22"));
+    assert_int_equal(fx_reply(s, &c, 200,
+                              "{\"ok\":true,\"channel\":\"C9\",\"ts\":\"3\"}",
+                              &retry, &e),
+                     SVC_STEP_NEXT);
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://slack.com/api/chat.update");
+    fx_body_eq(&r, "as_user=true&attachments=%5B%5D&channel=C9&text=m"
+                   "&thread_ts=11.22&token=t&ts=11.22");
+    svc_instance_free(s);
+}
+
+/* ---- mattermost, webex (§4, §9) ---- */
+
+static void mattermost_post(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("mattermost", "apiURL: http://m\ntoken: tok\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"hi\"}"), "mattermost", "ch1");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "http://m/api/v4/posts");
+    assert_string_equal(fx_hdr(&r, "Authorization"), "Bearer tok");
+    assert_string_equal(fx_hdr(&r, "Content-Type"), "application/json");
+    fx_body_eq(&r, "{\"channel_id\":\"ch1\",\"message\":\"hi\","
+                   "\"props\":{\"attachments\":[]}}");
+    fx_call(&c, fx_root("{\"mattermost\":{\"attachments\":\"nope\"}}"),
+            "mattermost", "ch1");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    svc_instance_free(s);
+}
+
+static void webex_recipients(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("webex", "token: t\n");
+    static const char *const cases[][2] = {
+        {"a@b.co", "toPersonEmail"}, {"a@b", "roomId"},
+        {"a b@c.d", "roomId"},       {"Y2lzY29z", "roomId"},
+        {"x@y.z.w", "toPersonEmail"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct svc_call c;
+        struct http_req r;
+        struct rn_err e = {0};
+        fx_call(&c, fx_root("{\"message\":\"**m**\"}"), "webex", cases[i][0]);
+        assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+        assert_string_equal(r.url, "https://webexapis.com/v1/messages");
+        assert_non_null(strstr(r.body, cases[i][1]));
+    }
+    svc_instance_free(s);
+}
+
+/* ---- rocketchat (§5) ---- */
+
+static void rocketchat_steps(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst(
+        "rocketchat", "serverUrl: http://rc.local/chat\nemail: me\n"
+                      "password: pw\nicon: not-emoji\navatar: ftp://x\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry;
+    fx_call(&c, fx_root("{\"message\":\"m\",\"rocketchat\":{\"attachments\":"
+                        "\"[{\\\"title\\\":\\\"t\\\"}]\"}}"),
+            "rocketchat", "ROOM");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "http://rc.local:80/chat/api/v1/login");
+    fx_body_eq(&r, "password=pw&user=me");
+    assert_int_equal(fx_reply(s, &c, 200,
+                              "{\"status\":\"success\",\"data\":"
+                              "{\"authToken\":\"A\",\"userID\":\"U\"}}",
+                              &retry, &e),
+                     SVC_STEP_NEXT);
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url,
+                        "http://rc.local:80/chat/api/v1/chat.postMessage");
+    assert_string_equal(fx_hdr(&r, "X-Auth-Token"), "A");
+    assert_string_equal(fx_hdr(&r, "X-User-Id"), "U");
+    fx_body_eq(&r, "{\"roomId\":\"ROOM\",\"text\":\"m\","
+                   "\"attachments\":[{\"title\":\"t\"}]}");
+    assert_int_equal(fx_reply(s, &c, 200, "{\"success\":false,"
+                                          "\"error\":\"room gone\"}",
+                              &retry, &e),
+                     SVC_STEP_FAIL);
+    assert_string_equal(e.msg, "room gone");
+    svc_instance_free(s);
+}
+
+/* ---- teams, teams-workflows (§6, §7) ---- */
+
+static void teams_card(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("teams", "recipientUrls: {ops: 'https://o/hook'}\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry;
+    fx_call(&c, fx_root("{\"message\":\"m\",\"teams\":{\"facts\":"
+                        "\"[{\\\"name\\\":\\\"a\\\",\\\"value\\\":\\\"b\\\"}]\"}}"),
+            "teams", "ops");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://o/hook");
+    fx_body_eq(&r, "{\"@type\":\"MessageCard\",\"context\":"
+                   "\"https://schema.org/extensions\",\"title\":\"\","
+                   "\"summary\":\"\",\"text\":\"m\",\"sections\":"
+                   "[{\"facts\":[{\"name\":\"a\",\"value\":\"b\"}]}]}");
+    assert_int_equal(fx_reply(s, &c, 500, "1", &retry, &e), SVC_STEP_DONE);
+    assert_int_equal(fx_reply(s, &c, 200, "0", &retry, &e), SVC_STEP_FAIL);
+    fx_call(&c, fx_root("{}"), "teams", "dev");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_ECONFIG);
+    assert_string_equal(e.msg, "no teams webhook configured for recipient dev");
+    svc_instance_free(s);
+}
+
+static void teams_workflows_urls(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst(
+        "teams-workflows",
+        "recipientUrls:\n  ok1: https://x.api.powerautomate.com/a\n"
+        "  ok2: http://127.0.0.5:9/powerautomate/h\n"
+        "  ok3: https://h.webhook.office.com/workflows/1\n"
+        "  bad1: http://example.com/powerautomate/h\n"
+        "  bad2: https://example.com/hook\n  bad3: ''\n");
+    static const char *const good[] = {"ok1", "ok2", "ok3"};
+    static const char *const bad[] = {"bad1", "bad2", "bad3", "none"};
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    for (size_t i = 0; i < 3; i++) {
+        fx_call(&c, fx_root("{\"message\":\"m\"}"), "tw", good[i]);
+        assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    }
+    fx_body_eq(&r, "{\"type\":\"message\",\"attachments\":[{\"contentType\":"
+                   "\"application/vnd.microsoft.card.adaptive\",\"content\":"
+                   "{\"type\":\"AdaptiveCard\",\"version\":\"1.4\",\"body\":"
+                   "[{\"type\":\"TextBlock\",\"text\":\"m\",\"wrap\":true}]}"
+                   "}]}");
+    for (size_t i = 0; i < 4; i++) {
+        fx_call(&c, fx_root("{\"message\":\"m\"}"), "tw", bad[i]);
+        assert_int_equal(fx_build(s, &c, &r, &e), RN_ECONFIG);
+    }
+    svc_instance_free(s);
+}
+
+/* ---- googlechat (§8) ---- */
+
+static void googlechat_thread(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst(
+        "googlechat", "webhooks: {sp: 'https://g/v1/spaces/S/messages"
+                      "?token=T%2Fx&key=K'}\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry;
+    fx_call(&c, fx_root("{\"message\":\"m\",\"googlechat\":{\"cards\":\"\","
+                        "\"cardsV2\":\"\",\"threadKey\":\"a b\"}}"),
+            "googlechat", "sp");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url,
+                        "https://g/v1/spaces/S/messages?key=K&messageReply"
+                        "Option=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD&threadKey"
+                        "=a+b&token=T%2Fx");
+    fx_body_eq(&r, "{\"text\":\"m\"}");
+    assert_int_equal(fx_reply(s, &c, 200, "{}", &retry, &e), SVC_STEP_DONE);
+    assert_int_equal(fx_reply(s, &c, 200, "x", &retry, &e), SVC_STEP_FAIL);
+    fx_call(&c, fx_root("{\"googlechat\":{\"cards\":\"- header: {title: t}\"}}"),
+            "googlechat", "sp");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"text\":\"\",\"cards\":[{\"header\":{\"title\":\"t\"}}]}");
+    svc_instance_free(s);
+}
+
+/* ---- telegram, pushover (§10, §11) ---- */
+
+static void telegram_steps(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("telegram", "token: 12:ab\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry;
+    fx_call(&c, fx_root("{\"message\":\"hi *x*\"}"), "telegram", "@chan");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://api.telegram.org/bot12:ab/getMe");
+    assert_null(strstr(r.shown_url, "12:ab"));
+    assert_int_equal(fx_reply(s, &c, 200, "{\"ok\":true,\"result\":{}}",
+                              &retry, &e),
+                     SVC_STEP_NEXT);
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://api.telegram.org/bot12:ab/sendMessage");
+    fx_body_eq(&r, "chat_id=%40%40chan&parse_mode=Markdown&text=hi+%2Ax%2A");
+    fx_call(&c, fx_root("{}"), "telegram", "-42|x");
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    fx_call(&c, fx_root("{}"), "telegram", "-42");
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "chat_id=-42&parse_mode=Markdown");
+    svc_instance_free(s);
+}
+
+static void pushover_checks(void **state)
+{
+    (void)state;
+    const char *tok = "azGDORePK8gMaC0QOYAMyEEuzJnyUi";
+    const char *usr = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG";
+    struct rn_err e = {0};
+    struct svc_instance *s = fx_inst_e(
+        "pushover", "pushover",
+        "token: azGDORePK8gMaC0QOYAMyEEuzJnyUi\napiURL: http://p/1/\n", &e);
+    struct svc_call c;
+    struct http_req r;
+    assert_non_null(s);
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "pushover", usr);
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "http://p/1/messages.json");
+    assert_non_null(strstr(r.body, tok));
+    assert_non_null(strstr(r.body, "priority=0"));
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "pushover", "short");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    fx_call(&c, fx_root("{}"), "pushover", usr);
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    assert_string_equal(e.msg, "pushover: message empty");
+    svc_instance_free(s);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    arena_init(&fx_arena, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    arena_free(&fx_arena);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(webhook_entry),
+        cmocka_unit_test(webhook_defaults),
+        cmocka_unit_test(webhook_errors),
+        cmocka_unit_test(slack_post_form),
+        cmocka_unit_test(slack_icons_and_errors),
+        cmocka_unit_test(slack_threads),
+        cmocka_unit_test(mattermost_post),
+        cmocka_unit_test(webex_recipients),
+        cmocka_unit_test(rocketchat_steps),
+        cmocka_unit_test(teams_card),
+        cmocka_unit_test(teams_workflows_urls),
+        cmocka_unit_test(googlechat_thread),
+        cmocka_unit_test(telegram_steps),
+        cmocka_unit_test(pushover_checks),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
