@@ -81,9 +81,16 @@ static int check_recipients(struct cfg *c, const struct cfg_subscription *s)
         const char *r = s->recipients[i];
         const char *colon = strchr(r, ':');
         size_t n = colon ? (size_t)(colon - r) : strlen(r);
-        if (service_known(c, r, n))
-            continue;
-        int rc = warn(c, "subscriptions",
+        int rc = RN_OK;
+        if (colon && strchr(colon + 1, ':'))
+            rc = warn(c, "subscriptions",
+                      arena_printf(&c->arena,
+                                   "recipient '%s' has more than one ':'; "
+                                   "rnotify splits at the first, upstream "
+                                   "keeps only the text up to the second",
+                                   r));
+        if (rc == RN_OK && !service_known(c, r, n))
+            rc = warn(c, "subscriptions",
                       arena_printf(&c->arena,
                                    "recipient '%s' names service '%.*s', "
                                    "which is not configured",

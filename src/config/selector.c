@@ -197,7 +197,10 @@ static bool word(struct lex *l, const char *w)
 static int single_value(struct lex *l, struct sel_req *r, uint8_t op)
 {
     const char **vals = arena_alloc(l->a, sizeof *vals);
-    if (!vals || !(vals[0] = ident(l)))
+    if (!vals)
+        return RN_ENOMEM;
+    vals[0] = ident(l);
+    if (!vals[0])
         return RN_ENOMEM;
     r->op = op;
     r->vals = vals;

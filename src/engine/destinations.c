@@ -14,6 +14,7 @@
 #include "engine_int.h"
 
 #include "../core/json.h"
+#include "../core/utf8.h"
 #include "../core/yaml.h"
 
 #include <string.h>
@@ -111,10 +112,12 @@ static int from_defaults(const struct cfg *c, struct val labels,
         const char *origin = NULL;
         if (!cfg_selector_matches(s->selector, labels))
             continue;
-        if ((flags & ENG_DEST_ORIGIN) &&
-            !(origin = arena_printf(a, "subscriptions[%zu]%s", i,
-                                    s->ntriggers ? "" : " + defaultTriggers")))
-            return RN_ENOMEM;
+        if (flags & ENG_DEST_ORIGIN) {
+            origin = arena_printf(a, "subscriptions[%zu]%s", i,
+                                  s->ntriggers ? "" : " + defaultTriggers");
+            if (!origin)
+                return RN_ENOMEM;
+        }
         for (size_t t = 0; t < ntrigs; t++) {
             for (size_t r = 0; r < s->nrecipients; r++) {
                 struct eng_dest d;
@@ -170,10 +173,53 @@ static int subscribe(const struct cfg *c, const char *trigger,
     return RN_OK;
 }
 
-static bool space(char ch)
+/* unicode.IsSpace, as strings.TrimSpace uses it */
+static bool uspace(uint32_t r)
 {
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-           ch == '\v' || ch == '\f';
+    return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xA0 ||
+           r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 ||
+           r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000;
+}
+
+/* Width of the space rune starting at b (0 when none). */
+static size_t space_at(const char *b, const char *e)
+{
+    uint32_t r;
+    size_t w = utf8_decode(b, (size_t)(e - b), &r);
+    return uspace(r) ? w : 0;
+}
+
+/* Width of the space rune ending at e (0 when none). */
+static size_t space_before(const char *b, const char *e)
+{
+    const char *p = e - 1;
+    uint32_t r;
+    while (p > b && e - p < 4 && ((unsigned char)*p & 0xc0) == 0x80)
+        p--;
+    size_t w = utf8_decode(p, (size_t)(e - p), &r);
+    return w == (size_t)(e - p) && uspace(r) ? w : 0;
+}
+
+static const char *skip_spaces(const char *b, const char *e)
+{
+    while (b < e) {
+        size_t w = space_at(b, e);
+        if (!w)
+            break;
+        b += w;
+    }
+    return b;
+}
+
+static const char *drop_spaces(const char *b, const char *e)
+{
+    while (e > b) {
+        size_t w = space_before(b, e);
+        if (!w)
+            break;
+        e -= w;
+    }
+    return e;
 }
 
 /* "a; b;;" -> a, b; "" -> one empty recipient (§2.2) */
@@ -190,12 +236,13 @@ static int split_recipients(struct arena *a, struct val v,
     while (s < end) {
         const char *semi = memchr(s, ';', (size_t)(end - s));
         const char *stop = semi ? semi : end, *b = s, *e = stop;
-        while (b < e && space(*b))
-            b++;
-        while (e > b && space(e[-1]))
-            e--;
-        if (e > b && !(r[k++] = arena_strndup(a, b, (size_t)(e - b))))
-            return RN_ENOMEM;
+        b = skip_spaces(b, e);
+        e = drop_spaces(b, e);
+        if (e > b) {
+            r[k] = arena_strndup(a, b, (size_t)(e - b));
+            if (!r[k++])
+                return RN_ENOMEM;
+        }
         s = semi ? semi + 1 : end;
     }
     *out = r;

@@ -401,9 +401,15 @@ static void test_warnings(void **state)
                                     "  defaultTriggers.ghost: '[t]'\n"
                                     "  subscriptions: |\n"
                                     "    - recipients: [slack:c]\n"
-                                    "      triggers: [t]\n",
+                                    "      triggers: [t]\n"
+                                    "  service.webhook.w: 'url: x'\n"
+                                    "  trigger.u: |\n"
+                                    "    - send: [missing]\n"
+                                    "      when: ' '\n",
                          NULL);
-    assert_int_equal(cfg_error_count(c), 1);
+    assert_int_equal(cfg_error_count(c), 2);
+    assert_string_equal(cfg_error_at(c, 1)->key, "trigger.u");
+    assert_int_equal(cfg_error_at(c, 1)->code, RN_ESYNTAX);
     assert_int_equal(cfg_warning_count(c), 5);
     assert_string_equal(cfg_warning_at(c, 0)->key, "trigger.t");
     assert_string_equal(cfg_warning_at(c, 0)->msg,
@@ -419,6 +425,13 @@ static void test_warnings(void **state)
     assert_string_equal(cfg_warning_at(c, 4)->msg,
                         "service 'ghost' is not configured");
     assert_null(cfg_warning_at(c, 5));
+    cfg_unref(c);
+    f->c = load(f, CM_HEAD "  service.webhook.w: 'url: x'\n"
+                           "  subscriptions: |\n"
+                           "    - recipients: ['w:https://x']\n",
+                NULL);
+    assert_int_equal(cfg_warning_count(f->c), 1);
+    assert_non_null(strstr(cfg_warning_at(f->c, 0)->msg, "more than one"));
 }
 
 static void test_refcount(void **state)

@@ -122,6 +122,8 @@ static void test_annotation_forms(void **state)
            "\"notifications.argoproj.io/subscribe..teams\":\"t\","
            "\"notifications.argoproj.io/subscribe.on-x.slack.extra\":\"a;a\","
            "\"notifications.argoproj.io/subscribe.on-y.email\":\" \","
+           "\"notifications.argoproj.io/subscribe.on-u.u\":"
+           "\"\\u00a0u1\\u3000; \\u2003u2\\u00e9\\u0085\","
            "\"notifications.argoproj.io/subscribe.empty\":\"r\","
            "\"kubectl.kubernetes.io/last-applied-configuration\":\"{}\","
            "\"notified.notifications.argoproj.io\":\"{}\"}}}");
@@ -133,7 +135,9 @@ static void test_annotation_forms(void **state)
     expect(&d, "on-y", NULL, 0);
     expect(&d, "on-d1", d1, 1);
     expect(&d, "on-d2", d1, 1);
-    assert_int_equal(d.n, 3); /* no ("", recipient) from other keys */
+    static const char *const u[] = {"u", "u1", "u", "u2\xc3\xa9"};
+    expect(&d, "on-u", u, 2);
+    assert_int_equal(d.n, 4); /* no ("", recipient) from other keys */
 }
 
 static void test_yaml_annotation(void **state)
