@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#pragma weak sprig_register
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char data_json[] =
@@ -50,8 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tpl_funcs *f = tpl_funcs_new();
     if (!f)
         abort();
-    if (sprig_register)
-        sprig_register(f);
+    sprig_register(f);
     struct tpl *t = tpl_parse("fuzz", (const char *)data, size, f, &e);
     if (!t) {
         check_err(&e);
