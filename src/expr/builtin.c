@@ -122,11 +122,13 @@ static const struct bdef defs[] = {
 
 #define NDEFS ((int)(sizeof defs / sizeof *defs))
 
+/* Name of builtin id ("?" when out of range). */
 const char *expr_builtin_name(int id)
 {
     return id >= 0 && id < NDEFS ? defs[id].name : "?";
 }
 
+/* Builtin id of the name s[0..n), or -1; names are expr v1.16.9's. */
 int expr_builtin_find(const char *s, size_t n)
 {
     for (int i = 0; i < NDEFS; i++)
@@ -203,6 +205,9 @@ static int try_sig(struct cstate *c, const struct node *n, const uint8_t *at,
     return sig_type(gt[1]);
 }
 
+/* Checks a call against Go signatures ("ss>s|s>s"): the first that
+ * accepts the argument types gives the result type; otherwise the last
+ * mismatch is the compile error (longjmp through c). */
 int expr_check_sigs(struct cstate *c, struct node *n, const uint8_t *at,
                     const char *sigs, const char *name)
 {
@@ -218,6 +223,8 @@ int expr_check_sigs(struct cstate *c, struct node *n, const uint8_t *at,
     expr_cthrow(c, c->errpos);
 }
 
+/* Compile-time check of a non-predicate builtin call whose argument
+ * types are at[]; returns the static result type or fails through c. */
 int expr_builtin_check(struct cstate *c, struct node *n, const uint8_t *at)
 {
     const struct bdef *d = &defs[n->id];
@@ -404,6 +411,8 @@ static void nargs(struct ev *ev, int n, int lo, int hi)
                   lo, n);
 }
 
+/* Evaluates the arguments and calls a non-predicate builtin; errors
+ * longjmp through ev. */
 struct val expr_call_builtin(struct ev *ev, struct node *n)
 {
     struct val args[32];
@@ -509,7 +518,6 @@ static struct val f_int(struct ev *ev, struct val *a, int n)
 }
 
 /* strconv.ParseFloat(s, 64) for decimal and special forms */
-bool expr_parse_float(const char *s, size_t n, double *out);
 bool expr_parse_float(const char *s, size_t n, double *out)
 {
     char buf[128];
@@ -820,26 +828,40 @@ static struct val f_concat(struct ev *ev, struct val *a, int n)
     return r;
 }
 
-/* Stable merge sort with expr's Less (which fails on mixed types). */
-void expr_sort_vals(struct ev *ev, struct val *items, struct val *keys,
-                    size_t n, bool desc);
+struct sort_ctx {
+    struct ev *ev;
+    bool desc;
+};
+
+struct sort_pair {
+    struct val key, item;
+};
+
+static int sort_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct sort_pair *a = x, *b = y;
+    struct sort_ctx *c = ctx;
+    struct val l = c->desc ? b->key : a->key, r = c->desc ? a->key : b->key;
+    if (expr_compare(c->ev, OP_LT, l, r))
+        return -1;
+    return expr_compare(c->ev, OP_LT, r, l) ? 1 : 0;
+}
+
+/* Sorts items by keys with expr's `<` (a run-time error for keys of mixed
+ * types), stably, in O(n log n). */
 void expr_sort_vals(struct ev *ev, struct val *items, struct val *keys,
                     size_t n, bool desc)
 {
-    for (size_t i = 1; i < n; i++) {
-        struct val it = items[i], k = keys[i];
-        size_t j = i;
-        while (j > 0) {
-            bool less = desc ? expr_compare(ev, OP_LT, keys[j - 1], k)
-                             : expr_compare(ev, OP_LT, k, keys[j - 1]);
-            if (!less)
-                break;
-            items[j] = items[j - 1];
-            keys[j] = keys[j - 1];
-            j--;
-        }
-        items[j] = it;
-        keys[j] = k;
+    struct sort_pair *p = expr_alloc(ev, (n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        p[i].key = keys[i];
+        p[i].item = items[i];
+    }
+    struct sort_ctx c = {ev, desc};
+    expr_msort(ev, p, n, sizeof *p, sort_cmp, &c);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = p[i].key;
+        items[i] = p[i].item;
     }
 }
 

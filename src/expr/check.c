@@ -41,6 +41,7 @@ struct chk {
 
 static int visit(struct chk *k, struct node *n);
 
+/* Go's name of a static type, as checker messages print it. */
 const char *expr_ety_name(int t)
 {
     static const char *const names[] = {
@@ -688,6 +689,8 @@ static int visit(struct chk *k, struct node *n)
     return t;
 }
 
+/* Type-checks the tree from root, resolving let variables and pointers;
+ * compile errors longjmp through c. */
 void expr_check(struct cstate *c, struct node *root)
 {
     struct chk *k = arena_zalloc(&c->p->arena, sizeof *k);

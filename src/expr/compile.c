@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Ends compilation with the message already in c->msg at byte pos. */
 _Noreturn void expr_cthrow(struct cstate *c, uint32_t pos)
 {
     c->errpos = pos;
     longjmp(c->jb, 1);
 }
 
+/* Ends compilation with a formatted message at byte pos. */
 _Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt,
                           ...)
 {
@@ -33,6 +35,8 @@ _Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt,
     expr_cthrow(c, pos);
 }
 
+/* A zeroed node in the program's arena (no static type, no element
+ * type, id -1); fails through c on OOM. */
 struct node *expr_node_new(struct cstate *c, int kind, uint32_t pos)
 {
     struct node *n = arena_zalloc(&c->p->arena, sizeof *n);
@@ -395,6 +399,7 @@ static void rewrite_all(struct cstate *c, struct node **np)
     *np = rewrite(c, n);
 }
 
+/* Applies expr's optimizer rewrites to *root in place (see above). */
 void expr_optimize(struct cstate *c, struct node **root)
 {
     mark_strset(*root);

@@ -22,6 +22,7 @@
 
 #define MEMORY_BUDGET 1000000u
 
+/* Ends the run with a formatted run-time error (longjmp to expr_run). */
 _Noreturn void expr_fail(struct ev *ev, const char *fmt, ...)
 {
     va_list ap;
@@ -31,6 +32,8 @@ _Noreturn void expr_fail(struct ev *ev, const char *fmt, ...)
     longjmp(ev->jb, 1);
 }
 
+/* n bytes from the run's arena; the run fails with "out of memory" at
+ * the arena's cap. */
 void *expr_alloc(struct ev *ev, size_t n)
 {
     void *p = arena_alloc(ev->a, n ? n : 1);
@@ -39,6 +42,17 @@ void *expr_alloc(struct ev *ev, size_t n)
     return p;
 }
 
+/* Counts work done inside one step (scanning a list or a long string)
+ * against the step limit, so no single node can run unbounded. */
+void expr_charge(struct ev *ev, uint64_t units)
+{
+    ev->steps += units;
+    if (ev->steps > RN_EXPR_MAX_STEPS)
+        expr_fail(ev, "expression exceeded %u steps", RN_EXPR_MAX_STEPS);
+}
+
+/* Counts n more slots against expr's memory budget (1e6); past it the
+ * run fails with "memory budget exceeded" as expr's VM does. */
 void expr_mem_grow(struct ev *ev, uint64_t n)
 {
     ev->mem += n;
@@ -58,12 +72,7 @@ static bool str_op(int op, struct val a, struct val b)
 {
     switch (op) {
     case OP_CONTAINS:
-        if (b.len == 0)
-            return true;
-        for (size_t i = 0; i + b.len <= a.len; i++)
-            if (memcmp(a.u.s + i, b.u.s, b.len) == 0)
-                return true;
-        return false;
+        return b.len == 0 || memmem(a.u.s, a.len, b.u.s, b.len) != NULL;
     case OP_STARTS:
         return a.len >= b.len && memcmp(a.u.s, b.u.s, b.len) == 0;
     default:
@@ -160,6 +169,8 @@ static struct val eval_binary(struct ev *ev, struct node *n)
     case OP_CONTAINS: case OP_STARTS: case OP_ENDS:
         if (expr_is_nil(l) || expr_is_nil(r))
             return val_bool(false);
+        if (l.kind == VAL_STRING)
+            expr_charge(ev, l.len / 16);
         return val_bool(str_op(n->op, expr_want_str(ev, l), expr_want_str(ev, r)));
     case OP_RANGE:
         return eval_range(ev, l, r);
@@ -339,38 +350,44 @@ static struct val pred_find(struct ev *ev, struct node *n, bool backwards)
     return val_null();
 }
 
+struct group_item {
+    struct val key, text, item;
+};
+
+static int group_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct group_item *a = x, *b = y;
+    (void)ctx;
+    return val_keycmp(a->text.u.s, a->text.len, b->text.u.s, b->text.len);
+}
+
+/* groupBy: items grouped by key text, each group in list order. */
 static struct val pred_group_by(struct ev *ev, struct node *n)
 {
     struct scope *s = ev->scope;
-    size_t cap = (size_t)(s->len ? s->len : 1);
-    struct val_kv *kv = expr_alloc(ev, cap * sizeof *kv);
-    struct val *keys = expr_alloc(ev, cap * sizeof *keys);
-    size_t nk = 0;
+    size_t len = (size_t)s->len;
+    struct group_item *g = expr_alloc(ev, (len ? len : 1) * sizeof *g);
     for (; s->index < s->len; s->index++) {
-        struct val key = expr_eval(ev, n->args[1]);
-        struct val item = cur_item(ev);
-        struct val text = expr_iface_key(ev, key);
-        size_t j = 0;
-        while (j < nk && !(kv[j].key.len == text.len &&
-                           memcmp(kv[j].key.u.s, text.u.s, text.len) == 0))
+        struct group_item *e = &g[s->index];
+        e->key = expr_eval(ev, n->args[1]);
+        e->item = cur_item(ev);
+        e->text = expr_iface_key(ev, e->key);
+    }
+    expr_msort(ev, g, len, sizeof *g, group_cmp, NULL);
+    struct val_kv *kv = expr_alloc(ev, (len ? len : 1) * sizeof *kv);
+    struct val *keys = expr_alloc(ev, (len ? len : 1) * sizeof *keys);
+    size_t nk = 0;
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && group_cmp(&g[i], &g[j], NULL) == 0)
             j++;
-        if (j == nk) {
-            keys[nk] = key;
-            kv[nk].key = text;
-            kv[nk].v = val_list(expr_list_new(ev, 0), GT_LIST_ANY);
-            kv[nk].v.u.list->cap = 0;
-            nk++;
-        }
-        struct val_list *l = kv[j].v.u.list;
-        if (l->len == l->cap) {
-            uint32_t nc = l->cap ? l->cap * 2 : 4;
-            struct val *ni = expr_alloc(ev, nc * sizeof *ni);
-            if (l->len)
-                memcpy(ni, l->items, l->len * sizeof *ni);
-            l->items = ni;
-            l->cap = nc;
-        }
-        l->items[l->len++] = item;
+        struct val_list *l = expr_list_new(ev, j - i);
+        for (size_t k = i; k < j; k++)
+            l->items[k - i] = g[k].item;
+        keys[nk] = g[i].key;
+        kv[nk].key = g[i].text;
+        kv[nk++].v = val_list(l, GT_LIST_ANY);
+        i = j;
     }
     return expr_map_iface(ev, keys, kv, nk, GT_MAP_IFACE_LIST);
 }
@@ -587,6 +604,7 @@ static struct val eval_node(struct ev *ev, struct node *n)
     expr_fail(ev, "unknown node");
 }
 
+/* Evaluates node n; counts a step and a level against limits.h. */
 struct val expr_eval(struct ev *ev, struct node *n)
 {
     if (++ev->steps > RN_EXPR_MAX_STEPS)

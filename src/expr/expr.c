@@ -67,6 +67,8 @@ static void format_error(struct rn_err *e, const char *src, size_t n,
                    msg, line, col + 1, snippet, caret);
 }
 
+/* See expr.h.  The program owns a copy of src and an arena with the
+ * tree; compiled regular expressions are freed by expr_free(). */
 struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
                                struct rn_err *e)
 {
@@ -95,6 +97,7 @@ struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
     return p;
 }
 
+/* See expr.h.  The run state, including its jmp_buf, lives in a. */
 int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
              struct val *out, struct rn_err *e)
 {
@@ -122,6 +125,7 @@ out:
     return rc;
 }
 
+/* See expr.h; NULL is fine. */
 void expr_free(struct expr_prog *p)
 {
     if (!p)

@@ -279,6 +279,7 @@ _Noreturn void expr_fail(struct ev *ev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void *expr_alloc(struct ev *ev, size_t n);
 void expr_mem_grow(struct ev *ev, uint64_t n);
+void expr_charge(struct ev *ev, uint64_t units);
 struct val expr_eval(struct ev *ev, struct node *n);
 struct val expr_call_builtin(struct ev *ev, struct node *n);
 
@@ -312,6 +313,9 @@ const char *expr_key_text(struct ev *ev, struct val k, size_t *n);
 struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,
                          unsigned gotype);
 struct val expr_iface_key(struct ev *ev, struct val key);
+typedef int expr_cmp_fn(const void *a, const void *b, void *ctx);
+void expr_msort(struct ev *ev, void *base, size_t n, size_t size,
+                expr_cmp_fn *cmp, void *ctx);
 struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
                           size_t n, unsigned gotype);
 

@@ -405,6 +405,9 @@ static int lex_one(struct lexer *l)
     return fail(l, l->pos, "unrecognized character: %s", buf);
 }
 
+/* Tokenises src[0..n) into *out (allocated in a), ending with an EOF
+ * token; on a lexical error writes msg and the byte position and returns
+ * -1. */
 int expr_lex(struct arena *a, const char *src, size_t n, struct token **out,
              size_t *ntok, char *msg, size_t msgsz, uint32_t *pos)
 {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Go's %T of a value produced by a run. */
 const char *expr_type_name(struct val v)
 {
     unsigned gt = val_gotype(v);
@@ -48,11 +49,13 @@ const char *expr_type_name(struct val v)
     return val_type_name(v);
 }
 
+/* See expr.h. */
 const char *expr_value_type(struct val v)
 {
     return expr_type_name(v);
 }
 
+/* reflect's Kind name of v, as reflect panics print it ("zero" for nil). */
 const char *expr_kind_name(struct val v)
 {
     switch (v.kind) {
@@ -73,6 +76,8 @@ const char *expr_kind_name(struct val v)
     }
 }
 
+/* A plain Go number (any int, uint or float type; not Month, Weekday or
+ * Duration, which expr's arithmetic does not accept). */
 bool expr_is_num(struct val v)
 {
     if (v.kind == VAL_FLOAT)
@@ -80,6 +85,7 @@ bool expr_is_num(struct val v)
     return v.kind == VAL_INT && val_gotype(v) <= GT_UINTPTR;
 }
 
+/* nil, or a typed nil slice or map (runtime.IsNil). */
 bool expr_is_nil(struct val v)
 {
     if (v.kind == VAL_NULL)
@@ -110,6 +116,7 @@ static bool list_items_equal(struct val a, struct val b, bool deep)
     return true;
 }
 
+/* reflect.DeepEqual: same Go types all the way down. */
 bool expr_deep_equal(struct val a, struct val b)
 {
     if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
@@ -170,6 +177,8 @@ static bool lists_equal(struct val a, struct val b, bool *done)
     return false;
 }
 
+/* expr's `==`: numbers across types, lists item by item, times by
+ * instant, then DeepEqual. */
 bool expr_equal(struct val a, struct val b)
 {
     if (expr_is_num(a) && expr_is_num(b)) {
@@ -215,6 +224,8 @@ static int sign3(double x, double y)
     return x < y ? -1 : x > y ? 1 : x == y ? 0 : 2; /* 2: unordered (NaN) */
 }
 
+/* expr's <, >, <=, >= (op) on numbers, strings, times and durations;
+ * other pairs fail the run. */
 int expr_compare(struct ev *ev, int op, struct val a, struct val b)
 {
     int s;
@@ -319,6 +330,8 @@ static struct val arith_int(struct ev *ev, int op, int64_t x, int64_t y)
     }
 }
 
+/* expr's + - * / % ** (op) with Go's result types; mismatches fail the
+ * run with "invalid operation: T1 op T2". */
 struct val expr_arith(struct ev *ev, int op, struct val a, struct val b)
 {
     struct val out;
@@ -355,6 +368,7 @@ struct val expr_arith(struct ev *ev, int op, struct val a, struct val b)
     }
 }
 
+/* Unary minus, keeping the operand's type (wrapping like Go). */
 struct val expr_negate(struct ev *ev, struct val v)
 {
     if (!expr_is_num(v))
@@ -396,6 +410,7 @@ static int64_t float_to_int(double f)
     return (int64_t)f;
 }
 
+/* runtime.ToInt: numbers only, floats truncated. */
 int64_t expr_to_int(struct ev *ev, struct val v)
 {
     if (!expr_is_num(v))
@@ -403,6 +418,7 @@ int64_t expr_to_int(struct ev *ev, struct val v)
     return v.kind == VAL_FLOAT ? float_to_int(v.u.f) : v.u.i;
 }
 
+/* runtime.ToFloat64: numbers only. */
 double expr_to_float(struct ev *ev, struct val v)
 {
     if (!expr_is_num(v))
@@ -410,6 +426,7 @@ double expr_to_float(struct ev *ev, struct val v)
     return num_f(v);
 }
 
+/* A NUL-terminated copy of s[0..n) in the run's arena. */
 struct val expr_str(struct ev *ev, const char *s, size_t n)
 {
     char *p = expr_alloc(ev, n + 1);
@@ -418,6 +435,7 @@ struct val expr_str(struct ev *ev, const char *s, size_t n)
     return val_str(p, n);
 }
 
+/* See expr_int.h. */
 struct val expr_buf_val(struct ev *ev, struct buf *b, int rc)
 {
     if (rc != RN_OK) {
@@ -429,6 +447,7 @@ struct val expr_buf_val(struct ev *ev, struct buf *b, int rc)
     return s;
 }
 
+/* See expr_int.h. */
 struct val expr_want_str(struct ev *ev, struct val v)
 {
     if (v.kind != VAL_STRING)
@@ -437,6 +456,7 @@ struct val expr_want_str(struct ev *ev, struct val v)
     return v;
 }
 
+/* fmt.Sprint(v) as a string in the run's arena. */
 struct val expr_sprint(struct ev *ev, struct val v)
 {
     struct buf b;
@@ -509,6 +529,9 @@ static int64_t index_of(struct ev *ev, struct val key, int64_t len)
     return i;
 }
 
+/* runtime.Fetch: a method value, a list/string element (negative
+ * indexes count from the end), a map entry (missing: the zero value), or a
+ * run-time error. */
 struct val expr_fetch(struct ev *ev, struct val from, struct val key)
 {
     if (key.kind == VAL_STRING) {
@@ -539,6 +562,7 @@ struct val expr_fetch(struct ev *ev, struct val from, struct val key)
     expr_fail(ev, "cannot fetch %s from %s", k.u.s, expr_type_name(from));
 }
 
+/* runtime.Slice: bounds clamped to the value's length; strings by byte. */
 struct val expr_slice(struct ev *ev, struct val v, struct val from,
                       struct val to)
 {
@@ -571,12 +595,14 @@ struct val expr_slice(struct ev *ev, struct val v, struct val from,
     return r;
 }
 
+/* runtime.In: list membership by expr_equal, map keys by MapIndex. */
 bool expr_in(struct ev *ev, struct val needle, struct val hay)
 {
     switch (hay.kind) {
     case VAL_NULL:
         return false;
     case VAL_ARRAY:
+        expr_charge(ev, val_list_len(hay));
         for (size_t i = 0; i < val_list_len(hay); i++)
             if (expr_equal(val_list_at(hay, i), needle))
                 return true;
@@ -592,6 +618,7 @@ bool expr_in(struct ev *ev, struct val needle, struct val hay)
     }
 }
 
+/* runtime.Len of a list, map or string; other kinds fail the run. */
 int64_t expr_len(struct ev *ev, struct val v)
 {
     switch (v.kind) {
@@ -609,6 +636,7 @@ int64_t expr_len(struct ev *ev, struct val v)
     expr_fail(ev, "invalid argument for len (type %s)", expr_type_name(v));
 }
 
+/* A list header with room for n items in the run's arena. */
 struct val_list *expr_list_new(struct ev *ev, size_t n)
 {
     struct val_list *l = expr_alloc(ev, sizeof *l);
@@ -626,6 +654,38 @@ struct val expr_item(struct ev *ev, struct val coll, int64_t i)
         return val_int_t((unsigned char)coll.u.s[i], GT_UINT8);
     expr_fail(ev, "reflect: call of reflect.Value.Index on %s Value",
               expr_kind_name(coll));
+}
+
+/* Stable bottom-up merge sort of n elements of size bytes; cmp may fail
+ * the run (it is expr's `<`), the scratch space comes from the arena. */
+void expr_msort(struct ev *ev, void *base, size_t n, size_t size,
+                expr_cmp_fn *cmp, void *ctx)
+{
+    if (n < 2)
+        return;
+    expr_charge(ev, n);
+    char *a = base, *b = expr_alloc(ev, n * size);
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                if (cmp(a + j * size, a + i * size, ctx) < 0)
+                    memcpy(b + k++ * size, a + j++ * size, size);
+                else
+                    memcpy(b + k++ * size, a + i++ * size, size);
+            }
+            memcpy(b + k * size, a + i * size, (mid - i) * size);
+            k += mid - i;
+            memcpy(b + k * size, a + j * size, (hi - j) * size);
+        }
+        char *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != base)
+        memcpy(base, a, n * size);
 }
 
 /* Text a key of a map[interface {}]... is stored under; fails for the
@@ -678,45 +738,52 @@ static int iface_cmp(struct val a, struct val at, struct val b, struct val bt)
     }
 }
 
+struct iface_entry {
+    struct val key; /* the original key */
+    struct val_kv kv;
+};
+
+static int iface_entry_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct iface_entry *a = x, *b = y;
+    (void)ctx;
+    int c = iface_cmp(a->key, a->kv.key, b->key, b->kv.key);
+    if (c == 0)
+        c = val_keycmp(a->kv.key.u.s, a->kv.key.len, b->kv.key.u.s,
+                       b->kv.key.len);
+    return c;
+}
+
 /* A map[interface {}]... from original keys and entries whose keys are
- * their text (expr_iface_key); a later duplicate wins.  Entries are kept
- * in the order fmt prints them, so lookups scan (map_index). */
+ * their text (expr_iface_key); of equal keys the last wins.  Entries are
+ * kept in the order fmt prints them, so lookups scan (map_index). */
 struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
                           size_t n, unsigned gotype)
 {
+    struct iface_entry *e = expr_alloc(ev, (n ? n : 1) * sizeof *e);
+    for (size_t i = 0; i < n; i++) {
+        e[i].key = keys[i];
+        e[i].kv = kv[i];
+    }
+    expr_msort(ev, e, n, sizeof *e, iface_entry_cmp, NULL);
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t j = 0;
-        while (j < out && !(kv[j].key.len == kv[i].key.len &&
-                            memcmp(kv[j].key.u.s, kv[i].key.u.s,
-                                   kv[i].key.len) == 0))
-            j++;
-        kv[j] = kv[i];
-        keys[j] = keys[i];
-        if (j == out)
-            out++;
+        if (out > 0 && iface_entry_cmp(&e[i], &e[out - 1], NULL) == 0)
+            out--;
+        e[out++] = e[i];
     }
-    for (size_t i = 1; i < out; i++) {
-        struct val_kv cur = kv[i];
-        struct val ck = keys[i];
-        size_t j = i;
-        while (j > 0 && iface_cmp(keys[j - 1], kv[j - 1].key, ck, cur.key) > 0) {
-            kv[j] = kv[j - 1];
-            keys[j] = keys[j - 1];
-            j--;
-        }
-        kv[j] = cur;
-        keys[j] = ck;
-    }
+    for (size_t i = 0; i < out; i++)
+        kv[i] = e[i].kv;
     struct val_obj *o = expr_alloc(ev, sizeof *o);
     o->len = o->cap = (uint32_t)out;
     o->kv = kv;
     return val_obj(o, gotype);
 }
 
-static int kv_cmp(const void *x, const void *y)
+static int kv_cmp(const void *x, const void *y, void *ctx)
 {
     const struct val_kv *a = x, *b = y;
+    (void)ctx;
     return val_keycmp(a->key.u.s, a->key.len, b->key.u.s, b->key.len);
 }
 
@@ -724,19 +791,10 @@ static int kv_cmp(const void *x, const void *y)
 struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,
                          unsigned gotype)
 {
-    /* stable: keep the last of equal keys */
-    for (size_t i = 1; i < n; i++) {
-        struct val_kv cur = kv[i];
-        size_t j = i;
-        while (j > 0 && kv_cmp(&kv[j - 1], &cur) > 0) {
-            kv[j] = kv[j - 1];
-            j--;
-        }
-        kv[j] = cur;
-    }
+    expr_msort(ev, kv, n, sizeof *kv, kv_cmp, NULL); /* stable */
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
-        if (out > 0 && kv_cmp(&kv[out - 1], &kv[i]) == 0)
+        if (out > 0 && kv_cmp(&kv[out - 1], &kv[i], NULL) == 0)
             kv[out - 1] = kv[i];
         else
             kv[out++] = kv[i];
@@ -800,6 +858,9 @@ static const char *re2_reject(const char *p, size_t n)
     return NULL;
 }
 
+/* Compiles an RE2-syntax pattern with PCRE2 after rejecting what RE2
+ * rejects (backreferences, lookaround, possessive and nested repeats);
+ * NULL with Go-style text in err.  Free with expr_re_free(). */
 void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
 {
     const char *why = re2_reject(pat, n);
@@ -822,6 +883,8 @@ void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
     return re;
 }
 
+/* 1 when re matches somewhere in s[0..n) (unanchored, like Go's
+ * MatchString), 0 when not or when s is not valid UTF-8. */
 int expr_re_match(void *re, const char *s, size_t n)
 {
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
@@ -834,6 +897,7 @@ int expr_re_match(void *re, const char *s, size_t n)
     return rc >= 0;
 }
 
+/* Frees a pattern from expr_re_compile(). */
 void expr_re_free(void *re)
 {
     pcre2_code_free(re);

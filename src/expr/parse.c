@@ -704,6 +704,9 @@ static struct node *parse_expr(struct parser *p, int prec)
     return left;
 }
 
+/* Lexes, parses, checks and rewrites prog->src into prog->root.  On
+ * failure returns RN_ESYNTAX with the message in e->msg and the byte
+ * position in e->col (expr.c turns it into line and column). */
 int expr_parse(struct expr_prog *prog, struct rn_err *e)
 {
     struct cstate *c = rn_calloc(1, sizeof *c);

@@ -31,12 +31,14 @@ static void want_n(struct ev *ev, int n, int lo, int hi)
 
 #define S expr_want_str
 
+/* string(v): fmt.Sprint. */
 struct val expr_f_string(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
     return expr_sprint(ev, a[0]);
 }
 
+/* type(v): expr's type names ("int", "float", "array", "map", ...). */
 struct val expr_f_type(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
@@ -135,6 +137,7 @@ static struct val trim(struct ev *ev, struct val s, struct val cut)
     return expr_str(ev, s.u.s + b, e - b);
 }
 
+/* trim(s[, cutset]). */
 struct val expr_f_trim(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 2);
@@ -154,6 +157,7 @@ static bool has_suffix(struct val s, struct val p)
     return s.len >= p.len && memcmp(s.u.s + s.len - p.len, p.u.s, p.len) == 0;
 }
 
+/* trimPrefix(s[, prefix]); the prefix defaults to one space. */
 struct val expr_f_trim_prefix(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 2);
@@ -164,6 +168,7 @@ struct val expr_f_trim_prefix(struct ev *ev, struct val *a, int n)
     return s;
 }
 
+/* trimSuffix(s[, suffix]); the suffix defaults to one space. */
 struct val expr_f_trim_suffix(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 2);
@@ -216,12 +221,14 @@ static struct val change_case(struct ev *ev, struct val s, bool upper)
     return val_str(out, o);
 }
 
+/* upper(s). */
 struct val expr_f_upper(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
     return change_case(ev, S(ev, a[0]), true);
 }
 
+/* lower(s). */
 struct val expr_f_lower(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
@@ -231,14 +238,7 @@ struct val expr_f_lower(struct ev *ev, struct val *a, int n)
 static const char *find_sub(const char *s, size_t n, const char *p,
                             size_t pn)
 {
-    if (pn == 0)
-        return s;
-    if (pn > n)
-        return NULL;
-    for (size_t i = 0; i + pn <= n; i++)
-        if (s[i] == p[0] && memcmp(s + i, p, pn) == 0)
-            return s + i;
-    return NULL;
+    return pn ? memmem(s, n, p, pn) : s;
 }
 
 static size_t count_sub(struct val s, struct val sep)
@@ -306,16 +306,19 @@ static struct val split_common(struct ev *ev, struct val *a, int n,
     return gen_split(ev, S(ev, a[0]), S(ev, a[1]), after, lim);
 }
 
+/* split(s, sep[, n]) as strings.Split/SplitN: a []string. */
 struct val expr_f_split(struct ev *ev, struct val *a, int n)
 {
     return split_common(ev, a, n, false);
 }
 
+/* splitAfter(s, sep[, n]) as strings.SplitAfter/SplitAfterN. */
 struct val expr_f_split_after(struct ev *ev, struct val *a, int n)
 {
     return split_common(ev, a, n, true);
 }
 
+/* replace(s, old, new[, n]) as strings.Replace/ReplaceAll. */
 struct val expr_f_replace(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 3, 4);
@@ -350,6 +353,7 @@ struct val expr_f_replace(struct ev *ev, struct val *a, int n)
     return expr_buf_val(ev, &b, buf_add(&b, s.u.s + at, s.len - at));
 }
 
+/* repeat(s, n): n must be 0..1e6 and fits the memory budget. */
 struct val expr_f_repeat(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 2, 2);
@@ -370,6 +374,7 @@ struct val expr_f_repeat(struct ev *ev, struct val *a, int n)
     return val_str(out, len);
 }
 
+/* join(list[, glue]) of a []string or a []interface {} of strings. */
 struct val expr_f_join(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 2);
@@ -389,6 +394,7 @@ struct val expr_f_join(struct ev *ev, struct val *a, int n)
     return expr_buf_val(ev, &b, RN_OK);
 }
 
+/* indexOf(s, sub): byte offset or -1. */
 struct val expr_f_index(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 2, 2);
@@ -397,6 +403,7 @@ struct val expr_f_index(struct ev *ev, struct val *a, int n)
     return val_int(f ? f - s.u.s : -1);
 }
 
+/* lastIndexOf(s, sub): byte offset or -1. */
 struct val expr_f_last_index(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 2, 2);
@@ -409,12 +416,14 @@ struct val expr_f_last_index(struct ev *ev, struct val *a, int n)
     return val_int(-1);
 }
 
+/* hasPrefix(s, prefix). */
 struct val expr_f_has_prefix(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 2, 2);
     return val_bool(has_prefix(S(ev, a[0]), S(ev, a[1])));
 }
 
+/* hasSuffix(s, suffix). */
 struct val expr_f_has_suffix(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 2, 2);
@@ -450,6 +459,7 @@ static const char *json_unsupported(struct val v)
     }
 }
 
+/* toJSON(v): json.MarshalIndent(v, "", "  "). */
 struct val expr_f_to_json(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
@@ -467,6 +477,7 @@ struct val expr_f_to_json(struct ev *ev, struct val *a, int n)
     return expr_buf_val(ev, &b, RN_OK);
 }
 
+/* fromJSON(s): json.Unmarshal into interface {} (numbers float64). */
 struct val expr_f_from_json(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
@@ -481,6 +492,7 @@ struct val expr_f_from_json(struct ev *ev, struct val *a, int n)
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* toBase64(s): standard alphabet with padding. */
 struct val expr_f_to_base64(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
@@ -556,6 +568,7 @@ static long b64_decode(const char *s, size_t n, unsigned char *out)
     return (long)o;
 }
 
+/* fromBase64(s): base64.StdEncoding.DecodeString. */
 struct val expr_f_from_base64(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);

@@ -86,6 +86,7 @@ static const struct mdef methods[] = {
 
 #define NMETHODS ((int)(sizeof methods / sizeof *methods))
 
+/* Method id of name on a value of static type ty, or -1. */
 int expr_method_find(int ty, const char *name, size_t n)
 {
     if (ty != T_TIME && ty != T_DURATION && ty != T_MONTH &&
@@ -98,6 +99,7 @@ int expr_method_find(int ty, const char *name, size_t n)
     return -1;
 }
 
+/* The static type a run-time value has (for method lookup). */
 int expr_val_ety(struct val v)
 {
     switch (v.kind) {
@@ -118,6 +120,8 @@ int expr_val_ety(struct val v)
     }
 }
 
+/* Compile-time check of a method call's arguments; returns the
+ * method's result type or fails through c. */
 int expr_method_check(struct cstate *c, struct node *call, int ty, int mid)
 {
     (void)ty;
@@ -384,6 +388,7 @@ static void reflect_args(struct ev *ev, const char *sig, struct val *args,
                       param_type(sig[i]));
 }
 
+/* Calls method mid on recv after reflect's argument checks. */
 struct val expr_method_call(struct ev *ev, struct val recv, int mid,
                             struct val *args, int nargs)
 {
@@ -414,6 +419,7 @@ struct bound {
     int mid;
 };
 
+/* A method value (recv.Method without a call) in the run's arena. */
 struct val expr_bound_method(struct ev *ev, struct val recv, int mid)
 {
     struct bound *b = expr_alloc(ev, sizeof *b);
@@ -437,6 +443,8 @@ static struct val time_parse(struct ev *ev, struct val *args, int nargs)
     return val_time(t);
 }
 
+/* Calls a function value (time.Now, time.Parse, a method value) the
+ * way reflect.Value.Call does, failing the run for other values. */
 struct val expr_call_value(struct ev *ev, struct val fn, struct val *args,
                            int nargs)
 {
@@ -461,6 +469,7 @@ static const struct val_func fn_now = {"Now", (void *)&natives[NAT_NOW], NULL};
 static const struct val_func fn_parse = {"Parse", (void *)&natives[NAT_PARSE],
                                          NULL};
 
+/* See expr.h.  Now and Parse are static function values. */
 struct val expr_time_var(struct arena *a)
 {
     struct val_kv *kv = arena_alloc(a, 2 * sizeof *kv);
@@ -481,6 +490,7 @@ struct val expr_time_var(struct arena *a)
 typedef struct val bi_fn(struct ev *ev, struct val *a, int n);
 bi_fn expr_f_now, expr_f_duration, expr_f_date, expr_f_timezone;
 
+/* now([location]). */
 struct val expr_f_now(struct ev *ev, struct val *a, int n)
 {
     const struct val_time *t = gotime_now(ev->a);
@@ -499,6 +509,7 @@ struct val expr_f_now(struct ev *ev, struct val *a, int n)
     expr_fail(ev, "invalid number of arguments (expected 0, got %d)", n);
 }
 
+/* duration(s): time.ParseDuration. */
 struct val expr_f_duration(struct ev *ev, struct val *a, int n)
 {
     if (n != 1)
@@ -531,6 +542,8 @@ static const char *load_location(struct ev *ev, struct val name)
     return s.u.s;
 }
 
+/* date(s[, layout[, zone]]) and date(location, s, ...): without a
+ * layout, the seven layouts expr tries in order. */
 struct val expr_f_date(struct ev *ev, struct val *a, int n)
 {
     static const char *const layouts[] = {
@@ -560,6 +573,7 @@ struct val expr_f_date(struct ev *ev, struct val *a, int n)
     expr_fail(ev, "invalid date %s", s.u.s);
 }
 
+/* timezone(name): a *time.Location. */
 struct val expr_f_timezone(struct ev *ev, struct val *a, int n)
 {
     if (n != 1)
