@@ -113,21 +113,20 @@ static GENERAL_NAME *san_entry(int type, const void *data, size_t len)
     return g;
 }
 
-/* The SAN entry for item i of ips then dns, or an error. */
-static int san_item(struct tpl_fcall *c, const struct cert_spec *sp,
-                    size_t i, GENERAL_NAME **g)
+/* The SAN entry for v, an IP address (ip) or a DNS name, or Go's error. */
+static int san_item(struct tpl_fcall *c, struct val v, bool ip,
+                    GENERAL_NAME **g)
 {
-    size_t nip = val_list_len(sp->ips);
-    struct val v = i < nip ? val_list_at(sp->ips, i)
-                           : val_list_at(sp->dns, i - nip);
     unsigned char addr[16];
-    if (val_kind(v) != VAL_STRING && i < nip)
+    if (val_kind(v) != VAL_STRING && ip)
         return sprig_fail(c, "error parsing ip: %s is not a string",
                           item_text(c, v));
     if (val_kind(v) != VAL_STRING)
-        return sprig_fail(c, "error processing alternate dns name: %s is "
-                             "not a string", item_text(c, v));
-    if (i >= nip)
+        return sprig_fail(c,
+                          "error processing alternate dns name: %s is "
+                          "not a string",
+                          item_text(c, v));
+    if (!ip)
         *g = san_entry(GEN_DNS, val_str_ptr(v), val_str_len(v));
     else if (inet_pton(AF_INET, val_str_ptr(v), addr) == 1)
         *g = san_entry(GEN_IPADD, addr, 4);
@@ -139,19 +138,25 @@ static int san_item(struct tpl_fcall *c, const struct cert_spec *sp,
 }
 
 /* The SAN extension from the ips and dns lists; *out NULL when both are
- * empty.  Go's errors for non-strings and unparsable IPs. */
+ * empty.  The IPs are checked first, as upstream does, but the names go
+ * first in the extension, as Go's x509 writes them. */
 static int san_build(struct tpl_fcall *c, const struct cert_spec *sp,
                      GENERAL_NAMES **out)
 {
-    size_t n = val_list_len(sp->ips) + val_list_len(sp->dns);
+    size_t nip = val_list_len(sp->ips), n = nip + val_list_len(sp->dns);
     GENERAL_NAMES *gens = n ? sk_GENERAL_NAME_new_null() : NULL;
     *out = NULL;
     if (n && !gens)
         return sprig_nomem(c);
     for (size_t i = 0; i < n; i++) {
         GENERAL_NAME *g = NULL;
-        int rc = san_item(c, sp, i, &g);
-        if (!rc && sk_GENERAL_NAME_push(gens, g) <= 0) {
+        bool ip = i < nip;
+        int rc = san_item(
+            c, ip ? val_list_at(sp->ips, i) : val_list_at(sp->dns, i - nip), ip,
+            &g);
+        /* names are inserted before the IPs */
+        if (!rc &&
+            sk_GENERAL_NAME_insert(gens, g, ip ? -1 : (int)(i - nip)) <= 0) {
             GENERAL_NAME_free(g);
             rc = sprig_nomem(c);
         }
@@ -204,8 +209,8 @@ static int add_usage(X509 *x, const struct cert_spec *sp, X509 *issuer)
                  : -1;
         ASN1_OCTET_STRING_free(skid);
     }
-    const ASN1_OCTET_STRING *ikid = issuer ? X509_get0_subject_key_id(issuer)
-                                           : NULL;
+    const ASN1_OCTET_STRING *ikid =
+        issuer ? X509_get0_subject_key_id(issuer) : NULL;
     if (!rc && ikid) {
         AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
         if (akid)
@@ -231,6 +236,22 @@ static const EVP_MD *sign_digest(EVP_PKEY *k)
     return bits > 384 ? EVP_sha512() : bits > 256 ? EVP_sha384() : EVP_sha256();
 }
 
+/* Go's encoding/asn1 writes a name as a PrintableString when every byte
+ * allows it ('*' included, '&' not), else as a UTF8String. */
+static int cn_string_type(struct val cn)
+{
+    static const char extra[] = " '()+,-./:=?*";
+    const char *s = val_str_ptr(cn);
+    for (size_t i = 0; i < val_str_len(cn); i++) {
+        unsigned char ch = (unsigned char)s[i];
+        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                     (ch >= '0' && ch <= '9');
+        if (!alnum && (!ch || !strchr(extra, ch)))
+            return MBSTRING_UTF8;
+    }
+    return V_ASN1_PRINTABLESTRING;
+}
+
 /* Serial, names, validity, key and extensions of a new certificate. */
 static int cert_fill(struct tpl_fcall *c, X509 *x, const struct cert_spec *sp,
                      EVP_PKEY *key, X509 *issuer)
@@ -245,27 +266,29 @@ static int cert_fill(struct tpl_fcall *c, X509 *x, const struct cert_spec *sp,
     BN_free(bn);
     if (ok && val_str_len(sp->cn) > 0)
         ok = X509_NAME_add_entry_by_txt(
-            name, "CN", MBSTRING_UTF8, (const unsigned char *)val_str_ptr(sp->cn),
+            name, "CN", cn_string_type(sp->cn),
+            (const unsigned char *)val_str_ptr(sp->cn),
             (int)val_str_len(sp->cn), -1, 0);
     if (days > 1000000)
         days = 1000000;
     if (days < -1000000)
         days = -1000000;
-    ok = ok && X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer)
-                                              : name) &&
+    ok = ok &&
+         X509_set_issuer_name(x,
+                              issuer ? X509_get_subject_name(issuer) : name) &&
          X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
          X509_time_adj_ex(X509_getm_notAfter(x), (int)days, 0, NULL) &&
          X509_set_pubkey(x, key);
     if (!ok)
+        return sprig_nomem(c);
+    if (add_usage(x, sp, issuer))
         return sprig_nomem(c);
     int rc = san_build(c, sp, &san);
     if (rc)
         return rc;
     ok = !san || add_ext(x, NID_subject_alt_name, false, san) == 0;
     GENERAL_NAMES_free(san);
-    if (!ok || add_usage(x, sp, issuer))
-        return sprig_nomem(c);
-    return RN_OK;
+    return ok ? RN_OK : sprig_nomem(c);
 }
 
 /* Upstream's getCertAndKey: a certificate for key, signed by si (NULL cert
@@ -321,9 +344,9 @@ static EVP_PKEY *rsa2048(void)
 static EVP_PKEY *key_arg(struct tpl_fcall *c, const struct val *k, int *rc)
 {
     char err[200];
-    EVP_PKEY *key = k ? sprig_key_parse(val_str_ptr(*k), val_str_len(*k),
-                                        err, sizeof err)
-                      : rsa2048();
+    EVP_PKEY *key =
+        k ? sprig_key_parse(val_str_ptr(*k), val_str_len(*k), err, sizeof err)
+          : rsa2048();
     *rc = RN_OK;
     if (!key && k)
         *rc = sprig_fail(c, "parsing private key: %s", err);
@@ -349,8 +372,8 @@ static int make_with(struct tpl_fcall *c, const struct cert_spec *sp,
 static int f_gen_ca(struct tpl_fcall *c, const struct val *argv, int argc,
                     struct val *out)
 {
-    struct cert_spec sp = {argv[0], val_null(), val_null(),
-                           val_int_of(argv[1]), true};
+    struct cert_spec sp = {argv[0], val_null(), val_null(), val_int_of(argv[1]),
+                           true};
     return make_with(c, &sp, argc > 2 ? &argv[2] : NULL, NULL, out);
 }
 
@@ -381,8 +404,8 @@ static int signer_arg(struct tpl_fcall *c, struct val ca,
     si->cert = cert_parse(val_str_ptr(*cert), val_str_len(*cert));
     if (!si->cert)
         return sprig_fail(c, "unable to decode certificate");
-    si->key = sprig_key_parse(val_str_ptr(*key), val_str_len(*key), err,
-                              sizeof err);
+    si->key =
+        sprig_key_parse(val_str_ptr(*key), val_str_len(*key), err, sizeof err);
     if (!si->key) {
         X509_free(si->cert);
         return sprig_fail(c, "error parsing private key: %s", err);
@@ -391,8 +414,8 @@ static int signer_arg(struct tpl_fcall *c, struct val ca,
 }
 
 /* genSignedCert cn ips dns days ca [key] */
-static int f_gen_signed(struct tpl_fcall *c, const struct val *argv,
-                        int argc, struct val *out)
+static int f_gen_signed(struct tpl_fcall *c, const struct val *argv, int argc,
+                        struct val *out)
 {
     struct cert_spec sp = {argv[0], argv[1], argv[2], val_int_of(argv[3]),
                            false};
@@ -410,9 +433,9 @@ static int f_gen_signed(struct tpl_fcall *c, const struct val *argv,
 static char *b64_arg(struct tpl_fcall *c, struct val v, size_t *n)
 {
     char *p = arena_alloc(c->arena, val_str_len(v) + 1);
-    long len = p ? sprig_b64_decode(val_str_ptr(v), val_str_len(v),
-                                    (unsigned char *)p)
-                 : -1;
+    long len =
+        p ? sprig_b64_decode(val_str_ptr(v), val_str_len(v), (unsigned char *)p)
+          : -1;
     if (len < 0)
         return NULL;
     p[len] = '\0';

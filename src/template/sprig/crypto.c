@@ -72,8 +72,8 @@ static int f_sha512sum(struct tpl_fcall *c, const struct val *argv, int argc,
 }
 
 /* adler32sum s: the Adler-32 checksum in decimal. */
-static int f_adler32sum(struct tpl_fcall *c, const struct val *argv,
-                        int argc, struct val *out)
+static int f_adler32sum(struct tpl_fcall *c, const struct val *argv, int argc,
+                        struct val *out)
 {
     const unsigned char *s = (const unsigned char *)val_str_ptr(argv[0]);
     size_t n = val_str_len(argv[0]);
@@ -178,14 +178,22 @@ static const struct {
 static const char *mp_chars(char cls)
 {
     switch (cls) {
-    case 'V': return "AEIOU";
-    case 'C': return "BCDFGHJKLMNPQRSTVWXYZ";
-    case 'v': return "aeiou";
-    case 'c': return "bcdfghjklmnpqrstvwxyz";
-    case 'A': return "AEIOUBCDFGHJKLMNPQRSTVWXYZ";
-    case 'a': return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
-    case 'n': return "0123456789";
-    case 'o': return "@&%?,=[]_:-+*$#!'^~;()/.";
+    case 'V':
+        return "AEIOU";
+    case 'C':
+        return "BCDFGHJKLMNPQRSTVWXYZ";
+    case 'v':
+        return "aeiou";
+    case 'c':
+        return "bcdfghjklmnpqrstvwxyz";
+    case 'A':
+        return "AEIOUBCDFGHJKLMNPQRSTVWXYZ";
+    case 'a':
+        return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+    case 'n':
+        return "0123456789";
+    case 'o':
+        return "@&%?,=[]_:-+*$#!'^~;()/.";
     default:
         return "AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz"
                "0123456789!@#$%^&*()";
@@ -224,8 +232,8 @@ static int mp_seed(struct val pw, struct val user, struct val site,
         goto out;
     rc = RN_EEXEC;
     if (!EVP_PBE_scrypt(val_str_ptr(pw), val_str_len(pw),
-                        (const unsigned char *)buf_str(&b), b.len, 32768, 8,
-                        2, 64u << 20, key, sizeof key))
+                        (const unsigned char *)buf_str(&b), b.len, 32768, 8, 2,
+                        64u << 20, key, sizeof key))
         goto out;
     rc = RN_ENOMEM;
     if (mp_scope(&b, site, &counter))
@@ -254,12 +262,11 @@ static int f_derive_password(struct tpl_fcall *c, const struct val *argv,
         t++;
     if (t == sizeof mp_types / sizeof *mp_types) {
         char *m = arena_printf(c->arena, "cannot find password template %.*s",
-                               (int)val_str_len(argv[1]),
-                               val_str_ptr(argv[1]));
+                               (int)val_str_len(argv[1]), val_str_ptr(argv[1]));
         return m ? sprig_out_str(c, m, strlen(m), out) : sprig_nomem(c);
     }
-    int rc = mp_seed(argv[2], argv[3], argv[4], (uint32_t)val_int_of(argv[0]),
-                     seed);
+    int rc =
+        mp_seed(argv[2], argv[3], argv[4], (uint32_t)val_int_of(argv[0]), seed);
     if (rc == RN_ENOMEM)
         return sprig_nomem(c);
     if (rc)
@@ -292,8 +299,8 @@ static int aes_cbc(const unsigned char key[32], const unsigned char *iv,
                    int enc)
 {
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
-    int len = 0, ok = x && EVP_CipherInit_ex(x, EVP_aes_256_cbc(), NULL, key,
-                                             iv, enc);
+    int len = 0,
+        ok = x && EVP_CipherInit_ex(x, EVP_aes_256_cbc(), NULL, key, iv, enc);
     ok = ok && EVP_CIPHER_CTX_set_padding(x, 0);
     ok = ok && (n == 0 || EVP_CipherUpdate(x, out, &len, in, (int)n));
     EVP_CIPHER_CTX_free(x);
@@ -301,8 +308,8 @@ static int aes_cbc(const unsigned char key[32], const unsigned char *iv,
 }
 
 /* encryptAES password text: base64(IV || AES-256-CBC(PKCS#7(text))). */
-static int f_encrypt_aes(struct tpl_fcall *c, const struct val *argv,
-                         int argc, struct val *out)
+static int f_encrypt_aes(struct tpl_fcall *c, const struct val *argv, int argc,
+                         struct val *out)
 {
     unsigned char key[32];
     size_t n = val_str_len(argv[1]);
@@ -382,8 +389,8 @@ long sprig_b64_decode(const char *s, size_t n, unsigned char *out)
 
 /* decryptAES password base64: the inverse of encryptAES.  Upstream does
  * not check lengths or padding; what panics there fails here. */
-static int f_decrypt_aes(struct tpl_fcall *c, const struct val *argv,
-                         int argc, struct val *out)
+static int f_decrypt_aes(struct tpl_fcall *c, const struct val *argv, int argc,
+                         struct val *out)
 {
     unsigned char key[32];
     size_t n = val_str_len(argv[1]);
@@ -395,11 +402,12 @@ static int f_decrypt_aes(struct tpl_fcall *c, const struct val *argv,
         return sprig_nomem(c);
     long len = sprig_b64_decode(val_str_ptr(argv[1]), n, raw);
     if (len < 0)
-        return sprig_fail(c, "illegal base64 data at input byte %ld",
-                          -1 - len);
+        return sprig_fail(c, "illegal base64 data at input byte %ld", -1 - len);
     if (len < AES_BLOCK)
-        return sprig_fail(c, "runtime error: slice bounds out of range "
-                             "[:16] with capacity %ld", len);
+        return sprig_fail(c,
+                          "runtime error: slice bounds out of range "
+                          "[:16] with capacity %ld",
+                          len);
     size_t body = (size_t)len - AES_BLOCK;
     if (body % AES_BLOCK)
         return sprig_fail(c, "crypto/cipher: input not full blocks");
@@ -413,8 +421,10 @@ static int f_decrypt_aes(struct tpl_fcall *c, const struct val *argv,
         return sprig_fail(c, "crypto: AES decryption failed");
     size_t pad = plain[body - 1];
     if (pad > body)
-        return sprig_fail(c, "runtime error: slice bounds out of range "
-                             "[:%ld]", (long)body - (long)pad);
+        return sprig_fail(c,
+                          "runtime error: slice bounds out of range "
+                          "[:%ld]",
+                          (long)body - (long)pad);
     return sprig_out_str(c, (const char *)plain, body - pad, out);
 }
 
@@ -452,8 +462,9 @@ static EVP_PKEY *key_from_der(const char *type, const unsigned char *der,
         EVP_PKEY *k = p8 ? EVP_PKCS82PKEY(p8) : NULL;
         PKCS8_PRIV_KEY_INFO_free(p8);
         if (!k)
-            snprintf(err, errsz, "decoding PEM as PKCS#8: asn1: structure "
-                                 "error");
+            snprintf(err, errsz,
+                     "decoding PEM as PKCS#8: asn1: structure "
+                     "error");
         return k;
     }
     if (tn < 12 || strcmp(type + tn - 12, " PRIVATE KEY") != 0) {
@@ -464,16 +475,18 @@ static EVP_PKEY *key_from_der(const char *type, const unsigned char *der,
     static const struct {
         const char *name;
         int id;
-    } kinds[] = {{"RSA", EVP_PKEY_RSA}, {"EC", EVP_PKEY_EC},
-                 {"DSA", EVP_PKEY_DSA}};
+    } kinds[] = {
+        {"RSA", EVP_PKEY_RSA}, {"EC", EVP_PKEY_EC}, {"DSA", EVP_PKEY_DSA}};
     for (size_t i = 0; i < 3; i++) {
         if (strlen(kinds[i].name) != tn - 12 ||
             memcmp(kinds[i].name, type, tn - 12) != 0)
             continue;
         EVP_PKEY *k = d2i_PrivateKey(kinds[i].id, NULL, &p, n);
         if (!k)
-            snprintf(err, errsz, "parsing %s private key from PEM: asn1: "
-                                 "structure error", kinds[i].name);
+            snprintf(err, errsz,
+                     "parsing %s private key from PEM: asn1: "
+                     "structure error",
+                     kinds[i].name);
         return k;
     }
     snprintf(err, errsz, "invalid private key type %s", type);

@@ -27,8 +27,8 @@
 #define GO_ZERO_UNIX INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
 
 /* Go's zero time.Time (printed "0001-01-01 00:00:00 +0000 UTC"). */
-static const struct val_time zero_time = {GO_ZERO_UNIX, 0, 0, "UTC", "UTC",
-                                          false};
+static const struct val_time zero_time = {GO_ZERO_UNIX, 0,     0,
+                                          "UTC",        "UTC", false};
 
 static int out_time(struct tpl_fcall *c, const struct val_time *t,
                     struct val *out)
@@ -41,9 +41,8 @@ static int out_time(struct tpl_fcall *c, const struct val_time *t,
 
 /* time.LoadLocation(zone), falling back to UTC the way dateInZone does:
  * t (or now, when t is NULL) shown in that zone. */
-static const struct val_time *in_zone(struct tpl_fcall *c,
-                                      const struct val_time *t,
-                                      const char *zone)
+static const struct val_time *
+in_zone(struct tpl_fcall *c, const struct val_time *t, const char *zone)
 {
     struct rn_err e = {0};
     if (!*zone)
@@ -79,8 +78,8 @@ static int format_time(struct tpl_fcall *c, const struct val_time *t,
 }
 
 /* dateInZone layout date zone, the core of the date family. */
-static int date_in_zone(struct tpl_fcall *c, struct val layout,
-                        struct val date, const char *zone, struct val *out)
+static int date_in_zone(struct tpl_fcall *c, struct val layout, struct val date,
+                        const char *zone, struct val *out)
 {
     const struct val_time *t = date_arg(c, date, true);
     if (t)
@@ -105,8 +104,8 @@ static int f_date(struct tpl_fcall *c, const struct val *argv, int argc,
     return date_in_zone(c, argv[0], argv[1], "Local", out);
 }
 
-static int f_date_in_zone(struct tpl_fcall *c, const struct val *argv,
-                          int argc, struct val *out)
+static int f_date_in_zone(struct tpl_fcall *c, const struct val *argv, int argc,
+                          struct val *out)
 {
     (void)argc;
     return date_in_zone(c, argv[0], argv[1], val_str_ptr(argv[2]), out);
@@ -129,14 +128,14 @@ static int f_html_date_in_zone(struct tpl_fcall *c, const struct val *argv,
 
 /* dateModify d t: t + ParseDuration(d), t unchanged on a bad duration;
  * mustDateModify (ud != NULL) returns the parse error instead. */
-static int f_date_modify(struct tpl_fcall *c, const struct val *argv,
-                         int argc, struct val *out)
+static int f_date_modify(struct tpl_fcall *c, const struct val *argv, int argc,
+                         struct val *out)
 {
     struct rn_err e = {0};
     int64_t ns;
     (void)argc;
-    if (gotime_parse_duration(val_str_ptr(argv[0]), val_str_len(argv[0]),
-                              &ns, &e)) {
+    if (gotime_parse_duration(val_str_ptr(argv[0]), val_str_len(argv[0]), &ns,
+                              &e)) {
         if (c->ud)
             return sprig_fail(c, "%s", e.msg);
         *out = argv[1];
@@ -153,9 +152,9 @@ static int f_to_date(struct tpl_fcall *c, const struct val *argv, int argc,
     struct rn_err e = {0};
     const struct val_time *t = NULL;
     (void)argc;
-    int rc = gotime_parse(c->arena, val_str_ptr(argv[0]),
-                          val_str_len(argv[0]), val_str_ptr(argv[1]),
-                          val_str_len(argv[1]), "Local", &t, &e);
+    int rc = gotime_parse(c->arena, val_str_ptr(argv[0]), val_str_len(argv[0]),
+                          val_str_ptr(argv[1]), val_str_len(argv[1]), "Local",
+                          &t, &e);
     if (rc == RN_ENOMEM)
         return sprig_nomem(c);
     if (rc && c->ud)
@@ -163,8 +162,8 @@ static int f_to_date(struct tpl_fcall *c, const struct val *argv, int argc,
     return out_time(c, rc ? &zero_time : t, out);
 }
 
-static int f_unix_epoch(struct tpl_fcall *c, const struct val *argv,
-                        int argc, struct val *out)
+static int f_unix_epoch(struct tpl_fcall *c, const struct val *argv, int argc,
+                        struct val *out)
 {
     char num[24];
     (void)argc;

@@ -34,8 +34,8 @@ static int rand_below(uint64_t n, uint64_t *r)
 
 /* count symbols drawn uniformly from alphabet; "" for count <= 0 (upstream
  * swallows the negative-count error). */
-static int rand_string(struct tpl_fcall *c, const char *alphabet,
-                       int64_t count, struct val *out)
+static int rand_string(struct tpl_fcall *c, const char *alphabet, int64_t count,
+                       struct val *out)
 {
     if (count <= 0)
         return sprig_out_str(c, "", 0, out);
@@ -84,8 +84,8 @@ static int f_rand_alnum(struct tpl_fcall *c, const struct val *argv, int argc,
                        out);
 }
 
-static int f_rand_numeric(struct tpl_fcall *c, const struct val *argv,
-                          int argc, struct val *out)
+static int f_rand_numeric(struct tpl_fcall *c, const struct val *argv, int argc,
+                          struct val *out)
 {
     (void)argc;
     return rand_string(c, DIGITS, val_int_of(argv[0]), out);
@@ -104,8 +104,8 @@ static int f_rand_ascii(struct tpl_fcall *c, const struct val *argv, int argc,
 
 /* randBytes n: base64 of n random bytes; a negative n is Go's makeslice
  * panic. */
-static int f_rand_bytes(struct tpl_fcall *c, const struct val *argv,
-                        int argc, struct val *out)
+static int f_rand_bytes(struct tpl_fcall *c, const struct val *argv, int argc,
+                        struct val *out)
 {
     int64_t n = val_int_of(argv[0]);
     (void)argc;

@@ -43,8 +43,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define RE_MAX_NEST 1000      /* Go's maximum nesting depth */
-#define RE_MAX_REPEAT 1000    /* Go's maximum {n,m} count */
+#define RE_MAX_NEST 1000   /* Go's maximum nesting depth */
+#define RE_MAX_REPEAT 1000 /* Go's maximum {n,m} count */
 #define RE_MATCH_LIMIT 10000000u
 
 /* A compiled Go regexp. */
@@ -75,11 +75,10 @@ struct xlate {
 
 /* ---- translation: errors ---- */
 
-static int xfail(struct xlate *x, const char *code, const char *expr,
-                 size_t n)
+static int xfail(struct xlate *x, const char *code, const char *expr, size_t n)
 {
-    snprintf(x->err, sizeof x->err, "error parsing regexp: %s: `%.*s`",
-             code, (int)n, expr);
+    snprintf(x->err, sizeof x->err, "error parsing regexp: %s: `%.*s`", code,
+             (int)n, expr);
     return -1;
 }
 
@@ -140,14 +139,20 @@ static int64_t char_escape(struct xlate *x, const char *bs)
     char c = *x->p++;
     int64_t r;
     switch (c) {
-    case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
         if (x->p >= x->end || *x->p < '0' || *x->p > '7')
             break;
         /* fall through */
     case '0':
         r = c - '0';
-        for (int i = 0; i < 2 && x->p < x->end && *x->p >= '0' &&
-                        *x->p <= '7'; i++)
+        for (int i = 0; i < 2 && x->p < x->end && *x->p >= '0' && *x->p <= '7';
+             i++)
             r = r * 8 + (*x->p++ - '0');
         return r;
     case 'x':
@@ -155,12 +160,18 @@ static int64_t char_escape(struct xlate *x, const char *bs)
         if (r >= 0)
             return r;
         break;
-    case 'a': return 7;
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'v': return 11;
+    case 'a':
+        return 7;
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    case 'v':
+        return 11;
     default:
         /* any ASCII punctuation (even _) escapes to itself */
         if ((unsigned char)c < 0x80 && (c == '_' || !is_word((unsigned char)c)))
@@ -231,7 +242,8 @@ static int posix_class(struct xlate *x)
     const char *name = *p == '^' ? p + 1 : p;
     size_t n = (size_t)(close - name);
     for (size_t i = 0; i < sizeof posix_names / sizeof *posix_names; i++) {
-        if (strlen(posix_names[i]) == n && memcmp(posix_names[i], name, n) == 0) {
+        if (strlen(posix_names[i]) == n &&
+            memcmp(posix_names[i], name, n) == 0) {
             if (buf_add(&x->out, x->p, (size_t)(close + 2 - x->p)))
                 return -2;
             x->p = close + 2;
@@ -265,7 +277,10 @@ static int class_escape(struct xlate *x)
 {
     char e = x->p[1];
     switch (e) {
-    case 'd': case 'D': case 'w': case 'W':
+    case 'd':
+    case 'D':
+    case 'w':
+    case 'W':
         return copy_escape(x) ? -2 : 1;
     case 's':
         x->p += 2;
@@ -275,7 +290,8 @@ static int class_escape(struct xlate *x)
         return xemit(x, "\\x{0}-\\x{8}\\x{B}\\x{E}-\\x{1F}\\x{21}-\\x{10FFFF}")
                    ? -2
                    : 1;
-    case 'p': case 'P': {
+    case 'p':
+    case 'P': {
         const char *bs = x->p;
         x->p++;
         int rc = unicode_class(x, bs);
@@ -340,9 +356,8 @@ static int add_group(struct xlate *x, const char *name)
 {
     if (x->ncap + 1 >= x->namecap) {
         uint32_t ncap = x->namecap ? x->namecap * 2 : 8;
-        const char **names = arena_grow(x->a, x->names,
-                                        x->namecap * sizeof *names,
-                                        ncap * sizeof *names);
+        const char **names = arena_grow(
+            x->a, x->names, x->namecap * sizeof *names, ncap * sizeof *names);
         if (!names)
             return -2;
         x->names = names;
@@ -359,8 +374,7 @@ static int named_group(struct xlate *x, const char *q)
 {
     const char *gt = memchr(q, '>', (size_t)(x->end - q));
     if (!gt)
-        return xfail(x, "invalid named capture", x->p,
-                     (size_t)(x->end - x->p));
+        return xfail(x, "invalid named capture", x->p, (size_t)(x->end - x->p));
     size_t glen = (size_t)(gt + 1 - x->p), n = (size_t)(gt - q - 1);
     bool ok = n > 0;
     for (size_t i = 0; i < n; i++)
@@ -490,8 +504,7 @@ static int repeat_op(struct xlate *x)
     }
     if (brace && (min < 0 || min > RE_MAX_REPEAT || max > RE_MAX_REPEAT ||
                   (max >= 0 && min > max)))
-        return xfail(x, "invalid repeat count", start,
-                     (size_t)(after - start));
+        return xfail(x, "invalid repeat count", start, (size_t)(after - start));
     if (after < x->end && *after == '?')
         after++;
     if (x->last_repeat)
@@ -509,8 +522,7 @@ static int repeat_op(struct xlate *x)
 
 /* ---- translation: escapes, literals, the main loop ---- */
 
-static int emit_literal(struct xlate *x, uint32_t r, const char *at,
-                        size_t w)
+static int emit_literal(struct xlate *x, uint32_t r, const char *at, size_t w)
 {
     if (r >= 0x80 || (r < 0x80 && is_word((unsigned char)r) && r != '_'))
         return buf_add(&x->out, at, w) ? -2 : 0;
@@ -543,18 +555,25 @@ static int parse_escape(struct xlate *x)
     if (x->p + 1 >= x->end)
         return xfail(x, "trailing backslash at end of expression", "", 0);
     switch (x->p[1]) {
-    case 'A': case 'z': case 'b': case 'B':
+    case 'A':
+    case 'z':
+    case 'b':
+    case 'B':
         if (xemit(x, "(?:") || buf_add(&x->out, x->p, 2) || xemit(x, ")"))
             return -2;
         x->p += 2;
         return 0;
-    case 'd': case 'D': case 'w': case 'W':
+    case 'd':
+    case 'D':
+    case 'w':
+    case 'W':
         return copy_escape(x);
     case 's':
     case 'S':
         x->p += 2;
         return xemit(x, bs[1] == 's' ? "[\\t\\n\\f\\r ]" : "[^\\t\\n\\f\\r ]");
-    case 'p': case 'P':
+    case 'p':
+    case 'P':
         x->p++;
         return unicode_class(x, bs);
     case 'Q':
@@ -577,7 +596,10 @@ static int xlate_step(struct xlate *x)
         return open_group(x);
     case ')':
         return close_group(x);
-    case '*': case '+': case '?': case '{':
+    case '*':
+    case '+':
+    case '?':
+    case '{':
         return repeat_op(x);
     case '|':
         x->p++;
@@ -727,8 +749,7 @@ static int gore_compile(struct tpl_fcall *c, struct val pat, struct gore *re,
 static int gore_exec(struct tpl_fcall *c, struct gore *re, const char *s,
                      size_t n, size_t pos)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, re->md,
-                         re->mctx);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, re->md, re->mctx);
     if (rc > 0)
         return 1;
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -816,8 +837,7 @@ static bool can_backquote(const char *s, size_t n)
 
 /* A compile error: the must* forms return Go's error; the others panic
  * the way regexp.MustCompile does. */
-static int compile_error(struct tpl_fcall *c, struct val pat,
-                         const char *emsg)
+static int compile_error(struct tpl_fcall *c, struct val pat, const char *emsg)
 {
     if (c->ud == MUST)
         return sprig_fail(c, "%s", emsg);
@@ -896,8 +916,7 @@ struct collect {
     const char *s;
 };
 
-static int collect_match(struct tpl_fcall *c, void *ud, size_t beg,
-                         size_t end)
+static int collect_match(struct tpl_fcall *c, void *ud, size_t beg, size_t end)
 {
     struct collect *k = ud;
     struct val v;
@@ -920,8 +939,8 @@ static int f_find_all(struct tpl_fcall *c, const struct val *argv, int argc,
     if (rc)
         return rc;
     if (limit != 0)
-        rc = gore_each(c, &re, k.s, val_str_len(argv[1]), limit,
-                       collect_match, &k);
+        rc = gore_each(c, &re, k.s, val_str_len(argv[1]), limit, collect_match,
+                       &k);
     gore_free(&re);
     *out = val_list(k.l, GT_LIST_STRING);
     if (k.l->len == 0)
@@ -960,8 +979,12 @@ static int f_split(struct tpl_fcall *c, const struct val *argv, int argc,
                    struct val *out)
 {
     struct gore re;
-    struct splitter k = {sprig_list_alloc(c, 0), val_str_ptr(argv[1]),
-                         val_int_of(argv[2]), 0, 0, false};
+    struct splitter k = {sprig_list_alloc(c, 0),
+                         val_str_ptr(argv[1]),
+                         val_int_of(argv[2]),
+                         0,
+                         0,
+                         false};
     size_t n = val_str_len(argv[1]);
     struct val v;
     (void)argc;
@@ -998,8 +1021,8 @@ static bool name_rune(uint32_t r)
 
 /* Go's extract: the group reference after '$' at t[0]: name span and
  * length consumed, or false when the '$' is literal. */
-static bool expand_ref(const char *t, size_t n, const char **name,
-                       size_t *nlen, size_t *used)
+static bool expand_ref(const char *t, size_t n, const char **name, size_t *nlen,
+                       size_t *used)
 {
     size_t i = 1;
     bool brace = n >= 2 && t[1] == '{';
@@ -1029,8 +1052,7 @@ static bool expand_ref(const char *t, size_t n, const char **name,
 
 /* The group a reference names: a number (no leading zeros, < 1e8) or a
  * group name; -1 when there is none. */
-static int64_t expand_group(const struct gore *re, const char *name,
-                            size_t n)
+static int64_t expand_group(const struct gore *re, const char *name, size_t n)
 {
     int64_t num = 0;
     for (size_t i = 0; i < n && num >= 0; i++) {
@@ -1077,7 +1099,8 @@ static int expand(struct buf *b, const struct gore *re, const char *t,
             int64_t g = expand_group(re, name, nlen);
             if (g >= 0 && gore_set(re, (uint32_t)g) &&
                 buf_add(b, s + gore_start(re, (uint32_t)g),
-                        gore_end(re, (uint32_t)g) - gore_start(re, (uint32_t)g)))
+                        gore_end(re, (uint32_t)g) -
+                            gore_start(re, (uint32_t)g)))
                 return -1;
         }
         t += used;
@@ -1145,8 +1168,8 @@ static int f_replace(struct tpl_fcall *c, const struct val *argv, int argc,
 }
 
 /* regexQuoteMeta s: Go's regexp.QuoteMeta. */
-static int f_quote_meta(struct tpl_fcall *c, const struct val *argv,
-                        int argc, struct val *out)
+static int f_quote_meta(struct tpl_fcall *c, const struct val *argv, int argc,
+                        struct val *out)
 {
     const char *s = val_str_ptr(argv[0]);
     size_t n = val_str_len(argv[0]), len = 0;

@@ -95,8 +95,7 @@ static size_t scan_idents(const char *s, size_t n, size_t i, char sep)
 }
 
 /* '.' num after i, or i. */
-static size_t scan_dotnum(const char *s, size_t n, size_t i,
-                          bool (*ok)(char))
+static size_t scan_dotnum(const char *s, size_t n, size_t i, bool (*ok)(char))
 {
     if (i + 1 < n && s[i] == '.' && ok(s[i + 1]))
         return span(s, n, i + 1, ok);
@@ -267,8 +266,7 @@ static int version_cmp(const struct sv_version *v, const struct sv_version *o)
 
 static bool is_opchar(char c)
 {
-    return c == '=' || c == '!' || c == '<' || c == '>' || c == '~' ||
-           c == '^';
+    return c == '=' || c == '!' || c == '<' || c == '>' || c == '~' || c == '^';
 }
 
 /* The operator spelled s[0..n), or -1. */
@@ -278,8 +276,8 @@ static int op_lookup(const char *s, size_t n)
         const char *text;
         enum sv_op op;
     } ops[] = {
-        {"", OP_EQ},  {"=", OP_EQ},     {"!=", OP_NE}, {">", OP_GT},
-        {"<", OP_LT}, {">=", OP_GE},    {"=>", OP_GE}, {"<=", OP_LE},
+        {"", OP_EQ},   {"=", OP_EQ},    {"!=", OP_NE},    {">", OP_GT},
+        {"<", OP_LT},  {">=", OP_GE},   {"=>", OP_GE},    {"<=", OP_LE},
         {"=<", OP_LE}, {"~", OP_TILDE}, {"~>", OP_TILDE}, {"^", OP_CARET},
     };
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
@@ -319,8 +317,8 @@ static int item_build(struct tpl_fcall *c, const char *s, int op,
         ver = arena_printf(c->arena, "0.0.0%.*s", (int)cv->pren, s + cv->pre);
     } else if (!cv->minn || is_x(s + cv->min + 1, cv->minn - 1)) {
         it->minor_dirty = true;
-        ver = arena_printf(c->arena, "%.*s.0.0%.*s", (int)cv->majn,
-                           s + cv->maj, (int)cv->pren, s + cv->pre);
+        ver = arena_printf(c->arena, "%.*s.0.0%.*s", (int)cv->majn, s + cv->maj,
+                           (int)cv->pren, s + cv->pre);
     } else if (!cv->patn || is_x(s + cv->pat + 1, cv->patn - 1)) {
         it->patch_dirty = true;
         ver = arena_printf(c->arena, "%.*s%.*s.0%.*s", (int)cv->majn,
@@ -411,8 +409,7 @@ static bool check_le(const struct sv_item *it, const struct sv_version *v)
         return version_cmp(v, k) <= 0;
     if (v->major > k->major)
         return false;
-    return !(v->major == k->major && v->minor > k->minor &&
-             !it->minor_dirty);
+    return !(v->major == k->major && v->minor > k->minor && !it->minor_dirty);
 }
 
 /* One item against v.  A prerelease version passes only items whose
@@ -501,8 +498,7 @@ static size_t scan_range(const char *s, size_t n, size_t i, struct sv_cv *a,
 
 /* rewriteRange: every range found in the original text replaces the
  * first occurrence of its text in the result. */
-static const char *rewrite_ranges(struct tpl_fcall *c, const char *s,
-                                  size_t *n)
+static const char *rewrite_ranges(struct tpl_fcall *c, const char *s, size_t *n)
 {
     const char *o = s;
     size_t on = *n;
@@ -516,8 +512,7 @@ static const char *rewrite_ranges(struct tpl_fcall *c, const char *s,
         const char *hit = memmem(o, on, s + i, e - i);
         char *t = hit ? arena_printf(c->arena, "%.*s>= %.*s, <= %.*s %.*s",
                                      (int)(hit - o), o, (int)(a.end - a.beg),
-                                     s + a.beg, (int)(b.end - b.beg),
-                                     s + b.beg,
+                                     s + a.beg, (int)(b.end - b.beg), s + b.beg,
                                      (int)(on - (size_t)(hit - o) - (e - i)),
                                      hit + (e - i))
                       : NULL;
@@ -563,8 +558,8 @@ static int f_semver_compare(struct tpl_fcall *c, const struct val *argv,
     char err[160];
     bool ok;
     (void)argc;
-    int bad = version_parse(val_str_ptr(argv[1]), val_str_len(argv[1]), &v,
-                            err, sizeof err);
+    int bad = version_parse(val_str_ptr(argv[1]), val_str_len(argv[1]), &v, err,
+                            sizeof err);
     int rc = constraint_check(c, val_str_ptr(argv[0]), val_str_len(argv[0]),
                               bad ? NULL : &v, &ok);
     if (rc)
@@ -642,8 +637,8 @@ static int m_greater(struct tpl_fcall *c, const struct val *argv, int argc,
     return m_relation(c, argv, 1, 1, out);
 }
 
-static int m_greater_eq(struct tpl_fcall *c, const struct val *argv,
-                        int argc, struct val *out)
+static int m_greater_eq(struct tpl_fcall *c, const struct val *argv, int argc,
+                        struct val *out)
 {
     (void)argc;
     return m_relation(c, argv, 0, 1, out);

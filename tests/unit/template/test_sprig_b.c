@@ -41,8 +41,8 @@ static struct rn_err err;
 static const struct tpl_func_def *lookup(const char *name)
 {
     const struct sprig_group *themes[] = {
-        &sprig_group_dates,  &sprig_group_crypto, &sprig_group_certs,
-        &sprig_group_random, &sprig_group_regex,  &sprig_group_semver,
+        &sprig_group_dates,   &sprig_group_crypto, &sprig_group_certs,
+        &sprig_group_random,  &sprig_group_regex,  &sprig_group_semver,
         &sprig_group_network,
     };
     for (size_t t = 0; t < sizeof themes / sizeof *themes; t++) {
@@ -87,21 +87,21 @@ static const char *sprint(struct val v)
     return s;
 }
 
-#define EXPECT(want, name, ...)                                              \
-    do {                                                                     \
-        struct val out_;                                                     \
-        int rc_ = invoke(name, &out_, __VA_ARGS__);                          \
-        if (rc_)                                                             \
-            fail_msg("%s: error %d: %s", name, rc_, err.msg);                \
-        assert_string_equal(sprint(out_), want);                             \
+#define EXPECT(want, name, ...)                                                \
+    do {                                                                       \
+        struct val out_;                                                       \
+        int rc_ = invoke(name, &out_, __VA_ARGS__);                            \
+        if (rc_)                                                               \
+            fail_msg("%s: error %d: %s", name, rc_, err.msg);                  \
+        assert_string_equal(sprint(out_), want);                               \
     } while (0)
 
-#define EXPECT_ERR(part, name, ...)                                          \
-    do {                                                                     \
-        struct val out_;                                                     \
-        assert_int_equal(invoke(name, &out_, __VA_ARGS__), RN_EEXEC);        \
-        if (!strstr(err.msg, part))                                          \
-            fail_msg("%s: \"%s\" lacks \"%s\"", name, err.msg, part);        \
+#define EXPECT_ERR(part, name, ...)                                            \
+    do {                                                                       \
+        struct val out_;                                                       \
+        assert_int_equal(invoke(name, &out_, __VA_ARGS__), RN_EEXEC);          \
+        if (!strstr(err.msg, part))                                            \
+            fail_msg("%s: \"%s\" lacks \"%s\"", name, err.msg, part);          \
     } while (0)
 
 /* The string result of a call that must succeed. */
@@ -323,18 +323,20 @@ static void test_aes(void **state)
     EXPECT("multi\nline\ttext é ü", "decryptAES", 2, str("x"),
            str("9jEgdDvyxQ8D+t46yTXrVbYa+3RIF63kLgNd7dgjGer6zUm9y59jTDFjiTz"
                "pFBNZ"));
-    const char *texts[] = {"a", "exactly sixteen!", "a longer text, with "
+    const char *texts[] = {"a", "exactly sixteen!",
+                           "a longer text, with "
                            "more than two blocks of plaintext in it"};
-    const char *keys[] = {"", "k", "a key that is longer than thirty-two "
-                                   "bytes, truncated"};
+    const char *keys[] = {"", "k",
+                          "a key that is longer than thirty-two "
+                          "bytes, truncated"};
     for (size_t i = 0; i < 3; i++) {
         const char *ct = text_of("encryptAES", 2, str(keys[i]), str(texts[i]));
         EXPECT(texts[i], "decryptAES", 2, str(keys[i]), str(ct));
     }
     EXPECT("", "encryptAES", 2, str("k"), str(""));
     EXPECT("", "decryptAES", 2, str("k"), str(""));
-    EXPECT_ERR("illegal base64 data at input byte 3", "decryptAES", 2,
-               str("k"), str("not-base64!"));
+    EXPECT_ERR("illegal base64 data at input byte 3", "decryptAES", 2, str("k"),
+               str("not-base64!"));
     EXPECT_ERR("slice bounds", "decryptAES", 2, str("k"), str("YWJj"));
     EXPECT_ERR("not full blocks", "decryptAES", 2, str("k"),
                str("MDEyMzQ1Njc4OWFiY2RlZjAxMg=="));
@@ -372,8 +374,8 @@ static void test_private_keys(void **state)
         {"rsa", "-----BEGIN RSA PRIVATE KEY-----\n", EVP_PKEY_RSA},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        const char *pem = text_of("genPrivateKey", 1, str(cases[i].type),
-                                  val_null());
+        const char *pem =
+            text_of("genPrivateKey", 1, str(cases[i].type), val_null());
         assert_int_equal(strncmp(pem, cases[i].label, strlen(cases[i].label)),
                          0);
         EVP_PKEY *k = pem_key(pem);
@@ -417,8 +419,7 @@ static struct val make_ca(void)
 {
     struct val ca;
     const char *cert, *key;
-    assert_int_equal(invoke("genCA", &ca, 2, str("my-ca"), val_int(30)),
-                     RN_OK);
+    assert_int_equal(invoke("genCA", &ca, 2, str("my-ca"), val_int(30)), RN_OK);
     cert_fields(ca, &cert, &key);
     X509 *x = pem_cert(cert);
     EVP_PKEY *k = pem_key(key);
@@ -458,8 +459,8 @@ static void test_certs(void **state)
     X509_free(cx);
     EXPECT_ERR("error parsing ip: nope", "genSelfSignedCert", 4, str("x"),
                list_of(1, str("nope")), val_null(), val_int(1));
-    EXPECT_ERR("is not a string", "genSelfSignedCert", 4, str("x"),
-               val_null(), list_of(1, val_int(3)), val_int(1));
+    EXPECT_ERR("is not a string", "genSelfSignedCert", 4, str("x"), val_null(),
+               list_of(1, val_int(3)), val_int(1));
     EXPECT_ERR("wrong type", "genSignedCert", 5, str("x"), val_null(),
                val_null(), val_int(1), str("not a ca"));
 }
@@ -478,14 +479,14 @@ static void test_certs_with_key(void **state)
     X509 *x = pem_cert(cert);
     assert_int_equal(X509_verify(x, X509_get0_pubkey(x)), 1);
     X509_free(x);
-    EXPECT_ERR("parsing private key: no PEM data", "genCAWithKey", 3,
-               str("x"), val_int(1), str("garbage"));
+    EXPECT_ERR("parsing private key: no PEM data", "genCAWithKey", 3, str("x"),
+               val_int(1), str("garbage"));
     /* buildCustomCert takes both back in base64 */
     unsigned char b64c[8192], b64k[4096];
-    int nc = EVP_EncodeBlock(b64c, (const unsigned char *)cert,
-                             (int)strlen(cert));
-    int nk = EVP_EncodeBlock(b64k, (const unsigned char *)key,
-                             (int)strlen(key));
+    int nc =
+        EVP_EncodeBlock(b64c, (const unsigned char *)cert, (int)strlen(cert));
+    int nk =
+        EVP_EncodeBlock(b64k, (const unsigned char *)key, (int)strlen(key));
     assert_int_equal(invoke("buildCustomCert", &v, 2,
                             val_str((char *)b64c, (size_t)nc),
                             val_str((char *)b64k, (size_t)nk)),
@@ -570,8 +571,7 @@ static void test_semver_object(void **state)
     assert_string_equal(val_type_name(v), "*semver.Version");
     assert_string_equal(sprint(v), "1.2.3-beta.1+build.5");
     assert_int_equal(val_int_of(*val_get_cstr(v, "Minor")), 2);
-    assert_string_equal(val_str_ptr(*val_get_cstr(v, "Prerelease")),
-                        "beta.1");
+    assert_string_equal(val_str_ptr(*val_get_cstr(v, "Prerelease")), "beta.1");
     assert_string_equal(val_str_ptr(*val_get_cstr(v, "Metadata")), "build.5");
     assert_string_equal(val_str_ptr(*val_get_cstr(v, "Original")),
                         "v1.2.3-beta.1+build.5");
@@ -601,8 +601,7 @@ static void test_regex_find(void **state)
     EXPECT("[1 22]", "regexFindAll", 3, str("[0-9]+"), str("a1b22c333"),
            val_int(2));
     EXPECT("[]", "regexFindAll", 3, str("x"), str("abc"), val_int(-1));
-    EXPECT("[ aaa ]", "regexFindAll", 3, str("a*"), str("baaac"),
-           val_int(-1));
+    EXPECT("[ aaa ]", "regexFindAll", 3, str("a*"), str("baaac"), val_int(-1));
     EXPECT("[É é]", "regexFindAll", 3, str("(?i)é"), str("Éé"), val_int(-1));
     EXPECT("1", "regexFind", 2, str("[0-9]+"), str("a1b22"));
     EXPECT("", "regexFind", 2, str("z"), str("abc"));
@@ -614,8 +613,9 @@ static void test_regex_find(void **state)
     EXPECT("false", "regexMatch", 2, str("^a$"), str("a\n"));
     EXPECT("false", "regexMatch", 2, str("\\s"), str("\v"));
     EXPECT("[ ]", "regexFindAll", 3, str("(?m)^"), str("a\n"), val_int(-1));
-    EXPECT("true", "regexMatch", 2, str("^\\x41\\101\\Q.*\\E[[:alpha:]\\d-]"
-                                        "{2,}\\z"),
+    EXPECT("true", "regexMatch", 2,
+           str("^\\x41\\101\\Q.*\\E[[:alpha:]\\d-]"
+               "{2,}\\z"),
            str("AA.*b-"));
 }
 
@@ -624,8 +624,7 @@ static void test_regex_replace_split(void **state)
     (void)state;
     EXPECT("-W-xxW-", "regexReplaceAll", 3, str("a(x*)b"), str("-ab-axxb-"),
            str("${1}W"));
-    EXPECT("--", "regexReplaceAll", 3, str("a(x*)b"), str("-ab-"),
-           str("$1W"));
+    EXPECT("--", "regexReplaceAll", 3, str("a(x*)b"), str("-ab-"), str("$1W"));
     EXPECT("XbXcX", "regexReplaceAll", 3, str("a*"), str("baaac"), str("X"));
     EXPECT("x:joe $ $ y:bob $ $", "regexReplaceAll", 3,
            str("(?P<w>\\w+)@(?P<d>\\w+)"), str("joe@x bob@y"),
@@ -679,13 +678,11 @@ static void test_dates(void **state)
     EXPECT("1970-01-01", "date", 2, str("2006-01-02"), val_int(0));
     EXPECT("2023-11-14T22:13:20Z", "date", 2, str(GOTIME_RFC3339),
            val_int_t(1700000000, GT_INT64));
-    EXPECT("1970-01-01", "date", 2, str("2006-01-02"),
-           val_int_t(5, GT_INT32));
+    EXPECT("1970-01-01", "date", 2, str("2006-01-02"), val_int_t(5, GT_INT32));
     /* a float64 (JSON number) means now, and now is fixed here */
     EXPECT("2023-11-14", "date", 2, str("2006-01-02"), val_float(0));
-    EXPECT("2023-11-15 07:13 JST", "dateInZone", 3,
-           str("2006-01-02 15:04 MST"), val_int_t(1700000000, GT_INT64),
-           str("Asia/Tokyo"));
+    EXPECT("2023-11-15 07:13 JST", "dateInZone", 3, str("2006-01-02 15:04 MST"),
+           val_int_t(1700000000, GT_INT64), str("Asia/Tokyo"));
     EXPECT("22:13", "date_in_zone", 3, str("15:04"),
            val_int_t(1700000000, GT_INT64), str("Not/AZone"));
     EXPECT("2023-11-14", "htmlDate", 1, at(1700000000, "UTC"));
@@ -695,8 +692,7 @@ static void test_dates(void **state)
            str("2024-02-29"));
     EXPECT("0001-01-01 00:00:00 +0000 UTC", "toDate", 2, str("2006-01-02"),
            str("bad"));
-    EXPECT_ERR("cannot parse", "mustToDate", 2, str("2006-01-02"),
-               str("bad"));
+    EXPECT_ERR("cannot parse", "mustToDate", 2, str("2006-01-02"), str("bad"));
     EXPECT("1970-01-01 01:30:00 +0000 UTC", "dateModify", 2, str("1.5h"),
            at(0, "UTC"));
     EXPECT("1970-01-01 00:00:00 +0000 UTC", "date_modify", 2, str("bad"),
