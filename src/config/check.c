@@ -57,9 +57,9 @@ static int check_triggers(struct cfg *c, const char *key,
         const struct cfg_trigger *t;
         if (cfg_trigger_lookup(c, names[i], &t, NULL) != RN_ENOTFOUND)
             continue;
-        int rc = warn(c, key,
-                      arena_printf(&c->arena, "trigger '%s' is not defined",
-                                   names[i]));
+        int rc = warn(
+            c, key,
+            arena_printf(&c->arena, "trigger '%s' is not defined", names[i]));
         if (rc != RN_OK)
             return rc;
     }
@@ -122,8 +122,7 @@ static int check_defaults(struct cfg *c)
         if (rc == RN_OK && d->service &&
             !service_known(c, d->service, strlen(d->service)))
             rc = warn(c, key,
-                      arena_printf(&c->arena,
-                                   "service '%s' is not configured",
+                      arena_printf(&c->arena, "service '%s' is not configured",
                                    d->service));
     }
     return rc;

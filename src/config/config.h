@@ -64,9 +64,8 @@ struct cfg_data {
  * RN_ECONFIG for a YAML error or bad base64, with line/col in e.
  */
 int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
-                           const char *kind, const char *name,
-                           const char *src, struct cfg_data *out,
-                           struct rn_err *e);
+                           const char *kind, const char *name, const char *src,
+                           struct cfg_data *out, struct rn_err *e);
 
 /* The data of an object read from the API (a decoded JSON object).  For a
  * Secret (`secret` true) `data` values are base64 (as the API sends them)
@@ -102,7 +101,9 @@ bool cfg_self_service(const struct cfg *c);
 struct cfg_error {
     const char *key; /* the ConfigMap key, e.g. "template.app-sync" */
     int code;        /* RN_ECONFIG (decode), RN_ESYNTAX (template/expr) */
-    int line, col;   /* position inside the value (1-based), 0 unknown */
+    int line, col;   /* position inside the value (1-based), 0 unknown;
+                        for RN_ESYNTAX, inside the template or expression
+                        text that failed */
     int key_line;    /* manifest line of the key, 0 unknown */
     const char *msg; /* Go-style text */
 };
@@ -185,9 +186,9 @@ extern const uint8_t cfg_sec_apply_order[CFG_SEC_COUNT];
 
 /* A compiled generic tree: scalars copied, strings compiled. */
 struct cfg_gnode {
-    struct val v;          /* the decoded value (scalars; string text) */
-    const struct tpl *tpl; /* VAL_STRING only; NULL for "" */
-    const char **keys;     /* VAL_OBJECT: n keys, sorted */
+    struct val v;           /* the decoded value (scalars; string text) */
+    const struct tpl *tpl;  /* VAL_STRING only; NULL for "" */
+    const char **keys;      /* VAL_OBJECT: n keys, sorted */
     struct cfg_gnode *kids; /* VAL_OBJECT / VAL_ARRAY: n children */
     size_t n;
 };
@@ -201,9 +202,9 @@ struct cfg_hook {
 struct cfg_section {
     bool present;
     const struct tpl *text[CFG_MAX_FIELDS]; /* FIELDS: per TEXT field */
-    bool flag;                             /* CFG_F_BOOL field */
-    uint8_t policy;                        /* CFG_F_POLICY: 0..2 */
-    struct cfg_hook *hooks;                /* WEBHOOK, sorted by name */
+    bool flag;                              /* CFG_F_BOOL field */
+    uint8_t policy;                         /* CFG_F_POLICY: 0..2 */
+    struct cfg_hook *hooks;                 /* WEBHOOK, sorted by name */
     size_t nhooks;
     struct cfg_gnode generic; /* GENERIC */
 };

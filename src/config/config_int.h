@@ -72,8 +72,7 @@ int cfg_vec_push(struct arena *a, void **items, size_t *n, size_t *cap,
                  size_t size, const void *item);
 
 /* ---- per-key loaders: record the item or return an error in e ---- */
-int cfg_load_template(struct cfg_ctx *x, const char *name,
-                      struct rn_err *e);
+int cfg_load_template(struct cfg_ctx *x, const char *name, struct rn_err *e);
 int cfg_load_trigger(struct cfg_ctx *x, const char *name, struct rn_err *e);
 int cfg_load_service(struct cfg_ctx *x, const char *type, const char *name,
                      struct rn_err *e);
@@ -98,15 +97,14 @@ int cfg_b64_decode(struct arena *a, const char *s, size_t n, char **out,
 int cfg_err_wrap(struct rn_err *e, int code, const char *prefix);
 
 /* "not usable" message for a broken record. */
-int cfg_broken(const struct cfg *c, int err, const char *what,
-               const char *name, struct rn_err *e);
+int cfg_broken(const struct cfg *c, int err, const char *what, const char *name,
+               struct rn_err *e);
 
 /* Parse a value with the §1.2 rules (YAML 1.1, first document). */
 int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
                     struct val *out, struct rn_err *e);
 
 /* ---- decode.c: YAML -> JSON -> Go struct rules (§1.2) ---- */
-
 
 /* A string field: strings as is, YAML ints/floats/bools as their text,
  * null (or absent: pass NULL) as "".  Maps and lists are errors naming

@@ -41,8 +41,8 @@ int cfg_err_wrap(struct rn_err *e, int code, const char *prefix)
     return code;
 }
 
-int cfg_broken(const struct cfg *c, int err, const char *what,
-               const char *name, struct rn_err *e)
+int cfg_broken(const struct cfg *c, int err, const char *what, const char *name,
+               struct rn_err *e)
 {
     const struct cfg_error *ce = &c->errs[err];
     return rn_errf_at(e, RN_ECONFIG, ce->key, ce->line, ce->col,
@@ -52,13 +52,13 @@ int cfg_broken(const struct cfg *c, int err, const char *what,
 static int record_error(struct cfg *c, const char *key, int key_line,
                         const struct rn_err *e)
 {
-    struct cfg_error ce = {key, e->code ? e->code : RN_ECONFIG, e->line,
-                           e->col, key_line, NULL};
+    struct cfg_error ce = {
+        key, e->code ? e->code : RN_ECONFIG, e->line, e->col, key_line, NULL};
     ce.msg = arena_strdup(&c->arena, e->msg[0] ? e->msg : "invalid value");
     if (!ce.msg)
         return RN_ENOMEM;
-    return cfg_vec_push(&c->arena, (void **)&c->errs, &c->nerrs,
-                        &c->cap_errs, sizeof ce, &ce);
+    return cfg_vec_push(&c->arena, (void **)&c->errs, &c->nerrs, &c->cap_errs,
+                        sizeof ce, &ce);
 }
 
 static bool has_prefix(const char *s, const char *p)
@@ -163,7 +163,7 @@ int cfg_load(const struct cfg_data *cm, const struct cfg_data *secret,
         return rn_errf(e, RN_ENOMEM, "out of memory");
     atomic_init(&c->refs, 1);
     arena_init(&c->arena, 0);
-    const char *ns = o && o->namespace ? o->namespace
+    const char *ns = o && o->namespace     ? o->namespace
                      : cm && cm->namespace ? cm->namespace
                                            : "";
     c->ns = arena_strdup(&c->arena, ns);

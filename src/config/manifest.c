@@ -29,8 +29,8 @@ static int put_entry(struct dataset *d, const struct cfg_entry *en)
             return RN_OK;
         }
     }
-    return cfg_vec_push(d->a, (void **)&d->items, &d->n, &d->cap,
-                        sizeof *en, en);
+    return cfg_vec_push(d->a, (void **)&d->items, &d->n, &d->cap, sizeof *en,
+                        en);
 }
 
 /* Decode base64 with line breaks and blanks removed. */
@@ -47,9 +47,8 @@ static int unbase64(struct arena *a, const char *s, size_t n, char **out,
     return cfg_b64_decode(a, clean, k, out, len);
 }
 
-static int add_value(struct dataset *d, const char *k, size_t kn,
-                     const char *v, size_t vn, bool b64, int line,
-                     struct rn_err *e)
+static int add_value(struct dataset *d, const char *k, size_t kn, const char *v,
+                     size_t vn, bool b64, int line, struct rn_err *e)
 {
     struct cfg_entry en = {NULL, kn, NULL, vn, line};
     char *key = arena_strndup(d->a, k, kn), *val = NULL;
@@ -106,8 +105,8 @@ static const char *scalar_dup(struct arena *a, yaml_node_t *n)
                          n->data.scalar.length);
 }
 
-static int yaml_section(struct dataset *d, yaml_document_t *doc,
-                        yaml_node_t *m, bool b64, struct rn_err *e)
+static int yaml_section(struct dataset *d, yaml_document_t *doc, yaml_node_t *m,
+                        bool b64, struct rn_err *e)
 {
     if (!m || (m->type == YAML_SCALAR_NODE && m->data.scalar.length == 0))
         return RN_OK;
@@ -124,10 +123,10 @@ static int yaml_section(struct dataset *d, yaml_document_t *doc,
             return rn_errf_at(e, RN_ECONFIG, NULL, line,
                               (int)k->start_mark.column + 1,
                               "data values must be strings");
-        int rc = add_value(d, (const char *)k->data.scalar.value,
-                           k->data.scalar.length,
-                           (const char *)v->data.scalar.value,
-                           v->data.scalar.length, b64, line, e);
+        int rc =
+            add_value(d, (const char *)k->data.scalar.value,
+                      k->data.scalar.length, (const char *)v->data.scalar.value,
+                      v->data.scalar.length, b64, line, e);
         if (rc != RN_OK)
             return rc;
     }
@@ -135,9 +134,8 @@ static int yaml_section(struct dataset *d, yaml_document_t *doc,
 }
 
 /* Whether doc is the wanted object; fills out's name/namespace. */
-static bool doc_matches(struct arena *a, yaml_document_t *doc,
-                        const char *kind, const char *name,
-                        struct cfg_data *out)
+static bool doc_matches(struct arena *a, yaml_document_t *doc, const char *kind,
+                        const char *name, struct cfg_data *out)
 {
     yaml_node_t *root = yaml_document_get_root_node(doc);
     yaml_node_t *api = map_get(doc, root, "apiVersion", NULL);
@@ -159,17 +157,16 @@ static int load_doc(struct dataset *d, yaml_document_t *doc, bool secret,
     yaml_node_t *root = yaml_document_get_root_node(doc);
     int rc = yaml_section(d, doc, map_get(doc, root, "data", NULL), secret, e);
     if (rc == RN_OK && secret)
-        rc = yaml_section(d, doc, map_get(doc, root, "stringData", NULL),
-                          false, e);
+        rc = yaml_section(d, doc, map_get(doc, root, "stringData", NULL), false,
+                          e);
     out->items = d->items;
     out->n = d->n;
     return rc;
 }
 
 int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
-                           const char *kind, const char *name,
-                           const char *src, struct cfg_data *out,
-                           struct rn_err *e)
+                           const char *kind, const char *name, const char *src,
+                           struct cfg_data *out, struct rn_err *e)
 {
     yaml_parser_t p;
     struct dataset d = {a, NULL, 0, 0};
@@ -182,8 +179,7 @@ int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
     for (;;) {
         yaml_document_t doc;
         if (!yaml_parser_load(&p, &doc)) {
-            rc = rn_errf_at(e, RN_ECONFIG, src,
-                            (int)p.problem_mark.line + 1,
+            rc = rn_errf_at(e, RN_ECONFIG, src, (int)p.problem_mark.line + 1,
                             (int)p.problem_mark.column + 1, "yaml: line %d: %s",
                             (int)p.problem_mark.line + 1,
                             p.problem ? p.problem : "syntax error");

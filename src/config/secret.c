@@ -82,9 +82,8 @@ static const struct cfg_entry *secret_find(const struct cfg_data *secret,
 
 /* One pass over s: measure (d NULL) or copy into d.  Returns the length;
  * counts unknown references when counting. */
-static size_t subst_pass(const char *s, size_t n,
-                         const struct cfg_data *secret, char *d,
-                         size_t *missing)
+static size_t subst_pass(const char *s, size_t n, const struct cfg_data *secret,
+                         char *d, size_t *missing)
 {
     size_t k = 0, i = 0;
     while (i < n) {
@@ -199,8 +198,8 @@ int cfg_secret_substitute(struct arena *a, struct val v,
     if (!l || !items)
         return RN_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        int rc = cfg_secret_substitute(a, val_list_at(v, i), secret,
-                                       &items[i], missing);
+        int rc = cfg_secret_substitute(a, val_list_at(v, i), secret, &items[i],
+                                       missing);
         if (rc != RN_OK)
             return rc;
     }

@@ -64,6 +64,8 @@ static bool subdomain_ok(const char *s, size_t n)
     return true;
 }
 
+/* Error messages quote the offending byte ('' at the end), as
+ * labels.Parse does with its tokens. */
 static int check_key(const char *k, struct rn_err *e)
 {
     const char *slash = strchr(k, '/');
@@ -101,8 +103,7 @@ static int add_req(struct arena *a, struct cfg_selector *s,
     int rc = check_key(r->key, e);
     for (size_t i = 0; rc == RN_OK && i < r->nvals; i++)
         rc = check_value(r->vals[i], e);
-    if (rc == RN_OK && (r->op == SEL_IN || r->op == SEL_NOTIN) &&
-        r->nvals == 0)
+    if (rc == RN_OK && (r->op == SEL_IN || r->op == SEL_NOTIN) && r->nvals == 0)
         rc = rn_errf(e, RN_ECONFIG,
                      "values: Invalid value: []: for 'in', 'notin' "
                      "operators, values set can't be empty");
@@ -128,8 +129,8 @@ static bool special(char ch)
 
 static void skip_ws(struct lex *l)
 {
-    while (l->p < l->end && (*l->p == ' ' || *l->p == '\t' || *l->p == '\n' ||
-                             *l->p == '\r'))
+    while (l->p < l->end &&
+           (*l->p == ' ' || *l->p == '\t' || *l->p == '\n' || *l->p == '\r'))
         l->p++;
 }
 
@@ -160,20 +161,23 @@ static int value_set(struct lex *l, struct sel_req *r)
     const char **vals = NULL;
     size_t n = 0, cap = 0;
     if (!eat(l, "("))
-        return rn_errf(l->e, RN_ECONFIG, "found '%.1s', expected: '('",
-                       l->p < l->end ? l->p : "");
+        return rn_errf(
+            l->e, RN_ECONFIG,
+            "unable to parse requirement: found '%.1s', expected: '('",
+            l->p < l->end ? l->p : "");
     skip_ws(l);
     if (!eat(l, ")")) {
         do {
             const char *v = ident(l);
-            if (!v || cfg_vec_push(l->a, (void **)&vals, &n, &cap,
-                                   sizeof *vals, &v) != RN_OK)
+            if (!v || cfg_vec_push(l->a, (void **)&vals, &n, &cap, sizeof *vals,
+                                   &v) != RN_OK)
                 return RN_ENOMEM;
         } while (eat(l, ","));
         if (!eat(l, ")"))
             return rn_errf(l->e, RN_ECONFIG,
-                           "found '%.1s', expected: ',' or ')'",
-                           l->p < l->end ? l->p : "end of string");
+                           "unable to parse requirement: found '%.1s', "
+                           "expected: ',' or ')'",
+                           l->p < l->end ? l->p : "");
     }
     r->vals = vals;
     r->nvals = n;
@@ -227,8 +231,10 @@ static int requirement(struct lex *l, struct sel_req *r)
     if (!r->key)
         return RN_ENOMEM;
     if (!r->key[0])
-        return rn_errf(l->e, RN_ECONFIG, "found '%.1s', expected: identifier",
-                       l->p < l->end ? l->p : "end of string");
+        return rn_errf(
+            l->e, RN_ECONFIG,
+            "unable to parse requirement: found '%.1s', expected: identifier",
+            l->p < l->end ? l->p : "");
     skip_ws(l);
     if (neg || l->p == l->end || *l->p == ',') {
         r->op = neg ? SEL_ABSENT : SEL_EXISTS;
@@ -251,7 +257,8 @@ static int requirement(struct lex *l, struct sel_req *r)
         return value_set(l, r);
     }
     return rn_errf(l->e, RN_ECONFIG,
-                   "found '%.1s', expected: in, notin, =, ==, !=, gt, lt",
+                   "unable to parse requirement: found '%.1s', expected: in, "
+                   "notin, =, ==, !=, gt, lt",
                    l->p);
 }
 
@@ -272,8 +279,10 @@ int cfg_selector_parse(struct arena *a, const char *s, size_t n,
             return rc;
         skip_ws(&l);
         if (l.p < l.end && !eat(&l, ","))
-            return rn_errf(e, RN_ECONFIG, "found '%.1s', expected: ','",
-                           l.p);
+            return rn_errf(
+                e, RN_ECONFIG,
+                "unable to parse requirement: found '%.1s', expected: ','",
+                l.p);
         skip_ws(&l);
     }
     *out = sel;
@@ -295,8 +304,8 @@ static int match_labels(struct arena *a, struct cfg_selector *sel,
         struct sel_req r = {kv->key.u.s, SEL_IN, NULL, 1, 0};
         if (!vals)
             return RN_ENOMEM;
-        int rc = cfg_dec_str(a, &kv->v, "LabelSelector.matchLabels",
-                             &vals[0], NULL, e);
+        int rc = cfg_dec_str(a, &kv->v, "LabelSelector.matchLabels", &vals[0],
+                             NULL, e);
         r.vals = vals;
         if (rc == RN_OK)
             rc = add_req(a, sel, &r, e);
@@ -306,17 +315,16 @@ static int match_labels(struct arena *a, struct cfg_selector *sel,
     return RN_OK;
 }
 
-static int expression(struct arena *a, struct cfg_selector *sel,
-                      struct val x, struct rn_err *e)
+static int expression(struct arena *a, struct cfg_selector *sel, struct val x,
+                      struct rn_err *e)
 {
-    static const char *const ops[] = {"In", "NotIn", "Exists",
-                                      "DoesNotExist"};
+    static const char *const ops[] = {"In", "NotIn", "Exists", "DoesNotExist"};
     struct sel_req r = {0};
     const char *op;
     int rc = cfg_dec_str(a, cfg_dec_field(x, "key"), "key", &r.key, NULL, e);
     if (rc == RN_OK)
-        rc = cfg_dec_str(a, cfg_dec_field(x, "operator"), "operator", &op,
-                         NULL, e);
+        rc = cfg_dec_str(a, cfg_dec_field(x, "operator"), "operator", &op, NULL,
+                         e);
     if (rc == RN_OK)
         rc = cfg_dec_strlist(a, cfg_dec_field(x, "values"), "values", &r.vals,
                              &r.nvals, e);
@@ -327,10 +335,13 @@ static int expression(struct arena *a, struct cfg_selector *sel,
         if (strcmp(op, ops[i]) == 0)
             r.op = i;
     if (r.op == 255)
-        return rn_errf(e, RN_ECONFIG, "\"%s\" is not a valid label selector "
-                       "operator", op);
+        return rn_errf(e, RN_ECONFIG,
+                       "\"%s\" is not a valid label selector "
+                       "operator",
+                       op);
     if ((r.op == SEL_EXISTS || r.op == SEL_ABSENT) && r.nvals)
-        return rn_errf(e, RN_ECONFIG, "values: Invalid value: values set "
+        return rn_errf(e, RN_ECONFIG,
+                       "values: Invalid value: values set "
                        "must be empty for exists and does not exist");
     return add_req(a, sel, &r, e);
 }
@@ -342,7 +353,8 @@ int cfg_selector_from_val(struct arena *a, struct val v,
     if (!sel)
         return RN_ENOMEM;
     if (v.kind != VAL_OBJECT && v.kind != VAL_NULL)
-        return rn_errf(e, RN_ECONFIG, "a label selector must be a string or "
+        return rn_errf(e, RN_ECONFIG,
+                       "a label selector must be a string or "
                        "a map");
     int rc = match_labels(a, sel, cfg_dec_field(v, "matchLabels"), e);
     const struct val *me = cfg_dec_field(v, "matchExpressions");

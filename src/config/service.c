@@ -14,11 +14,10 @@
 #include <string.h>
 
 static const char *const known_types[] = {
-    "awssqs",     "email",        "slack",           "mattermost",
-    "rocketchat", "grafana",      "opsgenie",        "webhook",
-    "telegram",   "github",       "teams",           "teams-workflows",
-    "googlechat", "pushover",     "alertmanager",    "pagerduty",
-    "pagerdutyv2", "newrelic",    "webex",           "nats",
+    "awssqs",    "email",           "slack",      "mattermost", "rocketchat",
+    "grafana",   "opsgenie",        "webhook",    "telegram",   "github",
+    "teams",     "teams-workflows", "googlechat", "pushover",   "alertmanager",
+    "pagerduty", "pagerdutyv2",     "newrelic",   "webex",      "nats",
     "gcppubsub",
 };
 
@@ -77,8 +76,7 @@ int cfg_load_service(struct cfg_ctx *x, const char *type, const char *name,
                        name);
     }
     if (!cfg_service_type_known(type, strlen(type)))
-        rc = rn_errf(e, RN_ECONFIG, "service type '%s' is not supported",
-                     type);
+        rc = rn_errf(e, RN_ECONFIG, "service type '%s' is not supported", type);
     if (rc == RN_OK)
         rc = build_opts(x, type, &slot.s.opts, e);
     if (rc != RN_OK)

@@ -37,8 +37,8 @@ static int selector_of(struct arena *a, const struct val *v,
 }
 
 /* subscription -> null | {recipients: [s], triggers: [s], selector} */
-static int decode_sub(struct arena *a, struct val v,
-                      struct cfg_subscription *s, struct rn_err *e)
+static int decode_sub(struct arena *a, struct val v, struct cfg_subscription *s,
+                      struct rn_err *e)
 {
     bool present;
     memset(s, 0, sizeof *s);
@@ -95,9 +95,9 @@ int cfg_load_deftriggers(struct cfg_ctx *x, const char *service,
     if (rc == RN_OK)
         rc = cfg_dec_strlist(&c->arena, &root, "[]string", &d.names, &d.n, e);
     if (rc != RN_OK && rc != RN_ENOMEM) {
-        const char *p = arena_printf(&c->arena,
-                                     "failed to unmarshal default trigger %s",
-                                     service ? service : "");
+        const char *p =
+            arena_printf(&c->arena, "failed to unmarshal default trigger %s",
+                         service ? service : "");
         rc = cfg_err_wrap(e, RN_ECONFIG, p ? p : "bad default triggers");
         d.names = NULL;
         d.n = 0;

@@ -41,10 +41,14 @@ static const struct cfg_field_def attach_fields[] = {
 };
 
 static const struct cfg_field_def teams_fields[] = {
-    {"template", CFG_F_TEXT, NE_OMIT},   {"title", CFG_F_TEXT, NE_OMIT},
-    {"summary", CFG_F_TEXT, NE_OMIT},    {"text", CFG_F_TEXT, NE_OMIT},
-    {"themeColor", CFG_F_TEXT, NE_OMIT}, {"facts", CFG_F_TEXT, NE_OMIT},
-    {"sections", CFG_F_TEXT, NE_OMIT},   {"potentialAction", CFG_F_TEXT, NE_OMIT},
+    {"template", CFG_F_TEXT, NE_OMIT},
+    {"title", CFG_F_TEXT, NE_OMIT},
+    {"summary", CFG_F_TEXT, NE_OMIT},
+    {"text", CFG_F_TEXT, NE_OMIT},
+    {"themeColor", CFG_F_TEXT, NE_OMIT},
+    {"facts", CFG_F_TEXT, NE_OMIT},
+    {"sections", CFG_F_TEXT, NE_OMIT},
+    {"potentialAction", CFG_F_TEXT, NE_OMIT},
     {"adaptiveCard", CFG_F_TEXT, NE_OMIT},
 };
 
@@ -107,8 +111,8 @@ struct tc {
 };
 
 /* Parse text as template `name`; "" needs no template (renders ""). */
-static int compile_text(struct tc *t, const char *name, const char *s,
-                        size_t n, const struct tpl **out)
+static int compile_text(struct tc *t, const char *name, const char *s, size_t n,
+                        const struct tpl **out)
 {
     *out = NULL;
     if (n == 0 || t->decode_only)
@@ -183,8 +187,8 @@ static int compile_policy(struct tc *t, const struct val *v, uint8_t *out)
     return RN_OK;
 }
 
-static int compile_field(struct tc *t, const struct cfg_sec_def *d,
-                         size_t i, struct val body, struct cfg_section *s)
+static int compile_field(struct tc *t, const struct cfg_sec_def *d, size_t i,
+                         struct val body, struct cfg_section *s)
 {
     const struct cfg_field_def *fd = &d->fields[i];
     const struct val *v = cfg_dec_field(body, fd->name);
@@ -222,28 +226,25 @@ static int decode_hooks(struct tc *t, struct val body, struct cfg_section *s,
         struct cfg_hook *h = &s->hooks[i];
         bool present;
         h->name = kv->key.u.s;
-        int rc = cfg_dec_struct(&kv->v, "Notification.webhook", &present,
-                                t->e);
+        int rc = cfg_dec_struct(&kv->v, "Notification.webhook", &present, t->e);
         if (rc == RN_OK)
             rc = cfg_dec_str(t->a, cfg_dec_field(kv->v, "method"),
                              "WebhookNotification.method", &h->method, NULL,
                              t->e);
         if (rc == RN_OK)
-            rc = cfg_dec_str(t->a, cfg_dec_field(kv->v, "body"),
-                             "WebhookNotification.body", &bodies[i], NULL,
-                             t->e);
+            rc =
+                cfg_dec_str(t->a, cfg_dec_field(kv->v, "body"),
+                            "WebhookNotification.body", &bodies[i], NULL, t->e);
         if (rc == RN_OK)
             rc = cfg_dec_str(t->a, cfg_dec_field(kv->v, "path"),
-                             "WebhookNotification.path", &paths[i], NULL,
-                             t->e);
+                             "WebhookNotification.path", &paths[i], NULL, t->e);
         if (rc != RN_OK)
             return rc;
     }
     return RN_OK;
 }
 
-static int compile_hooks(struct tc *t, struct val body,
-                         struct cfg_section *s)
+static int compile_hooks(struct tc *t, struct val body, struct cfg_section *s)
 {
     size_t n = val_obj_len(body);
     s->nhooks = n;
@@ -385,8 +386,8 @@ int cfg_load_template(struct cfg_ctx *x, const char *name, struct rn_err *e)
     int rc = cfg_template_compile(&c->arena, name, x->entry->value,
                                   x->entry->vlen, c->funcs, &slot.t, e);
     if (rc == RN_ECONFIG) {
-        const char *p = arena_printf(&c->arena,
-                                     "failed to unmarshal template %s", name);
+        const char *p =
+            arena_printf(&c->arena, "failed to unmarshal template %s", name);
         cfg_err_wrap(e, RN_ECONFIG, p ? p : "failed to unmarshal template");
     }
     slot.err = rc == RN_OK ? -1 : (int)c->nerrs;

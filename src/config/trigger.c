@@ -81,8 +81,7 @@ static int compile_cond(struct arena *a, const char *trig, size_t i,
     int rc = compile_expr(a, trig, i, "when", c->when[0] ? c->when : "false",
                           &c->when_prog, e);
     if (rc == RN_OK && c->once_per[0])
-        rc = compile_expr(a, trig, i, "oncePer", c->once_per, &c->once_prog,
-                          e);
+        rc = compile_expr(a, trig, i, "oncePer", c->once_per, &c->once_prog, e);
     return rc;
 }
 
@@ -96,8 +95,7 @@ static void release_conds(struct cfg_trigger *t)
     }
 }
 
-static int unmarshal_error(struct arena *a, const char *name,
-                           struct rn_err *e)
+static int unmarshal_error(struct arena *a, const char *name, struct rn_err *e)
 {
     const char *p = arena_printf(a, "failed to unmarshal trigger %s", name);
     return cfg_err_wrap(e, RN_ECONFIG, p ? p : "failed to unmarshal trigger");

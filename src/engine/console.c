@@ -114,11 +114,11 @@ static bool looks_numeric(const char *s)
 static bool needs_quotes(const char *s)
 {
     static const char *const words[] = {
-        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n",
-        "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False",
-        "FALSE", "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf",
-        ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", ".nan", ".NaN", ".NAN",
-        NULL};
+        "",      "~",     "null",  "Null",  "NULL",  "y",    "Y",     "yes",
+        "Yes",   "YES",   "n",     "N",     "no",    "No",   "NO",    "true",
+        "True",  "TRUE",  "false", "False", "FALSE", "on",   "On",    "ON",
+        "off",   "Off",   "OFF",   ".inf",  ".Inf",  ".INF", "-.inf", "-.Inf",
+        "-.INF", "+.inf", ".nan",  ".NaN",  ".NAN",  NULL};
     return in_list(s, words) || looks_numeric(s);
 }
 
@@ -150,9 +150,8 @@ static int emit(struct out *o, yaml_event_t *ev)
 static int scalar(struct out *o, const char *s, size_t n, int style)
 {
     yaml_event_t ev;
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL,
-                                      (const yaml_char_t *)s, (int)n, 1, 1,
-                                      (yaml_scalar_style_t)style))
+    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)s,
+                                      (int)n, 1, 1, (yaml_scalar_style_t)style))
         return RN_ENOMEM;
     return emit(o, &ev);
 }

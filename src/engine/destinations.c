@@ -98,9 +98,8 @@ bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
 
 /* §2.5: each subscription whose selector matches, per trigger and
  * recipient. */
-static int from_defaults(const struct cfg *c, struct val labels,
-                         unsigned flags, struct arena *a,
-                         struct eng_dests *out)
+static int from_defaults(const struct cfg *c, struct val labels, unsigned flags,
+                         struct arena *a, struct eng_dests *out)
 {
     const char *const *defs;
     size_t ndefs;
@@ -147,9 +146,9 @@ static const char *default_origin(struct arena *a, const char *origin,
 /* One subscription (proto: service and origin): trigger "" takes the
  * default triggers (§2.6). */
 static int subscribe(const struct cfg *c, const char *trigger,
-                     const struct eng_dest *proto,
-                     const char *const *recips, size_t nrecips,
-                     unsigned flags, struct arena *a, struct eng_dests *out)
+                     const struct eng_dest *proto, const char *const *recips,
+                     size_t nrecips, unsigned flags, struct arena *a,
+                     struct eng_dests *out)
 {
     const char *const *trigs = &trigger;
     const char *service = proto->service, *origin = proto->origin;
@@ -223,8 +222,8 @@ static const char *drop_spaces(const char *b, const char *e)
 }
 
 /* "a; b;;" -> a, b; "" -> one empty recipient (§2.2) */
-static int split_recipients(struct arena *a, struct val v,
-                            const char ***out, size_t *n)
+static int split_recipients(struct arena *a, struct val v, const char ***out,
+                            size_t *n)
 {
     const char *s = v.u.s, *end = s + v.len;
     size_t cap = v.len / 2 + 2, k = 0;
@@ -251,8 +250,8 @@ static int split_recipients(struct arena *a, struct val v,
 }
 
 /* With ENG_DEST_ORIGIN: "annotation <key>". */
-static int annotation_origin(struct arena *a, const char *key,
-                             unsigned flags, struct eng_dest *proto)
+static int annotation_origin(struct arena *a, const char *key, unsigned flags,
+                             struct eng_dest *proto)
 {
     proto->origin = NULL;
     if (!(flags & ENG_DEST_ORIGIN))
@@ -262,8 +261,8 @@ static int annotation_origin(struct arena *a, const char *key,
 }
 
 /* subscribe.<trigger>.<service> | subscribe.<service> */
-static int from_subscribe(const struct cfg *c, const char *key,
-                          struct val v, unsigned flags, struct arena *a,
+static int from_subscribe(const struct cfg *c, const char *key, struct val v,
+                          unsigned flags, struct arena *a,
                           struct eng_dests *out)
 {
     const char *rest = key + strlen(SUBSCRIBE_PREFIX);
@@ -275,8 +274,8 @@ static int from_subscribe(const struct cfg *c, const char *key,
     if (dot) {
         const char *end = strchr(dot + 1, '.');
         trigger = arena_strndup(a, rest, (size_t)(dot - rest));
-        service = end ? arena_strndup(a, dot + 1, (size_t)(end - dot - 1))
-                      : dot + 1;
+        service =
+            end ? arena_strndup(a, dot + 1, (size_t)(end - dot - 1)) : dot + 1;
         if (!trigger || !service)
             return RN_ENOMEM;
     }
@@ -290,9 +289,8 @@ static int from_subscribe(const struct cfg *c, const char *key,
 }
 
 /* one YAML entry: {trigger: [t], destinations: [{service, recipients}]} */
-static int yaml_entry(const struct cfg *c, struct val entry,
-                      const char *origin, unsigned flags, struct arena *a,
-                      struct eng_dests *out)
+static int yaml_entry(const struct cfg *c, struct val entry, const char *origin,
+                      unsigned flags, struct arena *a, struct eng_dests *out)
 {
     const struct val *tv = cfg_dec_field(entry, "trigger");
     const struct val *dv = cfg_dec_field(entry, "destinations");
@@ -306,7 +304,8 @@ static int yaml_entry(const struct cfg *c, struct val entry,
             const struct val *sv = cfg_dec_field(dst, "service");
             const struct val *rv = cfg_dec_field(dst, "recipients");
             size_t nr = rv && rv->kind == VAL_ARRAY ? val_list_len(*rv) : 0;
-            const char **recips = arena_alloc(a, (nr ? nr : 1) * sizeof(char *));
+            const char **recips =
+                arena_alloc(a, (nr ? nr : 1) * sizeof(char *));
             if (!recips)
                 return RN_ENOMEM;
             for (size_t r = 0; r < nr; r++)
@@ -324,12 +323,15 @@ static bool valid_entry(struct val e)
 {
     const struct val *tv = cfg_dec_field(e, "trigger");
     const struct val *dv = cfg_dec_field(e, "destinations");
-    for (size_t i = 0; tv && tv->kind == VAL_ARRAY && i < val_list_len(*tv); i++)
+    for (size_t i = 0; tv && tv->kind == VAL_ARRAY && i < val_list_len(*tv);
+         i++)
         if (val_list_at(*tv, i).kind != VAL_STRING)
             return false;
-    for (size_t i = 0; dv && dv->kind == VAL_ARRAY && i < val_list_len(*dv); i++) {
+    for (size_t i = 0; dv && dv->kind == VAL_ARRAY && i < val_list_len(*dv);
+         i++) {
         const struct val *rv = cfg_dec_field(val_list_at(*dv, i), "recipients");
-        for (size_t r = 0; rv && rv->kind == VAL_ARRAY && r < val_list_len(*rv); r++)
+        for (size_t r = 0; rv && rv->kind == VAL_ARRAY && r < val_list_len(*rv);
+             r++)
             if (val_list_at(*rv, r).kind != VAL_STRING)
                 return false;
     }
@@ -356,8 +358,8 @@ static int from_yaml(const struct cfg *c, const char *key, struct val v,
     if (annotation_origin(a, key, flags, &proto) != RN_OK)
         return RN_ENOMEM;
     for (size_t i = 0; i < val_list_len(root); i++) {
-        int rc = yaml_entry(c, val_list_at(root, i), proto.origin, flags, a,
-                            out);
+        int rc =
+            yaml_entry(c, val_list_at(root, i), proto.origin, flags, a, out);
         if (rc != RN_OK)
             return rc;
     }

@@ -51,9 +51,9 @@ struct eng_dests {
 #define ENG_NOTIFIED_ANNOTATION "notified.notifications.argoproj.io"
 
 /* Flags of eng_destinations() / eng_parse_recipient() */
-#define ENG_DEST_DEDUP 1u        /* drop repeated (service, recipient) */
-#define ENG_DEST_COLON_EVERY 2u  /* upstream's split on every ':' (§2.5) */
-#define ENG_DEST_ORIGIN 4u       /* fill eng_dest.origin (rnotify explain) */
+#define ENG_DEST_DEDUP 1u       /* drop repeated (service, recipient) */
+#define ENG_DEST_COLON_EVERY 2u /* upstream's split on every ':' (§2.5) */
+#define ENG_DEST_ORIGIN 4u      /* fill eng_dest.origin (rnotify explain) */
 
 /*
  * The destinations of obj (a Kubernetes object: metadata.labels and
@@ -88,8 +88,7 @@ bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
  * {Now, Parse}, secrets: Secret key -> []byte}.  Built in a.
  */
 int eng_vars(const struct cfg *c, struct val object,
-             const struct val *analysis_runs, struct arena *a,
-             struct val *out);
+             const struct val *analysis_runs, struct arena *a, struct val *out);
 
 /* The `time` variable as templates call it ({{call .time.Parse s}}):
  * {Now, Parse} as template functions (expr_time_var() is expr's). */
@@ -102,8 +101,8 @@ int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
 
 /* Set key in an object value, keeping keys sorted (new object in a; the
  * input object is not modified). */
-int eng_obj_with(struct arena *a, struct val obj, const char *key,
-                 struct val v, struct val *out);
+int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
+                 struct val *out);
 
 /* ---- triggers (spec §3.3-§3.5) ---- */
 
@@ -129,9 +128,8 @@ int eng_conditions_run(const struct cfg_trigger *t, struct val vars,
 
 /* Look the trigger up and run it.  RN_ENOTFOUND "trigger 'x' is not
  * configured", RN_ECONFIG for a broken trigger key. */
-int eng_trigger_run(const struct cfg *c, const char *trigger,
-                    struct val vars, struct arena *a,
-                    struct eng_cond_result **out, size_t *n,
+int eng_trigger_run(const struct cfg *c, const char *trigger, struct val vars,
+                    struct arena *a, struct eng_cond_result **out, size_t *n,
                     struct rn_err *e);
 
 /* Event path (§3.4): send when the condition has no `when` or fired. */
@@ -152,8 +150,7 @@ int eng_state_parse(struct arena *a, const char *s, size_t n,
 
 /* The state key [ns:]trigger:condKey:service:recipient, prefixed with
  * oncePer when set.  ns NULL for a normal config. */
-const char *eng_state_key(struct arena *a, const char *ns,
-                          const char *trigger,
+const char *eng_state_key(struct arena *a, const char *ns, const char *trigger,
                           const struct eng_cond_result *r,
                           const struct eng_dest *d);
 
@@ -181,8 +178,7 @@ enum eng_cond_action {
 /* Condition path (§3.5) for one result and one destination: unsets the
  * key when not triggered; never sets it (record after a successful send
  * with eng_state_set). */
-enum eng_cond_action eng_condition_step(struct eng_state *st,
-                                        const char *key,
+enum eng_cond_action eng_condition_step(struct eng_state *st, const char *key,
                                         const struct eng_cond_result *r);
 
 /* ---- the notification (spec §4) ---- */

@@ -84,8 +84,8 @@ static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
 {
     struct val *acc;
     struct val zero = zero_fields(a, d);
-    int rc = zero.kind == VAL_OBJECT ? block(a, n, d->name, zero, &acc)
-                                     : RN_ENOMEM;
+    int rc =
+        zero.kind == VAL_OBJECT ? block(a, n, d->name, zero, &acc) : RN_ENOMEM;
     for (size_t i = 0; rc == RN_OK && i < d->nfields; i++) {
         const struct cfg_field_def *f = &d->fields[i];
         struct val v;

@@ -49,8 +49,7 @@ static int add(struct eng_state *st, const char *key, int64_t t)
     struct st_ent en = {key, t};
     if (st->n == st->cap) {
         size_t ncap = st->cap ? st->cap * 2 : 16;
-        void *p = st->items ? arena_grow(st->a, st->items,
-                                         st->cap * sizeof en,
+        void *p = st->items ? arena_grow(st->a, st->items, st->cap * sizeof en,
                                          ncap * sizeof en)
                             : arena_alloc(st->a, ncap * sizeof en);
         if (!p)
@@ -108,16 +107,14 @@ int eng_state_parse(struct arena *a, const char *s, size_t n,
     return RN_OK;
 }
 
-const char *eng_state_key(struct arena *a, const char *ns,
-                          const char *trigger,
+const char *eng_state_key(struct arena *a, const char *ns, const char *trigger,
                           const struct eng_cond_result *r,
                           const struct eng_dest *d)
 {
-    const char *base =
-        ns ? arena_printf(a, "%s:%s:%s:%s:%s", ns, trigger, r->key,
-                          d->service, d->recipient)
-           : arena_printf(a, "%s:%s:%s:%s", trigger, r->key, d->service,
-                          d->recipient);
+    const char *base = ns ? arena_printf(a, "%s:%s:%s:%s:%s", ns, trigger,
+                                         r->key, d->service, d->recipient)
+                          : arena_printf(a, "%s:%s:%s:%s", trigger, r->key,
+                                         d->service, d->recipient);
     if (!base || !r->once_per || !r->once_per[0])
         return base;
     return arena_printf(a, "%s:%s", r->once_per, base);

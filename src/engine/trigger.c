@@ -64,8 +64,7 @@ static int run_one(const struct cfg_condition *c, struct val vars,
 }
 
 int eng_conditions_run(const struct cfg_trigger *t, struct val vars,
-                       struct arena *a, struct eng_cond_result **out,
-                       size_t *n)
+                       struct arena *a, struct eng_cond_result **out, size_t *n)
 {
     struct eng_cond_result *res =
         arena_zalloc(a, (t->n ? t->n : 1) * sizeof *res);
@@ -81,9 +80,8 @@ int eng_conditions_run(const struct cfg_trigger *t, struct val vars,
     return RN_OK;
 }
 
-int eng_trigger_run(const struct cfg *c, const char *trigger,
-                    struct val vars, struct arena *a,
-                    struct eng_cond_result **out, size_t *n,
+int eng_trigger_run(const struct cfg *c, const char *trigger, struct val vars,
+                    struct arena *a, struct eng_cond_result **out, size_t *n,
                     struct rn_err *e)
 {
     const struct cfg_trigger *t;
@@ -140,7 +138,8 @@ static size_t kebab_humps(const char *s, size_t n, char *d)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        bool hump = i + 1 < n && (lower(s[i]) || (s[i] >= '0' && s[i] <= '9')) &&
+        bool hump = i + 1 < n &&
+                    (lower(s[i]) || (s[i] >= '0' && s[i] <= '9')) &&
                     upper(s[i + 1]);
         d[k++] = upper(s[i]) ? (char)(s[i] - 'A' + 'a') : s[i];
         if (hump) {
@@ -168,8 +167,7 @@ const char *eng_event_trigger(struct arena *a, const char *reason, size_t n)
     return t2;
 }
 
-enum eng_cond_action eng_condition_step(struct eng_state *st,
-                                        const char *key,
+enum eng_cond_action eng_condition_step(struct eng_state *st, const char *key,
                                         const struct eng_cond_result *r)
 {
     if (!r->triggered)

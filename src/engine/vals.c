@@ -26,8 +26,8 @@ struct val eng_obj_new(struct arena *a, size_t cap)
 }
 
 /* Index of key, or where it would go (with *found false). */
-static size_t obj_search(const struct val_obj *o, const char *key,
-                         size_t klen, bool *found)
+static size_t obj_search(const struct val_obj *o, const char *key, size_t klen,
+                         bool *found)
 {
     size_t lo = 0, hi = o->len;
     *found = false;
@@ -46,8 +46,8 @@ static size_t obj_search(const struct val_obj *o, const char *key,
     return lo;
 }
 
-int eng_obj_put(struct arena *a, struct val obj, const char *key,
-                size_t klen, struct val v)
+int eng_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
+                struct val v)
 {
     struct val_obj *o = obj.u.obj;
     bool found;
@@ -91,8 +91,8 @@ int eng_str(struct arena *a, const char *s, size_t n, struct val *out)
     return RN_OK;
 }
 
-int eng_obj_with(struct arena *a, struct val obj, const char *key,
-                 struct val v, struct val *out)
+int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
+                 struct val *out)
 {
     size_t n = obj.kind == VAL_OBJECT ? val_obj_len(obj) : 0;
     struct val o = eng_obj_new(a, n + 1);
@@ -109,8 +109,7 @@ int eng_obj_with(struct arena *a, struct val obj, const char *key,
 }
 
 int eng_vars(const struct cfg *c, struct val object,
-             const struct val *analysis_runs, struct arena *a,
-             struct val *out)
+             const struct val *analysis_runs, struct arena *a, struct val *out)
 {
     struct val o = eng_obj_new(a, 4);
     if (o.kind == VAL_NULL)
@@ -143,8 +142,8 @@ static int tpl_now(struct tpl_fcall *c, const struct val *argv, int argc,
 
 /* time.Parse(time.RFC3339, s); Go panics on bad input, surfacing as a
  * render error. */
-static int tpl_parse_time(struct tpl_fcall *c, const struct val *argv,
-                          int argc, struct val *out)
+static int tpl_parse_time(struct tpl_fcall *c, const struct val *argv, int argc,
+                          struct val *out)
 {
     const struct val_time *t;
     (void)argc;

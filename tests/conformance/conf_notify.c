@@ -35,8 +35,8 @@ static size_t texts(const struct conf_case *c, struct val *out, size_t max)
     size_t n = 0;
     if (one && one->kind == VAL_STRING)
         out[n++] = *one;
-    for (size_t i = 0; many && many->kind == VAL_ARRAY &&
-                       i < val_list_len(*many) && n < max;
+    for (size_t i = 0;
+         many && many->kind == VAL_ARRAY && i < val_list_len(*many) && n < max;
          i++)
         if (val_list_at(*many, i).kind == VAL_STRING)
             out[n++] = val_list_at(*many, i);
@@ -49,13 +49,13 @@ static int case_vars(const struct conf_case *c, struct val *out)
     const struct val *wt = val_get_cstr(c->obj, "with_time");
     *out = vars ? *vars : val_null();
     if (wt && wt->kind == VAL_BOOL && wt->u.b)
-        return eng_obj_with(c->arena, *out, "time",
-                            eng_time_var_tpl(c->arena), out);
+        return eng_obj_with(c->arena, *out, "time", eng_time_var_tpl(c->arena),
+                            out);
     return RN_OK;
 }
 
-static int render(const struct conf_case *c, struct cfg_template *t,
-                  size_t n, struct buf *out, struct rn_err *e)
+static int render(const struct conf_case *c, struct cfg_template *t, size_t n,
+                  struct buf *out, struct rn_err *e)
 {
     struct val vars;
     struct notif *nt = eng_notif_new(c->arena);

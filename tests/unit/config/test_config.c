@@ -46,30 +46,28 @@ static struct cfg *load(struct fx *f, const char *cm, const char *secret)
 {
     struct cfg_data d, s;
     struct rn_err e;
-    assert_int_equal(cfg_data_from_manifest(&f->a, cm, strlen(cm),
-                                            "ConfigMap",
+    assert_int_equal(cfg_data_from_manifest(&f->a, cm, strlen(cm), "ConfigMap",
                                             "argo-rollouts-notification-"
                                             "configmap",
                                             "cm.yaml", &d, &e),
                      RN_OK);
     if (secret)
-        assert_int_equal(cfg_data_from_manifest(&f->a, secret,
-                                                strlen(secret), "Secret",
+        assert_int_equal(cfg_data_from_manifest(&f->a, secret, strlen(secret),
+                                                "Secret",
                                                 "argo-rollouts-notification-"
                                                 "secret",
                                                 "s.yaml", &s, &e),
                          RN_OK);
-    assert_int_equal(cfg_load(&d, secret ? &s : NULL, NULL, &f->c, &e),
-                     RN_OK);
+    assert_int_equal(cfg_load(&d, secret ? &s : NULL, NULL, &f->c, &e), RN_OK);
     return f->c;
 }
 
-#define CM_HEAD                                                             \
-    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"                          \
+#define CM_HEAD                                                                \
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"                             \
     "  name: argo-rollouts-notification-configmap\ndata:\n"
 
-#define SECRET_HEAD                                                         \
-    "apiVersion: v1\nkind: Secret\nmetadata:\n"                             \
+#define SECRET_HEAD                                                            \
+    "apiVersion: v1\nkind: Secret\nmetadata:\n"                                \
     "  name: argo-rollouts-notification-secret\n"
 
 static void test_condition_keys(void **state)
@@ -95,16 +93,17 @@ static void test_condition_keys(void **state)
 static void test_keys_dispatch(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(
-        f, CM_HEAD
-        "  template.app.sync: |\n    message: hi\n"
-        "  trigger.on-x: |\n    - when: 'true'\n      send: [app.sync]\n"
-        "  service.slack: |\n    token: abc\n"
-        "  service.webhook.hook: |\n    url: http://x\n"
-        "  defaultTriggers: |\n    - on-x\n"
-        "  defaultTriggers.hook: '[on-y]'\n"
-        "  context: |\n    argocdUrl: x\n",
-        NULL);
+    struct cfg *c =
+        load(f,
+             CM_HEAD
+             "  template.app.sync: |\n    message: hi\n"
+             "  trigger.on-x: |\n    - when: 'true'\n      send: [app.sync]\n"
+             "  service.slack: |\n    token: abc\n"
+             "  service.webhook.hook: |\n    url: http://x\n"
+             "  defaultTriggers: |\n    - on-x\n"
+             "  defaultTriggers.hook: '[on-y]'\n"
+             "  context: |\n    argocdUrl: x\n",
+             NULL);
     const struct cfg_template *t;
     const struct cfg_trigger *tr;
     const struct cfg_service *s;
@@ -142,17 +141,17 @@ static void test_keys_dispatch(void **state)
 static void test_errors_isolated(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(
-        f, CM_HEAD
-        "  template.bad-yaml: |\n    message: [unclosed\n"
-        "  template.bad-tpl: |\n    message: '{{.x'\n"
-        "  template.good: |\n    message: ok\n"
-        "  template.nested: |\n    message:\n      nested: map\n"
-        "  service.foo: |\n    a: b\n"
-        "  service.a.b.c: |\n    a: b\n"
-        "  trigger.bad: |\n    when: x\n"
-        "  trigger.good: |\n    - send: [good]\n",
-        NULL);
+    struct cfg *c =
+        load(f,
+             CM_HEAD "  template.bad-yaml: |\n    message: [unclosed\n"
+                     "  template.bad-tpl: |\n    message: '{{.x'\n"
+                     "  template.good: |\n    message: ok\n"
+                     "  template.nested: |\n    message:\n      nested: map\n"
+                     "  service.foo: |\n    a: b\n"
+                     "  service.a.b.c: |\n    a: b\n"
+                     "  trigger.bad: |\n    when: x\n"
+                     "  trigger.good: |\n    - send: [good]\n",
+             NULL);
     const struct cfg_template *t;
     const struct cfg_trigger *tr;
     struct rn_err e;
@@ -187,14 +186,14 @@ static void test_errors_isolated(void **state)
 static void test_decode_rules(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD
-                         "  trigger.t: |\n"
-                         "    - WHEN: true\n"
-                         "      Send: [yes, 1, 1.5]\n"
-                         "      oncePer: 3\n"
-                         "      typo: ignored\n"
-                         "    -\n"
-                         "  trigger.empty: ''\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  trigger.t: |\n"
+                                 "    - WHEN: true\n"
+                                 "      Send: [yes, 1, 1.5]\n"
+                                 "      oncePer: 3\n"
+                                 "      typo: ignored\n"
+                                 "    -\n"
+                                 "  trigger.empty: ''\n",
                          NULL);
     const struct cfg_trigger *t;
     struct rn_err e;
@@ -216,19 +215,19 @@ static void test_decode_rules(void **state)
 static void test_template_sections(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD
-                         "  template.t: |\n"
-                         "    message: m\n"
-                         "    slack:\n"
-                         "      attachments: '[]'\n"
-                         "      notifyBroadcast: true\n"
-                         "      deliveryPolicy: Update\n"
-                         "    webhook:\n"
-                         "      b: {method: POST, body: x}\n"
-                         "      a: {path: /p}\n"
-                         "    rocketchat: {}\n"
-                         "    opsgenie:\n"
-                         "      tags: ['{{.a}}', 2]\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  template.t: |\n"
+                                 "    message: m\n"
+                                 "    slack:\n"
+                                 "      attachments: '[]'\n"
+                                 "      notifyBroadcast: true\n"
+                                 "      deliveryPolicy: Update\n"
+                                 "    webhook:\n"
+                                 "      b: {method: POST, body: x}\n"
+                                 "      a: {path: /p}\n"
+                                 "    rocketchat: {}\n"
+                                 "    opsgenie:\n"
+                                 "      tags: ['{{.a}}', 2]\n",
                          NULL);
     const struct cfg_template *t;
     struct rn_err e;
@@ -252,16 +251,16 @@ static void test_template_sections(void **state)
 static void test_secret_substitution(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD
-                         "  service.webhook.w: |\n"
-                         "    url: $host/x\n"
-                         "    headers:\n"
-                         "    - name: Authorization\n"
-                         "      value: Bearer $tok\n"
-                         "    key: $multi\n"
-                         "    port: 8080\n"
-                         "    other: '$tok.b ${tok} $ $$tok'\n"
-                         "    $tok: k\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  service.webhook.w: |\n"
+                                 "    url: $host/x\n"
+                                 "    headers:\n"
+                                 "    - name: Authorization\n"
+                                 "      value: Bearer $tok\n"
+                                 "    key: $multi\n"
+                                 "    port: 8080\n"
+                                 "    other: '$tok.b ${tok} $ $$tok'\n"
+                                 "    $tok: k\n",
                          SECRET_HEAD "data:\n"
                                      "  tok: czNjcjN0\n" /* s3cr3t */
                                      "stringData:\n"
@@ -312,13 +311,12 @@ static void test_manifest_selection(void **state)
     assert_int_equal(d.n, 1);
     assert_string_equal(d.items[0].value, "right");
     assert_string_equal(d.namespace, "ns1");
-    assert_int_equal(cfg_data_from_manifest(&f->a, text, strlen(text),
-                                            "Secret", "x", "f.yaml", &d, &e),
+    assert_int_equal(cfg_data_from_manifest(&f->a, text, strlen(text), "Secret",
+                                            "x", "f.yaml", &d, &e),
                      RN_ENOTFOUND);
     assert_string_equal(e.msg, "file 'f.yaml' does not have '/Secret/x'");
     static const char bad[] = SECRET_HEAD "data:\n  k: '!!!'\n";
-    assert_int_equal(cfg_data_from_manifest(&f->a, bad, strlen(bad),
-                                            "Secret",
+    assert_int_equal(cfg_data_from_manifest(&f->a, bad, strlen(bad), "Secret",
                                             "argo-rollouts-notification-"
                                             "secret",
                                             "s.yaml", &d, &e),
@@ -330,7 +328,8 @@ static void test_data_from_object(void **state)
     struct fx *f = *state;
     static const char js[] =
         "{\"metadata\":{\"name\":\"s\",\"namespace\":\"n\"},"
-        "\"data\":{\"a\":\"aGk=\",\"b\":\"eA==\"},\"stringData\":{\"b\":\"y\"}}";
+        "\"data\":{\"a\":\"aGk=\",\"b\":\"eA==\"},\"stringData\":{\"b\":\"y\"}"
+        "}";
     struct val obj;
     struct cfg_data d;
     struct rn_err e;
@@ -345,12 +344,12 @@ static void test_data_from_object(void **state)
 static void test_subscriptions(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD
-                         "  subscriptions: |\n"
-                         "    - recipients: [slack:c1]\n"
-                         "      triggers: [on-a]\n"
-                         "      selector: app=x, tier in (web,api)\n"
-                         "    - recipients: [\"webhook:\"]\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  subscriptions: |\n"
+                                 "    - recipients: [slack:c1]\n"
+                                 "      triggers: [on-a]\n"
+                                 "      selector: app=x, tier in (web,api)\n"
+                                 "    - recipients: [\"webhook:\"]\n",
                          NULL);
     assert_int_equal(cfg_error_count(c), 0);
     assert_int_equal(cfg_subscription_count(c), 2);
@@ -363,11 +362,11 @@ static void test_subscriptions(void **state)
 static void test_bad_subscriptions(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD
-                         "  subscriptions: |\n"
-                         "    - recipients:\n"
-                         "      - slack: chan\n"
-                         "  defaultTriggers.slack: |\n    on-x: y\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  subscriptions: |\n"
+                                 "    - recipients:\n"
+                                 "      - slack: chan\n"
+                                 "  defaultTriggers.slack: |\n    on-x: y\n",
                          NULL);
     const char *const *list;
     size_t n;
@@ -381,8 +380,9 @@ static void test_bad_subscriptions(void **state)
 static void test_duplicate_service_name(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD "  service.slack: 'token: a'\n"
-                                    "  service.webhook.slack: 'url: b'\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  service.slack: 'token: a'\n"
+                                 "  service.webhook.slack: 'url: b'\n",
                          NULL);
     const struct cfg_service *s;
     struct rn_err e;
@@ -395,17 +395,18 @@ static void test_duplicate_service_name(void **state)
 static void test_warnings(void **state)
 {
     struct fx *f = *state;
-    struct cfg *c = load(f, CM_HEAD "  trigger.t: '- send: [missing, bad]'\n"
-                                    "  template.bad: \"message: '{{'\"\n"
-                                    "  defaultTriggers: '[on-none]'\n"
-                                    "  defaultTriggers.ghost: '[t]'\n"
-                                    "  subscriptions: |\n"
-                                    "    - recipients: [slack:c]\n"
-                                    "      triggers: [t]\n"
-                                    "  service.webhook.w: 'url: x'\n"
-                                    "  trigger.u: |\n"
-                                    "    - send: [missing]\n"
-                                    "      when: ' '\n",
+    struct cfg *c = load(f,
+                         CM_HEAD "  trigger.t: '- send: [missing, bad]'\n"
+                                 "  template.bad: \"message: '{{'\"\n"
+                                 "  defaultTriggers: '[on-none]'\n"
+                                 "  defaultTriggers.ghost: '[t]'\n"
+                                 "  subscriptions: |\n"
+                                 "    - recipients: [slack:c]\n"
+                                 "      triggers: [t]\n"
+                                 "  service.webhook.w: 'url: x'\n"
+                                 "  trigger.u: |\n"
+                                 "    - send: [missing]\n"
+                                 "      when: ' '\n",
                          NULL);
     assert_int_equal(cfg_error_count(c), 2);
     assert_string_equal(cfg_error_at(c, 1)->key, "trigger.u");
@@ -426,9 +427,10 @@ static void test_warnings(void **state)
                         "service 'ghost' is not configured");
     assert_null(cfg_warning_at(c, 5));
     cfg_unref(c);
-    f->c = load(f, CM_HEAD "  service.webhook.w: 'url: x'\n"
-                           "  subscriptions: |\n"
-                           "    - recipients: ['w:https://x']\n",
+    f->c = load(f,
+                CM_HEAD "  service.webhook.w: 'url: x'\n"
+                        "  subscriptions: |\n"
+                        "    - recipients: ['w:https://x']\n",
                 NULL);
     assert_int_equal(cfg_warning_count(f->c), 1);
     assert_non_null(strstr(cfg_warning_at(f->c, 0)->msg, "more than one"));
@@ -450,8 +452,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_condition_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keys_dispatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors_isolated, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_errors_isolated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_decode_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_template_sections, setup,
                                         teardown),
@@ -459,8 +460,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_manifest_selection, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_data_from_object, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_data_from_object, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subscriptions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_subscriptions, setup,
                                         teardown),

@@ -49,8 +49,8 @@ static struct cfg *config(struct fx *f, const char *const *kv)
     struct cfg_data d = {items, 0, "", ""};
     struct rn_err e;
     for (; kv[0]; kv += 2, d.n++) {
-        items[d.n] = (struct cfg_entry){kv[0], strlen(kv[0]), kv[1],
-                                        strlen(kv[1]), 0};
+        items[d.n] =
+            (struct cfg_entry){kv[0], strlen(kv[0]), kv[1], strlen(kv[1]), 0};
     }
     assert_int_equal(cfg_load(&d, NULL, NULL, &f->c, &e), RN_OK);
     assert_int_equal(cfg_error_count(f->c), 0);
@@ -87,9 +87,12 @@ static void test_spec_vector(void **state)
 {
     struct fx *f = *state;
     static const char *const kv[] = {
-        "defaultTriggers", "[on-x]",
-        "defaultTriggers.webhook", "[on-w]",
-        "subscriptions", "[{recipients: [slack:c1], triggers: [on-a]}]",
+        "defaultTriggers",
+        "[on-x]",
+        "defaultTriggers.webhook",
+        "[on-w]",
+        "subscriptions",
+        "[{recipients: [slack:c1], triggers: [on-a]}]",
         NULL};
     struct cfg *c = config(f, kv);
     struct val obj = object(
@@ -97,8 +100,8 @@ static void test_spec_vector(void **state)
            "\"notifications.argoproj.io/subscribe.on-a.slack\":\"c1; c2\","
            "\"notifications.argoproj.io/subscribe.webhook\":\"\"}}}");
     struct eng_dests d;
-    static const char *const raw[] = {"slack", "c1", "slack", "c1",
-                                      "slack", "c2"};
+    static const char *const raw[] = {"slack", "c1",    "slack",
+                                      "c1",    "slack", "c2"};
     static const char *const dedup[] = {"slack", "c1", "slack", "c2"};
     static const char *const w[] = {"webhook", ""};
     assert_int_equal(eng_destinations(c, obj, 0, &f->a, &d), RN_OK);
@@ -175,8 +178,10 @@ static void test_default_subscriptions(void **state)
 {
     struct fx *f = *state;
     static const char *const kv[] = {
-        "defaultTriggers", "[on-d]",
-        "defaultTriggers.slack", "[on-s]",
+        "defaultTriggers",
+        "[on-d]",
+        "defaultTriggers.slack",
+        "[on-s]",
         "subscriptions",
         "- recipients: ['slack:c1', 'webhook:https://x:1']\n"
         "  selector: app in (a, b), tier!=db\n"
@@ -193,15 +198,14 @@ static void test_default_subscriptions(void **state)
     struct val obj = object(
         f, "{\"metadata\":{\"labels\":{\"app\":\"a\",\"tier\":\"web\"}}}");
     struct eng_dests d;
-    static const char *const dd[] = {"slack", "c1", "webhook", "https://x:1",
-                                     "email", "e"};
+    static const char *const dd[] = {"slack",       "c1",    "webhook",
+                                     "https://x:1", "email", "e"};
     static const char *const t[] = {"teams", ""};
     assert_int_equal(eng_destinations(c, obj, 0, &f->a, &d), RN_OK);
     expect(&d, "on-d", dd, 3);
     expect(&d, "on-t", t, 1);
     expect(&d, "on-s", NULL, 0); /* per-service defaults don't apply here */
-    assert_int_equal(eng_destinations(c, obj, ENG_DEST_COLON_EVERY, &f->a,
-                                      &d),
+    assert_int_equal(eng_destinations(c, obj, ENG_DEST_COLON_EVERY, &f->a, &d),
                      RN_OK);
     assert_string_equal(eng_dests_find(&d, "on-d")->dests[1].recipient,
                         "https");
@@ -223,8 +227,7 @@ static void test_recipient_split(void **state)
     assert_string_equal(d.recipient, "");
     assert_true(eng_parse_recipient(&f->a, "a:b:c", 0, &d));
     assert_string_equal(d.recipient, "b:c");
-    assert_true(eng_parse_recipient(&f->a, "a:b:c", ENG_DEST_COLON_EVERY,
-                                    &d));
+    assert_true(eng_parse_recipient(&f->a, "a:b:c", ENG_DEST_COLON_EVERY, &d));
     assert_string_equal(d.recipient, "b");
 }
 
@@ -238,39 +241,45 @@ static void test_selectors(void **state)
         const char *sel;
         bool match;
     } ok[] = {
-        {"", true},           {"a=1", true},         {"a==1", true},
-        {"a!=1", false},      {"c!=1", true},        {"a in (1,2)", true},
-        {"a notin (1)", false}, {"a", true},         {"!a", false},
-        {"!zz", true},        {"n>4", true},         {"n<5", false},
-        {" a = 1 , b in ( x ) ", true},              {"x.io/k=v", false},
-        {"a=", false},        {"b in (x,)", true},
+        {"", true},
+        {"a=1", true},
+        {"a==1", true},
+        {"a!=1", false},
+        {"c!=1", true},
+        {"a in (1,2)", true},
+        {"a notin (1)", false},
+        {"a", true},
+        {"!a", false},
+        {"!zz", true},
+        {"n>4", true},
+        {"n<5", false},
+        {" a = 1 , b in ( x ) ", true},
+        {"x.io/k=v", false},
+        {"a=", false},
+        {"b in (x,)", true},
     };
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-        assert_int_equal(cfg_selector_parse(&f->a, ok[i].sel,
-                                            strlen(ok[i].sel), &s, &e),
-                         RN_OK);
+        assert_int_equal(
+            cfg_selector_parse(&f->a, ok[i].sel, strlen(ok[i].sel), &s, &e),
+            RN_OK);
         assert_int_equal(cfg_selector_matches(s, l), ok[i].match);
     }
-    static const char *const bad[] = {"a in ()", "n>x", "a=b c", "-a=1",
-                                      "a=(", "a in (1", "a ~ 1"};
+    static const char *const bad[] = {"a in ()", "n>x",     "a=b c", "-a=1",
+                                      "a=(",     "a in (1", "a ~ 1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_not_equal(cfg_selector_parse(&f->a, bad[i],
-                                                strlen(bad[i]), &s, &e),
-                             RN_OK);
+        assert_int_not_equal(
+            cfg_selector_parse(&f->a, bad[i], strlen(bad[i]), &s, &e), RN_OK);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_spec_vector, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_annotation_forms, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_yaml_annotation, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_annotation_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_yaml_annotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_subscriptions, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_recipient_split, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_recipient_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selectors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

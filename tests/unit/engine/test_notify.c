@@ -41,12 +41,16 @@ static int setup(void **state)
         "slack: {icon: ':x:'}\n"
         "webhook:\n  v: {path: '/{{.recipient}}'}\n"
         "opsgenie: {tags: [x], priority: P1}\n",
-        "template.c", "opsgenie: {priority: '{{.serviceType}}'}\n",
-        "template.fail", "message: '{{template \"nope\"}}'\n",
-        "template.nomsg", "teams: {title: t}\n",
+        "template.c",
+        "opsgenie: {priority: '{{.serviceType}}'}\n",
+        "template.fail",
+        "message: '{{template \"nope\"}}'\n",
+        "template.nomsg",
+        "teams: {title: t}\n",
         "template.time",
         "message: '{{(call .time.Parse \"2024-01-02T03:04:05Z\").Year}}'\n",
-        "template.timebad", "email: {subject: '{{call .time.Parse \"x\"}}'}\n",
+        "template.timebad",
+        "email: {subject: '{{call .time.Parse \"x\"}}'}\n",
         NULL};
     struct cfg_entry items[12];
     struct cfg_data d = {items, 0, "", ""};
@@ -55,8 +59,8 @@ static int setup(void **state)
     arena_init(&f.a, 0);
     buf_init(&f.b, 0);
     for (const char *const *p = kv; p[0]; p += 2, d.n++)
-        items[d.n] = (struct cfg_entry){p[0], strlen(p[0]), p[1],
-                                        strlen(p[1]), 0};
+        items[d.n] =
+            (struct cfg_entry){p[0], strlen(p[0]), p[1], strlen(p[1]), 0};
     assert_int_equal(cfg_load(&d, NULL, NULL, &f.c, &e), RN_OK);
     assert_int_equal(cfg_error_count(f.c), 0);
     *state = &f;
@@ -78,8 +82,7 @@ static struct val vars(struct fx *f)
     struct val obj, v;
     struct rn_err e;
     struct eng_dest d = {"ops", "r1", NULL};
-    assert_int_equal(json_parse(&f->a, js, strlen(js), NULL, &obj, &e),
-                     RN_OK);
+    assert_int_equal(json_parse(&f->a, js, strlen(js), NULL, &obj, &e), RN_OK);
     assert_int_equal(eng_vars(f->c, obj, NULL, &f->a, &v), RN_OK);
     assert_non_null(val_get_cstr(v, "rollout"));
     assert_non_null(val_get_cstr(v, "secrets"));
@@ -93,8 +96,7 @@ static void render(struct fx *f, const char *const *names, size_t n,
                    struct notif **out)
 {
     struct rn_err e;
-    assert_int_equal(eng_notif_render(f->c, names, n, vars(f), &f->a, out,
-                                      &e),
+    assert_int_equal(eng_notif_render(f->c, names, n, vars(f), &f->a, out, &e),
                      RN_OK);
 }
 
@@ -158,8 +160,7 @@ static void test_errors(void **state)
     static const char *const fail[] = {"fail"};
     struct notif *n;
     struct rn_err e;
-    assert_int_equal(eng_notif_render(f->c, unknown, 2, vars(f), &f->a, &n,
-                                      &e),
+    assert_int_equal(eng_notif_render(f->c, unknown, 2, vars(f), &f->a, &n, &e),
                      RN_ENOTFOUND);
     assert_string_equal(e.msg, "template 'zz' is not supported");
     assert_int_equal(eng_notif_render(f->c, fail, 1, vars(f), &f->a, &n, &e),
@@ -198,8 +199,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_sections, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_empty_sections, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

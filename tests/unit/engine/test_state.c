@@ -39,16 +39,16 @@ static void test_reason_to_trigger(void **state)
     (void)state;
     arena_init(&a, 0);
     for (size_t i = 0; i < sizeof vec / sizeof *vec; i++)
-        assert_string_equal(
-            eng_event_trigger(&a, vec[i][0], strlen(vec[i][0])), vec[i][1]);
+        assert_string_equal(eng_event_trigger(&a, vec[i][0], strlen(vec[i][0])),
+                            vec[i][1]);
     arena_free(&a);
 }
 
 static void test_keys(void **state)
 {
     struct arena a;
-    struct eng_cond_result r = {.key = PURPLE, .triggered = true,
-                                .once_per = ""};
+    struct eng_cond_result r = {
+        .key = PURPLE, .triggered = true, .once_per = ""};
     struct eng_dest d = {"slack", "ch", NULL};
     (void)state;
     arena_init(&a, 0);
@@ -73,11 +73,9 @@ static void test_emit(void **state)
     buf_init(&b, 0);
     assert_int_equal(eng_state_parse(&a, NULL, 0, &st, &valid), RN_OK);
     assert_true(valid);
-    assert_int_equal(eng_state_set(st, "on-purple:" PURPLE ":slack:ch",
-                                   1700000000),
-                     1);
-    assert_int_equal(eng_state_set(st, "on-purple:" PURPLE ":slack:ch", 5),
-                     0);
+    assert_int_equal(
+        eng_state_set(st, "on-purple:" PURPLE ":slack:ch", 1700000000), 1);
+    assert_int_equal(eng_state_set(st, "on-purple:" PURPLE ":slack:ch", 5), 0);
     assert_int_equal(eng_state_emit(st, &b), RN_OK);
     assert_string_equal(buf_str(&b),
                         "{\"on-purple:" PURPLE ":slack:ch\":1700000000}");
@@ -108,8 +106,7 @@ static void test_parse_and_truncate(void **state)
     assert_int_equal(eng_state_count(st), 2);
     assert_true(eng_state_has(st, "k2"));
     static const char bad[] = "{\"k1\":1.5}";
-    assert_int_equal(eng_state_parse(&a, bad, strlen(bad), &st, &valid),
-                     RN_OK);
+    assert_int_equal(eng_state_parse(&a, bad, strlen(bad), &st, &valid), RN_OK);
     assert_false(valid);
     assert_int_equal(eng_state_count(st), 0);
     assert_int_equal(eng_state_parse(&a, "x", 1, &st, &valid), RN_OK);

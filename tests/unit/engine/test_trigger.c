@@ -73,8 +73,7 @@ static void test_run(void **state)
     struct eng_cond_result *r;
     size_t n;
     struct rn_err e;
-    assert_int_equal(eng_trigger_run(f->c, "on-t", f->vars, &f->a, &r, &n,
-                                     &e),
+    assert_int_equal(eng_trigger_run(f->c, "on-t", f->vars, &f->a, &r, &n, &e),
                      RN_OK);
     assert_int_equal(n, 6);
     assert_string_equal(r[0].key, "[0].2jmj7l5rSw0yVb_vlWAYkK_YBwk");
@@ -105,9 +104,9 @@ static void test_unknown(void **state)
     struct eng_cond_result *r;
     size_t n;
     struct rn_err e;
-    assert_int_equal(eng_trigger_run(f->c, "on-none", f->vars, &f->a, &r, &n,
-                                     &e),
-                     RN_ENOTFOUND);
+    assert_int_equal(
+        eng_trigger_run(f->c, "on-none", f->vars, &f->a, &r, &n, &e),
+        RN_ENOTFOUND);
     assert_non_null(strstr(e.msg, "is not configured"));
 }
 
@@ -131,8 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_expression, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bad_expression, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
