@@ -24,6 +24,7 @@
 
 /* ---- errors and result helpers ---- */
 
+/* Go's error (or recovered panic) text into c->err; returns RN_EEXEC. */
 int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
 {
     va_list ap;
@@ -33,11 +34,14 @@ int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
     return RN_EEXEC;
 }
 
+/* An exhausted arena: RN_ENOMEM with a fixed message. */
 int sprig_nomem(struct tpl_fcall *c)
 {
     return rn_errf(c->err, RN_ENOMEM, "out of memory");
 }
 
+/* *out = a NUL-terminated copy of s[0..n) in c->arena; RN_ENOMEM on
+ * failure with *out untouched. */
 int sprig_out_str(struct tpl_fcall *c, const char *s, size_t n, struct val *out)
 {
     char *p = arena_strndup(c->arena, s ? s : "", s ? n : 0);
@@ -47,6 +51,9 @@ int sprig_out_str(struct tpl_fcall *c, const char *s, size_t n, struct val *out)
     return RN_OK;
 }
 
+/* Finish a function that built its result in b: copy it into the arena
+ * when rc is RN_OK, otherwise report rc (RN_ELIMIT for the buffer cap);
+ * b is freed in every case. */
 int sprig_out_buf(struct tpl_fcall *c, struct buf *b, int rc, struct val *out)
 {
     if (rc == RN_OK)
@@ -59,6 +66,8 @@ int sprig_out_buf(struct tpl_fcall *c, struct buf *b, int rc, struct val *out)
     return rc;
 }
 
+/* A list of n nil items in c->arena (the caller fills them); NULL on
+ * OOM. */
 struct val_list *sprig_list_alloc(struct tpl_fcall *c, size_t n)
 {
     struct val_list *l = arena_alloc(c->arena, sizeof *l);
@@ -74,6 +83,7 @@ struct val_list *sprig_list_alloc(struct tpl_fcall *c, size_t n)
     return l;
 }
 
+/* Append to an arena list, doubling its items in c->arena when full. */
 int sprig_list_push(struct tpl_fcall *c, struct val_list *l, struct val v)
 {
     if (l->len == l->cap) {
@@ -89,6 +99,7 @@ int sprig_list_push(struct tpl_fcall *c, struct val_list *l, struct val v)
     return RN_OK;
 }
 
+/* An empty map with room for cap keys in c->arena; NULL on OOM. */
 struct val_obj *sprig_obj_alloc(struct tpl_fcall *c, size_t cap)
 {
     struct val_obj *o = arena_alloc(c->arena, sizeof *o);
@@ -131,6 +142,7 @@ static long obj_search(const struct val_obj *o, const char *k, size_t n)
     return -lo - 1;
 }
 
+/* Index of key k in o (NULL is an empty map), or -1. */
 long sprig_obj_find(const struct val_obj *o, const char *k, size_t n)
 {
     long i = obj_search(o, k, n);
@@ -166,6 +178,7 @@ int sprig_obj_put(struct tpl_fcall *c, struct val_obj *o, struct val key,
     return RN_OK;
 }
 
+/* A slice or an array, as the reflect Kind checks of sprig see it. */
 bool sprig_is_list(struct val v)
 {
     return v.kind == VAL_ARRAY;
@@ -292,6 +305,8 @@ static bool parse_uint(const char *s, size_t n, int base, uint64_t *out)
     return true;
 }
 
+/* strconv.ParseInt(s, base, 64): base 0 takes Go prefixes (0x, 0o, 0b,
+ * 0) and underscores; false on any syntax or range error. */
 bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out)
 {
     bool neg = false;
@@ -403,6 +418,8 @@ static bool float_syntax(const char *s, size_t n, char *tmp)
     return true;
 }
 
+/* strconv.ParseFloat(s, 64): Go decimal and hex syntax, inf and nan;
+ * false on a syntax error or overflow. */
 bool sprig_parse_float(const char *s, size_t n, double *out)
 {
     char small[128];
@@ -443,6 +460,7 @@ static bool plain_int(struct val v)
     return t != GT_MONTH && t != GT_WEEKDAY;
 }
 
+/* cast.ToInt64 with its error dropped (toInt64 and toInt in sprig). */
 int64_t sprig_toint64(struct val v)
 {
     int64_t i = 0;
@@ -462,6 +480,7 @@ int64_t sprig_toint64(struct val v)
     }
 }
 
+/* cast.ToFloat64 with its error dropped. */
 double sprig_tofloat64(struct val v)
 {
     double f = 0;
