@@ -310,8 +310,11 @@ static int yaml_entry(const struct cfg *c, struct val entry, const char *origin,
                 return RN_ENOMEM;
             for (size_t r = 0; r < nr; r++)
                 recips[r] = val_list_at(*rv, r).u.s;
-            struct eng_dest proto = {sv ? sv->u.s : "", "", origin};
-            if (tn.kind == VAL_STRING && sv && sv->kind == VAL_STRING)
+            /* a missing service is "" as upstream has it: the send
+             * fails later with "notification service '' ..." */
+            bool named = sv && sv->kind == VAL_STRING;
+            struct eng_dest proto = {named ? sv->u.s : "", "", origin};
+            if (named || !sv || sv->kind == VAL_NULL)
                 rc = subscribe(c, tn.u.s, &proto, recips, nr, flags, a, out);
         }
     }
