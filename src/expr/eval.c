@@ -108,8 +108,8 @@ static struct val eval_matches(struct ev *ev, struct node *n)
 static struct val eval_range(struct ev *ev, struct val a, struct val b)
 {
     int64_t lo = expr_to_int(ev, a), hi = expr_to_int(ev, b);
-    int64_t size = hi - lo + 1;
-    if (hi < lo || size <= 0)
+    int64_t size = (int64_t)((uint64_t)hi - (uint64_t)lo + 1u); /* Go wraps */
+    if (size <= 0)
         size = 0;
     expr_mem_grow(ev, (uint64_t)size);
     struct val_list *l = expr_list_new(ev, (size_t)size);

@@ -188,12 +188,12 @@ static int64_t dur_round(int64_t d, int64_t m)
     int64_t r = d % m;
     if (d < 0) {
         r = -r;
-        if (r + r < m)
+        if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
             return d + r;
         int64_t d1 = (int64_t)((uint64_t)d - (uint64_t)m + (uint64_t)r);
         return d1 < d ? d1 : INT64_MIN;
     }
-    if (r + r < m)
+    if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
         return d - r;
     int64_t d1 = (int64_t)((uint64_t)d + (uint64_t)m - (uint64_t)r);
     return d1 > d ? d1 : INT64_MAX;
@@ -216,7 +216,7 @@ static struct val time_round(struct ev *ev, const struct val_time *t,
     int64_t r = (int64_t)(abs % d);
     if (r < 0)
         r += d;
-    if (up && r + r >= d)
+    if (up && (uint64_t)r + (uint64_t)r >= (uint64_t)d)
         return tv(ev, gotime_add(ev->a, t, d - r));
     return tv(ev, gotime_add(ev->a, t, -r));
 }
@@ -268,9 +268,13 @@ static struct val time_method(struct ev *ev, const struct val_time *t,
     case M_UNIXNANO:
         return val_int_t(gotime_unix_nano(t), GT_INT64);
     case M_UNIXMILLI:
-        return val_int_t(t->unix * 1000 + t->nsec / 1000000, GT_INT64);
+        return val_int_t((int64_t)((uint64_t)t->unix * 1000u +
+                                   (uint64_t)(t->nsec / 1000000)),
+                         GT_INT64);
     case M_UNIXMICRO:
-        return val_int_t(t->unix * 1000000 + t->nsec / 1000, GT_INT64);
+        return val_int_t((int64_t)((uint64_t)t->unix * 1000000u +
+                                   (uint64_t)(t->nsec / 1000)),
+                         GT_INT64);
     case M_YEAR: case M_DATE:
         return val_int(cv.year);
     case M_MONTH:
