@@ -668,38 +668,83 @@ static char *version_string(struct arena *a, const struct sv_version *v)
                         (int)v->metalen, v->meta);
 }
 
+/* The fields of a version object: the type name, Major, Minor, Patch,
+ * Prerelease, Metadata, Original and String. */
+static int version_fields(struct tpl_fcall *c, struct val_obj *o,
+                          const struct sv_version *v, const char *tname)
+{
+    char *str = version_string(c->arena, v);
+    char *pre = arena_strndup(c->arena, v->pre, v->prelen);
+    char *meta = arena_strndup(c->arena, v->meta, v->metalen);
+    char *orig = arena_strndup(c->arena, v->orig, v->origlen);
+    if (!str || !pre || !meta || !orig)
+        return RN_ENOMEM;
+    return put(c, o, "", val_str(tname, strlen(tname))) |
+           put(c, o, "Major", val_int_t((int64_t)v->major, GT_UINT64)) |
+           put(c, o, "Minor", val_int_t((int64_t)v->minor, GT_UINT64)) |
+           put(c, o, "Patch", val_int_t((int64_t)v->patch, GT_UINT64)) |
+           put(c, o, "Prerelease", val_str(pre, v->prelen)) |
+           put(c, o, "Metadata", val_str(meta, v->metalen)) |
+           put(c, o, "Original", val_str(orig, v->origlen)) |
+           put(c, o, "String", val_str(str, strlen(str)));
+}
+
+/* IncMajor, IncMinor, IncPatch: semver.Version values (fields only; the
+ * comparison methods need a pointer, which a method result is not). */
+static int version_incs(struct tpl_fcall *c, struct val_obj *o,
+                        const struct sv_version *v)
+{
+    static const char *const names[] = {"IncMajor", "IncMinor", "IncPatch"};
+    int rc = 0;
+    for (int i = 0; i < 3 && !rc; i++) {
+        struct sv_version n = *v;
+        n.pre = n.meta = "";
+        n.prelen = n.metalen = 0;
+        if (i == 0) {
+            n.major++;
+            n.minor = 0;
+            n.patch = 0;
+        } else if (i == 1) {
+            n.minor++;
+            n.patch = 0;
+        } else if (!v->prelen) {
+            n.patch++;
+        }
+        char *s = version_string(c->arena, &n);
+        n.orig = s ? arena_printf(c->arena, "%s%s",
+                                  v->origlen && v->orig[0] == 'v' ? "v" : "", s)
+                   : NULL;
+        struct val_obj *io = sprig_obj_alloc(c, 8);
+        if (!n.orig || !io)
+            return RN_ENOMEM;
+        n.origlen = strlen(n.orig);
+        rc = version_fields(c, io, &n, "semver.Version");
+        rc = rc ? rc : put(c, o, names[i], val_obj(io, GT_STRUCT));
+    }
+    return rc;
+}
+
 static int version_object(struct tpl_fcall *c, const struct sv_version *v,
                           struct val *out)
 {
-    struct val_obj *o = sprig_obj_alloc(c, 16);
+    struct val_obj *o = sprig_obj_alloc(c, 20);
     struct sv_version *rv = arena_alloc(c->arena, sizeof *rv);
     size_t nm = sizeof version_methods / sizeof *version_methods;
     struct val_func *fns = arena_alloc(c->arena, nm * sizeof *fns);
     struct tpl_func_def *defs = arena_alloc(c->arena, sizeof version_methods);
-    char *str = version_string(c->arena, v);
-    char *pre = arena_strndup(c->arena, v->pre, v->prelen);
-    char *meta = arena_strndup(c->arena, v->meta, v->metalen);
-    int rc = 0;
-    if (!o || !rv || !fns || !defs || !str || !pre || !meta)
+    if (!o || !rv || !fns || !defs)
         return sprig_nomem(c);
     *rv = *v;
-    rc |= put(c, o, "", val_str(VERSION_TYPE, strlen(VERSION_TYPE)));
-    rc |= put(c, o, "Major", val_int_t((int64_t)v->major, GT_UINT64));
-    rc |= put(c, o, "Minor", val_int_t((int64_t)v->minor, GT_UINT64));
-    rc |= put(c, o, "Patch", val_int_t((int64_t)v->patch, GT_UINT64));
-    rc |= put(c, o, "Prerelease", val_str(pre, v->prelen));
-    rc |= put(c, o, "Metadata", val_str(meta, v->metalen));
-    rc |= put(c, o, "Original", val_str(v->orig, v->origlen));
-    rc |= put(c, o, "String", val_str(str, strlen(str)));
-    for (size_t i = 0; i < nm; i++) {
+    int rc = version_fields(c, o, v, VERSION_TYPE);
+    for (size_t i = 0; i < nm && !rc; i++) {
         defs[i] = version_methods[i];
         defs[i].ud = rv;
         fns[i].name = defs[i].name;
         fns[i].impl = &defs[i];
         fns[i].ud = rv;
-        rc |= put(c, o, fns[i].name, val_func(&fns[i]));
+        rc = put(c, o, fns[i].name, val_func(&fns[i]));
     }
-    if (rc)
+    if (rc || version_incs(c, o, v))
         return sprig_nomem(c);
     *out = val_obj(o, GT_STRUCT);
     return RN_OK;

@@ -586,6 +586,11 @@ static void test_semver_object(void **state)
                                "{{ (semver \"1.3.0\").GreaterThan "
                                "(semver \"1.2.3\") }} {{ semver \"v2.0\" }}"),
                         "1 -1 true 2.0.0");
+    assert_string_equal(render("{{ (semver \"v1.2.3-rc.1\").IncPatch }} "
+                               "{{ (semver \"v1.2.3\").IncPatch.Original }} "
+                               "{{ (semver \"1.2.3\").IncMinor }} "
+                               "{{ (semver \"1.2.3\").IncMajor.Major }}"),
+                        "1.2.3 v1.2.4 1.3.0 2");
 }
 
 /* ---- regex ---- */
