@@ -191,7 +191,7 @@ static bool frac(struct pst *p, const struct gt_chunk *c)
 
 static bool years(struct pst *p, bool longy)
 {
-    int64_t y;
+    int64_t y = 0;
     if (longy) {
         if (p->n < 4 || !digit(p, 0))
             return false;

@@ -201,7 +201,7 @@ static int cmp_u64(uint64_t a, uint64_t b)
  * numbers by value, words bytewise, a missing identifier lowest. */
 static int cmp_pre_part(const char *s, size_t sn, const char *o, size_t on)
 {
-    uint64_t si, oi;
+    uint64_t si = 0, oi = 0;
     if (sn == on && memcmp(s, o, sn) == 0)
         return 0;
     if (sn == 0)
@@ -556,7 +556,7 @@ static int f_semver_compare(struct tpl_fcall *c, const struct val *argv,
 {
     struct sv_version v;
     char err[160];
-    bool ok;
+    bool ok = false;
     (void)argc;
     int bad = version_parse(val_str_ptr(argv[1]), val_str_len(argv[1]), &v, err,
                             sizeof err);
@@ -595,7 +595,7 @@ static int method_cmp(struct tpl_fcall *c, const struct val *argv, int *d)
 static int m_compare(struct tpl_fcall *c, const struct val *argv, int argc,
                      struct val *out)
 {
-    int d, rc = method_cmp(c, argv, &d);
+    int d = 0, rc = method_cmp(c, argv, &d);
     (void)argc;
     *out = val_int(d);
     return rc;
@@ -604,7 +604,7 @@ static int m_compare(struct tpl_fcall *c, const struct val *argv, int argc,
 static int m_relation(struct tpl_fcall *c, const struct val *argv, int lo,
                       int hi, struct val *out)
 {
-    int d, rc = method_cmp(c, argv, &d);
+    int d = 0, rc = method_cmp(c, argv, &d);
     *out = val_bool(d >= lo && d <= hi);
     return rc;
 }
