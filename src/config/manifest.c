@@ -148,7 +148,7 @@ static bool doc_matches(struct arena *a, yaml_document_t *doc, const char *kind,
         return false; /* not the core group */
     out->name = scalar_dup(a, map_get(doc, meta, "name", NULL));
     out->namespace = scalar_dup(a, map_get(doc, meta, "namespace", NULL));
-    return out->name && out->namespace;
+    return true;
 }
 
 static int load_doc(struct dataset *d, yaml_document_t *doc, bool secret,
@@ -178,7 +178,11 @@ int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
     yaml_parser_set_input_string(&p, (const unsigned char *)text, n);
     for (;;) {
         yaml_document_t doc;
-        if (!yaml_parser_load(&p, &doc)) {
+        if (!yaml_parser_load(&p, &doc) && p.error == YAML_MEMORY_ERROR) {
+            rc = RN_ENOMEM;
+            break;
+        }
+        if (p.error != YAML_NO_ERROR) {
             rc = rn_errf_at(e, RN_ECONFIG, src, (int)p.problem_mark.line + 1,
                             (int)p.problem_mark.column + 1, "yaml: line %d: %s",
                             (int)p.problem_mark.line + 1,
@@ -190,7 +194,9 @@ int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
             break;
         }
         bool hit = doc_matches(a, &doc, kind, name, out);
-        if (hit)
+        if (hit && (!out->name || !out->namespace))
+            rc = RN_ENOMEM;
+        else if (hit)
             rc = load_doc(&d, &doc, secret, out, e);
         yaml_document_delete(&doc);
         if (hit)
@@ -200,6 +206,8 @@ int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
     if (rc == RN_ENOTFOUND)
         rn_errf(e, RN_ENOTFOUND, "file '%s' does not have '/%s/%s'",
                 src ? src : "", kind, name);
+    else if (rc == RN_ENOMEM)
+        rn_errf(e, RN_ENOMEM, "out of memory");
     return rc;
 }
 
