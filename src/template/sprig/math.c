@@ -472,20 +472,22 @@ static int dec_div(struct tpl_fcall *c, struct dec a, struct dec b,
 }
 
 /* decimal's Float64: the float64 nearest to x. */
-static double dec_float(struct tpl_fcall *c, const struct dec *x)
+static int dec_float(struct tpl_fcall *c, const struct dec *x, double *f)
 {
+    *f = 0;
     if (x->n == 0)
-        return 0;
+        return RN_OK;
     char *s = arena_alloc(c->arena, (size_t)x->n + 32);
     if (!s)
-        return NAN;
+        return sprig_nomem(c);
     int k = 0;
     if (x->neg)
         s[k++] = '-';
     for (int i = 0; i < x->n; i++)
         s[k++] = (char)('0' + x->d[i]);
     snprintf(s + k, 24, "e%d", x->exp);
-    return strtod(s, NULL);
+    *f = strtod(s, NULL);
+    return RN_OK;
 }
 
 enum dec_op { OP_ADD, OP_SUB, OP_MUL, OP_DIV };
@@ -508,8 +510,11 @@ static int decimal_fold(struct tpl_fcall *c, double first,
         else
             rc = dec_div(c, acc, x, &acc);
     }
+    double f;
     if (rc == RN_OK)
-        *out = val_float(dec_float(c, &acc));
+        rc = dec_float(c, &acc, &f);
+    if (rc == RN_OK)
+        *out = val_float(f);
     return rc;
 }
 

@@ -56,6 +56,15 @@ static int hexval(unsigned char ch)
     return -1;
 }
 
+/* arena_strndup that records an exhausted arena in c->err. */
+static char *dup_n(struct tpl_fcall *c, const char *s, size_t n)
+{
+    char *p = arena_strndup(c->arena, s, n);
+    if (!p)
+        sprig_nomem(c);
+    return p;
+}
+
 /* url.unescape (no '+' handling: no query component is decoded here).
  * Returns false for a bad escape or a bad host byte. */
 static bool unescape(struct tpl_fcall *c, const char *s, size_t n,
@@ -63,8 +72,10 @@ static bool unescape(struct tpl_fcall *c, const char *s, size_t n,
 {
     char *o = arena_alloc(c->arena, n + 1);
     size_t k = 0;
-    if (!o)
+    if (!o) {
+        sprig_nomem(c);
         return false;
+    }
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == '%') {
@@ -160,8 +171,10 @@ static bool parse_host(struct tpl_fcall *c, const char *h, size_t n,
                 !unescape(c, rb, n - (size_t)(rb - h), ESC_HOST, &r))
                 return false;
             char *j = arena_printf(c->arena, "%s%s%s", a.u.s, z.u.s, r.u.s);
-            if (!j)
+            if (!j) {
+                sprig_nomem(c);
                 return false;
+            }
             *out = val_str(j, a.len + z.len + r.len);
             return true;
         }
@@ -252,7 +265,7 @@ static bool parse_url(struct tpl_fcall *c, const char *s, size_t n,
     if (sl < 0)
         return false;
     if (sl > 0) {
-        char *sc = arena_strndup(c->arena, s, (size_t)sl);
+        char *sc = dup_n(c, s, (size_t)sl);
         if (!sc)
             return false;
         for (long i = 0; i < sl; i++)
@@ -265,7 +278,7 @@ static bool parse_url(struct tpl_fcall *c, const char *s, size_t n,
     const char *q = find_char(s, n, '?');
     if (q) {
         size_t qn = n - (size_t)(q - s) - 1;
-        char *qs = arena_strndup(c->arena, q + 1, qn);
+        char *qs = dup_n(c, q + 1, qn);
         if (!qs)
             return false;
         u->query = val_str(qs, qn);
@@ -273,7 +286,7 @@ static bool parse_url(struct tpl_fcall *c, const char *s, size_t n,
     }
     if (n == 0 || s[0] != '/') {
         if (sl > 0) {
-            char *op = arena_strndup(c->arena, s, n);
+            char *op = dup_n(c, s, n);
             u->opaque = val_str(op, op ? n : 0);
             return op != NULL;
         }
@@ -305,7 +318,7 @@ static struct val hostname(struct tpl_fcall *c, struct val host)
         h++;
         n -= 2;
     }
-    char *p = arena_strndup(c->arena, h, n);
+    char *p = dup_n(c, h, n);
     return p ? val_str(p, n) : val_str("", 0);
 }
 
@@ -327,12 +340,15 @@ static int f_urlparse(struct tpl_fcall *c, const struct val *argv, int argc,
     size_t un = hash ? (size_t)(hash - s) : n;
     (void)argc;
     memset(&u, 0, sizeof u);
+    rn_err_clear(c->err); /* tells an exhausted arena from a bad URL */
     if (!parse_url(c, s, un, &u) ||
-        (hash && !unescape(c, hash + 1, n - un - 1, ESC_FRAGMENT, &u.fragment)))
-        return sprig_fail(c,
-                          "unable to parse url: parse \"%.*s\": invalid "
-                          "URL",
+        (hash &&
+         !unescape(c, hash + 1, n - un - 1, ESC_FRAGMENT, &u.fragment))) {
+        if (c->err && c->err->code == RN_ENOMEM)
+            return RN_ENOMEM;
+        return sprig_fail(c, "unable to parse url: parse \"%.*s\": invalid URL",
                           (int)n, s);
+    }
     struct val_obj *o = sprig_obj_alloc(c, 8);
     if (!o)
         return sprig_nomem(c);
@@ -341,6 +357,8 @@ static int f_urlparse(struct tpl_fcall *c, const struct val *argv, int argc,
         rc = put(c, o, "host", u.host);
     if (rc == RN_OK)
         rc = put(c, o, "hostname", hostname(c, u.host));
+    if (rc == RN_OK && c->err && c->err->code == RN_ENOMEM)
+        rc = RN_ENOMEM;
     if (rc == RN_OK)
         rc = put(c, o, "path", u.path);
     if (rc == RN_OK)
@@ -451,10 +469,14 @@ static int f_urljoin(struct tpl_fcall *c, const struct val *argv, int argc,
             return sprig_nomem(c);
         memset(&tmp, 0, sizeof tmp);
         char *hash = strchr(full, '#');
+        rn_err_clear(c->err);
         if (!parse_url(c, full, hash ? (size_t)(hash - full) : strlen(full),
-                       &tmp))
+                       &tmp)) {
+            if (c->err && c->err->code == RN_ENOMEM)
+                return RN_ENOMEM;
             return sprig_fail(c, "unable to parse userinfo in dict: invalid "
                                  "userinfo");
+        }
         if (tmp.has_user)
             user = tmp.user.u.s ? tmp.user.u.s : "";
     }
