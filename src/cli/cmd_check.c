@@ -244,7 +244,8 @@ static int report(struct check *k)
         fprintf(k->x->err, "check: out of memory\n");
         return CLI_ECONFIG;
     }
-    qsort(k->items, k->n, sizeof *k->items, problem_cmp);
+    if (k->n > 1)
+        qsort(k->items, k->n, sizeof *k->items, problem_cmp);
     for (size_t i = 0; i < k->n; i++)
         fprintf(k->x->out, "%s\n", k->items[i].text);
     if (k->n) {

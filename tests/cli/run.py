@@ -122,7 +122,7 @@ def check_secrets(rnotify):
     commands = [
         ["explain", res], ["explain", res, "--event", "RolloutCompleted"],
         ["template", "notify", "degraded", res],
-        ["template", "notify", "degraded", res, "--recipient", "slack:x"],
+        ["template", "notify", "degraded", res, "--recipient", "opsgenie:x"],
         ["template", "get"], ["template", "get", "-o", "json"],
         ["template", "get", "-o", "yaml"], ["trigger", "get", "-o", "yaml"],
         ["trigger", "run", "on-degraded", res], ["check"],

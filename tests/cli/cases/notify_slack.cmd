@@ -1,1 +1,0 @@
-args: template notify done tests/cli/data/rollout.yaml --recipient slack:ops --config-map tests/cli/data/cm.yaml --secret tests/cli/data/secret.yaml
