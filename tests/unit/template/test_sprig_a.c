@@ -817,6 +817,77 @@ static void test_url(void **state)
               "urlJoin", 1, M(1, "host", F(1)));
 }
 
+/* xstrings v1.3 ToSnakeCase / ToKebabCase / ToCamelCase samples. */
+static void test_xstrings_samples(void **state)
+{
+    static const char *const snake[][2] = {
+        {"HTTPServer", "http_server"},
+        {"_camelCase", "_camel_case"},
+        {"NoHTTPS", "no_https"},
+        {"Wi_thF", "wi_th_f"},
+        {"_AnotherTES_TCaseP", "_another_tes_t_case_p"},
+        {"ALL", "all"},
+        {"_HELLO_WORLD_", "_hello_world_"},
+        {"HELLO_WORLD", "hello_world"},
+        {"HELLO____WORLD", "hello____world"},
+        {"TW", "tw"},
+        {"_C", "_c"},
+        {"http2xx", "http_2xx"},
+        {"HTTP2XX", "http2_xx"},
+        {"HTTP20xOK", "http_20x_ok"},
+        {"HTTP20xStatus", "http_20x_status"},
+        {"HTTP-20xStatus", "http_20x_status"},
+        {"a", "a"},
+        {"Duration2m3s", "duration_2m3s"},
+        {"Bld4Floor3rd", "bld4_floor_3rd"},
+        {" _-_ ", "_____"},
+        {"a1b2c3d", "a_1b2c3d"},
+        {"A//B%%2c", "a//b%%2c"},
+        {"HTTP\u72b6\u6001\u7801404/502Error",
+         "http_\u72b6\u6001\u7801404/502_error"},
+        {"\u4e2d\u6587(\u5b57\u7b26)", "\u4e2d\u6587(\u5b57\u7b26)"},
+        {"\u6df7\u5408ABCWords\u4e0e123\u6570\u5b57456",
+         "\u6df7\u5408_abc_words_\u4e0e123_\u6570\u5b57456"},
+        {"  sentence case  ", "__sentence_case__"},
+        {" Mixed-hyphen case _and SENTENCE_case and UPPER-case",
+         "_mixed_hyphen_case__and_sentence_case_and_upper_case"},
+        {"FROM CamelCase to snake/kebab-case",
+         "from_camel_case_to_snake/kebab_case"},
+        {"", ""},
+        {"Abc\uFFFDE\uFFFDf\uFFFDd\uFFFD2\uFFFD00z\uFFFDZZ\uFFFDZZ",
+         "abc_\uFFFDe\uFFFDf\uFFFDd_\uFFFD2\uFFFD00z_\uFFFDzz\uFFFDzz"},
+        {"\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD", "\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD"},
+        {"abc_123_def", "abc_123_def"},
+    };
+    static const char *const camel[][2] = {
+        {"http_server", "HttpServer"},
+        {"_camel_case", "_CamelCase"},
+        {"no_https", "NoHttps"},
+        {"_complex__case_", "_Complex_Case_"},
+        {" complex -case ", " Complex Case "},
+        {"all", "All"},
+        {"GOLANG_IS_GREAT", "GolangIsGreat"},
+        {"GOLANG", "Golang"},
+        {"a", "A"},
+        {"\u597d", "\u597d"},
+        {"FROM CamelCase to snake/kebab-case",
+         "FromCamelcaseToSnake/kebabCase"},
+        {"", ""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof snake / sizeof *snake; i++) {
+        char kebab[128];
+        size_t k = 0;
+        check(snake[i][1], "snakecase", 1, S(snake[i][0]));
+        for (const char *p = snake[i][1]; *p && k < sizeof kebab - 1; p++)
+            kebab[k++] = *p == '_' ? '-' : *p;
+        kebab[k] = '\0';
+        check(kebab, "kebabcase", 1, S(snake[i][0]));
+    }
+    for (size_t i = 0; i < sizeof camel / sizeof *camel; i++)
+        check(camel[i][1], "camelcase", 1, S(camel[i][0]));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -846,6 +917,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_base64_base32, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_xstrings_samples, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
