@@ -888,6 +888,51 @@ static void test_xstrings_samples(void **state)
         check(camel[i][1], "camelcase", 1, S(camel[i][0]));
 }
 
+/* goutils Wrap / WrapCustom / Abbreviate samples, through sprig. */
+static void test_goutils_samples(void **state)
+{
+    static const int offs[] = {-1, 0, 1, 4, 5, 6, 8, 10, 12};
+    static const char *const full[] = {
+        "abcdefg...", "abcdefg...", "abcdefg...", "abcdefg...", "...fghi...",
+        "...ghij...", "...ijklmno", "...ijklmno", "...ijklmno"};
+    (void)state;
+    check("Bob Manuel\nBob Manuel", "wrap", 2, I(10),
+          S("Bob Manuel Bob Manuel"));
+    check("Here is one line of\ntext that is going\nto be wrapped after\n20 "
+          "columns.",
+          "wrap", 2, I(20),
+          S("Here is one line of text that is going to be wrapped after 20 "
+            "columns."));
+    check("Click here to jump\nto the commons\nwebsite -\n"
+          "http://commons.apache.org",
+          "wrap", 2, I(20),
+          S("Click here to jump to the commons website - "
+            "http://commons.apache.org"));
+    check("Click here,\nhttp://commons.apache.org,\nto jump to the\ncommons "
+          "website",
+          "wrap", 2, I(20),
+          S("Click here, http://commons.apache.org, to jump to the commons "
+            "website"));
+    check("123456789_123456789_123456789_123456789_1234567890", "wrap", 2,
+          I(11), S("123456789_123456789_123456789_123456789_1234567890"));
+    check("123456789_1\n23456789_12\n3456789_123\n456789_1234\n567890",
+          "wrapWith", 3, I(11), S("\n"),
+          S("123456789_123456789_123456789_123456789_1234567890"));
+    check("BobManuelB<br\\>ob Bob", "wrapWith", 3, I(10), S("<br\\>"),
+          S("BobManuelBob Bob"));
+    check("abc...", "abbrev", 2, I(6), S("abcdefg"));
+    check("abcdefg", "abbrev", 2, I(7), S("abcdefg"));
+    check("a...", "abbrev", 2, I(4), S("abcdefg"));
+    for (size_t i = 0; i < sizeof offs / sizeof *offs; i++)
+        check(full[i], "abbrevboth", 3, I(offs[i]), I(10),
+              S("abcdefghijklmno"));
+    check("this is a.Test", "untitle", 1, S("This Is A.Test"));
+    check("", "nospace", 1, S(" "));
+    check("bob", "nospace", 1, S("  b  o    b  "));
+    check("JDF", "initials", 1, S("John Doe Foo"));
+    check("BJ", "initials", 1, S("Ben J.Lee"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -918,6 +963,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_xstrings_samples, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_goutils_samples, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
