@@ -10,7 +10,9 @@
  * [\t\n\f\r ], \v is the VT character, octal escapes and every literal are
  * written as \x{...}, named groups become plain groups whose names we keep
  * for ${name} expansion, and zero-width assertions are wrapped in (?:...)
- * because Go lets them be repeated.  PCRE2 runs with UTF, DOLLAR_ENDONLY
+ * because Go lets them be repeated.  A subject with invalid UTF-8 is
+ * searched as a copy where each bad byte is U+FFFD, which is how Go reads
+ * it, and match offsets are mapped back.  PCRE2 runs with UTF, DOLLAR_ENDONLY
  * (Go's $ is end of text outside (?m)), ALT_CIRCUMFLEX ((?m)^ also matches
  * after a final newline) and LF newlines.  Both engines prefer the leftmost
  * match and, within it, the first alternative (Perl order), so matches
@@ -20,8 +22,6 @@
  * Known divergences from Go:
  *  - PCRE2 backtracks; a pathological pattern hits the match limit and is
  *    an exec error, where Go's linear-time engine would finish.
- *  - Invalid UTF-8 in the subject never matches anything here; Go matches
- *    each bad byte as U+FFFD (e.g. with . or [^a]).
  *  - An unbraced $name in a replacement treats every non-ASCII byte as a
  *    letter; Go stops at non-letter, non-digit runes such as U+2014.
  *  - Unicode class names (\p{...}) are checked by PCRE2, whose set differs
@@ -57,6 +57,12 @@ struct gore {
     const char **names; /* [1..ncap]; NULL for an unnamed group */
     const char *src;
     size_t srclen;
+    /* the subject PCRE2 searches: the caller's text, or a copy with each
+     * invalid byte turned into U+FFFD (Go reads it that way) and map[i]
+     * the caller's offset of copy offset i */
+    const char *subj;
+    size_t subjn;
+    const size_t *map;
 };
 
 /* Translator state: Go pattern in, PCRE2 pattern out. */
@@ -744,12 +750,45 @@ static int gore_compile(struct tpl_fcall *c, struct val pat, struct gore *re,
     return rc;
 }
 
-/* Search s[0..n) from pos (context before pos still counts for \b and ^).
- * 1 with the match in re->md, 0 when none, RN_EEXEC past the match limit. */
-static int gore_exec(struct tpl_fcall *c, struct gore *re, const char *s,
-                     size_t n, size_t pos)
+/* Make v the subject of the next searches. */
+static int gore_subject(struct tpl_fcall *c, struct gore *re, struct val v)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, re->md, re->mctx);
+    const char *s = val_str_ptr(v);
+    size_t n = val_str_len(v), o = 0;
+    re->subj = s;
+    re->subjn = n;
+    re->map = NULL;
+    if (utf8_valid(s, n))
+        return RN_OK;
+    char *t = arena_alloc(c->arena, 3 * n + 1);
+    size_t *map = arena_alloc(c->arena, (3 * n + 1) * sizeof *map);
+    if (!t || !map)
+        return sprig_nomem(c);
+    for (size_t i = 0; i < n;) {
+        size_t w = utf8_valid_len(s + i, n - i);
+        const char *from = w ? s + i : "\xEF\xBF\xBD";
+        size_t len = w ? w : 3;
+        for (size_t k = 0; k < len; k++) {
+            map[o] = i;
+            t[o++] = from[k];
+        }
+        i += w ? w : 1;
+    }
+    map[o] = n;
+    t[o] = '\0';
+    re->subj = t;
+    re->subjn = o;
+    re->map = map;
+    return RN_OK;
+}
+
+/* Search the subject from pos (context before pos still counts for \b and
+ * ^).  1 with the match in re->md, 0 when none, -RN_EEXEC past the match
+ * limit, -RN_ENOMEM. */
+static int gore_exec(struct tpl_fcall *c, struct gore *re, size_t pos)
+{
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)re->subj, re->subjn, pos, 0,
+                         re->md, re->mctx);
     if (rc > 0)
         return 1;
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -759,19 +798,33 @@ static int gore_exec(struct tpl_fcall *c, struct gore *re, const char *s,
     return -sprig_fail(c, "regexp: match limit exceeded");
 }
 
-static size_t gore_start(const struct gore *re, uint32_t g)
+/* Group g of the last match in subject offsets (PCRE2_UNSET if unset). */
+static size_t raw_start(const struct gore *re, uint32_t g)
 {
     return pcre2_get_ovector_pointer(re->md)[2 * g];
 }
 
-static size_t gore_end(const struct gore *re, uint32_t g)
+static size_t raw_end(const struct gore *re, uint32_t g)
 {
     return pcre2_get_ovector_pointer(re->md)[2 * g + 1];
 }
 
+/* Group g of the last match in the caller's offsets. */
+static size_t gore_start(const struct gore *re, uint32_t g)
+{
+    size_t off = raw_start(re, g);
+    return re->map ? re->map[off] : off;
+}
+
+static size_t gore_end(const struct gore *re, uint32_t g)
+{
+    size_t off = raw_end(re, g);
+    return re->map ? re->map[off] : off;
+}
+
 static bool gore_set(const struct gore *re, uint32_t g)
 {
-    return g <= re->ncap && gore_start(re, g) != PCRE2_UNSET;
+    return g <= re->ncap && raw_start(re, g) != PCRE2_UNSET;
 }
 
 /* Width of the rune at s[pos] the way Go steps over it (1 at the end). */
@@ -783,29 +836,29 @@ static size_t step_width(const char *s, size_t n, size_t pos)
 
 typedef int match_fn(struct tpl_fcall *c, void *ud, size_t beg, size_t end);
 
-/* Go's allMatches: up to limit matches (all when limit < 0), skipping an
- * empty match that touches the previous match, stepping one rune past
- * empty matches. */
-static int gore_each(struct tpl_fcall *c, struct gore *re, const char *s,
-                     size_t n, int64_t limit, match_fn *fn, void *ud)
+/* Go's allMatches over the subject: up to limit matches (all when
+ * limit < 0), skipping an empty match that touches the previous match,
+ * stepping one rune past empty matches.  fn gets the caller's offsets. */
+static int gore_each(struct tpl_fcall *c, struct gore *re, int64_t limit,
+                     match_fn *fn, void *ud)
 {
-    size_t pos = 0, prev_end = (size_t)-1;
+    size_t pos = 0, prev_end = (size_t)-1, n = re->subjn;
     for (int64_t i = 0; (limit < 0 || i < limit) && pos <= n;) {
-        int rc = gore_exec(c, re, s, n, pos);
+        int rc = gore_exec(c, re, pos);
         if (rc <= 0)
             return -rc;
-        size_t b = gore_start(re, 0), e = gore_end(re, 0);
+        size_t b = raw_start(re, 0), e = raw_end(re, 0);
         bool accept = true;
         if (e == pos) {
             accept = b != prev_end;
-            pos += step_width(s, n, pos);
+            pos += step_width(re->subj, n, pos);
         } else {
             pos = e;
         }
         prev_end = e;
         if (accept) {
             i++;
-            rc = fn(c, ud, b, e);
+            rc = fn(c, ud, gore_start(re, 0), gore_end(re, 0));
             if (rc)
                 return rc;
         }
@@ -880,7 +933,8 @@ static int f_match(struct tpl_fcall *c, const struct val *argv, int argc,
         return sprig_fail(c, "%s", emsg);
     if (rc)
         return rc;
-    rc = gore_exec(c, &re, val_str_ptr(argv[1]), val_str_len(argv[1]), 0);
+    rc = gore_subject(c, &re, argv[1]);
+    rc = rc ? -rc : gore_exec(c, &re, 0);
     gore_free(&re);
     if (rc < 0)
         return -rc;
@@ -898,7 +952,8 @@ static int f_find(struct tpl_fcall *c, const struct val *argv, int argc,
     int rc = compile_arg(c, argv[0], &re);
     if (rc)
         return rc;
-    rc = gore_exec(c, &re, s, val_str_len(argv[1]), 0);
+    rc = gore_subject(c, &re, argv[1]);
+    rc = rc ? -rc : gore_exec(c, &re, 0);
     if (rc == 1) {
         size_t b = gore_start(&re, 0), e = gore_end(&re, 0);
         rc = sprig_out_str(c, s + b, e - b, out);
@@ -939,8 +994,9 @@ static int f_find_all(struct tpl_fcall *c, const struct val *argv, int argc,
     if (rc)
         return rc;
     if (limit != 0)
-        rc = gore_each(c, &re, k.s, val_str_len(argv[1]), limit, collect_match,
-                       &k);
+        rc = gore_subject(c, &re, argv[1]);
+    if (limit != 0 && !rc)
+        rc = gore_each(c, &re, limit, collect_match, &k);
     gore_free(&re);
     *out = val_list(k.l, GT_LIST_STRING);
     if (k.l->len == 0)
@@ -999,7 +1055,8 @@ static int f_split(struct tpl_fcall *c, const struct val *argv, int argc,
     } else if (val_str_len(argv[0]) > 0 && n == 0) {
         rc = sprig_list_push(c, k.l, val_str("", 0));
     } else {
-        rc = gore_each(c, &re, k.s, n, k.n, split_match, &k);
+        rc = gore_subject(c, &re, argv[1]);
+        rc = rc ? rc : gore_each(c, &re, k.n, split_match, &k);
         if (!rc && k.end != n &&
             !(rc = sprig_out_str(c, k.s + k.beg, n - k.beg, &v)))
             rc = sprig_list_push(c, k.l, v);
@@ -1116,8 +1173,11 @@ static int replace_all(struct tpl_fcall *c, struct gore *re, struct val src,
 {
     const char *s = val_str_ptr(src);
     size_t n = val_str_len(src), last = 0, pos = 0;
-    while (pos <= n) {
-        int rc = gore_exec(c, re, s, n, pos);
+    int rc = gore_subject(c, re, src);
+    if (rc)
+        return rc;
+    while (pos <= re->subjn) {
+        rc = gore_exec(c, re, pos);
         if (rc < 0)
             return -rc;
         if (rc == 0)
@@ -1133,8 +1193,8 @@ static int replace_all(struct tpl_fcall *c, struct gore *re, struct val src,
                 return sprig_nomem(c);
         }
         last = me;
-        size_t w = step_width(s, n, pos);
-        pos = pos + w > me ? pos + w : me;
+        size_t w = step_width(re->subj, re->subjn, pos), rend = raw_end(re, 0);
+        pos = pos + w > rend ? pos + w : rend;
     }
     return buf_add(b, s + last, n - last) ? sprig_nomem(c) : RN_OK;
 }

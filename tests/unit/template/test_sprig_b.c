@@ -634,6 +634,22 @@ static void test_regex_replace_split(void **state)
     EXPECT("x:joe $ $ y:bob $ $", "regexReplaceAll", 3,
            str("(?P<w>\\w+)@(?P<d>\\w+)"), str("joe@x bob@y"),
            str("${d}:$w $$ $"));
+    /* invalid bytes match as U+FFFD and come back unchanged */
+    EXPECT("xxx", "regexReplaceAll", 3, str("."), str("a\xff\xfe"), str("x"));
+    EXPECT("a-b", "regexReplaceAll", 3, str("\xef\xbf\xbd"),
+           str("a\xff"
+               "b"),
+           str("-"));
+    EXPECT("[\xff \xfe]", "regexFindAll", 3, str("[^a]"),
+           str("\xff"
+               "a\xfe"),
+           val_int(-1));
+    EXPECT("[a\xff"
+           " b]",
+           "regexSplit", 3, str("-"),
+           str("a\xff"
+               "-b"),
+           val_int(-1));
     EXPECT("-${1}-${1}-", "regexReplaceAllLiteral", 3, str("a(x*)b"),
            str("-ab-axxb-"), str("${1}"));
     EXPECT("[pizza]", "regexSplit", 3, str("z+"), str("pizza"), val_int(1));
