@@ -13,6 +13,7 @@
  */
 #include "json.h"
 
+#include "alloc.h"
 #include "buf.h"
 #include "err.h"
 #include "gofmt.h"
@@ -22,7 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_EMIT_DEPTH 1000 /* Go starts looking for cycles at this depth */
+#define CYCLE_DEPTH 1000    /* Go starts looking for cycles at this depth */
+#define MAX_EMIT_DEPTH 10000 /* past it we give up (the C stack is finite) */
 
 struct je {
     struct buf *b;
@@ -30,6 +32,8 @@ struct je {
     const char *prefix, *indent;
     size_t prefix_len, indent_len;
     struct rn_err *e;
+    const void **deep; /* containers at depth CYCLE_DEPTH.. (lazily) */
+    int rc;
 };
 
 static const char hexdig[] = "0123456789abcdef";
@@ -350,12 +354,43 @@ static int emit_object(struct je *j, struct val v, unsigned depth)
     return rc;
 }
 
+/*
+ * Past CYCLE_DEPTH, remember each container and report whether v is one of
+ * its own ancestors there: a cycle of any length repeats within the
+ * remembered levels.  Deep but acyclic values are fine up to
+ * MAX_EMIT_DEPTH, as in Go, which only checks pointers it has seen.
+ */
+static bool seen_deep(struct je *j, struct val v, unsigned depth)
+{
+    const void *p = v.kind == VAL_ARRAY ? (const void *)v.u.list
+                                        : (const void *)v.u.obj;
+    size_t at = depth - CYCLE_DEPTH;
+    if (depth >= MAX_EMIT_DEPTH) {
+        j->rc = fail(j, RN_ELIMIT, "json: exceeded max depth", "");
+        return false;
+    }
+    if (!j->deep) {
+        j->deep = rn_malloc((MAX_EMIT_DEPTH - CYCLE_DEPTH) * sizeof *j->deep);
+        if (!j->deep) {
+            j->rc = fail(j, RN_ENOMEM, "out of memory", "");
+            return false;
+        }
+    }
+    for (size_t i = 0; p && i < at; i++)
+        if (j->deep[i] == p)
+            return true;
+    j->deep[at] = p;
+    return false;
+}
+
 static int emit_container(struct je *j, struct val v, unsigned depth)
 {
-    if (depth >= MAX_EMIT_DEPTH)
+    if (depth >= CYCLE_DEPTH && seen_deep(j, v, depth))
         return fail(j, RN_EINVAL, "json: unsupported value: encountered a "
                                   "cycle via ",
                     val_type_name(v));
+    if (j->rc)
+        return j->rc;
     if (v.flags & VAL_F_NILPTR)
         return put(j->b, "null", 4);
     if (v.kind == VAL_ARRAY) {
@@ -420,7 +455,8 @@ int json_emit(struct buf *b, struct val v, const struct json_emit_opts *o,
     j.prefix_len = strlen(j.prefix);
     j.indent_len = strlen(j.indent);
     int rc = emit_value(&j, v, 0);
-    if (rc == RN_ENOMEM || rc == RN_ELIMIT)
+    rn_free(j.deep);
+    if ((rc == RN_ENOMEM || rc == RN_ELIMIT) && !j.rc)
         return rn_errf(e, rc, "json: %s", rc == RN_ENOMEM
                                               ? "out of memory"
                                               : "output too large");

@@ -700,6 +700,45 @@ static void test_emit_cycle(void **state)
                       "map[string]interface {}");
 }
 
+/* Deep but acyclic values are emitted (Go only refuses real cycles), up
+ * to a hard depth that protects the C stack. */
+static void test_emit_deep(void **state)
+{
+    enum { N = 12000 };
+    (void)state;
+    struct val_list *lists = calloc(N, sizeof *lists);
+    struct val *items = calloc(N, sizeof *items);
+    assert_non_null(lists);
+    assert_non_null(items);
+    for (size_t i = 0; i < N; i++) {
+        lists[i].len = lists[i].cap = i + 1 < N ? 1 : 0;
+        lists[i].items = &items[i];
+        if (i + 1 < N)
+            items[i] = val_list(&lists[i + 1], GT_LIST_ANY);
+    }
+    struct buf b;
+    struct rn_err e;
+    buf_init(&b, 0);
+    struct val mid = val_list(&lists[N - 2000], GT_LIST_ANY);
+    assert_int_equal(json_emit(&b, mid, NULL, &e), RN_OK);
+    assert_int_equal(b.len, 4000);
+    buf_reset(&b);
+    assert_int_equal(json_emit(&b, val_list(&lists[0], GT_LIST_ANY), NULL, &e),
+                     RN_ELIMIT);
+    assert_string_equal(e.msg, "json: exceeded max depth");
+    assert_int_equal(b.len, 0);
+    /* a cycle far below the top is still found */
+    items[N - 1] = val_list(&lists[N - 3000], GT_LIST_ANY);
+    lists[N - 1].len = 1;
+    buf_reset(&b);
+    assert_int_equal(json_emit(&b, mid, NULL, &e), RN_EINVAL);
+    assert_string_equal(e.msg, "json: unsupported value: encountered a cycle "
+                               "via []interface {}");
+    buf_free(&b);
+    free(lists);
+    free(items);
+}
+
 static void test_emit_limits(void **state)
 {
     struct buf b;
@@ -743,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_emit_containers),
         cmocka_unit_test(test_emit_pretty),
         cmocka_unit_test(test_emit_cycle),
+        cmocka_unit_test(test_emit_deep),
         cmocka_unit_test(test_emit_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
