@@ -22,8 +22,6 @@
  * Known divergences from Go:
  *  - PCRE2 backtracks; a pathological pattern hits the match limit and is
  *    an exec error, where Go's linear-time engine would finish.
- *  - An unbraced $name in a replacement treats every non-ASCII byte as a
- *    letter; Go stops at non-letter, non-digit runes such as U+2014.
  *  - Unicode class names (\p{...}) are checked by PCRE2, whose set differs
  *    slightly from Go's (e.g. \p{L&} is accepted here).
  *  - Go's limit on the size of a compiled program is not reproduced.
@@ -63,6 +61,10 @@ struct gore {
     const char *subj;
     size_t subjn;
     const size_t *map;
+    /* \p{L}|\p{Nd} for $name in replacements, compiled on first use */
+    pcre2_code *letter;
+    pcre2_match_data *letter_md;
+    pcre2_compile_context *cctx;
 };
 
 /* Translator state: Go pattern in, PCRE2 pattern out. */
@@ -675,6 +677,9 @@ static void re_free(void *p, void *ud)
 
 static void gore_free(struct gore *re)
 {
+    pcre2_match_data_free(re->letter_md);
+    pcre2_code_free(re->letter);
+    pcre2_compile_context_free(re->cctx);
     pcre2_match_data_free(re->md);
     pcre2_match_context_free(re->mctx);
     pcre2_code_free(re->code);
@@ -694,12 +699,11 @@ static int gore_build(struct tpl_fcall *c, struct gore *re, const char *pat,
     re->gctx = pcre2_general_context_create(re_malloc, re_free, NULL);
     if (!re->gctx)
         return sprig_nomem(c);
-    pcre2_compile_context *cctx = pcre2_compile_context_create(re->gctx);
-    if (!cctx)
+    re->cctx = pcre2_compile_context_create(re->gctx);
+    if (!re->cctx)
         return sprig_nomem(c);
-    pcre2_set_newline(cctx, PCRE2_NEWLINE_LF);
-    re->code = pcre2_compile((PCRE2_SPTR)pat, n, opts, &ecode, &eoff, cctx);
-    pcre2_compile_context_free(cctx);
+    pcre2_set_newline(re->cctx, PCRE2_NEWLINE_LF);
+    re->code = pcre2_compile((PCRE2_SPTR)pat, n, opts, &ecode, &eoff, re->cctx);
     if (!re->code) {
         PCRE2_UCHAR msg[160];
         if (ecode == PCRE2_ERROR_NOMEMORY || ecode == PCRE2_ERROR_HEAP_FAILED)
@@ -1065,21 +1069,35 @@ static int f_split(struct tpl_fcall *c, const struct val *argv, int argc,
     return rc;
 }
 
-/* A rune that Go's unicode.IsLetter/IsDigit accepts (approximated above
- * ASCII, see the top of the file). */
-static bool name_rune(uint32_t r)
+/* Is the rune at t[0..w) one Go's unicode.IsLetter or IsDigit accepts (or
+ * '_')?  Above ASCII PCRE2's Unicode tables answer, through a small
+ * pattern compiled on first use; without memory for it, any non-ASCII
+ * rune counts as a letter. */
+static bool name_rune(struct gore *re, const char *t, size_t w, uint32_t r)
 {
     if (r < 0x80)
         return is_word((unsigned char)r);
-    if (r <= 0xBF || r == 0xD7 || r == 0xF7)
-        return false;
-    return !(r >= 0x2000 && r <= 0x206F) && !(r >= 0x3000 && r <= 0x303F);
+    if (!re->letter) {
+        static const char pat[] = "\\A[\\p{L}\\p{Nd}]";
+        int ecode;
+        PCRE2_SIZE eoff;
+        re->letter = pcre2_compile((PCRE2_SPTR)pat, sizeof pat - 1,
+                                   PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ecode,
+                                   &eoff, re->cctx);
+        if (re->letter)
+            re->letter_md =
+                pcre2_match_data_create_from_pattern(re->letter, re->gctx);
+    }
+    if (!re->letter || !re->letter_md)
+        return true;
+    return pcre2_match(re->letter, (PCRE2_SPTR)t, w, 0, 0, re->letter_md,
+                       NULL) > 0;
 }
 
 /* Go's extract: the group reference after '$' at t[0]: name span and
  * length consumed, or false when the '$' is literal. */
-static bool expand_ref(const char *t, size_t n, const char **name, size_t *nlen,
-                       size_t *used)
+static bool expand_ref(struct gore *re, const char *t, size_t n,
+                       const char **name, size_t *nlen, size_t *used)
 {
     size_t i = 1;
     bool brace = n >= 2 && t[1] == '{';
@@ -1090,7 +1108,7 @@ static bool expand_ref(const char *t, size_t n, const char **name, size_t *nlen,
     while (i < n) {
         uint32_t r;
         size_t w = utf8_decode(t + i, n - i, &r);
-        if (!name_rune(r))
+        if (!name_rune(re, t + i, w, r))
             break;
         i += w;
     }
@@ -1131,8 +1149,8 @@ static int64_t expand_group(const struct gore *re, const char *name, size_t n)
 }
 
 /* Go's Regexp.Expand of template t against the current match in s. */
-static int expand(struct buf *b, const struct gore *re, const char *t,
-                  size_t tn, const char *s)
+static int expand(struct buf *b, struct gore *re, const char *t, size_t tn,
+                  const char *s)
 {
     while (tn > 0) {
         const char *d = memchr(t, '$', tn);
@@ -1148,7 +1166,7 @@ static int expand(struct buf *b, const struct gore *re, const char *t,
             used = 2;
             if (buf_add_char(b, '$'))
                 return -1;
-        } else if (!expand_ref(t, tn, &name, &nlen, &used)) {
+        } else if (!expand_ref(re, t, tn, &name, &nlen, &used)) {
             used = 1;
             if (buf_add_char(b, '$'))
                 return -1;

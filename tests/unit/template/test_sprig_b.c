@@ -634,6 +634,9 @@ static void test_regex_replace_split(void **state)
     EXPECT("x:joe $ $ y:bob $ $", "regexReplaceAll", 3,
            str("(?P<w>\\w+)@(?P<d>\\w+)"), str("joe@x bob@y"),
            str("${d}:$w $$ $"));
+    /* unbraced names run over Unicode letters and digits only */
+    EXPECT("-[x—|x]-", "regexReplaceAll", 3, str("(?P<a>x)"), str("-x-"),
+           str("[$a—$aé|${a}]"));
     /* invalid bytes match as U+FFFD and come back unchanged */
     EXPECT("xxx", "regexReplaceAll", 3, str("."), str("a\xff\xfe"), str("x"));
     EXPECT("a-b", "regexReplaceAll", 3, str("\xef\xbf\xbd"),
