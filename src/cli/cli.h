@@ -56,11 +56,13 @@ struct cli {
  * own short options. */
 #define CLI_OPT_CONFIG_MAP 256
 #define CLI_OPT_SECRET 257
-#define CLI_COMMON_OPTIONS                                                   \
-    {"config-map", required_argument, NULL, CLI_OPT_CONFIG_MAP},             \
-        {"secret", required_argument, NULL, CLI_OPT_SECRET},                 \
-        {"namespace", required_argument, NULL, 'n'},                         \
-        {"help", no_argument, NULL, 'h'}
+#define CLI_COMMON_OPTIONS                                                     \
+    {"config-map", required_argument, NULL, CLI_OPT_CONFIG_MAP},               \
+        {"secret", required_argument, NULL, CLI_OPT_SECRET},                   \
+        {"namespace", required_argument, NULL, 'n'},                           \
+    {                                                                          \
+        "help", no_argument, NULL, 'h'                                         \
+    }
 
 /* Short options of CLI_COMMON_OPTIONS, to prefix a command's own. */
 #define CLI_COMMON_SHORT "n:h"
@@ -102,8 +104,8 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out);
 /* One config problem as FILE:LINE:COL: KEY: MSG (line/col: inside the
  * key's value, 0 unknown), in the arena; *at gets the manifest line to
  * sort by.  NULL on OOM. */
-const char *cli_problem_text(struct cli *x, const char *key, int line,
-                             int col, const char *msg, int *at);
+const char *cli_problem_text(struct cli *x, const char *key, int line, int col,
+                             const char *msg, int *at);
 
 /* The manifest line of a ConfigMap key (0 when unknown). */
 int cli_key_line(const struct cli *x, const char *key);
@@ -155,8 +157,8 @@ int cmd_explain(struct cli *x, int argc, char **argv);
 
 /* Help texts (help.c). */
 extern const char cli_help_root[], cli_help_template[], cli_help_trigger[],
-    cli_help_template_get[], cli_help_template_notify[],
-    cli_help_trigger_get[], cli_help_trigger_run[], cli_help_check[],
-    cli_help_explain[], cli_help_version[];
+    cli_help_template_get[], cli_help_template_notify[], cli_help_trigger_get[],
+    cli_help_trigger_run[], cli_help_check[], cli_help_explain[],
+    cli_help_version[];
 
 #endif

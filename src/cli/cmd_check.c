@@ -5,8 +5,9 @@
  * decode, parse or compile, with its position.  check adds what only shows
  * up at send time upstream: triggers sending templates that do not exist,
  * subscriptions and default triggers naming unknown triggers or services,
- * services missing a required setting, and `$secret` references with no
- * Secret key.  Problems are sorted by their line in the ConfigMap file.
+ * services missing a required setting or with options the services module
+ * rejects or does not know, and `$secret` references with no Secret key.
+ * Problems are sorted by their line in the ConfigMap file.
  */
 #include "cli.h"
 
@@ -14,6 +15,7 @@
 #include "../core/json.h"
 #include "../core/yaml.h"
 #include "../engine/engine.h"
+#include "../services/service.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +39,8 @@ static void problem(struct check *k, const char *key, int line, int col,
     p.text = msg ? cli_problem_text(k->x, key, line, col, msg, &p.at) : NULL;
     if (k->n == k->cap) {
         size_t ncap = k->cap ? k->cap * 2 : 16;
-        void *q = k->items ? arena_grow(&k->x->a, k->items,
-                                        k->cap * sizeof p, ncap * sizeof p)
+        void *q = k->items ? arena_grow(&k->x->a, k->items, k->cap * sizeof p,
+                                        ncap * sizeof p)
                            : arena_alloc(&k->x->a, ncap * sizeof p);
         if (!q) {
             k->oom = true;
@@ -53,7 +55,7 @@ static void problem(struct check *k, const char *key, int line, int col,
         k->items[k->n++] = p;
 }
 
-#define PROBLEM(k, key, ...)                                                 \
+#define PROBLEM(k, key, ...)                                                   \
     problem(k, key, 0, 0, arena_printf(&(k)->x->a, __VA_ARGS__))
 
 static bool trigger_exists(const struct cfg *c, const char *name)
@@ -136,12 +138,18 @@ static void check_default_triggers(struct check *k)
 static const struct {
     const char *type, *key;
 } required[] = {
-    {"slack", "token"},        {"mattermost", "apiURL"},
-    {"webhook", "url"},        {"teams", "recipientUrls"},
-    {"googlechat", "webhooks"}, {"telegram", "token"},
-    {"webex", "token"},        {"pushover", "token"},
-    {"grafana", "apiUrl"},     {"newrelic", "apiKey"},
-    {"pagerdutyv2", "serviceKeys"}, {"nats", "url"},
+    {"slack", "token"},
+    {"mattermost", "apiURL"},
+    {"webhook", "url"},
+    {"teams", "recipientUrls"},
+    {"googlechat", "webhooks"},
+    {"telegram", "token"},
+    {"webex", "token"},
+    {"pushover", "token"},
+    {"grafana", "apiUrl"},
+    {"newrelic", "apiKey"},
+    {"pagerdutyv2", "serviceKeys"},
+    {"nats", "url"},
 };
 
 /* The ConfigMap key that defines service `s`. */
@@ -155,13 +163,41 @@ static const char *service_key(struct cli *x, const struct cfg_service *s)
     return arena_printf(&x->a, "service.%s.%s", s->type, s->name);
 }
 
+struct svc_report {
+    struct check *k;
+    const char *key; /* the service's ConfigMap key */
+};
+
+static void svc_problem(void *ud, const char *opt, const char *why)
+{
+    struct svc_report *r = ud;
+    if (opt[0])
+        PROBLEM(r->k, r->key, "setting '%s': %s", opt, why);
+    else
+        PROBLEM(r->k, r->key, "%s", why);
+}
+
+/* What the services module says: unknown types and options, options of
+ * the wrong type, settings its constructor rejects. */
+static void check_services(struct check *k)
+{
+    const struct cfg *c = k->x->cfg;
+    for (size_t i = 0; i < cfg_service_count(c); i++) {
+        const struct cfg_service *s = cfg_service_at(c, i);
+        struct svc_report r = {k, NULL};
+        if (!s)
+            continue;
+        r.key = service_key(k->x, s);
+        svc_check_config(s, svc_problem, &r);
+    }
+}
+
 static void check_required(struct check *k)
 {
     const struct cfg *c = k->x->cfg;
     for (size_t i = 0; i < cfg_service_count(c); i++) {
         const struct cfg_service *s = cfg_service_at(c, i);
-        for (size_t r = 0; s && r < sizeof required / sizeof required[0];
-             r++) {
+        for (size_t r = 0; s && r < sizeof required / sizeof required[0]; r++) {
             if (strcmp(s->type, required[r].type) != 0)
                 continue;
             const struct val *v = cfg_dec_field(s->opts, required[r].key);
@@ -249,8 +285,7 @@ static int report(struct check *k)
     for (size_t i = 0; i < k->n; i++)
         fprintf(k->x->out, "%s\n", k->items[i].text);
     if (k->n) {
-        fprintf(k->x->out, "%zu problem%s found\n", k->n,
-                k->n == 1 ? "" : "s");
+        fprintf(k->x->out, "%zu problem%s found\n", k->n, k->n == 1 ? "" : "s");
         return CLI_ECONFIG;
     }
     fprintf(k->x->out,
@@ -287,6 +322,7 @@ int cmd_check(struct cli *x, int argc, char **argv)
     check_subscriptions(&k);
     check_default_triggers(&k);
     check_required(&k);
+    check_services(&k);
     if (x->secret)
         check_secrets(&k);
     else

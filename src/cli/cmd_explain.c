@@ -30,10 +30,10 @@ struct explain {
     bool failed; /* a render failed: exit 4 */
 };
 
-#define SAY(k, ...)                                                          \
-    do {                                                                     \
-        if ((k)->rc == RN_OK)                                                \
-            (k)->rc = buf_add_fmt(&(k)->o, __VA_ARGS__);                     \
+#define SAY(k, ...)                                                            \
+    do {                                                                       \
+        if ((k)->rc == RN_OK)                                                  \
+            (k)->rc = buf_add_fmt(&(k)->o, __VA_ARGS__);                       \
     } while (0)
 
 /* "service:recipient", or just the service for an empty recipient. */
@@ -53,8 +53,7 @@ static const char *meta_str(struct val obj, const char *field)
 }
 
 /* Add text indented by `ind` spaces on every line. */
-static void say_indented(struct explain *k, const char *s, size_t n,
-                         int ind)
+static void say_indented(struct explain *k, const char *s, size_t n, int ind)
 {
     bool ends_nl = n == 0 || s[n - 1] == '\n';
     while (n > 0 && k->rc == RN_OK) {
@@ -97,8 +96,8 @@ static void render_for(struct explain *k, const struct eng_cond_result *r,
 /* Whether the condition sends to d, and why (condition path: the
  * notified state decides repeats). */
 static bool sends_to(struct explain *k, const char *trigger,
-                     const struct eng_cond_result *r,
-                     const struct eng_dest *d, const char **why)
+                     const struct eng_cond_result *r, const struct eng_dest *d,
+                     const char **why)
 {
     if (k->event) {
         *why = r->empty_when ? "no `when`: the event always sends"
@@ -126,8 +125,7 @@ static const char *value_text(const struct explain *k,
     return r->triggered ? "true" : "false";
 }
 
-static void explain_condition(struct explain *k,
-                              const struct cfg_condition *c,
+static void explain_condition(struct explain *k, const struct cfg_condition *c,
                               const struct eng_cond_result *r,
                               const struct eng_trigger_dests *td)
 {
@@ -231,8 +229,9 @@ static int explain_run(struct explain *k, const char *reason)
     const struct eng_trigger_dests *only =
         k->event ? eng_dests_find(&d, k->event) : NULL;
     if (k->event && !only && d.n)
-        SAY(k, "\nNo destination subscribes to trigger %s, so the event "
-               "sends nothing.\n",
+        SAY(k,
+            "\nNo destination subscribes to trigger %s, so the event "
+            "sends nothing.\n",
             k->event);
     for (size_t i = 0; i < d.n; i++)
         if (!k->event || &d.items[i] == only)
@@ -243,7 +242,8 @@ static int explain_run(struct explain *k, const char *reason)
 int cmd_explain(struct cli *x, int argc, char **argv)
 {
     static const struct option longs[] = {
-        CLI_COMMON_OPTIONS, {"event", required_argument, NULL, OPT_EVENT},
+        CLI_COMMON_OPTIONS,
+        {"event", required_argument, NULL, OPT_EVENT},
         {0, 0, 0, 0}};
     struct explain k;
     const char *reason = NULL;

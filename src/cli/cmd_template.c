@@ -74,8 +74,7 @@ static int source_hooks(struct cli *x, struct val blk, struct val *out)
         struct val h = val_null();
         for (size_t k = 0; rc == RN_OK && k < 3; k++)
             rc = eng_obj_with(&x->a, h, keys[k],
-                              field_text(x, cfg_dec_field(kv->v, keys[k])),
-                              &h);
+                              field_text(x, cfg_dec_field(kv->v, keys[k])), &h);
         if (rc == RN_OK)
             rc = eng_obj_with(&x->a, o, kv->key.u.s, h, &o);
     }
@@ -119,8 +118,7 @@ static int template_json(struct cli *x, const struct cfg_template *t,
 }
 
 /* First line of the message (or of the JSON), at most 100 bytes. */
-static int preview(struct cli *x, const struct cfg_template *t,
-                   struct buf *row)
+static int preview(struct cli *x, const struct cfg_template *t, struct buf *row)
 {
     struct buf js;
     const struct val *msg = cfg_dec_field(t->raw, "message");
@@ -161,8 +159,7 @@ int cli_print_json_text(struct cli *x, const char *s, size_t n,
     return rc;
 }
 
-static int print_templates(struct cli *x, const char *name,
-                           const char *mode)
+static int print_templates(struct cli *x, const char *name, const char *mode)
 {
     struct buf b;
     bool table = !mode[0] || strcmp(mode, "wide") == 0;
@@ -198,8 +195,7 @@ static int print_templates(struct cli *x, const char *name,
 }
 
 /* The console service: the notification as YAML on stdout. */
-static int console_send(struct cli *x, const struct notif *n,
-                        struct rn_err *e)
+static int console_send(struct cli *x, const struct notif *n, struct rn_err *e)
 {
     struct buf b;
     buf_init(&b, 0);

@@ -21,8 +21,7 @@
 #define ALWAYS "always (event-driven)"
 
 /* `"field":"text"` (omitempty) */
-static int json_field(struct buf *b, bool *first, const char *k,
-                      const char *v)
+static int json_field(struct buf *b, bool *first, const char *k, const char *v)
 {
     if (!v[0])
         return RN_OK;
@@ -92,7 +91,7 @@ static int print_triggers(struct cli *x, const char *name, const char *mode)
     bool names = strcmp(mode, "name") == 0;
     size_t shown = 0;
     buf_init(&b, 0);
-    int rc = buf_add_str(&b, table ? "NAME\tTEMPLATE\tCONDITION\n"
+    int rc = buf_add_str(&b, table   ? "NAME\tTEMPLATE\tCONDITION\n"
                              : names ? ""
                                      : "{");
     for (size_t i = 0; rc == RN_OK && i < cfg_trigger_count(x->cfg); i++) {
@@ -156,8 +155,9 @@ static int print_results(struct cli *x, const struct cfg_trigger *t,
                         "its event happens; simulate one with --event "
                         "REASON\n");
     if (event && !ours)
-        fprintf(x->err, "note: that event runs trigger '%s', not '%s': "
-                        "nothing would be sent\n",
+        fprintf(x->err,
+                "note: that event runs trigger '%s', not '%s': "
+                "nothing would be sent\n",
                 event, t->name);
     return rc;
 }
@@ -181,8 +181,8 @@ static int run_trigger(struct cli *x, const char *name, const char *res,
     rc = cli_load_resource(x, res, &obj);
     if (rc != CLI_OK)
         return rc;
-    const char *ev = event ? eng_event_trigger(&x->a, event, strlen(event))
-                           : NULL;
+    const char *ev =
+        event ? eng_event_trigger(&x->a, event, strlen(event)) : NULL;
     if ((event && !ev) || eng_vars(x->cfg, obj, NULL, &x->a, &vars) != RN_OK ||
         eng_conditions_run(t, vars, &x->a, &r, &n) != RN_OK ||
         print_results(x, t, r, ev) != RN_OK) {
@@ -195,7 +195,8 @@ static int run_trigger(struct cli *x, const char *name, const char *res,
 static int trigger_run(struct cli *x, int argc, char **argv)
 {
     static const struct option longs[] = {
-        CLI_COMMON_OPTIONS, {"event", required_argument, NULL, OPT_EVENT},
+        CLI_COMMON_OPTIONS,
+        {"event", required_argument, NULL, OPT_EVENT},
         {0, 0, 0, 0}};
     const char *event = NULL;
     int c, rc = CLI_OK;

@@ -8,36 +8,36 @@
  */
 #include "cli.h"
 
-#define CONFIG_FLAGS                                                         \
-    "Configuration flags (all commands):\n"                                  \
-    "      --config-map FILE   the ConfigMap argo-rollouts-notification-"     \
-    "configmap,\n"                                                           \
-    "                          read from a YAML or JSON file (several "      \
-    "documents\n"                                                            \
-    "                          may be in it; '-' reads standard input)\n"     \
-    "      --secret FILE       the Secret argo-rollouts-notification-secret " \
-    "(same\n"                                                                \
-    "                          rules; 'data' is base64, 'stringData' plain "  \
-    "text);\n"                                                               \
-    "                          ':empty' uses an empty Secret.  Without it "   \
-    "an\n"                                                                   \
-    "                          empty Secret is used, with a warning\n"        \
-    "  -n, --namespace NS      namespace the configuration belongs to\n"      \
-    "  -h, --help              show this help\n"                             \
-    "\n"                                                                     \
-    "Cluster mode (reading the ConfigMap, Secret and Rollouts from the API "  \
-    "server)\n"                                                              \
+#define CONFIG_FLAGS                                                           \
+    "Configuration flags (all commands):\n"                                    \
+    "      --config-map FILE   the ConfigMap argo-rollouts-notification-"      \
+    "configmap,\n"                                                             \
+    "                          read from a YAML or JSON file (several "        \
+    "documents\n"                                                              \
+    "                          may be in it; '-' reads standard input)\n"      \
+    "      --secret FILE       the Secret argo-rollouts-notification-secret "  \
+    "(same\n"                                                                  \
+    "                          rules; 'data' is base64, 'stringData' plain "   \
+    "text);\n"                                                                 \
+    "                          ':empty' uses an empty Secret.  Without it "    \
+    "an\n"                                                                     \
+    "                          empty Secret is used, with a warning\n"         \
+    "  -n, --namespace NS      namespace the configuration belongs to\n"       \
+    "  -h, --help              show this help\n"                               \
+    "\n"                                                                       \
+    "Cluster mode (reading the ConfigMap, Secret and Rollouts from the API "   \
+    "server)\n"                                                                \
     "comes with the Kubernetes client; today every input is a file.\n"
 
-#define EXIT_CODES                                                           \
-    "\n"                                                                     \
-    "Exit codes: 0 ok, 1 bad command line, 2 configuration problem,\n"       \
+#define EXIT_CODES                                                             \
+    "\n"                                                                       \
+    "Exit codes: 0 ok, 1 bad command line, 2 configuration problem,\n"         \
     "3 resource problem, 4 rendering or sending failed.\n"
 
-#define RESOURCE_NOTE                                                        \
-    "RESOURCE is a file holding the object (a Rollout manifest, YAML or "     \
-    "JSON; the\n"                                                            \
-    "first document is used); cluster mode comes with the Kubernetes "       \
+#define RESOURCE_NOTE                                                          \
+    "RESOURCE is a file holding the object (a Rollout manifest, YAML or "      \
+    "JSON; the\n"                                                              \
+    "first document is used); cluster mode comes with the Kubernetes "         \
     "client.\n"
 
 const char cli_help_root[] =
@@ -74,8 +74,7 @@ const char cli_help_root[] =
     "      --config-map examples/catalog/"
     "argo-rollouts-notification-configmap.yaml \\\n"
     "      --secret examples/catalog/argo-rollouts-notification-secret.yaml\n"
-    "\n" CONFIG_FLAGS
-    "\n"
+    "\n" CONFIG_FLAGS "\n"
     "Run 'rnotify COMMAND --help' for more about a command.\n" EXIT_CODES;
 
 const char cli_help_template[] =
@@ -133,8 +132,7 @@ const char cli_help_template_notify[] =
     "sending it.  Secret values never appear in the output: they are "
     "replaced\n"
     "by ******.\n"
-    "\n" RESOURCE_NOTE
-    "\n"
+    "\n" RESOURCE_NOTE "\n"
     "Flags:\n"
     "      --recipient SERVICE[:RECIPIENT]\n"
     "                          where to send (repeatable; default "
@@ -205,8 +203,7 @@ const char cli_help_trigger_run[] =
     "trigger is named after happens, and is false otherwise.  --event "
     "simulates\n"
     "that event: RESULT then says whether the event would send.\n"
-    "\n" RESOURCE_NOTE
-    "\n"
+    "\n" RESOURCE_NOTE "\n"
     "Flags:\n"
     "      --event REASON      simulate an Argo Rollouts event, e.g.\n"
     "                          RolloutCompleted (runs trigger "
@@ -245,8 +242,7 @@ const char cli_help_check[] =
     "  rnotify check --config-map examples/catalog/"
     "argo-rollouts-notification-configmap.yaml \\\n"
     "      --secret examples/catalog/argo-rollouts-notification-secret.yaml\n"
-    "\n" CONFIG_FLAGS
-    "\n"
+    "\n" CONFIG_FLAGS "\n"
     "Exit codes: 0 no problem, 1 bad command line, 2 problems found.\n";
 
 const char cli_help_explain[] =
@@ -273,8 +269,7 @@ const char cli_help_explain[] =
     "follows the event-driven path for trigger on-<reason in kebab case>: "
     "conditions\n"
     "without `when` always send.\n"
-    "\n" RESOURCE_NOTE
-    "\n"
+    "\n" RESOURCE_NOTE "\n"
     "Flags:\n"
     "      --event REASON      simulate an Argo Rollouts event, e.g. "
     "RolloutPaused\n"

@@ -73,8 +73,7 @@ int cli_read_file(struct cli *x, const char *path, char **text, size_t *n,
 
 /* Read and select one object of a manifest file. */
 static int load_data(struct cli *x, const char *path, const char *kind,
-                     const char *name, struct cfg_data *out,
-                     struct rn_err *e)
+                     const char *name, struct cfg_data *out, struct rn_err *e)
 {
     char *text;
     size_t n;
@@ -92,8 +91,8 @@ static void print_load_error(struct cli *x, const char *prefix,
                              const char *path, const struct rn_err *e)
 {
     if (e->line > 0 && !strstr(e->msg, "line"))
-        fprintf(x->err, "%s: %s:%d:%d: %s\n", prefix, path, e->line,
-                e->col, e->msg);
+        fprintf(x->err, "%s: %s:%d:%d: %s\n", prefix, path, e->line, e->col,
+                e->msg);
     else
         fprintf(x->err, "%s: %s\n", prefix, e->msg);
 }
@@ -121,8 +120,9 @@ int cli_load_config(struct cli *x, const char *prefix, bool quiet)
         return CLI_ECONFIG;
     }
     if (!x->config_map) {
-        fprintf(x->err, "%s: no ConfigMap: pass --config-map FILE (cluster "
-                        "mode comes with the Kubernetes client)\n",
+        fprintf(x->err,
+                "%s: no ConfigMap: pass --config-map FILE (cluster "
+                "mode comes with the Kubernetes client)\n",
                 prefix);
         return CLI_ECONFIG;
     }
@@ -161,7 +161,8 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
     size_t n;
     struct yaml_opts yo = {JSON_NUM_INT64, 0, path};
     rn_err_clear(&e);
-    if (strcmp(path, "-") != 0 && (stat(path, &st) != 0 || S_ISDIR(st.st_mode))) {
+    if (strcmp(path, "-") != 0 &&
+        (stat(path, &st) != 0 || S_ISDIR(st.st_mode))) {
         fprintf(x->err,
                 "failed to load resource: '%s' is not a file (reading "
                 "Rollouts from a cluster comes with the Kubernetes client)\n",
@@ -249,8 +250,8 @@ static bool value_pos(const struct cli *x, int key_line, int *line, int *col)
     return true;
 }
 
-const char *cli_problem_text(struct cli *x, const char *key, int line,
-                             int col, const char *msg, int *at)
+const char *cli_problem_text(struct cli *x, const char *key, int line, int col,
+                             const char *msg, int *at)
 {
     const char *file = x->config_map ? x->config_map : "configmap";
     int kl = cli_key_line(x, key);

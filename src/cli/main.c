@@ -72,8 +72,7 @@ int cli_getopt(struct cli *x, int argc, char **argv, const char *shorts,
                 *rc = cli_usage_error(x, "flag needs an argument: %s",
                                       argv[optind - 1]);
             else
-                *rc = cli_usage_error(x, "unknown flag: %s",
-                                      argv[optind - 1]);
+                *rc = cli_usage_error(x, "unknown flag: %s", argv[optind - 1]);
             return -2;
         default:
             return c;
@@ -85,8 +84,8 @@ int cli_getopt(struct cli *x, int argc, char **argv, const char *shorts,
 static bool takes_value(const char *arg)
 {
     static const char *const names[] = {
-        "--config-map", "--secret", "--namespace", "-n", "--output",
-        "-o",           "--recipient", "--event", NULL};
+        "--config-map", "--secret",    "--namespace", "-n", "--output",
+        "-o",           "--recipient", "--event",     NULL};
     for (size_t i = 0; names[i]; i++)
         if (strcmp(arg, names[i]) == 0)
             return true;

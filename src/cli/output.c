@@ -93,8 +93,7 @@ static void format(struct tab *t, size_t line0, size_t line1)
 }
 
 /* Split text into lines of cells (pointers into text). */
-static int tab_split(struct arena *a, const char *text, size_t n,
-                     struct tab *t)
+static int tab_split(struct arena *a, const char *text, size_t n, struct tab *t)
 {
     size_t nl = 1, ntabs = 0;
     for (size_t i = 0; i < n; i++) {
@@ -210,8 +209,8 @@ int cli_print_value(struct cli *x, struct val v, const char *mode)
 
 bool cli_output_ok(const char *mode)
 {
-    static const char *const modes[] = {"", "wide", "name", "json", "yaml",
-                                        NULL};
+    static const char *const modes[] = {"",     "wide", "name",
+                                        "json", "yaml", NULL};
     for (size_t i = 0; modes[i]; i++)
         if (strcmp(mode, modes[i]) == 0)
             return true;
@@ -227,19 +226,19 @@ int cli_print_listing(struct cli *x, struct buf *b, const char *mode)
     if (strcmp(mode, "name") == 0)
         return cli_write_masked(x, x->out, b);
     int rc = buf_add_char(b, '}');
-    return rc == RN_OK ? cli_print_json_text(x, buf_str(b), b->len, mode)
-                       : rc;
+    return rc == RN_OK ? cli_print_json_text(x, buf_str(b), b->len, mode) : rc;
 }
 
 int cli_get_command(struct cli *x, int argc, char **argv, cli_lister *list)
 {
     static const struct option longs[] = {
-        CLI_COMMON_OPTIONS, {"output", required_argument, NULL, 'o'},
+        CLI_COMMON_OPTIONS,
+        {"output", required_argument, NULL, 'o'},
         {0, 0, 0, 0}};
     const char *mode = "wide";
     int c, rc = CLI_OK;
-    while ((c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT "o:", longs,
-                           &rc)) >= 0)
+    while ((c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT "o:", longs, &rc)) >=
+           0)
         mode = optarg[0] == '=' ? optarg + 1 : optarg; /* -o=yaml */
     if (c == -2)
         return rc;
