@@ -707,10 +707,12 @@ def judge(c, p, secs, reqs, use_cli):
         v = v.split("PORT")[-1] if "PORT" in v else v
         for piece in re.findall(r"SeCrEt[\w.@-]*", v):
             expect(piece not in out, "secret %s leaked: %s" % (k, out.strip()))
+    expect("Sanitizer" not in out and "runtime error" not in out,
+           "sanitizer report: " + out.strip()[:2000])
     failed = "failed to notify" in out
     if c.ok:
-        expect(not failed and (use_cli or p.returncode == 0),
-               "send failed: " + out.strip())
+        expect(not failed and p.returncode == 0,
+               "send failed (exit %d): %s" % (p.returncode, out.strip()))
     else:
         expect(failed, "send should fail: " + out.strip())
         if c.err:
