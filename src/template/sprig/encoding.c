@@ -253,6 +253,8 @@ static int to_json(struct tpl_fcall *c, const struct val *argv, unsigned flags,
     buf_free(&b);
     if (rc == RN_ENOMEM)
         return sprig_nomem(c);
+    if (rc == RN_ELIMIT)
+        return rn_errf(c->err, rc, "toJson: output too large");
     if (mode == J_PLAIN)
         return sprig_out_str(c, "", 0, out);
     return sprig_fail(c, "%s", e.msg);
