@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The Unicode part lives at the end of the file, after its table. */
-/* UC_X: a caseless class (a mark, symbol or letter number) that still
- * has case mappings, such as U+2160 ROMAN NUMERAL ONE. */
+/* Unicode classes; the lookups live at the end of the file, after their
+ * table.  UC_X is a caseless class (a mark, symbol or letter number) that
+ * still has case mappings, such as U+2160 ROMAN NUMERAL ONE. */
 enum uc_class { UC_LU, UC_LL, UC_LT, UC_L, UC_N, UC_P, UC_ALT, UC_X };
 static uint32_t u_upper(uint32_t r);
 static uint32_t u_lower(uint32_t r);
@@ -543,7 +543,6 @@ static int f_trim(struct tpl_fcall *c, const struct val *argv, int argc,
 {
     struct val s = arg_s(argv, 0);
     size_t i = 0, j = s.len;
-    (void)c;
     (void)argc;
     while (i < j) {
         uint32_t r;
@@ -581,7 +580,6 @@ static int f_trimall(struct tpl_fcall *c, const struct val *argv, int argc,
 {
     struct val set = arg_s(argv, 0), s = arg_s(argv, 1);
     size_t i = 0, j = s.len;
-    (void)c;
     (void)argc;
     if (set.len == 0) {
         *out = s;
@@ -618,7 +616,6 @@ static int f_trimsuffix(struct tpl_fcall *c, const struct val *argv, int argc,
                         struct val *out)
 {
     struct val p = arg_s(argv, 0), s = arg_s(argv, 1);
-    (void)c;
     (void)argc;
     if (!has_suffix(s, p)) {
         *out = s;
@@ -756,7 +753,6 @@ static int f_trunc(struct tpl_fcall *c, const struct val *argv, int argc,
 {
     int64_t n = argv[0].u.i, len;
     struct val s = arg_s(argv, 1);
-    (void)c;
     (void)argc;
     len = (int64_t)s.len;
     if (n < 0 && len + n > 0)
