@@ -90,6 +90,18 @@ bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
 int eng_vars(const struct cfg *c, struct val object,
              const struct val *analysis_runs, struct arena *a, struct val *out);
 
+/*
+ * The `analysisRuns` variable (§4.4) from the AnalysisRuns of the
+ * Rollout's namespace: runs labelled rollouts-pod-template-hash =
+ * status.currentPodHash (the label must exist), then those whose
+ * rollout.argoproj.io/revision annotation equals the Rollout's (absent is
+ * ""), newest metadata.creationTimestamp first (ties by name, where
+ * upstream is random).  *out is null when no run has the label (Go's nil
+ * slice), else a list, possibly empty.  In a.
+ */
+int eng_analysis_runs(struct arena *a, struct val rollout,
+                      const struct val *runs, size_t n, struct val *out);
+
 /* The `time` variable as templates call it ({{call .time.Parse s}}):
  * {Now, Parse} as template functions (expr_time_var() is expr's). */
 struct val eng_time_var_tpl(struct arena *a);

@@ -9,6 +9,7 @@
 #include "../expr/expr.h"
 #include "../template/template.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 struct val eng_obj_new(struct arena *a, size_t cap)
@@ -189,4 +190,70 @@ int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
     if (rc == RN_OK)
         rc = eng_obj_with(a, tmp, "recipient", rcp, out);
     return rc;
+}
+
+/* obj.metadata.<field>.<key> as a string, or NULL when absent. */
+static const struct val *meta_str(struct val obj, const char *field,
+                                  const char *key)
+{
+    const struct val *m = val_get_cstr(obj, "metadata");
+    const struct val *f = m ? val_get_cstr(*m, field) : NULL;
+    const struct val *v = f ? val_get_cstr(*f, key) : NULL;
+    return v && v->kind == VAL_STRING ? v : NULL;
+}
+
+static bool str_eq(const struct val *v, const char *s, size_t n)
+{
+    size_t vn = v ? v->len : 0;
+    return vn == n && (n == 0 || memcmp(v->u.s, s, n) == 0);
+}
+
+static const char *meta_plain(struct val obj, const char *key)
+{
+    const struct val *m = val_get_cstr(obj, "metadata");
+    const struct val *v = m ? val_get_cstr(*m, key) : NULL;
+    return v && v->kind == VAL_STRING ? v->u.s : "";
+}
+
+/* Newest creationTimestamp first (RFC 3339 UTC compares as text), then
+ * name. */
+static int run_cmp(const void *x, const void *y)
+{
+    const struct val *a = x, *b = y;
+    int d = strcmp(meta_plain(*b, "creationTimestamp"),
+                   meta_plain(*a, "creationTimestamp"));
+    return d ? d : strcmp(meta_plain(*a, "name"), meta_plain(*b, "name"));
+}
+
+int eng_analysis_runs(struct arena *a, struct val rollout,
+                      const struct val *runs, size_t n, struct val *out)
+{
+    const struct val *st = val_get_cstr(rollout, "status");
+    const struct val *hash = st ? val_get_cstr(*st, "currentPodHash") : NULL;
+    const struct val *rev =
+        meta_str(rollout, "annotations", "rollout.argoproj.io/revision");
+    struct val_list *l = arena_zalloc(a, sizeof *l);
+    bool labelled = false;
+    if (hash && hash->kind != VAL_STRING)
+        hash = NULL;
+    if (l)
+        l->items = arena_alloc(a, (n ? n : 1) * sizeof *l->items);
+    if (!l || !l->items)
+        return RN_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct val *h =
+            meta_str(runs[i], "labels", "rollouts-pod-template-hash");
+        if (!h || !str_eq(h, hash ? hash->u.s : "", hash ? hash->len : 0))
+            continue;
+        labelled = true;
+        const struct val *r =
+            meta_str(runs[i], "annotations", "rollout.argoproj.io/revision");
+        if (str_eq(r, rev ? rev->u.s : "", rev ? rev->len : 0))
+            l->items[l->len++] = runs[i];
+    }
+    if (l->len > 1)
+        qsort(l->items, l->len, sizeof *l->items, run_cmp);
+    l->cap = l->len;
+    *out = labelled ? val_list(l, GT_LIST_ANY) : val_null();
+    return RN_OK;
 }

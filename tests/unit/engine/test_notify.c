@@ -193,6 +193,47 @@ static void test_empty_sections(void **state)
     assert_string_equal(buf_str(&f->b), "{}\n");
 }
 
+static void test_analysis_runs(void **state)
+{
+    struct fx *f = *state;
+    static const char *const js[] = {
+        "{\"metadata\":{\"annotations\":{\"rollout.argoproj.io/"
+        "revision\":\"2\"}},\"status\":{\"currentPodHash\":\"h1\"}}",
+        "{\"metadata\":{\"name\":\"old\",\"creationTimestamp\":"
+        "\"2024-01-01T00:00:00Z\",\"labels\":{\"rollouts-pod-template-"
+        "hash\":\"h1\"},\"annotations\":{\"rollout.argoproj.io/revision\":"
+        "\"2\"}}}",
+        "{\"metadata\":{\"name\":\"new\",\"creationTimestamp\":"
+        "\"2024-02-01T00:00:00Z\",\"labels\":{\"rollouts-pod-template-"
+        "hash\":\"h1\"},\"annotations\":{\"rollout.argoproj.io/revision\":"
+        "\"2\"}}}",
+        "{\"metadata\":{\"name\":\"rev1\",\"labels\":{\"rollouts-pod-"
+        "template-hash\":\"h1\"}}}",
+        "{\"metadata\":{\"name\":\"other\",\"labels\":{\"rollouts-pod-"
+        "template-hash\":\"h2\"}}}",
+    };
+    struct val v[5], out;
+    struct rn_err e;
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(
+            json_parse(&f->a, js[i], strlen(js[i]), NULL, &v[i], &e), RN_OK);
+    assert_int_equal(eng_analysis_runs(&f->a, v[0], v + 1, 4, &out), RN_OK);
+    assert_int_equal(out.kind, VAL_ARRAY);
+    assert_int_equal(val_list_len(out), 2);
+    assert_string_equal(
+        val_get_cstr(*val_get_cstr(val_list_at(out, 0), "metadata"), "name")
+            ->u.s,
+        "new");
+    /* no labelled run: nil; labelled but other revisions: empty list */
+    assert_int_equal(eng_analysis_runs(&f->a, v[0], v + 4, 1, &out), RN_OK);
+    assert_int_equal(out.kind, VAL_NULL);
+    assert_int_equal(eng_analysis_runs(&f->a, v[0], v + 3, 1, &out), RN_OK);
+    assert_int_equal(out.kind, VAL_ARRAY);
+    assert_int_equal(val_list_len(out), 0);
+    assert_int_equal(eng_vars(f->c, v[0], &out, &f->a, &out), RN_OK);
+    assert_non_null(val_get_cstr(out, "analysisRuns"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +241,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_sections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_analysis_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
