@@ -562,6 +562,7 @@ static bool minmax(struct ev *ev, const char *name, int op, struct val v,
                    struct val *best, bool *have, int top)
 {
     if (v.kind == VAL_ARRAY) {
+        expr_charge(ev, val_list_len(v));
         for (size_t i = 0; i < val_list_len(v); i++) {
             struct val e = val_list_at(v, i);
             struct val sub = val_null();
@@ -625,6 +626,7 @@ static void collect(struct ev *ev, struct val v, struct fvec *out,
                     const char *name)
 {
     if (v.kind == VAL_ARRAY) {
+        expr_charge(ev, val_list_len(v));
         for (size_t i = 0; i < val_list_len(v); i++)
             collect(ev, val_list_at(v, i), out, name);
         return;
@@ -742,10 +744,11 @@ static struct val keys_values(struct ev *ev, struct val m, int which)
             struct val_list *p = expr_list_new(ev, 2);
             p->items[0] = kv->key;
             p->items[1] = kv->v;
-            l->items[i] = val_list(p, GT_ARRAY_FIXED);
+            l->items[i] = expr_sealed(ev, val_list(p, GT_ARRAY_FIXED));
         }
     }
-    return val_list(l, which == 2 ? GT_LIST_PAIRS : GT_LIST_ANY);
+    return expr_sealed(ev,
+                       val_list(l, which == 2 ? GT_LIST_PAIRS : GT_LIST_ANY));
 }
 
 static struct val f_keys(struct ev *ev, struct val *a, int n)
@@ -800,7 +803,7 @@ static struct val f_reverse(struct ev *ev, struct val *a, int n)
     struct val_list *l = expr_list_new(ev, k);
     for (size_t i = 0; i < k; i++)
         l->items[i] = val_list_at(a[0], k - 1 - i);
-    return val_list(l, GT_LIST_ANY);
+    return expr_sealed(ev, val_list(l, GT_LIST_ANY));
 }
 
 static struct val f_concat(struct ev *ev, struct val *a, int n)
@@ -822,7 +825,7 @@ static struct val f_concat(struct ev *ev, struct val *a, int n)
     for (int i = 0; i < n; i++)
         for (size_t j = 0; j < val_list_len(a[i]); j++)
             l->items[at++] = val_list_at(a[i], j);
-    struct val r = val_list(l, GT_LIST_ANY);
+    struct val r = expr_sealed(ev, val_list(l, GT_LIST_ANY));
     if (total == 0)
         r.flags |= VAL_F_NILPTR;
     return r;
@@ -898,7 +901,7 @@ static struct val f_sort(struct ev *ev, struct val *a, int n)
         memcpy(keys, l->items, k * sizeof *keys);
     expr_sort_vals(ev, l->items, keys, k, desc);
     expr_mem_grow(ev, k);
-    struct val r = val_list(l, GT_LIST_ANY);
+    struct val r = expr_sealed(ev, val_list(l, GT_LIST_ANY));
     if (!sortable)
         r.flags |= VAL_F_NILPTR;
     return r;

@@ -130,7 +130,7 @@ static struct val eval_in(struct ev *ev, struct node *n, struct val l,
                   expr_type_name(l));
     struct val key = l.kind == VAL_NULL ? val_str("", 0) : l;
     for (size_t i = 0; i < val_list_len(r); i++)
-        if (expr_equal(val_list_at(r, i), key))
+        if (expr_equal(ev, val_list_at(r, i), key))
             return val_bool(true);
     return val_bool(false);
 }
@@ -159,9 +159,9 @@ static struct val eval_binary(struct ev *ev, struct node *n)
     ev->pos = n->pos;
     switch (n->op) {
     case OP_EQ:
-        return val_bool(expr_equal(l, r));
+        return val_bool(expr_equal(ev, l, r));
     case OP_NE:
-        return val_bool(!expr_equal(l, r));
+        return val_bool(!expr_equal(ev, l, r));
     case OP_LT: case OP_GT: case OP_LE: case OP_GE:
         return val_bool(expr_compare(ev, n->op, l, r));
     case OP_IN:
@@ -252,7 +252,7 @@ static struct val eval_array(struct ev *ev, struct node *n)
         l->items[i] = expr_eval(ev, n->args[i]);
     ev->pos = n->pos;
     expr_mem_grow(ev, (uint64_t)n->nargs);
-    return val_list(l, GT_LIST_ANY);
+    return expr_sealed(ev, val_list(l, GT_LIST_ANY));
 }
 
 static struct val eval_map(struct ev *ev, struct node *n)
@@ -327,7 +327,7 @@ static struct val acc_value(struct ev *ev, struct acc_list *l)
     struct val_list *out = expr_alloc(ev, sizeof *out);
     out->len = out->cap = (uint32_t)l->n;
     out->items = l->v;
-    return val_list(out, GT_LIST_ANY);
+    return expr_sealed(ev, val_list(out, GT_LIST_ANY));
 }
 
 static struct val pred_find(struct ev *ev, struct node *n, bool backwards)
@@ -386,7 +386,7 @@ static struct val pred_group_by(struct ev *ev, struct node *n)
             l->items[k - i] = g[k].item;
         keys[nk] = g[i].key;
         kv[nk].key = g[i].text;
-        kv[nk++].v = val_list(l, GT_LIST_ANY);
+        kv[nk++].v = expr_sealed(ev, val_list(l, GT_LIST_ANY));
         i = j;
     }
     return expr_map_iface(ev, keys, kv, nk, GT_MAP_IFACE_LIST);
@@ -413,7 +413,7 @@ static struct val pred_sort_by(struct ev *ev, struct node *n)
     ev->pos = n->pos;
     expr_sort_vals(ev, l->items, keys, k, desc);
     expr_mem_grow(ev, k);
-    return val_list(l, GT_LIST_ANY);
+    return expr_sealed(ev, val_list(l, GT_LIST_ANY));
 }
 
 static struct val pred_reduce(struct ev *ev, struct node *n)

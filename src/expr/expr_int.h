@@ -288,8 +288,8 @@ const char *expr_type_name(struct val v); /* %T */
 const char *expr_kind_name(struct val v); /* reflect Kind */
 bool expr_is_num(struct val v);            /* a plain Go number type */
 bool expr_is_nil(struct val v);
-bool expr_equal(struct val a, struct val b);
-bool expr_deep_equal(struct val a, struct val b);
+bool expr_equal(struct ev *ev, struct val a, struct val b);
+bool expr_deep_equal(struct ev *ev, struct val a, struct val b);
 int expr_compare(struct ev *ev, int op, struct val a, struct val b);
 struct val expr_arith(struct ev *ev, int op, struct val a, struct val b);
 struct val expr_negate(struct ev *ev, struct val v);
@@ -308,6 +308,7 @@ struct val expr_buf_val(struct ev *ev, struct buf *b, int rc);
 /* v itself when a string, else Go's failed type assertion. */
 struct val expr_want_str(struct ev *ev, struct val v);
 struct val_list *expr_list_new(struct ev *ev, size_t n);
+struct val expr_sealed(struct ev *ev, struct val v);
 struct val expr_item(struct ev *ev, struct val coll, int64_t i);
 const char *expr_key_text(struct ev *ev, struct val k, size_t *n);
 struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,

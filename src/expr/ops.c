@@ -15,6 +15,7 @@
 #include "../core/buf.h"
 #include "../core/gofmt.h"
 #include "../core/gotime.h"
+#include "../core/limits.h"
 #include "../core/utf8.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -103,21 +104,25 @@ static double num_f(struct val v)
     return (double)v.u.i;
 }
 
-static bool list_items_equal(struct val a, struct val b, bool deep)
+static bool list_items_equal(struct ev *ev, struct val a, struct val b,
+                             bool deep)
 {
     size_t n = val_list_len(a);
     if (n != val_list_len(b))
         return false;
+    if (n == 0 || a.u.list->items == b.u.list->items)
+        return true; /* the same backing array (reflect's shortcut) */
+    expr_charge(ev, n);
     for (size_t i = 0; i < n; i++) {
         struct val x = val_list_at(a, i), y = val_list_at(b, i);
-        if (deep ? !expr_deep_equal(x, y) : !expr_equal(x, y))
+        if (deep ? !expr_deep_equal(ev, x, y) : !expr_equal(ev, x, y))
             return false;
     }
     return true;
 }
 
 /* reflect.DeepEqual: same Go types all the way down. */
-bool expr_deep_equal(struct val a, struct val b)
+bool expr_deep_equal(struct ev *ev, struct val a, struct val b)
 {
     if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
         return false;
@@ -135,15 +140,18 @@ bool expr_deep_equal(struct val a, struct val b)
     case VAL_ARRAY:
         if ((a.flags & VAL_F_NILPTR) != (b.flags & VAL_F_NILPTR))
             return false;
-        return list_items_equal(a, b, true);
+        return list_items_equal(ev, a, b, true);
     case VAL_OBJECT: {
         size_t n = val_obj_len(a);
         if (n != val_obj_len(b))
             return false;
+        if (n == 0 || a.u.obj->kv == b.u.obj->kv)
+            return true;
+        expr_charge(ev, n);
         for (size_t i = 0; i < n; i++) {
             const struct val_kv *x = val_obj_at(a, i), *y = val_obj_at(b, i);
-            if (!expr_deep_equal(x->key, y->key) ||
-                !expr_deep_equal(x->v, y->v))
+            if (!expr_deep_equal(ev, x->key, y->key) ||
+                !expr_deep_equal(ev, x->v, y->v))
                 return false;
         }
         return true;
@@ -163,23 +171,24 @@ static bool typed_list(struct val v)
            gt == GT_LIST_INT64 || gt == GT_LIST_BYTES;
 }
 
-static bool lists_equal(struct val a, struct val b, bool *done)
+static bool lists_equal(struct ev *ev, struct val a, struct val b,
+                        bool *done)
 {
     *done = true;
     unsigned ga = val_gotype(a), gb = val_gotype(b);
     if (ga == GT_LIST_ANY && (gb == GT_LIST_ANY || typed_list(b)))
-        return list_items_equal(a, b, false);
+        return list_items_equal(ev, a, b, false);
     if (gb == GT_LIST_ANY && typed_list(a))
-        return list_items_equal(a, b, false);
+        return list_items_equal(ev, a, b, false);
     if (typed_list(a) && ga == gb)
-        return list_items_equal(a, b, false);
+        return list_items_equal(ev, a, b, false);
     *done = false;
     return false;
 }
 
 /* expr's `==`: numbers across types, lists item by item, times by
  * instant, then DeepEqual. */
-bool expr_equal(struct val a, struct val b)
+bool expr_equal(struct ev *ev, struct val a, struct val b)
 {
     if (expr_is_num(a) && expr_is_num(b)) {
         if (a.kind == VAL_INT && b.kind == VAL_INT)
@@ -188,7 +197,7 @@ bool expr_equal(struct val a, struct val b)
     }
     if (a.kind == VAL_ARRAY && b.kind == VAL_ARRAY) {
         bool done;
-        bool r = lists_equal(a, b, &done);
+        bool r = lists_equal(ev, a, b, &done);
         if (done)
             return r;
     }
@@ -202,7 +211,7 @@ bool expr_equal(struct val a, struct val b)
         return a.u.b == b.u.b;
     if (expr_is_nil(a) && expr_is_nil(b))
         return true;
-    return expr_deep_equal(a, b);
+    return expr_deep_equal(ev, a, b);
 }
 
 static const char *cmp_name(int op)
@@ -592,6 +601,7 @@ struct val expr_slice(struct ev *ev, struct val v, struct val from,
     l->len = l->cap = (uint32_t)(b - a);
     l->items = b > a ? v.u.list->items + a : NULL;
     struct val r = val_list(l, val_gotype(v));
+    r.pad = v.pad;
     return r;
 }
 
@@ -604,7 +614,7 @@ bool expr_in(struct ev *ev, struct val needle, struct val hay)
     case VAL_ARRAY:
         expr_charge(ev, val_list_len(hay));
         for (size_t i = 0; i < val_list_len(hay); i++)
-            if (expr_equal(val_list_at(hay, i), needle))
+            if (expr_equal(ev, val_list_at(hay, i), needle))
                 return true;
         return false;
     case VAL_OBJECT:
@@ -637,6 +647,37 @@ int64_t expr_len(struct ev *ev, struct val v)
 }
 
 /* A list header with room for n items in the run's arena. */
+/* Nesting depth of a list or map an expr run built (kept in the spare
+ * `pad` field; values from documents have 0 and are bounded by the JSON
+ * and YAML depth limits). */
+static unsigned depth_of(struct val v)
+{
+    return (v.kind == VAL_ARRAY || v.kind == VAL_OBJECT) ? v.pad : 0;
+}
+
+/* v with its nesting depth recorded; a run that nests lists or maps
+ * deeper than RN_EXPR_MAX_NESTING (reduce(xs, [#acc])) fails, so printing
+ * and comparing never recurse without bound. */
+struct val expr_sealed(struct ev *ev, struct val v)
+{
+    unsigned d = 0;
+    if (v.kind == VAL_ARRAY) {
+        for (size_t i = 0; i < val_list_len(v); i++)
+            if (depth_of(val_list_at(v, i)) > d)
+                d = depth_of(val_list_at(v, i));
+    } else if (v.kind == VAL_OBJECT) {
+        for (size_t i = 0; i < val_obj_len(v); i++)
+            if (depth_of(val_obj_at(v, i)->v) > d)
+                d = depth_of(val_obj_at(v, i)->v);
+    } else {
+        return v;
+    }
+    if (d + 1 > RN_EXPR_MAX_NESTING)
+        expr_fail(ev, "value nested too deeply");
+    v.pad = (uint16_t)(d + 1);
+    return v;
+}
+
 struct val_list *expr_list_new(struct ev *ev, size_t n)
 {
     struct val_list *l = expr_alloc(ev, sizeof *l);
@@ -777,7 +818,7 @@ struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
     struct val_obj *o = expr_alloc(ev, sizeof *o);
     o->len = o->cap = (uint32_t)out;
     o->kv = kv;
-    return val_obj(o, gotype);
+    return expr_sealed(ev, val_obj(o, gotype));
 }
 
 static int kv_cmp(const void *x, const void *y, void *ctx)
@@ -802,7 +843,7 @@ struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,
     struct val_obj *o = expr_alloc(ev, sizeof *o);
     o->len = o->cap = (uint32_t)out;
     o->kv = kv;
-    return val_obj(o, gotype);
+    return expr_sealed(ev, val_obj(o, gotype));
 }
 
 /* ---- regular expressions: RE2 syntax on PCRE2 ---- */

@@ -431,14 +431,15 @@ struct val expr_f_has_suffix(struct ev *ev, struct val *a, int n)
 }
 
 /* encoding/json cannot encode these: report Go's error. */
-static const char *json_unsupported(struct val v)
+static const char *json_unsupported(struct ev *ev, struct val v)
 {
     switch (v.kind) {
     case VAL_FUNC:
         return "func";
     case VAL_ARRAY:
+        expr_charge(ev, val_list_len(v));
         for (size_t i = 0; i < val_list_len(v); i++) {
-            const char *t = json_unsupported(val_list_at(v, i));
+            const char *t = json_unsupported(ev, val_list_at(v, i));
             if (t)
                 return t;
         }
@@ -447,8 +448,9 @@ static const char *json_unsupported(struct val v)
         unsigned gt = val_gotype(v);
         if (gt == GT_MAP_IFACE || gt == GT_MAP_IFACE_LIST)
             return expr_type_name(v);
+        expr_charge(ev, val_obj_len(v));
         for (size_t i = 0; i < val_obj_len(v); i++) {
-            const char *t = json_unsupported(val_obj_at(v, i)->v);
+            const char *t = json_unsupported(ev, val_obj_at(v, i)->v);
             if (t)
                 return t;
         }
@@ -463,7 +465,7 @@ static const char *json_unsupported(struct val v)
 struct val expr_f_to_json(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
-    const char *bad = json_unsupported(a[0]);
+    const char *bad = json_unsupported(ev, a[0]);
     if (bad)
         expr_fail(ev, "json: unsupported type: %s", bad);
     struct buf b;

@@ -64,9 +64,12 @@ static struct val case_env(const struct conf_case *c, const char *field)
     return v;
 }
 
-/* Whether Go's encoding/json can encode v. */
-static bool json_ok(struct val v)
+/* Whether Go's encoding/json can encode v (*budget bounds the walk over
+ * values that share sublists). */
+static bool json_ok(struct val v, long *budget)
 {
+    if (--*budget < 0)
+        return false;
     switch (v.kind) {
     case VAL_FLOAT:
         return !isnan(v.u.f) && !isinf(v.u.f);
@@ -74,7 +77,7 @@ static bool json_ok(struct val v)
         return false;
     case VAL_ARRAY:
         for (size_t i = 0; i < val_list_len(v); i++)
-            if (!json_ok(val_list_at(v, i)))
+            if (!json_ok(val_list_at(v, i), budget))
                 return false;
         return true;
     case VAL_OBJECT:
@@ -82,7 +85,7 @@ static bool json_ok(struct val v)
             val_gotype(v) == GT_MAP_IFACE_LIST)
             return false;
         for (size_t i = 0; i < val_obj_len(v); i++)
-            if (!json_ok(val_obj_at(v, i)->v))
+            if (!json_ok(val_obj_at(v, i)->v, budget))
                 return false;
         return true;
     default:
@@ -121,7 +124,8 @@ void conf_expr(const struct conf_case *c, struct buf *out)
         return;
     }
     conf_emit_open(out, c->id);
-    if (json_ok(v)) {
+    long budget = 1000000;
+    if (json_ok(v, &budget)) {
         struct buf j;
         buf_init(&j, 64u << 20);
         struct rn_err je = {0};
