@@ -296,6 +296,7 @@ static int report(struct check *k)
     return CLI_OK;
 }
 
+/* `rnotify check`: exit 0 when clean, 2 when any problem is found. */
 int cmd_check(struct cli *x, int argc, char **argv)
 {
     static const struct option longs[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};

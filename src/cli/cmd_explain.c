@@ -239,6 +239,7 @@ static int explain_run(struct explain *k, const char *reason)
     return k->rc;
 }
 
+/* `rnotify explain RESOURCE [--event REASON]`. */
 int cmd_explain(struct cli *x, int argc, char **argv)
 {
     static const struct option longs[] = {

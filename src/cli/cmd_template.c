@@ -139,6 +139,7 @@ static int preview(struct cli *x, const struct cfg_template *t, struct buf *row)
     return rc;
 }
 
+/* Compact JSON (struct order kept) printed as -o json or -o yaml. */
 int cli_print_json_text(struct cli *x, const char *s, size_t n,
                         const char *mode)
 {
@@ -306,6 +307,8 @@ static int template_notify(struct cli *x, int argc, char **argv)
     return rc;
 }
 
+/* `rnotify template get|notify`: the subcommand is the second word of
+ * x->cmd. */
 int cmd_template(struct cli *x, int argc, char **argv)
 {
     const char *sub = strchr(x->cmd, ' ') + 1;

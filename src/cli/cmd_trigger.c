@@ -217,6 +217,7 @@ static int trigger_run(struct cli *x, int argc, char **argv)
     return run_trigger(x, argv[optind], argv[optind + 1], event);
 }
 
+/* `rnotify trigger get|run`. */
 int cmd_trigger(struct cli *x, int argc, char **argv)
 {
     const char *sub = strchr(x->cmd, ' ') + 1;

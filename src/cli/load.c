@@ -41,6 +41,7 @@ static int slurp(FILE *f, struct buf *b)
     return ferror(f) ? RN_EIO : RN_OK;
 }
 
+/* Whole file (or stdin, once) into the run's arena; errors in Go's words. */
 int cli_read_file(struct cli *x, const char *path, char **text, size_t *n,
                   struct rn_err *e)
 {
@@ -105,6 +106,8 @@ static void warn_broken_keys(struct cli *x)
     }
 }
 
+/* Secret first, then ConfigMap (upstream's order), then the snapshot;
+ * failures print "<prefix>: why" and return CLI_ECONFIG. */
 int cli_load_config(struct cli *x, const char *prefix, bool quiet)
 {
     struct rn_err e;
@@ -153,6 +156,8 @@ static int kind_missing(struct cli *x, struct val obj)
     return CLI_ERESOURCE;
 }
 
+/* RESOURCE as a file only; failures print upstream's "failed to load
+ * resource: ..." and return CLI_ERESOURCE. */
 int cli_load_resource(struct cli *x, const char *path, struct val *out)
 {
     struct stat st;
@@ -186,6 +191,7 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
 
 /* ---- positions ---- */
 
+/* Manifest line of a ConfigMap key, 0 when unknown. */
 int cli_key_line(const struct cli *x, const char *key)
 {
     for (size_t i = 0; i < x->cm.n; i++)
@@ -250,6 +256,7 @@ static bool value_pos(const struct cli *x, int key_line, int *line, int *col)
     return true;
 }
 
+/* FILE:LINE:COL: KEY: MSG in the arena (NULL on OOM). */
 const char *cli_problem_text(struct cli *x, const char *key, int line, int col,
                              const char *msg, int *at)
 {
@@ -324,6 +331,7 @@ static int mask_lines(struct buf *b, const char *s, size_t n)
     return rc;
 }
 
+/* Every Secret value in b becomes ******; RN_ENOMEM leaves b freed. */
 int cli_mask_secrets(struct cli *x, struct buf *b)
 {
     size_t n = x->sec.n;
@@ -344,6 +352,7 @@ int cli_mask_secrets(struct cli *x, struct buf *b)
     return rc;
 }
 
+/* Mask, then write; nothing is written on failure. */
 int cli_write_masked(struct cli *x, FILE *f, struct buf *b)
 {
     int rc = cli_mask_secrets(x, b);

@@ -20,6 +20,7 @@
 #define RN_VERSION "0.1.0"
 #endif
 
+/* Usage errors go to stderr in cobra's shape; the exit code is CLI_EUSAGE. */
 int cli_usage_error(struct cli *x, const char *fmt, ...)
 {
     va_list ap;
@@ -47,6 +48,8 @@ static bool known_option(int opt, const char *shorts,
     return false;
 }
 
+/* getopt_long with the shared flags handled here; -2 ends the command (help
+ * printed or usage error), *rc saying how. */
 int cli_getopt(struct cli *x, int argc, char **argv, const char *shorts,
                const struct option *longs, int *rc)
 {

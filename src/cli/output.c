@@ -123,6 +123,7 @@ static int tab_split(struct arena *a, const char *text, size_t n, struct tab *t)
     return RN_OK;
 }
 
+/* Go tabwriter layout (minwidth 5, padding 2) of tab/newline text. */
 int cli_tabwrite(FILE *f, const char *text, size_t n)
 {
     struct arena a;
@@ -147,6 +148,8 @@ static int newline(struct buf *out, int depth)
     return rc;
 }
 
+/* json.MarshalIndent(v, "", "  ") layout of compact JSON (our own
+ * emitter's output: no insignificant whitespace). */
 int cli_json_indent(struct buf *out, const char *s, size_t n)
 {
     int depth = 0, rc = RN_OK;
@@ -185,6 +188,7 @@ int cli_json_indent(struct buf *out, const char *s, size_t n)
     return rc;
 }
 
+/* -o json or -o yaml of a value, masked, on stdout. */
 int cli_print_value(struct cli *x, struct val v, const char *mode)
 {
     struct buf js, out;
@@ -207,6 +211,7 @@ int cli_print_value(struct cli *x, struct val v, const char *mode)
     return rc;
 }
 
+/* The -o values upstream accepts ("" means wide). */
 bool cli_output_ok(const char *mode)
 {
     static const char *const modes[] = {"",     "wide", "name",
@@ -217,6 +222,7 @@ bool cli_output_ok(const char *mode)
     return false;
 }
 
+/* The output tail shared by the two get commands (see cli.h). */
 int cli_print_listing(struct cli *x, struct buf *b, const char *mode)
 {
     if (!mode[0] || strcmp(mode, "wide") == 0) {
@@ -229,6 +235,7 @@ int cli_print_listing(struct cli *x, struct buf *b, const char *mode)
     return rc == RN_OK ? cli_print_json_text(x, buf_str(b), b->len, mode) : rc;
 }
 
+/* template get / trigger get: flags, -o check, config, then list(). */
 int cli_get_command(struct cli *x, int argc, char **argv, cli_lister *list)
 {
     static const struct option longs[] = {
