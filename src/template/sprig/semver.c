@@ -14,8 +14,9 @@
  * satisfies items whose own version has a prerelease.
  *
  * semver returns a GT_STRUCT "*semver.Version" with Major, Minor, Patch
- * (uint64), Prerelease, Metadata, Original, String, and the comparison
- * methods as VAL_FUNC keys (convention in sprig_int.h).
+ * (uint64), Prerelease, Metadata, Original, String, IncMajor/IncMinor/
+ * IncPatch (one level deep), and the comparison methods (Compare, Equal,
+ * LessThan, ...) as VAL_FUNC keys (convention in sprig_int.h).
  */
 #include "sprig_int.h"
 
