@@ -117,6 +117,10 @@ int cli_mask_secrets(struct cli *x, struct buf *b);
 /* Write b to f after masking secrets. */
 int cli_write_masked(struct cli *x, FILE *f, struct buf *b);
 
+/* printf to f with Secret values masked. */
+int cli_printf_masked(struct cli *x, FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---- output (output.c) ---- */
 
 /* A text table laid out as Go's tabwriter (minwidth 5, padding 2, spaces)

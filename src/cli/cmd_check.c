@@ -283,7 +283,7 @@ static int report(struct check *k)
     if (k->n > 1)
         qsort(k->items, k->n, sizeof *k->items, problem_cmp);
     for (size_t i = 0; i < k->n; i++)
-        fprintf(k->x->out, "%s\n", k->items[i].text);
+        cli_printf_masked(k->x, k->x->out, "%s\n", k->items[i].text);
     if (k->n) {
         fprintf(k->x->out, "%zu problem%s found\n", k->n, k->n == 1 ? "" : "s");
         return CLI_ECONFIG;

@@ -139,11 +139,13 @@ static int print_results(struct cli *x, const struct cfg_trigger *t,
         rc = buf_add_fmt(&b, "%s\t%s\n", when[0] ? when : ALWAYS,
                          res ? "true" : "false");
         if (r[i].when_error)
-            fprintf(x->err, "warning: condition [%zu] of %s failed: %s\n", i,
-                    t->name, r[i].when_error);
+            cli_printf_masked(x, x->err,
+                              "warning: condition [%zu] of %s failed: %s\n", i,
+                              t->name, r[i].when_error);
         if (r[i].once_error)
-            fprintf(x->err, "warning: oncePer of condition [%zu] failed: %s\n",
-                    i, r[i].once_error);
+            cli_printf_masked(
+                x, x->err, "warning: oncePer of condition [%zu] failed: %s\n",
+                i, r[i].once_error);
     }
     if (rc == RN_OK)
         rc = cli_mask_secrets(x, &b);

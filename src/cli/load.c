@@ -14,6 +14,7 @@
 #include "../core/yaml.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,7 +103,8 @@ static void warn_broken_keys(struct cli *x)
 {
     for (size_t i = 0; i < cfg_error_count(x->cfg); i++) {
         const struct cfg_error *ce = cfg_error_at(x->cfg, i);
-        fprintf(x->err, "warning: %s is skipped: %s\n", ce->key, ce->msg);
+        cli_printf_masked(x, x->err, "warning: %s is skipped: %s\n", ce->key,
+                          ce->msg);
     }
 }
 
@@ -358,5 +360,20 @@ int cli_write_masked(struct cli *x, FILE *f, struct buf *b)
     int rc = cli_mask_secrets(x, b);
     if (rc == RN_OK && b->len)
         fwrite(b->ptr, 1, b->len, f);
+    return rc;
+}
+
+/* printf to f with Secret values masked (messages may quote values). */
+int cli_printf_masked(struct cli *x, FILE *f, const char *fmt, ...)
+{
+    struct buf b;
+    va_list ap;
+    buf_init(&b, 0);
+    va_start(ap, fmt);
+    int rc = buf_add_vfmt(&b, fmt, ap);
+    va_end(ap);
+    if (rc == RN_OK)
+        rc = cli_write_masked(x, f, &b);
+    buf_free(&b);
     return rc;
 }

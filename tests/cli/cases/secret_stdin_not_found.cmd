@@ -1,0 +1,2 @@
+args: template get --config-map - --secret -
+stdin: tests/cli/data/cm.yaml
