@@ -636,22 +636,21 @@ class Double:
         self.proc = None
         self.port = None
 
-    def start(self, port_text=None):
-        text = json.dumps(self.script)
-        if port_text:
-            text = text.replace("PORT", port_text)
-        with open(self.spath, "w") as f:
-            f.write(text)
-        open(self.log, "w").close()
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE)
-        line = self.proc.stdout.readline().decode()
-        self.port = int(line.split()[1])
-
-    def restart_with_port(self):
-        """Re-read the script with PORT placeholders filled in."""
-        self.stop()
-        self.cmd += ["--port", str(self.port)]
-        self.start(str(self.port))
+    def start(self):
+        """Listen on a free port; PORT in the script becomes that port."""
+        for _ in range(5):
+            port = closed_port()
+            with open(self.spath, "w") as f:
+                f.write(json.dumps(self.script).replace("PORT", str(port)))
+            self.proc = subprocess.Popen(self.cmd + ["--port", str(port)],
+                                         stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL)
+            line = self.proc.stdout.readline().decode()
+            if line.startswith("PORT "):
+                self.port = int(line.split()[1])
+                return
+            self.proc.wait()
+        raise OSError("fake_http did not start")
 
     def requests(self):
         with open(self.log) as f:
@@ -738,7 +737,6 @@ def run_case(args, c, tmp, use_cli):
         tls = (files["cert"], key)
     d = Double(tmp, c.script, tls)
     d.start()
-    d.restart_with_port()
     try:
         port = str(d.port)
         svc = c.svc.replace("CLOSEDPORT", str(closed_port()))
