@@ -499,6 +499,27 @@ static void test_certs_with_key(void **state)
                str("!!"), str(""));
 }
 
+/* An ECDSA CA signs with ecdsa-with-SHA256; an Ed25519 key self-signs. */
+static void test_cert_key_types(void **state)
+{
+    (void)state;
+    const char *s =
+        render("{{ $ca := genCAWithKey \"ec\" 3 (genPrivateKey \"ecdsa\") }}"
+               "{{ (genSignedCert \"x\" nil (list \"x.example\") 1 $ca).Cert }}"
+               "|{{ (genSelfSignedCertWithKey \"ed\" nil nil 1 "
+               "(genPrivateKey \"ed25519\")).Cert }}");
+    const char *bar = strchr(s, '|');
+    assert_non_null(bar);
+    X509 *leaf = pem_cert(s), *ed = pem_cert(bar + 1);
+    assert_non_null(leaf);
+    assert_non_null(ed);
+    assert_int_equal(X509_get_signature_nid(leaf), NID_ecdsa_with_SHA256);
+    assert_int_equal(X509_get_signature_nid(ed), NID_ED25519);
+    assert_int_equal(X509_verify(ed, X509_get0_pubkey(ed)), 1);
+    X509_free(leaf);
+    X509_free(ed);
+}
+
 static void test_cert_templates(void **state)
 {
     (void)state;
@@ -771,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_private_keys),
         cmocka_unit_test(test_certs),
         cmocka_unit_test(test_certs_with_key),
+        cmocka_unit_test(test_cert_key_types),
         cmocka_unit_test(test_cert_templates),
         cmocka_unit_test(test_semver_compare),
         cmocka_unit_test(test_semver_object),
