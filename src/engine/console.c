@@ -94,32 +94,124 @@ static bool in_list(const char *s, const char *const *list)
     return false;
 }
 
-static bool looks_numeric(const char *s)
+#define DIGITS "0123456789"
+
+/* ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
+static bool v2_float(const char *p)
 {
-    const char *p = s;
-    bool digit = false;
+    size_t n;
     if (*p == '+' || *p == '-')
         p++;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'b'))
-        p += 2;
-    for (; *p; p++) {
-        if (is_digit((unsigned char)*p))
-            digit = true;
-        else if (!strchr("._eE+-:abcdefABCDEF", *p))
+    if (*p == '.') {
+        n = strspn(p + 1, DIGITS);
+        if (!n)
             return false;
+        p += 1 + n;
+    } else {
+        n = strspn(p, DIGITS);
+        if (!n)
+            return false;
+        p += n;
+        if (*p == '.')
+            p += 1 + strspn(p + 1, DIGITS);
     }
-    return digit;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        n = strspn(p, DIGITS);
+        if (!n)
+            return false;
+        p += n;
+    }
+    return *p == '\0';
 }
 
+/* strconv.ParseInt(s, 0, 64) syntax: sign, then 0x.., 0o.., 0b.. or
+ * digits (a leading-zero string that is not octal is still a float). */
+static bool v2_int(const char *p)
+{
+    static const char *const sets[][2] = {
+        {"xX", "0123456789abcdefABCDEF"}, {"oO", "01234567"}, {"bB", "01"}};
+    if (*p == '+' || *p == '-')
+        p++;
+    for (size_t i = 0; p[0] == '0' && p[1] && i < 3; i++)
+        if (strchr(sets[i][0], p[1]))
+            return p[2] && !p[2 + strspn(p + 2, sets[i][1])];
+    return *p && !p[strspn(p, DIGITS)];
+}
+
+/* YYYY-M-D, alone or followed by a time: what v2 reads as a timestamp. */
+static bool v2_timestamp(const char *p)
+{
+    size_t n;
+    if (strspn(p, DIGITS) != 4 || p[4] != '-')
+        return false;
+    p += 5;
+    n = strspn(p, DIGITS);
+    if (n < 1 || n > 2 || p[n] != '-')
+        return false;
+    p += n + 1;
+    n = strspn(p, DIGITS);
+    if (n < 1 || n > 2)
+        return false;
+    p += n;
+    return *p == '\0' || *p == 'T' || *p == 't' || *p == ' ';
+}
+
+/* ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$ (quoted by v2) */
+static bool v2_base60(const char *p)
+{
+    int groups = 0;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!is_digit((unsigned char)*p))
+        return false;
+    p += strspn(p, DIGITS "_");
+    while (*p == ':') {
+        size_t n = strspn(++p, DIGITS);
+        if (n < 1 || n > 2 || (n == 2 && p[0] > '5'))
+            return false;
+        p += n;
+        groups++;
+    }
+    if (*p == '.')
+        p += 1 + strspn(p + 1, DIGITS "_");
+    return groups > 0 && *p == '\0';
+}
+
+/* A number once underscores are dropped, as v2's resolver reads it. */
+static bool v2_number(const char *s)
+{
+    char t[256];
+    size_t k = 0;
+    for (; *s && k < sizeof t - 1; s++)
+        if (*s != '_')
+            t[k++] = *s;
+    t[k] = '\0';
+    return !*s && (v2_int(t) || v2_float(t));
+}
+
+/* Whether go-yaml v2 would quote s: it resolves to something other than
+ * a string in YAML 1.1 (null, bool, int, float, timestamp, merge key) or
+ * is a base-60 float. */
 static bool needs_quotes(const char *s)
 {
     static const char *const words[] = {
-        "",      "~",     "null",  "Null",  "NULL",  "y",    "Y",     "yes",
-        "Yes",   "YES",   "n",     "N",     "no",    "No",   "NO",    "true",
-        "True",  "TRUE",  "false", "False", "FALSE", "on",   "On",    "ON",
-        "off",   "Off",   "OFF",   ".inf",  ".Inf",  ".INF", "-.inf", "-.Inf",
-        "-.INF", "+.inf", ".nan",  ".NaN",  ".NAN",  NULL};
-    return in_list(s, words) || looks_numeric(s);
+        "",      "~",    "null",  "Null",  "NULL",  "y",     "Y",
+        "yes",   "Yes",  "YES",   "n",     "N",     "no",    "No",
+        "NO",    "true", "True",  "TRUE",  "false", "False", "FALSE",
+        "on",    "On",   "ON",    "off",   "Off",   "OFF",   ".inf",
+        ".Inf",  ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", "+.Inf",
+        "+.INF", ".nan", ".NaN",  ".NAN",  "<<",    NULL};
+    unsigned char c = (unsigned char)s[0];
+    if (in_list(s, words) || v2_base60(s))
+        return true;
+    if (c == '.')
+        return v2_float(s);
+    if (is_digit(c) || c == '+' || c == '-')
+        return v2_timestamp(s) || v2_number(s);
+    return false;
 }
 
 /* ---- emitting ---- */

@@ -234,6 +234,45 @@ static void test_analysis_runs(void **state)
     assert_non_null(val_get_cstr(out, "analysisRuns"));
 }
 
+/* go-yaml v2's key order and quoting through eng_val_yaml. */
+static void test_yaml_values(void **state)
+{
+    struct fx *f = *state;
+    static const char js[] =
+        "{\"a10\":1,\"a9\":2.5,\"A\":true,\"_x\":null,\"b\":\"yes\","
+        "\"c\":\"123\",\"d\":\"\",\"e\":\"plain text\",\"f\":[1,\"x\"],"
+        "\"g\":{},\"h\":[],\"k01\":0,\"k1\":0,\"0.5\":\"~\","
+        "\"t1\":\"2024-01-01\",\"t2\":\"1:30\",\"t3\":\"0x1F\","
+        "\"t4\":\"1_000\",\"t5\":\"12ab\",\"t6\":\".5\",\"t7\":\"<<\"}";
+    struct val v;
+    struct rn_err e;
+    assert_int_equal(json_parse(&f->a, js, strlen(js), NULL, &v, &e), RN_OK);
+    assert_int_equal(eng_val_yaml(v, &f->b), RN_OK);
+    assert_string_equal(buf_str(&f->b), "_x: null\n"
+                                        "\"0.5\": \"~\"\n"
+                                        "A: true\n"
+                                        "a9: 2.5\n"
+                                        "a10: 1\n"
+                                        "b: \"yes\"\n"
+                                        "c: \"123\"\n"
+                                        "d: \"\"\n"
+                                        "e: plain text\n"
+                                        "f:\n"
+                                        "- 1\n"
+                                        "- x\n"
+                                        "g: {}\n"
+                                        "h: []\n"
+                                        "k1: 0\n"
+                                        "k01: 0\n"
+                                        "t1: \"2024-01-01\"\n"
+                                        "t2: \"1:30\"\n"
+                                        "t3: \"0x1F\"\n"
+                                        "t4: \"1_000\"\n"
+                                        "t5: 12ab\n"
+                                        "t6: \".5\"\n"
+                                        "t7: \"<<\"\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +281,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_analysis_runs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_yaml_values, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
