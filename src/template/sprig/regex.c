@@ -140,6 +140,15 @@ static int64_t parse_hex_escape(const char **pp, const char *end)
     return hexval(p[0]) * 16 + hexval(p[1]);
 }
 
+/* \0, \12, \177: the first digit d and up to two more octal digits. */
+static int64_t octal_escape(struct xlate *x, char d)
+{
+    int64_t r = d - '0';
+    for (int i = 0; i < 2 && x->p < x->end && *x->p >= '0' && *x->p <= '7'; i++)
+        r = r * 8 + (*x->p++ - '0');
+    return r;
+}
+
 /* A single-character escape (x->p just past the backslash): its rune, or
  * -1 after recording Go's "invalid escape sequence" error. */
 static int64_t char_escape(struct xlate *x, const char *bs)
@@ -154,15 +163,12 @@ static int64_t char_escape(struct xlate *x, const char *bs)
     case '5':
     case '6':
     case '7':
+        /* a lone \1..\7 would be a backreference, which Go lacks */
         if (x->p >= x->end || *x->p < '0' || *x->p > '7')
             break;
-        /* fall through */
+        return octal_escape(x, c);
     case '0':
-        r = c - '0';
-        for (int i = 0; i < 2 && x->p < x->end && *x->p >= '0' && *x->p <= '7';
-             i++)
-            r = r * 8 + (*x->p++ - '0');
-        return r;
+        return octal_escape(x, c);
     case 'x':
         r = parse_hex_escape(&x->p, x->end);
         if (r >= 0)
