@@ -25,6 +25,8 @@
  *  - Unicode class names (\p{...}) are checked by PCRE2, whose set differs
  *    slightly from Go's (e.g. \p{L&} is accepted here).
  *  - Go's limit on the size of a compiled program is not reproduced.
+ *  - A repetition right after a flag group (a(?i)* repeats the a in Go)
+ *    is rejected as a missing argument.
  */
 #include "sprig_int.h"
 
