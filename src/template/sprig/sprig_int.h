@@ -63,6 +63,7 @@ int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
  * function as tpl_fcall.ud, so each object carries its own copy of the def
  * with ud pointing at the receiver.
  */
+
 /* ---- result helpers shared by the themes (convert.c) ---- */
 
 struct buf;
