@@ -64,16 +64,17 @@ static char *unescape(struct arena *a, const char *s, size_t n)
 }
 
 /* url with threadKey and messageReplyOption added, query re-encoded. */
-static const char *thread_url(struct arena *a, const char *url,
-                              const char *key)
+static const char *thread_url(struct arena *a, const char *url, const char *key)
 {
     const char *q = strchr(url, '?');
     const char *frag = strchr(url, '#');
-    size_t base = q ? (size_t)(q - url) : frag ? (size_t)(frag - url)
-                                               : strlen(url);
+    size_t base = q      ? (size_t)(q - url)
+                  : frag ? (size_t)(frag - url)
+                         : strlen(url);
     struct svc_form f = {0};
     int rc = RN_OK;
-    for (const char *p = q ? q + 1 : NULL; rc == RN_OK && p && *p && *p != '#';) {
+    for (const char *p = q ? q + 1 : NULL;
+         rc == RN_OK && p && *p && *p != '#';) {
         size_t n = strcspn(p, "&#");
         const char *eq = memchr(p, '=', n);
         size_t kn = eq ? (size_t)(eq - p) : n;
@@ -95,8 +96,7 @@ static const char *thread_url(struct arena *a, const char *url,
     size_t len;
     if (rc == RN_OK)
         rc = svc_form_encode(a, &f, &enc, &len);
-    return rc == RN_OK ? arena_printf(a, "%.*s?%s", (int)base, url, enc)
-                       : NULL;
+    return rc == RN_OK ? arena_printf(a, "%.*s?%s", (int)base, url, enc) : NULL;
 }
 
 static const char *uuid4(struct arena *a)
@@ -127,8 +127,7 @@ static int card_list(struct svc_call *c, const char *what, struct val *out,
                    pe.msg[0] ? pe.msg : "not a list");
 }
 
-static int cards_body(struct svc_call *c, struct svc_json *j,
-                      struct rn_err *e)
+static int cards_body(struct svc_call *c, struct svc_json *j, struct rn_err *e)
 {
     struct val v1 = val_null(), v2 = val_null();
     int rc = *F("cards") ? card_list(c, "cards", &v1, e) : RN_OK;

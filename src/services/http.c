@@ -252,7 +252,7 @@ int svc_http_setup(void *easy, const struct http_req *req,
                      o->connect_timeout_ms ? o->connect_timeout_ms
                                            : DEFAULT_CONNECT_MS);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     req->timeout_ms   ? req->timeout_ms
+                     req->timeout_ms ? req->timeout_ms
                      : o->timeout_ms ? o->timeout_ms
                                      : DEFAULT_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L);
@@ -420,8 +420,7 @@ static bool sensitive(const char *name)
 {
     return strcasecmp(name, "Authorization") == 0 ||
            strcasecmp(name, "Www-Authenticate") == 0 ||
-           strcasecmp(name, "Cookie") == 0 ||
-           strcasecmp(name, "Cookie2") == 0;
+           strcasecmp(name, "Cookie") == 0 || strcasecmp(name, "Cookie2") == 0;
 }
 
 bool svc_http_redirect(const struct http_req *req, const struct http_reply *rep,

@@ -59,8 +59,8 @@ static int mattermost_build(const void *state, struct svc_call *c,
         buf_free(&j.b);
     const char *url = arena_printf(c->a, "%s/api/v4/posts", o->api_url);
     if (rc == RN_OK)
-        rc = url ? svc_req_json(c->a, out, url, body, len, o->token)
-                 : RN_ENOMEM;
+        rc =
+            url ? svc_req_json(c->a, out, url, body, len, o->token) : RN_ENOMEM;
     out->insecure = o->insecure;
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "out of memory");
 }

@@ -376,11 +376,11 @@ size_t svc_check_config(const struct cfg_service *s,
     }
     for (size_t i = 0; i < val_obj_len(s->opts); i++) {
         const char *k = val_obj_at(s->opts, i)->key.u.s;
-        bool ok = known_key(t->opts, t->nopts, k) ||
-                  ((t->flags & SVC_F_HTTP) &&
-                   known_key(transport_opts,
-                             sizeof transport_opts / sizeof *transport_opts,
-                             k));
+        bool ok =
+            known_key(t->opts, t->nopts, k) ||
+            ((t->flags & SVC_F_HTTP) &&
+             known_key(transport_opts,
+                       sizeof transport_opts / sizeof *transport_opts, k));
         if (!ok) {
             report(ud, k, "unknown option (ignored)");
             n++;

@@ -10,7 +10,6 @@
  */
 #include "svc_int.h"
 
-
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +45,8 @@ static size_t runes(const char *s)
     return n;
 }
 
-static int po_build(const void *state, struct svc_call *c,
-                    struct http_req *out, struct rn_err *e)
+static int po_build(const void *state, struct svc_call *c, struct http_req *out,
+                    struct rn_err *e)
 {
     const struct po_opts *o = state;
     const char *msg = svc_message(c->root);

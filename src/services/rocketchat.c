@@ -47,9 +47,8 @@ static const char *api_base(struct arena *a, const char *server)
         curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
         size_t n = strlen(server);
         /* the SDK's u.Path is "" for "http://host", "/" for "http://host/" */
-        const char *p = strcmp(path, "/") == 0 && n && server[n - 1] != '/'
-                            ? ""
-                            : path;
+        const char *p =
+            strcmp(path, "/") == 0 && n && server[n - 1] != '/' ? "" : path;
         res = arena_printf(a, "%s://%s:%s%s/api/v1", scheme, host, port, p);
     }
     curl_free(scheme);
@@ -99,14 +98,12 @@ static int post_body(const struct rc_opts *o, struct svc_call *c,
     const char *att = svc_field(c->root, "rocketchat", "attachments");
     const char *r = c->recipient;
     struct val list;
-    int rc = *att ? svc_parse_array(c->a, "attachments", att, &list, e)
-                  : RN_OK;
+    int rc = *att ? svc_parse_array(c->a, "attachments", att, &list, e) : RN_OK;
     if (rc != RN_OK)
         return rc;
     struct svc_json j;
     svc_json_init(&j);
-    rc = svc_json_str(&j, r[0] == '#' || r[0] == '@' ? "channel" : "roomId",
-                      r);
+    rc = svc_json_str(&j, r[0] == '#' || r[0] == '@' ? "channel" : "roomId", r);
     if (rc == RN_OK && *svc_message(c->root))
         rc = svc_json_str(&j, "text", svc_message(c->root));
     if (rc == RN_OK && *o->alias)
@@ -123,8 +120,8 @@ static int post_body(const struct rc_opts *o, struct svc_call *c,
     return rn_errf(e, rc, "out of memory");
 }
 
-static int rc_build(const void *state, struct svc_call *c,
-                    struct http_req *out, struct rn_err *e)
+static int rc_build(const void *state, struct svc_call *c, struct http_req *out,
+                    struct rn_err *e)
 {
     const struct rc_opts *o = state;
     const char *base = api_base(c->a, o->server);
@@ -213,12 +210,6 @@ static enum svc_step rc_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_rocketchat = {
-    "rocketchat",
-    0,
-    rc_opts,
-    sizeof rc_opts / sizeof *rc_opts,
-    sizeof(struct rc_opts),
-    NULL,
-    rc_build,
-    rc_check,
+    "rocketchat",           0,    rc_opts,  sizeof rc_opts / sizeof *rc_opts,
+    sizeof(struct rc_opts), NULL, rc_build, rc_check,
 };

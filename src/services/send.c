@@ -128,9 +128,8 @@ static int perform(const struct http_req *req, const struct svc_opts *o,
 }
 
 /* What a step's reply means when the type has no check_reply: 2xx. */
-static enum svc_step default_check(const struct http_reply *r,
-                                   bool *retryable, struct rn_err *e,
-                                   struct arena *a)
+static enum svc_step default_check(const struct http_reply *r, bool *retryable,
+                                   struct rn_err *e, struct arena *a)
 {
     if (r->status >= 200 && r->status < 300)
         return SVC_STEP_DONE;
@@ -140,14 +139,14 @@ static enum svc_step default_check(const struct http_reply *r,
     return SVC_STEP_FAIL;
 }
 
-static void finish(const struct svc_instance *s, const struct eng_dest *d,
-                   const struct rn_err *e, struct svc_result *r)
+void svc_result_fail(const struct svc_instance *s, const char *recipient,
+                     const struct rn_err *e, struct svc_result *r)
 {
     const char *type = s->t->name;
     bool same = strcmp(type, s->name) == 0;
     snprintf(r->msg, sizeof r->msg, "%s%s%s%s to '%s': %s", s->name,
              same ? "" : " (", same ? "" : type, same ? "" : ")",
-             d->recipient ? d->recipient : "", e->msg);
+             recipient ? recipient : "", e->msg);
     svc_scrub(s, r->msg, sizeof r->msg);
     r->code = e->code ? e->code : RN_EHTTP;
 }
@@ -172,8 +171,7 @@ static int run_steps(const struct svc_instance *s, struct svc_call *c,
             r->retry_after_ms = svc_retry_after_ms(&rep, now_unix());
         bool retryable = false;
         enum svc_step st = t->check_reply
-                               ? t->check_reply(s->opts, c, &rep, &retryable,
-                                                e)
+                               ? t->check_reply(s->opts, c, &rep, &retryable, e)
                                : default_check(&rep, &retryable, e, c->a);
         if (st == SVC_STEP_FAIL) {
             r->retryable = retryable;
@@ -200,13 +198,13 @@ int svc_send_root(const struct svc_instance *s, struct val root,
     r->retry_after_ms = -1;
     curl_init_once();
     arena_init(&a, 0);
-    struct svc_call c = {root, s->name,
-                         d->recipient ? d->recipient : "", 0, NULL, &a};
+    struct svc_call c = {root, s->name, d->recipient ? d->recipient : "",
+                         0,    NULL,    &a};
     int rc = run_steps(s, &c, o, r, &e);
     if (rc != RN_OK) {
         if (!e.code)
             e.code = rc;
-        finish(s, d, &e, r);
+        svc_result_fail(s, d->recipient, &e, r);
     }
     arena_free(&a);
     return r->code;

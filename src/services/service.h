@@ -85,12 +85,12 @@ size_t svc_reply_header_count(const struct http_reply *r, const char *name);
 /* ---- results ---- */
 
 struct svc_result {
-    int code;        /* RN_OK, or RN_EHTTP / RN_EIO / RN_ECONFIG / ... */
-    bool retryable;  /* a later repeat may succeed */
-    long status;     /* last HTTP status, 0 when none */
+    int code;               /* RN_OK, or RN_EHTTP / RN_EIO / RN_ECONFIG / ... */
+    bool retryable;         /* a later repeat may succeed */
+    long status;            /* last HTTP status, 0 when none */
     int64_t retry_after_ms; /* from Retry-After, -1 when none */
-    int attempts;    /* HTTP requests made */
-    char msg[512];   /* "service 'x' (type) to 'rcpt': ...", scrubbed */
+    int attempts;           /* HTTP requests made */
+    char msg[512];          /* "service 'x' (type) to 'rcpt': ...", scrubbed */
 };
 
 /* ---- options of the HTTP layer ---- */
@@ -111,12 +111,12 @@ void svc_opts_default(struct svc_opts *o);
 
 /* One send in progress: what build() and check_reply() see. */
 struct svc_call {
-    struct val root;      /* the notification (eng_notif_root) */
-    const char *name;     /* the service NAME (webhook entries use it) */
+    struct val root;  /* the notification (eng_notif_root) */
+    const char *name; /* the service NAME (webhook entries use it) */
     const char *recipient;
-    int step;             /* 0 for the first request of a send */
-    void *scratch;        /* per-send data of the service, in a */
-    struct arena *a;      /* freed after the send */
+    int step;        /* 0 for the first request of a send */
+    void *scratch;   /* per-send data of the service, in a */
+    struct arena *a; /* freed after the send */
 };
 
 enum svc_step {
@@ -231,6 +231,15 @@ size_t svc_check_config(const struct cfg_service *s,
 int svc_send(const struct svc_instance *s, const struct notif *n,
              const struct eng_dest *d, const struct svc_opts *o,
              struct svc_result *r);
+
+/*
+ * Fill r as a failed send of s to recipient: r->msg is e's text prefixed
+ * with "<name> (<type>) to '<recipient>': " and scrubbed of secrets,
+ * r->code e's code.  r->retryable is left as the caller set it.  (The
+ * controller, driving the steps on its multi handle, ends a send here.)
+ */
+void svc_result_fail(const struct svc_instance *s, const char *recipient,
+                     const struct rn_err *e, struct svc_result *r);
 
 /* Same with the notification as a value (eng_notif_root), for tests. */
 int svc_send_root(const struct svc_instance *s, struct val root,

@@ -62,8 +62,7 @@ static struct thread_ent *state_find(const char *rcpt, const char *key)
 }
 
 /* Copy of the remembered value into a, "" when none. */
-static const char *state_get(struct arena *a, const char *rcpt,
-                             const char *key)
+static const char *state_get(struct arena *a, const char *rcpt, const char *key)
 {
     pthread_mutex_lock(&state_mu);
     struct thread_ent *t = state_find(rcpt, key);
@@ -100,8 +99,8 @@ static void state_put(const char *rcpt, const char *key, const char *value)
 
 /* Per-send state: what the thread map said when the send began. */
 struct slack_call {
-    const char *ts;   /* root ts of the thread, "" none */
-    const char *key;  /* groupingKey */
+    const char *ts;    /* root ts of the thread, "" none */
+    const char *key;   /* groupingKey */
     bool post, update; /* steps to do */
     bool posted;
 };
@@ -128,9 +127,8 @@ static int json_array(struct svc_call *c, const char *what, const char *text,
     struct rn_err pe = {0};
     if (svc_json_parse(c->a, text, strlen(text), &v, &pe) != RN_OK ||
         v.kind != VAL_ARRAY)
-        return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%s' : %s",
-                       what, text,
-                       pe.msg[0] ? pe.msg : "not a JSON array");
+        return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%s' : %s", what,
+                       text, pe.msg[0] ? pe.msg : "not a JSON array");
     *out = svc_json_text(c->a, v);
     return *out ? RN_OK : rn_errf(e, RN_ENOMEM, "out of memory");
 }
@@ -268,11 +266,14 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
     if (r->status == 429) {
         *retryable = true;
         if (!svc_reply_header(r, "Retry-After"))
-            rn_errf(e, RN_EHTTP, "strconv.ParseInt: parsing \"\": invalid "
-                                 "syntax (429 without Retry-After)");
+            rn_errf(e, RN_EHTTP,
+                    "strconv.ParseInt: parsing \"\": invalid "
+                    "syntax (429 without Retry-After)");
         else
-            rn_errf(e, RN_EHTTP, "slack rate limit: still 429 after %d "
-                                 "attempts", SLACK_MAX_429 + 1);
+            rn_errf(e, RN_EHTTP,
+                    "slack rate limit: still 429 after %d "
+                    "attempts",
+                    SLACK_MAX_429 + 1);
         return SVC_STEP_FAIL;
     }
     if (r->status != 200) {
@@ -307,7 +308,7 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
         state_put(c->recipient, NULL, svc_val_str(v, "channel"));
     }
     return sc->post && sc->update && c->step == 0 ? SVC_STEP_NEXT
-                                                   : SVC_STEP_DONE;
+                                                  : SVC_STEP_DONE;
 }
 
 const struct svc_type svc_slack = {

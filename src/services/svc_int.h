@@ -59,8 +59,7 @@ struct svc_json {
 void svc_json_init(struct svc_json *j);
 int svc_json_str(struct svc_json *j, const char *k, const char *v);
 /* A member whose value is raw JSON text. */
-int svc_json_raw(struct svc_json *j, const char *k, const char *raw,
-                 size_t n);
+int svc_json_raw(struct svc_json *j, const char *k, const char *raw, size_t n);
 int svc_json_val(struct svc_json *j, const char *k, struct val v);
 /* Close and copy into a; frees the buffer either way. */
 int svc_json_end(struct svc_json *j, struct arena *a, const char **out,

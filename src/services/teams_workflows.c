@@ -45,14 +45,13 @@ static int validate(struct arena *a, const char *url, struct rn_err *e)
 {
     static const char *const allowed[] = {
         "api.powerautomate.com", "api.powerplatform.com",
-        "flow.microsoft.com", "webhook.office.com/workflows",
+        "flow.microsoft.com",    "webhook.office.com/workflows",
         "/powerautomate/",
     };
     const char *host = svc_url_host(a, url);
     if (!*url || !host || !*host)
         return rn_errf(e, RN_ECONFIG, "invalid webhook URL");
-    bool loop = strcmp(host, "localhost") == 0 ||
-                strncmp(host, "127.", 4) == 0;
+    bool loop = strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0;
     if (strncasecmp(url, "https://", 8) != 0 &&
         !(loop && strncasecmp(url, "http://", 7) == 0))
         return rn_errf(e, RN_ECONFIG,
@@ -99,8 +98,7 @@ static int factset(struct svc_call *c, struct buf *b, struct val facts)
         svc_json_init(&j);
         rc = svc_json_str(&j, "title", nm->u.s);
         if (rc == RN_OK)
-            rc = svc_json_str(&j, "value",
-                              vtext(c->a, vl ? *vl : val_null()));
+            rc = svc_json_str(&j, "value", vtext(c->a, vl ? *vl : val_null()));
         if (rc == RN_OK)
             rc = svc_json_end(&j, c->a, &t, &len);
         else
@@ -141,8 +139,7 @@ static int text_block(struct svc_call *c, struct buf *b, const char *text,
         rc = svc_json_end(&j, c->a, &t, &len);
     else
         buf_free(&j.b);
-    return rc == RN_OK ? buf_add_fmt(b, "%s%s", b->len > 1 ? "," : "", t)
-                       : rc;
+    return rc == RN_OK ? buf_add_fmt(b, "%s%s", b->len > 1 ? "," : "", t) : rc;
 }
 
 static int card_body(struct svc_call *c, struct buf *b, struct rn_err *e)
@@ -177,8 +174,8 @@ static int card_actions(struct svc_call *c, struct buf *b, struct rn_err *e)
     int rc = RN_OK;
     if (!*F("potentialAction"))
         return RN_OK;
-    rc = svc_parse_array(c->a, "potentialAction", F("potentialAction"),
-                         &acts, e);
+    rc = svc_parse_array(c->a, "potentialAction", F("potentialAction"), &acts,
+                         e);
     for (size_t i = 0; rc == RN_OK && i < val_list_len(acts); i++) {
         struct val a = val_list_at(acts, i);
         const struct val *tg = val_get_cstr(a, "targets");
@@ -249,8 +246,8 @@ static int envelope(struct svc_call *c, const char **body, size_t *len,
     return rc == RN_OK || (e && e->code) ? rc : rn_errf(e, rc, "out of memory");
 }
 
-static int tw_build(const void *state, struct svc_call *c,
-                    struct http_req *out, struct rn_err *e)
+static int tw_build(const void *state, struct svc_call *c, struct http_req *out,
+                    struct rn_err *e)
 {
     const struct tw_opts *o = state;
     const char *url = svc_map_get(&o->urls, c->recipient);

@@ -46,8 +46,7 @@ static bool parse_i64(const char *s, size_t n, int64_t *out)
     return true;
 }
 
-static int chat_fields(struct svc_call *c, struct svc_form *f,
-                       struct rn_err *e)
+static int chat_fields(struct svc_call *c, struct svc_form *f, struct rn_err *e)
 {
     const char *r = c->recipient;
     if (r[0] != '-')
@@ -56,20 +55,19 @@ static int chat_fields(struct svc_call *c, struct svc_form *f,
     int64_t chat, thread = 0;
     size_t n = bar ? (size_t)(bar - r) : strlen(r);
     if (!parse_i64(r, n, &chat) ||
-        (bar && (!parse_i64(bar + 1, strlen(bar + 1), &thread) ||
-                 thread < INT32_MIN || thread > INT32_MAX)))
+        (bar && !parse_i64(bar + 1, strlen(bar + 1), &thread)))
         return rn_errf(e, RN_EINVAL,
                        "strconv.ParseInt: parsing \"%s\": invalid syntax", r);
-    int rc = svc_form_add(c->a, f, "chat_id",
-                          arena_printf(c->a, "%" PRId64, chat));
+    int rc =
+        svc_form_add(c->a, f, "chat_id", arena_printf(c->a, "%" PRId64, chat));
     if (rc == RN_OK && thread)
         rc = svc_form_add(c->a, f, "message_thread_id",
                           arena_printf(c->a, "%" PRId64, thread));
     return rc;
 }
 
-static int tg_build(const void *state, struct svc_call *c,
-                    struct http_req *out, struct rn_err *e)
+static int tg_build(const void *state, struct svc_call *c, struct http_req *out,
+                    struct rn_err *e)
 {
     const struct tg_opts *o = state;
     const char *base = *o->api_url ? o->api_url : "https://api.telegram.org";
@@ -94,10 +92,9 @@ static int tg_build(const void *state, struct svc_call *c,
     }
     const char *url =
         arena_printf(c->a, "%.*s/bot%s/%s", (int)bn, base, o->token, method);
-    const char *shown =
-        arena_printf(c->a, "%s/bot*****/%s",
-                     svc_url_redact(c->a, arena_strndup(c->a, base, bn)),
-                     method);
+    const char *shown = arena_printf(
+        c->a, "%s/bot*****/%s",
+        svc_url_redact(c->a, arena_strndup(c->a, base, bn)), method);
     if (!url || !shown)
         return rn_errf(e, RN_ENOMEM, "out of memory");
     svc_req_init(out, "POST", url);

@@ -277,8 +277,7 @@ const char *svc_base64(struct arena *a, const char *s, size_t n)
 {
     char *out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
     if (out)
-        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s,
-                        (int)n);
+        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
     return out;
 }
 

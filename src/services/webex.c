@@ -55,8 +55,8 @@ static int webex_build(const void *state, struct svc_call *c,
     svc_json_init(&j);
     int rc = RN_OK;
     if (*c->recipient)
-        rc = svc_json_str(&j, is_email(c->recipient) ? "toPersonEmail"
-                                                      : "roomId",
+        rc = svc_json_str(&j,
+                          is_email(c->recipient) ? "toPersonEmail" : "roomId",
                           c->recipient);
     if (rc == RN_OK && *svc_message(c->root))
         rc = svc_json_str(&j, "markdown", svc_message(c->root));
@@ -66,8 +66,8 @@ static int webex_build(const void *state, struct svc_call *c,
         buf_free(&j.b);
     const char *url = arena_printf(c->a, "%.*s/v1/messages", (int)bn, base);
     if (rc == RN_OK)
-        rc = url ? svc_req_json(c->a, out, url, body, len, o->token)
-                 : RN_ENOMEM;
+        rc =
+            url ? svc_req_json(c->a, out, url, body, len, o->token) : RN_ENOMEM;
     out->insecure = o->insecure;
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "out of memory");
 }

@@ -35,8 +35,7 @@ static const struct svc_opt webhook_opts[] = {
 };
 #undef O
 
-static const char *join_path(struct arena *a, const char *url,
-                             const char *path)
+static const char *join_path(struct arena *a, const char *url, const char *path)
 {
     size_t n = strlen(url);
     while (n > 0 && url[n - 1] == '/')
@@ -90,8 +89,8 @@ static int webhook_build(const void *state, struct svc_call *c,
 }
 
 static enum svc_step webhook_check(const void *state, struct svc_call *c,
-                                   const struct http_reply *r,
-                                   bool *retryable, struct rn_err *e)
+                                   const struct http_reply *r, bool *retryable,
+                                   struct rn_err *e)
 {
     (void)state;
     if (r->status >= 200 && r->status < 300)

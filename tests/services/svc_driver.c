@@ -74,7 +74,7 @@ static int parse_args(int argc, char **argv, struct args *g)
             return -1;
     }
     return g->cm && g->secret && g->tmpl && g->resource && g->nrecipients ? 0
-                                                                        : -1;
+                                                                          : -1;
 }
 
 static int load_data(struct arena *a, const char *path, const char *kind,

@@ -21,7 +21,7 @@ static struct arena fx_arena;
 /* An instance of `type` named `name` from YAML options (NULL on error,
  * with e filled). */
 static inline struct svc_instance *fx_inst_e(const char *type, const char *name,
-                                      const char *yaml, struct rn_err *e)
+                                             const char *yaml, struct rn_err *e)
 {
     struct cfg_service cs = {name, type, val_null()};
     struct yaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
@@ -49,8 +49,8 @@ static inline struct val fx_root(const char *json)
     return v;
 }
 
-static inline void fx_call(struct svc_call *c, struct val root, const char *name,
-                    const char *recipient)
+static inline void fx_call(struct svc_call *c, struct val root,
+                           const char *name, const char *recipient)
 {
     memset(c, 0, sizeof *c);
     c->root = root;
@@ -61,7 +61,7 @@ static inline void fx_call(struct svc_call *c, struct val root, const char *name
 
 /* Build step c->step; returns the status (e filled on error). */
 static inline int fx_build(const struct svc_instance *s, struct svc_call *c,
-                    struct http_req *out, struct rn_err *e)
+                           struct http_req *out, struct rn_err *e)
 {
     return svc_build(svc_instance_type(s), svc_instance_opts(s), c, out, e);
 }
@@ -82,9 +82,10 @@ static inline void fx_body_eq(const struct http_req *r, const char *want)
 }
 
 /* Feed a reply to the type's check_reply. */
-static inline enum svc_step fx_reply(const struct svc_instance *s, struct svc_call *c,
-                              long status, const char *body, bool *retryable,
-                              struct rn_err *e)
+static inline enum svc_step fx_reply(const struct svc_instance *s,
+                                     struct svc_call *c, long status,
+                                     const char *body, bool *retryable,
+                                     struct rn_err *e)
 {
     struct http_reply r = {0};
     r.status = status;

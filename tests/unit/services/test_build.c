@@ -18,18 +18,19 @@
 static void webhook_entry(void **state)
 {
     (void)state;
-    struct svc_instance *s = fx_inst(
-        "webhook", "url: http://h:1/base/?q=1\n"
-                   "headers:\n- {name: x-one, value: a}\n"
-                   "- {name: X-ONE, value: b}\n"
-                   "- {name: authorization, value: Bearer t}\n"
-                   "basicAuth: {username: u, password: p}\n");
+    struct svc_instance *s =
+        fx_inst("webhook", "url: http://h:1/base/?q=1\n"
+                           "headers:\n- {name: x-one, value: a}\n"
+                           "- {name: X-ONE, value: b}\n"
+                           "- {name: authorization, value: Bearer t}\n"
+                           "basicAuth: {username: u, password: p}\n");
     struct svc_call c;
     struct http_req r;
     struct rn_err e = {0};
-    fx_call(&c, fx_root("{\"message\":\"m\",\"webhook\":{\"webhook\":"
-                        "{\"method\":\"PUT\",\"path\":\"/x/y\","
-                        "\"body\":\"{}\"},\"other\":{\"method\":\"POST\"}}}"),
+    fx_call(&c,
+            fx_root("{\"message\":\"m\",\"webhook\":{\"webhook\":"
+                    "{\"method\":\"PUT\",\"path\":\"/x/y\","
+                    "\"body\":\"{}\"},\"other\":{\"method\":\"POST\"}}}"),
             "webhook", "");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.method, "PUT");
@@ -66,8 +67,9 @@ static void webhook_defaults(void **state)
     assert_int_equal(r.retry.wait_min_ms, 250);
     assert_int_equal(r.retry.wait_max_ms, 2000);
     /* an entry with an empty body replaces the message */
-    fx_call(&c, fx_root("{\"message\":\"hello\",\"webhook\":{\"hook\":"
-                        "{\"method\":\"\",\"path\":\"\",\"body\":\"\"}}}"),
+    fx_call(&c,
+            fx_root("{\"message\":\"hello\",\"webhook\":{\"hook\":"
+                    "{\"method\":\"\",\"path\":\"\",\"body\":\"\"}}}"),
             "hook", "");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.method, "GET");
@@ -78,7 +80,8 @@ static void webhook_defaults(void **state)
 static void webhook_errors(void **state)
 {
     (void)state;
-    struct svc_instance *s = fx_inst("webhook", "url: http://h/x?k=secretkey\n");
+    struct svc_instance *s =
+        fx_inst("webhook", "url: http://h/x?k=secretkey\n");
     struct svc_call c;
     struct rn_err e = {0};
     bool retry = true;
@@ -103,11 +106,12 @@ static void slack_post_form(void **state)
     struct svc_call c;
     struct http_req r;
     struct rn_err e = {0};
-    fx_call(&c, fx_root("{\"message\":\"a b&c\",\"slack\":{\"username\":\"\","
-                        "\"icon\":\":x:\",\"attachments\":\"\","
-                        "\"blocks\":\"[ {\\\"type\\\": \\\"divider\\\"} ]\","
-                        "\"groupingKey\":\"\",\"notifyBroadcast\":false,"
-                        "\"deliveryPolicy\":\"Post\"}}"),
+    fx_call(&c,
+            fx_root("{\"message\":\"a b&c\",\"slack\":{\"username\":\"\","
+                    "\"icon\":\":x:\",\"attachments\":\"\","
+                    "\"blocks\":\"[ {\\\"type\\\": \\\"divider\\\"} ]\","
+                    "\"groupingKey\":\"\",\"notifyBroadcast\":false,"
+                    "\"deliveryPolicy\":\"Post\"}}"),
             "slack", "#chan");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.method, "POST");
@@ -126,8 +130,7 @@ static void slack_post_form(void **state)
 static void slack_icons_and_errors(void **state)
 {
     (void)state;
-    struct svc_instance *s =
-        fx_inst("slack", "token: t\nicon: not-an-icon\n");
+    struct svc_instance *s = fx_inst("slack", "token: t\nicon: not-an-icon\n");
     struct svc_call c;
     struct http_req r;
     struct rn_err e = {0};
@@ -222,8 +225,8 @@ static void webex_recipients(void **state)
     (void)state;
     struct svc_instance *s = fx_inst("webex", "token: t\n");
     static const char *const cases[][2] = {
-        {"a@b.co", "toPersonEmail"}, {"a@b", "roomId"},
-        {"a b@c.d", "roomId"},       {"Y2lzY29z", "roomId"},
+        {"a@b.co", "toPersonEmail"},  {"a@b", "roomId"},
+        {"a b@c.d", "roomId"},        {"Y2lzY29z", "roomId"},
         {"x@y.z.w", "toPersonEmail"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -250,8 +253,9 @@ static void rocketchat_steps(void **state)
     struct http_req r;
     struct rn_err e = {0};
     bool retry;
-    fx_call(&c, fx_root("{\"message\":\"m\",\"rocketchat\":{\"attachments\":"
-                        "\"[{\\\"title\\\":\\\"t\\\"}]\"}}"),
+    fx_call(&c,
+            fx_root("{\"message\":\"m\",\"rocketchat\":{\"attachments\":"
+                    "\"[{\\\"title\\\":\\\"t\\\"}]\"}}"),
             "rocketchat", "ROOM");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url, "http://rc.local:80/chat/api/v1/login");
@@ -269,8 +273,9 @@ static void rocketchat_steps(void **state)
     assert_string_equal(fx_hdr(&r, "X-User-Id"), "U");
     fx_body_eq(&r, "{\"roomId\":\"ROOM\",\"text\":\"m\","
                    "\"attachments\":[{\"title\":\"t\"}]}");
-    assert_int_equal(fx_reply(s, &c, 200, "{\"success\":false,"
-                                          "\"error\":\"room gone\"}",
+    assert_int_equal(fx_reply(s, &c, 200,
+                              "{\"success\":false,"
+                              "\"error\":\"room gone\"}",
                               &retry, &e),
                      SVC_STEP_FAIL);
     assert_string_equal(e.msg, "room gone");
@@ -288,8 +293,9 @@ static void teams_card(void **state)
     struct http_req r;
     struct rn_err e = {0};
     bool retry;
-    fx_call(&c, fx_root("{\"message\":\"m\",\"teams\":{\"facts\":"
-                        "\"[{\\\"name\\\":\\\"a\\\",\\\"value\\\":\\\"b\\\"}]\"}}"),
+    fx_call(&c,
+            fx_root("{\"message\":\"m\",\"teams\":{\"facts\":"
+                    "\"[{\\\"name\\\":\\\"a\\\",\\\"value\\\":\\\"b\\\"}]\"}}"),
             "teams", "ops");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url, "https://o/hook");
@@ -308,13 +314,13 @@ static void teams_card(void **state)
 static void teams_workflows_urls(void **state)
 {
     (void)state;
-    struct svc_instance *s = fx_inst(
-        "teams-workflows",
-        "recipientUrls:\n  ok1: https://x.api.powerautomate.com/a\n"
-        "  ok2: http://127.0.0.5:9/powerautomate/h\n"
-        "  ok3: https://h.webhook.office.com/workflows/1\n"
-        "  bad1: http://example.com/powerautomate/h\n"
-        "  bad2: https://example.com/hook\n  bad3: ''\n");
+    struct svc_instance *s =
+        fx_inst("teams-workflows",
+                "recipientUrls:\n  ok1: https://x.api.powerautomate.com/a\n"
+                "  ok2: http://127.0.0.5:9/powerautomate/h\n"
+                "  ok3: https://h.webhook.office.com/workflows/1\n"
+                "  bad1: http://example.com/powerautomate/h\n"
+                "  bad2: https://example.com/hook\n  bad3: ''\n");
     static const char *const good[] = {"ok1", "ok2", "ok3"};
     static const char *const bad[] = {"bad1", "bad2", "bad3", "none"};
     struct svc_call c;
@@ -341,15 +347,16 @@ static void teams_workflows_urls(void **state)
 static void googlechat_thread(void **state)
 {
     (void)state;
-    struct svc_instance *s = fx_inst(
-        "googlechat", "webhooks: {sp: 'https://g/v1/spaces/S/messages"
-                      "?token=T%2Fx&key=K'}\n");
+    struct svc_instance *s =
+        fx_inst("googlechat", "webhooks: {sp: 'https://g/v1/spaces/S/messages"
+                              "?token=T%2Fx&key=K'}\n");
     struct svc_call c;
     struct http_req r;
     struct rn_err e = {0};
     bool retry;
-    fx_call(&c, fx_root("{\"message\":\"m\",\"googlechat\":{\"cards\":\"\","
-                        "\"cardsV2\":\"\",\"threadKey\":\"a b\"}}"),
+    fx_call(&c,
+            fx_root("{\"message\":\"m\",\"googlechat\":{\"cards\":\"\","
+                    "\"cardsV2\":\"\",\"threadKey\":\"a b\"}}"),
             "googlechat", "sp");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url,
@@ -359,10 +366,12 @@ static void googlechat_thread(void **state)
     fx_body_eq(&r, "{\"text\":\"m\"}");
     assert_int_equal(fx_reply(s, &c, 200, "{}", &retry, &e), SVC_STEP_DONE);
     assert_int_equal(fx_reply(s, &c, 200, "x", &retry, &e), SVC_STEP_FAIL);
-    fx_call(&c, fx_root("{\"googlechat\":{\"cards\":\"- header: {title: t}\"}}"),
+    fx_call(&c,
+            fx_root("{\"googlechat\":{\"cards\":\"- header: {title: t}\"}}"),
             "googlechat", "sp");
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
-    fx_body_eq(&r, "{\"text\":\"\",\"cards\":[{\"header\":{\"title\":\"t\"}}]}");
+    fx_body_eq(&r,
+               "{\"text\":\"\",\"cards\":[{\"header\":{\"title\":\"t\"}}]}");
     svc_instance_free(s);
 }
 
@@ -380,9 +389,9 @@ static void telegram_steps(void **state)
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url, "https://api.telegram.org/bot12:ab/getMe");
     assert_null(strstr(r.shown_url, "12:ab"));
-    assert_int_equal(fx_reply(s, &c, 200, "{\"ok\":true,\"result\":{}}",
-                              &retry, &e),
-                     SVC_STEP_NEXT);
+    assert_int_equal(
+        fx_reply(s, &c, 200, "{\"ok\":true,\"result\":{}}", &retry, &e),
+        SVC_STEP_NEXT);
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url, "https://api.telegram.org/bot12:ab/sendMessage");

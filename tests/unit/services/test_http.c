@@ -35,9 +35,8 @@ static void options_type_errors(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "retryMax: '3'\n", "insecureSkipVerify: 'yes'\n",
-        "headers: {a: b}\n", "basicAuth: [x]\n", "retryWaitMin: 2x\n",
-        "url: [a]\n",
+        "retryMax: '3'\n",  "insecureSkipVerify: 'yes'\n", "headers: {a: b}\n",
+        "basicAuth: [x]\n", "retryWaitMin: 2x\n",          "url: [a]\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct rn_err e = {0};
@@ -86,11 +85,11 @@ static void scrub_secrets(void **state)
 {
     (void)state;
     struct rn_err e = {0};
-    struct svc_instance *s = fx_inst_e(
-        "webhook", "w",
-        "url: http://x\nheaders: [{name: t, value: tok-12345}]\n"
-        "basicAuth: {username: ann, password: pw-secret-999}\n",
-        &e);
+    struct svc_instance *s =
+        fx_inst_e("webhook", "w",
+                  "url: http://x\nheaders: [{name: t, value: tok-12345}]\n"
+                  "basicAuth: {username: ann, password: pw-secret-999}\n",
+                  &e);
     char msg[128] = "bad tok-12345 and pw-secret-999 for ann at x";
     assert_non_null(s);
     svc_scrub(s, msg, sizeof msg);
