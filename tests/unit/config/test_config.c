@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -436,6 +437,45 @@ static void test_warnings(void **state)
     assert_non_null(strstr(cfg_warning_at(f->c, 0)->msg, "more than one"));
 }
 
+/* Every allocation failing in turn: the load ends with RN_OK or
+ * RN_ENOMEM, never a crash or a leak (ASan checks at exit). */
+static void test_oom(void **state)
+{
+    struct fx *f = *state;
+    static const char cm[] = CM_HEAD
+        "  template.t: |\n    message: '{{.a}}'\n    slack: {icon: x}\n"
+        "    webhook: {w: {body: b}}\n    github: {status: {state: s}}\n"
+        "  trigger.on-x: \"- when: a == 1\\n  oncePer: b\\n  send: [t]\"\n"
+        "  service.webhook.w: 'url: $u/x'\n"
+        "  subscriptions: \"- recipients: [w]\\n  selector: a in (b)\"\n"
+        "  defaultTriggers: '[on-x]'\n";
+    static const char sec[] = SECRET_HEAD "data:\n  u: aGk=\n";
+    bool done = false;
+    for (long k = 0; k < 5000 && !done; k++) {
+        struct cfg_data d, s;
+        struct rn_err e;
+        struct cfg *c = NULL;
+        rn_alloc_fail_after(k, 0);
+        int rc = cfg_data_from_manifest(&f->a, cm, strlen(cm), "ConfigMap",
+                                        "argo-rollouts-notification-configmap",
+                                        "cm", &d, &e);
+        if (rc == RN_OK)
+            rc = cfg_data_from_manifest(&f->a, sec, strlen(sec), "Secret",
+                                        "argo-rollouts-notification-secret",
+                                        "s", &s, &e);
+        if (rc == RN_OK)
+            rc = cfg_load(&d, &s, NULL, &c, &e);
+        done = rn_alloc_failures() == 0;
+        rn_alloc_fail_after(-1, 0);
+        assert_true(rc == RN_OK || rc == RN_ENOMEM);
+        if (done)
+            assert_int_equal(cfg_error_count(c), 0);
+        cfg_unref(c);
+        arena_reset(&f->a);
+    }
+    assert_true(done);
+}
+
 static void test_refcount(void **state)
 {
     struct fx *f = *state;
@@ -467,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_service_name, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
