@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -273,6 +274,37 @@ static void test_yaml_values(void **state)
                                         "t7: \"<<\"\n");
 }
 
+/* Allocation failures while rendering and printing: RN_OK or RN_ENOMEM
+ * (a render error carrying the out-of-memory text is fine too). */
+static void test_oom(void **state)
+{
+    struct fx *f = *state;
+    static const char *const names[] = {"a", "b", "c"};
+    struct val v = vars(f);
+    bool done = false;
+    for (long k = 0; k < 5000 && !done; k++) {
+        struct arena a;
+        struct notif *n;
+        struct rn_err e;
+        struct buf b;
+        arena_init(&a, 0);
+        buf_init(&b, 0);
+        rn_alloc_fail_after(k, 0);
+        int rc = eng_notif_render(f->c, names, 3, v, &a, &n, &e);
+        if (rc == RN_OK)
+            rc = eng_notif_json(n, &b);
+        if (rc == RN_OK)
+            rc = eng_notif_yaml(n, &b);
+        done = rn_alloc_failures() == 0;
+        rn_alloc_fail_after(-1, 0);
+        assert_true(rc == RN_OK || rc == RN_ENOMEM || rc == RN_EEXEC);
+        assert_true(done ? rc == RN_OK : true);
+        buf_free(&b);
+        arena_free(&a);
+    }
+    assert_true(done);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_analysis_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yaml_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
