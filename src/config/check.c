@@ -128,6 +128,7 @@ static int check_defaults(struct cfg *c)
     return rc;
 }
 
+/* Run the cross-key checks once loading is done; only RN_ENOMEM fails. */
 int cfg_check(struct cfg *c)
 {
     int rc = check_sends(c);
@@ -136,11 +137,13 @@ int cfg_check(struct cfg *c)
     return rc;
 }
 
+/* Number of warnings of c (a snapshot owns its warnings). */
 size_t cfg_warning_count(const struct cfg *c)
 {
     return c->nwarns;
 }
 
+/* Warning i, or NULL past the end; valid while c is referenced. */
 const struct cfg_error *cfg_warning_at(const struct cfg *c, size_t i)
 {
     return i < c->nwarns ? &c->warns[i] : NULL;

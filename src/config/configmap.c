@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Parse one data value; any YAML problem is RN_ECONFIG with its line and
+ * column in e, memory in a. */
 int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
                     struct val *out, struct rn_err *e)
 {
@@ -28,6 +30,8 @@ int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
     return RN_ECONFIG;
 }
 
+/* Prefix e's message in place (the message is copied first, so the
+ * result never reads what it writes). */
 int cfg_err_wrap(struct rn_err *e, int code, const char *prefix)
 {
     if (!e)
@@ -41,6 +45,8 @@ int cfg_err_wrap(struct rn_err *e, int code, const char *prefix)
     return code;
 }
 
+/* Tell a lookup that its record exists but its key failed to load:
+ * RN_ECONFIG naming the key's first error. */
 int cfg_broken(const struct cfg *c, int err, const char *what, const char *name,
                struct rn_err *e)
 {
@@ -155,6 +161,8 @@ static int load_all(struct cfg *c, const struct cfg_data *cm,
     return rc;
 }
 
+/* Build a snapshot with one reference.  Bad keys are recorded, not
+ * fatal; only RN_ENOMEM fails, and then nothing is left allocated. */
 int cfg_load(const struct cfg_data *cm, const struct cfg_data *secret,
              const struct cfg_opts *o, struct cfg **out, struct rn_err *e)
 {
@@ -178,6 +186,7 @@ int cfg_load(const struct cfg_data *cm, const struct cfg_data *secret,
     return RN_OK;
 }
 
+/* Take a reference (atomic: snapshots cross threads). */
 struct cfg *cfg_ref(struct cfg *c)
 {
     if (c)
@@ -185,6 +194,7 @@ struct cfg *cfg_ref(struct cfg *c)
     return c;
 }
 
+/* Drop a reference; the last one frees templates, programs and arena. */
 void cfg_unref(struct cfg *c)
 {
     if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
@@ -197,26 +207,31 @@ void cfg_unref(struct cfg *c)
     rn_free(c);
 }
 
+/* The namespace the snapshot was built for ("" when unknown). */
 const char *cfg_namespace(const struct cfg *c)
 {
     return c->ns;
 }
 
+/* Whether state keys of this config carry its namespace (§8.3). */
 bool cfg_self_service(const struct cfg *c)
 {
     return c->self_service;
 }
 
+/* Number of broken keys. */
 size_t cfg_error_count(const struct cfg *c)
 {
     return c->nerrs;
 }
 
+/* Error i in key order, or NULL past the end. */
 const struct cfg_error *cfg_error_at(const struct cfg *c, size_t i)
 {
     return i < c->nerrs ? &c->errs[i] : NULL;
 }
 
+/* The error of one key, or NULL when the key loaded (or is absent). */
 const struct cfg_error *cfg_key_error(const struct cfg *c, const char *key)
 {
     for (size_t i = 0; i < c->nerrs; i++)

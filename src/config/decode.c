@@ -33,6 +33,7 @@ static int ascii_casecmp(const char *a, size_t an, const char *b, size_t bn)
     return 0;
 }
 
+/* encoding/json field matching: exact name, else ASCII case-insensitive. */
 const struct val *cfg_dec_field(struct val obj, const char *name)
 {
     if (obj.kind != VAL_OBJECT)
@@ -49,6 +50,7 @@ const struct val *cfg_dec_field(struct val obj, const char *name)
     return NULL;
 }
 
+/* The JSON kind Go's unmarshal errors name for v. */
 const char *cfg_dec_kind(struct val v)
 {
     switch (v.kind) {
@@ -102,6 +104,8 @@ static int scalar_text(struct arena *a, struct val v, const char **out,
     return rc;
 }
 
+/* Decode a string field (see config_int.h); text made from numbers and
+ * bools goes in a. */
 int cfg_dec_str(struct arena *a, const struct val *v, const char *what,
                 const char **out, size_t *len, struct rn_err *e)
 {
@@ -127,6 +131,7 @@ int cfg_dec_str(struct arena *a, const struct val *v, const char *what,
     }
 }
 
+/* Decode a []string field; the list goes in a. */
 int cfg_dec_strlist(struct arena *a, const struct val *v, const char *what,
                     const char *const **out, size_t *n, struct rn_err *e)
 {
@@ -151,6 +156,7 @@ int cfg_dec_strlist(struct arena *a, const struct val *v, const char *what,
     return RN_OK;
 }
 
+/* Decode a bool field; nothing to allocate. */
 int cfg_dec_bool(const struct val *v, const char *what, bool *out,
                  struct rn_err *e)
 {
@@ -163,6 +169,7 @@ int cfg_dec_bool(const struct val *v, const char *what, bool *out,
     return RN_OK;
 }
 
+/* Check that a struct-typed value is a map (or null = zero value). */
 int cfg_dec_struct(const struct val *v, const char *what, bool *present,
                    struct rn_err *e)
 {
@@ -175,6 +182,8 @@ int cfg_dec_struct(const struct val *v, const char *what, bool *present,
     return RN_OK;
 }
 
+/* Append one item to an arena-grown array (doubling; old blocks stay
+ * in the arena).  RN_ENOMEM leaves the array as it was. */
 int cfg_vec_push(struct arena *a, void **items, size_t *n, size_t *cap,
                  size_t size, const void *item)
 {

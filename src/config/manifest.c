@@ -164,6 +164,8 @@ static int load_doc(struct dataset *d, yaml_document_t *doc, bool secret,
     return rc;
 }
 
+/* Read the wanted object's data out of a manifest stream (config.h).
+ * Everything returned lives in a; libyaml's own memory is released here. */
 int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
                            const char *kind, const char *name, const char *src,
                            struct cfg_data *out, struct rn_err *e)
@@ -232,6 +234,7 @@ static int obj_section(struct dataset *d, const struct val *m, bool b64,
     return RN_OK;
 }
 
+/* Read data (and stringData) of an API object; values copied into a. */
 int cfg_data_from_object(struct arena *a, struct val obj, bool secret,
                          struct cfg_data *out, struct rn_err *e)
 {

@@ -28,6 +28,7 @@ static int b64_index(unsigned char ch)
     return -1;
 }
 
+/* Standard base64, padding optional; the bytes (NUL-terminated) go in a. */
 int cfg_b64_decode(struct arena *a, const char *s, size_t n, char **out,
                    size_t *len)
 {
@@ -181,6 +182,8 @@ static int subst_obj(struct arena *a, struct val v,
     return RN_OK;
 }
 
+/* Substitute `$name` references; shares untouched subtrees with v and
+ * builds changed ones in a. */
 int cfg_secret_substitute(struct arena *a, struct val v,
                           const struct cfg_data *secret, struct val *out,
                           size_t *missing)
@@ -222,6 +225,7 @@ static struct val bytes_val(struct arena *a, const char *s, size_t n)
     return val_list(l, GT_LIST_BYTES);
 }
 
+/* Build the `secrets` variable in the snapshot's arena. */
 int cfg_build_secrets(struct cfg *c, const struct cfg_data *secret)
 {
     size_t n = secret ? secret->n : 0;
@@ -246,6 +250,7 @@ int cfg_build_secrets(struct cfg *c, const struct cfg_data *secret)
     return RN_OK;
 }
 
+/* The `secrets` variable; frozen, valid while c is referenced. */
 struct val cfg_secrets_var(const struct cfg *c)
 {
     return c->secrets;

@@ -262,6 +262,8 @@ static int requirement(struct lex *l, struct sel_req *r)
                    l->p);
 }
 
+/* Parse the string form; the selector lives in a.  RN_ECONFIG with
+ * labels.Parse-style wording on a syntax or validation error. */
 int cfg_selector_parse(struct arena *a, const char *s, size_t n,
                        struct cfg_selector **out, struct rn_err *e)
 {
@@ -346,6 +348,8 @@ static int expression(struct arena *a, struct cfg_selector *sel, struct val x,
     return add_req(a, sel, &r, e);
 }
 
+/* Build a selector from a LabelSelector map; RN_ECONFIG on a bad
+ * operator, key or value. */
 int cfg_selector_from_val(struct arena *a, struct val v,
                           struct cfg_selector **out, struct rn_err *e)
 {
@@ -405,6 +409,7 @@ static bool req_matches(const struct sel_req *r, struct val labels)
     }
 }
 
+/* All requirements hold for labels (NULL selector: everything). */
 bool cfg_selector_matches(const struct cfg_selector *s, struct val labels)
 {
     for (size_t i = 0; s && i < s->n; i++)

@@ -21,6 +21,7 @@ static const char *const known_types[] = {
     "gcppubsub",
 };
 
+/* Whether type (n bytes) is a service type upstream knows (§1.6). */
 bool cfg_service_type_known(const char *type, size_t n)
 {
     for (size_t i = 0; i < sizeof known_types / sizeof *known_types; i++)
@@ -61,6 +62,8 @@ static int build_opts(struct cfg_ctx *x, const char *type, struct val *opts,
     return rc;
 }
 
+/* Load one service key; a duplicate name is reported on the later key
+ * and the first definition is kept. */
 int cfg_load_service(struct cfg_ctx *x, const char *type, const char *name,
                      struct rn_err *e)
 {
@@ -86,6 +89,7 @@ int cfg_load_service(struct cfg_ctx *x, const char *type, const char *name,
     return prc != RN_OK ? prc : rc;
 }
 
+/* Find a service by name (binary search; the table is sorted at load). */
 int cfg_service_lookup(const struct cfg *c, const char *name,
                        const struct cfg_service **out, struct rn_err *e)
 {
@@ -109,11 +113,13 @@ int cfg_service_lookup(const struct cfg *c, const char *name,
                    "notification service '%s' is not supported", name);
 }
 
+/* Number of service slots, broken ones included. */
 size_t cfg_service_count(const struct cfg *c)
 {
     return c->nsvcs;
 }
 
+/* Service i by name order, NULL when broken or past the end. */
 const struct cfg_service *cfg_service_at(const struct cfg *c, size_t i)
 {
     return i < c->nsvcs && c->svcs[i].err < 0 ? &c->svcs[i].s : NULL;

@@ -56,6 +56,7 @@ static int decode_sub(struct arena *a, struct val v, struct cfg_subscription *s,
     return rc;
 }
 
+/* Load `subscriptions`; on error no default subscription is kept. */
 int cfg_load_subscriptions(struct cfg_ctx *x, struct rn_err *e)
 {
     struct cfg *c = x->c;
@@ -85,6 +86,8 @@ int cfg_load_subscriptions(struct cfg_ctx *x, struct rn_err *e)
     return RN_OK;
 }
 
+/* Load `defaultTriggers` (service NULL) or `defaultTriggers.<service>`;
+ * a broken list is kept empty. */
 int cfg_load_deftriggers(struct cfg_ctx *x, const char *service,
                          struct rn_err *e)
 {
@@ -107,17 +110,20 @@ int cfg_load_deftriggers(struct cfg_ctx *x, const char *service,
     return prc != RN_OK ? prc : rc;
 }
 
+/* Number of default subscriptions. */
 size_t cfg_subscription_count(const struct cfg *c)
 {
     return c->nsubs;
 }
 
+/* Subscription i in config order, or NULL. */
 const struct cfg_subscription *cfg_subscription_at(const struct cfg *c,
                                                    size_t i)
 {
     return i < c->nsubs ? &c->subs[i] : NULL;
 }
 
+/* Find a default-trigger list; false when its key does not exist. */
 bool cfg_default_triggers(const struct cfg *c, const char *service,
                           const char *const **list, size_t *n)
 {

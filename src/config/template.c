@@ -91,6 +91,8 @@ const uint8_t cfg_sec_apply_order[CFG_SEC_COUNT] = {
 
 const char *const cfg_policy_names[3] = {"Post", "PostAndUpdate", "Update"};
 
+/* A fresh function table (Go builtins + sprig); the caller frees it
+ * with tpl_funcs_free. */
 struct tpl_funcs *cfg_funcs_new(void)
 {
     struct tpl_funcs *f = tpl_funcs_new();
@@ -302,6 +304,8 @@ static void release_gnode(struct cfg_gnode *g)
         release_gnode(&g->kids[i]);
 }
 
+/* Free the parsed templates a compiled template owns (records stay in
+ * their arena).  Safe on a partly built or already released template. */
 void cfg_template_release(struct cfg_template *t)
 {
     if (!t)
@@ -353,6 +357,7 @@ static int check_decode(struct tc *t, struct val root)
     return rc;
 }
 
+/* Compile one template (config.h); parsed templates are owned by out. */
 int cfg_template_compile(struct arena *a, const char *name, const char *yaml,
                          size_t n, const struct tpl_funcs *f,
                          struct cfg_template *out, struct rn_err *e)
@@ -379,6 +384,8 @@ int cfg_template_compile(struct arena *a, const char *name, const char *yaml,
 
 /* ---- templates of a snapshot ---- */
 
+/* Load one template key into the snapshot; a failure leaves a broken
+ * slot so lookups can say why. */
 int cfg_load_template(struct cfg_ctx *x, const char *name, struct rn_err *e)
 {
     struct cfg *c = x->c;
@@ -404,12 +411,14 @@ int cfg_load_template(struct cfg_ctx *x, const char *name, struct rn_err *e)
     return rc;
 }
 
+/* Free every template of the snapshot (at the last unref). */
 void cfg_release_templates(struct cfg *c)
 {
     for (size_t i = 0; i < c->ntmpls; i++)
         cfg_template_release(&c->tmpls[i].t);
 }
 
+/* Find a template by name (binary search over key order). */
 int cfg_template_lookup(const struct cfg *c, const char *name,
                         const struct cfg_template **out, struct rn_err *e)
 {
@@ -431,11 +440,13 @@ int cfg_template_lookup(const struct cfg *c, const char *name,
     return rn_errf(e, RN_ENOTFOUND, "template '%s' is not supported", name);
 }
 
+/* Number of template slots, broken ones included. */
 size_t cfg_template_count(const struct cfg *c)
 {
     return c->ntmpls;
 }
 
+/* Template i by name order, NULL when broken or past the end. */
 const struct cfg_template *cfg_template_at(const struct cfg *c, size_t i)
 {
     return i < c->ntmpls && c->tmpls[i].err < 0 ? &c->tmpls[i].t : NULL;

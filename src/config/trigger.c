@@ -15,6 +15,8 @@
 #include <openssl/sha.h>
 #include <string.h>
 
+/* The state key of condition i: "[i]." + base64url_nopad(sha1(when)),
+ * in a (NULL on OOM). */
 const char *cfg_condition_key(struct arena *a, size_t i, const char *when,
                               size_t n)
 {
@@ -136,6 +138,8 @@ static int build_trigger(struct arena *a, const char *name, struct val root,
     return RN_OK;
 }
 
+/* Load one trigger key; compiled programs are freed again if any
+ * condition fails, leaving a broken slot. */
 int cfg_load_trigger(struct cfg_ctx *x, const char *name, struct rn_err *e)
 {
     struct cfg *c = x->c;
@@ -162,12 +166,14 @@ int cfg_load_trigger(struct cfg_ctx *x, const char *name, struct rn_err *e)
     return rc;
 }
 
+/* Free every compiled program of the snapshot (at the last unref). */
 void cfg_release_triggers(struct cfg *c)
 {
     for (size_t i = 0; i < c->ntrigs; i++)
         release_conds(&c->trigs[i].t);
 }
 
+/* Find a trigger by name (binary search over key order). */
 int cfg_trigger_lookup(const struct cfg *c, const char *name,
                        const struct cfg_trigger **out, struct rn_err *e)
 {
@@ -189,11 +195,13 @@ int cfg_trigger_lookup(const struct cfg *c, const char *name,
     return rn_errf(e, RN_ENOTFOUND, "trigger '%s' is not configured", name);
 }
 
+/* Number of trigger slots, broken ones included. */
 size_t cfg_trigger_count(const struct cfg *c)
 {
     return c->ntrigs;
 }
 
+/* Trigger i by name order, NULL when broken or past the end. */
 const struct cfg_trigger *cfg_trigger_at(const struct cfg *c, size_t i)
 {
     return i < c->ntrigs && c->trigs[i].err < 0 ? &c->trigs[i].t : NULL;

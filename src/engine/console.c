@@ -348,6 +348,8 @@ static int emit_doc(struct out *o, struct arena *a, struct val root)
     return rc;
 }
 
+/* The console form: our JSON parsed back, then emitted as v2 would.
+ * Appends to out; RN_ENOMEM or a buffer cap error on failure. */
 int eng_notif_yaml(const struct notif *n, struct buf *out)
 {
     struct buf js;
@@ -373,6 +375,7 @@ int eng_notif_yaml(const struct notif *n, struct buf *out)
     return rc;
 }
 
+/* Emit any value as YAML in the console style; appends to out. */
 int eng_val_yaml(struct val v, struct buf *out)
 {
     struct arena a;
@@ -389,6 +392,7 @@ int eng_val_yaml(struct val v, struct buf *out)
     return rc;
 }
 
+/* Wrap an existing object value as a notification (no copy), in a. */
 struct notif *eng_notif_wrap(struct arena *a, struct val root)
 {
     struct notif *n = arena_zalloc(a, sizeof *n);

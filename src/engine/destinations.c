@@ -22,6 +22,7 @@
 #define SUBSCRIBE_PREFIX ENG_ANNOTATION_PREFIX "/subscribe."
 #define SUBSCRIPTIONS_PREFIX ENG_ANNOTATION_PREFIX "/subscriptions"
 
+/* The list of one trigger, or NULL (linear: a handful of triggers). */
 const struct eng_trigger_dests *eng_dests_find(const struct eng_dests *d,
                                                const char *trigger)
 {
@@ -56,6 +57,7 @@ static bool has_dest(const struct eng_trigger_dests *t,
     return false;
 }
 
+/* Append to a trigger's list, creating it; arrays grow in a. */
 int eng_dests_add(struct arena *a, struct eng_dests *d, const char *trigger,
                   const struct eng_dest *dest, unsigned flags)
 {
@@ -77,6 +79,8 @@ int eng_dests_add(struct arena *a, struct eng_dests *d, const char *trigger,
     return rc;
 }
 
+/* Split "service:recipient" (engine.h); pieces are copied into a or
+ * point into s. */
 bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
                          struct eng_dest *out)
 {
@@ -369,6 +373,8 @@ static int from_yaml(const struct cfg *c, const char *key, struct val v,
     return RN_OK;
 }
 
+/* Assemble an object's destinations (engine.h); everything in a.
+ * Only RN_ENOMEM fails; bad annotations contribute nothing. */
 int eng_destinations(const struct cfg *c, struct val obj, unsigned flags,
                      struct arena *a, struct eng_dests *out)
 {

@@ -19,6 +19,7 @@
 
 #include <string.h>
 
+/* An empty notification in a, or NULL on OOM. */
 struct notif *eng_notif_new(struct arena *a)
 {
     struct notif *n = arena_zalloc(a, sizeof *n);
@@ -28,6 +29,7 @@ struct notif *eng_notif_new(struct arena *a)
     return n->root.kind == VAL_OBJECT ? n : NULL;
 }
 
+/* The notification's object value (valid while its arena lives). */
 struct val eng_notif_root(const struct notif *n)
 {
     return n->root;
@@ -187,6 +189,7 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
     return rc;
 }
 
+/* Apply one template onto n (engine.h); rendered text goes in a. */
 int eng_notif_apply(struct notif *n, const struct cfg_template *t,
                     struct val vars, struct arena *a, struct rn_err *e)
 {
@@ -210,6 +213,7 @@ int eng_notif_apply(struct notif *n, const struct cfg_template *t,
     return rc;
 }
 
+/* Render a send list (engine.h); *out is set only on success. */
 int eng_notif_render(const struct cfg *c, const char *const *templates,
                      size_t n, struct val vars, struct arena *a,
                      struct notif **out, struct rn_err *e)
@@ -283,6 +287,7 @@ static int emit_hooks(struct buf *b, struct val blk)
     return rc == RN_OK ? buf_add_char(b, '}') : rc;
 }
 
+/* Append upstream's JSON of n to out. */
 int eng_notif_json(const struct notif *n, struct buf *out)
 {
     bool first = true;

@@ -80,6 +80,7 @@ static int fill(struct eng_state *st, struct val v, bool *valid)
     return RN_OK;
 }
 
+/* Parse the state annotation into a (engine.h); only RN_ENOMEM fails. */
 int eng_state_parse(struct arena *a, const char *s, size_t n,
                     struct eng_state **out, bool *valid)
 {
@@ -107,6 +108,7 @@ int eng_state_parse(struct arena *a, const char *s, size_t n,
     return RN_OK;
 }
 
+/* Build a state key in a; NULL on OOM. */
 const char *eng_state_key(struct arena *a, const char *ns, const char *trigger,
                           const struct eng_cond_result *r,
                           const struct eng_dest *d)
@@ -128,11 +130,13 @@ static struct st_ent *find(const struct eng_state *st, const char *key)
     return NULL;
 }
 
+/* Whether key is recorded. */
 bool eng_state_has(const struct eng_state *st, const char *key)
 {
     return find(st, key) != NULL;
 }
 
+/* Record key (copied into the state's arena) at now. */
 int eng_state_set(struct eng_state *st, const char *key, int64_t now)
 {
     if (find(st, key))
@@ -143,6 +147,7 @@ int eng_state_set(struct eng_state *st, const char *key, int64_t now)
     return 1;
 }
 
+/* Forget key unless the condition result carries a oncePer. */
 bool eng_state_unset(struct eng_state *st, const char *key,
                      const struct eng_cond_result *r)
 {
@@ -153,11 +158,13 @@ bool eng_state_unset(struct eng_state *st, const char *key,
     return true;
 }
 
+/* Number of recorded keys. */
 size_t eng_state_count(const struct eng_state *st)
 {
     return st->n;
 }
 
+/* Append the annotation value (sorted, capped at 100) to out. */
 int eng_state_emit(const struct eng_state *st, struct buf *out)
 {
     size_t n = st->n, skip = 0;

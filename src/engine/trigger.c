@@ -63,6 +63,8 @@ static int run_one(const struct cfg_condition *c, struct val vars,
     return RN_OK;
 }
 
+/* Run a trigger's conditions (engine.h); results and their texts in a.
+ * Only RN_ENOMEM fails. */
 int eng_conditions_run(const struct cfg_trigger *t, struct val vars,
                        struct arena *a, struct eng_cond_result **out, size_t *n)
 {
@@ -80,6 +82,7 @@ int eng_conditions_run(const struct cfg_trigger *t, struct val vars,
     return RN_OK;
 }
 
+/* Look a trigger up and run it; lookup errors come back as they are. */
 int eng_trigger_run(const struct cfg *c, const char *trigger, struct val vars,
                     struct arena *a, struct eng_cond_result **out, size_t *n,
                     struct rn_err *e)
@@ -92,6 +95,7 @@ int eng_trigger_run(const struct cfg *c, const char *trigger, struct val vars,
     return rc == RN_OK ? rc : rn_errf(e, rc, "out of memory");
 }
 
+/* The event path's rule: no `when`, or it fired. */
 bool eng_event_sends(const struct eng_cond_result *r)
 {
     return r->empty_when || r->triggered;
@@ -151,6 +155,7 @@ static size_t kebab_humps(const char *s, size_t n, char *d)
     return k;
 }
 
+/* Map an Event reason to its trigger name, in a. */
 const char *eng_event_trigger(struct arena *a, const char *reason, size_t n)
 {
     size_t n1 = kebab_words(reason, n, NULL);
@@ -167,6 +172,7 @@ const char *eng_event_trigger(struct arena *a, const char *reason, size_t n)
     return t2;
 }
 
+/* The condition path's rule for one result and destination. */
 enum eng_cond_action eng_condition_step(struct eng_state *st, const char *key,
                                         const struct eng_cond_result *r)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An empty object with room for cap members, in a (null on OOM). */
 struct val eng_obj_new(struct arena *a, size_t cap)
 {
     struct val_obj *o = arena_zalloc(a, sizeof *o);
@@ -47,6 +48,7 @@ static size_t obj_search(const struct val_obj *o, const char *key, size_t klen,
     return lo;
 }
 
+/* Insert or replace a member in place (binary search, memmove). */
 int eng_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
                 struct val v)
 {
@@ -74,6 +76,7 @@ int eng_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
     return RN_OK;
 }
 
+/* Pointer to a member's value for in-place updates, or NULL. */
 struct val *eng_obj_slot(struct val obj, const char *key)
 {
     if (obj.kind != VAL_OBJECT || !obj.u.obj)
@@ -83,6 +86,7 @@ struct val *eng_obj_slot(struct val obj, const char *key)
     return found ? &obj.u.obj->kv[at].v : NULL;
 }
 
+/* Copy n bytes into a as a string value. */
 int eng_str(struct arena *a, const char *s, size_t n, struct val *out)
 {
     char *d = arena_strndup(a, s, n);
@@ -92,6 +96,7 @@ int eng_str(struct arena *a, const char *s, size_t n, struct val *out)
     return RN_OK;
 }
 
+/* A copy of obj with key set; obj itself is not touched. */
 int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
                  struct val *out)
 {
@@ -109,6 +114,7 @@ int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
     return rc;
 }
 
+/* Build the trigger variables (engine.h), in a. */
 int eng_vars(const struct cfg *c, struct val object,
              const struct val *analysis_runs, struct arena *a, struct val *out)
 {
@@ -166,6 +172,7 @@ static const struct val_func time_fns[] = {
     {"Parse", (void *)&time_defs[1], NULL},
 };
 
+/* The template flavour of `time`, in a (null on OOM). */
 struct val eng_time_var_tpl(struct arena *a)
 {
     struct val o = eng_obj_new(a, 2);
@@ -176,6 +183,7 @@ struct val eng_time_var_tpl(struct arena *a)
     return o;
 }
 
+/* Rendering variables: vars + template `time`, serviceType, recipient. */
 int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
                   struct val *out)
 {
@@ -225,6 +233,7 @@ static int run_cmp(const void *x, const void *y)
     return d ? d : strcmp(meta_plain(*a, "name"), meta_plain(*b, "name"));
 }
 
+/* The §4.4 AnalysisRun lookup over runs; the list is built in a. */
 int eng_analysis_runs(struct arena *a, struct val rollout,
                       const struct val *runs, size_t n, struct val *out)
 {
