@@ -494,9 +494,7 @@ struct xval tpl_eval_function(struct xstate *s, struct xval dot,
 {
     (void)dot;
     s->node = ident;
-    char *nm = tpl_xalloc(s, ident->text.n + 1);
-    memcpy(nm, ident->text.s, ident->text.n);
-    nm[ident->text.n] = '\0';
+    const char *nm = ident->str.s; /* NUL-terminated by the parser */
     return tpl_call_func(s, ident->fn, nm, cmd, c);
 }
 

@@ -201,13 +201,15 @@ static const char *tname(struct val v)
     return val_type_name(v);
 }
 
-/* Text of buf b copied into the arena as a string value. */
-static struct val arena_string(struct xstate *s, struct buf *b)
+/* Text of buf b copied into the arena as a string value in *out.  Does
+ * not unwind (the caller still owns b): RN_ENOMEM on failure. */
+static int arena_string(struct xstate *s, struct buf *b, struct xval *out)
 {
-    char *p = tpl_xalloc(s, b->len + 1);
-    memcpy(p, buf_str(b), b->len);
-    p[b->len] = '\0';
-    return val_str(p, b->len);
+    char *p = arena_strndup(s->a, buf_str(b), b->len);
+    if (!p)
+        return RN_ENOMEM;
+    *out = xv(val_str(p, b->len), false);
+    return RN_OK;
 }
 
 /* ---- len, index, slice ---- */
@@ -390,7 +392,7 @@ static int f_print(struct xstate *s, int id, struct xval *argv, int argc,
         rc = gofmt_sprintf(&b, vals[0].u.s, vals[0].len, vals + 1,
                            (size_t)argc - 1);
     if (rc == RN_OK)
-        *out = xv(arena_string(s, &b), false);
+        rc = arena_string(s, &b, out);
     buf_free(&b);
     return rc;
 }
@@ -426,7 +428,7 @@ static int f_escape(struct xstate *s, int id, struct xval *argv, int argc,
             rc = tpl_url_query_escape(&b, buf_str(&in), in.len);
     }
     if (rc == RN_OK)
-        *out = xv(arena_string(s, &b), false);
+        rc = arena_string(s, &b, out);
     buf_free(&in);
     buf_free(&b);
     return rc;

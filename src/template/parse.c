@@ -170,9 +170,9 @@ static const char *node_str(struct parser *p, const struct tnode *n)
     struct buf b;
     buf_init(&b, 4096);
     tpl_node_string(&b, n);
-    char *s = palloc(p, arena_strndup(p->a, buf_str(&b), b.len));
+    char *s = arena_strndup(p->a, buf_str(&b), b.len);
     buf_free(&b);
-    return s;
+    return palloc(p, s);
 }
 
 /* ---- the template set ---- */
@@ -247,6 +247,8 @@ static struct tnode *term(struct parser *p)
         n = new_node(p, TN_IDENT, t);
         n->text.s = t->val;
         n->text.n = t->len;
+        n->str.s = palloc(p, arena_strndup(p->a, t->val, t->len));
+        n->str.n = t->len;
         n->fn = tpl_funcs_find(p->funcs, t->val, t->len);
         if (!n->fn)
             fail(p, "function \"%.*s\" not defined", (int)t->len, t->val);
