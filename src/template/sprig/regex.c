@@ -397,11 +397,6 @@ static int named_group(struct xlate *x, const char *q)
         ok = ok && is_word((unsigned char)q[1 + i]);
     if (!ok)
         return xfail(x, "invalid named capture", x->p, glen);
-    for (uint32_t i = 1; i <= x->ncap; i++) {
-        if (x->names[i] && strlen(x->names[i]) == n &&
-            memcmp(x->names[i], q + 1, n) == 0)
-            return xfail(x, "duplicate capture group name", x->p, glen);
-    }
     const char *name = arena_strndup(x->a, q + 1, n);
     if (!name)
         return -2;

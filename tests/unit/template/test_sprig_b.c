@@ -674,6 +674,9 @@ static void test_regex_replace_split(void **state)
            str("a\xff"
                "-b"),
            val_int(-1));
+    /* Go allows a name twice; $x is the first such group that matched */
+    EXPECT("byebyebye", "regexReplaceAll", 3, str("(?P<x>hi)|(?P<x>bye)"),
+           str("bye"), str("$x$x$x"));
     EXPECT("-${1}-${1}-", "regexReplaceAllLiteral", 3, str("a(x*)b"),
            str("-ab-axxb-"), str("${1}"));
     EXPECT("[pizza]", "regexSplit", 3, str("z+"), str("pizza"), val_int(1));
@@ -700,12 +703,38 @@ static void test_regex_errors(void **state)
         {")", "unexpected ): `)`"},
         {"[a", "missing closing ]: `[a`"},
         {"[z-a]", "invalid character class range: `z-a`"},
-        {"(?P<n>a)(?P<n>b)", "duplicate capture group name: `(?P<n>`"},
+        {"(?P<>a)", "invalid named capture: `(?P<>`"},
+        {"a*+", "invalid nested repetition operator: `*+`"},
+        {"\\x", "invalid escape sequence: `\\x`"},
+        {"(abc", "missing closing ): `(abc`"},
+        {"x[a-z", "missing closing ]: `[a-z`"},
+        {"(?P<a-b>a)", "invalid named capture: `(?P<a-b>`"},
         {"a\\", "trailing backslash at end of expression"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         EXPECT_ERR(cases[i].msg, "mustRegexMatch", 2, str(cases[i].re),
                    str("a"));
+    static const char *const good[] = {
+        "",
+        ".",
+        "^.$",
+        "a*|b*",
+        "(a*|b)(c*|d)",
+        "[a-abc-c\\-\\]\\[]",
+        "[^\\n]",
+        "\\!\\\\",
+        "(?i:a)(?-s)",
+        "(?P<x>a)|(?P<x>b)",
+        "[[:^alpha:]\\pL]",
+        "^*$+",
+        "\\Q*\\E+",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        struct val out;
+        int rc = invoke("mustRegexMatch", &out, 2, str(good[i]), str("a"));
+        if (rc)
+            fail_msg("%s: %s", good[i], err.msg);
+    }
 }
 
 /* ---- dates ---- */
