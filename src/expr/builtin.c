@@ -132,7 +132,8 @@ const char *expr_builtin_name(int id)
 int expr_builtin_find(const char *s, size_t n)
 {
     for (int i = 0; i < NDEFS; i++)
-        if (strlen(defs[i].name) == n && memcmp(defs[i].name, s, n) == 0)
+        if (n > 0 && defs[i].name[0] == s[0] &&
+            strncmp(defs[i].name, s, n) == 0 && defs[i].name[n] == 0)
             return i;
     return -1;
 }

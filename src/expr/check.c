@@ -684,6 +684,7 @@ static int visit_kind(struct chk *k, struct node *n)
 
 static int visit(struct chk *k, struct node *n)
 {
+    expr_visit(k->c, n);
     int t = visit_kind(k, n);
     n->ty = (uint8_t)t;
     return t;

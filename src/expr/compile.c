@@ -37,6 +37,15 @@ _Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt,
 
 /* A zeroed node in the program's arena (no static type, no element
  * type, id -1); fails through c on OOM. */
+/* Counts one node visit of a compile pass.  The parser shares subtrees
+ * (comparison chains, `a ?: b`), so a small source can make a tree whose
+ * walks are exponential; past a fixed budget compilation fails. */
+void expr_visit(struct cstate *c, const struct node *n)
+{
+    if (++c->visits > 1000000ul)
+        expr_cfail(c, n->pos, "expression too complex");
+}
+
 struct node *expr_node_new(struct cstate *c, int kind, uint32_t pos)
 {
     struct node *n = arena_zalloc(&c->p->arena, sizeof *n);
@@ -284,6 +293,7 @@ static void fold_children(struct cstate *c, struct node *n)
 static void fold(struct cstate *c, struct node **np)
 {
     struct node *n = *np;
+    expr_visit(c, n);
     fold_children(c, n);
     struct node *r = n;
     switch (n->kind) {
@@ -308,8 +318,9 @@ static void fold(struct cstate *c, struct node **np)
     }
 }
 
-static void mark_strset(struct node *n)
+static void mark_strset(struct cstate *c, struct node *n)
 {
+    expr_visit(c, n);
     if (n->kind == N_BINARY && n->op == OP_IN && n->b->kind == N_ARRAY &&
         n->b->nargs > 0) {
         bool all = true;
@@ -324,9 +335,9 @@ static void mark_strset(struct node *n)
     struct node *kids[] = {n->a, n->b, n->c, n->map};
     for (int i = 0; i < 4; i++)
         if (kids[i])
-            mark_strset(kids[i]);
+            mark_strset(c, kids[i]);
     for (int i = 0; i < n->nargs; i++)
-        mark_strset(n->args[i]);
+        mark_strset(c, n->args[i]);
 }
 
 static struct node *as_find(struct cstate *c, struct node *filter, int id,
@@ -388,6 +399,7 @@ static struct node *rewrite(struct cstate *c, struct node *n)
 static void rewrite_all(struct cstate *c, struct node **np)
 {
     struct node *n = *np;
+    expr_visit(c, n);
     if (n->kind != N_CONST) {
         struct node **kids[] = {&n->a, &n->b, &n->c, &n->map};
         for (int i = 0; i < 4; i++)
@@ -402,7 +414,7 @@ static void rewrite_all(struct cstate *c, struct node **np)
 /* Applies expr's optimizer rewrites to *root in place (see above). */
 void expr_optimize(struct cstate *c, struct node **root)
 {
-    mark_strset(*root);
+    mark_strset(c, *root);
     for (int i = 0; i < 100; i++) {
         c->changed = 0;
         fold(c, root);

@@ -209,11 +209,13 @@ struct cstate {
     jmp_buf jb;
     uint32_t errpos;
     int changed; /* set by a folding pass that rewrote something */
+    unsigned long visits; /* node visits of all passes (see expr_visit) */
     char msg[200];
 };
 _Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt,
                           ...) __attribute__((format(printf, 3, 4)));
 _Noreturn void expr_cthrow(struct cstate *c, uint32_t pos);
+void expr_visit(struct cstate *c, const struct node *n);
 struct node *expr_node_new(struct cstate *c, int kind, uint32_t pos);
 
 void expr_check(struct cstate *c, struct node *root);
