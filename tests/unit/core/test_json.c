@@ -459,8 +459,10 @@ static void test_oom(void **state)
     bool done = false;
     (void)state;
     char *deep = nested(300);
-    for (long k = 0; !done && k < 10000; k++) {
-        rn_alloc_fail_after(k, 0);
+    for (long k = 0; !done && k < 20000; k++) {
+        /* even k: every allocation from the k/2-th on fails; odd k: only
+         * that one (a transient failure) */
+        rn_alloc_fail_after(k / 2, k % 2);
         struct doc *d = json_parse_doc(sample, strlen(sample), NULL, &e);
         struct doc *d2 = json_parse_doc(deep, strlen(deep), NULL, &e);
         long failures = rn_alloc_failures();

@@ -352,8 +352,8 @@ static void test_oom(void **state)
     struct rn_err e;
     bool done = false;
     (void)state;
-    for (long k = 0; !done && k < 10000; k++) {
-        rn_alloc_fail_after(k, 0);
+    for (long k = 0; !done && k < 20000; k++) {
+        rn_alloc_fail_after(k / 2, k % 2); /* persistent, then transient */
         struct doc *d = yaml_parse_doc(s, sizeof s - 1, NULL, &e);
         long failures = rn_alloc_failures();
         rn_alloc_fail_after(-1, 0);
