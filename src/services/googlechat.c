@@ -211,12 +211,11 @@ static enum svc_step gchat_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_googlechat = {
-    "googlechat",
-    SVC_F_HTTP,
-    gchat_opts,
-    sizeof gchat_opts / sizeof *gchat_opts,
-    sizeof(struct gchat_opts),
-    NULL,
-    gchat_build,
-    gchat_check,
+    .name = "googlechat",
+    .flags = SVC_F_HTTP,
+    .opts = gchat_opts,
+    .nopts = sizeof gchat_opts / sizeof *gchat_opts,
+    .opts_size = sizeof(struct gchat_opts),
+    .build = gchat_build,
+    .check_reply = gchat_check,
 };

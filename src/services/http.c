@@ -26,6 +26,7 @@
 #define MAX_REPLY_HEADERS 200
 
 struct svc_xfer {
+    CURL *h;
     struct arena *a;
     const struct http_req *req;
     struct curl_slist *hdrs;
@@ -234,6 +235,7 @@ int svc_http_setup(void *easy, const struct http_req *req,
     struct svc_xfer *x = arena_zalloc(a, sizeof *x);
     if (!x)
         return rn_errf(e, RN_ENOMEM, "out of memory");
+    x->h = h;
     x->a = a;
     x->req = req;
     x->cap = o->max_reply ? o->max_reply : DEFAULT_MAX_REPLY;
@@ -337,6 +339,7 @@ int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
                        why);
     }
     memset(out, 0, sizeof *out);
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &out->status);
     out->reason = x->reason ? x->reason : "";
     out->headers = x->rh;
     out->nheaders = x->nrh;

@@ -79,12 +79,11 @@ static enum svc_step mattermost_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_mattermost = {
-    "mattermost",
-    SVC_F_HTTP,
-    mattermost_opts,
-    sizeof mattermost_opts / sizeof *mattermost_opts,
-    sizeof(struct mattermost_opts),
-    NULL,
-    mattermost_build,
-    mattermost_check,
+    .name = "mattermost",
+    .flags = SVC_F_HTTP,
+    .opts = mattermost_opts,
+    .nopts = sizeof mattermost_opts / sizeof *mattermost_opts,
+    .opts_size = sizeof(struct mattermost_opts),
+    .build = mattermost_build,
+    .check_reply = mattermost_check,
 };

@@ -134,12 +134,11 @@ static enum svc_step po_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_pushover = {
-    "pushover",
-    0,
-    po_opts,
-    sizeof po_opts / sizeof *po_opts,
-    sizeof(struct po_opts),
-    NULL,
-    po_build,
-    po_check,
+    .name = "pushover",
+    .flags = 0,
+    .opts = po_opts,
+    .nopts = sizeof po_opts / sizeof *po_opts,
+    .opts_size = sizeof(struct po_opts),
+    .build = po_build,
+    .check_reply = po_check,
 };

@@ -210,6 +210,11 @@ static enum svc_step rc_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_rocketchat = {
-    "rocketchat",           0,    rc_opts,  sizeof rc_opts / sizeof *rc_opts,
-    sizeof(struct rc_opts), NULL, rc_build, rc_check,
+    .name = "rocketchat",
+    .flags = 0,
+    .opts = rc_opts,
+    .nopts = sizeof rc_opts / sizeof *rc_opts,
+    .opts_size = sizeof(struct rc_opts),
+    .build = rc_build,
+    .check_reply = rc_check,
 };

@@ -1,15 +1,19 @@
 /*
- * send.c: the blocking delivery of one notification to one destination
- * (the CLI's path; the controller drives the same steps on its multi
- * handle).  A send is a short sequence of steps; each step builds a
- * request, performs it with the request's retry policy (webhook's
+ * send.c: the delivery of one notification to one destination, as a
+ * small state machine (struct svc_delivery) that either svc_send() drives
+ * blocking (the CLI) or the controller drives on its libcurl multi handle.
+ *
+ * A send is a short sequence of steps.  Each step builds a request,
+ * performs it under the request's retry policy (webhook's
  * go-retryablehttp loop, slack's 429 rule), following redirects as Go's
- * client does, and lets the service judge the reply.  Every failure ends
- * in one svc_result: a message naming the service and the recipient
- * (scrubbed of secrets) and whether a later repeat may succeed.
+ * client does, and lets the service judge the reply: done, next step, or
+ * failed.  Every failure ends in one svc_result: a message naming the
+ * service and the recipient (scrubbed of secrets) and whether a later
+ * repeat may succeed.
  */
 #include "svc_int.h"
 
+#include "../core/alloc.h"
 #include "../engine/engine.h"
 
 #include <curl/curl.h>
@@ -20,10 +24,233 @@
 #define MAX_STEPS 8
 #define MAX_REDIRECTS 10
 
+struct svc_delivery {
+    const struct svc_instance *s;
+    struct arena a;
+    struct svc_call c;
+    struct http_req req; /* the step's request as built */
+    struct http_req cur; /* the one to perform (after redirects) */
+    int attempt, hops;
+    int64_t wait_ms;
+    enum svc_dstate st;
+    struct svc_result res;
+    struct rn_err e;
+};
+
 static int64_t now_unix(void)
 {
     return (int64_t)time(NULL);
 }
+
+static enum svc_dstate fail(struct svc_delivery *d, bool retryable)
+{
+    d->res.retryable = retryable;
+    if (!d->e.code)
+        d->e.code = RN_EHTTP;
+    svc_result_fail(d->s, d->c.recipient, &d->e, &d->res);
+    d->st = SVC_D_FAILED;
+    return d->st;
+}
+
+/* Build the request of step c.step. */
+static enum svc_dstate build_step(struct svc_delivery *d)
+{
+    if (d->c.step >= MAX_STEPS) {
+        rn_errf(&d->e, RN_EINVAL, "too many steps");
+        return fail(d, false);
+    }
+    int rc = d->s->t->build(d->s->opts, &d->c, &d->req, &d->e);
+    if (rc != RN_OK) {
+        if (!d->e.code)
+            rn_errf(&d->e, rc, "%s", rn_strstatus(rc));
+        return fail(d, false);
+    }
+    d->cur = d->req;
+    d->attempt = 0;
+    d->hops = 0;
+    d->wait_ms = 0;
+    d->st = SVC_D_PERFORM;
+    return d->st;
+}
+
+/* A service that delivers by itself (no HTTP request to build). */
+static void direct_send(struct svc_delivery *d)
+{
+    bool retryable = false;
+    int rc = d->s->t->send(d->s->opts, &d->c, &retryable, &d->e);
+    if (rc == RN_OK) {
+        d->st = SVC_D_DONE;
+        d->res.code = RN_OK;
+        return;
+    }
+    if (!d->e.code)
+        rn_errf(&d->e, rc, "%s", rn_strstatus(rc));
+    fail(d, retryable);
+}
+
+int svc_delivery_start(const struct svc_instance *s, struct val root,
+                       const struct eng_dest *dest, struct svc_delivery **out)
+{
+    struct svc_delivery *d = rn_calloc(1, sizeof *d);
+    if (!d)
+        return RN_ENOMEM;
+    arena_init(&d->a, 0);
+    d->s = s;
+    d->res.retry_after_ms = -1;
+    d->c.root = root;
+    d->c.name = s->name;
+    d->c.recipient =
+        arena_strdup(&d->a, dest->recipient ? dest->recipient : "");
+    d->c.a = &d->a;
+    if (!d->c.recipient) {
+        svc_delivery_free(d);
+        return RN_ENOMEM;
+    }
+    if (s->t->send)
+        direct_send(d);
+    else
+        build_step(d);
+    *out = d;
+    return RN_OK;
+}
+
+void svc_delivery_free(struct svc_delivery *d)
+{
+    if (!d)
+        return;
+    arena_free(&d->a);
+    rn_free(d);
+}
+
+enum svc_dstate svc_delivery_state(const struct svc_delivery *d)
+{
+    return d->st;
+}
+
+const struct http_req *svc_delivery_request(const struct svc_delivery *d,
+                                            int64_t *wait_ms)
+{
+    if (wait_ms)
+        *wait_ms = d->wait_ms;
+    return d->st == SVC_D_PERFORM ? &d->cur : NULL;
+}
+
+struct arena *svc_delivery_arena(struct svc_delivery *d)
+{
+    return &d->a;
+}
+
+const struct svc_result *svc_delivery_result(const struct svc_delivery *d)
+{
+    return &d->res;
+}
+
+/* The request's policy ran out (or refused) after a failed attempt:
+ * go-retryablehttp's "giving up" error for the BACKOFF policy. */
+static enum svc_dstate give_up(struct svc_delivery *d, bool transport,
+                               bool retryable, const char *cause)
+{
+    const struct http_req *r = &d->req;
+    const char *shown =
+        r->shown_url ? r->shown_url : svc_url_origin(&d->a, r->url);
+    if (transport)
+        rn_errf(&d->e, d->e.code ? d->e.code : RN_EHTTP,
+                "%s %s giving up after %d attempt(s): %s", r->method, shown,
+                d->attempt + 1, cause);
+    else
+        rn_errf(&d->e, RN_EHTTP, "%s %s giving up after %d attempt(s)",
+                r->method, shown, d->attempt + 1);
+    return fail(d, retryable);
+}
+
+/* Attempt over: decide on a retry under the request's policy. */
+static bool retry(struct svc_delivery *d, bool transport, bool retryable,
+                  const struct http_reply *rep)
+{
+    struct http_reply none = {0};
+    int64_t wait = 0;
+    if (!svc_retry_backoff(&d->req.retry, d->attempt, transport, retryable,
+                           rep ? rep : &none, now_unix(), &wait))
+        return false;
+    d->attempt++;
+    d->hops = 0;
+    d->cur = d->req;
+    d->wait_ms = wait;
+    d->st = SVC_D_PERFORM;
+    return true;
+}
+
+static enum svc_dstate judge(struct svc_delivery *d,
+                             const struct http_reply *rep)
+{
+    const struct svc_type *t = d->s->t;
+    bool retryable = false;
+    if (rep->status == 429 || rep->status == 503)
+        d->res.retry_after_ms = svc_retry_after_ms(rep, now_unix());
+    if (d->req.retry.kind == SVC_RETRY_BACKOFF &&
+        svc_status_retryable(rep->status))
+        return give_up(d, false, true, NULL);
+    enum svc_step st;
+    if (t->check_reply) {
+        st = t->check_reply(d->s->opts, &d->c, rep, &retryable, &d->e);
+    } else if (rep->status >= 200 && rep->status < 300) {
+        st = SVC_STEP_DONE;
+    } else {
+        retryable = svc_status_retryable(rep->status);
+        rn_errf(&d->e, RN_EHTTP, "request failed with status %ld: %s",
+                rep->status, svc_body_excerpt(&d->a, rep));
+        st = SVC_STEP_FAIL;
+    }
+    if (st == SVC_STEP_FAIL)
+        return fail(d, retryable);
+    if (st == SVC_STEP_DONE) {
+        d->st = SVC_D_DONE;
+        d->res.code = RN_OK;
+        return d->st;
+    }
+    d->c.step++;
+    return build_step(d);
+}
+
+enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
+                                  const struct http_reply *rep, bool retryable,
+                                  const struct rn_err *terr)
+{
+    if (d->st != SVC_D_PERFORM)
+        return d->st;
+    d->res.attempts += d->hops == 0;
+    d->res.status = rc == RN_OK ? rep->status : 0;
+    d->wait_ms = 0;
+    if (rc != RN_OK) {
+        char cause[sizeof d->e.msg];
+        snprintf(cause, sizeof cause, "%s", terr ? terr->msg : "");
+        d->e.code = terr && terr->code ? terr->code : rc;
+        if (retry(d, true, retryable, NULL))
+            return d->st;
+        if (d->req.retry.kind == SVC_RETRY_BACKOFF)
+            return give_up(d, true, retryable, cause);
+        rn_errf(&d->e, d->e.code, "%s", cause);
+        return fail(d, retryable);
+    }
+    struct http_req next;
+    if (svc_http_redirect(&d->cur, rep, &d->a, &next)) {
+        if (++d->hops >= MAX_REDIRECTS) {
+            rn_errf(&d->e, RN_EHTTP, "%s %s: stopped after %d redirects",
+                    d->req.method, svc_url_origin(&d->a, d->req.url),
+                    MAX_REDIRECTS);
+            return fail(d, false);
+        }
+        next.shown_url =
+            d->req.shown_url ? svc_url_redact(&d->a, next.url) : NULL;
+        d->cur = next;
+        return d->st;
+    }
+    if (retry(d, false, false, rep))
+        return d->st;
+    return judge(d, rep);
+}
+
+/* ---- the blocking driver ---- */
 
 static void sleep_ms(int64_t ms)
 {
@@ -41,102 +268,58 @@ static void curl_init_once(void)
     }
 }
 
-/* One request with redirects; RN_OK with a reply or a transport error. */
-static int perform_once(const struct http_req *req, const struct svc_opts *o,
-                        struct arena *a, struct http_reply *rep,
-                        bool *retryable, struct rn_err *e)
+/* Perform the current request of d with an easy handle and feed it. */
+static void perform(struct svc_delivery *d, const struct svc_opts *o)
 {
-    struct http_req cur = *req;
-    for (int hop = 0;; hop++) {
-        CURL *h = curl_easy_init();
-        struct svc_xfer *x = NULL;
-        if (!h)
-            return rn_errf(e, RN_ENOMEM, "cannot create an HTTP handle");
-        int rc = svc_http_setup(h, &cur, o, a, &x, e);
-        if (rc == RN_OK) {
-            CURLcode cc = curl_easy_perform(h);
-            long status = 0;
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-            rc = svc_http_done(x, (int)cc, rep, retryable, e);
-            rep->status = status;
-        }
-        svc_http_release(x);
-        curl_easy_cleanup(h);
-        if (rc != RN_OK)
-            return rc;
-        struct http_req next;
-        if (!svc_http_redirect(&cur, rep, a, &next))
-            return RN_OK;
-        if (hop + 1 >= MAX_REDIRECTS) {
-            *retryable = false;
-            return rn_errf(e, RN_EHTTP, "%s \"%s\": stopped after %d redirects",
-                           req->method,
-                           req->shown_url ? req->shown_url
-                                          : svc_url_origin(a, req->url),
-                           MAX_REDIRECTS);
-        }
-        if (req->shown_url)
-            next.shown_url = svc_url_origin(a, next.url);
-        cur = next;
-    }
-}
-
-/*
- * Attempts under req->retry.  On the BACKOFF policy a failure that the
- * policy would have retried ends as go-retryablehttp's "<METHOD> <url>
- * giving up after N attempt(s)[: cause]".
- */
-static int perform(const struct http_req *req, const struct svc_opts *o,
-                   struct arena *a, struct http_reply *rep,
-                   struct svc_result *res, struct rn_err *e)
-{
+    int64_t wait = 0;
+    const struct http_req *req = svc_delivery_request(d, &wait);
+    struct http_reply rep = {0};
+    struct rn_err e = {0};
+    struct svc_xfer *x = NULL;
     bool retryable = false;
-    int rc = RN_OK;
-    bool want_more = false;
-    int attempt;
-    for (attempt = 0;; attempt++) {
-        memset(rep, 0, sizeof *rep);
-        rc = perform_once(req, o, a, rep, &retryable, e);
-        res->attempts++;
-        res->status = rc == RN_OK ? rep->status : 0;
-        int64_t wait = 0;
-        bool transport = rc != RN_OK;
-        want_more = transport ? retryable : svc_status_retryable(rep->status);
-        if (!svc_retry_backoff(&req->retry, attempt, transport, retryable, rep,
-                               now_unix(), &wait))
-            break;
-        if (!o->no_sleep)
-            sleep_ms(wait);
-    }
-    if (req->retry.kind != SVC_RETRY_BACKOFF)
-        return rc == RN_OK ? RN_OK : (res->retryable = retryable, rc);
-    const char *shown =
-        req->shown_url ? req->shown_url : svc_url_origin(a, req->url);
-    if (rc != RN_OK) {
-        char cause[sizeof e->msg];
-        snprintf(cause, sizeof cause, "%s", e ? e->msg : "");
-        res->retryable = retryable;
-        return rn_errf(e, rc, "%s %s giving up after %d attempt(s): %s",
-                       req->method, shown, attempt + 1, cause);
-    }
-    if (want_more) {
-        res->retryable = true;
-        return rn_errf(e, RN_EHTTP, "%s %s giving up after %d attempt(s)",
-                       req->method, shown, attempt + 1);
-    }
-    return RN_OK;
+    if (wait > 0 && !o->no_sleep)
+        sleep_ms(wait);
+    CURL *h = curl_easy_init();
+    int rc = h ? svc_http_setup(h, req, o, &d->a, &x, &e)
+               : rn_errf(&e, RN_ENOMEM, "cannot create an HTTP handle");
+    if (rc == RN_OK)
+        rc = svc_http_done(x, (int)curl_easy_perform(h), &rep, &retryable, &e);
+    svc_http_release(x);
+    if (h)
+        curl_easy_cleanup(h);
+    svc_delivery_feed(d, rc, &rep, retryable, &e);
 }
 
-/* What a step's reply means when the type has no check_reply: 2xx. */
-static enum svc_step default_check(const struct http_reply *r, bool *retryable,
-                                   struct rn_err *e, struct arena *a)
+int svc_send_root(const struct svc_instance *s, struct val root,
+                  const struct eng_dest *dest, const struct svc_opts *o,
+                  struct svc_result *r)
 {
-    if (r->status >= 200 && r->status < 300)
-        return SVC_STEP_DONE;
-    *retryable = svc_status_retryable(r->status);
-    rn_errf(e, RN_EHTTP, "request failed with status %ld: %s", r->status,
-            svc_body_excerpt(a, r));
-    return SVC_STEP_FAIL;
+    struct svc_opts def;
+    struct svc_delivery *d = NULL;
+    if (!o) {
+        svc_opts_default(&def);
+        o = &def;
+    }
+    curl_init_once();
+    memset(r, 0, sizeof *r);
+    if (svc_delivery_start(s, root, dest, &d) != RN_OK) {
+        struct rn_err e = {0};
+        rn_errf(&e, RN_ENOMEM, "out of memory");
+        svc_result_fail(s, dest->recipient, &e, r);
+        return r->code;
+    }
+    while (svc_delivery_state(d) == SVC_D_PERFORM)
+        perform(d, o);
+    *r = *svc_delivery_result(d);
+    svc_delivery_free(d);
+    return r->code;
+}
+
+int svc_send(const struct svc_instance *s, const struct notif *n,
+             const struct eng_dest *d, const struct svc_opts *o,
+             struct svc_result *r)
+{
+    return svc_send_root(s, eng_notif_root(n), d, o, r);
 }
 
 void svc_result_fail(const struct svc_instance *s, const char *recipient,
@@ -149,72 +332,6 @@ void svc_result_fail(const struct svc_instance *s, const char *recipient,
              recipient ? recipient : "", e->msg);
     svc_scrub(s, r->msg, sizeof r->msg);
     r->code = e->code ? e->code : RN_EHTTP;
-}
-
-/* Run the steps; on failure e and r->retryable say why. */
-static int run_steps(const struct svc_instance *s, struct svc_call *c,
-                     const struct svc_opts *o, struct svc_result *r,
-                     struct rn_err *e)
-{
-    const struct svc_type *t = s->t;
-    for (c->step = 0; c->step < MAX_STEPS; c->step++) {
-        struct http_req req;
-        struct http_reply rep;
-        int rc = t->build(s->opts, c, &req, e);
-        if (rc != RN_OK)
-            return rc;
-        rc = perform(&req, o, c->a, &rep, r, e);
-        if (rc != RN_OK)
-            return rc;
-        if (svc_status_retryable(rep.status) &&
-            (rep.status == 429 || rep.status == 503))
-            r->retry_after_ms = svc_retry_after_ms(&rep, now_unix());
-        bool retryable = false;
-        enum svc_step st = t->check_reply
-                               ? t->check_reply(s->opts, c, &rep, &retryable, e)
-                               : default_check(&rep, &retryable, e, c->a);
-        if (st == SVC_STEP_FAIL) {
-            r->retryable = retryable;
-            return e->code ? e->code : RN_EHTTP;
-        }
-        if (st == SVC_STEP_DONE)
-            return RN_OK;
-    }
-    return rn_errf(e, RN_EINVAL, "too many steps");
-}
-
-int svc_send_root(const struct svc_instance *s, struct val root,
-                  const struct eng_dest *d, const struct svc_opts *o,
-                  struct svc_result *r)
-{
-    struct svc_opts def;
-    struct arena a;
-    struct rn_err e = {0};
-    if (!o) {
-        svc_opts_default(&def);
-        o = &def;
-    }
-    memset(r, 0, sizeof *r);
-    r->retry_after_ms = -1;
-    curl_init_once();
-    arena_init(&a, 0);
-    struct svc_call c = {root, s->name, d->recipient ? d->recipient : "",
-                         0,    NULL,    &a};
-    int rc = run_steps(s, &c, o, r, &e);
-    if (rc != RN_OK) {
-        if (!e.code)
-            e.code = rc;
-        svc_result_fail(s, d->recipient, &e, r);
-    }
-    arena_free(&a);
-    return r->code;
-}
-
-int svc_send(const struct svc_instance *s, const struct notif *n,
-             const struct eng_dest *d, const struct svc_opts *o,
-             struct svc_result *r)
-{
-    return svc_send_root(s, eng_notif_root(n), d, o, r);
 }
 
 int svc_build(const struct svc_type *t, const void *opts, struct svc_call *c,

@@ -176,6 +176,10 @@ struct svc_type {
     enum svc_step (*check_reply)(const void *state, struct svc_call *c,
                                  const struct http_reply *r, bool *retryable,
                                  struct rn_err *e);
+    /* Non-HTTP services only (email): deliver blocking, without build;
+     * on failure fill e and *retryable.  NULL for HTTP services. */
+    int (*send)(const void *state, struct svc_call *c, bool *retryable,
+                struct rn_err *e);
 };
 
 /* The type named `type`, or NULL (email is registered separately). */
@@ -231,6 +235,47 @@ size_t svc_check_config(const struct cfg_service *s,
 int svc_send(const struct svc_instance *s, const struct notif *n,
              const struct eng_dest *d, const struct svc_opts *o,
              struct svc_result *r);
+
+/*
+ * A delivery as a state machine, for a caller with its own event loop
+ * (the controller's multi handle); svc_send drives the same machine
+ * blocking.  Start it, then while the state is SVC_D_PERFORM: wait
+ * *wait_ms (retry backoff, Retry-After), perform svc_delivery_request()
+ * with svc_http_setup() on an easy handle using svc_delivery_arena(),
+ * finish it with svc_http_done() and pass the outcome (status, reply or
+ * transport error) to svc_delivery_feed().  Redirects, retries and the
+ * steps of multi-request services happen inside; the end state is
+ * SVC_D_DONE or SVC_D_FAILED with svc_delivery_result().  The
+ * notification root must outlive the delivery.
+ */
+struct svc_delivery;
+
+enum svc_dstate {
+    SVC_D_PERFORM, /* a request is ready (maybe after a wait) */
+    SVC_D_DONE,
+    SVC_D_FAILED,
+};
+
+/* RN_ENOMEM only; a failure to build the first request is the FAILED
+ * state. */
+int svc_delivery_start(const struct svc_instance *s, struct val root,
+                       const struct eng_dest *dest,
+                       struct svc_delivery **out);
+void svc_delivery_free(struct svc_delivery *d);
+enum svc_dstate svc_delivery_state(const struct svc_delivery *d);
+/* The request to perform and how long to wait before it; NULL unless the
+ * state is SVC_D_PERFORM.  Valid until the next feed. */
+const struct http_req *svc_delivery_request(const struct svc_delivery *d,
+                                            int64_t *wait_ms);
+/* The arena that transfers of this delivery allocate their replies in. */
+struct arena *svc_delivery_arena(struct svc_delivery *d);
+/* The outcome of the current request: rc RN_OK with rep, or a transport
+ * error (retryable and terr from svc_http_done).  Returns the new
+ * state. */
+enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
+                                  const struct http_reply *rep,
+                                  bool retryable, const struct rn_err *terr);
+const struct svc_result *svc_delivery_result(const struct svc_delivery *d);
 
 /*
  * Fill r as a failed send of s to recipient: r->msg is e's text prefixed

@@ -312,12 +312,11 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_slack = {
-    "slack",
-    SVC_F_HTTP,
-    slack_opts,
-    sizeof slack_opts / sizeof *slack_opts,
-    sizeof(struct slack_opts),
-    NULL,
-    slack_build,
-    slack_check,
+    .name = "slack",
+    .flags = SVC_F_HTTP,
+    .opts = slack_opts,
+    .nopts = sizeof slack_opts / sizeof *slack_opts,
+    .opts_size = sizeof(struct slack_opts),
+    .build = slack_build,
+    .check_reply = slack_check,
 };

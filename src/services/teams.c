@@ -128,12 +128,11 @@ static enum svc_step teams_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_teams = {
-    "teams",
-    SVC_F_HTTP,
-    teams_opts,
-    sizeof teams_opts / sizeof *teams_opts,
-    sizeof(struct teams_opts),
-    NULL,
-    teams_build,
-    teams_check,
+    .name = "teams",
+    .flags = SVC_F_HTTP,
+    .opts = teams_opts,
+    .nopts = sizeof teams_opts / sizeof *teams_opts,
+    .opts_size = sizeof(struct teams_opts),
+    .build = teams_build,
+    .check_reply = teams_check,
 };

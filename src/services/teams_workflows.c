@@ -285,12 +285,11 @@ static enum svc_step tw_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_teams_workflows = {
-    "teams-workflows",
-    SVC_F_HTTP,
-    tw_opts,
-    sizeof tw_opts / sizeof *tw_opts,
-    sizeof(struct tw_opts),
-    NULL,
-    tw_build,
-    tw_check,
+    .name = "teams-workflows",
+    .flags = SVC_F_HTTP,
+    .opts = tw_opts,
+    .nopts = sizeof tw_opts / sizeof *tw_opts,
+    .opts_size = sizeof(struct tw_opts),
+    .build = tw_build,
+    .check_reply = tw_check,
 };

@@ -130,12 +130,11 @@ static enum svc_step tg_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_telegram = {
-    "telegram",
-    0,
-    tg_opts,
-    sizeof tg_opts / sizeof *tg_opts,
-    sizeof(struct tg_opts),
-    NULL,
-    tg_build,
-    tg_check,
+    .name = "telegram",
+    .flags = 0,
+    .opts = tg_opts,
+    .nopts = sizeof tg_opts / sizeof *tg_opts,
+    .opts_size = sizeof(struct tg_opts),
+    .build = tg_build,
+    .check_reply = tg_check,
 };

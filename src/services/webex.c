@@ -86,12 +86,11 @@ static enum svc_step webex_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_webex = {
-    "webex",
-    SVC_F_HTTP,
-    webex_opts,
-    sizeof webex_opts / sizeof *webex_opts,
-    sizeof(struct webex_opts),
-    NULL,
-    webex_build,
-    webex_check,
+    .name = "webex",
+    .flags = SVC_F_HTTP,
+    .opts = webex_opts,
+    .nopts = sizeof webex_opts / sizeof *webex_opts,
+    .opts_size = sizeof(struct webex_opts),
+    .build = webex_build,
+    .check_reply = webex_check,
 };

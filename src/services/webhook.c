@@ -107,12 +107,11 @@ static enum svc_step webhook_check(const void *state, struct svc_call *c,
 }
 
 const struct svc_type svc_webhook = {
-    "webhook",
-    SVC_F_HTTP,
-    webhook_opts,
-    sizeof webhook_opts / sizeof *webhook_opts,
-    sizeof(struct webhook_opts),
-    NULL,
-    webhook_build,
-    webhook_check,
+    .name = "webhook",
+    .flags = SVC_F_HTTP,
+    .opts = webhook_opts,
+    .nopts = sizeof webhook_opts / sizeof *webhook_opts,
+    .opts_size = sizeof(struct webhook_opts),
+    .build = webhook_build,
+    .check_reply = webhook_check,
 };

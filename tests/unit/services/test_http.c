@@ -13,6 +13,7 @@
 
 #include "svc_fixture.h"
 
+#include "engine/engine.h"
 #include "services/svc_int.h"
 
 static void options_case_insensitive(void **state)
@@ -200,6 +201,106 @@ static void encoders(void **state)
     assert_string_equal(svc_base64(&fx_arena, "u:p", 3), "dTpw");
 }
 
+/* Feed a synthetic reply (status, optional header) to a delivery. */
+static enum svc_dstate feed(struct svc_delivery *d, long status,
+                            const char *hname, const char *hvalue)
+{
+    struct http_header h[1] = {{hname, hvalue}};
+    struct http_reply r = {0};
+    r.status = status;
+    r.reason = "";
+    r.body = "";
+    r.headers = h;
+    r.nheaders = hname ? 1 : 0;
+    return svc_delivery_feed(d, RN_OK, &r, false, NULL);
+}
+
+static void delivery_webhook_gives_up(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("webhook", "url: http://h/x?k=v\n");
+    struct eng_dest dest = {.service = "webhook", .recipient = ""};
+    struct svc_delivery *d;
+    int64_t wait = -1;
+    static const int64_t waits[] = {0, 1000, 2000, 4000};
+    assert_int_equal(
+        svc_delivery_start(s, fx_root("{\"message\":\"m\"}"), &dest, &d),
+        RN_OK);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(svc_delivery_state(d), SVC_D_PERFORM);
+        assert_non_null(svc_delivery_request(d, &wait));
+        assert_int_equal(wait, waits[i]);
+        feed(d, 500, NULL, NULL);
+    }
+    assert_int_equal(svc_delivery_state(d), SVC_D_FAILED);
+    const struct svc_result *r = svc_delivery_result(d);
+    assert_true(r->retryable);
+    assert_int_equal(r->attempts, 4);
+    assert_string_equal(r->msg, "webhook to '': GET http://h/x giving up "
+                                "after 4 attempt(s)");
+    svc_delivery_free(d);
+    svc_instance_free(s);
+}
+
+static void delivery_redirect_and_retry_after(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("webhook", "url: http://h/x\n");
+    struct eng_dest dest = {.service = "webhook", .recipient = ""};
+    struct svc_delivery *d;
+    int64_t wait = -1;
+    assert_int_equal(svc_delivery_start(s, fx_root("{}"), &dest, &d), RN_OK);
+    feed(d, 503, "Retry-After", "9");
+    assert_string_equal(svc_delivery_request(d, &wait)->url, "http://h/x");
+    assert_int_equal(wait, 9000);
+    feed(d, 308, "Location", "http://other/y");
+    assert_string_equal(svc_delivery_request(d, &wait)->url, "http://other/y");
+    assert_int_equal(wait, 0);
+    assert_int_equal(feed(d, 204, NULL, NULL), SVC_D_DONE);
+    assert_int_equal(svc_delivery_result(d)->attempts, 2);
+    assert_int_equal(svc_delivery_result(d)->code, RN_OK);
+    svc_delivery_free(d);
+    /* a transport error that a repeat cannot fix stops at once */
+    struct rn_err te = {0};
+    rn_errf(&te, RN_EHTTP, "Get \"http://h\": certificate verify failed");
+    assert_int_equal(svc_delivery_start(s, fx_root("{}"), &dest, &d), RN_OK);
+    assert_int_equal(svc_delivery_feed(d, RN_EHTTP, NULL, false, &te),
+                     SVC_D_FAILED);
+    assert_false(svc_delivery_result(d)->retryable);
+    assert_non_null(strstr(svc_delivery_result(d)->msg,
+                           "giving up after 1 attempt(s): Get"));
+    svc_delivery_free(d);
+    svc_instance_free(s);
+}
+
+static void delivery_steps(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("telegram", "token: 1:T\n");
+    struct eng_dest dest = {.service = "telegram", .recipient = "-5"};
+    struct svc_delivery *d;
+    struct http_reply r = {0};
+    r.status = 200;
+    r.reason = "OK";
+    r.body = "{\"ok\":true,\"result\":{}}";
+    r.body_len = strlen(r.body);
+    assert_int_equal(
+        svc_delivery_start(s, fx_root("{\"message\":\"m\"}"), &dest, &d),
+        RN_OK);
+    assert_non_null(strstr(svc_delivery_request(d, NULL)->url, "/getMe"));
+    assert_int_equal(svc_delivery_feed(d, RN_OK, &r, false, NULL),
+                     SVC_D_PERFORM);
+    assert_non_null(strstr(svc_delivery_request(d, NULL)->url, "/sendMessage"));
+    r.body = "{\"ok\":false,\"error_code\":429,\"description\":\"slow\"}";
+    r.body_len = strlen(r.body);
+    assert_int_equal(svc_delivery_feed(d, RN_OK, &r, false, NULL),
+                     SVC_D_FAILED);
+    assert_true(svc_delivery_result(d)->retryable);
+    assert_string_equal(svc_delivery_result(d)->msg, "telegram to '-5': slow");
+    svc_delivery_free(d);
+    svc_instance_free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -225,6 +326,9 @@ int main(void)
         cmocka_unit_test(retry_after),
         cmocka_unit_test(redirects),
         cmocka_unit_test(encoders),
+        cmocka_unit_test(delivery_webhook_gives_up),
+        cmocka_unit_test(delivery_redirect_and_retry_after),
+        cmocka_unit_test(delivery_steps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
