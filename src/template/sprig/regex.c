@@ -694,9 +694,8 @@ static void gore_free(struct gore *re)
 static int gore_build(struct tpl_fcall *c, struct gore *re, const char *pat,
                       size_t n, char *emsg, size_t emsz)
 {
-    const uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
-                          PCRE2_DOLLAR_ENDONLY | PCRE2_ALT_CIRCUMFLEX |
-                          PCRE2_NEVER_BACKSLASH_C;
+    const uint32_t opts = PCRE2_UTF | PCRE2_DOLLAR_ENDONLY |
+                          PCRE2_ALT_CIRCUMFLEX | PCRE2_NEVER_BACKSLASH_C;
     int ecode;
     PCRE2_SIZE eoff;
     re->gctx = pcre2_general_context_create(re_malloc, re_free, NULL);
@@ -794,8 +793,10 @@ static int gore_subject(struct tpl_fcall *c, struct gore *re, struct val v)
  * limit, -RN_ENOMEM. */
 static int gore_exec(struct tpl_fcall *c, struct gore *re, size_t pos)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)re->subj, re->subjn, pos, 0,
-                         re->md, re->mctx);
+    /* the subject is valid UTF-8 and pos a rune boundary (gore_subject,
+     * step_width), so PCRE2 need not check it again on every call */
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)re->subj, re->subjn, pos,
+                         PCRE2_NO_UTF_CHECK, re->md, re->mctx);
     if (rc > 0)
         return 1;
     if (rc == PCRE2_ERROR_NOMATCH)
