@@ -221,6 +221,11 @@ int eng_notif_render(const struct cfg *c, const char *const *templates,
     struct notif *nt = eng_notif_new(a);
     if (!nt)
         return RN_ENOMEM;
+    /* templates can only call template functions: whatever `time` the
+     * caller built (expr's, for conditions), render with the template one */
+    if (val_get_cstr(vars, "time") &&
+        eng_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars) != RN_OK)
+        return RN_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const struct cfg_template *t;
         int rc = cfg_template_lookup(c, templates[i], &t, e);

@@ -174,6 +174,12 @@ static void test_errors(void **state)
                         "2024");
     assert_int_equal(eng_notif_render(f->c, tm, 2, vars(f), &f->a, &n, &e),
                      RN_EEXEC);
+    /* expr's `time` (condition variables) is swapped for the template one */
+    struct val ev;
+    assert_int_equal(eng_vars(f->c, val_null(), NULL, &f->a, &ev), RN_OK);
+    assert_int_equal(eng_notif_render(f->c, tm, 1, ev, &f->a, &n, &e), RN_OK);
+    assert_string_equal(val_get_cstr(eng_notif_root(n), "message")->u.s,
+                        "2024");
     assert_non_null(strstr(e.msg, "cannot parse"));
 }
 
