@@ -204,7 +204,9 @@ struct notif *eng_notif_new(struct arena *a);
  * Apply one template over vars (§4.3): message first (set only when the
  * rendered text is non-empty), then its sections in upstream's order with
  * each field's merge rule.  On a render error returns RN_EEXEC (Go's
- * message in e); n may then be partly updated.
+ * message in e); n may then be partly updated.  vars must hold the
+ * template form of `time` (eng_vars_send / eng_time_var_tpl), never
+ * expr's: templates call function values as template functions.
  */
 int eng_notif_apply(struct notif *n, const struct cfg_template *t,
                     struct val vars, struct arena *a, struct rn_err *e);
