@@ -53,7 +53,8 @@ fuzz-run: fuzz
 	      fuzz/corpus/$$n || exit 1; \
 	done
 
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
 
 format:
