@@ -23,7 +23,8 @@
  *  - PCRE2 backtracks; a pathological pattern hits the match limit and is
  *    an exec error, where Go's linear-time engine would finish.
  *  - Unicode class names (\p{...}) are checked by PCRE2, whose set differs
- *    slightly from Go's (e.g. \p{L&} is accepted here).
+ *    slightly from Go's (e.g. \p{L&} is accepted here), and (?i) does not
+ *    widen them: Go's (?i)\p{Lu} also matches "a".
  *  - Go's limit on the size of a compiled program is not reproduced.
  *  - A repetition right after a flag group (a(?i)* repeats the a in Go)
  *    is rejected as a missing argument.
