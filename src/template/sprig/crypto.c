@@ -9,7 +9,9 @@
  * fail in upstream without an error return (bcrypt, derivePassword,
  * genPrivateKey) reports the failure in its result string, as upstream
  * does; decryptAES's missing checks (short or ragged input, bad padding)
- * are Go runtime panics there and exec errors here.
+ * are Go runtime panics there and exec errors here.  libcrypt hashes C
+ * strings, so bcrypt/htpasswd stop at a NUL byte in the password where Go
+ * would hash all of it.
  */
 #include "sprig_int.h"
 
