@@ -50,11 +50,15 @@ static bool is_alpha(uint32_t r)
     if (r < 0x80)
         return r == '_' || r == '$' || (r >= 'a' && r <= 'z') ||
                (r >= 'A' && r <= 'Z');
-    /* Letters outside ASCII: everything but spaces, punctuation blocks and
-     * the replacement character counts (close to unicode.IsLetter). */
-    return r != 0xFFFFFFFFu && r != UTF8_RUNE_ERROR && !is_space(r) &&
-           !(r >= 0x2000 && r <= 0x2bff) && r != 0xd7 && r != 0xf7 &&
-           !(r >= 0xa1 && r <= 0xbf);
+    /* Outside ASCII, the blocks that are (almost) all letters, as an
+     * approximation of unicode.IsLetter: Latin to Greek extended,
+     * kana/CJK/Hangul, CJK compatibility and the supplementary CJK planes.
+     * Symbols, punctuation and emoji are not letters. */
+    if (r >= 0xc0 && r <= 0x1fff)
+        return r != 0xd7 && r != 0xf7 && !(r >= 0x2b0 && r <= 0x36f);
+    return (r >= 0x3040 && r <= 0xd7af) || (r >= 0xf900 && r <= 0xfaff) ||
+           (r >= 0x20000 && r <= 0x3ffff) || r == 0xaa || r == 0xb5 ||
+           r == 0xba;
 }
 
 static bool is_alnum(uint32_t r)
