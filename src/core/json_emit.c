@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CYCLE_DEPTH 1000    /* Go starts looking for cycles at this depth */
+#define CYCLE_DEPTH 1000     /* Go starts looking for cycles at this depth */
 #define MAX_EMIT_DEPTH 10000 /* past it we give up (the C stack is finite) */
 
 struct je {
@@ -58,17 +58,19 @@ static inline int putc1(struct buf *b, char c)
 
 /* Byte classes for strings: 0 copied as is, 1 escaped always (control,
  * '"', '\\'), 2 escaped unless JSON_RAW (< > &), 3 starts UTF-8. */
+/* clang-format off */
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const unsigned char byte_class[256] = {
-    R16(1), R16(1),
+    R16(1), R16(1),                                 /* 0x00-0x1f */
     0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* '"' '&' */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, /* '<' '>' */
-    R16(0),
+    R16(0),                                         /* 0x40-0x4f */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* '\\' */
-    R16(0), R16(0),
+    R16(0), R16(0),                                 /* 0x60-0x7f */
     R16(3), R16(3), R16(3), R16(3), R16(3), R16(3), R16(3), R16(3),
 };
 #undef R16
+/* clang-format on */
 
 /* ---- strings ---- */
 
@@ -160,8 +162,8 @@ static int emit_float(struct je *j, double f, int bits)
     if (isnan(f))
         return fail(j, RN_EINVAL, "json: unsupported value: ", "NaN");
     if (isinf(f))
-        return fail(j, RN_EINVAL, "json: unsupported value: ",
-                    f > 0 ? "+Inf" : "-Inf");
+        return fail(j, RN_EINVAL,
+                    "json: unsupported value: ", f > 0 ? "+Inf" : "-Inf");
     double abs = fabs(f);
     char fmt = 'f';
     /* integers below 2^53 print as themselves in shortest form */
@@ -239,9 +241,9 @@ static int emit_time(struct je *j, const struct val_time *t)
         return fail(j, RN_EINVAL,
                     "json: error calling MarshalJSON for type time.Time: ",
                     "Time.MarshalJSON: year outside of range [0,9999]");
-    int n = snprintf(out, sizeof out, "\"%04d-%02u-%02uT%02d:%02d:%02d",
-                     (int)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-                     (int)(sod % 60));
+    int n =
+        snprintf(out, sizeof out, "\"%04d-%02u-%02uT%02d:%02d:%02d", (int)y, m,
+                 d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
     if (t->nsec > 0) {
         int frac = t->nsec, digits = 9;
         while (frac % 10 == 0) {
@@ -362,8 +364,8 @@ static int emit_object(struct je *j, struct val v, unsigned depth)
  */
 static bool seen_deep(struct je *j, struct val v, unsigned depth)
 {
-    const void *p = v.kind == VAL_ARRAY ? (const void *)v.u.list
-                                        : (const void *)v.u.obj;
+    const void *p =
+        v.kind == VAL_ARRAY ? (const void *)v.u.list : (const void *)v.u.obj;
     size_t at = depth - CYCLE_DEPTH;
     if (depth >= MAX_EMIT_DEPTH) {
         j->rc = fail(j, RN_ELIMIT, "json: exceeded max depth", "");
@@ -386,8 +388,9 @@ static bool seen_deep(struct je *j, struct val v, unsigned depth)
 static int emit_container(struct je *j, struct val v, unsigned depth)
 {
     if (depth >= CYCLE_DEPTH && seen_deep(j, v, depth))
-        return fail(j, RN_EINVAL, "json: unsupported value: encountered a "
-                                  "cycle via ",
+        return fail(j, RN_EINVAL,
+                    "json: unsupported value: encountered a "
+                    "cycle via ",
                     val_type_name(v));
     if (j->rc)
         return j->rc;
@@ -401,8 +404,7 @@ static int emit_container(struct je *j, struct val v, unsigned depth)
     /* encoding/json cannot marshal maps keyed by interface {} (GT_MAP_IFACE
      * and expr's groupBy map, GT_STRUCT + 1) */
     if (val_gotype(v) == GT_MAP_IFACE || val_gotype(v) == GT_STRUCT + 1)
-        return fail(j, RN_EINVAL, "json: unsupported type: ",
-                    val_type_name(v));
+        return fail(j, RN_EINVAL, "json: unsupported type: ", val_type_name(v));
     return emit_object(j, v, depth);
 }
 
@@ -457,9 +459,8 @@ int json_emit(struct buf *b, struct val v, const struct json_emit_opts *o,
     int rc = emit_value(&j, v, 0);
     rn_free(j.deep);
     if ((rc == RN_ENOMEM || rc == RN_ELIMIT) && !j.rc)
-        return rn_errf(e, rc, "json: %s", rc == RN_ENOMEM
-                                              ? "out of memory"
-                                              : "output too large");
+        return rn_errf(e, rc, "json: %s",
+                       rc == RN_ENOMEM ? "out of memory" : "output too large");
     if (rc)
         buf_truncate(b, start);
     return rc;

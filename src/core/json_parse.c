@@ -30,9 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOCAL_STACK 256          /* scratch vals before going to the heap */
-#define HARD_MAX_DEPTH 10000     /* recursion guard whatever opts say */
-#define SMALL_SORT 12            /* insertion sort below this many keys */
+#define LOCAL_STACK 256      /* scratch vals before going to the heap */
+#define HARD_MAX_DEPTH 10000 /* recursion guard whatever opts say */
+#define SMALL_SORT 12        /* insertion sort below this many keys */
 
 struct jp {
     const char *s, *p, *end;
@@ -179,16 +179,18 @@ static int hex4(const char *p, uint32_t *out)
 
 /* Bytes that a string literal may hold without a closer look: printable
  * ASCII other than '"' and '\\'. */
+/* clang-format off */
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 static const bool plain_char[256] = {
-    R16(0), R16(0),                           /* 0x00-0x1f: control */
+    R16(0), R16(0),                                 /* 0x00-0x1f: control */
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20-0x2f: '"' */
-    R16(1), R16(1),                           /* 0x30-0x4f */
+    R16(1), R16(1),                                 /* 0x30-0x4f */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50-0x5f: '\\' */
-    R16(1), R16(1),                           /* 0x60-0x7f */
+    R16(1), R16(1),                                 /* 0x60-0x7f */
     /* 0x80-0xff: UTF-8, validated separately (zero-initialised) */
 };
 #undef R16
+/* clang-format on */
 
 /*
  * Scan the literal starting after the opening quote: validate it and find
@@ -262,11 +264,21 @@ static size_t unescape(const char *in, size_t n, char *out)
         p = bs + 1;
         char c = *p++;
         switch (c) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             uint32_t r = 0, r2 = 0;
             hex4(p, &r);
@@ -282,7 +294,9 @@ static size_t unescape(const char *in, size_t n, char *out)
             o += utf8_encode(o, r);
             break;
         }
-        default: *o++ = c; break; /* " \ / */
+        default:
+            *o++ = c;
+            break; /* " \ / */
         }
     }
     return (size_t)(o - out);
@@ -496,9 +510,8 @@ static int parse_array(struct jp *j, struct val *out)
 static inline int kvcmp(const struct val_kv *x, const struct val_kv *y)
 {
     if (x->key.len && y->key.len && x->key.u.s[0] != y->key.u.s[0])
-        return (unsigned char)x->key.u.s[0] < (unsigned char)y->key.u.s[0]
-                   ? -1
-                   : 1;
+        return (unsigned char)x->key.u.s[0] < (unsigned char)y->key.u.s[0] ? -1
+                                                                           : 1;
     return val_keycmp(x->key.u.s, x->key.len, y->key.u.s, y->key.len);
 }
 
@@ -517,8 +530,8 @@ static void insertion_sort(struct val_kv *kv, size_t n)
     }
 }
 
-static void merge_runs(const struct val_kv *src, struct val_kv *dst,
-                       size_t lo, size_t mid, size_t hi)
+static void merge_runs(const struct val_kv *src, struct val_kv *dst, size_t lo,
+                       size_t mid, size_t hi)
 {
     size_t i = lo, k = mid, o = lo;
     while (i < mid && k < hi)
@@ -588,8 +601,8 @@ struct val_obj *json_obj_build(struct arena *a, struct val_kv *members,
 static int finish_object(struct jp *j, size_t base, struct val *out)
 {
     size_t n = (j->top - base) / 2;
-    struct val_obj *o = json_obj_build(
-        j->a, (struct val_kv *)(void *)(j->stk + base), n);
+    struct val_obj *o =
+        json_obj_build(j->a, (struct val_kv *)(void *)(j->stk + base), n);
     if (!o)
         return fail_oom(j);
     j->top = base;
@@ -646,8 +659,8 @@ static int parse_object(struct jp *j, struct val *out)
     }
 }
 
-static int parse_literal(struct jp *j, const char *word, size_t n,
-                         struct val v, struct val *out)
+static int parse_literal(struct jp *j, const char *word, size_t n, struct val v,
+                         struct val *out)
 {
     char ctx[48];
     for (size_t i = 1; i < n; i++) {
@@ -700,8 +713,16 @@ static int parse_value(struct jp *j, struct val *out)
     case 'n':
         return parse_literal(j, "null", 4, val_null(), out);
     case '-':
-    case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9':
         return parse_number(j, out);
     default:
         return fail_char(j, "looking for beginning of value");

@@ -58,9 +58,8 @@ size_t utf8_decode(const char *s, size_t n, uint32_t *r)
              (p[2] & 0x3F);
         return 3;
     case 4:
-        *r = ((uint32_t)(p[0] & 0x07) << 18) |
-             ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-             (p[3] & 0x3F);
+        *r = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+             ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
         return 4;
     default:
         *r = UTF8_RUNE_ERROR;
@@ -116,7 +115,8 @@ size_t utf8_count(const char *s, size_t n)
 {
     size_t i = 0, count = 0;
     while (i < n) {
-        size_t w = (unsigned char)s[i] < 0x80 ? 1 : utf8_valid_len(s + i, n - i);
+        size_t w =
+            (unsigned char)s[i] < 0x80 ? 1 : utf8_valid_len(s + i, n - i);
         i += w ? w : 1;
         count++;
     }

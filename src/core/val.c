@@ -139,10 +139,18 @@ bool val_deep_equal(struct val a, struct val b)
 }
 
 static const char *const int_type_names[] = {
-    [GT_INT] = "int",       [GT_INT8] = "int8",       [GT_INT16] = "int16",
-    [GT_INT32] = "int32",   [GT_INT64] = "int64",     [GT_UINT] = "uint",
-    [GT_UINT8] = "uint8",   [GT_UINT16] = "uint16",   [GT_UINT32] = "uint32",
-    [GT_UINT64] = "uint64", [GT_UINTPTR] = "uintptr", [GT_MONTH] = "time.Month",
+    [GT_INT] = "int",
+    [GT_INT8] = "int8",
+    [GT_INT16] = "int16",
+    [GT_INT32] = "int32",
+    [GT_INT64] = "int64",
+    [GT_UINT] = "uint",
+    [GT_UINT8] = "uint8",
+    [GT_UINT16] = "uint16",
+    [GT_UINT32] = "uint32",
+    [GT_UINT64] = "uint64",
+    [GT_UINTPTR] = "uintptr",
+    [GT_MONTH] = "time.Month",
     [GT_WEEKDAY] = "time.Weekday",
 };
 
@@ -168,7 +176,7 @@ static const char *const map_type_names[] = {
     [GT_STRUCT + 1] = "map[interface {}][]interface {}", /* expr's groupBy */
 };
 
-#define NAME_AT(tab, i, dflt)                                                 \
+#define NAME_AT(tab, i, dflt)                                                  \
     ((i) < sizeof(tab) / sizeof(tab)[0] && (tab)[i] ? (tab)[i] : (dflt))
 
 /* The "" key of a GT_STRUCT object names its Go type. */

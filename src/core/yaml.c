@@ -51,10 +51,16 @@ enum ytag {
 };
 
 static const char *const tag_short[] = {
-    [TAG_NONE] = "", [TAG_STR] = "!!str", [TAG_BOOL] = "!!bool",
-    [TAG_INT] = "!!int", [TAG_FLOAT] = "!!float", [TAG_NULL] = "!!null",
-    [TAG_BINARY] = "!!binary", [TAG_MERGE] = "!!merge",
-    [TAG_TIMESTAMP] = "!!timestamp", [TAG_OTHER] = "",
+    [TAG_NONE] = "",
+    [TAG_STR] = "!!str",
+    [TAG_BOOL] = "!!bool",
+    [TAG_INT] = "!!int",
+    [TAG_FLOAT] = "!!float",
+    [TAG_NULL] = "!!null",
+    [TAG_BINARY] = "!!binary",
+    [TAG_MERGE] = "!!merge",
+    [TAG_TIMESTAMP] = "!!timestamp",
+    [TAG_OTHER] = "",
 };
 
 struct anchor {
@@ -170,18 +176,24 @@ struct word {
 };
 
 static const struct word words[] = {
-    {"y", TAG_BOOL, 1},      {"Y", TAG_BOOL, 1},      {"yes", TAG_BOOL, 1},
-    {"Yes", TAG_BOOL, 1},    {"YES", TAG_BOOL, 1},    {"true", TAG_BOOL, 1},
-    {"True", TAG_BOOL, 1},   {"TRUE", TAG_BOOL, 1},   {"on", TAG_BOOL, 1},
-    {"On", TAG_BOOL, 1},     {"ON", TAG_BOOL, 1},     {"n", TAG_BOOL, 0},
-    {"N", TAG_BOOL, 0},      {"no", TAG_BOOL, 0},     {"No", TAG_BOOL, 0},
-    {"NO", TAG_BOOL, 0},     {"false", TAG_BOOL, 0},  {"False", TAG_BOOL, 0},
-    {"FALSE", TAG_BOOL, 0},  {"off", TAG_BOOL, 0},    {"Off", TAG_BOOL, 0},
-    {"OFF", TAG_BOOL, 0},    {"", TAG_NULL, 0},       {"~", TAG_NULL, 0},
-    {"null", TAG_NULL, 0},   {"Null", TAG_NULL, 0},   {"NULL", TAG_NULL, 0},
-    {".nan", TAG_FLOAT, 0},  {".NaN", TAG_FLOAT, 0},  {".NAN", TAG_FLOAT, 0},
-    {".inf", TAG_FLOAT, 1},  {".Inf", TAG_FLOAT, 1},  {".INF", TAG_FLOAT, 1},
-    {"+.inf", TAG_FLOAT, 1}, {"+.Inf", TAG_FLOAT, 1}, {"+.INF", TAG_FLOAT, 1},
+    {"y", TAG_BOOL, 1},       {"Y", TAG_BOOL, 1},
+    {"yes", TAG_BOOL, 1},     {"Yes", TAG_BOOL, 1},
+    {"YES", TAG_BOOL, 1},     {"true", TAG_BOOL, 1},
+    {"True", TAG_BOOL, 1},    {"TRUE", TAG_BOOL, 1},
+    {"on", TAG_BOOL, 1},      {"On", TAG_BOOL, 1},
+    {"ON", TAG_BOOL, 1},      {"n", TAG_BOOL, 0},
+    {"N", TAG_BOOL, 0},       {"no", TAG_BOOL, 0},
+    {"No", TAG_BOOL, 0},      {"NO", TAG_BOOL, 0},
+    {"false", TAG_BOOL, 0},   {"False", TAG_BOOL, 0},
+    {"FALSE", TAG_BOOL, 0},   {"off", TAG_BOOL, 0},
+    {"Off", TAG_BOOL, 0},     {"OFF", TAG_BOOL, 0},
+    {"", TAG_NULL, 0},        {"~", TAG_NULL, 0},
+    {"null", TAG_NULL, 0},    {"Null", TAG_NULL, 0},
+    {"NULL", TAG_NULL, 0},    {".nan", TAG_FLOAT, 0},
+    {".NaN", TAG_FLOAT, 0},   {".NAN", TAG_FLOAT, 0},
+    {".inf", TAG_FLOAT, 1},   {".Inf", TAG_FLOAT, 1},
+    {".INF", TAG_FLOAT, 1},   {"+.inf", TAG_FLOAT, 1},
+    {"+.Inf", TAG_FLOAT, 1},  {"+.INF", TAG_FLOAT, 1},
     {"-.inf", TAG_FLOAT, -1}, {"-.Inf", TAG_FLOAT, -1},
     {"-.INF", TAG_FLOAT, -1}, {"<<", TAG_MERGE, 0},
 };
@@ -290,7 +302,8 @@ static enum intres go_parse_int(const char *s, size_t n, struct val *out,
     return INT_RANGE;
 }
 
-/* go-yaml's float syntax: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+/* go-yaml's float syntax: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+ */
 static bool yaml_float_syntax(const char *s, size_t n)
 {
     size_t i = 0, d1 = 0, d2 = 0;
@@ -401,9 +414,12 @@ static enum ytag tag_of(const yaml_event_t *ev)
         const char *name;
         enum ytag tag;
     } known[] = {
-        {YAML_STR_TAG, TAG_STR},     {YAML_BOOL_TAG, TAG_BOOL},
-        {YAML_INT_TAG, TAG_INT},     {YAML_FLOAT_TAG, TAG_FLOAT},
-        {YAML_NULL_TAG, TAG_NULL},   {YAML_TIMESTAMP_TAG, TAG_TIMESTAMP},
+        {YAML_STR_TAG, TAG_STR},
+        {YAML_BOOL_TAG, TAG_BOOL},
+        {YAML_INT_TAG, TAG_INT},
+        {YAML_FLOAT_TAG, TAG_FLOAT},
+        {YAML_NULL_TAG, TAG_NULL},
+        {YAML_TIMESTAMP_TAG, TAG_TIMESTAMP},
         {"tag:yaml.org,2002:binary", TAG_BINARY},
         {"tag:yaml.org,2002:merge", TAG_MERGE},
     };
@@ -489,8 +505,8 @@ static int decode_binary(struct yp *y, const yaml_event_t *ev, struct val *out)
     }
     if (rc == RN_OK)
         rc = add_sanitized(&clean, raw.ptr ? raw.ptr : "", raw.len);
-    char *d = rc == RN_OK ? arena_strndup(y->a, buf_str(&clean), clean.len)
-                          : NULL;
+    char *d =
+        rc == RN_OK ? arena_strndup(y->a, buf_str(&clean), clean.len) : NULL;
     size_t len = clean.len;
     buf_free(&raw);
     buf_free(&clean);
@@ -590,7 +606,9 @@ static int to_json(struct yp *y, const yaml_mark_t *m, struct val v,
     if (isnan(f) || isinf(f)) {
         *out = val_null();
         return defer_err(y, LATE_MARSHAL, m, "json: unsupported value: %s",
-                         isnan(f) ? "NaN" : f > 0 ? "+Inf" : "-Inf");
+                         isnan(f) ? "NaN"
+                         : f > 0  ? "+Inf"
+                                  : "-Inf");
     }
     /* Marshal prints integral floats below 1e21 as integers, which the
      * int64 mode reads back as int64 when they fit */
@@ -676,11 +694,13 @@ static int unsupported_key(struct yp *y, const yaml_mark_t *m, struct val k,
     int rc = buf_add_fmt(&b, "unsupported map key of type: %s, key: ",
                          k.kind == VAL_NULL ? "%!s(<nil>)" : "uint64");
     if (rc == RN_OK)
-        rc = k.kind == VAL_NULL ? buf_add_str(&b, "<nil>") : go_syntax(&b, k, 0);
+        rc =
+            k.kind == VAL_NULL ? buf_add_str(&b, "<nil>") : go_syntax(&b, k, 0);
     if (rc == RN_OK)
         rc = buf_add_str(&b, ", value: ");
     if (rc == RN_OK)
-        rc = v.kind == VAL_NULL ? buf_add_str(&b, "<nil>") : go_syntax(&b, v, 0);
+        rc =
+            v.kind == VAL_NULL ? buf_add_str(&b, "<nil>") : go_syntax(&b, v, 0);
     if (rc == RN_ENOMEM) {
         buf_free(&b);
         return fail_oom(y);
@@ -713,7 +733,9 @@ static int key_string(struct yp *y, const yaml_mark_t *m, struct val k,
     case VAL_FLOAT:
         if (isnan(k.u.f) || isinf(k.u.f)) {
             snprintf(tmp, sizeof tmp, "%s",
-                     isnan(k.u.f) ? ".nan" : k.u.f > 0 ? ".inf" : "-.inf");
+                     isnan(k.u.f) ? ".nan"
+                     : k.u.f > 0  ? ".inf"
+                                  : "-.inf");
             break;
         }
         buf_init(&b, 64);
@@ -806,8 +828,8 @@ static int parse_child(struct yp *y, yaml_event_type_t close, struct val *out,
 static int enter(struct yp *y, const yaml_event_t *ev)
 {
     if (++y->depth > y->max_depth)
-        return fail_at(y, RN_ELIMIT, &ev->start_mark,
-                       "%s", "yaml: exceeded max depth");
+        return fail_at(y, RN_ELIMIT, &ev->start_mark, "%s",
+                       "yaml: exceeded max depth");
     return 0;
 }
 
@@ -1049,8 +1071,7 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
     y.budget = MERGE_BUDGET;
     if (n > RN_YAML_MAX_SIZE)
         return rn_errf_at(e, RN_ELIMIT, y.src, 0, 0,
-                          "yaml: document of %zu bytes exceeds the limit",
-                          n);
+                          "yaml: document of %zu bytes exceeds the limit", n);
     int rc = start_parser(&y, s, n);
     if (rc == RN_OK)
         rc = check_syntax(&y);

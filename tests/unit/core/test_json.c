@@ -66,7 +66,7 @@ static void want_emit(struct val v, unsigned flags, const char *want)
 
 /* Parse then emit s, compare with want. */
 static void want_roundtrip(const char *s, const struct json_opts *o,
-                             unsigned flags, const char *want)
+                           unsigned flags, const char *want)
 {
     struct arena a;
     struct val v;
@@ -85,10 +85,10 @@ static void test_parse_basic(void **state)
     struct rn_err e;
     (void)state;
     arena_init(&a, 0);
-    assert_int_equal(
-        parse(&a, " {\"b\": [1, 2.5, true, null, \"x\"], \"a\": {}} ", NULL,
-              &v, &e),
-        RN_OK);
+    assert_int_equal(parse(&a,
+                           " {\"b\": [1, 2.5, true, null, \"x\"], \"a\": {}} ",
+                           NULL, &v, &e),
+                     RN_OK);
     assert_int_equal(v.kind, VAL_OBJECT);
     assert_int_equal(val_obj_len(v), 2);
     assert_string_equal(val_obj_at(v, 0)->key.u.s, "a");
@@ -115,48 +115,47 @@ static void test_parse_errors(void **state)
     want_error("", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("   ", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("[1,]", RN_ESYNTAX,
-                 "invalid character ']' looking for beginning of value");
+               "invalid character ']' looking for beginning of value");
     want_error("{\"a\" 1}", RN_ESYNTAX,
-                 "invalid character '1' after object key");
+               "invalid character '1' after object key");
     want_error("{\"a\":1 \"b\":2}", RN_ESYNTAX,
-                 "invalid character '\"' after object key:value pair");
+               "invalid character '\"' after object key:value pair");
     want_error("{1:2}", RN_ESYNTAX,
-                 "invalid character '1' looking for beginning of object key "
-                 "string");
+               "invalid character '1' looking for beginning of object key "
+               "string");
     want_error("{\"a\":1,}", RN_ESYNTAX,
-                 "invalid character '}' looking for beginning of object key");
+               "invalid character '}' looking for beginning of object key");
     want_error("[1 2]", RN_ESYNTAX,
-                 "invalid character '2' after array element");
-    want_error("01", RN_ESYNTAX,
-                 "invalid character '1' after top-level value");
+               "invalid character '2' after array element");
+    want_error("01", RN_ESYNTAX, "invalid character '1' after top-level value");
     want_error("{} x", RN_ESYNTAX,
-                 "invalid character 'x' after top-level value");
+               "invalid character 'x' after top-level value");
     want_error("1 2", RN_ESYNTAX,
-                 "invalid character '2' after top-level value");
+               "invalid character '2' after top-level value");
     want_error("[]]", RN_ESYNTAX,
-                 "invalid character ']' after top-level value");
+               "invalid character ']' after top-level value");
     want_error("\f{}", RN_ESYNTAX, "invalid character '\\f' looking");
     want_error("trux", RN_ESYNTAX,
-                 "invalid character 'x' in literal true (expecting 'e')");
+               "invalid character 'x' in literal true (expecting 'e')");
     want_error("nul", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("-", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("-x", RN_ESYNTAX, "invalid character 'x' in numeric literal");
     want_error("1.", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("1.x", RN_ESYNTAX,
-                 "invalid character 'x' after decimal point in numeric "
-                 "literal");
+               "invalid character 'x' after decimal point in numeric "
+               "literal");
     want_error("1e+", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("1ex", RN_ESYNTAX,
-                 "invalid character 'x' in exponent of numeric literal");
+               "invalid character 'x' in exponent of numeric literal");
     want_error("+1", RN_ESYNTAX,
-                 "invalid character '+' looking for beginning of value");
+               "invalid character '+' looking for beginning of value");
     want_error(".5", RN_ESYNTAX, "invalid character '.' looking");
     want_error("\"a\tb\"", RN_ESYNTAX,
-                 "invalid character '\\t' in string literal");
+               "invalid character '\\t' in string literal");
     want_error("\"\\x\"", RN_ESYNTAX,
-                 "invalid character 'x' in string escape code");
+               "invalid character 'x' in string escape code");
     want_error("\"\\u12g4\"", RN_ESYNTAX,
-                 "invalid character 'g' in \\u hexadecimal character escape");
+               "invalid character 'g' in \\u hexadecimal character escape");
     want_error("\"\\u12", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("\"abc", RN_ESYNTAX, "unexpected end of JSON input");
     want_error("'a'", RN_ESYNTAX, "invalid character '\\'' looking");
@@ -257,8 +256,9 @@ static void test_utf8(void **state)
             fail_msg("case %zu accepted", i);
         assert_string_equal(e.msg, "invalid UTF-8 in string literal");
     }
-    assert_int_equal(parse(&a, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
-                               "\xf4\x8f\xbf\xbf\"",
+    assert_int_equal(parse(&a,
+                           "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+                           "\xf4\x8f\xbf\xbf\"",
                            NULL, &v, &e),
                      RN_OK);
     assert_int_equal(v.len, 13);
@@ -290,9 +290,11 @@ static void test_escapes(void **state)
     /* lone surrogates become U+FFFD, as Go decodes them */
     want_string("\"\\ud800\"", "\xef\xbf\xbd", 3);
     want_string("\"\\udc00\"", "\xef\xbf\xbd", 3);
-    want_string("\"\\ud800\\u0041\"", "\xef\xbf\xbd" "A", 4);
-    want_string("\"\\ud800\\ud800\\udc00\"",
-                  "\xef\xbf\xbd\xf0\x90\x80\x80", 7);
+    want_string("\"\\ud800\\u0041\"",
+                "\xef\xbf\xbd"
+                "A",
+                4);
+    want_string("\"\\ud800\\ud800\\udc00\"", "\xef\xbf\xbd\xf0\x90\x80\x80", 7);
     want_string("\"\\udc00\\ud800\"", "\xef\xbf\xbd\xef\xbf\xbd", 6);
     want_string("\"a\\ud800\"", "a\xef\xbf\xbd", 4);
 }
@@ -319,7 +321,8 @@ static void test_numbers_float64(void **state)
     assert_true(parse_float("-12.5e-1") == -1.25);
     assert_true(parse_float("1E2") == 100);
     assert_true(parse_float("123456789012345678") == 123456789012345678.0);
-    assert_true(parse_float("1.7976931348623157e308") == 1.7976931348623157e308);
+    assert_true(parse_float("1.7976931348623157e308") ==
+                1.7976931348623157e308);
     assert_true(parse_float("2.2250738585072014e-308") ==
                 2.2250738585072014e-308);
     assert_true(parse_float("4.9e-324") == 4.9e-324);
@@ -328,8 +331,8 @@ static void test_numbers_float64(void **state)
     assert_true(parse_float("9007199254740993") == 9007199254740992.0);
     assert_true(parse_float("123456.789012") == 123456.789012);
     want_error("1e400", RN_ESYNTAX,
-                 "json: cannot unmarshal number 1e400 into Go value of type "
-                 "float64");
+               "json: cannot unmarshal number 1e400 into Go value of type "
+               "float64");
     want_error("[-1e309]", RN_ESYNTAX, "json: cannot unmarshal number -1e309");
 }
 
@@ -397,7 +400,8 @@ static void test_duplicate_keys(void **state)
         assert_int_equal(val_obj_at(v, i)->v.u.i, 200 + (int)i);
     }
     /* keys sort bytewise, not by locale, and "" and prefixes come first */
-    assert_int_equal(parse(&a, "{\"b\":1,\"B\":2,\"\":3,\"ba\":4,\"\xc3\xa9\":5}",
+    assert_int_equal(parse(&a,
+                           "{\"b\":1,\"B\":2,\"\":3,\"ba\":4,\"\xc3\xa9\":5}",
                            NULL, &v, &e),
                      RN_OK);
     assert_string_equal(val_obj_at(v, 0)->key.u.s, "");
@@ -485,20 +489,20 @@ static void test_roundtrip(void **state)
 {
     (void)state;
     want_roundtrip(sample, NULL, 0,
-                     "{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":"
-                     "\"Rollout\",\"metadata\":{\"generation\":3,\"labels\":{"
-                     "\"app\":\"x\"},\"name\":\"demo\"},\"spec\":{\"note\":"
-                     "\"aé\\n\",\"paused\":false,\"replicas\":5,\"steps\":[{"
-                     "\"setWeight\":20},{\"pause\":{}},{\"setWeight\":-0.0015}"
-                     "]},\"status\":null}");
+                   "{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":"
+                   "\"Rollout\",\"metadata\":{\"generation\":3,\"labels\":{"
+                   "\"app\":\"x\"},\"name\":\"demo\"},\"spec\":{\"note\":"
+                   "\"aé\\n\",\"paused\":false,\"replicas\":5,\"steps\":[{"
+                   "\"setWeight\":20},{\"pause\":{}},{\"setWeight\":-0.0015}"
+                   "]},\"status\":null}");
     want_roundtrip("[1e21,1e20,1e-7,1e-6,123456789,0.1,-0,1.5e300,5e-324,"
-                     "100,12345678901234567890]",
-                     NULL, 0,
-                     "[1e+21,100000000000000000000,1e-7,0.000001,123456789,0.1,"
-                     "-0,1.5e+300,5e-324,100,12345678901234567000]");
+                   "100,12345678901234567890]",
+                   NULL, 0,
+                   "[1e+21,100000000000000000000,1e-7,0.000001,123456789,0.1,"
+                   "-0,1.5e+300,5e-324,100,12345678901234567000]");
     want_roundtrip("[9223372036854775807,-9223372036854775808,1.0,-0]",
-                     &int_mode, 0,
-                     "[9223372036854775807,-9223372036854775808,1,0]");
+                   &int_mode, 0,
+                   "[9223372036854775807,-9223372036854775808,1,0]");
 }
 
 /* The canary Rollout of the conformance objects survives parse/emit/parse. */
@@ -537,7 +541,7 @@ static void test_roundtrip_file(void **state)
 }
 
 static void want_string_emit(const char *s, size_t n, unsigned flags,
-                               const char *want)
+                             const char *want)
 {
     struct buf b;
     buf_init(&b, 0);
@@ -552,15 +556,15 @@ static void test_emit_strings(void **state)
     want_string_emit("plain", 5, 0, "\"plain\"");
     want_string_emit("a\"b\\c/", 6, 0, "\"a\\\"b\\\\c/\"");
     want_string_emit("\n\r\t\b\f\x01\x1f\x7f", 8, 0,
-                       "\"\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\x7f\"");
+                     "\"\\n\\r\\t\\u0008\\u000c\\u0001\\u001f\x7f\"");
     want_string_emit("\0", 1, 0, "\"\\u0000\"");
     want_string_emit("<a href='x'>&amp;</a>", 21, 0,
-                       "\"\\u003ca href='x'\\u003e\\u0026amp;\\u003c/a\\u003e\"");
+                     "\"\\u003ca href='x'\\u003e\\u0026amp;\\u003c/a\\u003e\"");
     want_string_emit("<>&", 3, JSON_RAW, "\"<>&\"");
     want_string_emit("\xe2\x80\xa8\xe2\x80\xa9", 6, JSON_RAW,
-                       "\"\\u2028\\u2029\"");
+                     "\"\\u2028\\u2029\"");
     want_string_emit("\xc3\xa9\xf0\x9f\x98\x80", 6, 0,
-                       "\"\xc3\xa9\xf0\x9f\x98\x80\"");
+                     "\"\xc3\xa9\xf0\x9f\x98\x80\"");
     want_string_emit("a\xffz", 3, 0, "\"a\\ufffdz\"");
     want_string_emit("\xc0\xaf", 2, 0, "\"\\ufffd\\ufffd\"");
     want_string_emit("\xed\xa0\x80", 3, 0, "\"\\ufffd\\ufffd\\ufffd\"");
@@ -612,8 +616,11 @@ static void test_emit_scalars(void **state)
 static void test_emit_time(void **state)
 {
     (void)state;
-    struct val_time t = {.unix = 1700000000, .nsec = 120000000,
-                         .off = -5 * 3600, .zone = "EST", .loc = "X"};
+    struct val_time t = {.unix = 1700000000,
+                         .nsec = 120000000,
+                         .off = -5 * 3600,
+                         .zone = "EST",
+                         .loc = "X"};
     want_emit(val_time(&t), 0, "\"2023-11-14T17:13:20.12-05:00\"");
     struct val_time u = {.unix = 0, .nsec = 1, .loc = "UTC"};
     want_emit(val_time(&u), 0, "\"1970-01-01T00:00:00.000000001Z\"");
@@ -623,8 +630,8 @@ static void test_emit_time(void **state)
     want_emit(val_time(&ist), 0, "\"2000-02-29T05:30:00+05:30\"");
     struct val_time far = {.unix = 253402300800LL};
     want_emit_error(val_time(&far),
-                      "json: error calling MarshalJSON for type time.Time: "
-                      "Time.MarshalJSON: year outside of range [0,9999]");
+                    "json: error calling MarshalJSON for type time.Time: "
+                    "Time.MarshalJSON: year outside of range [0,9999]");
 }
 
 static void test_emit_containers(void **state)
@@ -655,13 +662,13 @@ static void test_emit_containers(void **state)
     struct val_obj so = {3, 3, kv};
     want_emit(val_obj(&so, GT_STRUCT), 0, "{\"Major\":1}");
     want_emit(val_obj(&so, GT_MAP_ANY), 0,
-                "{\"\":\"*x.T\",\"Major\":1,\"String\":\"1.0\"}");
+              "{\"\":\"*x.T\",\"Major\":1,\"String\":\"1.0\"}");
     want_emit_error(val_obj(&so, GT_MAP_IFACE),
-                      "json: unsupported type: map[interface {}]interface {}");
+                    "json: unsupported type: map[interface {}]interface {}");
 }
 
-static void want_pretty(const char *s, const char *prefix,
-                          const char *indent, const char *want)
+static void want_pretty(const char *s, const char *prefix, const char *indent,
+                        const char *want)
 {
     struct arena a;
     struct val v;
@@ -681,8 +688,8 @@ static void test_emit_pretty(void **state)
 {
     (void)state;
     want_pretty("{\"b\":[1,{}],\"a\":{\"c\":[]}}", NULL, NULL,
-                  "{\n  \"a\": {\n    \"c\": []\n  },\n  \"b\": [\n    1,\n"
-                  "    {}\n  ]\n}");
+                "{\n  \"a\": {\n    \"c\": []\n  },\n  \"b\": [\n    1,\n"
+                "    {}\n  ]\n}");
     want_pretty("[1,2]", ">", "\t", "[\n>\t1,\n>\t2\n>]");
     want_pretty("{}", "", "  ", "{}");
     want_pretty("\"<\"", "", "  ", "\"\\u003c\"");
@@ -698,8 +705,8 @@ static void test_emit_cycle(void **state)
     kv[0].key = val_str("self", 4);
     kv[0].v = val_obj(&o, GT_MAP_ANY);
     want_emit_error(val_obj(&o, GT_MAP_ANY),
-                      "json: unsupported value: encountered a cycle via "
-                      "map[string]interface {}");
+                    "json: unsupported value: encountered a cycle via "
+                    "map[string]interface {}");
 }
 
 /* Deep but acyclic values are emitted (Go only refuses real cycles), up

@@ -70,14 +70,16 @@ static void test_deep_equal(void **state)
     const char *doc = "{\"a\":[1,\"x\",{\"b\":null}],\"c\":true}";
     struct val x = parse(&a, doc, 0), y = parse(&a, doc, 0);
     assert_true(val_deep_equal(x, y));
-    assert_false(val_deep_equal(x, parse(&a, "{\"a\":[1,\"x\",{\"b\":0}],"
-                                             "\"c\":true}",
-                                          0)));
-    assert_false(val_deep_equal(x, parse(&a, "{\"a\":[1,\"x\"],\"c\":true}",
-                                          0)));
-    assert_false(val_deep_equal(x, parse(&a, "{\"a\":[1,\"x\",{\"b\":null}],"
-                                             "\"d\":true}",
-                                          0)));
+    assert_false(val_deep_equal(x, parse(&a,
+                                         "{\"a\":[1,\"x\",{\"b\":0}],"
+                                         "\"c\":true}",
+                                         0)));
+    assert_false(
+        val_deep_equal(x, parse(&a, "{\"a\":[1,\"x\"],\"c\":true}", 0)));
+    assert_false(val_deep_equal(x, parse(&a,
+                                         "{\"a\":[1,\"x\",{\"b\":null}],"
+                                         "\"d\":true}",
+                                         0)));
     /* types matter: int vs int64 vs float64 */
     assert_false(val_deep_equal(val_int(1), val_int_t(1, GT_INT64)));
     assert_false(val_deep_equal(val_int(1), val_float(1)));
@@ -119,13 +121,19 @@ static void test_type_names(void **state)
         unsigned gt;
         const char *name, *kind;
     } ints[] = {
-        {GT_INT, "int", "int"},           {GT_INT8, "int8", "int8"},
-        {GT_INT16, "int16", "int16"},     {GT_INT32, "int32", "int32"},
-        {GT_INT64, "int64", "int64"},     {GT_UINT, "uint", "uint"},
-        {GT_UINT8, "uint8", "uint8"},     {GT_UINT16, "uint16", "uint16"},
-        {GT_UINT32, "uint32", "uint32"},  {GT_UINT64, "uint64", "uint64"},
+        {GT_INT, "int", "int"},
+        {GT_INT8, "int8", "int8"},
+        {GT_INT16, "int16", "int16"},
+        {GT_INT32, "int32", "int32"},
+        {GT_INT64, "int64", "int64"},
+        {GT_UINT, "uint", "uint"},
+        {GT_UINT8, "uint8", "uint8"},
+        {GT_UINT16, "uint16", "uint16"},
+        {GT_UINT32, "uint32", "uint32"},
+        {GT_UINT64, "uint64", "uint64"},
         {GT_UINTPTR, "uintptr", "uintptr"},
-        {GT_MONTH, "time.Month", "int"},  {GT_WEEKDAY, "time.Weekday", "int"},
+        {GT_MONTH, "time.Month", "int"},
+        {GT_WEEKDAY, "time.Weekday", "int"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
@@ -149,9 +157,12 @@ static void test_type_names(void **state)
         unsigned gt;
         const char *name;
     } lists[] = {
-        {GT_LIST_ANY, "[]interface {}"}, {GT_LIST_INT, "[]int"},
-        {GT_LIST_INT64, "[]int64"},      {GT_LIST_FLOAT, "[]float64"},
-        {GT_LIST_STRING, "[]string"},    {GT_LIST_BYTES, "[]uint8"},
+        {GT_LIST_ANY, "[]interface {}"},
+        {GT_LIST_INT, "[]int"},
+        {GT_LIST_INT64, "[]int64"},
+        {GT_LIST_FLOAT, "[]float64"},
+        {GT_LIST_STRING, "[]string"},
+        {GT_LIST_BYTES, "[]uint8"},
         {GT_LIST_BOOL, "[]bool"},
         {GT_LIST_MAP, "[]map[string]interface {}"},
     };
@@ -198,8 +209,7 @@ static void test_struct_names(void **state)
     assert_string_equal(val_type_name(val_obj(&st, GT_STRUCT)), "url.URL");
     assert_string_equal(val_kind_name(val_obj(&st, GT_STRUCT)), "struct");
     struct val_obj none = {0, 0, NULL};
-    assert_string_equal(val_type_name(val_obj(&none, GT_STRUCT)),
-                        "struct {}");
+    assert_string_equal(val_type_name(val_obj(&none, GT_STRUCT)), "struct {}");
     assert_true(val_truth(val_obj(&none, GT_STRUCT)));
 }
 
@@ -237,12 +247,9 @@ static void test_truth(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keycmp),
-        cmocka_unit_test(test_get),
-        cmocka_unit_test(test_deep_equal),
-        cmocka_unit_test(test_type_names),
-        cmocka_unit_test(test_struct_names),
-        cmocka_unit_test(test_truth),
+        cmocka_unit_test(test_keycmp),       cmocka_unit_test(test_get),
+        cmocka_unit_test(test_deep_equal),   cmocka_unit_test(test_type_names),
+        cmocka_unit_test(test_struct_names), cmocka_unit_test(test_truth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,8 +110,8 @@ static void test_number_modes(void **state)
     (void)state;
     arena_init(&a, 0);
     assert_int_equal(yaml_parse(&a, s, strlen(s), &o, &v, &e), RN_OK);
-    static const int kinds[] = {VAL_INT,   VAL_INT, VAL_FLOAT, VAL_FLOAT,
-                                VAL_INT,   VAL_FLOAT, VAL_INT, VAL_INT};
+    static const int kinds[] = {VAL_INT, VAL_INT,   VAL_FLOAT, VAL_FLOAT,
+                                VAL_INT, VAL_FLOAT, VAL_INT,   VAL_INT};
     for (size_t i = 0; i < 8; i++) {
         struct val x = val_list_at(v, i);
         if (x.kind != kinds[i])
@@ -190,8 +190,7 @@ static void test_tags(void **state)
     (void)state;
     want_json("[!!str 1, !!int 2, !!float 3, !!bool true, !!null ~, "
               "!custom 5, !!binary aGVsbG8=, !!binary /w==]",
-              0,
-              "[\"1\",2,3,true,null,\"5\",\"hello\",\"\xef\xbf\xbd\"]");
+              0, "[\"1\",2,3,true,null,\"5\",\"hello\",\"\xef\xbf\xbd\"]");
     want_error("!!int abc", RN_ESYNTAX,
                "error converting YAML to JSON: yaml: cannot decode !!str "
                "`abc` as a !!int",
@@ -264,8 +263,7 @@ static void test_error_phases(void **state)
                "error converting YAML to JSON: yaml: line 2: did not find "
                "expected node content",
                0);
-    want_error("message: |\n  hi\nid: {{.obj.name}}-deployment\n",
-               RN_ESYNTAX,
+    want_error("message: |\n  hi\nid: {{.obj.name}}-deployment\n", RN_ESYNTAX,
                "error converting YAML to JSON: yaml: line 2: did not find "
                "expected key",
                3);
@@ -346,9 +344,8 @@ static void test_parse_doc(void **state)
 
 static void test_oom(void **state)
 {
-    static const char s[] =
-        "a: &x {k: [1, 2.5, yes, \"s\", !!binary aGk=]}\n"
-        "b: {<<: *x, z: 1.5}\n1.5: *x\n";
+    static const char s[] = "a: &x {k: [1, 2.5, yes, \"s\", !!binary aGk=]}\n"
+                            "b: {<<: *x, z: 1.5}\n1.5: *x\n";
     struct rn_err e;
     bool done = false;
     (void)state;
@@ -379,8 +376,8 @@ static void test_configmap_file(void **state)
     (void)state;
     if (!dir)
         skip();
-    snprintf(path, sizeof path, "%s/../../shared/bench/notifications-configmap.yaml",
-             dir);
+    snprintf(path, sizeof path,
+             "%s/../../shared/bench/notifications-configmap.yaml", dir);
     FILE *f = fopen(path, "rb");
     if (!f)
         skip();
