@@ -317,6 +317,27 @@ static void test_builtins(void **state)
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
 }
 
+/* Rewrites expr's optimizer makes and that change results. */
+static void test_rewrites(void **state)
+{
+    static const struct want w[] = {
+        {"i and true", "7", "float64"},
+        {"n.x and false", "false", "bool"},
+        {"n in ['', 'a']", "true", "bool"},
+        {"map(filter(arr, # > 2), #index)", "[2 3 4]", "[]interface {}"},
+        {"filter(filter(arr, # > 1), # < 5)", "[2 3 4]", "[]interface {}"},
+        {"first(filter(arr, # > 10))", "<nil>", "<nil>"},
+        {"sum([i, f, 1])", "10.5", "float64"},
+        {"sum([1, 2.5])", "3.5", "float64"},
+    };
+    (void)state;
+    CHECK(w);
+    static const char *const runtime[] = {"i in ['a']",
+                                          "filter(arr, # > 10)[-1]",
+                                          "sum(['a', 'b'])"};
+    check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
+}
+
 static void test_time(void **state)
 {
     static const struct want w[] = {
@@ -411,7 +432,8 @@ int main(void)
         cmocka_unit_test(test_lexer),      cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_numbers),    cmocka_unit_test(test_members),
         cmocka_unit_test(test_predicates), cmocka_unit_test(test_builtins),
-        cmocka_unit_test(test_time),       cmocka_unit_test(test_error_text),
+        cmocka_unit_test(test_rewrites),   cmocka_unit_test(test_time),
+        cmocka_unit_test(test_error_text),
         cmocka_unit_test(test_limits),     cmocka_unit_test(test_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
