@@ -123,7 +123,7 @@ static int card_list(struct svc_call *c, const char *what, struct val *out,
     if (yaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
         (out->kind == VAL_ARRAY || out->kind == VAL_NULL))
         return RN_OK;
-    return rn_errf(e, RN_EINVAL, "failed to unmarshal %s: %s", what,
+    return rn_errf(e, RN_EINVAL, "cannot create message: %s: %s", what,
                    pe.msg[0] ? pe.msg : "not a list");
 }
 
@@ -164,7 +164,8 @@ static int gchat_build(const void *state, struct svc_call *c,
     const char *url = svc_map_get(&o->webhooks, c->recipient);
     if (!url)
         return rn_errf(e, RN_ECONFIG,
-                       "no Google chat webhook configured for recipient %s",
+                       "error creating client to webhook: no Google chat "
+                       "webhook configured for recipient %s",
                        c->recipient);
     if (*F("threadKey"))
         url = thread_url(c->a, url, F("threadKey"));
@@ -196,15 +197,15 @@ static enum svc_step gchat_check(const void *state, struct svc_call *c,
     struct rn_err pe = {0};
     *retryable = svc_status_retryable(r->status);
     if (svc_json_parse(c->a, r->body, r->body_len, &v, &pe) != RN_OK) {
-        rn_errf(e, RN_EHTTP, "googlechat: cannot parse reply (status %ld): %s",
-                r->status, pe.msg);
+        rn_errf(e, RN_EHTTP, "cannot send message: %s (status %ld)", pe.msg,
+                r->status);
         return SVC_STEP_FAIL;
     }
     const struct val *err = val_get_cstr(v, "error");
     if (!err || err->kind == VAL_NULL)
         return SVC_STEP_DONE;
     const struct val *code = val_get_cstr(*err, "code");
-    rn_errf(e, RN_EHTTP, "code=%lld status=%s message=%s",
+    rn_errf(e, RN_EHTTP, "error with message: code=%lld status=%s message=%s",
             code && code->kind == VAL_INT ? (long long)code->u.i : 0LL,
             svc_val_str(*err, "status"), svc_val_str(*err, "message"));
     return SVC_STEP_FAIL;

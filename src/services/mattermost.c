@@ -30,12 +30,8 @@ static int mattermost_build(const void *state, struct svc_call *c,
     const struct mattermost_opts *o = state;
     const char *att = svc_field(c->root, "mattermost", "attachments");
     struct val list = val_list(NULL, GT_LIST_ANY);
-    struct rn_err pe = {0};
-    if (*att && (svc_json_parse(c->a, att, strlen(att), &list, &pe) != RN_OK ||
-                 list.kind != VAL_ARRAY))
-        return rn_errf(e, RN_EINVAL,
-                       "failed to unmarshal attachments '%s' : %s", att,
-                       pe.msg[0] ? pe.msg : "not a JSON array");
+    if (*att && svc_unmarshal_list(c->a, "attachments", att, &list, e))
+        return e->code;
     struct svc_json props, j;
     const char *pbody, *body;
     size_t plen, len;
@@ -73,8 +69,12 @@ static enum svc_step mattermost_check(const void *state, struct svc_call *c,
     if (r->status >= 200 && r->status < 300)
         return SVC_STEP_DONE;
     *retryable = svc_status_retryable(r->status);
-    rn_errf(e, RN_EHTTP, "mattermost post failed: status %ld, body: %s",
-            r->status, svc_body_excerpt(c->a, r));
+    /* upstream prints its body map here */
+    rn_errf(e, RN_EHTTP,
+            "request to map[channel_id:%s message:%.100s] has failed with "
+            "error code %ld : %s",
+            c->recipient, svc_message(c->root), r->status,
+            svc_body_excerpt(c->a, r));
     return SVC_STEP_FAIL;
 }
 

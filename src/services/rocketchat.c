@@ -98,7 +98,8 @@ static int post_body(const struct rc_opts *o, struct svc_call *c,
     const char *att = svc_field(c->root, "rocketchat", "attachments");
     const char *r = c->recipient;
     struct val list;
-    int rc = *att ? svc_parse_array(c->a, "attachments", att, &list, e) : RN_OK;
+    int rc =
+        *att ? svc_unmarshal_list(c->a, "attachments", att, &list, e) : RN_OK;
     if (rc != RN_OK)
         return rc;
     struct svc_json j;

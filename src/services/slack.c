@@ -124,11 +124,9 @@ static int json_array(struct svc_call *c, const char *what, const char *text,
                       const char **out, struct rn_err *e)
 {
     struct val v;
-    struct rn_err pe = {0};
-    if (svc_json_parse(c->a, text, strlen(text), &v, &pe) != RN_OK ||
-        v.kind != VAL_ARRAY)
-        return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%s' : %s", what,
-                       text, pe.msg[0] ? pe.msg : "not a JSON array");
+    int rc = svc_unmarshal_list(c->a, what, text, &v, e);
+    if (rc != RN_OK)
+        return rc;
     *out = svc_json_text(c->a, v);
     return *out ? RN_OK : rn_errf(e, RN_ENOMEM, "out of memory");
 }

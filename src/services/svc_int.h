@@ -68,10 +68,15 @@ int svc_json_end(struct svc_json *j, struct arena *a, const char **out,
 /* Parse JSON text into a (int64 mode); RN_EINVAL with Go-ish text. */
 int svc_json_parse(struct arena *a, const char *s, size_t n, struct val *out,
                    struct rn_err *e);
-/* A rendered field that must hold a JSON array: parsed into *out, else
- * RN_EINVAL "failed to unmarshal <what> '<text>' : <why>". */
-int svc_parse_array(struct arena *a, const char *what, const char *text,
-                    struct val *out, struct rn_err *e);
+/* A rendered field that must hold a JSON array: parsed into *out (numbers
+ * as float64 when f64, as Go's interface{} decoding gives them), else
+ * RN_EINVAL "<prefix><Go's decoding error>". */
+int svc_parse_array(struct arena *a, const char *prefix, const char *text,
+                    bool f64, struct val *out, struct rn_err *e);
+/* svc_parse_array for Slack-style fields: the error reads
+ * "failed to unmarshal <what> '<text>' : <why>", as upstream's. */
+int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
+                       struct val *out, struct rn_err *e);
 /* The value of key in a decoded map option, or NULL. */
 const char *svc_map_get(const struct svc_strmap *m, const char *key);
 /* Compact JSON of v in a. */

@@ -5,8 +5,8 @@
  * is the credential, so messages show only its origin).  The body is the
  * template's raw `template` JSON when set, else a MessageCard with
  * upstream's `context` key (not `@context`) and the `facts` appended as
- * a last section.  Success is a reply body of exactly `1`, whatever the
- * status.
+ * a last section.  Success is a reply body of exactly `1` or an empty
+ * one, whatever the status.
  */
 #include "svc_int.h"
 
@@ -34,9 +34,11 @@ static int sections(struct svc_call *c, const char **out, struct rn_err *e)
     int rc = RN_OK;
     *out = NULL;
     if (*F("sections"))
-        rc = svc_parse_array(c->a, "sections", F("sections"), &secs, e);
+        rc = svc_parse_array(c->a, "teams sections unmarshalling error ",
+                             F("sections"), true, &secs, e);
     if (rc == RN_OK && *F("facts"))
-        rc = svc_parse_array(c->a, "facts", F("facts"), &facts, e);
+        rc = svc_parse_array(c->a, "teams facts unmarshalling error ",
+                             F("facts"), true, &facts, e);
     if (rc != RN_OK)
         return rc;
     struct buf b;
@@ -67,8 +69,9 @@ static int card(struct svc_call *c, const char **body, size_t *len,
     struct val act;
     int rc = sections(c, &secs, e);
     if (rc == RN_OK && *F("potentialAction"))
-        rc = svc_parse_array(c->a, "potentialAction", F("potentialAction"),
-                             &act, e);
+        rc =
+            svc_parse_array(c->a, "teams potential action unmarshalling error ",
+                            F("potentialAction"), true, &act, e);
     if (rc != RN_OK)
         return rc;
     struct svc_json j;
@@ -84,10 +87,10 @@ static int card(struct svc_call *c, const char **body, size_t *len,
         rc = svc_json_str(&j, "text", text);
     if (rc == RN_OK && *F("themeColor"))
         rc = svc_json_str(&j, "themeColor", F("themeColor"));
-    if (rc == RN_OK && secs)
-        rc = svc_json_raw(&j, "sections", secs, strlen(secs));
     if (rc == RN_OK && *F("potentialAction") && val_list_len(act))
         rc = svc_json_val(&j, "potentialAction", act);
+    if (rc == RN_OK && secs)
+        rc = svc_json_raw(&j, "sections", secs, strlen(secs));
     if (rc == RN_OK)
         return svc_json_end(&j, c->a, body, len);
     buf_free(&j.b);
@@ -119,7 +122,8 @@ static enum svc_step teams_check(const void *state, struct svc_call *c,
                                  struct rn_err *e)
 {
     (void)state;
-    if (r->body_len == 1 && r->body[0] == '1')
+    /* the status is not looked at: a body of "1" (or none) is success */
+    if (r->body_len == 0 || (r->body_len == 1 && r->body[0] == '1'))
         return SVC_STEP_DONE;
     *retryable = svc_status_retryable(r->status);
     rn_errf(e, RN_EHTTP, "teams webhook post error: %s",

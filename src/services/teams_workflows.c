@@ -41,7 +41,8 @@ static bool contains_fold(const char *s, const char *needle)
     return false;
 }
 
-static int validate(struct arena *a, const char *url, struct rn_err *e)
+/* Upstream's checks of a workflow URL, with its messages. */
+static const char *url_problem(struct arena *a, const char *url)
 {
     static const char *const allowed[] = {
         "api.powerautomate.com", "api.powerplatform.com",
@@ -49,31 +50,40 @@ static int validate(struct arena *a, const char *url, struct rn_err *e)
         "/powerautomate/",
     };
     const char *host = svc_url_host(a, url);
-    if (!*url || !host || !*host)
-        return rn_errf(e, RN_ECONFIG, "invalid webhook URL");
-    bool loop = strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0;
-    if (strncasecmp(url, "https://", 8) != 0 &&
-        !(loop && strncasecmp(url, "http://", 7) == 0))
-        return rn_errf(e, RN_ECONFIG,
-                       "webhook URL must use https (http only for "
-                       "localhost)");
+    bool https = strncasecmp(url, "https://", 8) == 0;
+    bool http = strncasecmp(url, "http://", 7) == 0;
+    if (!*url)
+        return "webhook URL cannot be empty";
+    bool loop = host && (strcmp(host, "localhost") == 0 ||
+                         strncmp(host, "127.", 4) == 0);
+    if (!https && !loop)
+        return "webhook URL must use HTTPS scheme";
+    if (!https && !http)
+        return "webhook URL must use HTTP or HTTPS scheme";
+    if (!host || !*host)
+        return "webhook URL must have a valid host";
     for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
         if (contains_fold(url, allowed[i]))
-            return RN_OK;
-    return rn_errf(e, RN_ECONFIG,
-                   "webhook URL is not a Power Automate workflow URL");
+            return NULL;
+    return "webhook URL does not appear to be a valid Microsoft Teams "
+           "Workflows URL (Power Automate). Expected patterns: "
+           "api.powerautomate.com, api.powerplatform.com, "
+           "flow.microsoft.com, or webhook.office.com/workflows";
 }
 
-/* Go's %v of a JSON value (fact values). */
-static const char *vtext(struct arena *a, struct val v)
+/* A fact's value as upstream shows it: strings as they are, anything
+ * else present as Go's %v (null is <nil>), absent as "". */
+static const char *vtext(struct arena *a, const struct val *v)
 {
-    if (v.kind == VAL_STRING)
-        return v.u.s;
-    if (v.kind == VAL_NULL)
+    if (!v)
+        return "";
+    if (v->kind == VAL_STRING)
+        return v->u.s;
+    if (v->kind == VAL_NULL)
         return "<nil>";
     struct buf b;
     buf_init(&b, 1u << 20);
-    const char *s = gofmt_value(&b, v) == RN_OK
+    const char *s = gofmt_value(&b, *v) == RN_OK
                         ? arena_strndup(a, buf_str(&b), b.len)
                         : NULL;
     buf_free(&b);
@@ -98,7 +108,7 @@ static int factset(struct svc_call *c, struct buf *b, struct val facts)
         svc_json_init(&j);
         rc = svc_json_str(&j, "title", nm->u.s);
         if (rc == RN_OK)
-            rc = svc_json_str(&j, "value", vtext(c->a, vl ? *vl : val_null()));
+            rc = svc_json_str(&j, "value", vtext(c->a, vl));
         if (rc == RN_OK)
             rc = svc_json_end(&j, c->a, &t, &len);
         else
@@ -152,12 +162,15 @@ static int card_body(struct svc_call *c, struct buf *b, struct rn_err *e)
     if (rc == RN_OK && *text)
         rc = text_block(c, b, text, false);
     if (rc == RN_OK && *F("facts")) {
-        rc = svc_parse_array(c->a, "facts", F("facts"), &facts, e);
+        rc = svc_parse_array(c->a, "teams-workflows facts unmarshalling error ",
+                             F("facts"), true, &facts, e);
         if (rc == RN_OK)
             rc = factset(c, b, facts);
     }
     if (rc == RN_OK && *F("sections")) {
-        rc = svc_parse_array(c->a, "sections", F("sections"), &secs, e);
+        rc = svc_parse_array(c->a,
+                             "teams-workflows sections unmarshalling error ",
+                             F("sections"), true, &secs, e);
         for (size_t i = 0; rc == RN_OK && i < val_list_len(secs); i++) {
             const struct val *f = val_get_cstr(val_list_at(secs, i), "facts");
             if (f && f->kind == VAL_ARRAY)
@@ -174,8 +187,10 @@ static int card_actions(struct svc_call *c, struct buf *b, struct rn_err *e)
     int rc = RN_OK;
     if (!*F("potentialAction"))
         return RN_OK;
-    rc = svc_parse_array(c->a, "potentialAction", F("potentialAction"), &acts,
-                         e);
+    rc = svc_parse_array(c->a,
+                         "teams-workflows potential action unmarshalling "
+                         "error ",
+                         F("potentialAction"), true, &acts, e);
     for (size_t i = 0; rc == RN_OK && i < val_list_len(acts); i++) {
         struct val a = val_list_at(acts, i);
         const struct val *tg = val_get_cstr(a, "targets");
@@ -183,13 +198,16 @@ static int card_actions(struct svc_call *c, struct buf *b, struct rn_err *e)
             tg->kind != VAL_ARRAY || !val_list_len(*tg))
             continue;
         const char *uri = svc_val_str(val_list_at(*tg, 0), "uri");
+        const char *name = svc_val_str(a, "name");
         struct svc_json j;
+        if (!*uri)
+            continue;
         const char *t;
         size_t len;
         svc_json_init(&j);
         rc = svc_json_str(&j, "type", "Action.OpenUrl");
-        if (rc == RN_OK)
-            rc = svc_json_str(&j, "title", svc_val_str(a, "name"));
+        if (rc == RN_OK && *name)
+            rc = svc_json_str(&j, "title", name);
         if (rc == RN_OK)
             rc = svc_json_str(&j, "url", uri);
         if (rc == RN_OK)
@@ -258,9 +276,12 @@ static int tw_build(const void *state, struct svc_call *c, struct http_req *out,
                        "no teams-workflows webhook configured for recipient "
                        "%s",
                        c->recipient);
-    int rc = validate(c->a, url, e);
-    if (rc == RN_OK)
-        rc = envelope(c, &body, &len, e);
+    const char *why = url_problem(c->a, url);
+    if (why)
+        return rn_errf(e, RN_ECONFIG,
+                       "invalid webhook URL for recipient %s: %s", c->recipient,
+                       why);
+    int rc = envelope(c, &body, &len, e);
     if (rc != RN_OK)
         return rc;
     rc = svc_req_json(c->a, out, url, body, len, NULL);
@@ -277,7 +298,7 @@ static enum svc_step tw_check(const void *state, struct svc_call *c,
     if (r->status >= 200 && r->status < 300)
         return SVC_STEP_DONE;
     *retryable = svc_status_retryable(r->status);
-    rn_errf(e, RN_EHTTP, "teams-workflows webhook post error: status %ld: %s",
+    rn_errf(e, RN_EHTTP, "teams workflows webhook post error (status %ld): %s",
             r->status,
             r->body_len ? svc_body_excerpt(c->a, r)
                         : "no error details provided");

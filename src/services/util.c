@@ -6,11 +6,13 @@
  */
 #include "svc_int.h"
 
+#include "../config/config.h"
 #include "../core/json.h"
 #include "../core/limits.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,15 +173,29 @@ int svc_json_parse(struct arena *a, const char *s, size_t n, struct val *out,
     return json_parse(a, s, n, &o, out, e);
 }
 
-int svc_parse_array(struct arena *a, const char *what, const char *text,
-                    struct val *out, struct rn_err *e)
+int svc_parse_array(struct arena *a, const char *prefix, const char *text,
+                    bool f64, struct val *out, struct rn_err *e)
 {
     struct rn_err pe = {0};
-    if (svc_json_parse(a, text, strlen(text), out, &pe) == RN_OK &&
-        out->kind == VAL_ARRAY)
+    struct json_opts o = {f64 ? JSON_NUM_FLOAT64 : JSON_NUM_INT64, 0, 0};
+    int rc = json_parse(a, text, strlen(text), &o, out, &pe);
+    if (rc == RN_OK && out->kind == VAL_ARRAY)
         return RN_OK;
-    return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%.80s' : %s", what,
-                   text, pe.msg[0] ? pe.msg : "not a JSON array");
+    if (rc == RN_OK)
+        snprintf(pe.msg, sizeof pe.msg,
+                 "json: cannot unmarshal %s into Go value of type "
+                 "[]interface {}",
+                 cfg_dec_kind(*out));
+    return rn_errf(e, RN_EINVAL, "%s%s", prefix ? prefix : "", pe.msg);
+}
+
+int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
+                       struct val *out, struct rn_err *e)
+{
+    const char *p =
+        arena_printf(a, "failed to unmarshal %s '%s' : ", what, text);
+    return p ? svc_parse_array(a, p, text, false, out, e)
+             : rn_errf(e, RN_ENOMEM, "out of memory");
 }
 
 const char *svc_map_get(const struct svc_strmap *m, const char *key)

@@ -41,14 +41,20 @@ static bool is_email(const char *s)
     return false;
 }
 
-static int webex_build(const void *state, struct svc_call *c,
-                       struct http_req *out, struct rn_err *e)
+/* {apiURL}/v1/messages, one trailing "/" of apiURL dropped. */
+static const char *webex_url(struct arena *a, const struct webex_opts *o)
 {
-    const struct webex_opts *o = state;
     const char *base = *o->api_url ? o->api_url : "https://webexapis.com";
     size_t bn = strlen(base);
     if (bn && base[bn - 1] == '/')
         bn--;
+    return arena_printf(a, "%.*s/v1/messages", (int)bn, base);
+}
+
+static int webex_build(const void *state, struct svc_call *c,
+                       struct http_req *out, struct rn_err *e)
+{
+    const struct webex_opts *o = state;
     struct svc_json j;
     const char *body;
     size_t len;
@@ -64,7 +70,7 @@ static int webex_build(const void *state, struct svc_call *c,
         rc = svc_json_end(&j, c->a, &body, &len);
     else
         buf_free(&j.b);
-    const char *url = arena_printf(c->a, "%.*s/v1/messages", (int)bn, base);
+    const char *url = webex_url(c->a, o);
     if (rc == RN_OK)
         rc =
             url ? svc_req_json(c->a, out, url, body, len, o->token) : RN_ENOMEM;
@@ -80,8 +86,8 @@ static enum svc_step webex_check(const void *state, struct svc_call *c,
     if (r->status == 200)
         return SVC_STEP_DONE;
     *retryable = svc_status_retryable(r->status);
-    rn_errf(e, RN_EHTTP, "webex: unexpected status %ld, body: %s", r->status,
-            svc_body_excerpt(c->a, r));
+    rn_errf(e, RN_EHTTP, "request to %s has failed with error code %ld : %s",
+            webex_url(c->a, state), r->status, svc_body_excerpt(c->a, r));
     return SVC_STEP_FAIL;
 }
 

@@ -99,9 +99,12 @@ static enum svc_step webhook_check(const void *state, struct svc_call *c,
     struct rn_err ignore;
     webhook_build(state, c, &req, &ignore);
     *retryable = svc_status_retryable(r->status);
+    /* upstream prints its request struct: {body method url service} */
     rn_errf(e, RN_EHTTP,
-            "request to {%s %s} has failed with error code %ld : %s",
-            req.method, req.shown_url ? req.shown_url : "", r->status,
+            "request to {%.100s %s %s %s} has failed with error code %ld : "
+            "%s",
+            req.has_body ? req.body : "", req.method,
+            req.shown_url ? req.shown_url : "", c->name, r->status,
             svc_body_excerpt(c->a, r));
     return SVC_STEP_FAIL;
 }

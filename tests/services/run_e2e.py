@@ -377,7 +377,7 @@ case("mattermost-ok", "service.mattermost", MM, MM_T, "mattermost:chan1",
      check=check_mm)
 case("mattermost-403", "service.mattermost", MM, MM_T, "mattermost:chan1",
      script={"default": {"status": 403, "json": {"message": "denied"}}},
-     ok=False, err="status 403", retryable=False)
+     ok=False, err="has failed with error code 403 : ", retryable=False)
 
 # ---- rocketchat ----
 
@@ -450,6 +450,8 @@ case("teams-template-passthrough", "service.teams", TEAMS,
      "teams:\n  template: '{\"raw\": {{.rollout.spec.replicas}}}'\n",
      "teams:ops", script={"default": {"body": "1"}},
      check=lambda reqs: eq(reqs[0]["body"], '{"raw": 3}', "raw body"))
+case("teams-empty-body-ok", "service.teams", TEAMS, TEAMS_T, "teams:ops",
+     script={"default": {"status": 200, "body": ""}}, requests=1)
 case("teams-body-not-1", "service.teams", TEAMS, TEAMS_T, "teams:ops",
      script={"default": {"status": 400, "body": "Bad payload"}}, ok=False,
      err="teams webhook post error: Bad payload", retryable=False)
@@ -487,11 +489,14 @@ case("teams-workflows-ok", "service.teams-workflows", TW, TW_T,
      "teams-workflows:ops", script={"default": {"status": 202}},
      check=check_tw)
 case("teams-workflows-http-rejected", "service.teams-workflows", TW, TW_T,
-     "teams-workflows:bad", ok=False, err="https", retryable=False,
+     "teams-workflows:bad", ok=False,
+     err="invalid webhook URL for recipient bad: webhook URL must use HTTPS "
+     "scheme", retryable=False,
      requests=0)
 case("teams-workflows-500", "service.teams-workflows", TW, TW_T,
      "teams-workflows:ops", script={"default": {"status": 500}}, ok=False,
-     err="status 500", retryable=True)
+     err="teams workflows webhook post error (status 500): no error details "
+     "provided", retryable=True)
 
 # ---- googlechat ----
 
@@ -534,7 +539,7 @@ case("googlechat-error", "service.googlechat", GC, "message: x\n",
      err="code=400 status=INVALID_ARGUMENT message=bad", retryable=False)
 case("googlechat-not-json", "service.googlechat", GC, "message: x\n",
      "googlechat:space", script={"default": {"body": "<html>"}}, ok=False,
-     err="cannot parse reply", retryable=False)
+     err="cannot send message: ", retryable=False)
 
 # ---- webex ----
 
@@ -558,7 +563,7 @@ case("webex-room", "service.webex", WX, "message: hi\n", "webex:ROOM1",
                                             "markdown": "hi"}, "body"))
 case("webex-201-is-failure", "service.webex", WX, "message: hi\n",
      "webex:ROOM1", script={"default": {"status": 201, "json": {}}},
-     ok=False, err="status 201", retryable=False)
+     ok=False, err="has failed with error code 201 : {}", retryable=False)
 
 # ---- telegram ----
 

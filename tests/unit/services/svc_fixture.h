@@ -77,8 +77,8 @@ static inline const char *fx_hdr(const struct http_req *r, const char *name)
 static inline void fx_body_eq(const struct http_req *r, const char *want)
 {
     assert_true(r->has_body);
-    assert_int_equal(r->body_len, strlen(want));
     assert_string_equal(r->body, want);
+    assert_int_equal(r->body_len, strlen(want));
 }
 
 /* Feed a reply to the type's check_reply. */

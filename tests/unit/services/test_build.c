@@ -342,6 +342,39 @@ static void teams_workflows_urls(void **state)
     svc_instance_free(s);
 }
 
+static void teams_workflows_card(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("teams-workflows",
+                "recipientUrls: {r: 'http://localhost/powerautomate/x'}\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(
+        &c,
+        fx_root("{\"teams-workflows\":{\"facts\":\"[{\\\"name\\\":\\\"n\\\","
+                "\\\"value\\\":1000000},{\\\"name\\\":\\\"b\\\",\\\"value\\\":"
+                "true},"
+                "{\\\"name\\\":\\\"z\\\"},{\\\"name\\\":\\\"u\\\","
+                "\\\"value\\\":null},"
+                "{\\\"value\\\":\\\"x\\\"}]\",\"potentialAction\":\"[{\\\"@"
+                "type\\\":"
+                "\\\"OpenUri\\\",\\\"targets\\\":[{\\\"uri\\\":\\\"u\\\"}]},"
+                "{\\\"@type\\\":\\\"OpenUri\\\",\\\"name\\\":\\\"x\\\"}]\"}}"),
+        "teams-workflows", "r");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"type\":\"message\",\"attachments\":[{\"contentType\":"
+                   "\"application/vnd.microsoft.card.adaptive\",\"content\":"
+                   "{\"type\":\"AdaptiveCard\",\"version\":\"1.4\",\"body\":"
+                   "[{\"type\":\"FactSet\",\"facts\":[{\"title\":\"n\","
+                   "\"value\":\"1e+06\"},{\"title\":\"b\",\"value\":\"true\"},"
+                   "{\"title\":\"z\",\"value\":\"\"},{\"title\":\"u\","
+                   "\"value\":\"\\u003cnil\\u003e\"}]}],\"actions\":[{\"type\":"
+                   "\"Action.OpenUrl\",\"url\":\"u\"}]}}]}");
+    svc_instance_free(s);
+}
+
 /* ---- googlechat (§8) ---- */
 
 static void googlechat_thread(void **state)
@@ -459,6 +492,7 @@ int main(void)
         cmocka_unit_test(rocketchat_steps),
         cmocka_unit_test(teams_card),
         cmocka_unit_test(teams_workflows_urls),
+        cmocka_unit_test(teams_workflows_card),
         cmocka_unit_test(googlechat_thread),
         cmocka_unit_test(telegram_steps),
         cmocka_unit_test(pushover_checks),
