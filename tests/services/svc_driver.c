@@ -3,14 +3,15 @@
  * the end-to-end service tests (run_e2e.py) against tests/doubles.
  *
  *   svc_driver --config-map FILE --secret FILE --template NAME
- *              --resource FILE --recipient SERVICE:RECIPIENT
+ *              --resource FILE --recipient SERVICE:RECIPIENT...
  *
  * It loads the ConfigMap and Secret manifests and the resource with the
  * config and engine APIs (as `rnotify template notify` does), renders the
- * template for the destination and calls svc_send().  Output: "sent" on
- * stdout, or on stderr "failed to notify '<recipient>': <message>" and a
- * line "retryable=<0|1> status=<n> attempts=<n>"; exit 0 on success, 4 on
- * a send failure, 2 on a setup failure.
+ * template for each destination in order (one process, so Slack threads
+ * carry over) and calls svc_send().  Output: "sent attempts=<n>" per
+ * send on stdout, or on stderr "failed to notify '<recipient>': <message>"
+ * and a line "retryable=<0|1> status=<n> attempts=<n>"; exit 0 on
+ * success, 4 on a send failure, 2 on a setup failure.
  */
 #include "config/config.h"
 #include "core/alloc.h"
