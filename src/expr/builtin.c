@@ -41,12 +41,11 @@ struct bdef {
 };
 
 static bi_check v_len, v_abs, v_round, v_int, v_float, v_aggr, v_now, v_date,
-    v_first, v_take, v_keys, v_pairs, v_from_pairs, v_reverse, v_concat,
-    v_none;
+    v_first, v_take, v_keys, v_pairs, v_from_pairs, v_reverse, v_concat, v_none;
 static bi_fn f_len, f_abs, f_ceil, f_floor, f_round, f_int, f_float, f_max,
-    f_min, f_mean, f_median, f_first, f_last, f_get, f_take, f_keys,
-    f_values, f_to_pairs, f_from_pairs, f_reverse, f_concat, f_sort, f_bitand,
-    f_bitor, f_bitxor, f_bitnand, f_bitshl, f_bitshr, f_bitushr, f_bitnot;
+    f_min, f_mean, f_median, f_first, f_last, f_get, f_take, f_keys, f_values,
+    f_to_pairs, f_from_pairs, f_reverse, f_concat, f_sort, f_bitand, f_bitor,
+    f_bitxor, f_bitnand, f_bitshl, f_bitshr, f_bitushr, f_bitnot;
 
 static const struct bdef defs[] = {
     {"all", NULL, NULL, NULL},
@@ -306,8 +305,8 @@ static int v_now(struct cstate *c, struct node *n, const uint8_t *at)
 {
     if (n->nargs == 0 || (n->nargs == 1 && at[0] == T_LOCATION))
         return T_TIME;
-    expr_cfail(c, n->pos,
-               "invalid number of arguments (expected 0, got %d)", n->nargs);
+    expr_cfail(c, n->pos, "invalid number of arguments (expected 0, got %d)",
+               n->nargs);
 }
 
 static int v_date(struct cstate *c, struct node *n, const uint8_t *at)
@@ -345,8 +344,7 @@ static int v_take(struct cstate *c, struct node *n, const uint8_t *at)
         expr_cfail(c, n->pos, "cannot take from %s", expr_ety_name(at[0]));
     if (!t_any(at[1]) && at[1] != T_INT && at[1] != T_INT64 &&
         at[1] != T_DURATION && at[1] != T_MONTH && at[1] != T_WEEKDAY)
-        expr_cfail(c, n->pos, "cannot take %s elements",
-                   expr_ety_name(at[1]));
+        expr_cfail(c, n->pos, "cannot take %s elements", expr_ety_name(at[1]));
     return at[0];
 }
 
@@ -365,8 +363,7 @@ static int v_pairs(struct cstate *c, struct node *n, const uint8_t *at)
     want_args(c, n, 1);
     if (t_any(at[0]) || t_map(at[0]))
         return T_ARRAY;
-    expr_cfail(c, n->pos, "cannot transform %s to pairs",
-               expr_ety_name(at[0]));
+    expr_cfail(c, n->pos, "cannot transform %s to pairs", expr_ety_name(at[0]));
 }
 
 static int v_from_pairs(struct cstate *c, struct node *n, const uint8_t *at)
@@ -389,8 +386,9 @@ static int v_reverse(struct cstate *c, struct node *n, const uint8_t *at)
 static int v_concat(struct cstate *c, struct node *n, const uint8_t *at)
 {
     if (n->nargs == 0)
-        expr_cfail(c, n->pos, "invalid number of arguments (expected at "
-                              "least 1, got 0)");
+        expr_cfail(c, n->pos,
+                   "invalid number of arguments (expected at "
+                   "least 1, got 0)");
     for (int i = 0; i < n->nargs; i++)
         if (!t_any(at[i]) && !t_array(at[i]))
             expr_cfail(c, n->pos, "cannot concat %s", expr_ety_name(at[i]));
@@ -408,8 +406,8 @@ static int v_none(struct cstate *c, struct node *n, const uint8_t *at)
 static void nargs(struct ev *ev, int n, int lo, int hi)
 {
     if (n < lo || n > hi)
-        expr_fail(ev, "invalid number of arguments (expected %d, got %d)",
-                  lo, n);
+        expr_fail(ev, "invalid number of arguments (expected %d, got %d)", lo,
+                  n);
 }
 
 /* Evaluates the arguments and calls a non-predicate builtin; errors
@@ -571,9 +569,9 @@ static bool minmax(struct ev *ev, const char *name, int op, struct val v,
             if (!minmax(ev, name, op, e, &sub, &sh, 1) || !sh ||
                 !expr_is_num(sub))
                 expr_fail(ev, "invalid argument for %s (type %s)", name,
-                          expr_type_name(sh ? sub : e.kind == VAL_ARRAY
-                                                        ? val_null()
-                                                        : e));
+                          expr_type_name(sh                    ? sub
+                                         : e.kind == VAL_ARRAY ? val_null()
+                                                               : e));
             if (!*have || expr_compare(ev, op, *best, sub)) {
                 *best = sub;
                 *have = true;
@@ -816,8 +814,7 @@ static struct val f_concat(struct ev *ev, struct val *a, int n)
     for (int i = 0; i < n; i++) {
         if (a[i].kind != VAL_ARRAY)
             expr_fail(ev, "cannot concat %s",
-                      a[i].kind == VAL_NULL ? "invalid"
-                                            : expr_kind_name(a[i]));
+                      a[i].kind == VAL_NULL ? "invalid" : expr_kind_name(a[i]));
         total += val_list_len(a[i]);
     }
     expr_mem_grow(ev, total);
@@ -888,9 +885,9 @@ static struct val f_sort(struct ev *ev, struct val *a, int n)
     nargs(ev, n, 1, 2);
     size_t k = 0;
     unsigned gt = val_gotype(a[0]);
-    bool sortable = a[0].kind == VAL_ARRAY &&
-                    (gt == GT_LIST_ANY || gt == GT_LIST_INT ||
-                     gt == GT_LIST_FLOAT || gt == GT_LIST_STRING);
+    bool sortable =
+        a[0].kind == VAL_ARRAY && (gt == GT_LIST_ANY || gt == GT_LIST_INT ||
+                                   gt == GT_LIST_FLOAT || gt == GT_LIST_STRING);
     if (sortable)
         k = val_list_len(a[0]);
     bool desc = sort_order(ev, a, n);
@@ -920,8 +917,9 @@ static void bit_args(struct ev *ev, struct val *a, int n, const char *name,
                      int64_t *x, int64_t *y)
 {
     if (n != 2)
-        expr_fail(ev, "invalid number of arguments for %s (expected 2, got "
-                      "%d)",
+        expr_fail(ev,
+                  "invalid number of arguments for %s (expected 2, got "
+                  "%d)",
                   name, n);
     *x = bit_arg(ev, a[0], name);
     *y = bit_arg(ev, a[1], name);
@@ -958,8 +956,9 @@ static struct val f_bitnand(struct ev *ev, struct val *a, int n)
 static void shift_ok(struct ev *ev, int64_t y)
 {
     if (y < 0)
-        expr_fail(ev, "invalid operation: negative shift count %lld (type "
-                      "int)",
+        expr_fail(ev,
+                  "invalid operation: negative shift count %lld (type "
+                  "int)",
                   (long long)y);
 }
 
@@ -992,8 +991,9 @@ static struct val f_bitushr(struct ev *ev, struct val *a, int n)
 static struct val f_bitnot(struct ev *ev, struct val *a, int n)
 {
     if (n != 1)
-        expr_fail(ev, "invalid number of arguments for bitnot (expected 1, "
-                      "got %d)",
+        expr_fail(ev,
+                  "invalid number of arguments for bitnot (expected 1, "
+                  "got %d)",
                   n);
     return val_int(~bit_arg(ev, a[0], "bitnot"));
 }

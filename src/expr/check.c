@@ -74,13 +74,21 @@ const char *expr_ety_name(int t)
 static int t_kind(int t)
 {
     switch (t) {
-    case T_INT: case T_MONTH: case T_WEEKDAY:
+    case T_INT:
+    case T_MONTH:
+    case T_WEEKDAY:
         return T_INT;
-    case T_INT64: case T_DURATION:
+    case T_INT64:
+    case T_DURATION:
         return T_INT64;
-    case T_ARRAY: case T_LIST_INT: case T_LIST_STRING: case T_PAIRS:
+    case T_ARRAY:
+    case T_LIST_INT:
+    case T_LIST_STRING:
+    case T_PAIRS:
         return T_ARRAY;
-    case T_MAP: case T_MAP_ANY: case T_GROUPS:
+    case T_MAP:
+    case T_MAP_ANY:
+    case T_GROUPS:
         return T_MAP;
     default:
         return t;
@@ -144,15 +152,30 @@ fail(struct chk *k, const struct node *n, const char *fmt, ...)
 static const char *op_name(int op)
 {
     static const char *const names[] = {
-        [OP_NOT] = "!",          [OP_NEG] = "-",        [OP_POS] = "+",
-        [OP_OR] = "||",          [OP_AND] = "&&",       [OP_EQ] = "==",
-        [OP_NE] = "!=",          [OP_LT] = "<",         [OP_GT] = ">",
-        [OP_LE] = "<=",          [OP_GE] = ">=",        [OP_IN] = "in",
-        [OP_MATCHES] = "matches", [OP_CONTAINS] = "contains",
-        [OP_STARTS] = "startsWith", [OP_ENDS] = "endsWith",
-        [OP_RANGE] = "..",       [OP_ADD] = "+",        [OP_SUB] = "-",
-        [OP_MUL] = "*",          [OP_DIV] = "/",        [OP_MOD] = "%",
-        [OP_POW] = "**",         [OP_COALESCE] = "??",
+        [OP_NOT] = "!",
+        [OP_NEG] = "-",
+        [OP_POS] = "+",
+        [OP_OR] = "||",
+        [OP_AND] = "&&",
+        [OP_EQ] = "==",
+        [OP_NE] = "!=",
+        [OP_LT] = "<",
+        [OP_GT] = ">",
+        [OP_LE] = "<=",
+        [OP_GE] = ">=",
+        [OP_IN] = "in",
+        [OP_MATCHES] = "matches",
+        [OP_CONTAINS] = "contains",
+        [OP_STARTS] = "startsWith",
+        [OP_ENDS] = "endsWith",
+        [OP_RANGE] = "..",
+        [OP_ADD] = "+",
+        [OP_SUB] = "-",
+        [OP_MUL] = "*",
+        [OP_DIV] = "/",
+        [OP_MOD] = "%",
+        [OP_POW] = "**",
+        [OP_COALESCE] = "??",
     };
     return names[op] ? names[op] : "?";
 }
@@ -209,8 +232,8 @@ static void check_regex(struct chk *k, struct node *n)
     struct expr_prog *p = k->c->p;
     if (p->nregex == p->capregex) {
         size_t nc = p->capregex ? p->capregex * 2 : 4;
-        void **r = arena_grow(&p->arena, p->regexes,
-                              p->capregex * sizeof *r, nc * sizeof *r);
+        void **r = arena_grow(&p->arena, p->regexes, p->capregex * sizeof *r,
+                              nc * sizeof *r);
         if (!r) {
             expr_re_free(re);
             expr_cfail(k->c, n->pos, "out of memory");
@@ -225,14 +248,18 @@ static void check_regex(struct chk *k, struct node *n)
 static int check_binary_ops(struct chk *k, struct node *n, int l, int r)
 {
     switch (n->op) {
-    case OP_EQ: case OP_NE:
+    case OP_EQ:
+    case OP_NE:
         return comparable(l, r) ? T_BOOL : -1;
-    case OP_OR: case OP_AND:
-        return (t_bool(l) && t_bool(r)) ||
-                       or3(l, r, t_bool, NULL, NULL, NULL)
+    case OP_OR:
+    case OP_AND:
+        return (t_bool(l) && t_bool(r)) || or3(l, r, t_bool, NULL, NULL, NULL)
                    ? T_BOOL
                    : -1;
-    case OP_LT: case OP_GT: case OP_LE: case OP_GE:
+    case OP_LT:
+    case OP_GT:
+    case OP_LE:
+    case OP_GE:
         if ((t_num(l) && t_num(r)) || (t_str(l) && t_str(r)) ||
             (t_time(l) && t_time(r)) || or3(l, r, t_num, t_str, t_time, NULL))
             return T_BOOL;
@@ -249,7 +276,8 @@ static int check_binary_ops(struct chk *k, struct node *n, int l, int r)
         if (t_num(l) && t_num(r))
             return combined(l, r);
         return or3(l, r, t_num, NULL, NULL, NULL) ? T_ANY : -1;
-    case OP_DIV: case OP_POW:
+    case OP_DIV:
+    case OP_POW:
         if ((t_num(l) && t_num(r)) || or3(l, r, t_num, NULL, NULL, NULL))
             return T_FLOAT;
         return -1;
@@ -270,7 +298,9 @@ static int check_binary_ops(struct chk *k, struct node *n, int l, int r)
     case OP_MATCHES:
         check_regex(k, n);
         /* fallthrough */
-    case OP_CONTAINS: case OP_STARTS: case OP_ENDS:
+    case OP_CONTAINS:
+    case OP_STARTS:
+    case OP_ENDS:
         if ((t_str(l) && t_str(r)) || or3(l, r, t_str, NULL, NULL, NULL))
             return T_BOOL;
         return -1;
@@ -321,8 +351,7 @@ static int check_member(struct chk *k, struct node *n)
         snprintf(pname, sizeof pname, "%.*s", (int)n->b->v.str.n,
                  n->b->v.str.s);
         if (base == T_NIL)
-            return fail(k, n, "type %s has no field %s%s", "<nil>", pname,
-                        "");
+            return fail(k, n, "type %s has no field %s%s", "<nil>", pname, "");
         int mid = expr_method_find(base, n->b->v.str.s, n->b->v.str.n);
         if (mid >= 0) {
             n->id = mid;
@@ -389,8 +418,7 @@ static int check_call(struct chk *k, struct node *n)
     }
     char name[80] = "function";
     if (n->a->kind == N_IDENT || n->a->kind == N_VAR)
-        snprintf(name, sizeof name, "%.*s", (int)n->a->v.str.n,
-                 n->a->v.str.s);
+        snprintf(name, sizeof name, "%.*s", (int)n->a->v.str.n, n->a->v.str.s);
     if (fn == T_NIL)
         return fail(k, n, "%s is nil; cannot call nil as function%s%s", name,
                     "", "");
@@ -428,8 +456,15 @@ static int check_pred(struct chk *k, struct node *n)
     if (n->nargs >= 3)
         visit(k, n->args[2]);
     switch (n->id) {
-    case B_ALL: case B_NONE: case B_ANY: case B_ONE: case B_FILTER:
-    case B_FIND: case B_FINDLAST: case B_FINDINDEX: case B_FINDLASTINDEX:
+    case B_ALL:
+    case B_NONE:
+    case B_ANY:
+    case B_ONE:
+    case B_FILTER:
+    case B_FIND:
+    case B_FINDLAST:
+    case B_FINDINDEX:
+    case B_FINDLASTINDEX:
     case B_COUNT:
         if (n->nargs >= 2 && !t_bool(out) && !t_any(out))
             return fail(k, n->args[1],
@@ -440,13 +475,21 @@ static int check_pred(struct chk *k, struct node *n)
         break;
     }
     switch (n->id) {
-    case B_ALL: case B_NONE: case B_ANY: case B_ONE:
+    case B_ALL:
+    case B_NONE:
+    case B_ANY:
+    case B_ONE:
         return T_BOOL;
-    case B_FILTER: case B_MAP: case B_SORTBY:
+    case B_FILTER:
+    case B_MAP:
+    case B_SORTBY:
         return T_ARRAY;
-    case B_FIND: case B_FINDLAST:
+    case B_FIND:
+    case B_FINDLAST:
         return t_any(coll) ? T_ANY : t_elem(coll);
-    case B_FINDINDEX: case B_FINDLASTINDEX: case B_COUNT:
+    case B_FINDINDEX:
+    case B_FINDLASTINDEX:
+    case B_COUNT:
         return T_INT;
     case B_SUM:
         if (n->nargs == 2)
@@ -465,8 +508,8 @@ static int check_get(struct chk *k, struct node *n)
         char b[16];
         snprintf(b, sizeof b, "%d", n->nargs);
         return fail(k, n,
-                    "invalid number of arguments (expected 2, got %s)%s%s",
-                    b, "", "");
+                    "invalid number of arguments (expected 2, got %s)%s%s", b,
+                    "", "");
     }
     if (is_ident(n->args[0], "$env")) {
         visit(k, n->args[0]);
@@ -484,8 +527,8 @@ static int check_get(struct chk *k, struct node *n)
     int p = visit(k, n->args[1]);
     const char *what = t_array(t) ? "slice" : "map";
     if (p == T_NIL)
-        return fail(k, n->args[1], "cannot use nil as %s index%s%s", what,
-                    "", "");
+        return fail(k, n->args[1], "cannot use nil as %s index%s%s", what, "",
+                    "");
     if (t_array(t) && !t_int(p) && !t_any(p))
         return fail(k, n->args[1], "non-integer slice index %s%s%s",
                     expr_ety_name(p), "", "");
@@ -528,8 +571,8 @@ static int check_pointer(struct chk *k, struct node *n)
             return T_ANY;
         if (t_array(s->vtype))
             return t_elem(s->vtype);
-        return fail(k, n, "cannot use %s as array%s%s",
-                    expr_ety_name(s->vtype), "", "");
+        return fail(k, n, "cannot use %s as array%s%s", expr_ety_name(s->vtype),
+                    "", "");
     }
     if (len == 5 && memcmp(name, "index", 5) == 0 && s->has_index) {
         n->id = 1;
@@ -597,8 +640,9 @@ static int check_cond(struct chk *k, struct node *n)
 {
     int c = visit(k, n->a);
     if (!t_bool(c) && !t_any(c))
-        return fail(k, n->a, "non-bool expression (type %s) used as "
-                             "condition%s%s",
+        return fail(k, n->a,
+                    "non-bool expression (type %s) used as "
+                    "condition%s%s",
                     expr_ety_name(c), "", "");
     int t1 = visit(k, n->b);
     int t2 = visit(k, n->c);
@@ -615,13 +659,13 @@ static int check_array(struct chk *k, struct node *n)
     bool same = true;
     for (int i = 0; i < n->nargs; i++) {
         int cur = visit(k, n->args[i]);
-        if (i > 0 && (cur == T_NIL || prev == T_NIL ||
-                      t_kind(cur) != t_kind(prev)))
+        if (i > 0 &&
+            (cur == T_NIL || prev == T_NIL || t_kind(cur) != t_kind(prev)))
             same = false;
         prev = cur;
     }
-    n->elem = (same && n->nargs > 0 && prev != T_NIL) ? (uint8_t)prev
-                                                      : T_NOELEM;
+    n->elem =
+        (same && n->nargs > 0 && prev != T_NIL) ? (uint8_t)prev : T_NOELEM;
     return T_ARRAY;
 }
 

@@ -25,8 +25,7 @@ _Noreturn void expr_cthrow(struct cstate *c, uint32_t pos)
 }
 
 /* Ends compilation with a formatted message at byte pos. */
-_Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt,
-                          ...)
+_Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -157,15 +156,16 @@ static struct node *fold_binary(struct cstate *c, struct node *n)
 {
     struct node *a = n->a, *b = n->b;
     switch (n->op) {
-    case OP_AND: case OP_OR:
+    case OP_AND:
+    case OP_OR:
         return fold_logic(c, n);
     case OP_EQ:
         if (a->kind == N_INT && b->kind == N_INT)
             return mk_bool(c, n, a->v.i == b->v.i);
         if (a->kind == N_STRING && b->kind == N_STRING)
-            return mk_bool(c, n, a->v.str.n == b->v.str.n &&
-                                     memcmp(a->v.str.s, b->v.str.s,
-                                            a->v.str.n) == 0);
+            return mk_bool(c, n,
+                           a->v.str.n == b->v.str.n &&
+                               memcmp(a->v.str.s, b->v.str.s, a->v.str.n) == 0);
         if (a->kind == N_BOOL && b->kind == N_BOOL)
             return mk_bool(c, n, a->v.i == b->v.i);
         return n;
@@ -185,7 +185,11 @@ static struct node *fold_binary(struct cstate *c, struct node *n)
             return r;
         }
         /* fallthrough */
-    case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_POW:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_DIV:
+    case OP_MOD:
+    case OP_POW:
         if (is_numlit(a) && is_numlit(b))
             return fold_arith(c, n);
         return n;
@@ -218,8 +222,8 @@ static struct node *fold_array(struct cstate *c, struct node *n)
             return n;
     }
     struct val_list *l = arena_zalloc(&c->p->arena, sizeof *l);
-    struct val *items = arena_alloc(&c->p->arena,
-                                    (size_t)n->nargs * sizeof *items);
+    struct val *items =
+        arena_alloc(&c->p->arena, (size_t)n->nargs * sizeof *items);
     if (!l || !items)
         expr_cfail(c, n->pos, "out of memory");
     for (int i = 0; i < n->nargs; i++) {
@@ -364,10 +368,9 @@ static struct node *rewrite(struct cstate *c, struct node *n)
     }
     if (n->kind == N_MEMBER && !(n->flags & NF_OPTIONAL) &&
         n->b->kind == N_INT && (n->b->v.i == 0 || n->b->v.i == -1) &&
-        is_builtin(n->a, B_FILTER, 2))
-    {
-        struct node *r = as_find(c, n->a, n->b->v.i == 0 ? B_FIND : B_FINDLAST,
-                                 true);
+        is_builtin(n->a, B_FILTER, 2)) {
+        struct node *r =
+            as_find(c, n->a, n->b->v.i == 0 ? B_FIND : B_FINDLAST, true);
         r->pos = n->pos;
         return r;
     }

@@ -162,16 +162,22 @@ static struct val eval_binary(struct ev *ev, struct node *n)
         return val_bool(expr_equal(ev, l, r));
     case OP_NE:
         return val_bool(!expr_equal(ev, l, r));
-    case OP_LT: case OP_GT: case OP_LE: case OP_GE:
+    case OP_LT:
+    case OP_GT:
+    case OP_LE:
+    case OP_GE:
         return val_bool(expr_compare(ev, n->op, l, r));
     case OP_IN:
         return eval_in(ev, n, l, r);
-    case OP_CONTAINS: case OP_STARTS: case OP_ENDS:
+    case OP_CONTAINS:
+    case OP_STARTS:
+    case OP_ENDS:
         if (expr_is_nil(l) || expr_is_nil(r))
             return val_bool(false);
         if (l.kind == VAL_STRING)
             expr_charge(ev, l.len / 16);
-        return val_bool(str_op(n->op, expr_want_str(ev, l), expr_want_str(ev, r)));
+        return val_bool(
+            str_op(n->op, expr_want_str(ev, l), expr_want_str(ev, r)));
     case OP_RANGE:
         return eval_range(ev, l, r);
     default:
@@ -258,8 +264,8 @@ static struct val eval_array(struct ev *ev, struct node *n)
 static struct val eval_map(struct ev *ev, struct node *n)
 {
     int pairs = n->nargs / 2;
-    struct val_kv *kv = expr_alloc(ev, (size_t)(pairs ? pairs : 1) *
-                                           sizeof *kv);
+    struct val_kv *kv =
+        expr_alloc(ev, (size_t)(pairs ? pairs : 1) * sizeof *kv);
     for (int i = 0; i < pairs; i++) {
         kv[i].key = expr_eval(ev, n->args[2 * i]);
         kv[i].v = expr_eval(ev, n->args[2 * i + 1]);
@@ -454,7 +460,8 @@ static struct val pred_loop(struct ev *ev, struct node *n)
             if (pred_true(ev, n))
                 return val_bool(true);
             break;
-        case B_ONE: case B_COUNT:
+        case B_ONE:
+        case B_COUNT:
             if (n->nargs == 1 ? want_bool(ev, cur_item(ev)) : pred_true(ev, n))
                 count++;
             break;
@@ -468,16 +475,16 @@ static struct val pred_loop(struct ev *ev, struct node *n)
             break;
         default: /* B_SUM */
             ev->pos = n->pos;
-            acc = expr_arith(ev, OP_ADD,
-                             n->nargs == 2 ? expr_eval(ev, n->args[1])
-                                           : cur_item(ev),
-                             acc);
+            acc = expr_arith(
+                ev, OP_ADD,
+                n->nargs == 2 ? expr_eval(ev, n->args[1]) : cur_item(ev), acc);
             break;
         }
     }
     ev->pos = n->pos;
     switch (n->id) {
-    case B_ALL: case B_NONE:
+    case B_ALL:
+    case B_NONE:
         return val_bool(true);
     case B_ANY:
         return val_bool(false);
@@ -485,7 +492,8 @@ static struct val pred_loop(struct ev *ev, struct node *n)
         return val_bool(count == 1);
     case B_COUNT:
         return val_int(count);
-    case B_FILTER: case B_MAP:
+    case B_FILTER:
+    case B_MAP:
         expr_mem_grow(ev, out.n);
         return acc_value(ev, &out);
     default:
@@ -497,15 +505,16 @@ static struct val eval_pred(struct ev *ev, struct node *n)
 {
     struct val coll = expr_eval(ev, n->args[0]);
     ev->pos = n->pos;
-    struct scope s = {.coll = coll, .len = coll_len(ev, coll),
-                      .up = ev->scope};
+    struct scope s = {.coll = coll, .len = coll_len(ev, coll), .up = ev->scope};
     ev->scope = &s;
     struct val r;
     switch (n->id) {
-    case B_FIND: case B_FINDINDEX:
+    case B_FIND:
+    case B_FINDINDEX:
         r = pred_find(ev, n, false);
         break;
-    case B_FINDLAST: case B_FINDLASTINDEX:
+    case B_FINDLAST:
+    case B_FINDLASTINDEX:
         r = pred_find(ev, n, true);
         break;
     case B_GROUPBY:

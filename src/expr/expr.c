@@ -60,8 +60,8 @@ static void format_error(struct rn_err *e, const char *src, size_t n,
     }
     caret[k] = 0;
     if (multibyte)
-        rn_errf_at(e, code, name, line, col + 1, "%s (%d:%d)\n | %s", msg,
-                   line, col + 1, snippet);
+        rn_errf_at(e, code, name, line, col + 1, "%s (%d:%d)\n | %s", msg, line,
+                   col + 1, snippet);
     else
         rn_errf_at(e, code, name, line, col + 1, "%s (%d:%d)\n | %s\n | %s^",
                    msg, line, col + 1, snippet, caret);

@@ -128,18 +128,39 @@ enum ety {
 };
 
 /* ---- type predicates (reflect kinds behind each static type) ---- */
-static inline bool t_any(int t) { return t == T_ANY; }
+static inline bool t_any(int t)
+{
+    return t == T_ANY;
+}
 static inline bool t_int(int t)
 {
     return t == T_INT || t == T_INT64 || t == T_UINT8 || t == T_DURATION ||
            t == T_MONTH || t == T_WEEKDAY;
 }
-static inline bool t_float(int t) { return t == T_FLOAT; }
-static inline bool t_num(int t) { return t_int(t) || t_float(t); }
-static inline bool t_str(int t) { return t == T_STRING; }
-static inline bool t_bool(int t) { return t == T_BOOL; }
-static inline bool t_time(int t) { return t == T_TIME; }
-static inline bool t_dur(int t) { return t == T_DURATION; }
+static inline bool t_float(int t)
+{
+    return t == T_FLOAT;
+}
+static inline bool t_num(int t)
+{
+    return t_int(t) || t_float(t);
+}
+static inline bool t_str(int t)
+{
+    return t == T_STRING;
+}
+static inline bool t_bool(int t)
+{
+    return t == T_BOOL;
+}
+static inline bool t_time(int t)
+{
+    return t == T_TIME;
+}
+static inline bool t_dur(int t)
+{
+    return t == T_DURATION;
+}
 static inline bool t_array(int t)
 {
     return t == T_ARRAY || t == T_LIST_INT || t == T_LIST_STRING ||
@@ -166,12 +187,11 @@ static inline int t_elem(int t)
     }
 }
 
-
 struct node {
     uint8_t kind, op, flags, ty;
-    uint8_t elem; /* element type of an array literal, or T_NOELEM */
+    uint8_t elem;   /* element type of an array literal, or T_NOELEM */
     uint16_t depth; /* height of the subtree (parse.c bounds it) */
-    uint32_t pos; /* byte offset for errors */
+    uint32_t pos;   /* byte offset for errors */
     int32_t nargs;
     int32_t id; /* builtin id, let slot, pointer kind, method id */
     struct node *a, *b, *c;
@@ -208,12 +228,12 @@ struct cstate {
     struct expr_prog *p;
     jmp_buf jb;
     uint32_t errpos;
-    int changed; /* set by a folding pass that rewrote something */
+    int changed;          /* set by a folding pass that rewrote something */
     unsigned long visits; /* node visits of all passes (see expr_visit) */
     char msg[200];
 };
-_Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt,
-                          ...) __attribute__((format(printf, 3, 4)));
+_Noreturn void expr_cfail(struct cstate *c, uint32_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 _Noreturn void expr_cthrow(struct cstate *c, uint32_t pos);
 void expr_visit(struct cstate *c, const struct node *n);
 struct node *expr_node_new(struct cstate *c, int kind, uint32_t pos);
@@ -288,7 +308,7 @@ struct val expr_call_builtin(struct ev *ev, struct node *n);
 /* ---- Go value operations (ops.c) ---- */
 const char *expr_type_name(struct val v); /* %T */
 const char *expr_kind_name(struct val v); /* reflect Kind */
-bool expr_is_num(struct val v);            /* a plain Go number type */
+bool expr_is_num(struct val v);           /* a plain Go number type */
 bool expr_is_nil(struct val v);
 bool expr_equal(struct ev *ev, struct val a, struct val b);
 bool expr_deep_equal(struct ev *ev, struct val a, struct val b);
@@ -336,6 +356,7 @@ struct val expr_method_call(struct ev *ev, struct val recv, int mid,
                             struct val *args, int nargs);
 int expr_val_ety(struct val v);
 struct val expr_bound_method(struct ev *ev, struct val recv, int mid);
+const char *expr_func_type(struct val fn);
 struct val expr_call_value(struct ev *ev, struct val fn, struct val *args,
                            int nargs);
 

@@ -80,8 +80,8 @@ static int emit_val(struct lexer *l, int kind, const char *s, size_t n)
 {
     if (l->ntok == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 16;
-        struct token *t = arena_grow(l->a, l->toks, l->cap * sizeof *t,
-                                     nc * sizeof *t);
+        struct token *t =
+            arena_grow(l->a, l->toks, l->cap * sizeof *t, nc * sizeof *t);
         if (!t)
             return fail(l, l->start, "%s", "out of memory");
         l->toks = t;
@@ -235,8 +235,8 @@ static int lex_string(struct lexer *l, char quote)
             out[olen++] = c;
             continue;
         }
-        size_t k = unescape_one(l->src + l->pos, l->n - l->pos, quote, out,
-                                &olen);
+        size_t k =
+            unescape_one(l->src + l->pos, l->n - l->pos, quote, out, &olen);
         if (!k)
             return fail(l, l->pos, "%s", "invalid char escape");
         l->pos += k;
@@ -267,9 +267,9 @@ static bool word_is(const char *s, size_t n, const char *w)
 
 static bool is_word_op(const char *s, size_t n)
 {
-    static const char *const ops[] = {"in",       "or",         "and",
-                                      "matches",  "contains",   "startsWith",
-                                      "endsWith", "let",        NULL};
+    static const char *const ops[] = {"in",       "or",       "and",
+                                      "matches",  "contains", "startsWith",
+                                      "endsWith", "let",      NULL};
     for (int i = 0; ops[i]; i++)
         if (word_is(s, n, ops[i]))
             return true;
@@ -357,11 +357,26 @@ static int lex_punct(struct lexer *l, char c)
     case ':':
         accept(l, ":");
         return emit(l, TK_OP);
-    case '(': case '[': case '{': case ')': case ']': case '}':
+    case '(':
+    case '[':
+    case '{':
+    case ')':
+    case ']':
+    case '}':
         return emit(l, TK_BRACKET);
-    case ',': case ';': case '%': case '+': case '-': case '^':
+    case ',':
+    case ';':
+    case '%':
+    case '+':
+    case '-':
+    case '^':
         return emit(l, TK_OP);
-    case '&': case '!': case '=': case '*': case '<': case '>':
+    case '&':
+    case '!':
+    case '=':
+    case '*':
+    case '<':
+    case '>':
         accept(l, "&=*");
         return emit(l, TK_OP);
     case '.':

@@ -43,7 +43,7 @@ const char *expr_type_name(struct val v)
             return "*time.Location";
         break;
     case VAL_FUNC:
-        return "func";
+        return expr_func_type(v);
     default:
         break;
     }
@@ -131,7 +131,8 @@ bool expr_deep_equal(struct ev *ev, struct val a, struct val b)
         return true;
     case VAL_BOOL:
         return a.u.b == b.u.b;
-    case VAL_INT: case VAL_DURATION:
+    case VAL_INT:
+    case VAL_DURATION:
         return a.u.i == b.u.i;
     case VAL_FLOAT:
         return a.u.f == b.u.f;
@@ -171,8 +172,7 @@ static bool typed_list(struct val v)
            gt == GT_LIST_INT64 || gt == GT_LIST_BYTES;
 }
 
-static bool lists_equal(struct ev *ev, struct val a, struct val b,
-                        bool *done)
+static bool lists_equal(struct ev *ev, struct val a, struct val b, bool *done)
 {
     *done = true;
     unsigned ga = val_gotype(a), gb = val_gotype(b);
@@ -270,9 +270,9 @@ int expr_compare(struct ev *ev, int op, struct val a, struct val b)
 
 static const char *arith_name(int op)
 {
-    static const char *const n[] = {[OP_ADD] = "+", [OP_SUB] = "-",
-                                    [OP_MUL] = "*", [OP_DIV] = "/",
-                                    [OP_MOD] = "%", [OP_POW] = "**"};
+    static const char *const n[] = {
+        [OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*",
+        [OP_DIV] = "/", [OP_MOD] = "%", [OP_POW] = "**"};
     return n[op];
 }
 
@@ -290,16 +290,14 @@ static bool arith_time(struct ev *ev, int op, struct val a, struct val b,
         *out = time_val(ev, gotime_add(ev->a, a.u.tm, b.u.i));
     else if (op == OP_ADD && a.kind == VAL_DURATION && b.kind == VAL_TIME)
         *out = time_val(ev, gotime_add(ev->a, b.u.tm, a.u.i));
-    else if (op == OP_ADD && a.kind == VAL_DURATION &&
-             b.kind == VAL_DURATION)
+    else if (op == OP_ADD && a.kind == VAL_DURATION && b.kind == VAL_DURATION)
         *out = val_duration((int64_t)((uint64_t)a.u.i + (uint64_t)b.u.i));
     else if (op == OP_SUB && a.kind == VAL_TIME && b.kind == VAL_TIME)
         *out = val_duration(gotime_sub(a.u.tm, b.u.tm));
     else if (op == OP_SUB && a.kind == VAL_TIME && b.kind == VAL_DURATION)
-        *out = time_val(ev, gotime_add(ev->a, a.u.tm,
-                                       (int64_t)(0u - (uint64_t)b.u.i)));
-    else if (op == OP_SUB && a.kind == VAL_DURATION &&
-             b.kind == VAL_DURATION)
+        *out = time_val(
+            ev, gotime_add(ev->a, a.u.tm, (int64_t)(0u - (uint64_t)b.u.i)));
+    else if (op == OP_SUB && a.kind == VAL_DURATION && b.kind == VAL_DURATION)
         *out = val_duration((int64_t)((uint64_t)a.u.i - (uint64_t)b.u.i));
     else
         return false;
@@ -504,8 +502,7 @@ static struct val map_zero(struct val m)
 
 /* reflect's MapIndex: a nil key looks up the zero key, a key of another
  * type than string fails for string-keyed maps. */
-static const struct val *map_index(struct ev *ev, struct val m,
-                                   struct val key)
+static const struct val *map_index(struct ev *ev, struct val m, struct val key)
 {
     unsigned gt = val_gotype(m);
     if (gt == GT_MAP_IFACE || gt == GT_MAP_IFACE_LIST) {
@@ -623,8 +620,7 @@ bool expr_in(struct ev *ev, struct val needle, struct val hay)
                       expr_type_name(needle), expr_type_name(hay));
         return map_index(ev, hay, needle) != NULL;
     default:
-        expr_fail(ev, "operator \"in\" not defined on %s",
-                  expr_type_name(hay));
+        expr_fail(ev, "operator \"in\" not defined on %s", expr_type_name(hay));
     }
 }
 
@@ -879,11 +875,10 @@ static const char *re2_reject(const char *p, size_t n)
             continue;
         }
         if (c == '(' && i + 2 < n && p[i + 1] == '?' &&
-            strchr("=!<>#|'&+R0123456789", p[i + 2]) &&
-            !(p[i + 2] == 'P'))
+            strchr("=!<>#|'&+R0123456789", p[i + 2]) && !(p[i + 2] == 'P'))
             return "invalid or unsupported Perl syntax";
-        if (is_quant(c) || (c == '{' && i + 1 < n && p[i + 1] >= '0' &&
-                            p[i + 1] <= '9')) {
+        if (is_quant(c) ||
+            (c == '{' && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9')) {
             if (after_quant && !(c == '?' && is_quant(p[i - 1]) &&
                                  !(i >= 2 && is_quant(p[i - 2]))))
                 return "invalid nested repetition operator";
@@ -912,9 +907,9 @@ void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
     }
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, n,
-                                   PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &code,
-                                   &off, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY,
+                      &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[120];
         pcre2_get_error_message(code, msg, sizeof msg);
@@ -932,8 +927,7 @@ int expr_re_match(void *re, const char *s, size_t n)
     if (!md)
         return -1;
     uint32_t opts = utf8_valid(s, n) ? 0 : PCRE2_NO_UTF_CHECK;
-    int rc = opts ? -1
-                  : pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+    int rc = opts ? -1 : pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
     pcre2_match_data_free(md);
     return rc >= 0;
 }

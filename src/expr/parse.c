@@ -38,18 +38,30 @@ struct binop {
 };
 
 static const struct binop binops[] = {
-    {"|", OP_NONE, 0, 0},        {"or", OP_OR, 10, 0},
-    {"||", OP_OR, 10, 0},        {"and", OP_AND, 15, 0},
-    {"&&", OP_AND, 15, 0},       {"==", OP_EQ, 20, 0},
-    {"!=", OP_NE, 20, 0},        {"<", OP_LT, 20, 0},
-    {">", OP_GT, 20, 0},         {">=", OP_GE, 20, 0},
-    {"<=", OP_LE, 20, 0},        {"in", OP_IN, 20, 0},
-    {"matches", OP_MATCHES, 20, 0}, {"contains", OP_CONTAINS, 20, 0},
-    {"startsWith", OP_STARTS, 20, 0}, {"endsWith", OP_ENDS, 20, 0},
-    {"..", OP_RANGE, 25, 0},     {"+", OP_ADD, 30, 0},
-    {"-", OP_SUB, 30, 0},        {"*", OP_MUL, 60, 0},
-    {"/", OP_DIV, 60, 0},        {"%", OP_MOD, 60, 0},
-    {"**", OP_POW, 100, 1},      {"^", OP_POW, 100, 1},
+    {"|", OP_NONE, 0, 0},
+    {"or", OP_OR, 10, 0},
+    {"||", OP_OR, 10, 0},
+    {"and", OP_AND, 15, 0},
+    {"&&", OP_AND, 15, 0},
+    {"==", OP_EQ, 20, 0},
+    {"!=", OP_NE, 20, 0},
+    {"<", OP_LT, 20, 0},
+    {">", OP_GT, 20, 0},
+    {">=", OP_GE, 20, 0},
+    {"<=", OP_LE, 20, 0},
+    {"in", OP_IN, 20, 0},
+    {"matches", OP_MATCHES, 20, 0},
+    {"contains", OP_CONTAINS, 20, 0},
+    {"startsWith", OP_STARTS, 20, 0},
+    {"endsWith", OP_ENDS, 20, 0},
+    {"..", OP_RANGE, 25, 0},
+    {"+", OP_ADD, 30, 0},
+    {"-", OP_SUB, 30, 0},
+    {"*", OP_MUL, 60, 0},
+    {"/", OP_DIV, 60, 0},
+    {"%", OP_MOD, 60, 0},
+    {"**", OP_POW, 100, 1},
+    {"^", OP_POW, 100, 1},
     {"??", OP_COALESCE, 500, 0},
 };
 
@@ -59,11 +71,11 @@ static const struct {
     const char *name;
     const char *args;
 } preds[] = {
-    {"all", "ec"},           {"none", "ec"},        {"any", "ec"},
-    {"one", "ec"},           {"filter", "ec"},      {"map", "ec"},
-    {"find", "ec"},          {"findIndex", "ec"},   {"findLast", "ec"},
-    {"findLastIndex", "ec"}, {"count", "eC"},       {"sum", "eC"},
-    {"groupBy", "ec"},       {"sortBy", "ecE"},     {"reduce", "ecE"},
+    {"all", "ec"},           {"none", "ec"},      {"any", "ec"},
+    {"one", "ec"},           {"filter", "ec"},    {"map", "ec"},
+    {"find", "ec"},          {"findIndex", "ec"}, {"findLast", "ec"},
+    {"findLastIndex", "ec"}, {"count", "eC"},     {"sum", "eC"},
+    {"groupBy", "ec"},       {"sortBy", "ecE"},   {"reduce", "ecE"},
 };
 
 static bool tok_is(const struct token *t, int kind, const char *v)
@@ -75,8 +87,8 @@ static bool tok_is(const struct token *t, int kind, const char *v)
 
 static const char *kind_name(int k)
 {
-    static const char *const names[] = {"EOF",      "Identifier", "Number",
-                                        "String",   "Operator",   "Bracket"};
+    static const char *const names[] = {"EOF",    "Identifier", "Number",
+                                        "String", "Operator",   "Bracket"};
     return names[k];
 }
 
@@ -152,8 +164,8 @@ static struct node *mk_bin(struct parser *p, int op, struct node *l,
 static void push_arg(struct parser *p, struct node *call, struct node *arg)
 {
     size_t n = (size_t)call->nargs;
-    struct node **na = arena_grow(&p->c->p->arena, call->args,
-                                  n * sizeof *na, (n + 1) * sizeof *na);
+    struct node **na = arena_grow(&p->c->p->arena, call->args, n * sizeof *na,
+                                  (n + 1) * sizeof *na);
     if (!na)
         expr_cfail(p->c, arg->pos, "out of memory");
     na[n] = arg;
@@ -173,8 +185,6 @@ static void deeper(struct parser *p)
     if (++p->level > 2 * RN_EXPR_MAX_DEPTH)
         expr_cfail(p->c, p->cur.pos, "expression nested too deeply");
 }
-
-
 
 static const struct binop *find_binop(const struct token *t)
 {
@@ -304,8 +314,8 @@ static struct node *parse_number(struct parser *p, const struct token *t)
         expr_cfail(p->c, p->cur.pos,
                    "invalid integer literal: strconv.ParseInt: parsing "
                    "\"%s\": %s",
-                   buf, errno == ERANGE ? "value out of range"
-                                        : "invalid syntax");
+                   buf,
+                   errno == ERANGE ? "value out of range" : "invalid syntax");
     struct node *n = mk(p, N_INT, t->pos);
     n->v.i = v;
     return n;
@@ -469,8 +479,7 @@ static bool valid_ident(const struct token *t)
            (c >= 'A' && c <= 'Z');
 }
 
-static struct node *parse_dot(struct parser *p, struct node *n,
-                              bool optional)
+static struct node *parse_dot(struct parser *p, struct node *n, bool optional)
 {
     struct token prop = p->cur;
     next(p);
@@ -678,7 +687,8 @@ static struct node *parse_expr(struct parser *p, int prec)
         } else {
             if (strcmp(prev, "??") == 0 && b->op != OP_COALESCE)
                 expr_cfail(p->c, opt.pos,
-                           "Operator (%s) and coalesce expressions (?" "?) "
+                           "Operator (%s) and coalesce expressions (?"
+                           "?) "
                            "cannot be mixed. Wrap either by parentheses.",
                            b->name);
             if (is_cmp(&opt)) {

@@ -25,8 +25,8 @@ bi_fn expr_f_trim, expr_f_trim_prefix, expr_f_trim_suffix, expr_f_upper,
 static void want_n(struct ev *ev, int n, int lo, int hi)
 {
     if (n < lo || n > hi)
-        expr_fail(ev, "invalid number of arguments (expected %d, got %d)",
-                  lo, n);
+        expr_fail(ev, "invalid number of arguments (expected %d, got %d)", lo,
+                  n);
 }
 
 #define S expr_want_str
@@ -53,8 +53,8 @@ struct val expr_f_type(struct ev *ev, struct val *a, int n)
         break;
     case VAL_INT: {
         unsigned gt = val_gotype(v);
-        t = gt == GT_MONTH     ? "time.Month"
-            : gt == GT_WEEKDAY ? "time.Weekday"
+        t = gt == GT_MONTH                        ? "time.Month"
+            : gt == GT_WEEKDAY                    ? "time.Weekday"
             : (gt >= GT_UINT && gt <= GT_UINTPTR) ? "uint"
                                                   : "int";
         break;
@@ -235,8 +235,7 @@ struct val expr_f_lower(struct ev *ev, struct val *a, int n)
     return change_case(ev, S(ev, a[0]), false);
 }
 
-static const char *find_sub(const char *s, size_t n, const char *p,
-                            size_t pn)
+static const char *find_sub(const char *s, size_t n, const char *p, size_t pn)
 {
     return pn ? memmem(s, n, p, pn) : s;
 }
@@ -266,8 +265,8 @@ static struct val gen_split(struct ev *ev, struct val s, struct val sep,
     }
     if (sep.len == 0) {
         size_t runes = utf8_count(s.u.s, s.len);
-        size_t k = (limit < 0 || (uint64_t)limit > runes) ? runes
-                                                          : (size_t)limit;
+        size_t k =
+            (limit < 0 || (uint64_t)limit > runes) ? runes : (size_t)limit;
         struct val_list *l = expr_list_new(ev, k);
         size_t at = 0;
         for (size_t i = 0; i < k; i++) {
@@ -298,8 +297,7 @@ static struct val gen_split(struct ev *ev, struct val s, struct val sep,
     return val_list(l, GT_LIST_STRING);
 }
 
-static struct val split_common(struct ev *ev, struct val *a, int n,
-                               bool after)
+static struct val split_common(struct ev *ev, struct val *a, int n, bool after)
 {
     want_n(ev, n, 2, 3);
     int64_t lim = n == 3 ? expr_to_int(ev, a[2]) : -1;
@@ -340,8 +338,7 @@ struct val expr_f_replace(struct ev *ev, struct val *a, int n)
                 next = at + utf8_decode(s.u.s + at, s.len - at, &r);
             }
         } else {
-            const char *f = find_sub(s.u.s + at, s.len - at, old.u.s,
-                                     old.len);
+            const char *f = find_sub(s.u.s + at, s.len - at, old.u.s, old.len);
             if (!f)
                 break;
             next = (size_t)(f - s.u.s);
@@ -360,8 +357,9 @@ struct val expr_f_repeat(struct ev *ev, struct val *a, int n)
     struct val s = S(ev, a[0]);
     int64_t k = expr_to_int(ev, a[1]);
     if (k < 0)
-        expr_fail(ev, "invalid argument for repeat (expected positive "
-                      "integer, got %lld)",
+        expr_fail(ev,
+                  "invalid argument for repeat (expected positive "
+                  "integer, got %lld)",
                   (long long)k);
     if (k > 1000000)
         expr_fail(ev, "memory budget exceeded");

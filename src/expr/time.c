@@ -20,68 +20,108 @@
 #include <string.h>
 
 enum {
-    M_ADD, M_ADDDATE, M_AFTER, M_BEFORE, M_EQUAL, M_SUB, M_FORMAT, M_STRING,
-    M_UTC, M_LOCAL, M_IN, M_LOCATION, M_ISZERO, M_UNIX, M_UNIXNANO,
-    M_UNIXMILLI, M_UNIXMICRO, M_YEAR, M_MONTH, M_DAY, M_HOUR, M_MINUTE,
-    M_SECOND, M_NANOSECOND, M_WEEKDAY, M_YEARDAY, M_TRUNCATE, M_ROUND,
-    M_ZONE, M_DATE, M_CLOCK, M_ISOWEEK,
-    D_HOURS, D_MINUTES, D_SECONDS, D_MILLIS, D_MICROS, D_NANOS, D_STRING,
-    D_ROUND, D_TRUNCATE, D_ABS,
-    MO_STRING, WD_STRING, LOC_STRING,
+    M_ADD,
+    M_ADDDATE,
+    M_AFTER,
+    M_BEFORE,
+    M_EQUAL,
+    M_SUB,
+    M_FORMAT,
+    M_STRING,
+    M_UTC,
+    M_LOCAL,
+    M_IN,
+    M_LOCATION,
+    M_ISZERO,
+    M_UNIX,
+    M_UNIXNANO,
+    M_UNIXMILLI,
+    M_UNIXMICRO,
+    M_YEAR,
+    M_MONTH,
+    M_DAY,
+    M_HOUR,
+    M_MINUTE,
+    M_SECOND,
+    M_NANOSECOND,
+    M_WEEKDAY,
+    M_YEARDAY,
+    M_TRUNCATE,
+    M_ROUND,
+    M_ZONE,
+    M_DATE,
+    M_CLOCK,
+    M_ISOWEEK,
+    D_HOURS,
+    D_MINUTES,
+    D_SECONDS,
+    D_MILLIS,
+    D_MICROS,
+    D_NANOS,
+    D_STRING,
+    D_ROUND,
+    D_TRUNCATE,
+    D_ABS,
+    MO_STRING,
+    WD_STRING,
+    LOC_STRING,
 };
 
 struct mdef {
     const char *name;
     uint8_t recv; /* enum ety */
     const char *sig;
+    const char *gotype; /* %T of the method value */
 };
 
 static const struct mdef methods[] = {
-    [M_ADD] = {"Add", T_TIME, "d>t"},
-    [M_ADDDATE] = {"AddDate", T_TIME, "iii>t"},
-    [M_AFTER] = {"After", T_TIME, "t>b"},
-    [M_BEFORE] = {"Before", T_TIME, "t>b"},
-    [M_EQUAL] = {"Equal", T_TIME, "t>b"},
-    [M_SUB] = {"Sub", T_TIME, "t>d"},
-    [M_FORMAT] = {"Format", T_TIME, "s>s"},
-    [M_STRING] = {"String", T_TIME, ">s"},
-    [M_UTC] = {"UTC", T_TIME, ">t"},
-    [M_LOCAL] = {"Local", T_TIME, ">t"},
-    [M_IN] = {"In", T_TIME, "L>t"},
-    [M_LOCATION] = {"Location", T_TIME, ">L"},
-    [M_ISZERO] = {"IsZero", T_TIME, ">b"},
-    [M_UNIX] = {"Unix", T_TIME, ">l"},
-    [M_UNIXNANO] = {"UnixNano", T_TIME, ">l"},
-    [M_UNIXMILLI] = {"UnixMilli", T_TIME, ">l"},
-    [M_UNIXMICRO] = {"UnixMicro", T_TIME, ">l"},
-    [M_YEAR] = {"Year", T_TIME, ">i"},
-    [M_MONTH] = {"Month", T_TIME, ">M"},
-    [M_DAY] = {"Day", T_TIME, ">i"},
-    [M_HOUR] = {"Hour", T_TIME, ">i"},
-    [M_MINUTE] = {"Minute", T_TIME, ">i"},
-    [M_SECOND] = {"Second", T_TIME, ">i"},
-    [M_NANOSECOND] = {"Nanosecond", T_TIME, ">i"},
-    [M_WEEKDAY] = {"Weekday", T_TIME, ">W"},
-    [M_YEARDAY] = {"YearDay", T_TIME, ">i"},
-    [M_TRUNCATE] = {"Truncate", T_TIME, "d>t"},
-    [M_ROUND] = {"Round", T_TIME, "d>t"},
-    [M_ZONE] = {"Zone", T_TIME, ">s"},
-    [M_DATE] = {"Date", T_TIME, ">i"},
-    [M_CLOCK] = {"Clock", T_TIME, ">i"},
-    [M_ISOWEEK] = {"ISOWeek", T_TIME, ">i"},
-    [D_HOURS] = {"Hours", T_DURATION, ">f"},
-    [D_MINUTES] = {"Minutes", T_DURATION, ">f"},
-    [D_SECONDS] = {"Seconds", T_DURATION, ">f"},
-    [D_MILLIS] = {"Milliseconds", T_DURATION, ">l"},
-    [D_MICROS] = {"Microseconds", T_DURATION, ">l"},
-    [D_NANOS] = {"Nanoseconds", T_DURATION, ">l"},
-    [D_STRING] = {"String", T_DURATION, ">s"},
-    [D_ROUND] = {"Round", T_DURATION, "d>d"},
-    [D_TRUNCATE] = {"Truncate", T_DURATION, "d>d"},
-    [D_ABS] = {"Abs", T_DURATION, ">d"},
-    [MO_STRING] = {"String", T_MONTH, ">s"},
-    [WD_STRING] = {"String", T_WEEKDAY, ">s"},
-    [LOC_STRING] = {"String", T_LOCATION, ">s"},
+    [M_ADD] = {"Add", T_TIME, "d>t", "func(time.Duration) time.Time"},
+    [M_ADDDATE] = {"AddDate", T_TIME, "iii>t", "func(int, int, int) time.Time"},
+    [M_AFTER] = {"After", T_TIME, "t>b", "func(time.Time) bool"},
+    [M_BEFORE] = {"Before", T_TIME, "t>b", "func(time.Time) bool"},
+    [M_EQUAL] = {"Equal", T_TIME, "t>b", "func(time.Time) bool"},
+    [M_SUB] = {"Sub", T_TIME, "t>d", "func(time.Time) time.Duration"},
+    [M_FORMAT] = {"Format", T_TIME, "s>s", "func(string) string"},
+    [M_STRING] = {"String", T_TIME, ">s", "func() string"},
+    [M_UTC] = {"UTC", T_TIME, ">t", "func() time.Time"},
+    [M_LOCAL] = {"Local", T_TIME, ">t", "func() time.Time"},
+    [M_IN] = {"In", T_TIME, "L>t", "func(*time.Location) time.Time"},
+    [M_LOCATION] = {"Location", T_TIME, ">L", "func() *time.Location"},
+    [M_ISZERO] = {"IsZero", T_TIME, ">b", "func() bool"},
+    [M_UNIX] = {"Unix", T_TIME, ">l", "func() int64"},
+    [M_UNIXNANO] = {"UnixNano", T_TIME, ">l", "func() int64"},
+    [M_UNIXMILLI] = {"UnixMilli", T_TIME, ">l", "func() int64"},
+    [M_UNIXMICRO] = {"UnixMicro", T_TIME, ">l", "func() int64"},
+    [M_YEAR] = {"Year", T_TIME, ">i", "func() int"},
+    [M_MONTH] = {"Month", T_TIME, ">M", "func() time.Month"},
+    [M_DAY] = {"Day", T_TIME, ">i", "func() int"},
+    [M_HOUR] = {"Hour", T_TIME, ">i", "func() int"},
+    [M_MINUTE] = {"Minute", T_TIME, ">i", "func() int"},
+    [M_SECOND] = {"Second", T_TIME, ">i", "func() int"},
+    [M_NANOSECOND] = {"Nanosecond", T_TIME, ">i", "func() int"},
+    [M_WEEKDAY] = {"Weekday", T_TIME, ">W", "func() time.Weekday"},
+    [M_YEARDAY] = {"YearDay", T_TIME, ">i", "func() int"},
+    [M_TRUNCATE] = {"Truncate", T_TIME, "d>t", "func(time.Duration) time.Time"},
+    [M_ROUND] = {"Round", T_TIME, "d>t", "func(time.Duration) time.Time"},
+    [M_ZONE] = {"Zone", T_TIME, ">s", "func() string"},
+    [M_DATE] = {"Date", T_TIME, ">i", "func() int"},
+    [M_CLOCK] = {"Clock", T_TIME, ">i", "func() int"},
+    [M_ISOWEEK] = {"ISOWeek", T_TIME, ">i", "func() int"},
+    [D_HOURS] = {"Hours", T_DURATION, ">f", "func() float64"},
+    [D_MINUTES] = {"Minutes", T_DURATION, ">f", "func() float64"},
+    [D_SECONDS] = {"Seconds", T_DURATION, ">f", "func() float64"},
+    [D_MILLIS] = {"Milliseconds", T_DURATION, ">l", "func() int64"},
+    [D_MICROS] = {"Microseconds", T_DURATION, ">l", "func() int64"},
+    [D_NANOS] = {"Nanoseconds", T_DURATION, ">l", "func() int64"},
+    [D_STRING] = {"String", T_DURATION, ">s", "func() string"},
+    [D_ROUND] = {"Round", T_DURATION, "d>d",
+                 "func(time.Duration) time.Duration"},
+    [D_TRUNCATE] = {"Truncate", T_DURATION, "d>d",
+                    "func(time.Duration) time.Duration"},
+    [D_ABS] = {"Abs", T_DURATION, ">d", "func() time.Duration"},
+    [MO_STRING] = {"String", T_MONTH, ">s", "func() string"},
+    [WD_STRING] = {"String", T_WEEKDAY, ">s", "func() string"},
+    [LOC_STRING] = {"String", T_LOCATION, ">s", "func() string"},
 };
 
 #define NMETHODS ((int)(sizeof methods / sizeof *methods))
@@ -89,8 +129,8 @@ static const struct mdef methods[] = {
 /* Method id of name on a value of static type ty, or -1. */
 int expr_method_find(int ty, const char *name, size_t n)
 {
-    if (ty != T_TIME && ty != T_DURATION && ty != T_MONTH &&
-        ty != T_WEEKDAY && ty != T_LOCATION)
+    if (ty != T_TIME && ty != T_DURATION && ty != T_MONTH && ty != T_WEEKDAY &&
+        ty != T_LOCATION)
         return -1;
     for (int i = 0; i < NMETHODS; i++)
         if (methods[i].recv == ty && strlen(methods[i].name) == n &&
@@ -128,8 +168,7 @@ int expr_method_check(struct cstate *c, struct node *call, int ty, int mid)
     uint8_t at[32];
     for (int i = 0; i < call->nargs && i < 32; i++)
         at[i] = call->args[i]->ty;
-    int t = expr_check_sigs(c, call, at, methods[mid].sig,
-                            methods[mid].name);
+    int t = expr_check_sigs(c, call, at, methods[mid].sig, methods[mid].name);
     return t == T_NIL ? T_ANY : t;
 }
 
@@ -164,7 +203,7 @@ static const char *location_name(struct val loc)
 static const char *const month_names[] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
-static const char *const day_names[] = {"Sunday",   "Monday", "Tuesday",
+static const char *const day_names[] = {"Sunday",    "Monday",   "Tuesday",
                                         "Wednesday", "Thursday", "Friday",
                                         "Saturday"};
 
@@ -207,8 +246,8 @@ static double dur_float(int64_t d, int64_t unit)
 __extension__ typedef __int128 i128;
 
 /* Time.Truncate / Time.Round: relative to Go's zero time. */
-static struct val time_round(struct ev *ev, const struct val_time *t,
-                             int64_t d, bool up)
+static struct val time_round(struct ev *ev, const struct val_time *t, int64_t d,
+                             bool up)
 {
     if (d <= 0)
         return val_time(t);
@@ -221,8 +260,8 @@ static struct val time_round(struct ev *ev, const struct val_time *t,
     return tv(ev, gotime_add(ev->a, t, -r));
 }
 
-static struct val time_method(struct ev *ev, const struct val_time *t,
-                              int mid, struct val *a)
+static struct val time_method(struct ev *ev, const struct val_time *t, int mid,
+                              struct val *a)
 {
     struct gotime_civil cv;
     struct buf b;
@@ -232,8 +271,8 @@ static struct val time_method(struct ev *ev, const struct val_time *t,
     case M_ADD:
         return tv(ev, gotime_add(ev->a, t, a[0].u.i));
     case M_ADDDATE:
-        return tv(ev, gotime_add_date(ev->a, t, (int)a[0].u.i,
-                                      (int)a[1].u.i, (int)a[2].u.i));
+        return tv(ev, gotime_add_date(ev->a, t, (int)a[0].u.i, (int)a[1].u.i,
+                                      (int)a[2].u.i));
     case M_AFTER:
         return val_bool(gotime_cmp(t, a[0].u.tm) > 0);
     case M_BEFORE:
@@ -275,13 +314,15 @@ static struct val time_method(struct ev *ev, const struct val_time *t,
         return val_int_t((int64_t)((uint64_t)t->unix * 1000000u +
                                    (uint64_t)(t->nsec / 1000)),
                          GT_INT64);
-    case M_YEAR: case M_DATE:
+    case M_YEAR:
+    case M_DATE:
         return val_int(cv.year);
     case M_MONTH:
         return val_int_t(cv.month, GT_MONTH);
     case M_DAY:
         return val_int(cv.day);
-    case M_HOUR: case M_CLOCK:
+    case M_HOUR:
+    case M_CLOCK:
         return val_int(cv.hour);
     case M_MINUTE:
         return val_int(cv.min);
@@ -297,12 +338,12 @@ static struct val time_method(struct ev *ev, const struct val_time *t,
     case M_ROUND:
         return time_round(ev, t, a[0].u.i, mid == M_ROUND);
     case M_ZONE:
-        return expr_str(ev, t->zone ? t->zone : "", t->zone ? strlen(t->zone)
-                                                            : 0);
+        return expr_str(ev, t->zone ? t->zone : "",
+                        t->zone ? strlen(t->zone) : 0);
     case M_ISOWEEK: {
         int shift = 3 - (cv.wday + 6) % 7; /* to the Thursday */
-        const struct val_time *th = gotime_add(ev->a, t,
-                                               (int64_t)shift * 86400000000000);
+        const struct val_time *th =
+            gotime_add(ev->a, t, (int64_t)shift * 86400000000000);
         if (!th)
             expr_fail(ev, "out of memory");
         gotime_civil(th, &cv);
@@ -441,14 +482,27 @@ static struct val time_parse(struct ev *ev, struct val *args, int nargs)
     reflect_args(ev, "s>t", args, nargs);
     const struct val_time *t;
     struct rn_err e = {0};
-    if (gotime_parse(ev->a, GOTIME_RFC3339, strlen(GOTIME_RFC3339),
-                     args[0].u.s, args[0].len, NULL, &t, &e) != RN_OK)
+    if (gotime_parse(ev->a, GOTIME_RFC3339, strlen(GOTIME_RFC3339), args[0].u.s,
+                     args[0].len, NULL, &t, &e) != RN_OK)
         expr_fail(ev, "%s", e.msg[0] ? e.msg : "cannot parse time");
     return val_time(t);
 }
 
 /* Calls a function value (time.Now, time.Parse, a method value) the
  * way reflect.Value.Call does, failing the run for other values. */
+/* Go's %T of a function value made here. */
+const char *expr_func_type(struct val fn)
+{
+    const int *kind = fn.u.fn ? fn.u.fn->impl : NULL;
+    if (kind == &natives[NAT_NOW])
+        return "func() time.Time";
+    if (kind == &natives[NAT_PARSE])
+        return "func(string) time.Time";
+    if (kind == &natives[NAT_BOUND])
+        return methods[((const struct bound *)fn.u.fn->ud)->mid].gotype;
+    return "func()";
+}
+
 struct val expr_call_value(struct ev *ev, struct val fn, struct val *args,
                            int nargs)
 {
@@ -504,8 +558,7 @@ struct val expr_f_now(struct ev *ev, struct val *a, int n)
         return val_time(t);
     if (n == 1 && expr_val_ety(a[0]) == T_LOCATION) {
         struct rn_err e = {0};
-        const struct val_time *r = gotime_to(ev->a, t, location_name(a[0]),
-                                             &e);
+        const struct val_time *r = gotime_to(ev->a, t, location_name(a[0]), &e);
         if (!r)
             expr_fail(ev, "%s", e.msg);
         return val_time(r);
@@ -530,8 +583,8 @@ static bool parse_in(struct ev *ev, const char *layout, struct val s,
                      const char *loc, struct val *out, struct rn_err *e)
 {
     const struct val_time *t;
-    if (gotime_parse(ev->a, layout, strlen(layout), s.u.s, s.len, loc, &t,
-                     e) != RN_OK)
+    if (gotime_parse(ev->a, layout, strlen(layout), s.u.s, s.len, loc, &t, e) !=
+        RN_OK)
         return false;
     *out = val_time(t);
     return true;
@@ -550,10 +603,13 @@ static const char *load_location(struct ev *ev, struct val name)
  * layout, the seven layouts expr tries in order. */
 struct val expr_f_date(struct ev *ev, struct val *a, int n)
 {
-    static const char *const layouts[] = {
-        "2006-01-02", "15:04:05", "2006-01-02 15:04:05", GOTIME_RFC3339,
-        "02 Jan 06 15:04 MST", "Monday, 02-Jan-06 15:04:05 MST",
-        "Mon, 02 Jan 2006 15:04:05 MST"};
+    static const char *const layouts[] = {"2006-01-02",
+                                          "15:04:05",
+                                          "2006-01-02 15:04:05",
+                                          GOTIME_RFC3339,
+                                          "02 Jan 06 15:04 MST",
+                                          "Monday, 02-Jan-06 15:04:05 MST",
+                                          "Mon, 02 Jan 2006 15:04:05 MST"};
     const char *tz = NULL;
     if (n > 0 && expr_val_ety(a[0]) == T_LOCATION) {
         tz = location_name(a[0]);

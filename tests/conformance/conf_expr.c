@@ -81,8 +81,7 @@ static bool json_ok(struct val v, long *budget)
                 return false;
         return true;
     case VAL_OBJECT:
-        if (val_gotype(v) == GT_MAP_IFACE ||
-            val_gotype(v) == GT_MAP_IFACE_LIST)
+        if (val_gotype(v) == GT_MAP_IFACE || val_gotype(v) == GT_MAP_IFACE_LIST)
             return false;
         for (size_t i = 0; i < val_obj_len(v); i++)
             if (!json_ok(val_obj_at(v, i)->v, budget))
@@ -190,8 +189,8 @@ static bool compile_conds(struct cond *cs, size_t nc, struct rn_err *e)
     for (size_t i = 0; i < nc; i++) {
         struct cond *c = &cs[i];
         bool empty = !c->when || c->wlen == 0;
-        cs[i].pw = expr_compile(empty ? "false" : c->when,
-                                empty ? 5 : c->wlen, "when", e);
+        cs[i].pw = expr_compile(empty ? "false" : c->when, empty ? 5 : c->wlen,
+                                "when", e);
         if (!cs[i].pw)
             return false;
         if (c->once && c->olen > 0) {

@@ -34,8 +34,8 @@ enum { OK, COMPILE, RUNTIME };
 
 struct result {
     int kind;
-    char text[512];  /* %v of the result, or the error message */
-    char type[64];   /* %T of the result */
+    char text[512]; /* %v of the result, or the error message */
+    char type[64];  /* %T of the result */
 };
 
 static struct val make_env(struct arena *a)
@@ -110,8 +110,8 @@ static void check_all(const struct want *w, size_t n)
         struct result r = run(w[i].src);
         if (r.kind != OK || strcmp(r.text, w[i].text) != 0 ||
             strcmp(r.type, w[i].type) != 0)
-            fail_msg("%s: got %s (%s), want %s (%s)", w[i].src, r.text,
-                     r.type, w[i].text, w[i].type);
+            fail_msg("%s: got %s (%s), want %s (%s)", w[i].src, r.text, r.type,
+                     w[i].text, w[i].type);
     }
 }
 
@@ -146,8 +146,9 @@ static void test_lexer(void **state)
     };
     (void)state;
     CHECK(w);
-    static const char *const bad[] = {"@", "'open", "1a", "/* x", "'\\q'",
-                                      "9223372036854775808", ".5.5", "#"};
+    static const char *const bad[] = {"@",    "'open", "1a",
+                                      "/* x", "'\\q'", "9223372036854775808",
+                                      ".5.5", "#"};
     check_errors(bad, sizeof bad / sizeof *bad, COMPILE);
 }
 
@@ -175,9 +176,9 @@ static void test_precedence(void **state)
     };
     (void)state;
     CHECK(w);
-    static const char *const bad[] = {"n ?? 1 + 2", "1 +", "(1", "a b",
-                                      "1 === 1", "let x = 1; x = 2",
-                                      "map(arr)", "{a:}"};
+    static const char *const bad[] = {
+        "n ?? 1 + 2",       "1 +",      "(1",  "a b", "1 === 1",
+        "let x = 1; x = 2", "map(arr)", "{a:}"};
     check_errors(bad, sizeof bad / sizeof *bad, COMPILE);
 }
 
@@ -206,13 +207,12 @@ static void test_numbers(void **state)
     };
     (void)state;
     CHECK(w);
-    static const char *const compile[] = {"7.5 % 2", "1 + 'a'", "!1",
-                                          "1 && true", "1 % 0", "len(1)",
-                                          "abs('x')", "upper(1)"};
+    static const char *const compile[] = {"7.5 % 2",   "1 + 'a'", "!1",
+                                          "1 && true", "1 % 0",   "len(1)",
+                                          "abs('x')",  "upper(1)"};
     check_errors(compile, sizeof compile / sizeof *compile, COMPILE);
-    static const char *const runtime[] = {"i % 2", "n + n", "t + 1",
-                                          "int(n)", "float('x')", "-s",
-                                          "int(i) % 0"};
+    static const char *const runtime[] = {
+        "i % 2", "n + n", "t + 1", "int(n)", "float('x')", "-s", "int(i) % 0"};
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
 }
 
@@ -238,10 +238,9 @@ static void test_members(void **state)
     };
     (void)state;
     CHECK(w);
-    static const char *const runtime[] = {"m.missing.deeper", "n.x",
-                                          "arr[5]", "arr[-6]", "s.foo",
-                                          "m[arr]", "!n", "n ? 1 : 2",
-                                          "foo()", "arr()"};
+    static const char *const runtime[] = {
+        "m.missing.deeper", "n.x", "arr[5]",    "arr[-6]", "s.foo",
+        "m[arr]",           "!n",  "n ? 1 : 2", "foo()",   "arr()"};
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
 }
 
@@ -259,8 +258,7 @@ static void test_predicates(void **state)
         {"findLastIndex(arr, # < 3)", "1", "int"},
         {"reduce(arr, #acc + #, 100)", "115", "float64"},
         {"sortBy(objs, .v, 'desc')[0].name", "y", "string"},
-        {"groupBy(arr, # > 2)",
-         "map[false:[1 2] true:[3 4 5]]",
+        {"groupBy(arr, # > 2)", "map[false:[1 2] true:[3 4 5]]",
          "map[interface {}][]interface {}"},
         {"any(m, true)", "true", "bool"},
         {"map(1..3, map(1..2, # * 10))", "[[10 20] [10 20] [10 20]]",
@@ -269,13 +267,11 @@ static void test_predicates(void **state)
     (void)state;
     CHECK(w);
     static const char *const runtime[] = {
-        "filter(arr, #)", "count(arr)", "filter(m, true)",
-        "all(n, true)", "reduce(ea, #acc + #)",
-        "filter(objs, .v > 100)[0]"};
+        "filter(arr, #)", "count(arr)",           "filter(m, true)",
+        "all(n, true)",   "reduce(ea, #acc + #)", "filter(objs, .v > 100)[0]"};
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
-    static const char *const compile[] = {"map(arr, {n: #})",
-                                          "filter(arr, #index > 1)",
-                                          "filter(arr, 1)"};
+    static const char *const compile[] = {
+        "map(arr, {n: #})", "filter(arr, #index > 1)", "filter(arr, 1)"};
     check_errors(compile, sizeof compile / sizeof *compile, COMPILE);
 }
 
@@ -298,22 +294,19 @@ static void test_builtins(void **state)
         {"fromBase64('aGk=')", "hi", "string"},
         {"sort([3, 1, 2], 'desc')", "[3 2 1]", "[]interface {}"},
         {"concat([1], [[2]])", "[1 [2]]", "[]interface {}"},
-        {"fromPairs([['a', 1]])", "map[a:1]",
-         "map[interface {}]interface {}"},
+        {"fromPairs([['a', 1]])", "map[a:1]", "map[interface {}]interface {}"},
         {"keys({a: 1})", "[a]", "[]interface {}"},
         {"first(ea)", "<nil>", "<nil>"},
         {"get(arr, 10)", "<nil>", "<nil>"},
         {"take(arr, 2)", "[1 2]", "[]interface {}"},
         {"duration('1h30m')", "1h30m0s", "time.Duration"},
-        {"date('2024-02-29') - date('2024-02-28')", "24h0m0s",
-         "time.Duration"},
+        {"date('2024-02-29') - date('2024-02-28')", "24h0m0s", "time.Duration"},
     };
     (void)state;
     CHECK(w);
-    static const char *const runtime[] = {"fromBase64('!')",
-                                          "duration('bad')", "date('bad')",
-                                          "uniq([1])", "sort([1, 'a'])",
-                                          "repeat('x', -1)"};
+    static const char *const runtime[] = {"fromBase64('!')", "duration('bad')",
+                                          "date('bad')",     "uniq([1])",
+                                          "sort([1, 'a'])",  "repeat('x', -1)"};
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
 }
 
@@ -332,9 +325,8 @@ static void test_rewrites(void **state)
     };
     (void)state;
     CHECK(w);
-    static const char *const runtime[] = {"i in ['a']",
-                                          "filter(arr, # > 10)[-1]",
-                                          "sum(['a', 'b'])"};
+    static const char *const runtime[] = {
+        "i in ['a']", "filter(arr, # > 10)[-1]", "sum(['a', 'b'])"};
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
 }
 
@@ -359,13 +351,12 @@ static void test_time(void **state)
     };
     (void)state;
     CHECK(w);
-    static const char *const runtime[] = {"time.Parse('bad')",
-                                          "time.Parse(1)", "1 * time.Minute",
+    static const char *const runtime[] = {"time.Parse('bad')", "time.Parse(1)",
+                                          "1 * time.Minute",
                                           "time.Parse(ts).Month() + 1"};
     check_errors(runtime, sizeof runtime / sizeof *runtime, RUNTIME);
     static const char *const compile[] = {"date(ts).Foo()",
-                                          "date(ts).Format(1)",
-                                          "date(ts) + 1"};
+                                          "date(ts).Format(1)", "date(ts) + 1"};
     check_errors(compile, sizeof compile / sizeof *compile, COMPILE);
 }
 
@@ -397,8 +388,7 @@ static void test_limits(void **state)
         deep[k++] = ')';
     deep[k] = 0;
     assert_int_equal(run(deep).kind, COMPILE);
-    struct result r =
-        run("let r = 1..900; all(r, all(r, all(r, true)))");
+    struct result r = run("let r = 1..900; all(r, all(r, all(r, true)))");
     assert_int_equal(r.kind, RUNTIME);
     r = run("1..2000000");
     assert_int_equal(r.kind, RUNTIME);
@@ -433,8 +423,8 @@ int main(void)
         cmocka_unit_test(test_numbers),    cmocka_unit_test(test_members),
         cmocka_unit_test(test_predicates), cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_rewrites),   cmocka_unit_test(test_time),
-        cmocka_unit_test(test_error_text),
-        cmocka_unit_test(test_limits),     cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_error_text), cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
