@@ -397,7 +397,9 @@ static int signer_arg(struct tpl_fcall *c, struct val ca,
     char err[200];
     si->cert = NULL;
     si->key = NULL;
-    if (val_kind(ca) != VAL_OBJECT || !tn || !cert || !key ||
+    if (val_kind(ca) != VAL_OBJECT || val_gotype(ca) != GT_STRUCT || !tn ||
+        !cert || !key || val_kind(*tn) != VAL_STRING ||
+        val_kind(*cert) != VAL_STRING || val_kind(*key) != VAL_STRING ||
         strcmp(val_str_ptr(*tn), CERT_TYPE) != 0)
         return sprig_fail(c, "wrong type for value; expected %s; got %s",
                           CERT_TYPE, val_type_name(ca));

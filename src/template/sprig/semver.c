@@ -582,7 +582,9 @@ static int method_cmp(struct tpl_fcall *c, const struct val *argv, int *d)
     const struct val *orig = val_get_cstr(argv[0], "Original");
     struct sv_version o;
     char err[160];
-    if (!c->ud || !tn || !orig || val_str_len(*tn) != strlen(VERSION_TYPE) ||
+    if (!c->ud || !tn || !orig || val_gotype(argv[0]) != GT_STRUCT ||
+        val_kind(*tn) != VAL_STRING || val_kind(*orig) != VAL_STRING ||
+        val_str_len(*tn) != strlen(VERSION_TYPE) ||
         memcmp(val_str_ptr(*tn), VERSION_TYPE, val_str_len(*tn)) != 0)
         return sprig_fail(c, "wrong type for value; expected %s; got %s",
                           VERSION_TYPE, val_type_name(argv[0]));

@@ -463,6 +463,18 @@ static void test_certs(void **state)
                list_of(1, val_int(3)), val_int(1));
     EXPECT_ERR("wrong type", "genSignedCert", 5, str("x"), val_null(),
                val_null(), val_int(1), str("not a ca"));
+    /* a struct whose fields are not strings is refused, not read */
+    struct val_obj *o = arena_alloc(&arena, sizeof *o);
+    o->kv = arena_alloc(&arena, 3 * sizeof *o->kv);
+    o->len = o->cap = 3;
+    o->kv[0].key = str("");
+    o->kv[0].v = val_int(1);
+    o->kv[1].key = str("Cert");
+    o->kv[1].v = val_int(2);
+    o->kv[2].key = str("Key");
+    o->kv[2].v = val_int(3);
+    EXPECT_ERR("wrong type", "genSignedCert", 5, str("x"), val_null(),
+               val_null(), val_int(1), val_obj(o, GT_STRUCT));
 }
 
 static void test_certs_with_key(void **state)
