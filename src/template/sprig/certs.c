@@ -126,8 +126,11 @@ static int san_item(struct tpl_fcall *c, struct val v, bool ip,
                           "error processing alternate dns name: %s is "
                           "not a string",
                           item_text(c, v));
+    bool nul = strlen(val_str_ptr(v)) != val_str_len(v);
     if (!ip)
         *g = san_entry(GEN_DNS, val_str_ptr(v), val_str_len(v));
+    else if (nul)
+        return sprig_fail(c, "error parsing ip: %s", val_str_ptr(v));
     else if (inet_pton(AF_INET, val_str_ptr(v), addr) == 1)
         *g = san_entry(GEN_IPADD, addr, 4);
     else if (inet_pton(AF_INET6, val_str_ptr(v), addr) == 1)

@@ -79,11 +79,14 @@ static int format_time(struct tpl_fcall *c, const struct val_time *t,
 
 /* dateInZone layout date zone, the core of the date family. */
 static int date_in_zone(struct tpl_fcall *c, struct val layout, struct val date,
-                        const char *zone, struct val *out)
+                        struct val zone, struct val *out)
 {
     const struct val_time *t = date_arg(c, date, true);
+    const char *z = val_str_ptr(zone);
+    if (strlen(z) != val_str_len(zone))
+        z = "UTC"; /* no zone has a NUL in its name */
     if (t)
-        t = in_zone(c, t, zone);
+        t = in_zone(c, t, z);
     if (!t)
         return sprig_nomem(c);
     return format_time(c, t, layout, out);
@@ -101,29 +104,29 @@ static int f_date(struct tpl_fcall *c, const struct val *argv, int argc,
                   struct val *out)
 {
     (void)argc;
-    return date_in_zone(c, argv[0], argv[1], "Local", out);
+    return date_in_zone(c, argv[0], argv[1], val_str("Local", 5), out);
 }
 
 static int f_date_in_zone(struct tpl_fcall *c, const struct val *argv, int argc,
                           struct val *out)
 {
     (void)argc;
-    return date_in_zone(c, argv[0], argv[1], val_str_ptr(argv[2]), out);
+    return date_in_zone(c, argv[0], argv[1], argv[2], out);
 }
 
 static int f_html_date(struct tpl_fcall *c, const struct val *argv, int argc,
                        struct val *out)
 {
     (void)argc;
-    return date_in_zone(c, val_str("2006-01-02", 10), argv[0], "Local", out);
+    return date_in_zone(c, val_str("2006-01-02", 10), argv[0],
+                        val_str("Local", 5), out);
 }
 
 static int f_html_date_in_zone(struct tpl_fcall *c, const struct val *argv,
                                int argc, struct val *out)
 {
     (void)argc;
-    return date_in_zone(c, val_str("2006-01-02", 10), argv[0],
-                        val_str_ptr(argv[1]), out);
+    return date_in_zone(c, val_str("2006-01-02", 10), argv[0], argv[1], out);
 }
 
 /* dateModify d t: t + ParseDuration(d), t unchanged on a bad duration;
