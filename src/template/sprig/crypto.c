@@ -538,7 +538,10 @@ static EVP_PKEY *dsa_keygen(void)
 static int f_gen_private_key(struct tpl_fcall *c, const struct val *argv,
                              int argc, struct val *out)
 {
-    const char *t = val_str_ptr(argv[0]);
+    /* a NUL byte makes any name unknown */
+    const char *t = strlen(val_str_ptr(argv[0])) == val_str_len(argv[0])
+                        ? val_str_ptr(argv[0])
+                        : "?";
     EVP_PKEY *k = NULL;
     struct buf b;
     (void)argc;
@@ -551,8 +554,11 @@ static int f_gen_private_key(struct tpl_fcall *c, const struct val *argv,
     else if (strcmp(t, "ed25519") == 0)
         k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     else {
-        char *m = arena_printf(c->arena, "Unknown type %s", t);
-        return m ? sprig_out_str(c, m, strlen(m), out) : sprig_nomem(c);
+        struct val name = argv[0];
+        buf_init(&b, 1u << 16);
+        int rc = buf_add_str(&b, "Unknown type ");
+        rc = rc ? rc : buf_add(&b, val_str_ptr(name), val_str_len(name));
+        return sprig_out_buf(c, &b, rc, out);
     }
     if (!k)
         return sprig_out_str(c, "failed to generate private key", 30, out);
