@@ -26,6 +26,7 @@ static int f_get_host_by_name(struct tpl_fcall *c, const struct val *argv,
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     if (val_str_len(argv[0]) > 0 &&
+        strlen(val_str_ptr(argv[0])) == val_str_len(argv[0]) &&
         getaddrinfo(val_str_ptr(argv[0]), NULL, &hints, &res) == 0) {
         for (struct addrinfo *ai = res; ai && !text[0]; ai = ai->ai_next) {
             const void *addr = NULL;
