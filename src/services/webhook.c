@@ -99,13 +99,13 @@ static enum svc_step webhook_check(const void *state, struct svc_call *c,
     struct rn_err ignore;
     webhook_build(state, c, &req, &ignore);
     *retryable = svc_status_retryable(r->status);
-    /* upstream prints its request struct: {body method url service} */
+    /* upstream prints its request struct {body method url service}; the
+     * rendered body may carry secrets from templates, so only its size */
     rn_errf(e, RN_EHTTP,
-            "request to {%.100s %s %s %s} has failed with error code %ld : "
-            "%s",
-            req.has_body ? req.body : "", req.method,
-            req.shown_url ? req.shown_url : "", c->name, r->status,
-            svc_body_excerpt(c->a, r));
+            "request to {<%zu bytes> %s %s %s} has failed with error code "
+            "%ld : %s",
+            req.body_len, req.method, req.shown_url ? req.shown_url : "",
+            c->name, r->status, svc_body_excerpt(c->a, r));
     return SVC_STEP_FAIL;
 }
 

@@ -6,9 +6,10 @@ Rollout, starts tests/doubles/fake_http.py with a reply script, sends one
 or more notifications and checks what the double received (method, path,
 headers, body, compared semantically for JSON and forms) and how the send
 ended: success, or an error naming service and recipient with the right
-retryable/permanent class.  Sends go through svc_driver (which reports the
-class) and, for cases that should succeed, also through
-`rnotify template notify` when --rnotify is given.  No output may contain
+retryable/permanent class.  Every case runs through svc_driver (the
+controller's way: the delivery state machine on a libcurl multi handle; it
+reports the class) and, when --rnotify is given, through
+`rnotify template notify` (the blocking svc_send).  No output may contain
 a secret value.
 
 Usage: run_e2e.py --driver PATH [--rnotify PATH] [-k SUBSTRING]

@@ -8,10 +8,12 @@
  * It loads the ConfigMap and Secret manifests and the resource with the
  * config and engine APIs (as `rnotify template notify` does), renders the
  * template for each destination in order (one process, so Slack threads
- * carry over) and calls svc_send().  Output: "sent attempts=<n>" per
- * send on stdout, or on stderr "failed to notify '<recipient>': <message>"
- * and a line "retryable=<0|1> status=<n> attempts=<n>"; exit 0 on
- * success, 4 on a send failure, 2 on a setup failure.
+ * carry over) and delivers it the way the controller does: the
+ * svc_delivery state machine with every transfer on a libcurl multi
+ * handle (`rnotify template notify` covers the blocking svc_send).  Output:
+ * "sent attempts=<n>" per send on stdout, or on stderr "failed to notify
+ * '<recipient>': <message>" and a line "retryable=<0|1> status=<n>
+ * attempts=<n>"; exit 0 on success, 4 on a send failure, 2 on a setup failure.
  */
 #include "config/config.h"
 #include "core/alloc.h"
@@ -22,9 +24,11 @@
 #include "engine/engine.h"
 #include "services/service.h"
 
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *slurp(struct arena *a, const char *path, size_t *n)
 {
@@ -110,6 +114,65 @@ static int load(struct arena *a, const struct args *g, struct cfg **c,
     return rc;
 }
 
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (ms > 0 && nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Run one transfer of d to completion on the multi handle m. */
+static void transfer(CURLM *m, struct svc_delivery *d)
+{
+    int64_t wait = 0;
+    const struct http_req *req = svc_delivery_request(d, &wait);
+    struct svc_opts o;
+    struct svc_xfer *x = NULL;
+    struct http_reply rep = {0};
+    struct rn_err e = {0};
+    bool retryable = false;
+    int code = CURLE_OK, running = 1, left;
+    svc_opts_default(&o);
+    sleep_ms(wait);
+    CURL *h = curl_easy_init();
+    int rc = svc_http_setup(h, req, &o, svc_delivery_arena(d), &x, &e);
+    if (rc == RN_OK) {
+        curl_multi_add_handle(m, h);
+        while (running) {
+            curl_multi_perform(m, &running);
+            if (running)
+                curl_multi_poll(m, NULL, 0, 1000, NULL);
+        }
+        for (CURLMsg *msg; (msg = curl_multi_info_read(m, &left)) != NULL;)
+            if (msg->msg == CURLMSG_DONE)
+                code = (int)msg->data.result;
+        curl_multi_remove_handle(m, h);
+        rc = svc_http_done(x, code, &rep, &retryable, &e);
+    }
+    svc_http_release(x);
+    curl_easy_cleanup(h);
+    svc_delivery_feed(d, rc, &rep, retryable, &e);
+}
+
+static int deliver(const struct svc_instance *inst, const struct notif *n,
+                   const struct eng_dest *dest, struct svc_result *r)
+{
+    struct svc_delivery *d;
+    CURLM *m = curl_multi_init();
+    int rc =
+        m ? svc_delivery_start(inst, eng_notif_root(n), dest, &d) : RN_ENOMEM;
+    if (rc != RN_OK) {
+        curl_multi_cleanup(m);
+        return rc;
+    }
+    while (svc_delivery_state(d) == SVC_D_PERFORM)
+        transfer(m, d);
+    *r = *svc_delivery_result(d);
+    svc_delivery_free(d);
+    curl_multi_cleanup(m);
+    return r->code;
+}
+
 static int send_one(struct arena *a, struct cfg *c, struct val obj,
                     const struct args *g, const char *recipient,
                     struct svc_result *r, struct rn_err *e)
@@ -131,7 +194,7 @@ static int send_one(struct arena *a, struct cfg *c, struct val obj,
         rc = svc_instance_new(cs, &inst, e);
     if (rc != RN_OK)
         return rc;
-    rc = svc_send(inst, n, &d, NULL, r);
+    rc = deliver(inst, n, &d, r);
     svc_instance_free(inst);
     return rc == RN_OK ? RN_OK : 4;
 }
@@ -169,6 +232,7 @@ int main(int argc, char **argv)
                         "--template NAME --resource F --recipient S:R...\n");
         return 2;
     }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     arena_init(&a, 0);
     int rc = load(&a, &g, &c, &obj, &e);
     if (rc == RN_OK)
@@ -177,5 +241,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "setup failed: %s\n", e.msg);
     cfg_unref(c);
     arena_free(&a);
+    curl_global_cleanup();
     return rc == RN_OK ? 0 : rc == 4 ? 4 : 2;
 }
