@@ -32,6 +32,16 @@ _Noreturn void expr_fail(struct ev *ev, const char *fmt, ...)
     longjmp(ev->jb, 1);
 }
 
+/* Ends the run with a core function's error: "out of memory" for
+ * RN_ENOMEM (so expr_run returns RN_ENOMEM), else its message or dflt. */
+_Noreturn void expr_fail_err(struct ev *ev, const struct rn_err *e,
+                             const char *dflt)
+{
+    if (e->code == RN_ENOMEM)
+        expr_fail(ev, "out of memory");
+    expr_fail(ev, "%s", e->msg[0] ? e->msg : dflt);
+}
+
 /* n bytes from the run's arena; the run fails with "out of memory" at
  * the arena's cap. */
 void *expr_alloc(struct ev *ev, size_t n)

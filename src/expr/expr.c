@@ -90,7 +90,7 @@ struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
     if (rc != RN_OK) {
         if (e)
             format_error(e, p->src, p->srclen, (uint32_t)pe.col, pe.msg,
-                         RN_ESYNTAX, name);
+                         pe.code, name);
         expr_free(p);
         return NULL;
     }
@@ -109,10 +109,9 @@ int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
     ev->env = env;
     int rc = RN_OK;
     if (setjmp(ev->jb)) {
+        rc = strcmp(ev->msg, "out of memory") == 0 ? RN_ENOMEM : RN_EEXEC;
         if (e)
-            format_error(e, p->src, p->srclen, ev->pos, ev->msg, RN_EEXEC,
-                         NULL);
-        rc = RN_EEXEC;
+            format_error(e, p->src, p->srclen, ev->pos, ev->msg, rc, NULL);
         goto out;
     }
     if (p->nvars > 0) {

@@ -299,6 +299,8 @@ struct ev {
 
 _Noreturn void expr_fail(struct ev *ev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+_Noreturn void expr_fail_err(struct ev *ev, const struct rn_err *e,
+                             const char *dflt);
 void *expr_alloc(struct ev *ev, size_t n);
 void expr_mem_grow(struct ev *ev, uint64_t n);
 void expr_charge(struct ev *ev, uint64_t units);

@@ -447,7 +447,8 @@ struct val expr_buf_val(struct ev *ev, struct buf *b, int rc)
 {
     if (rc != RN_OK) {
         buf_free(b);
-        expr_fail(ev, "cannot format value");
+        expr_fail(ev,
+                  rc == RN_ENOMEM ? "out of memory" : "cannot format value");
     }
     struct val s = expr_str(ev, b->len ? buf_str(b) : "", b->len);
     buf_free(b);

@@ -743,7 +743,8 @@ int expr_parse(struct expr_prog *prog, struct rn_err *e)
     prog->root = root;
 out:
     if (rc != RN_OK) {
-        e->code = RN_ESYNTAX;
+        /* memory exhaustion is reported as such, not as a syntax error */
+        e->code = strcmp(c->msg, "out of memory") == 0 ? RN_ENOMEM : RN_ESYNTAX;
         e->col = (int)c->errpos; /* byte offset; expr.c formats it */
         snprintf(e->msg, sizeof e->msg, "%s", c->msg);
     }

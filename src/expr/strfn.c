@@ -472,7 +472,7 @@ struct val expr_f_to_json(struct ev *ev, struct val *a, int n)
     struct json_emit_opts o = {.flags = JSON_PRETTY, .indent = "  "};
     if (json_emit(&b, a[0], &o, &e) != RN_OK) {
         buf_free(&b);
-        expr_fail(ev, "%s", e.msg);
+        expr_fail_err(ev, &e, "json error");
     }
     return expr_buf_val(ev, &b, RN_OK);
 }
@@ -485,7 +485,7 @@ struct val expr_f_from_json(struct ev *ev, struct val *a, int n)
     struct rn_err e = {0};
     struct val out;
     if (json_parse(ev->a, s.u.s, s.len, NULL, &out, &e) != RN_OK)
-        expr_fail(ev, "%s", e.msg[0] ? e.msg : "invalid JSON");
+        expr_fail_err(ev, &e, "invalid JSON");
     return out;
 }
 

@@ -295,7 +295,7 @@ static struct val time_method(struct ev *ev, const struct val_time *t, int mid,
                                            : location_name(a[0]);
         const struct val_time *r = gotime_to(ev->a, t, loc, &e);
         if (!r)
-            expr_fail(ev, "%s", e.msg[0] ? e.msg : "bad location");
+            expr_fail_err(ev, &e, "bad location");
         return val_time(r);
     }
     case M_LOCATION:
@@ -484,7 +484,7 @@ static struct val time_parse(struct ev *ev, struct val *args, int nargs)
     struct rn_err e = {0};
     if (gotime_parse(ev->a, GOTIME_RFC3339, strlen(GOTIME_RFC3339), args[0].u.s,
                      args[0].len, NULL, &t, &e) != RN_OK)
-        expr_fail(ev, "%s", e.msg[0] ? e.msg : "cannot parse time");
+        expr_fail_err(ev, &e, "cannot parse time");
     return val_time(t);
 }
 
@@ -560,7 +560,7 @@ struct val expr_f_now(struct ev *ev, struct val *a, int n)
         struct rn_err e = {0};
         const struct val_time *r = gotime_to(ev->a, t, location_name(a[0]), &e);
         if (!r)
-            expr_fail(ev, "%s", e.msg);
+            expr_fail_err(ev, &e, "time error");
         return val_time(r);
     }
     expr_fail(ev, "invalid number of arguments (expected 0, got %d)", n);
@@ -575,7 +575,7 @@ struct val expr_f_duration(struct ev *ev, struct val *a, int n)
     int64_t ns;
     struct rn_err e = {0};
     if (gotime_parse_duration(s.u.s, s.len, &ns, &e) != RN_OK)
-        expr_fail(ev, "%s", e.msg[0] ? e.msg : "time: invalid duration");
+        expr_fail_err(ev, &e, "time: invalid duration");
     return val_duration(ns);
 }
 
@@ -595,7 +595,7 @@ static const char *load_location(struct ev *ev, struct val name)
     struct rn_err e = {0};
     struct val s = expr_want_str(ev, name);
     if (!gotime_in(ev->a, 0, 0, s.u.s, &e))
-        expr_fail(ev, "%s", e.msg[0] ? e.msg : "unknown time zone");
+        expr_fail_err(ev, &e, "unknown time zone");
     return s.u.s;
 }
 
@@ -624,12 +624,15 @@ struct val expr_f_date(struct ev *ev, struct val *a, int n)
         if (n == 3)
             tz = load_location(ev, a[2]);
         if (!parse_in(ev, layout.u.s, s, tz, &out, &e))
-            expr_fail(ev, "%s", e.msg);
+            expr_fail_err(ev, &e, "time error");
         return out;
     }
-    for (size_t i = 0; i < sizeof layouts / sizeof *layouts; i++)
+    for (size_t i = 0; i < sizeof layouts / sizeof *layouts; i++) {
         if (parse_in(ev, layouts[i], s, tz, &out, &e))
             return out;
+        if (e.code == RN_ENOMEM)
+            expr_fail_err(ev, &e, "");
+    }
     expr_fail(ev, "invalid date %s", s.u.s);
 }
 

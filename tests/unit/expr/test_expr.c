@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -416,6 +417,36 @@ static void test_reuse(void **state)
     expr_free(NULL);
 }
 
+/* Every allocation failing in turn: each compile and run ends correct or
+ * with RN_ENOMEM, and (under ASan) nothing leaks. */
+static void test_oom(void **state)
+{
+    (void)state;
+    const char *src = "map(filter(objs, .v > 1), {.name + s}) | join(',') + "
+                      "string(len(arr)) + toJSON(m) + upper(s) + "
+                      "string(date(ts).Year() + time.Parse(ts).Unix()) + "
+                      "string(groupBy(arr, # > 2)) + string(fromJSON('[1]'))";
+    for (long k = 0; k < 400; k++) {
+        struct arena a;
+        arena_init(&a, 0);
+        struct val env = make_env(&a);
+        struct rn_err e = {0};
+        rn_alloc_fail_after(k, 0);
+        struct expr_prog *p = expr_compile(src, strlen(src), "oom", &e);
+        if (p) {
+            struct val v;
+            int rc = expr_run(p, env, &a, &v, &e);
+            if (rc != RN_OK && rc != RN_ENOMEM)
+                fail_msg("k=%ld: run rc %d: %s", k, rc, e.msg);
+        } else if (e.code != RN_ENOMEM) {
+            fail_msg("k=%ld: compile code %d: %s", k, e.code, e.msg);
+        }
+        rn_alloc_fail_after(-1, 0);
+        expr_free(p);
+        arena_free(&a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,7 +455,7 @@ int main(void)
         cmocka_unit_test(test_predicates), cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_rewrites),   cmocka_unit_test(test_time),
         cmocka_unit_test(test_error_text), cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_reuse),      cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
