@@ -214,83 +214,88 @@ static int hexval(char c)
     return -1;
 }
 
-/* One (possibly escaped) character of a quoted literal at s[0..n).
- * Writes its bytes to out (up to 4), returns consumed length or 0. */
-static size_t unquote_char(const char *s, size_t n, char quote, char *out,
-                           size_t *outn)
+/* \ooo, \xhh, \uhhhh, \Uhhhhhhhh after the backslash: the value in *v,
+ * the escape's length (with the backslash) or 0. */
+static size_t numeric_escape(const char *s, size_t n, uint32_t *v)
 {
-    unsigned char c = (unsigned char)s[0];
-    if (c == (unsigned char)quote && (quote == '\'' || quote == '"'))
-        return 0;
-    if (c >= 0x80) {
-        size_t w = utf8_valid_len(s, n);
-        if (w == 0)
-            w = 1; /* Go keeps invalid bytes of a string as they are */
-        memcpy(out, s, w);
-        *outn = w;
-        return w;
-    }
-    if (c != '\\') {
-        out[0] = (char)c;
-        *outn = 1;
-        return 1;
-    }
-    if (n < 2)
-        return 0;
     char e = s[1];
-    static const char simple_in[] = "abfnrtv\\";
-    static const char simple_out[] = "\a\b\f\n\r\t\v\\";
-    const char *p = strchr(simple_in, e);
-    if (p && e) {
-        out[0] = simple_out[p - simple_in];
-        *outn = 1;
-        return 2;
-    }
-    if (e == '\'' || e == '"') {
-        if (e != quote)
-            return 0;
-        out[0] = e;
-        *outn = 1;
-        return 2;
-    }
     if (e >= '0' && e <= '7') {
         if (n < 4)
             return 0;
-        unsigned v = 0;
+        *v = 0;
         for (int i = 1; i <= 3; i++) {
             if (s[i] < '0' || s[i] > '7')
                 return 0;
-            v = v * 8 + (unsigned)(s[i] - '0');
+            *v = *v * 8 + (uint32_t)(s[i] - '0');
         }
-        if (v > 255)
-            return 0;
-        out[0] = (char)v;
-        *outn = 1;
-        return 4;
+        return *v > 255 ? 0 : 4;
     }
     int digits = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
     if (!digits || n < (size_t)digits + 2)
         return 0;
-    uint32_t v = 0;
+    *v = 0;
     for (int i = 0; i < digits; i++) {
         int h = hexval(s[2 + i]);
         if (h < 0)
             return 0;
-        v = v * 16 + (uint32_t)h;
+        *v = *v * 16 + (uint32_t)h;
     }
-    if (e == 'x') {
-        if (quote == '\'') {
-            *outn = utf8_encode(out, v);
-        } else {
-            out[0] = (char)v;
-            *outn = 1;
-        }
-        return 4;
-    }
-    if (v > UTF8_MAX_RUNE || (v >= 0xd800 && v <= 0xdfff))
+    if (e != 'x' && (*v > UTF8_MAX_RUNE || (*v >= 0xd800 && *v <= 0xdfff)))
         return 0;
-    *outn = utf8_encode(out, v);
     return (size_t)digits + 2;
+}
+
+/* One escape sequence (s[0] is the backslash), as strconv.UnquoteChar. */
+static size_t unquote_escape(const char *s, size_t n, char quote, char *out,
+                             size_t *outn)
+{
+    static const char simple_in[] = "abfnrtv\\";
+    static const char simple_out[] = "\a\b\f\n\r\t\v\\";
+    if (n < 2)
+        return 0;
+    char e = s[1];
+    const char *p = e ? strchr(simple_in, e) : NULL;
+    if (p || e == '\'' || e == '"') {
+        if (!p && e != quote)
+            return 0;
+        out[0] = p ? simple_out[p - simple_in] : e;
+        *outn = 1;
+        return 2;
+    }
+    uint32_t v;
+    size_t used = numeric_escape(s, n, &v);
+    if (!used)
+        return 0;
+    bool byte = e == 'x' || (e >= '0' && e <= '7');
+    if (byte && quote != '\'') {
+        out[0] = (char)v; /* a raw byte in a string */
+        *outn = 1;
+    } else {
+        *outn = utf8_encode(out, v);
+    }
+    return used;
+}
+
+/* One (possibly escaped) character of a quoted literal at s[0..n).
+ * Writes its bytes to out (up to 4), returns consumed length or 0.  An
+ * invalid UTF-8 byte reads as U+FFFD, as Go's Unquote makes it. */
+static size_t unquote_char(const char *s, size_t n, char quote, char *out,
+                           size_t *outn)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c == (unsigned char)quote)
+        return 0;
+    if (c == '\\')
+        return unquote_escape(s, n, quote, out, outn);
+    if (c < 0x80) {
+        out[0] = (char)c;
+        *outn = 1;
+        return 1;
+    }
+    uint32_t r;
+    size_t w = utf8_decode(s, n, &r);
+    *outn = utf8_encode(out, r);
+    return w;
 }
 
 bool tpl_unquote(struct arena *a, const char *s, size_t n, struct tstr *out)
@@ -538,6 +543,32 @@ static bool complex_const(struct arena *a, struct tnum *x, const char *s,
     return true;
 }
 
+/* A literal that is no integer: Go's ParseFloat, rejecting huge
+ * integers written without a fraction or exponent. */
+static bool float_literal(struct arena *a, struct tnum *x, const char *s,
+                          size_t n, char *msg, size_t cap)
+{
+    double f;
+    if (!parse_float(a, s, n, &f))
+        return true; /* not a float either: illegal syntax below */
+    if (!has_any(s, n, ".eEpP")) {
+        snprintf(msg, cap, "integer overflow: \"%.*s\"", (int)n, s);
+        return false;
+    }
+    x->is_float = true;
+    x->f = f;
+    if (f >= -9223372036854775808.0 && f < 9223372036854775808.0 &&
+        (double)(int64_t)f == f) {
+        x->is_int = true;
+        x->i = (int64_t)f;
+    }
+    if (f >= 0 && f < 18446744073709551616.0 && (double)(uint64_t)f == f) {
+        x->is_uint = true;
+        x->u = (uint64_t)f;
+    }
+    return true;
+}
+
 static bool plain_number(struct arena *a, struct tnum *x, const char *s,
                          size_t n, char *msg, size_t cap)
 {
@@ -552,11 +583,8 @@ static bool plain_number(struct arena *a, struct tnum *x, const char *s,
         }
     }
     uint64_t u = 0;
-    const char *us = s;
-    size_t un = n;
-    if (un > 0 && us[0] == '+') /* ParseUint rejects any sign */
-        un = 0;
-    x->is_uint = un > 0 && us[0] != '-' && parse_uint0(us, un, &u);
+    /* ParseUint rejects any sign */
+    x->is_uint = n > 0 && s[0] != '+' && s[0] != '-' && parse_uint0(s, n, &u);
     if (x->is_uint)
         x->u = u;
     int64_t i;
@@ -574,26 +602,8 @@ static bool plain_number(struct arena *a, struct tnum *x, const char *s,
     } else if (x->is_uint) {
         x->is_float = true;
         x->f = (double)x->u;
-    } else {
-        double f;
-        if (parse_float(a, s, n, &f)) {
-            if (!has_any(s, n, ".eEpP")) {
-                snprintf(msg, cap, "integer overflow: \"%.*s\"", (int)n, s);
-                return false;
-            }
-            x->is_float = true;
-            x->f = f;
-            if (f >= -9223372036854775808.0 && f < 9223372036854775808.0 &&
-                (double)(int64_t)f == f) {
-                x->is_int = true;
-                x->i = (int64_t)f;
-            }
-            if (f >= 0 && f < 18446744073709551616.0 &&
-                (double)(uint64_t)f == f) {
-                x->is_uint = true;
-                x->u = (uint64_t)f;
-            }
-        }
+    } else if (!float_literal(a, x, s, n, msg, cap)) {
+        return false;
     }
     if (!x->is_int && !x->is_uint && !x->is_float) {
         snprintf(msg, cap, "illegal number syntax: \"%.*s\"", (int)n, s);

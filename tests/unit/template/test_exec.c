@@ -91,6 +91,12 @@ static void test_values_and_nil(void **state)
                         "1 1 97 1e+06 (1+2i) (0+2i)");
     assert_string_equal(run("{{printf \"%T %T %T\" 1 1.5 0x10}}", d),
                         "int float64 int");
+    assert_string_equal(
+        run("{{\"\\x41\\101\\u00e9\"}} {{'\\''}} {{`a\rb`}}", d),
+        "AA\xc3\xa9 39 ab");
+    assert_string_equal(run("{{\"\xff\"}}", d), "\xef\xbf\xbd");
+    assert_string_equal(run("{{0x1p-2}} {{077}} {{1_000}} {{-0}} {{.5}}", d),
+                        "0.25 63 1000 0 0.5");
 }
 
 static int fn_twice(struct tpl_fcall *c, const struct val *argv, int argc,
