@@ -305,16 +305,6 @@ static bool curl_retryable(CURLcode cc)
     }
 }
 
-static const char *method_word(struct arena *a, const char *m)
-{
-    /* Go's url.Error: "Post", "Get", ... */
-    char *s = arena_strdup(a, m);
-    for (char *p = s ? s + 1 : NULL; p && *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    return s ? s : m;
-}
-
 int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
                   bool *retryable, struct rn_err *e)
 {
@@ -335,7 +325,7 @@ int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
         if (cc == CURLE_FILESIZE_EXCEEDED)
             why = "reply body exceeds the size limit";
         return rn_errf(e, cc == CURLE_OPERATION_TIMEDOUT ? RN_EIO : RN_EHTTP,
-                       "%s \"%s\": %s", method_word(x->a, r->method), shown,
+                       "%s \"%s\": %s", svc_method_word(x->a, r->method), shown,
                        why);
     }
     memset(out, 0, sizeof *out);

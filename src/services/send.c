@@ -235,9 +235,16 @@ enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
     struct http_req next;
     if (svc_http_redirect(&d->cur, rep, &d->a, &next)) {
         if (++d->hops >= MAX_REDIRECTS) {
-            rn_errf(&d->e, RN_EHTTP, "%s %s: stopped after %d redirects",
-                    d->req.method, svc_url_origin(&d->a, d->req.url),
-                    MAX_REDIRECTS);
+            /* Go's client error, which no retry policy repeats */
+            char cause[sizeof d->e.msg];
+            snprintf(cause, sizeof cause,
+                     "%s \"%s\": stopped after %d redirects",
+                     svc_method_word(&d->a, d->cur.method),
+                     svc_url_redact(&d->a, d->cur.url), MAX_REDIRECTS);
+            d->e.code = RN_EHTTP;
+            if (d->req.retry.kind == SVC_RETRY_BACKOFF)
+                return give_up(d, true, false, cause);
+            rn_errf(&d->e, RN_EHTTP, "%s", cause);
             return fail(d, false);
         }
         next.shown_url =

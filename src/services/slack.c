@@ -7,7 +7,8 @@
  * thread, rewrite the root message, or both, by deliveryPolicy; the
  * channel ID of every successful post is remembered per recipient.  As
  * upstream, this state is process-wide (shared by all Slack services),
- * in memory only, behind one mutex.  429 replies are repeated after
+ * in memory only, behind one mutex; it is bounded (SLACK_MAX_THREADS
+ * entries, the least recently used forgotten first).  429 replies are repeated after
  * Retry-After (upstream repeats forever; rnotify stops after 10).
  */
 #include "svc_int.h"
@@ -16,6 +17,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define SLACK_MAX_429 10
@@ -44,19 +46,23 @@ static const struct svc_opt slack_opts[] = {
 
 struct thread_ent {
     char *recipient, *key, *value; /* key NULL: channel ID of recipient */
+    uint64_t used;                 /* last use, for eviction */
 };
 
 static pthread_mutex_t state_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct thread_ent state_tab[SLACK_MAX_THREADS];
 static size_t state_n;
+static uint64_t state_clock;
 
 static struct thread_ent *state_find(const char *rcpt, const char *key)
 {
     for (size_t i = 0; i < state_n; i++) {
         struct thread_ent *t = &state_tab[i];
         if (strcmp(t->recipient, rcpt) == 0 &&
-            (key ? t->key && strcmp(t->key, key) == 0 : !t->key))
+            (key ? t->key && strcmp(t->key, key) == 0 : !t->key)) {
+            t->used = ++state_clock;
             return t;
+        }
     }
     return NULL;
 }
@@ -71,28 +77,48 @@ static const char *state_get(struct arena *a, const char *rcpt, const char *key)
     return v ? v : "";
 }
 
+/* A free slot; when the table is full the least recently used entry is
+ * forgotten (its thread then starts anew), so memory stays bounded. */
+static struct thread_ent *state_slot(void)
+{
+    if (state_n < SLACK_MAX_THREADS)
+        return &state_tab[state_n++];
+    struct thread_ent *old = &state_tab[0];
+    for (size_t i = 1; i < state_n; i++)
+        if (state_tab[i].used < old->used)
+            old = &state_tab[i];
+    rn_free(old->recipient);
+    rn_free(old->key);
+    rn_free(old->value);
+    memset(old, 0, sizeof *old);
+    return old;
+}
+
 static void state_put(const char *rcpt, const char *key, const char *value)
 {
+    char *r = NULL, *k = NULL, *v = rn_strndup(value, strlen(value));
     pthread_mutex_lock(&state_mu);
     struct thread_ent *t = state_find(rcpt, key);
-    if (!t && state_n < SLACK_MAX_THREADS) {
-        t = &state_tab[state_n];
-        t->recipient = rn_strndup(rcpt, strlen(rcpt));
-        t->key = key ? rn_strndup(key, strlen(key)) : NULL;
-        t->value = NULL;
-        if (t->recipient && (!key || t->key))
-            state_n++;
-        else
-            t = NULL;
-    }
-    if (t) {
-        char *v = rn_strndup(value, strlen(value));
-        if (v) {
-            rn_free(t->value);
-            t->value = v;
+    if (!t && v) {
+        r = rn_strndup(rcpt, strlen(rcpt));
+        k = key ? rn_strndup(key, strlen(key)) : NULL;
+        if (r && (!key || k)) {
+            t = state_slot();
+            t->recipient = r;
+            t->key = k;
+            t->used = ++state_clock;
+            r = k = NULL;
         }
     }
+    if (t && v) {
+        rn_free(t->value);
+        t->value = v;
+        v = NULL;
+    }
     pthread_mutex_unlock(&state_mu);
+    rn_free(r);
+    rn_free(k);
+    rn_free(v);
 }
 
 /* ---- building ---- */

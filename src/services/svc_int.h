@@ -110,6 +110,9 @@ const char *svc_url_host(struct arena *a, const char *url);
  * string. */
 const char *svc_val_str(struct val obj, const char *key);
 
+/* Go's url.Error spelling of a method ("Post", "Get") in a. */
+const char *svc_method_word(struct arena *a, const char *m);
+
 /* A reply body shown in a message: at most 200 bytes. */
 const char *svc_body_excerpt(struct arena *a, const struct http_reply *r);
 

@@ -332,6 +332,15 @@ const char *svc_url_host(struct arena *a, const char *url)
     return s;
 }
 
+const char *svc_method_word(struct arena *a, const char *m)
+{
+    char *s = arena_strdup(a, m);
+    for (char *p = s ? s + 1 : NULL; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return s ? s : m;
+}
+
 const char *svc_body_excerpt(struct arena *a, const struct http_reply *r)
 {
     size_t n = r->body_len > 200 ? 200 : r->body_len;

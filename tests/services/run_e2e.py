@@ -260,6 +260,29 @@ case("webhook-redirect-cross-host", "service.webhook.hook", WEBHOOK,
              "Location": "http://localhost:PORT/moved"}}]}]},
      check=check_redirect)
 
+def check_proxied(reqs):
+    eq(len(reqs), 1, "requests")
+    eq(hdr(reqs[0], "Host"), "rnotify-test.invalid", "request went via proxy")
+    eq(reqs[0]["path"], "/hook", "absolute-form path")
+
+
+case("webhook-proxy-from-env", "service.webhook.hook",
+     "url: http://rnotify-test.invalid/hook\n", "message: hi\n", "hook:",
+     env={"HTTP_PROXY": "http://127.0.0.1:PORT"}, check=check_proxied)
+case("webhook-loopback-not-proxied", "service.webhook.hook",
+     "url: http://127.0.0.1:PORT/direct\n", "message: hi\n", "hook:",
+     env={"http_proxy": "http://127.0.0.1:CLOSEDPORT",
+          "HTTP_PROXY": "http://127.0.0.1:CLOSEDPORT"}, requests=1)
+case("webhook-redirect-loop", "service.webhook.hook",
+     "url: http://127.0.0.1:PORT/loop\n", "message: hi\n", "hook:",
+     script={"default": {"status": 302, "headers": {"Location": "/loop"}}},
+     ok=False, err="stopped after 10 redirects", retryable=False,
+     requests=10)
+case("webhook-reply-too-large", "service.webhook.hook",
+     "url: http://127.0.0.1:PORT/big\n", "message: hi\n", "hook:",
+     script={"default": {"status": 200, "body": "x" * (2 << 20)}}, ok=False,
+     err="reply body exceeds the size limit", retryable=False, requests=1)
+
 # ---- slack ----
 
 SLACK = """token: $slack-token
@@ -689,8 +712,13 @@ def make_cert(tmp):
 
 def run_send(args, c, tmp, files, use_cli):
     env = dict(os.environ)
+    for k in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+              "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(k, None)
     for k, v in c.env.items():
-        env[k] = v.replace("CERT", files["cert"] or "")
+        v = v.replace("CERT", files["cert"] or "")
+        env[k] = v.replace("CLOSEDPORT", files["closed"]).replace(
+            "PORT", files["port"])
     if use_cli:
         cmd = [args.rnotify, "template", "notify", "t", files["ro"]]
         for r in c.recipients:
@@ -745,7 +773,8 @@ def run_case(args, c, tmp, use_cli):
     d.start()
     try:
         port = str(d.port)
-        svc = c.svc.replace("CLOSEDPORT", str(closed_port()))
+        files["port"], files["closed"] = port, str(closed_port())
+        svc = c.svc.replace("CLOSEDPORT", files["closed"])
         svc = svc.replace("PORT", port)
         files["cm"] = os.path.join(tmp, "cm.yaml")
         files["secret"] = os.path.join(tmp, "secret.yaml")
