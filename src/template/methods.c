@@ -47,6 +47,8 @@ static struct gotime_civil civil(const struct val *v)
 
 /* ---- time.Time ---- */
 
+static bool less_than_half(int64_t x, int64_t y);
+
 static int m_civil(struct tpl_fcall *c, const struct val *argv, int argc,
                    struct val *out)
 {
@@ -182,20 +184,73 @@ static int m_is_zero(struct tpl_fcall *c, const struct val *argv, int argc,
     return RN_OK;
 }
 
+/* The remainder of t's time since Go's zero time (year 1) modulo d > 0,
+ * as Go's div does for Truncate and Round. */
+static int64_t time_mod(const struct val_time *t, int64_t d)
+{
+    __extension__ typedef __int128 i128;
+    i128 abs = ((i128)t->unix + 62135596800LL) * 1000000000 + t->nsec;
+    i128 r = abs % d;
+    if (r < 0)
+        r += d;
+    return (int64_t)r;
+}
+
+static int m_round(struct tpl_fcall *c, const struct val *argv, int argc,
+                   struct val *out)
+{
+    (void)argc;
+    const struct val_time *t = argv[0].u.tm;
+    int64_t d = argv[1].u.i, shift = 0;
+    if (d > 0) {
+        int64_t r = time_mod(t, d);
+        if (strcmp(c->name, "Truncate") == 0 || less_than_half(r, d))
+            shift = -r;
+        else
+            shift = d - r;
+    }
+    struct val_time *nt = gotime_add(c->arena, t, shift);
+    if (!nt)
+        return oom(c);
+    *out = val_time(nt);
+    return RN_OK;
+}
+
+/* *time.Location: printed as its name */
+static int m_location(struct tpl_fcall *c, const struct val *argv, int argc,
+                      struct val *out)
+{
+    (void)argc;
+    const char *name = argv[0].u.tm->loc ? argv[0].u.tm->loc : "UTC";
+    struct val_kv *kv = arena_zalloc(c->arena, 2 * sizeof *kv);
+    struct val_obj *o = arena_zalloc(c->arena, sizeof *o);
+    if (!kv || !o)
+        return oom(c);
+    kv[0].key = val_str("", 0);
+    kv[0].v = val_str("*time.Location", 14);
+    kv[1].key = val_str("String", 6);
+    kv[1].v = val_str(name, strlen(name));
+    o->kv = kv;
+    o->len = o->cap = 2;
+    *out = val_obj(o, GT_STRUCT);
+    return RN_OK;
+}
+
 static const struct tpl_func_def time_methods[] = {
-    {"Add", m_add, "d", NULL},       {"AddDate", m_add_date, "iii", NULL},
-    {"After", m_cmp, "t", NULL},     {"Before", m_cmp, "t", NULL},
-    {"Compare", m_cmp, "t", NULL},   {"Day", m_civil, "", NULL},
-    {"Equal", m_cmp, "t", NULL},     {"Format", m_format, "s", NULL},
-    {"Hour", m_civil, "", NULL},     {"IsZero", m_is_zero, "", NULL},
-    {"Local", m_to, "", NULL},       {"Minute", m_civil, "", NULL},
-    {"Month", m_civil, "", NULL},    {"Nanosecond", m_civil, "", NULL},
-    {"Second", m_civil, "", NULL},   {"String", m_string, "", NULL},
-    {"Sub", m_sub, "t", NULL},       {"UTC", m_to, "", NULL},
-    {"Unix", m_unix, "", NULL},      {"UnixMicro", m_unix, "", NULL},
-    {"UnixMilli", m_unix, "", NULL}, {"UnixNano", m_unix, "", NULL},
-    {"Weekday", m_civil, "", NULL},  {"Year", m_civil, "", NULL},
-    {"YearDay", m_civil, "", NULL},
+    {"Add", m_add, "d", NULL},         {"AddDate", m_add_date, "iii", NULL},
+    {"After", m_cmp, "t", NULL},       {"Before", m_cmp, "t", NULL},
+    {"Compare", m_cmp, "t", NULL},     {"Day", m_civil, "", NULL},
+    {"Equal", m_cmp, "t", NULL},       {"Format", m_format, "s", NULL},
+    {"Hour", m_civil, "", NULL},       {"IsZero", m_is_zero, "", NULL},
+    {"Local", m_to, "", NULL},         {"Location", m_location, "", NULL},
+    {"Minute", m_civil, "", NULL},     {"Round", m_round, "d", NULL},
+    {"Truncate", m_round, "d", NULL},  {"Month", m_civil, "", NULL},
+    {"Nanosecond", m_civil, "", NULL}, {"Second", m_civil, "", NULL},
+    {"String", m_string, "", NULL},    {"Sub", m_sub, "t", NULL},
+    {"UTC", m_to, "", NULL},           {"Unix", m_unix, "", NULL},
+    {"UnixMicro", m_unix, "", NULL},   {"UnixMilli", m_unix, "", NULL},
+    {"UnixNano", m_unix, "", NULL},    {"Weekday", m_civil, "", NULL},
+    {"Year", m_civil, "", NULL},       {"YearDay", m_civil, "", NULL},
 };
 
 /* ---- time.Duration ---- */

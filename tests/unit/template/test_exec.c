@@ -262,6 +262,10 @@ static void test_time_methods(void **state)
     assert_string_equal(run("{{.d.Hours}} {{.d.Minutes}} {{.d}}", d),
                         "1.5 90 1h30m0s");
     assert_string_equal(run("{{.d.Round 3600000000000}}", d), "2h0m0s");
+    assert_string_equal(run("{{(.t.Truncate 3600000000000).Minute}} "
+                            "{{(.t.Round 3600000000000).Hour}} {{.t.Location}}",
+                            d),
+                        "0 9 UTC");
     assert_string_equal(run("{{.t.Format 1}}", d),
                         "ERR exec: template: tmpl:1:12: executing \"tmpl\" "
                         "at <1>: expected string; found 1");
