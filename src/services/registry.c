@@ -18,11 +18,12 @@ extern const struct svc_type svc_googlechat;
 extern const struct svc_type svc_webex;
 extern const struct svc_type svc_telegram;
 extern const struct svc_type svc_pushover;
+extern const struct svc_type svc_email;
 
 static const struct svc_type *const svc_types[] = {
     &svc_webhook,  &svc_slack,           &svc_mattermost, &svc_rocketchat,
     &svc_teams,    &svc_teams_workflows, &svc_googlechat, &svc_webex,
-    &svc_telegram, &svc_pushover,
+    &svc_telegram, &svc_pushover,        &svc_email,
 };
 
 #define NTYPES (sizeof svc_types / sizeof *svc_types)
