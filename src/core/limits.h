@@ -14,6 +14,7 @@
 #define RN_EXPR_MAX_STEPS 10000000     /* VM steps per run */
 #define RN_EXPR_MAX_ALLOC (64u << 20)  /* bytes one run may allocate */
 #define RN_EXPR_MAX_NESTING 1000       /* lists/maps an expr run builds, nested */
+#define RN_EXPR_MEMORY_BUDGET 1000000u /* expr's own budget of list slots */
 #define RN_BUF_DEFAULT_MAX (64u << 20)
 
 #endif

@@ -20,8 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define MEMORY_BUDGET 1000000u
-
 /* Ends the run with a formatted run-time error (longjmp to expr_run). */
 _Noreturn void expr_fail(struct ev *ev, const char *fmt, ...)
 {
@@ -66,7 +64,7 @@ void expr_charge(struct ev *ev, uint64_t units)
 void expr_mem_grow(struct ev *ev, uint64_t n)
 {
     ev->mem += n;
-    if (ev->mem >= MEMORY_BUDGET)
+    if (ev->mem >= RN_EXPR_MEMORY_BUDGET)
         expr_fail(ev, "memory budget exceeded");
 }
 
