@@ -40,6 +40,7 @@ struct svc_xfer {
     char errbuf[CURL_ERROR_SIZE];
 };
 
+/* Defaults, then the RNOTIFY_* environment overrides.  Never fails. */
 void svc_opts_default(struct svc_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -56,6 +57,7 @@ void svc_opts_default(struct svc_opts *o)
         o->connect_timeout_ms = strtol(ct, NULL, 10);
 }
 
+/* Case-insensitive header lookup; the value is the reply's (arena) memory. */
 const char *svc_reply_header(const struct http_reply *r, const char *name)
 {
     for (size_t i = 0; i < r->nheaders; i++)
@@ -64,6 +66,7 @@ const char *svc_reply_header(const struct http_reply *r, const char *name)
     return NULL;
 }
 
+/* Occurrences of a header (pushover requires exactly one). */
 size_t svc_reply_header_count(const struct http_reply *r, const char *name)
 {
     size_t n = 0;
@@ -227,6 +230,8 @@ static void set_method(CURL *h, const struct http_req *r)
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
 }
 
+/* Configure an easy handle; buffers in a, header lists released by
+ * svc_http_release.  RN_ENOMEM only. */
 int svc_http_setup(void *easy, const struct http_req *req,
                    const struct svc_opts *o, struct arena *a,
                    struct svc_xfer **out, struct rn_err *e)
@@ -273,6 +278,7 @@ int svc_http_setup(void *easy, const struct http_req *req,
     return RN_OK;
 }
 
+/* Frees the libcurl header list and the body buffer; NULL is fine. */
 void svc_http_release(struct svc_xfer *x)
 {
     if (!x)
@@ -305,6 +311,8 @@ static bool curl_retryable(CURLcode cc)
     }
 }
 
+/* The reply (in the transfer's arena) or a Go-worded transport error with
+ * its retry class. */
 int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
                   bool *retryable, struct rn_err *e)
 {
@@ -340,11 +348,13 @@ int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
     return RN_OK;
 }
 
+/* go-retryablehttp's status rule: 429, 0, 5xx but 501. */
 bool svc_status_retryable(long status)
 {
     return status == 429 || status == 0 || (status >= 500 && status != 501);
 }
 
+/* Integer seconds or an HTTP date; -1 when absent or unparsable. */
 int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now)
 {
     const char *v = svc_reply_header(r, "Retry-After");
@@ -360,6 +370,7 @@ int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now)
     return t <= now ? 0 : ((int64_t)t - now) * 1000;
 }
 
+/* Pure: whether attempt+1 should happen and after how long. */
 bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
                        bool retryable_err, const struct http_reply *r,
                        int64_t now, int64_t *wait_ms)
@@ -416,6 +427,7 @@ static bool sensitive(const char *name)
            strcasecmp(name, "Cookie") == 0 || strcasecmp(name, "Cookie2") == 0;
 }
 
+/* Pure apart from allocating *next in a; false when no redirect applies. */
 bool svc_http_redirect(const struct http_req *req, const struct http_reply *rep,
                        struct arena *a, struct http_req *next)
 {

@@ -260,6 +260,7 @@ static int collect_secrets(struct svc_instance *s)
     return rc;
 }
 
+/* Decodes into the instance's own arena; the caller owns *out. */
 int svc_instance_new(const struct cfg_service *cs, struct svc_instance **out,
                      struct rn_err *e)
 {
@@ -301,6 +302,7 @@ int svc_instance_new(const struct cfg_service *cs, struct svc_instance **out,
     return RN_OK;
 }
 
+/* Releases the instance and its options; NULL is fine. */
 void svc_instance_free(struct svc_instance *s)
 {
     if (!s)
@@ -314,11 +316,13 @@ const struct svc_type *svc_instance_type(const struct svc_instance *s)
     return s->t;
 }
 
+/* The service name (owned by the instance). */
 const char *svc_instance_name(const struct svc_instance *s)
 {
     return s->name;
 }
 
+/* The decoded options struct (owned by the instance). */
 const void *svc_instance_opts(const struct svc_instance *s)
 {
     return s->opts;
@@ -341,6 +345,7 @@ static void scrub_one(char *msg, size_t cap, const char *needle)
     }
 }
 
+/* In place; a longer secret is masked before the ones it contains. */
 void svc_scrub(const struct svc_instance *s, char *msg, size_t cap)
 {
     if (!s || !msg)
@@ -363,6 +368,7 @@ static bool known_key(const struct svc_opt *tbl, size_t n, const char *k)
     return false;
 }
 
+/* Reports unknown keys, then any decoding error (key ""). */
 size_t svc_check_config(const struct cfg_service *s,
                         void (*report)(void *ud, const char *key,
                                        const char *why),

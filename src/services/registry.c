@@ -36,6 +36,7 @@ const struct svc_type *svc_find(const char *type)
     return NULL;
 }
 
+/* Number of registered types. */
 size_t svc_type_count(void)
 {
     return NTYPES;

@@ -88,6 +88,7 @@ static void direct_send(struct svc_delivery *d)
     fail(d, retryable);
 }
 
+/* The caller owns *out (svc_delivery_free); RN_ENOMEM only. */
 int svc_delivery_start(const struct svc_instance *s, struct val root,
                        const struct eng_dest *dest, struct svc_delivery **out)
 {
@@ -114,6 +115,7 @@ int svc_delivery_start(const struct svc_instance *s, struct val root,
     return RN_OK;
 }
 
+/* Frees the delivery and everything its transfers allocated. */
 void svc_delivery_free(struct svc_delivery *d)
 {
     if (!d)
@@ -122,11 +124,13 @@ void svc_delivery_free(struct svc_delivery *d)
     rn_free(d);
 }
 
+/* Where the delivery stands. */
 enum svc_dstate svc_delivery_state(const struct svc_delivery *d)
 {
     return d->st;
 }
 
+/* The request to perform next (owned by d), or NULL when finished. */
 const struct http_req *svc_delivery_request(const struct svc_delivery *d,
                                             int64_t *wait_ms)
 {
@@ -135,11 +139,13 @@ const struct http_req *svc_delivery_request(const struct svc_delivery *d,
     return d->st == SVC_D_PERFORM ? &d->cur : NULL;
 }
 
+/* Transfers of d allocate their replies here. */
 struct arena *svc_delivery_arena(struct svc_delivery *d)
 {
     return &d->a;
 }
 
+/* The outcome (meaningful once DONE or FAILED); owned by d. */
 const struct svc_result *svc_delivery_result(const struct svc_delivery *d)
 {
     return &d->res;
@@ -212,6 +218,7 @@ static enum svc_dstate judge(struct svc_delivery *d,
     return build_step(d);
 }
 
+/* Advance on one transfer's outcome: redirect, retry, next step or end. */
 enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
                                   const struct http_reply *rep, bool retryable,
                                   const struct rn_err *terr)
@@ -297,6 +304,7 @@ static void perform(struct svc_delivery *d, const struct svc_opts *o)
     svc_delivery_feed(d, rc, &rep, retryable, &e);
 }
 
+/* Blocking delivery; r is always filled.  Returns r->code. */
 int svc_send_root(const struct svc_instance *s, struct val root,
                   const struct eng_dest *dest, const struct svc_opts *o,
                   struct svc_result *r)
@@ -322,6 +330,7 @@ int svc_send_root(const struct svc_instance *s, struct val root,
     return r->code;
 }
 
+/* svc_send_root over a rendered notification. */
 int svc_send(const struct svc_instance *s, const struct notif *n,
              const struct eng_dest *d, const struct svc_opts *o,
              struct svc_result *r)
@@ -329,6 +338,7 @@ int svc_send(const struct svc_instance *s, const struct notif *n,
     return svc_send_root(s, eng_notif_root(n), d, o, r);
 }
 
+/* Formats and scrubs r->msg; never fails (truncates). */
 void svc_result_fail(const struct svc_instance *s, const char *recipient,
                      const struct rn_err *e, struct svc_result *r)
 {
@@ -341,6 +351,7 @@ void svc_result_fail(const struct svc_instance *s, const char *recipient,
     r->code = e->code ? e->code : RN_EHTTP;
 }
 
+/* The type's build function; allocations go to c->a. */
 int svc_build(const struct svc_type *t, const void *opts, struct svc_call *c,
               struct http_req *out, struct rn_err *e)
 {

@@ -16,29 +16,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Borrowed string of an object member, "" when absent. */
 const char *svc_val_str(struct val obj, const char *key)
 {
     const struct val *v = val_get_cstr(obj, key);
     return v && v->kind == VAL_STRING ? v->u.s : "";
 }
 
+/* The rendered message (borrowed), "" when absent. */
 const char *svc_message(struct val root)
 {
     return svc_val_str(root, "message");
 }
 
+/* A notification section (borrowed), or NULL. */
 const struct val *svc_section(struct val root, const char *sec)
 {
     const struct val *v = val_get_cstr(root, sec);
     return v && v->kind == VAL_OBJECT ? v : NULL;
 }
 
+/* A section's string field (borrowed), "" when absent. */
 const char *svc_field(struct val root, const char *sec, const char *field)
 {
     const struct val *s = svc_section(root, sec);
     return s ? svc_val_str(*s, field) : "";
 }
 
+/* Appends to b; RN_ENOMEM/RN_ELIMIT from the buffer. */
 int svc_query_escape(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -59,6 +64,7 @@ int svc_query_escape(struct buf *b, const char *s, size_t n)
     return rc;
 }
 
+/* Pairs are borrowed; arrays grow in a.  RN_ENOMEM. */
 int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
                  const char *v)
 {
@@ -82,6 +88,7 @@ int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
     return RN_OK;
 }
 
+/* Sorts f in place (stable) and encodes into a.  RN_ENOMEM. */
 int svc_form_encode(struct arena *a, struct svc_form *f, const char **out,
                     size_t *len)
 {
@@ -118,6 +125,7 @@ int svc_form_encode(struct arena *a, struct svc_form *f, const char **out,
     return rc;
 }
 
+/* An empty object under construction. */
 void svc_json_init(struct svc_json *j)
 {
     buf_init(&j->b, RN_BUF_DEFAULT_MAX);
@@ -135,24 +143,28 @@ static int json_key(struct svc_json *j, const char *k)
     return rc;
 }
 
+/* A string member; RN_ENOMEM from the buffer. */
 int svc_json_str(struct svc_json *j, const char *k, const char *v)
 {
     int rc = json_key(j, k);
     return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), 0) : rc;
 }
 
+/* A member whose value is JSON text as given. */
 int svc_json_raw(struct svc_json *j, const char *k, const char *raw, size_t n)
 {
     int rc = json_key(j, k);
     return rc == RN_OK ? buf_add(&j->b, raw, n) : rc;
 }
 
+/* A member holding the JSON of v (Go's encoding). */
 int svc_json_val(struct svc_json *j, const char *k, struct val v)
 {
     int rc = json_key(j, k);
     return rc == RN_OK ? json_emit(&j->b, v, NULL, NULL) : rc;
 }
 
+/* Close the object and copy it into a; the buffer is freed either way. */
 int svc_json_end(struct svc_json *j, struct arena *a, const char **out,
                  size_t *len)
 {
@@ -166,6 +178,7 @@ int svc_json_end(struct svc_json *j, struct arena *a, const char **out,
     return rc;
 }
 
+/* JSON into a (int64 numbers); e says where it failed. */
 int svc_json_parse(struct arena *a, const char *s, size_t n, struct val *out,
                    struct rn_err *e)
 {
@@ -173,6 +186,7 @@ int svc_json_parse(struct arena *a, const char *s, size_t n, struct val *out,
     return json_parse(a, s, n, &o, out, e);
 }
 
+/* Parses into a; RN_EINVAL with prefix + Go's error. */
 int svc_parse_array(struct arena *a, const char *prefix, const char *text,
                     bool f64, struct val *out, struct rn_err *e)
 {
@@ -189,6 +203,7 @@ int svc_parse_array(struct arena *a, const char *prefix, const char *text,
     return rn_errf(e, RN_EINVAL, "%s%s", prefix ? prefix : "", pe.msg);
 }
 
+/* svc_parse_array with upstream's Slack-style message. */
 int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
                        struct val *out, struct rn_err *e)
 {
@@ -198,6 +213,7 @@ int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
              : rn_errf(e, RN_ENOMEM, "out of memory");
 }
 
+/* Borrowed value of a map option, NULL when the key is absent. */
 const char *svc_map_get(const struct svc_strmap *m, const char *key)
 {
     for (size_t i = 0; m->keys && i < m->n; i++)
@@ -206,6 +222,7 @@ const char *svc_map_get(const struct svc_strmap *m, const char *key)
     return NULL;
 }
 
+/* Compact JSON of v in a; NULL on failure. */
 const char *svc_json_text(struct arena *a, struct val v)
 {
     struct buf b;
@@ -217,6 +234,7 @@ const char *svc_json_text(struct arena *a, struct val v)
     return s;
 }
 
+/* A request with no headers and no body; strings are borrowed. */
 void svc_req_init(struct http_req *r, const char *method, const char *url)
 {
     memset(r, 0, sizeof *r);
@@ -243,6 +261,7 @@ static char *canon_name(struct arena *a, const char *name)
     return s;
 }
 
+/* Header.Set with a canonical name copied into a.  RN_ENOMEM. */
 int svc_req_set(struct arena *a, struct http_req *r, const char *name,
                 const char *value)
 {
@@ -268,6 +287,7 @@ int svc_req_set(struct arena *a, struct http_req *r, const char *name,
     return RN_OK;
 }
 
+/* Attach a borrowed body (sent even for GET). */
 void svc_req_body(struct http_req *r, const char *body, size_t n)
 {
     r->body = body;
@@ -275,6 +295,7 @@ void svc_req_body(struct http_req *r, const char *body, size_t n)
     r->has_body = true;
 }
 
+/* A JSON POST with an optional bearer token.  RN_ENOMEM. */
 int svc_req_json(struct arena *a, struct http_req *r, const char *url,
                  const char *body, size_t n, const char *bearer)
 {
@@ -311,6 +332,7 @@ static const char *url_part(struct arena *a, const char *url, CURLUPart p)
     return res;
 }
 
+/* scheme://host[:port] of url in a; "" when unparsable. */
 const char *svc_url_origin(struct arena *a, const char *url)
 {
     const char *scheme = url_part(a, url, CURLUPART_SCHEME);
@@ -322,6 +344,7 @@ const char *svc_url_origin(struct arena *a, const char *url)
                 : arena_printf(a, "%s://%s", scheme, host);
 }
 
+/* Lower-case host of url in a, NULL when unparsable. */
 const char *svc_url_host(struct arena *a, const char *url)
 {
     const char *h = url_part(a, url, CURLUPART_HOST);
@@ -332,6 +355,7 @@ const char *svc_url_host(struct arena *a, const char *url)
     return s;
 }
 
+/* Copy in a ("POST" -> "Post"). */
 const char *svc_method_word(struct arena *a, const char *m)
 {
     char *s = arena_strdup(a, m);
@@ -341,6 +365,7 @@ const char *svc_method_word(struct arena *a, const char *m)
     return s ? s : m;
 }
 
+/* At most 200 bytes of the reply body, copied into a. */
 const char *svc_body_excerpt(struct arena *a, const struct http_reply *r)
 {
     size_t n = r->body_len > 200 ? 200 : r->body_len;
@@ -358,6 +383,7 @@ static bool tokenish(const char *s, size_t n)
     return n >= 16 && alpha && digit;
 }
 
+/* A message-safe form of url in a (never NULL). */
 const char *svc_url_redact(struct arena *a, const char *url)
 {
     const char *origin = svc_url_origin(a, url);
