@@ -32,6 +32,7 @@
 
 #include "../core/alloc.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -966,6 +967,26 @@ static void setup_handle(CURL *h, const struct email_opts *o,
     curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 }
 
+/* Connection failures worded as Go's dialer words them ("connect:
+ * connection refused", "i/o timeout"), in errbuf. */
+static void go_dial_error(CURL *h, CURLcode cc, const struct smtp_watch *w,
+                          char *errbuf)
+{
+    long os_errno = 0;
+    if (cc == CURLE_COULDNT_CONNECT &&
+        curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+        os_errno > 0) {
+        char why[128], tmp[128];
+        /* the GNU strerror_r (the project builds with _GNU_SOURCE) */
+        snprintf(why, sizeof why, "%s",
+                 strerror_r((int)os_errno, tmp, sizeof tmp));
+        why[0] = (char)tolower((unsigned char)why[0]);
+        snprintf(errbuf, CURL_ERROR_SIZE, "connect: %s", why);
+    } else if (cc == CURLE_OPERATION_TIMEDOUT && w->code == 0) {
+        snprintf(errbuf, CURL_ERROR_SIZE, "i/o timeout");
+    }
+}
+
 /* Failure text and class of a transfer that ended with cc. */
 static int smtp_failure(const struct email_opts *o, CURLcode cc,
                         const struct smtp_watch *w, const char *errbuf,
@@ -1036,6 +1057,7 @@ static int smtp_deliver(const struct email_opts *o, const struct svc_opts *so,
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_reply);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &w);
     CURLcode cc = curl_easy_perform(h);
+    go_dial_error(h, cc, &w, errbuf);
     curl_easy_cleanup(h);
     r->attempts = 1;
     if (cc == CURLE_OK) {
@@ -1075,6 +1097,11 @@ static int email_send(const void *state, struct svc_call *c, bool *retryable,
     m.html = o->html;
     m.date = (int64_t)now;
     m.zone = localtime_r(&now, &tm) ? (int32_t)tm.tm_gmtoff : 0;
+    if (!*o->host || o->port == 0)
+        return rn_errf(e, RN_ECONFIG,
+                       "dial tcp %s:%" PRId64 ": the email service needs "
+                       "host and port",
+                       o->host, o->port);
     rc = envelope_build(c->a, o->from, to, nto, &env, e);
     buf_init(&msg, 64u << 20);
     if (rc == RN_OK && email_message(&msg, &m) != RN_OK)

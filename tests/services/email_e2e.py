@@ -241,6 +241,9 @@ case("email-mail-421", svc(), "email:ops@example.com",
 case("email-refused", "host: 127.0.0.1\nport: CLOSEDPORT\nfrom: bot@example.com\n"
      + AUTH, "email:ops@example.com", ok=False, retryable=True,
      err="dial tcp 127.0.0.1:", messages=0)
+case("email-refused-go-words", "host: 127.0.0.1\nport: CLOSEDPORT\nfrom: a@x.org\n",
+     "email:ops@example.com", ok=False, retryable=True,
+     err=": connect: connection refused", messages=0, cli=False)
 case("email-empty-recipient", svc(), "email:", ok=False, retryable=False,
      err='invalid address "": mail: no address', messages=0)
 case("email-helo-fallback", svc(), "email:ops@example.com",

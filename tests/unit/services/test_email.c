@@ -392,6 +392,9 @@ static void send_failures(void **state)
     assert_true(r.retryable);
     assert_non_null(strstr(r.msg, "email to 'ok@x.org': dial tcp 127.0.0.1:"));
     assert_null(strstr(r.msg, "pw-never-shown"));
+    send_to("from: a@x.org\nport: 25\n", "ok@x.org", &r);
+    assert_false(r.retryable);
+    assert_non_null(strstr(r.msg, "needs host and port"));
     send_to("host: 127.0.0.1\nport: 1\nfrom: nobody\n", "ok@x.org", &r);
     assert_false(r.retryable);
     assert_non_null(strstr(r.msg, "invalid address \"nobody\""));
