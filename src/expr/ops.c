@@ -884,8 +884,15 @@ static const char *re2_reject(const char *p, size_t n)
                                  !(i >= 2 && is_quant(p[i - 2]))))
                 return "invalid nested repetition operator";
             if (c == '{') {
-                while (i < n && p[i] != '}')
+                long count = 0;
+                while (i < n && p[i] != '}') {
+                    count = (p[i] >= '0' && p[i] <= '9')
+                                ? count * 10 + (p[i] - '0')
+                                : 0;
+                    if (count > 1000)
+                        return "invalid repeat count";
                     i++;
+                }
             }
             after_quant = true;
             continue;
