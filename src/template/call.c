@@ -109,6 +109,8 @@ static bool assignable(struct val v, char p)
     }
 }
 
+/* Go's validateType: v checked against parameter letter p (0: no
+ * type).  Unwinds with Go's message when v does not fit. */
 struct xval tpl_validate(struct xstate *s, struct xval v, char p)
 {
     if (v.v.kind == VAL_NULL && !v.iface) {
@@ -207,6 +209,8 @@ static struct xval literal_arg(struct xstate *s, struct xval dot, char p,
     }
 }
 
+/* Go's evalArg: node n evaluated for a parameter of letter p.  Values
+ * live in the execution arena; errors unwind. */
 struct xval tpl_eval_arg(struct xstate *s, struct xval dot, char p,
                          const struct tnode *n)
 {
@@ -323,6 +327,9 @@ static struct xval invoke(struct xstate *s, const struct tpl_func_def *d,
     return xv(out, false);
 }
 
+/* Go's evalCall: arity check, argument conversion, the call itself.
+ * Table-function failures become "error calling NAME: ..."; other codes
+ * (RN_ENOMEM, RN_ELIMIT) unwind unchanged. */
 struct xval tpl_call_func(struct xstate *s, const struct tpl_func_def *d,
                           const char *name, const struct tnode *node,
                           const struct xcall *c)

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+/* Go's HTMLEscapeString of s[0..n), appended to b; a buf status. */
 int tpl_html_escape(struct buf *b, const char *s, size_t n)
 {
     int rc = 0;
@@ -64,6 +65,7 @@ static bool rune_printable(uint32_t r)
     return true;
 }
 
+/* Go's JSEscapeString of s[0..n), appended to b; a buf status. */
 int tpl_js_escape(struct buf *b, const char *s, size_t n)
 {
     int rc = 0;
@@ -112,6 +114,7 @@ int tpl_js_escape(struct buf *b, const char *s, size_t n)
     return rc;
 }
 
+/* url.QueryEscape of s[0..n), appended to b; a buf status. */
 int tpl_url_query_escape(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -81,6 +81,7 @@ _Noreturn void tpl_xfail(struct xstate *s, int code, const char *msg)
     longjmp(s->jb, code);
 }
 
+/* n bytes from the execution arena; unwinds with RN_ENOMEM. */
 void *tpl_xalloc(struct xstate *s, size_t n)
 {
     void *p = arena_alloc(s->a, n ? n : 1);
@@ -89,6 +90,7 @@ void *tpl_xalloc(struct xstate *s, size_t n)
     return p;
 }
 
+/* %v of v as a string in the execution arena ("?" when that fails). */
 const char *tpl_sprint_v(struct xstate *s, struct val v)
 {
     struct buf b;
@@ -102,6 +104,7 @@ const char *tpl_sprint_v(struct xstate *s, struct val v)
     return r ? r : "?";
 }
 
+/* Go's static type name of v as errors show it (static string). */
 const char *tpl_type_name(struct xval v)
 {
     if (v.iface)
@@ -189,6 +192,7 @@ static struct xvar *find_var(struct xstate *s, const struct tstr *name)
 
 /* ---- values ---- */
 
+/* Go's isTrue for if/with/and/or/not. */
 bool tpl_truth(struct val v)
 {
     switch (v.kind) {
@@ -229,6 +233,7 @@ static void fmt_part(struct buf *b, double f, bool plus)
     gofmt_float(b, f, 'g', -1, 64);
 }
 
+/* A complex128 value built in the execution arena; unwinds on OOM. */
 struct val tpl_complex(struct xstate *s, double re, double im)
 {
     struct buf b;
@@ -268,6 +273,8 @@ static bool has_any(const struct tstr *t, const char *set)
     return false;
 }
 
+/* A number literal with no type context: int, float64 or complex128
+ * by its spelling (Go's idealConstant).  "overflows int" unwinds. */
 struct xval tpl_ideal_constant(struct xstate *s, const struct tnode *n)
 {
     const struct tnum *num = n->num;
@@ -303,6 +310,8 @@ static void not_a_function(struct xstate *s, const struct xcall *c)
     }
 }
 
+/* Evaluate a pipeline, pushing or assigning its declared variables.
+ * The result is unboxed from interface{}.  NULL pipe: the invalid value. */
 struct xval tpl_eval_pipeline(struct xstate *s, struct xval dot,
                               const struct tnode *pipe)
 {
@@ -451,6 +460,7 @@ static struct xval eval_field_chain(struct xstate *s, struct xval recv,
     return eval_field(s, &ids[n - 1], node, c, recv);
 }
 
+/* .A.B on dot; c carries the arguments when the last name is a method. */
 struct xval tpl_eval_field_node(struct xstate *s, struct xval dot,
                                 const struct tnode *n, const struct xcall *c)
 {
@@ -458,6 +468,7 @@ struct xval tpl_eval_field_node(struct xstate *s, struct xval dot,
     return eval_field_chain(s, dot, n, n->ids, n->nids, c);
 }
 
+/* (pipeline).A.B: the term first, then the fields. */
 struct xval tpl_eval_chain_node(struct xstate *s, struct xval dot,
                                 const struct tnode *n, const struct xcall *c)
 {
@@ -475,6 +486,7 @@ struct xval tpl_eval_chain_node(struct xstate *s, struct xval dot,
     return eval_field_chain(s, recv, n, n->ids, n->nids, c);
 }
 
+/* $x or $x.A.B. */
 struct xval tpl_eval_variable_node(struct xstate *s, struct xval dot,
                                    const struct tnode *n, const struct xcall *c)
 {
@@ -488,6 +500,7 @@ struct xval tpl_eval_variable_node(struct xstate *s, struct xval dot,
     return eval_field_chain(s, v, n, n->ids + 1, n->nids - 1, c);
 }
 
+/* A call of the function named by ident (resolved at parse time). */
 struct xval tpl_eval_function(struct xstate *s, struct xval dot,
                               const struct tnode *ident,
                               const struct tnode *cmd, const struct xcall *c)
@@ -690,6 +703,9 @@ static int run(struct xstate *s, struct val data)
     return RN_OK;
 }
 
+/* Render template `name` of t over data, appending to out; temporaries
+ * in a.  Returns RN_OK, or RN_EEXEC / RN_ENOMEM / RN_ELIMIT with Go's
+ * message in e (out keeps what was written before the error). */
 int tpl_exec_named(const struct tpl *t, const char *name, struct val data,
                    struct arena *a, struct buf *out, struct rn_err *e)
 {
@@ -710,6 +726,7 @@ int tpl_exec_named(const struct tpl *t, const char *name, struct val data,
     return run(&s, data);
 }
 
+/* Render t's main template (see tpl_exec_named). */
 int tpl_exec(const struct tpl *t, struct val data, struct arena *a,
              struct buf *out, struct rn_err *e)
 {

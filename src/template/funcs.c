@@ -45,6 +45,7 @@ static const struct tpl_func_def builtins[] = {
     BI("call", BI_CALL, "R.R"),
 };
 
+/* The builtin id of a table row, or 0 for an ordinary function. */
 int tpl_builtin_id(const struct tpl_func_def *d)
 {
     return d && !d->fn ? (int)(uintptr_t)d->ud : 0;
@@ -106,6 +107,8 @@ static int put(struct tpl_funcs *f, const struct tpl_func_def *d)
     return RN_OK;
 }
 
+/* A new table holding the Go builtins; free with tpl_funcs_free.  NULL
+ * on OOM. */
 struct tpl_funcs *tpl_funcs_new(void)
 {
     struct tpl_funcs *f = rn_calloc(1, sizeof *f);
@@ -118,6 +121,8 @@ struct tpl_funcs *tpl_funcs_new(void)
     return f;
 }
 
+/* Add or replace rows (borrowed: defs must outlive f).  RN_ENOMEM on
+ * failure, with the rows added so far kept. */
 int tpl_funcs_add(struct tpl_funcs *f, const struct tpl_func_def *defs,
                   size_t n)
 {
@@ -127,6 +132,7 @@ int tpl_funcs_add(struct tpl_funcs *f, const struct tpl_func_def *defs,
     return RN_OK;
 }
 
+/* The row named name[0..n), or NULL. */
 const struct tpl_func_def *tpl_funcs_find(const struct tpl_funcs *f,
                                           const char *name, size_t n)
 {
@@ -141,6 +147,7 @@ const struct tpl_func_def *tpl_funcs_find(const struct tpl_funcs *f,
     return NULL;
 }
 
+/* Forget `name` (a template calling it no longer parses). */
 void tpl_funcs_remove(struct tpl_funcs *f, const char *name)
 {
     if (!f || !f->cap)
@@ -156,6 +163,7 @@ void tpl_funcs_remove(struct tpl_funcs *f, const char *name)
     }
 }
 
+/* Free the table (not the rows it borrowed).  NULL is fine. */
 void tpl_funcs_free(struct tpl_funcs *f)
 {
     if (!f)
@@ -748,6 +756,7 @@ static int f_call(struct xstate *s, struct xval *argv, int argc,
     return RN_OK;
 }
 
+/* Run builtin `id` on evaluated arguments (see template_int.h). */
 int tpl_builtin_call(struct xstate *s, int id, struct xval *argv, int argc,
                      struct xval *out, char *err, size_t cap)
 {

@@ -559,6 +559,7 @@ static enum lstate lex_inside(struct lexer *l)
     return errorf(l, "unrecognized character in action: %s", d);
 }
 
+/* Tokenise the whole text into an arena array (see template_int.h). */
 struct token *tpl_lex(struct arena *a, const char *text, size_t n,
                       const struct lex_opts *o, size_t *ntok)
 {
@@ -593,6 +594,7 @@ struct token *tpl_lex(struct arena *a, const char *text, size_t n,
     return l.toks;
 }
 
+/* Go's item.String() of t into dst[0..cap). */
 void tpl_tok_string(const struct token *t, char *dst, size_t cap)
 {
     if (t->type == TK_EOF) {

@@ -17,9 +17,6 @@
 #define NS_MIN 60000000000LL
 #define NS_SEC 1000000000LL
 
-typedef int method_fn(struct tpl_fcall *c, const struct val *argv, int argc,
-                      struct val *out);
-
 static int oom(struct tpl_fcall *c)
 {
     return rn_errf(c->err, RN_ENOMEM, "out of memory");
@@ -382,6 +379,7 @@ static const struct tpl_func_def *lookup(const struct tpl_func_def *tab,
     return NULL;
 }
 
+/* The method `name` of recv's Go type, or NULL. */
 const struct tpl_func_def *tpl_method_find(struct val recv, const char *name,
                                            size_t n)
 {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A zeroed node in a; NULL on OOM. */
 struct tnode *tpl_node_new(struct arena *a, int type, uint32_t pos, int line)
 {
     struct tnode *n = arena_zalloc(a, sizeof *n);
@@ -27,6 +28,7 @@ struct tnode *tpl_node_new(struct arena *a, int type, uint32_t pos, int line)
     return n;
 }
 
+/* Append kid to n's children (grown in a); RN_ENOMEM on failure. */
 int tpl_node_append(struct arena *a, struct tnode *n, struct tnode *kid)
 {
     if (n->nkids == n->capkids) {
@@ -116,6 +118,7 @@ static int template_string(struct buf *b, const struct tnode *n)
     return rc ? rc : buf_add_str(b, "}}");
 }
 
+/* Go's Node.String() of n, appended to b; a buf status. */
 int tpl_node_string(struct buf *b, const struct tnode *n)
 {
     int rc = 0;
@@ -178,6 +181,7 @@ int tpl_node_string(struct buf *b, const struct tnode *n)
     }
 }
 
+/* Go's IsEmptyTree: only space text and nothing else. */
 bool tpl_node_empty(const struct tnode *n)
 {
     if (!n)
@@ -298,6 +302,8 @@ static size_t unquote_char(const char *s, size_t n, char quote, char *out,
     return w;
 }
 
+/* strconv.Unquote of a "..." or `...` literal into a; false on bad
+ * syntax or OOM. */
 bool tpl_unquote(struct arena *a, const char *s, size_t n, struct tstr *out)
 {
     if (n < 2 || s[0] != s[n - 1] || (s[0] != '"' && s[0] != '`'))
@@ -612,6 +618,8 @@ static bool plain_number(struct arena *a, struct tnum *x, const char *s,
     return true;
 }
 
+/* The value of a number, rune or complex token (Go's newNumber); NULL
+ * with Go's message in msg on a bad literal. */
 struct tnum *tpl_number_parse(struct arena *a, const struct token *tk,
                               char *msg, size_t msgcap)
 {

@@ -177,6 +177,7 @@ static const char *node_str(struct parser *p, const struct tnode *n)
 
 /* ---- the template set ---- */
 
+/* The template named name[0..n) in t's set, or NULL. */
 const struct ttree *tpl_tree_find(const struct tpl *t, const char *name,
                                   size_t n)
 {
@@ -719,6 +720,9 @@ static int run_parser(struct parser *p, const char *text, size_t n)
     return RN_OK;
 }
 
+/* Parse text as template `name` with functions f (borrowed, must
+ * outlive the result).  NULL with RN_ESYNTAX (Go's message) or RN_ENOMEM
+ * in e.  Free with tpl_free. */
 struct tpl *tpl_parse(const char *name, const char *text, size_t n,
                       const struct tpl_funcs *f, struct rn_err *e)
 {
@@ -745,6 +749,7 @@ struct tpl *tpl_parse(const char *name, const char *text, size_t n,
     return t;
 }
 
+/* Free a parsed template set.  NULL is fine. */
 void tpl_free(struct tpl *t)
 {
     if (!t)
