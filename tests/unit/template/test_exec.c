@@ -331,6 +331,56 @@ static void test_templates_and_limits(void **state)
     assert_non_null(strstr(big, "ERR limit"));
 }
 
+static void test_builtins(void **state)
+{
+    (void)state;
+    struct val d = J(DATA);
+    static const char *const cases[][2] = {
+        {"{{index .list 1}} {{index .map \"a\"}} {{index .map \"z\"}}",
+         "2 1 <no value>"},
+        {"{{index .mixed 2 \"k\"}} {{index .name 0}} {{index .list}}",
+         "v 100 [1 2 3]"},
+        {"{{slice .list 1}} {{slice .list 1 2}} {{slice .name 1 3}} "
+         "{{slice .strs 0 1 2}}",
+         "[2 3] [2] em [a]"},
+        {"{{len .name}} {{len .map}} {{len .strs}}", "4 2 2"},
+        {"{{eq 1 1 2}} {{eq .name \"x\" \"demo\"}} {{ne 1 2}} "
+         "{{eq .nil .missing}}",
+         "true true true true"},
+        {"{{lt 1 2}} {{le 2 2}} {{gt \"b\" \"a\"}} {{ge 1.5 2.5}}",
+         "true true true false"},
+        {"{{and 1 0 2}} {{and 1 2}} {{or 0 \"\" 3}} {{or 0 \"\"}} "
+         "{{not 0}}",
+         "0 2 3  true"},
+        {"{{html \"<a href='x'>&\"}} {{js \"a'b\\\"<=\"}} "
+         "{{urlquery \"a b&c\"}}",
+         "&lt;a href=&#39;x&#39;&gt;&amp; a\\'b\\\"\\u003C\\u003D a+b%26c"},
+        {"{{print 1 2 \"a\" 3}} {{println \"x\"}}", "1 2a3 x\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_string_equal(run(cases[i][0], d), cases[i][1]);
+    static const char *const errs[][2] = {
+        {"{{index .list 3}}", "error calling index: reflect: slice index "
+                              "out of range"},
+        {"{{index .list -1}}", "error calling index: index out of range: -1"},
+        {"{{index .map 1}}", "value has type int; should be string"},
+        {"{{index 1 1}}", "can't index item of type int"},
+        {"{{slice .list 2 1}}", "invalid slice index: 2 > 1"},
+        {"{{slice .name 0 1 2}}", "cannot 3-index slice a string"},
+        {"{{eq 1 1.0}}", "incompatible types for comparison"},
+        {"{{eq .list .list}}", "non-comparable type"},
+        {"{{lt true false}}", "invalid type for comparison"},
+        {"{{len 3}}", "len of type int"},
+        {"{{len .nil}}", "len of nil pointer"},
+        {"{{call .name}}", "non-function of type string"},
+    };
+    for (size_t i = 0; i < sizeof errs / sizeof *errs; i++) {
+        const char *got = run(errs[i][0], d);
+        if (!strstr(got, errs[i][1]) || strncmp(got, "ERR exec", 8) != 0)
+            fail_msg("%s: got %s", errs[i][0], got);
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -357,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_functions_and_structs),
         cmocka_unit_test(test_time_methods),
         cmocka_unit_test(test_range_forms),
+        cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_templates_and_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
