@@ -649,7 +649,9 @@ int64_t expr_len(struct ev *ev, struct val v)
  * and YAML depth limits). */
 static unsigned depth_of(struct val v)
 {
-    return (v.kind == VAL_ARRAY || v.kind == VAL_OBJECT) ? v.pad : 0;
+    if (v.kind != VAL_ARRAY && v.kind != VAL_OBJECT)
+        return 0;
+    return v.pad <= RN_EXPR_MAX_NESTING ? v.pad : 0; /* never ours */
 }
 
 /* v with its nesting depth recorded; a run that nests lists or maps
