@@ -101,6 +101,8 @@ struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
 int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
              struct val *out, struct rn_err *e)
 {
+    if (!p || !a)
+        return rn_errf(e, RN_EINVAL, "no program or arena");
     struct ev *ev = arena_zalloc(a, sizeof *ev);
     if (!ev)
         return rn_errf(e, RN_ENOMEM, "out of memory");
