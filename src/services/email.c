@@ -35,6 +35,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <inttypes.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -750,6 +751,7 @@ struct smtp_watch {
     bool auth;     /* AUTH offered in the last EHLO reply */
     bool in_auth;  /* AUTH exchange under way */
     bool mail;     /* the MAIL/RCPT/DATA stage was reached */
+    bool login;    /* the mechanism is LOGIN */
     char mechs[128];
     long code;           /* code of the last complete reply */
     char text[256];      /* its text ("<code> <text>", as Go prints it) */
@@ -763,12 +765,31 @@ struct smtp_watch {
 static void watch_decide(struct smtp_watch *w)
 {
     w->in_auth = w->creds && w->auth;
-    if (!w->in_auth || w->tls || w->local)
-        return;
     bool cram = strstr(w->mechs, "CRAM-MD5") != NULL;
     bool login = strstr(w->mechs, "LOGIN") && !strstr(w->mechs, "PLAIN");
-    if (!cram && !login)
+    w->login = w->in_auth && !cram && login;
+    if (w->in_auth && !w->tls && !w->local && !cram && !login)
         w->refused = "unencrypted connection";
+}
+
+/* Go's LOGIN accepts only the challenges "Username:" and "Password:". */
+static void watch_login_challenge(struct smtp_watch *w)
+{
+    const char *b64 = w->text + 4; /* after "334 " */
+    unsigned char dec[sizeof w->text];
+    size_t n = strlen(b64);
+    int len = n % 4 == 0 && n < sizeof dec
+                  ? EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n)
+                  : -1;
+    while (len > 0 && n > 0 && b64[--n] == '=')
+        len--; /* EVP_DecodeBlock counts padding as zero bytes */
+    if (len == 9 &&
+        (memcmp(dec, "Username:", 9) == 0 || memcmp(dec, "Password:", 9) == 0))
+        return;
+    snprintf(w->err_text, sizeof w->err_text,
+             "gomail: unexpected server challenge: %.*s",
+             len > 0 ? len : (int)strlen(b64), len > 0 ? (char *)dec : b64);
+    w->refused = w->err_text;
 }
 
 /* One EHLO reply line: note STARTTLS and AUTH. */
@@ -815,6 +836,8 @@ static void watch_reply(struct smtp_watch *w, long code)
         w->phase = W_AFTER;
         break;
     default:
+        if (w->in_auth && code == 334 && w->login)
+            watch_login_challenge(w);
         if (w->in_auth && code != 334)
             w->in_auth = false;
         else if (!w->in_auth)

@@ -23,6 +23,8 @@ Options:
                        of DATA with the reply R (e.g. "451 4.3.0 try later");
                        --fail-rcpt-only ADDR limits --fail-rcpt to ADDR
   --no-ehlo            reject EHLO (502), so clients fall back to HELO
+  --odd-login          LOGIN challenges "User Name\0" / "Password\0"
+                       (aiosmtpd's own) instead of "Username:" / "Password:"
 
 Failed AUTH attempts are recorded too, as {"auth_failed": {...}}.
 """
@@ -164,6 +166,9 @@ class Relays(Controller):
             kw["auth_exclude_mechanism"] = ["PLAIN", "LOGIN", "CRAM-MD5"]
         srv = Relay(self.handler, **kw)
         srv.no_ehlo = a.no_ehlo
+        if a.odd_login:
+            srv.AuthLoginUsernameChallenge = SMTP.AuthLoginUsernameChallenge
+            srv.AuthLoginPasswordChallenge = SMTP.AuthLoginPasswordChallenge
         return srv
 
 
@@ -198,6 +203,7 @@ def main():
     ap.add_argument("--fail-rcpt-only")
     ap.add_argument("--fail-data")
     ap.add_argument("--no-ehlo", action="store_true")
+    ap.add_argument("--odd-login", action="store_true")
     args = ap.parse_args()
     port = args.port or free_port(args.host)
     kw = {"hostname": args.host, "port": port}

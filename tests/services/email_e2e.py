@@ -149,6 +149,10 @@ case("email-auth-plain", svc(AUTH), "email:ops@example.com", smtp=["--auth"],
      check=check_auth("PLAIN"))
 case("email-auth-login", svc(AUTH), "email:ops@example.com",
      smtp=["--auth", "--mechs", "LOGIN"], check=check_auth("LOGIN"))
+case("email-auth-login-odd-challenge", svc(AUTH), "email:ops@example.com",
+     smtp=["--auth", "--mechs", "LOGIN", "--odd-login"], ok=False,
+     retryable=False, err="gomail: unexpected server challenge: Password",
+     messages=0)
 case("email-auth-cram", svc(AUTH), "email:ops@example.com",
      smtp=["--auth", "--mechs", "LOGIN PLAIN CRAM-MD5"],
      check=check_auth("CRAM-MD5"))
@@ -375,8 +379,7 @@ def judge(c, p, msgs, use_cli):
         eq(len(msgs), c.messages, "messages delivered")
 
 
-def run_case(args, c, tmp, use_cli):
-    cert, key = make_cert(tmp)
+def run_case(args, c, tmp, use_cli, cert, key):
     srv = Server(c, tmp, cert, key)
     port = srv.start()
     if port is None:
@@ -403,6 +406,8 @@ def main():
     ap.add_argument("-k", default="")
     args = ap.parse_args()
     passed = failed = skipped = 0
+    certdir = tempfile.mkdtemp(prefix="rn-email-cert-")
+    cert, key = make_cert(certdir)
     for c in CASES:
         if args.k not in c.name:
             continue
@@ -413,7 +418,7 @@ def main():
             label = ("cli:" if use_cli else "driver:") + c.name
             tmp = tempfile.mkdtemp(prefix="rn-email-")
             try:
-                why = run_case(args, c, tmp, use_cli)
+                why = run_case(args, c, tmp, use_cli, cert, key)
                 if why:
                     skipped += 1
                     print("skip %s: %s" % (label, why), flush=True)
@@ -426,6 +431,7 @@ def main():
                 print("FAIL %s: %s" % (label, ex), flush=True)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(certdir, ignore_errors=True)
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
