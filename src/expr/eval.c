@@ -41,9 +41,11 @@ _Noreturn void expr_fail_err(struct ev *ev, const struct rn_err *e,
 }
 
 /* n bytes from the run's arena; the run fails with "out of memory" at
- * the arena's cap. */
+ * the arena's cap or past RN_EXPR_MAX_ALLOC bytes in this run. */
 void *expr_alloc(struct ev *ev, size_t n)
 {
+    if (n > RN_EXPR_MAX_ALLOC || ev->a->used - ev->used0 > RN_EXPR_MAX_ALLOC)
+        expr_fail(ev, "expression exceeded %u bytes", RN_EXPR_MAX_ALLOC);
     void *p = arena_alloc(ev->a, n ? n : 1);
     if (!p)
         expr_fail(ev, "out of memory");

@@ -108,6 +108,7 @@ int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
         return rn_errf(e, RN_ENOMEM, "out of memory");
     ev->p = p;
     ev->a = a;
+    ev->used0 = a->used;
     ev->env = env;
     int rc = RN_OK;
     if (setjmp(ev->jb)) {

@@ -291,6 +291,7 @@ struct ev {
     uint64_t steps;
     unsigned depth;
     uint64_t mem; /* expr's memory budget counter */
+    size_t used0; /* arena bytes in use when the run started */
     bool chain_nil;
     uint32_t pos; /* node being evaluated, for errors */
     jmp_buf jb;
