@@ -179,8 +179,32 @@ struct val expr_f_trim_suffix(struct ev *ev, struct val *a, int n)
     return s;
 }
 
+/* Latin Extended-A pairs letters as (upper, lower) = (even, odd) in
+ * 0x100-0x137 and 0x14a-0x177, (odd, even) in 0x139-0x148 and
+ * 0x179-0x17e. */
+static uint32_t latin_ext_case(uint32_t r, bool upper)
+{
+    bool even_upper = (r >= 0x100 && r <= 0x137) || (r >= 0x14a && r <= 0x177);
+    bool odd_upper = (r >= 0x139 && r <= 0x148) || (r >= 0x179 && r <= 0x17e);
+    if (!even_upper && !odd_upper)
+        return r;
+    bool is_upper = even_upper ? (r % 2 == 0) : (r % 2 == 1);
+    if (upper && !is_upper)
+        return r - 1;
+    if (!upper && is_upper)
+        return r + 1;
+    return r;
+}
+
 static uint32_t map_case(uint32_t r, bool upper)
 {
+    if (r >= 0x100 && r <= 0x17e && r != 0x130 && r != 0x131 && r != 0x138 &&
+        r != 0x149)
+        return latin_ext_case(r, upper);
+    if (upper && r == 0xff)
+        return 0x178;
+    if (!upper && r == 0x178)
+        return 0xff;
     if (upper) {
         if ((r >= 'a' && r <= 'z') || (r >= 0xe0 && r <= 0xfe && r != 0xf7))
             return r - 32;
