@@ -308,7 +308,7 @@ bool tpl_unquote(struct arena *a, const char *s, size_t n, struct tstr *out)
 {
     if (n < 2 || s[0] != s[n - 1] || (s[0] != '"' && s[0] != '`'))
         return false;
-    char *d = arena_alloc(a, n + 1);
+    char *d = arena_alloc(a, 3 * n + 1); /* bad bytes grow to U+FFFD */
     if (!d)
         return false;
     size_t k = 0;
