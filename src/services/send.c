@@ -273,7 +273,9 @@ static void sleep_ms(int64_t ms)
         ;
 }
 
-static void curl_init_once(void)
+/* Not thread-safe by itself: libcurl's global init must run before any
+ * other thread uses libcurl. */
+void svc_global_init(void)
 {
     static int done;
     if (!done) {
@@ -315,7 +317,7 @@ int svc_send_root(const struct svc_instance *s, struct val root,
         svc_opts_default(&def);
         o = &def;
     }
-    curl_init_once();
+    svc_global_init();
     memset(r, 0, sizeof *r);
     if (svc_delivery_start(s, root, dest, &d) != RN_OK) {
         struct rn_err e = {0};

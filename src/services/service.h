@@ -103,6 +103,10 @@ struct svc_opts {
     bool no_sleep;           /* tests: do not wait between retries */
 };
 
+/* libcurl's global setup, once per process (svc_send calls it; a caller
+ * driving transfers itself calls it first, from one thread). */
+void svc_global_init(void);
+
 /* Defaults, overridden by the environment: RNOTIFY_CA_FILE (ca_file),
  * RNOTIFY_HTTP_TIMEOUT_MS and RNOTIFY_CONNECT_TIMEOUT_MS. */
 void svc_opts_default(struct svc_opts *o);
@@ -259,8 +263,7 @@ enum svc_dstate {
 /* RN_ENOMEM only; a failure to build the first request is the FAILED
  * state. */
 int svc_delivery_start(const struct svc_instance *s, struct val root,
-                       const struct eng_dest *dest,
-                       struct svc_delivery **out);
+                       const struct eng_dest *dest, struct svc_delivery **out);
 void svc_delivery_free(struct svc_delivery *d);
 enum svc_dstate svc_delivery_state(const struct svc_delivery *d);
 /* The request to perform and how long to wait before it; NULL unless the
@@ -273,8 +276,8 @@ struct arena *svc_delivery_arena(struct svc_delivery *d);
  * error (retryable and terr from svc_http_done).  Returns the new
  * state. */
 enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
-                                  const struct http_reply *rep,
-                                  bool retryable, const struct rn_err *terr);
+                                  const struct http_reply *rep, bool retryable,
+                                  const struct rn_err *terr);
 const struct svc_result *svc_delivery_result(const struct svc_delivery *d);
 
 /*

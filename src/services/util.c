@@ -68,6 +68,8 @@ int svc_query_escape(struct buf *b, const char *s, size_t n)
 int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
                  const char *v)
 {
+    if (!k || !v)
+        return RN_ENOMEM; /* a failed arena_printf upstream of the call */
     if (f->n == f->cap) {
         size_t nc = f->cap ? f->cap * 2 : 8;
         const char **nk = arena_alloc(a, nc * sizeof *nk);
@@ -146,6 +148,8 @@ static int json_key(struct svc_json *j, const char *k)
 /* A string member; RN_ENOMEM from the buffer. */
 int svc_json_str(struct svc_json *j, const char *k, const char *v)
 {
+    if (!v)
+        return RN_ENOMEM;
     int rc = json_key(j, k);
     return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), 0) : rc;
 }
@@ -153,6 +157,8 @@ int svc_json_str(struct svc_json *j, const char *k, const char *v)
 /* A member whose value is JSON text as given. */
 int svc_json_raw(struct svc_json *j, const char *k, const char *raw, size_t n)
 {
+    if (!raw)
+        return RN_ENOMEM;
     int rc = json_key(j, k);
     return rc == RN_OK ? buf_add(&j->b, raw, n) : rc;
 }
@@ -340,8 +346,9 @@ const char *svc_url_origin(struct arena *a, const char *url)
     const char *port = url_part(a, url, CURLUPART_PORT);
     if (!scheme || !host)
         return "";
-    return port ? arena_printf(a, "%s://%s:%s", scheme, host, port)
-                : arena_printf(a, "%s://%s", scheme, host);
+    const char *o = port ? arena_printf(a, "%s://%s:%s", scheme, host, port)
+                         : arena_printf(a, "%s://%s", scheme, host);
+    return o ? o : "";
 }
 
 /* Lower-case host of url in a, NULL when unparsable. */

@@ -232,7 +232,7 @@ int main(int argc, char **argv)
                         "--template NAME --resource F --recipient S:R...\n");
         return 2;
     }
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    svc_global_init();
     arena_init(&a, 0);
     int rc = load(&a, &g, &c, &obj, &e);
     if (rc == RN_OK)
