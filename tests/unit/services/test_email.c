@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "engine/engine.h"
 #include "svc_fixture.h"
@@ -400,6 +401,50 @@ static void send_failures(void **state)
     assert_non_null(strstr(r.msg, "invalid address \"nobody\""));
 }
 
+/* Allocation failure at every point of building a message and of a send
+ * that ends at the connection: an error or the full result, no leak
+ * (under ASan), never a crash. */
+static void out_of_memory(void **state)
+{
+    (void)state;
+    static const char *const to[] = {"J\xc3\xb6rg <j@x.org>", "b@y.org"};
+    struct email_msg m = msg_of("Gr\xc3\xbc\xc3\x9f"
+                                "e aus dem Rollout guestbook in namespace "
+                                "default",
+                                "line one  \nline two\xe2\x9c\x93");
+    m.to = to;
+    m.nto = 2;
+    const char *want = build(&m);
+    char yaml[160];
+    snprintf(yaml, sizeof yaml,
+             "host: 127.0.0.1\nport: %d\nfrom: Bot <a@x.org>\n"
+             "username: u\npassword: pw-oom\n",
+             closed_port());
+    struct val root = fx_root("{\"message\":\"m\"}");
+    bool done = false;
+    for (long k = 0; !done && k < 2000; k++) {
+        struct buf b;
+        buf_init(&b, 1u << 20);
+        rn_alloc_fail_after(k, 0);
+        int rc = email_message(&b, &m);
+        struct rn_err e = {0};
+        struct svc_instance *s = fx_inst_e("email", "email", yaml, &e);
+        struct svc_result r = {0};
+        if (s) {
+            struct eng_dest d = {"email", "a@x.org, b@y.org", NULL};
+            svc_send_root(s, root, &d, NULL, &r);
+            svc_instance_free(s);
+        }
+        done = rn_alloc_failures() == 0;
+        rn_alloc_fail_after(-1, 0);
+        assert_true(rc == RN_OK || rc == RN_ENOMEM);
+        if (done)
+            assert_string_equal(buf_str(&b), want);
+        buf_free(&b);
+    }
+    assert_true(done);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -432,6 +477,7 @@ int main(void)
         cmocka_unit_test(addresses),
         cmocka_unit_test(options),
         cmocka_unit_test(send_failures),
+        cmocka_unit_test(out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
