@@ -382,6 +382,55 @@ static void test_builtins(void **state)
     }
 }
 
+static int fn_mylen(struct tpl_fcall *c, const struct val *argv, int argc,
+                    struct val *out)
+{
+    (void)c;
+    (void)argv;
+    (void)argc;
+    *out = val_str("mine", 4);
+    return RN_OK;
+}
+
+static void test_function_table(void **state)
+{
+    (void)state;
+    static const struct tpl_func_def mylen = {"len", fn_mylen, "v", NULL};
+    struct tpl_funcs *f = tpl_funcs_new();
+    assert_non_null(f);
+    assert_non_null(tpl_funcs_find(f, "printf", 6));
+    assert_null(tpl_funcs_find(f, "upper", 5));
+    assert_int_equal(tpl_funcs_add(f, &mylen, 1), RN_OK);
+    assert_ptr_equal(tpl_funcs_find(f, "len", 3), &mylen);
+    tpl_funcs_remove(f, "printf");
+    assert_null(tpl_funcs_find(f, "printf", 6));
+    struct rn_err e = {0};
+    assert_null(tpl_parse("tmpl", "{{printf \"x\"}}", 13, f, &e));
+    assert_string_equal(e.msg,
+                        "template: tmpl:1: function \"printf\" not defined");
+    struct tpl *t = tpl_parse("tmpl", "{{len 1}}", 9, f, &e);
+    assert_non_null(t);
+    struct buf b;
+    buf_init(&b, 0);
+    assert_int_equal(tpl_exec(t, val_null(), &A, &b, &e), RN_OK);
+    assert_string_equal(buf_str(&b), "mine");
+    buf_free(&b);
+    tpl_free(t);
+    /* many names: the table grows and keeps every row */
+    static struct tpl_func_def many[600];
+    static char names[600][8];
+    for (int i = 0; i < 600; i++) {
+        snprintf(names[i], sizeof names[i], "f%d", i);
+        many[i] = (struct tpl_func_def){names[i], fn_mylen, "", NULL};
+    }
+    assert_int_equal(tpl_funcs_add(f, many, 600), RN_OK);
+    for (int i = 0; i < 600; i++)
+        assert_ptr_equal(tpl_funcs_find(f, names[i], strlen(names[i])),
+                         &many[i]);
+    assert_non_null(tpl_funcs_find(f, "index", 5));
+    tpl_funcs_free(f);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -409,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_time_methods),
         cmocka_unit_test(test_range_forms),
         cmocka_unit_test(test_builtins),
+        cmocka_unit_test(test_function_table),
         cmocka_unit_test(test_templates_and_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
