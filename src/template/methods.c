@@ -233,8 +233,24 @@ static int m_location(struct tpl_fcall *c, const struct val *argv, int argc,
     return RN_OK;
 }
 
+/* Methods with several results cannot be called from a template. */
+static int m_multi(struct tpl_fcall *c, const struct val *argv, int argc,
+                   struct val *out)
+{
+    (void)argv;
+    (void)argc;
+    (void)out;
+    int n =
+        strcmp(c->name, "Zone") == 0 || strcmp(c->name, "ISOWeek") == 0 ? 2 : 3;
+    return rn_errf(c->err, RN_EEXEC,
+                   "can't call method/function \"%s\" with %d results", c->name,
+                   n);
+}
+
 static const struct tpl_func_def time_methods[] = {
-    {"Add", m_add, "d", NULL},         {"AddDate", m_add_date, "iii", NULL},
+    {"Add", m_add, "d", NULL},         {"Clock", m_multi, "", NULL},
+    {"Date", m_multi, "", NULL},       {"ISOWeek", m_multi, "", NULL},
+    {"Zone", m_multi, "", NULL},       {"AddDate", m_add_date, "iii", NULL},
     {"After", m_cmp, "t", NULL},       {"Before", m_cmp, "t", NULL},
     {"Compare", m_cmp, "t", NULL},     {"Day", m_civil, "", NULL},
     {"Equal", m_cmp, "t", NULL},       {"Format", m_format, "s", NULL},
