@@ -19,10 +19,12 @@
  * password are set (an upstream quirk), otherwise smtp:// with
  * opportunistic STARTTLS; EHLO localhost; AUTH only with both
  * credentials and only when offered, CRAM-MD5 before PLAIN before LOGIN;
- * PLAIN refused on an unencrypted session to a host other than localhost
- * or a loopback address, as Go's client refuses it.  A reply watcher
- * (on_reply) follows the server's answers to apply that rule and to
- * report the last reply in errors.
+ * PLAIN refused on an unencrypted session to a host other than
+ * `localhost`, `127.0.0.1` or `::1`, as Go's client refuses it; LOGIN
+ * challenges other than "Username:"/"Password:" refused too.  A reply
+ * watcher (on_reply, libcurl's header callback, which sees every server
+ * reply) follows the dialogue to apply those rules and keeps the first
+ * error reply for the message.
  *
  * Failures: connection problems and 4xx replies may pass (retryable);
  * 5xx replies, certificate errors and bad addresses are permanent.  The
@@ -180,22 +182,23 @@ int email_qencode(struct buf *b, const char *s, size_t n)
 
 /* ---- header lines (folded as upstream's writer folds them) ---- */
 
-/* One fold of s (length n) that must fit in `left` columns: the part
- * written is added to b; returns how many bytes of s were consumed. */
-static size_t fold_once(struct buf *b, const char *s, size_t n, size_t left,
+/* One fold of s (length n > left) that should fit in `left` columns
+ * (left may be 0 or -1 after a ", "): the part written is added to b;
+ * returns how many bytes of s were consumed. */
+static size_t fold_once(struct buf *b, const char *s, size_t n, long left,
                         int *rc)
 {
     const char *nl = memchr(s, '\n', n);
-    if (nl && (size_t)(nl - s) < left) {
+    if (nl && (long)(nl - s) < left) {
         *rc = buf_add(b, s, (size_t)(nl - s) + 1);
         return (size_t)(nl - s) + 1;
     }
-    for (size_t i = left; i-- > 0;) {
+    for (long i = left - 1; i >= 0; i--) {
         if (s[i] == ' ') {
-            *rc = buf_add(b, s, i);
+            *rc = buf_add(b, s, (size_t)i);
             if (*rc == RN_OK)
                 *rc = buf_add_str(b, "\r\n ");
-            return i + 1;
+            return (size_t)i + 1;
         }
     }
     for (size_t i = 75; i < n; i++) {
@@ -232,7 +235,7 @@ static int write_header(struct buf *b, const char *k, const char *const *v,
             left -= 2;
         }
         while (rc == RN_OK && (long)n > left) {
-            size_t used = fold_once(b, s, n, (size_t)left, &rc);
+            size_t used = fold_once(b, s, n, left, &rc);
             s += used;
             n -= used;
             left = 75;

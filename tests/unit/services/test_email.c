@@ -168,6 +168,28 @@ static void message_to_folds(void **state)
                    " <p04@example.com>\r\nSubject: "));
 }
 
+/* A value that ends one or zero columns before the limit. */
+static void message_to_edge_columns(void **state)
+{
+    (void)state;
+    char a71[80], a72[80], want[256];
+    memset(a71, 'a', 65);
+    strcpy(a71 + 65, "@x.org");
+    memset(a72, 'b', 66);
+    strcpy(a72 + 66, "@x.org");
+    const char *to[] = {a71, "b@y.org", "c@z.org"};
+    struct email_msg m = msg_of("s", "b");
+    m.to = to;
+    m.nto = 3;
+    /* one column left: ", " overshoots and nothing folds */
+    snprintf(want, sizeof want, "\r\nTo: %s, b@y.org, c@z.org\r\n", a71);
+    assert_non_null(strstr(build(&m), want));
+    /* no column left: the next value starts a new line */
+    to[0] = a72;
+    snprintf(want, sizeof want, "\r\nTo: %s,\r\n b@y.org, c@z.org\r\n", a72);
+    assert_non_null(strstr(build(&m), want));
+}
+
 static void message_long_ascii_subject(void **state)
 {
     (void)state;
@@ -467,6 +489,7 @@ int main(void)
         cmocka_unit_test(message_id_when_given),
         cmocka_unit_test(message_encoded_subject_folds),
         cmocka_unit_test(message_to_folds),
+        cmocka_unit_test(message_to_edge_columns),
         cmocka_unit_test(message_long_ascii_subject),
         cmocka_unit_test(message_encoded_from_and_to),
         cmocka_unit_test(qp_rules),
