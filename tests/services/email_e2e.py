@@ -54,9 +54,13 @@ email:
   body: |
     Rollout {{.rollout.metadata.name}} is {{.rollout.status.phase}}.
     A line with = and trailing space\x20
+    .
+    .. two dots
 """
 BODY = ("Rollout guestbook is Healthy.\n"
-        "A line with = and trailing space \n")
+        "A line with = and trailing space \n"
+        ".\n"
+        ".. two dots\n")
 
 
 class Case:
@@ -110,8 +114,9 @@ def check_plain(msgs):
            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" in raw,
            "headers: %r" % raw)
     expect(b"Message-ID" not in raw, "no Message-ID (upstream sends none)")
-    expect(raw.endswith(b"A line with =3D and trailing space=20\r\n"),
-           "quoted-printable body: %r" % raw[-60:])
+    expect(raw.endswith(b"A line with =3D and trailing space=20\r\n"
+                        b".\r\n.. two dots\r\n"),
+           "quoted-printable body, dots kept: %r" % raw[-80:])
     expect(b"\n" not in raw.replace(b"\r\n", b""), "CRLF line ends only")
     eq(msg.get_content_type(), "text/plain", "content type")
     eq(msg.get_content().replace("\r\n", "\n"), BODY, "decoded body")
