@@ -19,11 +19,15 @@ extern const struct svc_type svc_webex;
 extern const struct svc_type svc_telegram;
 extern const struct svc_type svc_pushover;
 extern const struct svc_type svc_email;
+extern const struct svc_type svc_grafana;
+extern const struct svc_type svc_opsgenie;
+extern const struct svc_type svc_pagerdutyv2;
 
 static const struct svc_type *const svc_types[] = {
     &svc_webhook,  &svc_slack,           &svc_mattermost, &svc_rocketchat,
     &svc_teams,    &svc_teams_workflows, &svc_googlechat, &svc_webex,
-    &svc_telegram, &svc_pushover,        &svc_email,
+    &svc_telegram, &svc_pushover,        &svc_email,      &svc_grafana,
+    &svc_opsgenie, &svc_pagerdutyv2,
 };
 
 #define NTYPES (sizeof svc_types / sizeof *svc_types)

@@ -193,7 +193,7 @@ static enum svc_dstate judge(struct svc_delivery *d,
     bool retryable = false;
     if (rep->status == 429 || rep->status == 503)
         d->res.retry_after_ms = svc_retry_after_ms(rep, now_unix());
-    if (d->req.retry.kind == SVC_RETRY_BACKOFF &&
+    if (d->req.retry.kind == SVC_RETRY_BACKOFF && !d->req.retry.judge_last &&
         svc_status_retryable(rep->status))
         return give_up(d, false, true, NULL);
     enum svc_step st;
@@ -234,7 +234,7 @@ enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
         d->e.code = terr && terr->code ? terr->code : rc;
         if (retry(d, true, retryable, NULL))
             return d->st;
-        if (d->req.retry.kind == SVC_RETRY_BACKOFF)
+        if (d->req.retry.kind == SVC_RETRY_BACKOFF && !d->req.retry.judge_last)
             return give_up(d, true, retryable, cause);
         rn_errf(&d->e, d->e.code, "%s", cause);
         return fail(d, retryable);

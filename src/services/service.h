@@ -52,6 +52,8 @@ struct svc_retry {
     int max;             /* retries after the first attempt */
     int64_t wait_min_ms; /* BACKOFF: first wait, doubled each retry */
     int64_t wait_max_ms; /* BACKOFF: cap of the computed wait */
+    bool judge_last;     /* BACKOFF: when retries run out, the service
+                            judges the last reply (no "giving up") */
 };
 
 struct http_req {

@@ -46,6 +46,9 @@ SECRETS = {
     "webex-token": "SeCrEt-webex-6060",
     "tg-token": "123456:SeCrEt-telegram-AAbb",
     "po-token": "SeCrEtPushoverToken0123456789a",
+    "grafana-key": "SeCrEt-grafana-7070",
+    "og-key": "SeCrEt-opsgenie-8080",
+    "pd-key": "SeCrEt-pagerduty-9090",
 }
 PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 
@@ -648,6 +651,125 @@ case("pushover-missing-limit-headers", "service.pushover", PO,
      "message: hi\n", "pushover:" + PO_USER, script={"default": {
          "json": {"status": 1, "request": "r"}}}, ok=False,
      err="invalid headers in server response", retryable=False)
+
+
+# ---- grafana ----
+
+GF = "apiUrl: http://127.0.0.1:PORT/api?orgId=2\napiKey: $grafana-key\n"
+
+
+def check_grafana(reqs):
+    eq(len(reqs), 1, "requests")
+    r = reqs[0]
+    eq(r["path"], "/api/annotations", "path joined")
+    eq(r["query"], "orgId=2", "query kept")
+    eq(hdr(r, "Authorization"), "Bearer " + SECRETS["grafana-key"], "bearer")
+    b = jbody(r)
+    eq(b["tags"], ["rollouts", "prod"], "tags from the recipient")
+    eq(b["isRegion"], False, "isRegion")
+    eq(b["text"], "deployed guestbook", "text")
+    expect(b["time"] % 1000 == 0 and abs(b["time"] / 1000 - time.time()) < 30,
+           "time is now, in whole seconds as ms")
+
+
+case("grafana-ok", "service.grafana", GF,
+     "message: deployed {{.rollout.metadata.name}}\n", "grafana:rollouts|prod",
+     script={"default": {"json": {"id": 1, "message": "Annotation added"}}},
+     check=check_grafana)
+case("grafana-500", "service.grafana", GF, "message: x\n", "grafana:t",
+     script={"default": {"status": 500, "body": "db down"}}, ok=False,
+     err="has failed with error code 500 : db down", retryable=True)
+
+# ---- opsgenie ----
+
+OG = "apiUrl: 127.0.0.1:PORT\napiKeys:\n  team-a: $og-key\n"
+OG_T = """message: Rollout {{.rollout.metadata.name}} failed
+opsgenie:
+  description: "{{.rollout.metadata.name}} is {{.rollout.status.phase}}"
+  priority: P1
+  alias: ro-{{.rollout.metadata.name}}
+  tags: [rollouts, "{{.rollout.metadata.namespace}}"]
+  details: {phase: "{{.rollout.status.phase}}"}
+  visibleTo: [{type: team, name: ops}]
+"""
+
+
+def check_og(reqs):
+    r = reqs[-1]
+    eq(r["path"], "/v2/alerts", "path")
+    eq(hdr(r, "Authorization"), "GenieKey " + SECRETS["og-key"], "GenieKey")
+    eq(jbody(r), {"message": "Rollout guestbook failed",
+                  "alias": "ro-guestbook",
+                  "description": "guestbook is Healthy",
+                  "responders": [{"type": "team", "id": "team-a",
+                                  "username": ""}],
+                  "visibleTo": [{"type": "team", "name": "ops",
+                                 "username": ""}],
+                  "tags": ["rollouts", "default"],
+                  "details": {"phase": "Healthy"},
+                  "source": "Argo CD", "priority": "P1"}, "body")
+
+
+OG_OK = {"status": 202, "json": {"result": "Request will be processed",
+                                 "took": 0.1, "requestId": "r1"}}
+case("opsgenie-ok", "service.opsgenie", OG, OG_T, "opsgenie:team-a",
+     script={"default": OG_OK}, check=check_og)
+case("opsgenie-503-then-ok", "service.opsgenie", OG, OG_T, "opsgenie:team-a",
+     script={"routes": [{"path": "/", "replies": [
+         {"status": 503, "headers": {"Retry-After": "0"}},
+         {"status": 503, "headers": {"Retry-After": "0"}}, OG_OK]}]},
+     requests=3, check=check_og)
+case("opsgenie-422", "service.opsgenie", OG, OG_T, "opsgenie:team-a",
+     script={"default": {"status": 422, "json": {
+         "message": "Invalid", "took": 0, "requestId": "x"}}}, ok=False,
+     err="Error occurred with Status code: 422, Message: Invalid",
+     retryable=False, requests=1)
+
+# ---- pagerdutyv2 ----
+
+PD2 = "serviceKeys:\n  svc-a: $pd-key\napiURL: http://127.0.0.1:PORT\n"
+PD2_T = """message: unused
+pagerdutyv2:
+  summary: "{{.rollout.metadata.name}} degraded"
+  severity: critical
+  source: argo-rollouts
+  group: "{{.rollout.metadata.namespace}}"
+  url: https://argo.example/{{.rollout.metadata.name}}
+  dedupKey: ro-{{.rollout.metadata.name}}
+"""
+
+
+def check_pd2(reqs):
+    eq(reqs[0]["path"], "/v2/enqueue", "path")
+    expect(hdr(reqs[0], "Authorization") is None, "no auth header")
+    eq(jbody(reqs[0]), {"routing_key": SECRETS["pd-key"],
+                        "event_action": "trigger",
+                        "dedup_key": "ro-guestbook",
+                        "payload": {"summary": "guestbook degraded",
+                                    "source": "argo-rollouts",
+                                    "severity": "critical",
+                                    "group": "default"},
+                        "client": "ArgoCD",
+                        "client_url": "https://argo.example/guestbook"},
+       "body")
+
+
+PD2_OK = {"status": 202, "json": {"status": "success",
+                                  "message": "Event processed",
+                                  "dedup_key": "ro-guestbook"}}
+case("pagerdutyv2-ok", "service.pagerdutyv2", PD2, PD2_T,
+     "pagerdutyv2:svc-a", script={"default": PD2_OK}, check=check_pd2)
+case("pagerdutyv2-400", "service.pagerdutyv2", PD2, PD2_T,
+     "pagerdutyv2:svc-a", script={"default": {"status": 400, "json": {
+         "status": "invalid event", "message": "Event object is invalid",
+         "errors": ["'routing_key' is missing"]}}}, ok=False,
+     err="status code 400, status: invalid event", retryable=False)
+case("pagerdutyv2-200-is-failure", "service.pagerdutyv2", PD2, PD2_T,
+     "pagerdutyv2:svc-a", script={"default": {"status": 200, "json": {}}},
+     ok=False, err="status code 200", retryable=False)
+case("pagerdutyv2-no-block", "service.pagerdutyv2", PD2, "message: x\n",
+     "pagerdutyv2:svc-a", ok=False, err="no config found for pagerdutyv2",
+     retryable=False, requests=0)
 
 
 # ---- running ----

@@ -57,6 +57,17 @@ static const struct scenario scenarios[] = {
      "\"threadKey\":\"t\"}}",
      "s"},
     {"webex", "token: t\n", "{\"message\":\"m\"}", "a@b.cd"},
+    {"grafana", "apiUrl: http://g/api?o=1\napiKey: k\n",
+     "{\"message\":\"m\"}", "a|b|c"},
+    {"opsgenie", "apiKeys: {t: k}\n",
+     "{\"message\":\"m\",\"opsgenie\":{\"description\":\"d\","
+     "\"tags\":[\"a\"],\"details\":{\"k\":\"v\"},"
+     "\"visibleTo\":[{\"type\":\"team\",\"id\":\"i\"}]}}",
+     "t"},
+    {"pagerdutyv2", "serviceKeys: {s: k}\n",
+     "{\"pagerdutyv2\":{\"summary\":\"s\",\"group\":\"g\","
+     "\"dedupKey\":\"d\",\"url\":\"u\"}}",
+     "s"},
     {"telegram", "token: 1:x\n", "{\"message\":\"m\"}", "-5|3"},
     {"pushover", "token: azGDORePK8gMaC0QOYAMyEEuzJnyUi\n",
      "{\"message\":\"m\"}", "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"},
