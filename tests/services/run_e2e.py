@@ -49,6 +49,7 @@ SECRETS = {
     "grafana-key": "SeCrEt-grafana-7070",
     "og-key": "SeCrEt-opsgenie-8080",
     "pd-key": "SeCrEt-pagerduty-9090",
+    "pd-token": "SeCrEt-pdrest-1212",
 }
 PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 
@@ -770,6 +771,45 @@ case("pagerdutyv2-200-is-failure", "service.pagerdutyv2", PD2, PD2_T,
 case("pagerdutyv2-no-block", "service.pagerdutyv2", PD2, "message: x\n",
      "pagerdutyv2:svc-a", ok=False, err="no config found for pagerdutyv2",
      retryable=False, requests=0)
+
+
+# ---- pagerduty (REST incidents) ----
+
+PD = ("token: $pd-token\nfrom: oncall@example.com\nserviceId: ignored\n"
+      "apiURL: http://127.0.0.1:PORT\n")
+PD_T = """pagerduty:
+  title: "Rollout {{.rollout.metadata.name}} aborted"
+  body: "see {{.rollout.metadata.namespace}}"
+  urgency: high
+"""
+
+
+def check_pd(reqs):
+    r = reqs[0]
+    eq(r["path"], "/incidents", "path")
+    eq(hdr(r, "Authorization"), "Token token=" + SECRETS["pd-token"], "auth")
+    eq(hdr(r, "From"), "oncall@example.com", "From")
+    eq(hdr(r, "Accept"), "application/vnd.pagerduty+json;version=2", "Accept")
+    eq(jbody(r), {"incident": {
+        "type": "incident", "title": "Rollout guestbook aborted",
+        "service": {"id": "PSVC1", "type": "service_reference"},
+        "urgency": "high",
+        "body": {"type": "incident_details", "details": "see default"}}},
+       "body")
+
+
+case("pagerduty-ok", "service.pagerduty", PD, PD_T, "pagerduty:PSVC1",
+     script={"default": {"status": 201, "json": {
+         "incident": {"id": "P1", "incident_number": 1}}}}, check=check_pd)
+case("pagerduty-400", "service.pagerduty", PD, PD_T, "pagerduty:PSVC1",
+     script={"default": {"status": 400, "json": {"error": {
+         "code": 2001, "message": "Invalid Input Provided",
+         "errors": ["x"]}}}}, ok=False,
+     err="status code 400, message: Invalid Input Provided (code: 2001)",
+     retryable=False)
+case("pagerduty-no-block", "service.pagerduty", PD, "message: x\n",
+     "pagerduty:PSVC1", ok=False, err="no pagerduty block", retryable=False,
+     requests=0)
 
 
 # ---- running ----

@@ -13,6 +13,8 @@
 
 #include "svc_fixture.h"
 
+#include <stdio.h>
+
 /* ---- webhook (§1) ---- */
 
 static void webhook_entry(void **state)
@@ -464,6 +466,99 @@ static void pushover_checks(void **state)
     svc_instance_free(s);
 }
 
+/* ---- grafana, opsgenie, pagerduty, pagerdutyv2 (§12, §14-§16) ---- */
+
+static void grafana_urls(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"http://g/api", "http://g/api/annotations"},
+        {"http://g/api/", "http://g/api/annotations"},
+        {"http://g", "http://g/annotations"},
+        {"http://g:3000/x/api?orgId=1",
+         "http://g:3000/x/api/annotations?orgId=1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char yaml[128];
+        snprintf(yaml, sizeof yaml, "apiUrl: '%s'\napiKey: k\n", cases[i][0]);
+        struct svc_instance *s = fx_inst("grafana", yaml);
+        struct svc_call c;
+        struct http_req r;
+        struct rn_err e = {0};
+        fx_call(&c, fx_root("{\"message\":\"m\"}"), "grafana", "");
+        assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+        assert_string_equal(r.url, cases[i][1]);
+        assert_non_null(strstr(r.body, "\"tags\":[\"\"]"));
+        assert_string_equal(fx_hdr(&r, "Authorization"), "Bearer k");
+        svc_instance_free(s);
+    }
+}
+
+static void opsgenie_requests(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("opsgenie", "apiKeys: {t: K}\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "opsgenie", "t");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://api.opsgenie.com/v2/alerts");
+    assert_string_equal(fx_hdr(&r, "Authorization"), "GenieKey K");
+    fx_body_eq(&r, "{\"message\":\"m\",\"responders\":[{\"type\":\"team\","
+                   "\"id\":\"t\",\"username\":\"\"}],\"source\":\"Argo CD\"}");
+    assert_int_equal(r.retry.max, 4);
+    assert_true(r.retry.judge_last);
+    fx_call(&c, fx_root("{\"message\":\"m\",\"opsgenie\":{}}"), "opsgenie",
+            "t");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    fx_call(&c, fx_root("{}"), "opsgenie", "t");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    assert_string_equal(e.msg, "message can not be empty");
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "opsgenie", "nobody");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_ECONFIG);
+    svc_instance_free(s);
+    s = fx_inst("opsgenie", "apiUrl: 127.0.0.1:9\napiKeys: {t: K}\n");
+    fx_call(&c, fx_root("{\"message\":\"m\"}"), "opsgenie", "t");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "http://127.0.0.1:9/v2/alerts");
+    svc_instance_free(s);
+}
+
+static void pagerduty_bodies(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("pagerdutyv2", "serviceKeys: {a: RK}\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c,
+            fx_root("{\"pagerdutyv2\":{\"summary\":\"s\",\"severity\":"
+                    "\"info\",\"source\":\"src\",\"class\":\"c\"}}"),
+            "pagerdutyv2", "a");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://events.pagerduty.com/v2/enqueue");
+    fx_body_eq(&r, "{\"routing_key\":\"RK\",\"event_action\":\"trigger\","
+                   "\"payload\":{\"summary\":\"s\",\"source\":\"src\","
+                   "\"severity\":\"info\",\"class\":\"c\"},\"client\":"
+                   "\"ArgoCD\"}");
+    svc_instance_free(s);
+    s = fx_inst("pagerduty", "token: T\nfrom: f@x\n");
+    fx_call(&c,
+            fx_root("{\"pagerduty\":{\"title\":\"t\",\"body\":\"\","
+                    "\"urgency\":\"\",\"priorityId\":\"P9\"}}"),
+            "pagerduty", "SVC");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://api.pagerduty.com/incidents");
+    assert_string_equal(fx_hdr(&r, "Authorization"), "Token token=T");
+    fx_body_eq(&r, "{\"incident\":{\"type\":\"incident\",\"title\":\"t\","
+                   "\"service\":{\"id\":\"SVC\",\"type\":"
+                   "\"service_reference\"},\"priority\":{\"id\":\"P9\","
+                   "\"type\":\"priority\"},\"body\":{\"type\":"
+                   "\"incident_details\"}}}");
+    svc_instance_free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -496,6 +591,9 @@ int main(void)
         cmocka_unit_test(googlechat_thread),
         cmocka_unit_test(telegram_steps),
         cmocka_unit_test(pushover_checks),
+        cmocka_unit_test(grafana_urls),
+        cmocka_unit_test(opsgenie_requests),
+        cmocka_unit_test(pagerduty_bodies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

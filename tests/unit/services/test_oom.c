@@ -64,6 +64,10 @@ static const struct scenario scenarios[] = {
      "\"tags\":[\"a\"],\"details\":{\"k\":\"v\"},"
      "\"visibleTo\":[{\"type\":\"team\",\"id\":\"i\"}]}}",
      "t"},
+    {"pagerduty", "token: t\nfrom: f\n",
+     "{\"pagerduty\":{\"title\":\"t\",\"body\":\"b\",\"urgency\":\"u\","
+     "\"priorityId\":\"p\"}}",
+     "S"},
     {"pagerdutyv2", "serviceKeys: {s: k}\n",
      "{\"pagerdutyv2\":{\"summary\":\"s\",\"group\":\"g\","
      "\"dedupKey\":\"d\",\"url\":\"u\"}}",
