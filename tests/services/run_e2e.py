@@ -50,6 +50,7 @@ SECRETS = {
     "og-key": "SeCrEt-opsgenie-8080",
     "pd-key": "SeCrEt-pagerduty-9090",
     "pd-token": "SeCrEt-pdrest-1212",
+    "nr-key": "SeCrEt-newrelic-3434",
 }
 PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 
@@ -809,6 +810,35 @@ case("pagerduty-400", "service.pagerduty", PD, PD_T, "pagerduty:PSVC1",
      retryable=False)
 case("pagerduty-no-block", "service.pagerduty", PD, "message: x\n",
      "pagerduty:PSVC1", ok=False, err="no pagerduty block", retryable=False,
+     requests=0)
+
+
+# ---- newrelic ----
+
+NR = "apiKey: $nr-key\napiURL: http://127.0.0.1:PORT/\n"
+NR_T = """message: deployed {{.rollout.metadata.name}}
+newrelic:
+  revision: "{{.rollout.status.phase}}"
+  user: argo
+"""
+
+
+def check_nr(reqs):
+    r = reqs[0]
+    eq(r["path"], "/v2/applications/12345/deployments.json", "path")
+    eq(hdr(r, "X-Api-Key"), SECRETS["nr-key"], "X-Api-Key")
+    eq(jbody(r), {"deployment": {"revision": "Healthy",
+                                 "description": "deployed guestbook",
+                                 "user": "argo"}}, "body")
+
+
+case("newrelic-ok", "service.newrelic", NR, NR_T, "newrelic:12345",
+     script={"default": {"status": 201, "json": {"deployment": {}}}},
+     check=check_nr)
+case("newrelic-status-ignored", "service.newrelic", NR, NR_T,
+     "newrelic:12345", script={"default": {"status": 500}}, requests=1)
+case("newrelic-no-block", "service.newrelic", NR, "message: x\n",
+     "newrelic:1", ok=False, err="config is missing", retryable=False,
      requests=0)
 
 

@@ -68,6 +68,8 @@ static const struct scenario scenarios[] = {
      "{\"pagerduty\":{\"title\":\"t\",\"body\":\"b\",\"urgency\":\"u\","
      "\"priorityId\":\"p\"}}",
      "S"},
+    {"newrelic", "apiKey: k\n",
+     "{\"message\":\"m\",\"newrelic\":{\"changelog\":\"c\"}}", "1"},
     {"pagerdutyv2", "serviceKeys: {s: k}\n",
      "{\"pagerdutyv2\":{\"summary\":\"s\",\"group\":\"g\","
      "\"dedupKey\":\"d\",\"url\":\"u\"}}",
