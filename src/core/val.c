@@ -28,9 +28,14 @@ const struct val *val_get(struct val obj, const char *key, size_t klen)
         return NULL;
     const struct val_kv *kv = obj.u.obj->kv;
     size_t lo = 0, hi = obj.u.obj->len;
+    int k0 = klen ? (unsigned char)key[0] : -1;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = val_keycmp(kv[mid].key.u.s, kv[mid].key.len, key, klen);
+        const struct val *mk = &kv[mid].key;
+        /* Keys mostly differ in their first byte: settle those here. */
+        int m0 = mk->len ? (unsigned char)mk->u.s[0] : -1;
+        int c = m0 != k0 ? m0 - k0
+                         : val_keycmp(mk->u.s, mk->len, key, klen);
         if (c == 0)
             return &kv[mid].v;
         if (c < 0)

@@ -12,6 +12,7 @@
 #include "../core/alloc.h"
 #include "../core/utf8.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,33 +98,40 @@ struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
     return p;
 }
 
-/* See expr.h.  The run state, including its jmp_buf, lives in a. */
+/* The part of a run that can fail: 1 after expr_fail (message in
+ * ev->msg).  It is its own function so that the run state is not a local
+ * of the function calling setjmp (whose changed locals longjmp leaves
+ * indeterminate). */
+static int run_guarded(struct ev *ev, struct val *out)
+{
+    if (setjmp(ev->jb))
+        return 1;
+    if (ev->p->nvars > 0) {
+        size_t n = (size_t)ev->p->nvars * sizeof *ev->vars;
+        ev->vars = memset(expr_alloc(ev, n), 0, n);
+    }
+    *out = expr_eval(ev, ev->p->root);
+    return 0;
+}
+
+/* See expr.h.  The run state lives on the stack; only what precedes its
+ * jmp_buf is cleared. */
 int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
              struct val *out, struct rn_err *e)
 {
     if (!p || !a)
         return rn_errf(e, RN_EINVAL, "no program or arena");
-    struct ev *ev = arena_zalloc(a, sizeof *ev);
-    if (!ev)
-        return rn_errf(e, RN_ENOMEM, "out of memory");
-    ev->p = p;
-    ev->a = a;
-    ev->used0 = a->used;
-    ev->env = env;
-    int rc = RN_OK;
-    if (setjmp(ev->jb)) {
-        rc = strcmp(ev->msg, "out of memory") == 0 ? RN_ENOMEM : RN_EEXEC;
-        if (e)
-            format_error(e, p->src, p->srclen, ev->pos, ev->msg, rc, NULL);
-        goto out;
-    }
-    if (p->nvars > 0) {
-        ev->vars = arena_zalloc(a, (size_t)p->nvars * sizeof *ev->vars);
-        if (!ev->vars)
-            expr_fail(ev, "out of memory");
-    }
-    *out = expr_eval(ev, p->root);
-out:
+    struct ev ev;
+    memset(&ev, 0, offsetof(struct ev, jb));
+    ev.p = p;
+    ev.a = a;
+    ev.used0 = a->used;
+    ev.env = env;
+    if (!run_guarded(&ev, out))
+        return RN_OK;
+    int rc = strcmp(ev.msg, "out of memory") == 0 ? RN_ENOMEM : RN_EEXEC;
+    if (e)
+        format_error(e, p->src, p->srclen, ev.pos, ev.msg, rc, NULL);
     return rc;
 }
 

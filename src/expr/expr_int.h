@@ -294,6 +294,7 @@ struct ev {
     size_t used0; /* arena bytes in use when the run started */
     bool chain_nil;
     uint32_t pos; /* node being evaluated, for errors */
+    /* jb and msg stay last: expr_run clears only the fields before jb. */
     jmp_buf jb;
     char msg[256];
 };
@@ -321,6 +322,7 @@ struct val expr_negate(struct ev *ev, struct val v);
 int64_t expr_to_int(struct ev *ev, struct val v);
 double expr_to_float(struct ev *ev, struct val v);
 struct val expr_fetch(struct ev *ev, struct val from, struct val key);
+struct val expr_fetch_str(struct ev *ev, struct val from, struct val key);
 struct val expr_slice(struct ev *ev, struct val v, struct val from,
                       struct val to);
 bool expr_in(struct ev *ev, struct val needle, struct val hay);

@@ -569,6 +569,20 @@ struct val expr_fetch(struct ev *ev, struct val from, struct val key)
     expr_fail(ev, "cannot fetch %s from %s", k.u.s, expr_type_name(from));
 }
 
+/* expr_fetch with a string key: a string-keyed map (what JSON and YAML
+ * documents hold) needs neither the method lookup nor MapIndex's checks. */
+struct val expr_fetch_str(struct ev *ev, struct val from, struct val key)
+{
+    if (from.kind == VAL_OBJECT) {
+        unsigned gt = val_gotype(from);
+        if (gt != GT_STRUCT && gt != GT_MAP_IFACE && gt != GT_MAP_IFACE_LIST) {
+            const struct val *v = val_get(from, key.u.s, key.len);
+            return v ? *v : map_zero(from);
+        }
+    }
+    return expr_fetch(ev, from, key);
+}
+
 /* runtime.Slice: bounds clamped to the value's length; strings by byte. */
 struct val expr_slice(struct ev *ev, struct val v, struct val from,
                       struct val to)
