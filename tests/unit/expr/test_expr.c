@@ -396,6 +396,27 @@ static void test_limits(void **state)
     assert_non_null(strstr(r.text, "memory budget exceeded"));
     r = run("repeat('ab', 600000)");
     assert_int_equal(r.kind, RUNTIME);
+    /* lists nested by a loop, and shared sublists compared */
+    r = run("reduce(1..5000, [#acc])");
+    assert_int_equal(r.kind, RUNTIME);
+    assert_non_null(strstr(r.text, "nested too deeply"));
+    assert_int_equal(
+        run("reduce(1..40, [#acc, #acc]) == reduce(1..40, [#acc, #acc])").kind,
+        RUNTIME);
+    /* bytes allocated by one run */
+    assert_int_equal(
+        run("len(reduce(1..3000, #acc + repeat('y', 100), ''))").kind, RUNTIME);
+    /* RE2's repeat limit, and long left-nested chains */
+    assert_int_equal(run("'a' matches 'a{1001}'").kind, COMPILE);
+    char chain[4000];
+    k = 0;
+    chain[k++] = 'a';
+    for (int i = 0; i < 1000; i++) {
+        chain[k++] = '.';
+        chain[k++] = 'b';
+    }
+    chain[k] = 0;
+    assert_int_equal(run(chain).kind, COMPILE);
 }
 
 static void test_reuse(void **state)
