@@ -101,7 +101,7 @@ static void scrub_secrets(void **state)
 static void backoff_waits(void **state)
 {
     (void)state;
-    struct svc_retry p = {SVC_RETRY_BACKOFF, 3, 1000, 5000};
+    struct svc_retry p = {SVC_RETRY_BACKOFF, 3, 1000, 5000, false};
     struct http_reply r = {0};
     int64_t w = -1;
     r.status = 500;
@@ -128,7 +128,7 @@ static void retry_after(void **state)
     (void)state;
     struct http_header h[1] = {{"retry-after", "7"}};
     struct http_reply r = {0};
-    struct svc_retry p = {SVC_RETRY_BACKOFF, 3, 1000, 5000};
+    struct svc_retry p = {SVC_RETRY_BACKOFF, 3, 1000, 5000, false};
     int64_t w = 0;
     r.headers = h;
     r.nheaders = 1;
@@ -143,7 +143,7 @@ static void retry_after(void **state)
     h[0].value = "soon";
     assert_int_equal(svc_retry_after_ms(&r, 0), -1);
     /* slack: only 429 with a Retry-After repeats */
-    struct svc_retry s = {SVC_RETRY_429, 2, 0, 0};
+    struct svc_retry s = {SVC_RETRY_429, 2, 0, 0, false};
     h[0].value = "1";
     r.status = 429;
     assert_true(svc_retry_backoff(&s, 0, false, false, &r, 0, &w));
