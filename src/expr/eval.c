@@ -207,7 +207,8 @@ static struct val eval_member(struct ev *ev, struct node *n)
     ev->pos = n->pos;
     if (n->b->kind == N_STRING) { /* a.b: the key is the literal itself */
         ev->steps++;
-        return expr_fetch_str(ev, base, val_str(n->b->v.str.s, n->b->v.str.n));
+        return expr_fetch_str(ev, base, val_str(n->b->v.str.s, n->b->v.str.n),
+                              &n->hint);
     }
     struct val key = expr_eval(ev, n->b);
     ev->pos = n->pos;
@@ -579,7 +580,8 @@ static struct val eval_node(struct ev *ev, struct node *n)
         return n->v.cv;
     case N_IDENT:
         ev->pos = n->pos;
-        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n));
+        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n),
+                              &n->hint);
     case N_ENV:
         return ev->env;
     case N_VAR:

@@ -31,7 +31,8 @@ struct expr_prog *expr_compile(const char *src, size_t n, const char *name,
  * also point into p's constants (string literals), so keep both p and a
  * alive while using it.  Runs are bounded by limits.h (steps, depth) and
  * by expr's own memory budget (1e6 list slots).  p may be shared by
- * concurrent runs: a run never writes to it. */
+ * concurrent runs: a run writes to it only member-lookup hints, and
+ * atomically. */
 int expr_run(const struct expr_prog *p, struct val env, struct arena *a,
              struct val *out, struct rn_err *e);
 

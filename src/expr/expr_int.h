@@ -19,6 +19,7 @@
 #include "../core/val.h"
 
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -207,6 +208,10 @@ struct node {
         struct val cv;
     } v;
     void *re; /* compiled regex (pcre2_code) for `matches` with a literal */
+    /* Member with a literal key: where the key sat in the last object
+     * looked up (runs sharing the program update it atomically; a stale
+     * hint only costs the binary search). */
+    _Atomic uint32_t hint;
 };
 
 /* ---- the program ---- */
@@ -322,7 +327,8 @@ struct val expr_negate(struct ev *ev, struct val v);
 int64_t expr_to_int(struct ev *ev, struct val v);
 double expr_to_float(struct ev *ev, struct val v);
 struct val expr_fetch(struct ev *ev, struct val from, struct val key);
-struct val expr_fetch_str(struct ev *ev, struct val from, struct val key);
+struct val expr_fetch_str(struct ev *ev, struct val from, struct val key,
+                          _Atomic uint32_t *hint);
 struct val expr_slice(struct ev *ev, struct val v, struct val from,
                       struct val to);
 bool expr_in(struct ev *ev, struct val needle, struct val hay);

@@ -23,6 +23,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Go's %T of a value produced by a run. */
@@ -569,14 +570,41 @@ struct val expr_fetch(struct ev *ev, struct val from, struct val key)
     expr_fail(ev, "cannot fetch %s from %s", k.u.s, expr_type_name(from));
 }
 
-/* expr_fetch with a string key: a string-keyed map (what JSON and YAML
- * documents hold) needs neither the method lookup nor MapIndex's checks. */
-struct val expr_fetch_str(struct ev *ev, struct val from, struct val key)
+/* The entry of a string-keyed map for key: first where *hint says the
+ * key sat last time (documents of one shape repeat), else by binary
+ * search, remembering the place. */
+static const struct val *map_get_hinted(struct val m, struct val key,
+                                        _Atomic uint32_t *hint)
+{
+    const struct val_obj *o = m.u.obj;
+    if (!o)
+        return NULL;
+    uint32_t h = atomic_load_explicit(hint, memory_order_relaxed);
+    if (h < o->len) {
+        const struct val *k = &o->kv[h].key;
+        if (k->len == key.len && memcmp(k->u.s, key.u.s, key.len) == 0)
+            return &o->kv[h].v;
+    }
+    const struct val *v = val_get(m, key.u.s, key.len);
+    if (v) {
+        const struct val_kv *kv = (const struct val_kv *)(const void *)(
+            (const char *)v - offsetof(struct val_kv, v));
+        atomic_store_explicit(hint, (uint32_t)(kv - o->kv),
+                              memory_order_relaxed);
+    }
+    return v;
+}
+
+/* expr_fetch with a string key written in the source (a.b, a?.b, an
+ * identifier): a string-keyed map (what JSON and YAML documents hold)
+ * needs neither the method lookup nor MapIndex's checks. */
+struct val expr_fetch_str(struct ev *ev, struct val from, struct val key,
+                          _Atomic uint32_t *hint)
 {
     if (from.kind == VAL_OBJECT) {
         unsigned gt = val_gotype(from);
         if (gt != GT_STRUCT && gt != GT_MAP_IFACE && gt != GT_MAP_IFACE_LIST) {
-            const struct val *v = val_get(from, key.u.s, key.len);
+            const struct val *v = map_get_hinted(from, key, hint);
             return v ? *v : map_zero(from);
         }
     }
