@@ -755,6 +755,7 @@ struct smtp_watch {
     bool in_auth;  /* AUTH exchange under way */
     bool mail;     /* the MAIL/RCPT/DATA stage was reached */
     bool login;    /* the mechanism is LOGIN */
+    bool cont;     /* inside a multi-line reply */
     char mechs[128];
     long code;           /* code of the last complete reply */
     char text[256];      /* its text ("<code> <text>", as Go prints it) */
@@ -856,7 +857,8 @@ static size_t on_reply(char *p, size_t size, size_t nmemb, void *ud)
     size_t n = size * nmemb;
     while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
         n--;
-    if (n < 3 || p[0] < '0' || p[0] > '9')
+    if (n < 3 || !isdigit((unsigned char)p[0]) ||
+        !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
         return size * nmemb;
     long code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
     bool last = n == 3 || p[3] != '-';
@@ -864,10 +866,17 @@ static size_t on_reply(char *p, size_t size, size_t nmemb, void *ud)
     size_t tn = n > 4 ? n - 4 : 0;
     if (w->phase == W_EHLO && code == 250)
         watch_ehlo_line(w, t, tn);
+    /* the lines of a reply joined with "\n", as Go's textproto does */
+    size_t at = w->cont ? strlen(w->text) : 0;
+    snprintf(w->text + at, sizeof w->text - at, w->cont ? "\n%.*s" : "%.*s",
+             (int)tn, t);
+    w->cont = !last;
     if (!last)
         return size * nmemb;
     w->code = code;
-    snprintf(w->text, sizeof w->text, "%03ld %.*s", code, (int)tn, t);
+    char line[sizeof w->text];
+    memcpy(line, w->text, sizeof line);
+    snprintf(w->text, sizeof w->text, "%03ld %s", code, line);
     if (code >= 400 && w->phase != W_EHLO && !w->err_code) {
         w->err_code = code;
         memcpy(w->err_text, w->text, sizeof w->text);

@@ -101,7 +101,12 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
         only = self.args.fail_rcpt_only
         if self.args.fail_rcpt and (not only or only == address):
-            return self.args.fail_rcpt
+            # "\n" in the script makes a multi-line reply
+            lines = self.args.fail_rcpt.split("\\n")
+            code = lines[-1][:3]
+            for l in lines[:-1]:
+                await server.push(code + "-" + l[4:] if l[:3] == code else l)
+            return lines[-1]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

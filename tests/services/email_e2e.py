@@ -241,6 +241,10 @@ case("email-rcpt-550", svc(), "email:ops@example.com,bad@example.com",
      smtp=["--fail-rcpt", "550 5.1.1 no such user",
            "--fail-rcpt-only", "bad@example.com"], ok=False,
      retryable=False, err="550 5.1.1 no such user", messages=0)
+case("email-rcpt-multiline", svc(), "email:ops@example.com",
+     smtp=["--fail-rcpt", "550 5.7.1 first line\\n550 5.7.1 second line"],
+     ok=False, retryable=False, cli=False, messages=0,
+     err="550 5.7.1 first line\n5.7.1 second line")
 case("email-data-554", svc(), "email:ops@example.com",
      smtp=["--fail-data", "554 5.6.0 message rejected"], ok=False,
      retryable=False, err="554 5.6.0 message rejected", messages=0)
