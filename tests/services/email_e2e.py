@@ -66,12 +66,13 @@ BODY = ("Rollout guestbook is Healthy.\n"
 class Case:
     def __init__(self, name, svc, recipient, tmpl=TEMPLATE, smtp=None,
                  ok=True, check=None, err=None, retryable=None, env=None,
-                 cli=True, messages=None, host="127.0.0.1", port=None):
+                 cli=True, messages=None, host="127.0.0.1", port=None,
+                 key="service.email"):
         self.name, self.svc, self.recipient, self.tmpl = name, svc, recipient, tmpl
         self.smtp = smtp or []
         self.ok, self.check, self.err, self.retryable = ok, check, err, retryable
         self.env, self.cli, self.messages = env or {}, cli, messages
-        self.host, self.port = host, port
+        self.host, self.port, self.key = host, port, key
 
 
 CASES = []
@@ -257,6 +258,13 @@ case("email-refused", "host: 127.0.0.1\nport: CLOSEDPORT\nfrom: bot@example.com\
 case("email-refused-go-words", "host: 127.0.0.1\nport: CLOSEDPORT\nfrom: a@x.org\n",
      "email:ops@example.com", ok=False, retryable=True,
      err=": connect: connection refused", messages=0, cli=False)
+case("email-named-service", svc(), "relay:ops@example.com",
+     key="service.email.relay", check=lambda msgs: eq(len(msgs), 1, "messages"))
+case("email-named-service-error", svc(), "relay:ops@example.com",
+     key="service.email.relay", smtp=["--fail-mail", "550 5.7.1 relaying denied"],
+     ok=False, retryable=False, messages=0,
+     err="relay (email) to 'ops@example.com': gomail: could not send email 1: "
+         "550 5.7.1 relaying denied")
 case("email-empty-recipient", svc(), "email:", ok=False, retryable=False,
      err='invalid address "": mail: no address', messages=0)
 case("email-helo-fallback", svc(), "email:ops@example.com",
@@ -338,7 +346,7 @@ def configmap(c, port):
     pad = lambda t: "".join("    " + l + "\n" for l in t.rstrip("\n").split("\n"))
     return ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
             "  name: argo-rollouts-notification-configmap\ndata:\n"
-            "  service.email: |\n" + pad(body) +
+            "  %s: |\n" % c.key + pad(body) +
             "  template.t: |\n" + pad(c.tmpl))
 
 
