@@ -87,10 +87,36 @@ static bool is_pow2(double f, int bitsize)
     return m == 0.5;
 }
 
+/*
+ * The digits of an integral |f| < 2^53: every integer there is a double,
+ * so its own decimal digits (trailing zeros trimmed) are the shortest
+ * that read back.  False when f is not such a value.
+ */
+static bool digits_integral(struct digits *dg, double f)
+{
+    double a = fabs(f);
+    if (!(a < 9007199254740992.0) || a != floor(a))
+        return false;
+    char tmp[20];
+    int n = 0;
+    for (uint64_t u = (uint64_t)a; u; u /= 10)
+        tmp[n++] = (char)('0' + u % 10);
+    dg->dp = n;
+    int lo = 0;
+    while (lo < n && tmp[lo] == '0')
+        lo++;
+    dg->nd = n - lo;
+    for (int i = 0; i < dg->nd; i++)
+        dg->d[i] = tmp[n - 1 - i];
+    return true;
+}
+
 /* Shortest digits that read back as f (f finite, nonzero). */
 static void digits_shortest(struct digits *dg, double f, int bitsize)
 {
     char s[64];
+    if (bitsize == 64 && digits_integral(dg, f))
+        return;
     int maxp = bitsize == 32 ? 9 : 17;
     for (int p = 0; p < maxp; p++) {
         snprintf(s, sizeof(s), "%.*e", p, f);
@@ -355,6 +381,13 @@ int gofmt_uint(struct buf *b, uint64_t u, int base)
     size_t n = sizeof(out);
     if (base < 2 || base > 36)
         base = 10;
+    if (base == 10) {
+        do {
+            out[--n] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        return buf_add(b, out + n, sizeof(out) - n);
+    }
     do {
         out[--n] = digs[u % (unsigned)base];
         u /= (unsigned)base;

@@ -961,11 +961,44 @@ void gofmt_pp_print_arg(struct gofmt_pp *p, struct val v, uint32_t verb)
 /* ---- public entry points ---- */
 
 /*
+ * %v without flags of the values that have no method and no layout of
+ * their own (strings, bools, plain integers, floats), straight into b:
+ * what printArg ends up writing for them.  1 for any other value.
+ */
+static int print_plain(struct buf *b, struct val v)
+{
+    unsigned gt = val_gotype(v);
+    switch ((enum val_kind)v.kind) {
+    case VAL_STRING:
+        if (gt == GT_ERRSTR)
+            return 1;
+        return buf_add(b, val_str_ptr(v), val_str_len(v));
+    case VAL_BOOL:
+        return val_bool_of(v) ? buf_add(b, "true", 4)
+                              : buf_add(b, "false", 5);
+    case VAL_INT:
+        if (gt == GT_MONTH || gt == GT_WEEKDAY)
+            return 1;
+        if (gt >= GT_UINT && gt <= GT_UINTPTR)
+            return gofmt_uint(b, (uint64_t)val_int_of(v), 10);
+        return gofmt_int(b, val_int_of(v), 10);
+    case VAL_FLOAT:
+        return gofmt_float(b, val_float_of(v), 'g', -1,
+                           gt == GT_FLOAT32 ? 32 : 64);
+    default:
+        return 1;
+    }
+}
+
+/*
  * fmt.Sprint(v): v printed with %v.  Appends to b; returns RN_OK or the
  * buffer's error (RN_ENOMEM / RN_ELIMIT, the buffer then freed).
  */
 int gofmt_value(struct buf *b, struct val v)
 {
+    int rc = print_plain(b, v);
+    if (rc != 1)
+        return rc;
     struct gofmt_pp p;
     gofmt_pp_init(&p, b);
     gofmt_pp_print_arg(&p, v, 'v');
