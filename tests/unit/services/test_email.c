@@ -88,6 +88,18 @@ static const char *qenc(const char *s)
     return r;
 }
 
+/* unit repeated n times, in the fixture arena. */
+static const char *times(const char *unit, int n)
+{
+    size_t u = strlen(unit);
+    char *s = arena_alloc(&fx_arena, u * (size_t)n + 1);
+    assert_non_null(s);
+    for (int i = 0; i < n; i++)
+        memcpy(s + u * (size_t)i, unit, u);
+    s[u * (size_t)n] = '\0';
+    return s;
+}
+
 /* ---- the message ---- */
 
 static void message_plain(void **state)
@@ -136,14 +148,9 @@ static void message_id_when_given(void **state)
 static void message_encoded_subject_folds(void **state)
 {
     (void)state;
-    char subj[61] = "";
-    for (int i = 0; i < 30; i++)
-        strcat(subj, "\xc3\xa9"); /* é */
-    char word[73] = "=?UTF-8?q?";
-    for (int i = 0; i < 10; i++)
-        strcat(word, "=C3=A9");
-    strcat(word, "?=");
-    char want[512];
+    const char *subj = times("\xc3\xa9", 30); /* é */
+    char word[73], want[512];
+    snprintf(word, sizeof word, "=?UTF-8?q?%s?=", times("=C3=A9", 10));
     /* no space fits in the first 67 columns, so the fold comes at the
      * first space after column 75 */
     snprintf(want, sizeof want, "Subject: %s %s\r\n %s\r\n", word, word, word);
@@ -173,10 +180,8 @@ static void message_to_edge_columns(void **state)
 {
     (void)state;
     char a71[80], a72[80], want[256];
-    memset(a71, 'a', 65);
-    strcpy(a71 + 65, "@x.org");
-    memset(a72, 'b', 66);
-    strcpy(a72 + 66, "@x.org");
+    snprintf(a71, sizeof a71, "%s@x.org", times("a", 65));
+    snprintf(a72, sizeof a72, "%s@x.org", times("b", 66));
     const char *to[] = {a71, "b@y.org", "c@z.org"};
     struct email_msg m = msg_of("s", "b");
     m.to = to;
@@ -268,13 +273,11 @@ static void q_words(void **state)
     assert_string_equal(qenc("bad \xff"), "=?UTF-8?q?bad_=FF?=");
     assert_string_equal(qenc(""), "");
     /* 63 bytes of content at most, runes never split */
-    char in[80] = "", want[256] = "=?UTF-8?q?";
-    for (int i = 0; i < 61; i++)
-        strcat(in, "a");
-    strcat(in, "\xe2\x9c\x93"); /* ✓ needs 9 bytes: a new word */
-    for (int i = 0; i < 61; i++)
-        strcat(want, "a");
-    strcat(want, "?= =?UTF-8?q?=E2=9C=93?=");
+    char in[80], want[256];
+    /* ✓ needs 9 bytes: a new word */
+    snprintf(in, sizeof in, "%s\xe2\x9c\x93", times("a", 61));
+    snprintf(want, sizeof want,
+             "=?UTF-8?q?%s?= =?UTF-8?q?=E2=9C=93?=", times("a", 61));
     assert_string_equal(qenc(in), want);
 }
 
