@@ -170,6 +170,9 @@ static bool has_header(const struct http_req *r, const char *name)
 
 static int add_header(struct svc_xfer *x, const char *name, const char *value)
 {
+    /* a line break would inject headers: Go refuses such values too */
+    if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+        return RN_EINVAL;
     const char *line = *value ? arena_printf(x->a, "%s: %s", name, value)
                               : arena_printf(x->a, "%s;", name);
     struct curl_slist *l = line ? curl_slist_append(x->hdrs, line) : NULL;
@@ -272,6 +275,11 @@ int svc_http_setup(void *easy, const struct http_req *req,
         rc = set_headers(h, x, req);
     if (rc != RN_OK) {
         svc_http_release(x);
+        if (rc == RN_EINVAL)
+            return rn_errf(e, rc, "%s \"%s\": net/http: invalid header field",
+                           svc_method_word(a, req->method),
+                           req->shown_url ? req->shown_url
+                                          : svc_url_origin(a, req->url));
         return rn_errf(e, rc, "out of memory");
     }
     *out = x;

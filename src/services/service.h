@@ -313,7 +313,9 @@ struct svc_xfer;
  * TLS verification (CA bundle from o), proxies from the environment
  * (loopback never proxied), timeouts, no automatic redirects, a reply
  * cap.  Reply buffers live in a.  The caller runs the transfer (easy
- * perform or a multi handle) and then calls svc_http_done.
+ * perform or a multi handle) and then calls svc_http_done.  RN_EINVAL for
+ * a header with a line break (nothing is sent; not worth a retry),
+ * RN_ENOMEM.
  */
 int svc_http_setup(void *easy, const struct http_req *req,
                    const struct svc_opts *o, struct arena *a,

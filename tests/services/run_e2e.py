@@ -278,6 +278,11 @@ case("webhook-loopback-not-proxied", "service.webhook.hook",
      "url: http://127.0.0.1:PORT/direct\n", "message: hi\n", "hook:",
      env={"http_proxy": "http://127.0.0.1:CLOSEDPORT",
           "HTTP_PROXY": "http://127.0.0.1:CLOSEDPORT"}, requests=1)
+case("webhook-header-injection-refused", "service.webhook.hook",
+     "url: http://127.0.0.1:PORT/h\nheaders:\n- name: X-A\n"
+     "  value: \"a\\r\\nX-Injected: 1\"\n",
+     "message: hi\n", "hook:", ok=False,
+     err="giving up after 1 attempt(s): Get", retryable=False, requests=0)
 case("webhook-redirect-loop", "service.webhook.hook",
      "url: http://127.0.0.1:PORT/loop\n", "message: hi\n", "hook:",
      script={"default": {"status": 302, "headers": {"Location": "/loop"}}},
