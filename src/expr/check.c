@@ -242,6 +242,7 @@ static void check_regex(struct chk *k, struct node *n)
         p->capregex = nc;
     }
     p->regexes[p->nregex++] = re;
+    expr_re_jit(re);
     n->re = re;
 }
 

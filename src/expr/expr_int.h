@@ -355,6 +355,7 @@ struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
 
 /* ---- regex (ops.c) ---- */
 void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz);
+void expr_re_jit(void *re);
 int expr_re_match(void *re, const char *s, size_t n);
 void expr_re_free(void *re);
 

@@ -12,6 +12,7 @@
  */
 #include "expr_int.h"
 
+#include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/gofmt.h"
 #include "../core/gotime.h"
@@ -946,6 +947,14 @@ static const char *re2_reject(const char *p, size_t n)
     return NULL;
 }
 
+/* A compiled pattern plus one spare match buffer that runs borrow: taken
+ * and given back atomically, so concurrent runs never share one and a
+ * program's runs stop allocating after the first. */
+struct expr_re {
+    pcre2_code *code;
+    _Atomic(pcre2_match_data *) spare;
+};
+
 /* Compiles an RE2-syntax pattern with PCRE2 after rejecting what RE2
  * rejects (backreferences, lookaround, possessive and nested repeats);
  * NULL with Go-style text in err.  Free with expr_re_free(). */
@@ -959,33 +968,60 @@ void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
     }
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re =
+    pcre2_code *c =
         pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY,
                       &code, &off, NULL);
-    if (!re) {
+    if (!c) {
         PCRE2_UCHAR msg[120];
         pcre2_get_error_message(code, msg, sizeof msg);
         snprintf(err, errsz, "error parsing regexp: %s: `%.*s`", (char *)msg,
                  (int)(n > 60 ? 60 : n), pat);
+        return NULL;
     }
+    struct expr_re *re = rn_malloc(sizeof *re);
+    if (!re) {
+        pcre2_code_free(c);
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    re->code = c;
+    atomic_init(&re->spare, NULL);
     return re;
 }
 
-/* 1 when re matches somewhere in s[0..n) (unanchored, like Go's
- * MatchString), 0 when not or when s is not valid UTF-8. */
-int expr_re_match(void *re, const char *s, size_t n)
+/* Compiles re to machine code for a pattern matched many times (the
+ * literal pattern of a compiled program); without JIT support it keeps
+ * the interpreter, with the same results. */
+void expr_re_jit(void *re)
 {
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    if (!md)
+    pcre2_jit_compile(((struct expr_re *)re)->code, PCRE2_JIT_COMPLETE);
+}
+
+/* 1 when re matches somewhere in s[0..n) (unanchored, like Go's
+ * MatchString), 0 when not or when s is not valid UTF-8, -1 on OOM. */
+int expr_re_match(void *rep, const char *s, size_t n)
+{
+    struct expr_re *re = rep;
+    if (!utf8_valid(s, n))
+        return 0;
+    pcre2_match_data *md = atomic_exchange(&re->spare, NULL);
+    if (!md && !(md = pcre2_match_data_create(1, NULL)))
         return -1;
-    uint32_t opts = utf8_valid(s, n) ? 0 : PCRE2_NO_UTF_CHECK;
-    int rc = opts ? -1 : pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
-    pcre2_match_data_free(md);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK,
+                         md, NULL);
+    pcre2_match_data *none = NULL;
+    if (!atomic_compare_exchange_strong(&re->spare, &none, md))
+        pcre2_match_data_free(md);
     return rc >= 0;
 }
 
 /* Frees a pattern from expr_re_compile(). */
-void expr_re_free(void *re)
+void expr_re_free(void *rep)
 {
-    pcre2_code_free(re);
+    struct expr_re *re = rep;
+    if (!re)
+        return;
+    pcre2_match_data_free(atomic_load(&re->spare));
+    pcre2_code_free(re->code);
+    rn_free(re);
 }
