@@ -726,6 +726,11 @@ static int run_parser(struct parser *p, const char *text, size_t n)
 struct tpl *tpl_parse(const char *name, const char *text, size_t n,
                       const struct tpl_funcs *f, struct rn_err *e)
 {
+    if (n > TPL_MAX_TEXT) {
+        rn_errf(e, RN_ELIMIT, "template: %s: template text too large",
+                name ? name : "");
+        return NULL;
+    }
     struct tpl *t = rn_calloc(1, sizeof *t);
     if (!t) {
         rn_errf(e, RN_ENOMEM, "template: out of memory");

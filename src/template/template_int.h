@@ -312,6 +312,9 @@ int tpl_html_escape(struct buf *b, const char *s, size_t n);
 int tpl_js_escape(struct buf *b, const char *s, size_t n);
 int tpl_url_query_escape(struct buf *b, const char *s, size_t n);
 
+/* Positions are 32-bit: longer template texts are refused. */
+#define TPL_MAX_TEXT (1u << 30)
+
 /* The C-stack budget for nested template calls and evaluation. */
 #define TPL_STACK_BUDGET (1u << 21)
 
