@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_STEPS 8
+#define MAX_STEPS 64 /* github: token, 4 actions, 2 requests per PR */
 #define MAX_REDIRECTS 10
 
 struct svc_delivery {
@@ -64,6 +64,11 @@ static enum svc_dstate build_step(struct svc_delivery *d)
         if (!d->e.code)
             rn_errf(&d->e, rc, "%s", rn_strstatus(rc));
         return fail(d, false);
+    }
+    if (!d->req.method) { /* the service has nothing (more) to send */
+        d->st = SVC_D_DONE;
+        d->res.code = RN_OK;
+        return d->st;
     }
     d->cur = d->req;
     d->attempt = 0;

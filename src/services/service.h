@@ -174,7 +174,8 @@ struct svc_type {
     size_t opts_size; /* size of the options struct */
     /* Check decoded options (may be NULL); state is the options struct. */
     int (*configure)(void *state, struct arena *a, struct rn_err *e);
-    /* Build the request of c->step.  RN_ECONFIG/RN_EINVAL: permanent. */
+    /* Build the request of c->step.  RN_ECONFIG/RN_EINVAL: permanent.  A
+     * request with a NULL method means there is nothing to send: done. */
     int (*build)(const void *state, struct svc_call *c, struct http_req *out,
                  struct rn_err *e);
     /* Judge a reply (NULL: 2xx is done).  On SVC_STEP_FAIL fill e and

@@ -847,6 +847,127 @@ case("newrelic-no-block", "service.newrelic", NR, "message: x\n",
      requests=0)
 
 
+# ---- github ----
+
+GH_KEY = {}  # path of the throwaway App key, made in main()
+GH = """appID: 12345
+installationID: "42"
+privateKey: $gh-key
+enterpriseBaseURL: http://127.0.0.1:PORT/api/v3
+"""
+GH_T = """message: Rollout {{.rollout.metadata.name}} is healthy
+github:
+  repoURLPath: "https://github.com/argo/demo.git"
+  revisionPath: "abc123"
+  status: {state: success, label: "cd/{{.rollout.metadata.name}}", targetURL: "https://argo/x"}
+  deployment: {state: success, environment: prod, environmentURL: "https://prod", logURL: "https://log", autoMerge: false}
+  pullRequestComment: {content: "deployed {{.rollout.metadata.name}}", commentTag: t1}
+  checkRun: {name: rollout, conclusion: success, details_url: "https://argo/x", output: {title: T, summary: S}}
+  repositoryDispatch: {event_type: deployed, client_payload: '{"name":"{{.rollout.metadata.name}}"}'}
+"""
+R = "/api/v3/repos/argo/demo/"
+GH_OK = {"routes": [
+    {"path": "/api/v3/app/installations/42/access_tokens", "method": "POST",
+     "replies": [{"status": 201, "json": {
+         "token": "ghs_TESTTOKEN", "expires_at": "2099-01-01T00:00:00Z"}}]},
+    {"path": R + "statuses/abc123", "method": "POST",
+     "replies": [{"status": 201, "json": {}}]},
+    {"path": R + "deployments/7/statuses", "method": "POST",
+     "replies": [{"status": 201, "json": {}}]},
+    {"path": R + "deployments", "method": "GET", "replies": [{"json": []}]},
+    {"path": R + "deployments", "method": "POST",
+     "replies": [{"status": 201, "json": {"id": 7}}]},
+    {"path": R + "commits/abc123/pulls", "method": "GET",
+     "replies": [{"json": [{"number": 5}, {"number": 6}]}]},
+    {"path": R + "issues/5/comments", "method": "GET", "replies": [{"json": [
+        {"id": 99, "body": "old\n<!-- argocd-notifications t1 -->"}]}]},
+    {"path": R + "issues/6/comments", "method": "GET",
+     "replies": [{"json": []}]},
+    {"path": R + "issues/comments/99", "method": "PATCH",
+     "replies": [{"json": {}}]},
+    {"path": R + "issues/6/comments", "method": "POST",
+     "replies": [{"status": 201, "json": {}}]},
+    {"path": R + "check-runs", "method": "POST",
+     "replies": [{"status": 201, "json": {}}]},
+    {"path": R + "dispatches", "method": "POST",
+     "replies": [{"status": 204}]}]}
+
+
+def b64url(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def verify_jwt(jwt):
+    h, c, sig = jwt.split(".")
+    claims = json.loads(b64url(c))
+    eq(json.loads(b64url(h)), {"alg": "RS256", "typ": "JWT"}, "JWT header")
+    eq(claims["iss"], "12345", "iss")
+    eq(claims["exp"] - claims["iat"], 120, "exp - iat")
+    tmp = tempfile.mkdtemp(prefix="rn-jwt-")
+    try:
+        for name, data in (("in", (h + "." + c).encode()),
+                           ("sig", b64url(sig))):
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(data)
+        pub = os.path.join(tmp, "pub.pem")
+        subprocess.run(["openssl", "rsa", "-in", GH_KEY["path"], "-pubout",
+                        "-out", pub], check=True, capture_output=True)
+        p = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub,
+                            "-signature", os.path.join(tmp, "sig"),
+                            os.path.join(tmp, "in")], capture_output=True)
+        expect(p.returncode == 0, "JWT signature verifies")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_gh(reqs):
+    calls = [(r["method"], r["path"].replace(R, "R/")) for r in reqs]
+    eq(calls, [
+        ("POST", "/api/v3/app/installations/42/access_tokens"),
+        ("POST", "R/statuses/abc123"), ("GET", "R/deployments"),
+        ("POST", "R/deployments"), ("POST", "R/deployments/7/statuses"),
+        ("GET", "R/commits/abc123/pulls"), ("GET", "R/issues/5/comments"),
+        ("PATCH", "R/issues/comments/99"), ("GET", "R/issues/6/comments"),
+        ("POST", "R/issues/6/comments"), ("POST", "R/check-runs"),
+        ("POST", "R/dispatches"),
+        # the second send has its own instance here (svc_driver and the
+        # CLI make one per send): a new token; test_build checks the cache
+        ("POST", "/api/v3/app/installations/42/access_tokens")], "calls")
+    verify_jwt(hdr(reqs[0], "Authorization").split()[1])
+    for r in reqs[1:12]:
+        eq(hdr(r, "Authorization"), "token ghs_TESTTOKEN", "installation token")
+    eq(jbody(reqs[1]), {"state": "success", "target_url": "https://argo/x",
+                        "description": "Rollout guestbook is healthy",
+                        "context": "cd/guestbook"}, "status")
+    eq(dict(urllib.parse.parse_qsl(reqs[2]["query"])),
+       {"environment": "prod", "ref": "abc123"}, "deployments query")
+    eq(jbody(reqs[3]), {"ref": "abc123", "environment": "prod",
+                        "required_contexts": [], "auto_merge": False,
+                        "transient_environment": False}, "deployment")
+    eq(jbody(reqs[7])["body"],
+       "deployed guestbook\n<!-- argocd-notifications t1 -->", "comment")
+    cr = jbody(reqs[10])
+    eq((cr["head_sha"], cr["status"], cr["conclusion"], cr["external_id"]),
+       ("abc123", "completed", "success", "argocd-notifications"), "check run")
+    eq(jbody(reqs[11]), {"event_type": "deployed",
+                         "client_payload": {"name": "guestbook"}}, "dispatch")
+
+
+GH_ONE = GH_T.split("  deployment:")[0]
+case("github-all-actions", "service.github", GH, GH_T, ["github:", "github:"],
+     script=GH_OK, requests=24, check=lambda reqs: check_gh(reqs[:13]))
+case("github-422-statuses", "service.github", GH, GH_ONE, "github:",
+     script={"routes": [GH_OK["routes"][0], {
+         "path": R + "statuses/", "replies": [{"status": 422, "json": {
+             "message": "Validation Failed"}}]}]}, ok=False,
+     err="too many commit statuses for sha abc123 and context cd/guestbook",
+     retryable=False, requests=2)
+case("github-bad-repo-url", "service.github", GH,
+     GH_ONE.replace("https://github.com/argo/demo.git", "nonsense"),
+     "github:", ok=False, err="GitHub.repoURL (nonsense) does not have a '/'",
+     retryable=False, requests=0)
+
+
 # ---- running ----
 
 class Double:
@@ -995,6 +1116,12 @@ def main():
     ap.add_argument("-k", default="")
     args = ap.parse_args()
     passed = failed = 0
+    keydir = tempfile.mkdtemp(prefix="rn-gh-")
+    GH_KEY["path"] = os.path.join(keydir, "app.pem")
+    subprocess.run(["openssl", "genrsa", "-out", GH_KEY["path"], "2048"],
+                   check=True, capture_output=True)
+    with open(GH_KEY["path"]) as f:
+        SECRETS["gh-key"] = f.read()
     for c in CASES:
         if args.k not in c.name:
             continue
@@ -1014,6 +1141,7 @@ def main():
                 print("FAIL %s: %s" % (label, ex), flush=True)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(keydir, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

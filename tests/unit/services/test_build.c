@@ -13,6 +13,11 @@
 
 #include "svc_fixture.h"
 
+#include "core/buf.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <stdio.h>
 
 /* ---- webhook (§1) ---- */
@@ -559,6 +564,76 @@ static void pagerduty_bodies(void **state)
     svc_instance_free(s);
 }
 
+/* ---- github (§17) ---- */
+
+/* A github instance with a fresh RSA key (PEM made at run time). */
+static struct svc_instance *github_inst(void)
+{
+    EVP_PKEY *k = EVP_RSA_gen(2048);
+    BIO *b = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    struct buf j;
+    assert_non_null(k);
+    assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL),
+                     1);
+    long n = BIO_get_mem_data(b, &pem);
+    buf_init(&j, 1u << 20);
+    buf_add_str(&j, "{\"appID\":7,\"installationID\":\"9\",\"privateKey\":");
+    json_emit_string(&j, pem, (size_t)n, 0);
+    buf_add_char(&j, '}');
+    struct cfg_service cs = {"github", "github", val_null()};
+    struct svc_instance *s = NULL;
+    struct rn_err e = {0};
+    assert_int_equal(
+        json_parse(&fx_arena, buf_str(&j), j.len, NULL, &cs.opts, &e), RN_OK);
+    assert_int_equal(svc_instance_new(&cs, &s, &e), RN_OK);
+    buf_free(&j);
+    BIO_free(b);
+    EVP_PKEY_free(k);
+    return s;
+}
+
+static void github_token_cache(void **state)
+{
+    (void)state;
+    struct svc_instance *s = github_inst();
+    const char *root = "{\"message\":\"m\",\"github\":{\"repoURLPath\":"
+                       "\"git@github.com:o/r.git\",\"revisionPath\":\"s1\","
+                       "\"status\":{\"state\":\"success\",\"label\":\"l\","
+                       "\"targetURL\":\"\"}}}";
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    bool retry;
+    fx_call(&c, fx_root(root), "github", "");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(
+        r.url, "https://api.github.com/app/installations/9/access_tokens");
+    assert_int_equal(strncmp(fx_hdr(&r, "Authorization"), "Bearer ey", 9), 0);
+    assert_int_equal(fx_reply(s, &c, 201,
+                              "{\"token\":\"T1\",\"expires_at\":"
+                              "\"2099-01-01T00:00:00Z\"}",
+                              &retry, &e),
+                     SVC_STEP_NEXT);
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://api.github.com/repos/o/r/statuses/s1");
+    assert_string_equal(fx_hdr(&r, "Authorization"), "token T1");
+    fx_body_eq(&r, "{\"state\":\"success\",\"target_url\":\"\","
+                   "\"description\":\"m\",\"context\":\"l\"}");
+    assert_int_equal(fx_reply(s, &c, 201, "{}", &retry, &e), SVC_STEP_DONE);
+    /* the next send of the same instance reuses the token */
+    fx_call(&c, fx_root(root), "github", "");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_string_equal(r.url, "https://api.github.com/repos/o/r/statuses/s1");
+    /* nothing to do: no request at all */
+    fx_call(&c, fx_root("{\"github\":{\"repoURLPath\":\"https://h/o/r\"}}"),
+            "github", "");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_null(r.method);
+    svc_instance_free(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -594,6 +669,7 @@ int main(void)
         cmocka_unit_test(grafana_urls),
         cmocka_unit_test(opsgenie_requests),
         cmocka_unit_test(pagerduty_bodies),
+        cmocka_unit_test(github_token_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
