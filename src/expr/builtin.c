@@ -558,7 +558,7 @@ static struct val f_float(struct ev *ev, struct val *a, int n)
 
 /* max/min: the extreme number of the arguments, lists flattened. */
 static bool minmax(struct ev *ev, const char *name, int op, struct val v,
-                   struct val *best, bool *have, int top)
+                   struct val *best, bool *have)
 {
     if (v.kind == VAL_ARRAY) {
         expr_charge(ev, val_list_len(v));
@@ -566,8 +566,7 @@ static bool minmax(struct ev *ev, const char *name, int op, struct val v,
             struct val e = val_list_at(v, i);
             struct val sub = val_null();
             bool sh = false;
-            if (!minmax(ev, name, op, e, &sub, &sh, 1) || !sh ||
-                !expr_is_num(sub))
+            if (!minmax(ev, name, op, e, &sub, &sh) || !sh || !expr_is_num(sub))
                 expr_fail(ev, "invalid argument for %s (type %s)", name,
                           expr_type_name(sh                    ? sub
                                          : e.kind == VAL_ARRAY ? val_null()
@@ -586,7 +585,6 @@ static bool minmax(struct ev *ev, const char *name, int op, struct val v,
         }
         return true;
     }
-    (void)top;
     return false;
 }
 
@@ -596,7 +594,7 @@ static struct val aggregate(struct ev *ev, struct val *a, int n, int op,
     struct val best = val_null();
     bool have = false;
     for (int i = 0; i < n; i++) {
-        if (minmax(ev, name, op, a[i], &best, &have, 0))
+        if (minmax(ev, name, op, a[i], &best, &have))
             continue;
         if (n == 1)
             return a[0];

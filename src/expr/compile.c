@@ -414,6 +414,57 @@ static void rewrite_all(struct cstate *c, struct node **np)
     *np = rewrite(c, n);
 }
 
+/* A member whose key is a literal and that is not a method callee. */
+static bool path_step(const struct node *n)
+{
+    return n->kind == N_MEMBER && !(n->flags & NF_METHOD) &&
+           (n->b->kind == N_STRING || n->b->kind == N_INT);
+}
+
+/* Replaces each maximal run of literal-key members (rollout.status.phase,
+ * containers[0].image, a?.[0]?.b) with one N_PATH that eval.c walks in a
+ * loop.  Runs last: the other passes do not know N_PATH. */
+static void make_paths(struct cstate *c, struct node **np)
+{
+    struct node *n = *np;
+    expr_visit(c, n);
+    if (path_step(n)) {
+        int k = 0;
+        struct node *r = n;
+        for (; path_step(r); r = r->a)
+            k++;
+        struct node *p = expr_node_new(c, N_PATH, n->pos);
+        struct node **steps =
+            arena_alloc(&c->p->arena, (size_t)k * sizeof *steps);
+        if (!steps)
+            expr_cfail(c, n->pos, "out of memory");
+        r = n;
+        for (int i = k - 1; i >= 0; i--, r = r->a)
+            steps[i] = r;
+        p->ty = n->ty;
+        p->a = r;
+        p->args = steps;
+        p->nargs = k;
+        make_paths(c, &p->a);
+        *np = p;
+        return;
+    }
+    if (n->kind == N_CONST)
+        return;
+    if (n->kind == N_CALL && n->a->kind == N_MEMBER) {
+        make_paths(c, &n->a->a); /* the callee stays a member */
+        make_paths(c, &n->a->b);
+    } else if (n->a) {
+        make_paths(c, &n->a);
+    }
+    struct node **kids[] = {&n->b, &n->c, &n->map};
+    for (int i = 0; i < 3; i++)
+        if (*kids[i])
+            make_paths(c, kids[i]);
+    for (int i = 0; i < n->nargs; i++)
+        make_paths(c, &n->args[i]);
+}
+
 /* Applies expr's optimizer rewrites to *root in place (see above). */
 void expr_optimize(struct cstate *c, struct node **root)
 {
@@ -425,4 +476,5 @@ void expr_optimize(struct cstate *c, struct node **root)
             break;
     }
     rewrite_all(c, root);
+    make_paths(c, root);
 }

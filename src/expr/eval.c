@@ -204,15 +204,54 @@ static struct val eval_member(struct ev *ev, struct node *n)
         ev->chain_nil = true;
         return val_null();
     }
-    ev->pos = n->pos;
-    if (n->b->kind == N_STRING) { /* a.b: the key is the literal itself */
-        ev->steps++;
-        return expr_fetch_str(ev, base, val_str(n->b->v.str.s, n->b->v.str.n),
-                              &n->hint);
-    }
     struct val key = expr_eval(ev, n->b);
     ev->pos = n->pos;
     return expr_fetch(ev, base, key);
+}
+
+/* A literal or an identifier without a call of its own (the steps are
+ * still counted); anything else through expr_eval. */
+static inline struct val eval_operand(struct ev *ev, struct node *n)
+{
+    switch (n->kind) {
+    case N_STRING:
+        ev->steps++;
+        return val_str(n->v.str.s, n->v.str.n);
+    case N_CONST:
+        ev->steps++;
+        return n->v.cv;
+    case N_IDENT:
+        ev->steps++;
+        ev->pos = n->pos;
+        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n),
+                              &n->hint);
+    default:
+        return expr_eval(ev, n);
+    }
+}
+
+/* N_PATH: the member steps in order, as nested eval_member calls would
+ * go (two steps each: the member and its key). */
+static struct val eval_path(struct ev *ev, struct node *n)
+{
+    struct val v = eval_operand(ev, n->a);
+    if (ev->chain_nil)
+        return val_null();
+    expr_charge(ev, 2 * (uint64_t)n->nargs);
+    for (int i = 0; i < n->nargs; i++) {
+        struct node *m = n->args[i];
+        if ((m->flags & NF_OPTIONAL) && expr_is_nil(v)) {
+            ev->chain_nil = true;
+            return val_null();
+        }
+        ev->pos = m->pos;
+        if (m->b->kind == N_STRING)
+            v = expr_fetch_str(ev, v, val_str(m->b->v.str.s, m->b->v.str.n),
+                               &m->hint);
+        else
+            v = expr_fetch(ev, v, val_int(m->b->v.i));
+    }
+    return v;
 }
 
 static struct val eval_slice(struct ev *ev, struct node *n)
@@ -626,6 +665,8 @@ static struct val eval_node(struct ev *ev, struct node *n)
         return eval_array(ev, n);
     case N_MAP:
         return eval_map(ev, n);
+    case N_PATH:
+        return eval_path(ev, n);
     }
     expr_fail(ev, "unknown node");
 }

@@ -65,6 +65,8 @@ enum node_kind {
     N_COND,
     N_ARRAY,
     N_MAP,
+    N_PATH, /* compile.c: a run of members with literal keys over `a`;
+               args holds the N_MEMBER steps, innermost first */
 };
 
 enum expr_op {

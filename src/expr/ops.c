@@ -23,8 +23,8 @@
 #include <pcre2.h>
 
 #include <math.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Go's %T of a value produced by a run. */
@@ -588,8 +588,9 @@ static const struct val *map_get_hinted(struct val m, struct val key,
     }
     const struct val *v = val_get(m, key.u.s, key.len);
     if (v) {
-        const struct val_kv *kv = (const struct val_kv *)(const void *)(
-            (const char *)v - offsetof(struct val_kv, v));
+        const struct val_kv *kv =
+            (const struct val_kv *)(const void *)((const char *)v -
+                                                  offsetof(struct val_kv, v));
         atomic_store_explicit(hint, (uint32_t)(kv - o->kv),
                               memory_order_relaxed);
     }
@@ -1007,8 +1008,8 @@ int expr_re_match(void *rep, const char *s, size_t n)
     pcre2_match_data *md = atomic_exchange(&re->spare, NULL);
     if (!md && !(md = pcre2_match_data_create(1, NULL)))
         return -1;
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK,
-                         md, NULL);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, md,
+                         NULL);
     pcre2_match_data *none = NULL;
     if (!atomic_compare_exchange_strong(&re->spare, &none, md))
         pcre2_match_data_free(md);

@@ -232,8 +232,8 @@ static struct node *parse_closure(struct parser *p)
     return sized(p, n);
 }
 
-static struct node *parse_pred_call(struct parser *p, const struct token *t,
-                                    const char *shape, struct node *call)
+static struct node *parse_pred_call(struct parser *p, const char *shape,
+                                    struct node *call)
 {
     expect(p, TK_BRACKET, "(");
     const char *spec = shape + call->nargs;
@@ -252,7 +252,6 @@ static struct node *parse_pred_call(struct parser *p, const struct token *t,
         push_arg(p, call, closure ? parse_closure(p) : parse_expr(p, 0));
     }
     expect(p, TK_BRACKET, ")");
-    (void)t;
     return call;
 }
 
@@ -266,7 +265,7 @@ static struct node *parse_call(struct parser *p, const struct token *t,
     for (size_t i = 0; i < sizeof preds / sizeof *preds; i++)
         if (tok_is(t, TK_IDENT, preds[i].name)) {
             call->id = (int32_t)i;
-            return parse_pred_call(p, t, preds[i].args, call);
+            return parse_pred_call(p, preds[i].args, call);
         }
     int id = expr_builtin_find(t->s, t->n);
     if (id >= 0) {
