@@ -401,10 +401,9 @@ static struct xval eval_field(struct xstate *s, const struct tstr *name,
 {
     if (invalid(recv))
         return recv;
-    const char *typ = tpl_type_name(recv);
     if (recv.v.kind == VAL_NULL)
-        tpl_xerrorf(s, "nil pointer evaluating %s.%.*s", typ, (int)name->n,
-                    name->s);
+        tpl_xerrorf(s, "nil pointer evaluating %s.%.*s", tpl_type_name(recv),
+                    (int)name->n, name->s);
     const struct tpl_func_def *m = struct_method(recv.v, name);
     if (m) {
         char *nm = tpl_xalloc(s, name->n + 1);
@@ -443,19 +442,36 @@ static struct xval eval_field(struct xstate *s, const struct tstr *name,
                 (name->n == 3 && (memcmp(name->s, "ext", 3) == 0 ||
                                   memcmp(name->s, "loc", 3) == 0)))) {
         tpl_xerrorf(s, "%.*s is an unexported field of struct type %s",
-                    (int)name->n, name->s, typ);
+                    (int)name->n, name->s, tpl_type_name(recv));
     }
     tpl_xerrorf(s, "can't evaluate field %.*s in type %s", (int)name->n,
-                name->s, typ);
+                name->s, tpl_type_name(recv));
 }
 
+/* .A.B.C on recv.  Map keys are looked up directly while the receiver
+ * is a map (no methods; arguments matter only at the last name); the
+ * rest goes through eval_field.  A missing key is the invalid value,
+ * which every later name passes on. */
 static struct xval eval_field_chain(struct xstate *s, struct xval recv,
                                     const struct tnode *node,
                                     const struct tstr *ids, int n,
                                     const struct xcall *c)
 {
-    step(s);
-    for (int i = 0; i < n - 1; i++)
+    bool last_args = c && (c->nargs > 1 || c->final);
+    int i = 0;
+    for (; i < n; i++) {
+        struct val m = recv.v;
+        if (m.kind != VAL_OBJECT || val_gotype(m) == GT_STRUCT ||
+            (i == n - 1 && last_args))
+            break;
+        const struct val *f = val_get(m, ids[i].s, ids[i].n);
+        if (!f)
+            return xv(val_null(), false);
+        recv = xv(*f, map_of_iface(m));
+    }
+    if (i == n)
+        return recv;
+    for (; i < n - 1; i++)
         recv = eval_field(s, &ids[i], node, NULL, recv);
     return eval_field(s, &ids[n - 1], node, c, recv);
 }
