@@ -34,8 +34,7 @@ const struct val *val_get(struct val obj, const char *key, size_t klen)
         const struct val *mk = &kv[mid].key;
         /* Keys mostly differ in their first byte: settle those here. */
         int m0 = mk->len ? (unsigned char)mk->u.s[0] : -1;
-        int c = m0 != k0 ? m0 - k0
-                         : val_keycmp(mk->u.s, mk->len, key, klen);
+        int c = m0 != k0 ? m0 - k0 : val_keycmp(mk->u.s, mk->len, key, klen);
         if (c == 0)
             return &kv[mid].v;
         if (c < 0)
