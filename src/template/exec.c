@@ -394,6 +394,25 @@ static bool map_of_iface(struct val m)
     return gt == GT_MAP_ANY || gt == GT_MAP_IFACE;
 }
 
+/* The value at key name of map m, or NULL.  Most maps templates walk
+ * are small (the levels of a Kubernetes object): those are scanned
+ * comparing lengths first, which beats the binary search's string
+ * compares; larger ones use val_get. */
+static const struct val *map_key(struct val m, const struct tstr *name)
+{
+    const struct val_obj *o = m.u.obj;
+    if (!o || o->len > 16)
+        return val_get(m, name->s, name->n);
+    for (uint32_t i = 0; i < o->len; i++) {
+        const struct val *k = &o->kv[i].key;
+        if (k->len == name->n &&
+            (!name->n || (k->u.s[0] == name->s[0] &&
+                          memcmp(k->u.s, name->s, name->n) == 0)))
+            return &o->kv[i].v;
+    }
+    return NULL;
+}
+
 /* Go's evalField: .Name on recv, as a method, struct field or map key. */
 static struct xval eval_field(struct xstate *s, const struct tstr *name,
                               const struct tnode *node, const struct xcall *c,
@@ -464,7 +483,7 @@ static struct xval eval_field_chain(struct xstate *s, struct xval recv,
         if (m.kind != VAL_OBJECT || val_gotype(m) == GT_STRUCT ||
             (i == n - 1 && last_args))
             break;
-        const struct val *f = val_get(m, ids[i].s, ids[i].n);
+        const struct val *f = map_key(m, &ids[i]);
         if (!f)
             return xv(val_null(), false);
         recv = xv(*f, map_of_iface(m));
