@@ -78,6 +78,11 @@ static bool want_bool(struct ev *ev, struct val v)
     return v.u.b;
 }
 
+static bool str_eq(struct val a, struct val b)
+{
+    return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
+}
+
 static bool str_op(int op, struct val a, struct val b)
 {
     switch (op) {
@@ -145,9 +150,48 @@ static struct val eval_in(struct ev *ev, struct node *n, struct val l,
     return val_bool(false);
 }
 
+static struct val eval_pointer(struct ev *ev, struct node *n);
+
+/* A leaf (literal, identifier, `#`) or a closure's body without a call
+ * to expr_eval of its own (the step is still counted); anything else
+ * through expr_eval. */
+static inline struct val eval_operand(struct ev *ev, struct node *n)
+{
+    switch (n->kind) {
+    case N_NIL:
+        ev->steps++;
+        return val_null();
+    case N_BOOL:
+        ev->steps++;
+        return val_bool(n->v.i != 0);
+    case N_INT:
+        ev->steps++;
+        return val_int(n->v.i);
+    case N_STRING:
+        ev->steps++;
+        return val_str(n->v.str.s, n->v.str.n);
+    case N_CONST:
+        ev->steps++;
+        return n->v.cv;
+    case N_IDENT:
+        ev->steps++;
+        ev->pos = n->pos;
+        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n),
+                              &n->hint);
+    case N_POINTER:
+        ev->steps++;
+        return eval_pointer(ev, n);
+    case N_CLOSURE:
+        ev->steps++;
+        return expr_eval(ev, n->a);
+    default:
+        return expr_eval(ev, n);
+    }
+}
+
 static struct val eval_binary(struct ev *ev, struct node *n)
 {
-    struct val l = expr_eval(ev, n->a);
+    struct val l = eval_operand(ev, n->a);
     ev->pos = n->pos;
     switch (n->op) {
     case OP_AND:
@@ -165,12 +209,16 @@ static struct val eval_binary(struct ev *ev, struct node *n)
     default:
         break;
     }
-    struct val r = expr_eval(ev, n->b);
+    struct val r = eval_operand(ev, n->b);
     ev->pos = n->pos;
     switch (n->op) {
     case OP_EQ:
+        if (l.kind == VAL_STRING && r.kind == VAL_STRING)
+            return val_bool(str_eq(l, r));
         return val_bool(expr_equal(ev, l, r));
     case OP_NE:
+        if (l.kind == VAL_STRING && r.kind == VAL_STRING)
+            return val_bool(!str_eq(l, r));
         return val_bool(!expr_equal(ev, l, r));
     case OP_LT:
     case OP_GT:
@@ -207,27 +255,6 @@ static struct val eval_member(struct ev *ev, struct node *n)
     struct val key = expr_eval(ev, n->b);
     ev->pos = n->pos;
     return expr_fetch(ev, base, key);
-}
-
-/* A literal or an identifier without a call of its own (the steps are
- * still counted); anything else through expr_eval. */
-static inline struct val eval_operand(struct ev *ev, struct node *n)
-{
-    switch (n->kind) {
-    case N_STRING:
-        ev->steps++;
-        return val_str(n->v.str.s, n->v.str.n);
-    case N_CONST:
-        ev->steps++;
-        return n->v.cv;
-    case N_IDENT:
-        ev->steps++;
-        ev->pos = n->pos;
-        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n),
-                              &n->hint);
-    default:
-        return expr_eval(ev, n);
-    }
 }
 
 /* N_PATH: the member steps in order, as nested eval_member calls would
@@ -360,7 +387,7 @@ static struct val cur_item(struct ev *ev)
 /* The closure's result as the VM's jump reads it (must be a bool). */
 static bool pred_true(struct ev *ev, struct node *n)
 {
-    struct val v = expr_eval(ev, n->args[1]);
+    struct val v = eval_operand(ev, n->args[1]);
     ev->pos = n->pos;
     return want_bool(ev, v);
 }
