@@ -41,16 +41,39 @@ static bool is_space(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Letters and decimal digits beyond ASCII (unicode.IsLetter/IsDigit),
+ * by block: the scripts template authors write, not the full tables. */
+static const uint32_t alnum_ranges[][2] = {
+    {0xaa, 0xaa},     {0xb5, 0xb5},     {0xba, 0xba},     {0xc0, 0xd6},
+    {0xd8, 0xf6},     {0xf8, 0x2c1},    {0x2c6, 0x2d1},   {0x2e0, 0x2e4},
+    {0x370, 0x374},   {0x376, 0x377},   {0x37a, 0x37d},   {0x386, 0x386},
+    {0x388, 0x3f5},   {0x3f7, 0x481},   {0x48a, 0x52f},   {0x531, 0x556},
+    {0x561, 0x587},   {0x5d0, 0x5ea},   {0x620, 0x64a},   {0x660, 0x669},
+    {0x671, 0x6d3},   {0x904, 0x939},   {0x966, 0x96f},   {0xe01, 0xe30},
+    {0x10a0, 0x10ff}, {0x1100, 0x11ff}, {0x1e00, 0x1fbc}, {0x3041, 0x3096},
+    {0x30a1, 0x30fa}, {0x3105, 0x312f}, {0x3400, 0x4dbf}, {0x4e00, 0x9fff},
+    {0xa000, 0xa48c}, {0xac00, 0xd7a3}, {0xf900, 0xfaff}, {0xff10, 0xff19},
+    {0xff21, 0xff3a}, {0xff41, 0xff5a}, {0xff66, 0xffdc}, {0x20000, 0x2fa1f},
+};
+
 static bool is_alnum_rune(uint32_t r)
 {
     if (r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') ||
         (r >= 'A' && r <= 'Z'))
         return true;
-    /* Non-ASCII letters and digits: Go asks unicode.IsLetter/IsDigit.
-     * Without the tables we take every non-space, non-punctuation rune
-     * above Latin-1 controls as a letter, which only widens identifiers. */
-    return r >= 0xaa && r != 0xd7 && r != 0xf7 && r != UTF8_RUNE_ERROR &&
-           !(r >= 0x2000 && r <= 0x206f) && r != 0x3000 && r != 0xa0;
+    if (r < 0x80 || r == (uint32_t)-1)
+        return false;
+    size_t lo = 0, hi = sizeof alnum_ranges / sizeof *alnum_ranges;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r < alnum_ranges[mid][0])
+            hi = mid;
+        else if (r > alnum_ranges[mid][1])
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
 }
 
 static bool has_prefix(const struct lexer *l, size_t at, const char *p)

@@ -45,6 +45,8 @@ static void test_text_and_actions(void **state)
     assert_string_equal(kinds("{{if true}}{{else}}{{end}}", &t, &n),
                         "LisBRLeRLzRE");
     assert_string_equal(kinds("", &t, &n), "E");
+    assert_string_equal(kinds("{{.h\xc3\xa9llo \xe6\x97\xa5}}", &t, &n),
+                        "LFsIRE");
 }
 
 static void test_trim_and_comments(void **state)
@@ -101,6 +103,9 @@ static void test_errors(void **state)
     check_error("{{(1}}", "unclosed left paren");
     check_error("{{a : b}}", "expected :=");
     check_error("{{\x01}}", "unrecognized character in action: U+0001");
+    check_error("{{.a\xe2\x9c\x93}}", "bad character U+2713 '\xe2\x9c\x93'");
+    check_error("{{\xe2\x9c\x93}}",
+                "unrecognized character in action: U+2713 '\xe2\x9c\x93'");
 }
 
 static void test_lines(void **state)
