@@ -12,6 +12,8 @@
  */
 #include "template_int.h"
 
+#include "../core/buf.h"
+#include "../core/gofmt.h"
 #include "../core/utf8.h"
 
 #include <stdio.h>
@@ -627,32 +629,19 @@ void tpl_tok_string(const struct token *t, char *dst, size_t cap)
     } else if (t->type > TK_KEYWORD) {
         snprintf(dst, cap, "<%.*s>", (int)t->len, t->val);
     } else {
-        /* Go's %q (or %.10q... for long values); our tokens are mostly
-         * ASCII so a simple escape of quotes and backslashes will do. */
-        size_t k = 0, lim = t->len > 10 ? 10 : t->len;
-        if (cap < 8)
-            return;
-        dst[k++] = '"';
-        for (size_t i = 0; i < lim && k + 6 < cap; i++) {
-            char c = t->val[i];
-            if (c == '"' || c == '\\') {
-                dst[k++] = '\\';
-                dst[k++] = c;
-            } else if (c == '\n') {
-                dst[k++] = '\\';
-                dst[k++] = 'n';
-            } else if (c == '\t') {
-                dst[k++] = '\\';
-                dst[k++] = 't';
-            } else {
-                dst[k++] = c;
+        /* Go's %q, or %.10q... (the first 10 runes) for long values */
+        size_t lim = t->len;
+        if (t->len > 10) {
+            lim = 0;
+            for (int r = 0; r < 10 && lim < t->len; r++) {
+                uint32_t ru;
+                lim += utf8_decode(t->val + lim, t->len - lim, &ru);
             }
         }
-        dst[k++] = '"';
-        if (t->len > 10 && k + 4 < cap) {
-            memcpy(dst + k, "...", 3);
-            k += 3;
-        }
-        dst[k] = '\0';
+        struct buf b;
+        buf_init(&b, 1024);
+        gofmt_quote(&b, t->val, lim, 0);
+        snprintf(dst, cap, "%s%s", buf_str(&b), t->len > 10 ? "..." : "");
+        buf_free(&b);
     }
 }
