@@ -152,6 +152,23 @@ static struct val eval_in(struct ev *ev, struct node *n, struct val l,
 
 static struct val eval_pointer(struct ev *ev, struct node *n);
 
+/* from[key] for a key written in the source: where node n's hint says
+ * the key sat last time when it is there, else through expr_fetch_str
+ * (which updates the hint). */
+static inline struct val fetch_lit(struct ev *ev, struct val from,
+                                   struct node *n, const char *key,
+                                   uint32_t len)
+{
+    const struct val_obj *o = from.u.obj;
+    if (expr_plain_map(from) && o) {
+        uint32_t h = atomic_load_explicit(&n->hint, memory_order_relaxed);
+        if (h < o->len && o->kv[h].key.len == len &&
+            memcmp(o->kv[h].key.u.s, key, len) == 0)
+            return o->kv[h].v;
+    }
+    return expr_fetch_str(ev, from, val_str(key, len), &n->hint);
+}
+
 /* A leaf (literal, identifier, `#`) or a closure's body without a call
  * to expr_eval of its own (the step is still counted); anything else
  * through expr_eval. */
@@ -176,8 +193,7 @@ static inline struct val eval_operand(struct ev *ev, struct node *n)
     case N_IDENT:
         ev->steps++;
         ev->pos = n->pos;
-        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n),
-                              &n->hint);
+        return fetch_lit(ev, ev->env, n, n->v.str.s, n->v.str.n);
     case N_POINTER:
         ev->steps++;
         return eval_pointer(ev, n);
@@ -273,8 +289,7 @@ static struct val eval_path(struct ev *ev, struct node *n)
         }
         ev->pos = m->pos;
         if (m->b->kind == N_STRING)
-            v = expr_fetch_str(ev, v, val_str(m->b->v.str.s, m->b->v.str.n),
-                               &m->hint);
+            v = fetch_lit(ev, v, m, m->b->v.str.s, m->b->v.str.n);
         else
             v = expr_fetch(ev, v, val_int(m->b->v.i));
     }
@@ -646,8 +661,7 @@ static struct val eval_node(struct ev *ev, struct node *n)
         return n->v.cv;
     case N_IDENT:
         ev->pos = n->pos;
-        return expr_fetch_str(ev, ev->env, val_str(n->v.str.s, n->v.str.n),
-                              &n->hint);
+        return fetch_lit(ev, ev->env, n, n->v.str.s, n->v.str.n);
     case N_ENV:
         return ev->env;
     case N_VAR:

@@ -329,6 +329,13 @@ struct val expr_negate(struct ev *ev, struct val v);
 int64_t expr_to_int(struct ev *ev, struct val v);
 double expr_to_float(struct ev *ev, struct val v);
 struct val expr_fetch(struct ev *ev, struct val from, struct val key);
+/* A map with string keys (not a struct, not map[interface {}]...). */
+static inline bool expr_plain_map(struct val v)
+{
+    unsigned gt = val_gotype(v);
+    return v.kind == VAL_OBJECT && gt != GT_STRUCT && gt != GT_MAP_IFACE &&
+           gt != GT_MAP_IFACE_LIST;
+}
 struct val expr_fetch_str(struct ev *ev, struct val from, struct val key,
                           _Atomic uint32_t *hint);
 struct val expr_slice(struct ev *ev, struct val v, struct val from,

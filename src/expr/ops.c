@@ -571,27 +571,17 @@ struct val expr_fetch(struct ev *ev, struct val from, struct val key)
     expr_fail(ev, "cannot fetch %s from %s", k.u.s, expr_type_name(from));
 }
 
-/* The entry of a string-keyed map for key: first where *hint says the
- * key sat last time (documents of one shape repeat), else by binary
- * search, remembering the place. */
+/* The entry of a string-keyed map for key by binary search; *hint
+ * remembers where it was (eval.c tries that place first next time). */
 static const struct val *map_get_hinted(struct val m, struct val key,
                                         _Atomic uint32_t *hint)
 {
-    const struct val_obj *o = m.u.obj;
-    if (!o)
-        return NULL;
-    uint32_t h = atomic_load_explicit(hint, memory_order_relaxed);
-    if (h < o->len) {
-        const struct val *k = &o->kv[h].key;
-        if (k->len == key.len && memcmp(k->u.s, key.u.s, key.len) == 0)
-            return &o->kv[h].v;
-    }
     const struct val *v = val_get(m, key.u.s, key.len);
     if (v) {
         const struct val_kv *kv =
             (const struct val_kv *)(const void *)((const char *)v -
                                                   offsetof(struct val_kv, v));
-        atomic_store_explicit(hint, (uint32_t)(kv - o->kv),
+        atomic_store_explicit(hint, (uint32_t)(kv - m.u.obj->kv),
                               memory_order_relaxed);
     }
     return v;
@@ -603,12 +593,9 @@ static const struct val *map_get_hinted(struct val m, struct val key,
 struct val expr_fetch_str(struct ev *ev, struct val from, struct val key,
                           _Atomic uint32_t *hint)
 {
-    if (from.kind == VAL_OBJECT) {
-        unsigned gt = val_gotype(from);
-        if (gt != GT_STRUCT && gt != GT_MAP_IFACE && gt != GT_MAP_IFACE_LIST) {
-            const struct val *v = map_get_hinted(from, key, hint);
-            return v ? *v : map_zero(from);
-        }
+    if (expr_plain_map(from)) {
+        const struct val *v = map_get_hinted(from, key, hint);
+        return v ? *v : map_zero(from);
     }
     return expr_fetch(ev, from, key);
 }
