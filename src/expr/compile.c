@@ -428,6 +428,8 @@ static void make_paths(struct cstate *c, struct node **np)
 {
     struct node *n = *np;
     expr_visit(c, n);
+    if (n->kind == N_PATH)
+        return; /* a subtree shared by two parents (a < b < c, a ?: b) */
     if (path_step(n)) {
         int k = 0;
         struct node *r = n;
