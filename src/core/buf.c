@@ -51,11 +51,25 @@ static int grow(struct buf *b, size_t add)
     return RN_OK;
 }
 
-int buf_add(struct buf *b, const void *mem, size_t len)
+/* buf_add when the bytes may not fit: grow first (kept out of line so
+ * the common case stays small). */
+__attribute__((noinline)) static int add_slow(struct buf *b,
+                                              const void *mem, size_t len)
 {
     int rc = grow(b, len);
     if (rc)
         return rc;
+    if (len)
+        memcpy(b->ptr + b->len, mem, len);
+    b->len += len;
+    b->ptr[b->len] = '\0';
+    return RN_OK;
+}
+
+int buf_add(struct buf *b, const void *mem, size_t len)
+{
+    if (len >= b->alloc - b->len || b->len + len > b->max)
+        return add_slow(b, mem, len);
     if (len)
         memcpy(b->ptr + b->len, mem, len);
     b->len += len;

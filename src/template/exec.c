@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -166,11 +167,17 @@ static void push_var(struct xstate *s, const char *name, size_t n,
                      struct xval v)
 {
     if (s->nvars == s->capvars) {
-        size_t nc = s->capvars ? s->capvars * 2 : 16;
-        struct xvar *nv =
-            arena_grow(s->a, s->vars, s->capvars * sizeof *nv, nc * sizeof *nv);
-        if (!nv)
-            tpl_xfail(s, RN_ENOMEM, "out of memory");
+        size_t nc = s->capvars * 2;
+        struct xvar *nv;
+        if (s->vars == s->vars0) {
+            nv = tpl_xalloc(s, nc * sizeof *nv);
+            memcpy(nv, s->vars0, sizeof s->vars0);
+        } else {
+            nv = arena_grow(s->a, s->vars, s->capvars * sizeof *nv,
+                            nc * sizeof *nv);
+            if (!nv)
+                tpl_xfail(s, RN_ENOMEM, "out of memory");
+        }
         s->vars = nv;
         s->capvars = nc;
     }
@@ -184,7 +191,8 @@ static struct xvar *find_var(struct xstate *s, const struct tstr *name)
 {
     for (size_t i = s->nvars; i > s->varbase; i--) {
         struct xvar *v = &s->vars[i - 1];
-        if (v->nlen == name->n && memcmp(v->name, name->s, name->n) == 0)
+        if (v->nlen == name->n && v->name[name->n - 1] == name->s[name->n - 1] &&
+            memcmp(v->name, name->s, name->n) == 0)
             return v;
     }
     tpl_xerrorf(s, "undefined variable: %.*s", (int)name->n, name->s);
@@ -688,6 +696,23 @@ static int walk_template(struct xstate *s, struct xval dot,
     return W_OK;
 }
 
+/* A list's nodes in order.  Text is written here rather than walked:
+ * it neither recurses nor evaluates, so it needs no step of its own. */
+static int walk_list(struct xstate *s, struct xval dot, const struct tnode *n)
+{
+    for (int i = 0; i < n->nkids; i++) {
+        const struct tnode *k = n->kids[i];
+        if (k->type == TN_TEXT) {
+            write_out(s, k->text.s, k->text.n);
+            continue;
+        }
+        int r = walk(s, dot, k);
+        if (r != W_OK)
+            return r;
+    }
+    return W_OK;
+}
+
 static int walk(struct xstate *s, struct xval dot, const struct tnode *n)
 {
     step(s);
@@ -707,12 +732,7 @@ static int walk(struct xstate *s, struct xval dot, const struct tnode *n)
     case TN_WITH:
         return walk_if_with(s, dot, n);
     case TN_LIST:
-        for (int i = 0; i < n->nkids; i++) {
-            int r = walk(s, dot, n->kids[i]);
-            if (r != W_OK)
-                return r;
-        }
-        return W_OK;
+        return walk_list(s, dot, n);
     case TN_RANGE:
         return walk_range(s, dot, n);
     case TN_TEMPLATE:
@@ -751,13 +771,17 @@ int tpl_exec_named(const struct tpl *t, const char *name, struct val data,
                        "template \"%s\"",
                        name, t->name);
     char base;
-    struct xstate s = {.t = t,
-                       .tree = tree,
-                       .a = a,
-                       .out = out,
-                       .out0 = out->len,
-                       .e = e,
-                       .stack0 = &base};
+    struct xstate s;
+    memset(&s, 0, offsetof(struct xstate, jb));
+    s.t = t;
+    s.tree = tree;
+    s.a = a;
+    s.out = out;
+    s.out0 = out->len;
+    s.e = e;
+    s.stack0 = &base;
+    s.vars = s.vars0;
+    s.capvars = sizeof s.vars0 / sizeof *s.vars0;
     return run(&s, data);
 }
 

@@ -232,12 +232,14 @@ struct xstate {
     struct buf *out;
     size_t out0;
     struct rn_err *e;
-    struct xvar *vars;
+    struct xvar *vars; /* vars0 until more are pushed */
     size_t nvars, capvars, varbase;
     int depth;
     unsigned long steps;
     const char *stack0; /* C stack address at entry, for the depth guard */
+    /* Not zeroed at entry (tpl_exec_named clears the fields above): */
     jmp_buf jb;
+    struct xvar vars0[8];
 };
 
 /* Raise an exec error in Go's format (template: LOC: executing "T" at
