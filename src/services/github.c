@@ -23,8 +23,6 @@
 #include "../core/gotime.h"
 #include "../core/json.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -79,14 +77,6 @@ struct gh_call {
     const char *method, *shown; /* of the last request, for messages */
 };
 
-static EVP_PKEY *load_key(const char *pem)
-{
-    BIO *b = BIO_new_mem_buf(pem, -1);
-    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-    BIO_free(b);
-    return k;
-}
-
 static bool digits(const char *s)
 {
     if (!*s)
@@ -105,11 +95,9 @@ static int gh_configure(void *state, struct arena *a, struct rn_err *e)
     if (!digits(o->inst_id))
         return rn_errf(e, RN_ECONFIG, "installationID '%s' is not a number",
                        o->inst_id);
-    EVP_PKEY *k = load_key(o->private_key);
-    if (!k)
+    if (!svc_key_ok(o->private_key))
         return rn_errf(e, RN_ECONFIG,
                        "privateKey: could not parse the private key");
-    EVP_PKEY_free(k);
     o->cache = arena_zalloc(a, sizeof *o->cache);
     if (!o->cache)
         return rn_errf(e, RN_ENOMEM, "out of memory");
@@ -119,44 +107,16 @@ static int gh_configure(void *state, struct arena *a, struct rn_err *e)
 
 /* ---- small helpers ---- */
 
-static const char *b64url(struct arena *a, const unsigned char *p, size_t n)
-{
-    char *s = (char *)svc_base64(a, (const char *)p, n);
-    size_t len = s ? strlen(s) : 0;
-    for (size_t i = 0; i < len; i++)
-        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-    while (len && s[len - 1] == '=')
-        s[--len] = '\0';
-    return s;
-}
-
 /* The App JWT, or NULL. */
 static const char *app_jwt(struct arena *a, const struct gh_opts *o)
 {
     int64_t iat = (int64_t)time(NULL) - 30;
-    const char *hdr = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
     const char *claims =
         arena_printf(a, "{\"iat\":%lld,\"exp\":%lld,\"iss\":\"%s\"}",
                      (long long)iat, (long long)iat + 120, o->app_id);
-    const char *h = b64url(a, (const unsigned char *)hdr, strlen(hdr));
-    const char *cl =
-        claims ? b64url(a, (const unsigned char *)claims, strlen(claims))
-               : NULL;
-    const char *input = h && cl ? arena_printf(a, "%s.%s", h, cl) : NULL;
-    EVP_PKEY *k = input ? load_key(o->private_key) : NULL;
-    EVP_MD_CTX *md = k ? EVP_MD_CTX_new() : NULL;
-    unsigned char sig[1024];
-    size_t slen = sizeof sig;
-    const char *jwt = NULL;
-    if (md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
-        EVP_DigestSign(md, sig, &slen, (const unsigned char *)input,
-                       strlen(input)) == 1) {
-        const char *s = b64url(a, sig, slen);
-        jwt = s ? arena_printf(a, "%s.%s", input, s) : NULL;
-    }
-    EVP_MD_CTX_free(md);
-    EVP_PKEY_free(k);
-    return jwt;
+    return claims ? svc_jwt_rs256(a, o->private_key,
+                                  "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", claims)
+                  : NULL;
 }
 
 /* Message truncated to max runes: 137 kept + "..." when longer. */

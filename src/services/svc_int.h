@@ -110,6 +110,14 @@ const char *svc_url_host(struct arena *a, const char *url);
  * string. */
 const char *svc_val_str(struct val obj, const char *key);
 
+/* A compact JWT signed RS256 with the PEM private key (PKCS#1 or #8):
+ * base64url(header).base64url(claims).base64url(signature), in a; NULL
+ * when the key does not parse or signing fails. */
+const char *svc_jwt_rs256(struct arena *a, const char *pem, const char *header,
+                          const char *claims);
+/* Whether pem holds a private key OpenSSL can read. */
+bool svc_key_ok(const char *pem);
+
 /* Go's url.Error spelling of a method ("Post", "Get") in a. */
 const char *svc_method_word(struct arena *a, const char *m);
 

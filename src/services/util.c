@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,4 +413,55 @@ const char *svc_url_redact(struct arena *a, const char *url)
     const char *s = rc == RN_OK ? arena_strndup(a, buf_str(&b), b.len) : NULL;
     buf_free(&b);
     return s ? s : origin;
+}
+
+static EVP_PKEY *load_key(const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    return k;
+}
+
+/* Whether the PEM parses (the key is freed again). */
+bool svc_key_ok(const char *pem)
+{
+    EVP_PKEY *k = load_key(pem);
+    EVP_PKEY_free(k);
+    return k != NULL;
+}
+
+static const char *b64url(struct arena *a, const unsigned char *p, size_t n)
+{
+    char *s = (char *)svc_base64(a, (const char *)p, n);
+    size_t len = s ? strlen(s) : 0;
+    for (size_t i = 0; i < len; i++)
+        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+    while (len && s[len - 1] == '=')
+        s[--len] = '\0';
+    return s;
+}
+
+/* RS256 over header.claims; the key is parsed for each signature (tokens
+ * are signed rarely). */
+const char *svc_jwt_rs256(struct arena *a, const char *pem, const char *header,
+                          const char *claims)
+{
+    const char *h = b64url(a, (const unsigned char *)header, strlen(header));
+    const char *cl = b64url(a, (const unsigned char *)claims, strlen(claims));
+    const char *input = h && cl ? arena_printf(a, "%s.%s", h, cl) : NULL;
+    EVP_PKEY *k = input ? load_key(pem) : NULL;
+    EVP_MD_CTX *md = k ? EVP_MD_CTX_new() : NULL;
+    unsigned char sig[1024];
+    size_t slen = sizeof sig;
+    const char *jwt = NULL;
+    if (md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+        EVP_DigestSign(md, sig, &slen, (const unsigned char *)input,
+                       strlen(input)) == 1) {
+        const char *s = b64url(a, sig, slen);
+        jwt = s ? arena_printf(a, "%s.%s", input, s) : NULL;
+    }
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(k);
+    return jwt;
 }
