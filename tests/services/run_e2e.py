@@ -903,6 +903,11 @@ def verify_jwt(jwt):
     eq(json.loads(b64url(h)), {"alg": "RS256", "typ": "JWT"}, "JWT header")
     eq(claims["iss"], "12345", "iss")
     eq(claims["exp"] - claims["iat"], 120, "exp - iat")
+    verify_jwt_sig(jwt)
+
+
+def verify_jwt_sig(jwt):
+    h, c, sig = jwt.split(".")
     tmp = tempfile.mkdtemp(prefix="rn-jwt-")
     try:
         for name, data in (("in", (h + "." + c).encode()),
@@ -968,6 +973,64 @@ case("github-bad-repo-url", "service.github", GH,
      retryable=False, requests=0)
 
 
+# ---- gcppubsub ----
+
+PS = "project: proj1\ntopic: deploys\n"
+PS_T = """message: hello {{.rollout.metadata.name}}
+gcppubsub:
+  attributes: {rollout: "{{.rollout.metadata.name}}"}
+"""
+
+
+def check_ps(reqs, auth):
+    r = reqs[-1]
+    eq(r["path"], "/v1/projects/proj1/topics/deploys:publish", "path")
+    msg = jbody(r)["messages"][0]
+    eq(base64.b64decode(msg["data"]).decode(), "hello guestbook", "data")
+    eq(msg["attributes"], {"rollout": "guestbook"}, "attributes")
+    eq(hdr(r, "Authorization"), auth, "authorization")
+
+
+PS_OK = {"routes": [
+    {"path": "/token", "replies": [{"json": {
+        "access_token": "ya29.TEST", "expires_in": 3599,
+        "token_type": "Bearer"}}]},
+    {"path": "/computeMetadata/", "replies": [{"json": {
+        "access_token": "ya29.META", "expires_in": 3599,
+        "token_type": "Bearer"}}]},
+    {"path": "/v1/", "replies": [{"json": {"messageIds": ["1"]}}]}]}
+
+
+def check_ps_key(reqs):
+    eq(reqs[0]["path"], "/token", "token request first")
+    f = form(reqs[0])
+    eq(f["grant_type"], "urn:ietf:params:oauth:grant-type:jwt-bearer", "grant")
+    claims = json.loads(b64url(f["assertion"].split(".")[1]))
+    eq(claims["iss"], "rnotify@proj1.iam.gserviceaccount.com", "iss")
+    eq(claims["scope"], "https://www.googleapis.com/auth/pubsub", "scope")
+    eq(claims["exp"] - claims["iat"], 3600, "exp - iat")
+    verify_jwt_sig(f["assertion"])
+    check_ps(reqs, "Bearer ya29.TEST")
+
+
+case("gcppubsub-emulator", "service.gcppubsub", PS, PS_T, "gcppubsub:",
+     env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"}, script=PS_OK,
+     requests=1, check=lambda reqs: check_ps(reqs, None))
+case("gcppubsub-key-file", "service.gcppubsub",
+     PS + "keyFile: KEYJSON\napiURL: http://127.0.0.1:PORT\n", PS_T,
+     "gcppubsub:", script=PS_OK, requests=2, check=check_ps_key)
+case("gcppubsub-metadata", "service.gcppubsub",
+     PS + "apiURL: http://127.0.0.1:PORT\n", PS_T, "gcppubsub:",
+     env={"GCE_METADATA_HOST": "127.0.0.1:PORT"}, script=PS_OK, requests=2,
+     check=lambda reqs: check_ps(reqs, "Bearer ya29.META"))
+case("gcppubsub-not-found", "service.gcppubsub", PS, PS_T, "gcppubsub:nope",
+     env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"}, script={"default": {
+         "status": 404, "json": {"error": {
+             "code": 404, "message": "Resource not found (resource=nope).",
+             "status": "NOT_FOUND"}}}}, ok=False,
+     err="code=404 status=NOT_FOUND", retryable=False)
+
+
 # ---- running ----
 
 class Double:
@@ -1031,7 +1094,9 @@ def make_cert(tmp):
 def run_send(args, c, tmp, files, use_cli):
     env = dict(os.environ)
     for k in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
-              "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+              "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
+              "PUBSUB_EMULATOR_HOST", "GCE_METADATA_HOST",
+              "GOOGLE_APPLICATION_CREDENTIALS"):
         env.pop(k, None)
     for k, v in c.env.items():
         v = v.replace("CERT", files["cert"] or "")
@@ -1093,6 +1158,16 @@ def run_case(args, c, tmp, use_cli):
         port = str(d.port)
         files["port"], files["closed"] = port, str(closed_port())
         svc = c.svc.replace("CLOSEDPORT", files["closed"])
+        if "KEYJSON" in svc:
+            kj = os.path.join(tmp, "sa.json")
+            with open(kj, "w") as f:
+                json.dump({"type": "service_account",
+                           "client_email":
+                               "rnotify@proj1.iam.gserviceaccount.com",
+                           "private_key_id": "kid1",
+                           "private_key": SECRETS["gh-key"],
+                           "token_uri": "http://127.0.0.1:%s/token" % port}, f)
+            svc = svc.replace("KEYJSON", kj)
         svc = svc.replace("PORT", port)
         files["cm"] = os.path.join(tmp, "cm.yaml")
         files["secret"] = os.path.join(tmp, "secret.yaml")
