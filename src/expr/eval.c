@@ -152,9 +152,10 @@ static struct val eval_in(struct ev *ev, struct node *n, struct val l,
 
 static struct val eval_pointer(struct ev *ev, struct node *n);
 
-/* from[key] for a key written in the source: where node n's hint says
- * the key sat last time when it is there, else through expr_fetch_str
- * (which updates the hint). */
+/* from[key] for a key written in the source, settled at the place node
+ * n's hint names when the key is there (or, for a key absent last time,
+ * is still absent there); else through expr_fetch_str, which updates the
+ * hint. */
 static inline struct val fetch_lit(struct ev *ev, struct val from,
                                    struct node *n, const char *key,
                                    uint32_t len)
@@ -162,9 +163,17 @@ static inline struct val fetch_lit(struct ev *ev, struct val from,
     const struct val_obj *o = from.u.obj;
     if (expr_plain_map(from) && o) {
         uint32_t h = atomic_load_explicit(&n->hint, memory_order_relaxed);
-        if (h < o->len && o->kv[h].key.len == len &&
-            memcmp(o->kv[h].key.u.s, key, len) == 0)
-            return o->kv[h].v;
+        if (!(h & EXPR_HINT_ABSENT)) {
+            if (h < o->len && o->kv[h].key.len == len &&
+                memcmp(o->kv[h].key.u.s, key, len) == 0)
+                return o->kv[h].v;
+        } else if ((h &= ~EXPR_HINT_ABSENT) <= o->len &&
+                   (h == 0 ||
+                    expr_key_order(&o->kv[h - 1].key, key, len) < 0) &&
+                   (h == o->len ||
+                    expr_key_order(&o->kv[h].key, key, len) > 0)) {
+            return expr_map_zero(from);
+        }
     }
     return expr_fetch_str(ev, from, val_str(key, len), &n->hint);
 }

@@ -329,6 +329,20 @@ struct val expr_negate(struct ev *ev, struct val v);
 int64_t expr_to_int(struct ev *ev, struct val v);
 double expr_to_float(struct ev *ev, struct val v);
 struct val expr_fetch(struct ev *ev, struct val from, struct val key);
+struct val expr_map_zero(struct val m);
+/* Go's order of map key k against s[0..n) (<0, 0, >0); most keys
+ * differ in the first byte, settled without a call. */
+static inline int expr_key_order(const struct val *k, const char *s, uint32_t n)
+{
+    int a = k->len ? (unsigned char)k->u.s[0] : -1;
+    int b = n ? (unsigned char)s[0] : -1;
+    return a != b ? a - b : val_keycmp(k->u.s, k->len, s, n);
+}
+
+/* A member-lookup hint with this bit says the key was absent and would
+ * sit at the position in the low bits. */
+#define EXPR_HINT_ABSENT 0x80000000u
+
 /* A map with string keys (not a struct, not map[interface {}]...). */
 static inline bool expr_plain_map(struct val v)
 {

@@ -486,7 +486,8 @@ const char *expr_key_text(struct ev *ev, struct val k, size_t *n)
     return s.u.s;
 }
 
-static struct val map_zero(struct val m)
+/* The zero value of m's element type (what a missing key reads). */
+struct val expr_map_zero(struct val m)
 {
     switch (val_gotype(m)) {
     case GT_MAP_STRING:
@@ -561,7 +562,7 @@ struct val expr_fetch(struct ev *ev, struct val from, struct val key)
     case VAL_OBJECT:
         if (val_gotype(from) != GT_STRUCT) {
             const struct val *v = map_index(ev, from, key);
-            return v ? *v : map_zero(from);
+            return v ? *v : expr_map_zero(from);
         }
         break;
     default:
@@ -571,20 +572,28 @@ struct val expr_fetch(struct ev *ev, struct val from, struct val key)
     expr_fail(ev, "cannot fetch %s from %s", k.u.s, expr_type_name(from));
 }
 
-/* The entry of a string-keyed map for key by binary search; *hint
- * remembers where it was (eval.c tries that place first next time). */
+/* The entry of a string-keyed map for key by binary search (NULL when
+ * absent); *hint remembers where it was or, for an absent key, where it
+ * would be (eval.c checks that place first next time). */
 static const struct val *map_get_hinted(struct val m, struct val key,
                                         _Atomic uint32_t *hint)
 {
-    const struct val *v = val_get(m, key.u.s, key.len);
-    if (v) {
-        const struct val_kv *kv =
-            (const struct val_kv *)(const void *)((const char *)v -
-                                                  offsetof(struct val_kv, v));
-        atomic_store_explicit(hint, (uint32_t)(kv - m.u.obj->kv),
-                              memory_order_relaxed);
+    const struct val_obj *o = m.u.obj;
+    if (!o)
+        return NULL;
+    uint32_t lo = 0, hi = o->len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (expr_key_order(&o->kv[mid].key, key.u.s, key.len) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return v;
+    bool found =
+        lo < o->len && expr_key_order(&o->kv[lo].key, key.u.s, key.len) == 0;
+    atomic_store_explicit(hint, found ? lo : lo | EXPR_HINT_ABSENT,
+                          memory_order_relaxed);
+    return found ? &o->kv[lo].v : NULL;
 }
 
 /* expr_fetch with a string key written in the source (a.b, a?.b, an
@@ -595,7 +604,7 @@ struct val expr_fetch_str(struct ev *ev, struct val from, struct val key,
 {
     if (expr_plain_map(from)) {
         const struct val *v = map_get_hinted(from, key, hint);
-        return v ? *v : map_zero(from);
+        return v ? *v : expr_map_zero(from);
     }
     return expr_fetch(ev, from, key);
 }
