@@ -103,6 +103,8 @@ const char *svc_url_origin(struct arena *a, const char *url);
 /* url for messages: no user info, no query, and path segments that look
  * like keys (16+ characters mixing letters and digits) as "*****". */
 const char *svc_url_redact(struct arena *a, const char *url);
+/* The path of url in a ("/" when it has none), NULL when unparsable. */
+const char *svc_url_path(struct arena *a, const char *url);
 /* The host of url (lower-case, no port) in a, NULL when unparsable. */
 const char *svc_url_host(struct arena *a, const char *url);
 

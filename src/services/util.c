@@ -353,6 +353,13 @@ const char *svc_url_origin(struct arena *a, const char *url)
 }
 
 /* Lower-case host of url in a, NULL when unparsable. */
+/* Path of url copied into a; "/" for none. */
+const char *svc_url_path(struct arena *a, const char *url)
+{
+    const char *p = url_part(a, url, CURLUPART_PATH);
+    return p && *p ? p : p ? "/" : NULL;
+}
+
 const char *svc_url_host(struct arena *a, const char *url)
 {
     const char *h = url_part(a, url, CURLUPART_HOST);

@@ -18,6 +18,8 @@ Ends with "N passed, N failed".
 
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -51,6 +53,8 @@ SECRETS = {
     "pd-key": "SeCrEt-pagerduty-9090",
     "pd-token": "SeCrEt-pdrest-1212",
     "nr-key": "SeCrEt-newrelic-3434",
+    "aws-key": "AKIASECRETTEST0001",
+    "aws-secret": "SeCrEt-aws-wJalrXUtnFEMIK7MDENG",
 }
 PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 
@@ -1031,6 +1035,93 @@ case("gcppubsub-not-found", "service.gcppubsub", PS, PS_T, "gcppubsub:nope",
      err="code=404 status=NOT_FOUND", retryable=False)
 
 
+# ---- awssqs ----
+
+SQS = """queue: deploys
+region: eu-west-1
+account: "123456789012"
+endpointUrl: http://127.0.0.1:PORT/
+key: $aws-key
+secret: $aws-secret
+"""
+SQS_T = """message: hello {{.rollout.metadata.name}}
+awssqs:
+  messageGroupId: "{{.rollout.metadata.namespace}}"
+  messageAttributes: {a: b}
+"""
+SQS_MD5 = hashlib.md5(b"hello guestbook").hexdigest()
+SQS_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/deploys"
+SQS_OK = {"routes": [{"path": "/", "replies": [
+    {"json": {"QueueUrl": SQS_URL}},
+    {"json": {"MessageId": "m-1", "MD5OfMessageBody": SQS_MD5}}]}]}
+
+
+def sigv4_ok(req, secret, region="eu-west-1"):
+    """Recompute the request's SigV4 signature with the known secret."""
+    auth = hdr(req, "Authorization")
+    m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/sqs/"
+                 r"aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]+)$",
+                 auth or "")
+    expect(m, "Authorization is SigV4: %r" % auth)
+    day, names = m.group(2), m.group(4).split(";")
+    canon = "".join("%s:%s\n" % (n, hdr(req, n).strip()) for n in names)
+    creq = "\n".join([req["method"], req["path"], req["query"], canon,
+                      ";".join(names),
+                      hashlib.sha256(req["body"].encode()).hexdigest()])
+    sts = "\n".join(["AWS4-HMAC-SHA256", hdr(req, "X-Amz-Date"),
+                     "%s/%s/sqs/aws4_request" % (day, region),
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (day, region, "sqs", "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    eq(hmac.new(k, sts.encode(), hashlib.sha256).hexdigest(), m.group(5),
+       "SigV4 signature")
+    return m.group(1), names
+
+
+def check_sqs(reqs):
+    eq(len(reqs), 2, "requests")
+    eq([hdr(r, "X-Amz-Target") for r in reqs],
+       ["AmazonSQS.GetQueueUrl", "AmazonSQS.SendMessage"], "targets")
+    eq(jbody(reqs[0]), {"QueueName": "deploys",
+                        "QueueOwnerAWSAccountId": "123456789012"}, "get url")
+    eq(jbody(reqs[1]), {"QueueUrl": SQS_URL, "MessageBody": "hello guestbook",
+                        "DelaySeconds": 10, "MessageGroupId": "default"},
+       "send (no messageAttributes, as upstream)")
+    for r in reqs:
+        eq(hdr(r, "Content-Type"), "application/x-amz-json-1.0", "type")
+        akid, _ = sigv4_ok(r, SECRETS["aws-secret"])
+        eq(akid, SECRETS["aws-key"], "access key id")
+
+
+def check_sqs_env(reqs):
+    akid, names = sigv4_ok(reqs[1], "env-secret-key")
+    eq(akid, "AKIAENVKEY", "access key from the environment")
+    expect("x-amz-security-token" in names, "session token signed")
+    eq(hdr(reqs[1], "X-Amz-Security-Token"), "tok123", "session token")
+
+
+case("awssqs-ok", "service.awssqs", SQS, SQS_T, "awssqs:", script=SQS_OK,
+     check=check_sqs)
+case("awssqs-env-credentials", "service.awssqs",
+     "region: eu-west-1\nendpointUrl: http://127.0.0.1:PORT\n", SQS_T,
+     "awssqs:deploys", script=SQS_OK, check=check_sqs_env,
+     env={"AWS_ACCESS_KEY_ID": "AKIAENVKEY",
+          "AWS_SECRET_ACCESS_KEY": "env-secret-key",
+          "AWS_SESSION_TOKEN": "tok123"})
+case("awssqs-queue-missing", "service.awssqs", SQS, SQS_T, "awssqs:nope",
+     script={"default": {"status": 400, "json": {
+         "__type": "com.amazonaws.sqs#QueueDoesNotExist",
+         "message": "The specified queue does not exist."}}}, ok=False,
+     err="QueueDoesNotExist (status 400): The specified queue does not exist.",
+     retryable=False, requests=1)
+case("awssqs-bad-md5", "service.awssqs", SQS, SQS_T, "awssqs:", script={
+    "routes": [{"path": "/", "replies": [
+        {"json": {"QueueUrl": SQS_URL}},
+        {"json": {"MessageId": "m", "MD5OfMessageBody": "0" * 32}}]}]},
+     ok=False, err="MD5 of the message body does not match", retryable=False)
+
+
 # ---- running ----
 
 class Double:
@@ -1096,7 +1187,9 @@ def run_send(args, c, tmp, files, use_cli):
     for k in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
               "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
               "PUBSUB_EMULATOR_HOST", "GCE_METADATA_HOST",
-              "GOOGLE_APPLICATION_CREDENTIALS"):
+              "GOOGLE_APPLICATION_CREDENTIALS", "AWS_ACCESS_KEY_ID",
+              "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+              "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         env.pop(k, None)
     for k, v in c.env.items():
         v = v.replace("CERT", files["cert"] or "")
