@@ -340,10 +340,13 @@ static bool at_terminator(const struct lexer *l)
 
 static void scan_alnum(struct lexer *l)
 {
-    size_t w;
-    uint32_t r;
-    while ((r = peek_rune(l, &w)) != (uint32_t)-1 && is_alnum_rune(r))
+    for (;;) {
+        size_t w;
+        uint32_t r = peek_rune(l, &w);
+        if (r == (uint32_t)-1 || !is_alnum_rune(r))
+            return;
         advance(l, l->pos + w);
+    }
 }
 
 static enum lstate bad_char(struct lexer *l)
