@@ -20,6 +20,7 @@
 #include "gotime.h"
 #include "utf8.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char ldigits[] = "0123456789abcdefx";
@@ -982,9 +983,15 @@ static int print_plain(struct buf *b, struct val v)
         if (gt >= GT_UINT && gt <= GT_UINTPTR)
             return gofmt_uint(b, (uint64_t)val_int_of(v), 10);
         return gofmt_int(b, val_int_of(v), 10);
-    case VAL_FLOAT:
-        return gofmt_float(b, val_float_of(v), 'g', -1,
-                           gt == GT_FLOAT32 ? 32 : 64);
+    case VAL_FLOAT: {
+        /* whole numbers below 1e6 print as integers (%g switches to an
+         * exponent at 1e6; -0 keeps its sign) */
+        double f = val_float_of(v);
+        if (f > -1e6 && f < 1e6 && f == (double)(int64_t)f &&
+            (f != 0 || !signbit(f)))
+            return gofmt_int(b, (int64_t)f, 10);
+        return gofmt_float(b, f, 'g', -1, gt == GT_FLOAT32 ? 32 : 64);
+    }
     default:
         return 1;
     }
