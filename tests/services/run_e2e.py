@@ -33,6 +33,7 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "..", "doubles", "fake_http.py")
+NATS_DOUBLE = os.path.join(HERE, "..", "doubles", "fake_nats.py")
 PY = "/usr/bin/python3"
 
 SECRETS = {
@@ -55,6 +56,7 @@ SECRETS = {
     "nr-key": "SeCrEt-newrelic-3434",
     "aws-key": "AKIASECRETTEST0001",
     "aws-secret": "SeCrEt-aws-wJalrXUtnFEMIK7MDENG",
+    "nats-pass": "SeCrEt-nats-5656",
 }
 PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 
@@ -93,7 +95,8 @@ def secret(port):
 class Case:
     def __init__(self, name, key, svc, tmpl, recipients, script=None,
                  ok=True, check=None, err=None, retryable=None, requests=None,
-                 tls=False, env=None, min_secs=None, cli=True, port=None):
+                 tls=False, env=None, min_secs=None, cli=True, port=None,
+                 double=None, dargs=None):
         self.name, self.key, self.svc, self.tmpl = name, key, svc, tmpl
         self.recipients = recipients if isinstance(recipients, list) else [recipients]
         self.script = script or {"default": {"status": 200, "body": "ok"}}
@@ -101,6 +104,7 @@ class Case:
         self.retryable, self.requests = retryable, requests
         self.tls, self.env, self.min_secs = tls, env or {}, min_secs
         self.cli, self.port = cli, port
+        self.double, self.dargs = double, dargs or []
 
 
 CASES = []
@@ -1122,15 +1126,105 @@ case("awssqs-bad-md5", "service.awssqs", SQS, SQS_T, "awssqs:", script={
      ok=False, err="MD5 of the message body does not match", retryable=False)
 
 
+# ---- nats ----
+
+NKEY = {}  # a throwaway user NKey, made in main()
+NATS_T = "message: hello {{.rollout.metadata.name}}\n"
+NATS = "url: nats://127.0.0.1:PORT\n"
+
+
+def crc16(data):
+    crc = 0
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021 if crc & 0x8000 else crc << 1) & 0xFFFF
+    return crc
+
+
+def nkey_encode(prefix, raw):
+    data = bytes(prefix) + raw
+    c = crc16(data)
+    return base64.b32encode(data + bytes([c & 0xFF, c >> 8])).decode() \
+        .rstrip("=")
+
+
+def make_nkey(tmp):
+    priv = os.path.join(tmp, "nk.der")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519",
+                    "-outform", "DER", "-out", priv], check=True,
+                   capture_output=True)
+    pub = subprocess.run(["openssl", "pkey", "-inform", "DER", "-in", priv,
+                          "-pubout", "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    with open(priv, "rb") as f:
+        seed = f.read()[-32:]
+    NKEY["seed"] = nkey_encode([(18 << 3) | (160 >> 5), (160 & 31) << 3],
+                               seed)
+    NKEY["pub"] = nkey_encode([20 << 3], pub[-32:])
+
+
+def nats_pubs(reqs):
+    return [r for r in reqs if r["op"] in ("PUB", "HPUB")]
+
+
+def check_nats_plain(reqs):
+    eq(nats_pubs(reqs), [{"op": "PUB", "subject": "rollouts.guestbook",
+                          "headers": "", "payload": "hello guestbook"}],
+       "published")
+    c = reqs[0]["connect"]
+    eq((c["verbose"], c["headers"], c["protocol"]), (False, True, 1),
+       "CONNECT")
+
+
+def check_nats_headers(reqs):
+    eq(nats_pubs(reqs)[0]["headers"], "NATS/1.0\r\nB: 2\r\nX-A: one\r\n\r\n",
+       "header block")
+
+
+def check_nats_nkey(reqs):
+    c = reqs[0]
+    eq(c["connect"]["nkey"], NKEY["pub"], "public nkey")
+    expect(c["authorized"], "signature verified by the double")
+    eq(len(nats_pubs(reqs)), 1, "published")
+
+
+case("nats-plain", "service.nats", NATS, NATS_T, "nats:rollouts.guestbook",
+     double="nats", check=check_nats_plain)
+case("nats-user-password", "service.nats",
+     NATS + "username: bot\npassword: $nats-pass\n", NATS_T, "nats:s",
+     double="nats", dargs=["--user", "bot", "--password",
+                           "SeCrEt-nats-5656"],
+     check=lambda reqs: eq(reqs[0]["authorized"], True, "authorized"))
+case("nats-headers", "service.nats",
+     NATS + "headers: {X-A: one, B: \"2\"}\n", NATS_T, "nats:s",
+     double="nats", check=check_nats_headers)
+case("nats-nkey", "service.nats", NATS + "nkey: $nats-seed\n", NATS_T,
+     "nats:s", double="nats", dargs=["--nkey-pub", "NKEYPUB"],
+     check=check_nats_nkey)
+case("nats-auth-violation", "service.nats",
+     NATS + "username: bot\npassword: wrong\n", NATS_T, "nats:s",
+     double="nats", dargs=["--user", "bot", "--password", "right"], ok=False,
+     err="Authorization Violation", retryable=False)
+case("nats-no-headers", "service.nats", NATS + "headers: {A: b}\n", NATS_T,
+     "nats:s", double="nats", dargs=["--no-headers"], ok=False,
+     err="headers not supported", retryable=False)
+case("nats-refused", "service.nats", "url: nats://127.0.0.1:CLOSEDPORT\n",
+     NATS_T, "nats:s", ok=False, err="connection refused", retryable=True,
+     double="nats")
+
+
 # ---- running ----
 
 class Double:
-    def __init__(self, tmp, script, tls):
+    def __init__(self, tmp, script, tls, nats=None):
         self.log = os.path.join(tmp, "requests.jsonl")
         open(self.log, "w").close()
         spath = os.path.join(tmp, "script.json")
         self.script = script
         cmd = [PY, DOUBLE, "--log", self.log, "--script", spath]
+        if nats is not None:
+            cmd = [PY, NATS_DOUBLE, "--log", self.log] + nats
         if tls:
             cmd += ["--cert", tls[0], "--key", tls[1]]
         self.cmd, self.spath = cmd, spath
@@ -1218,6 +1312,9 @@ def judge(c, p, secs, reqs, use_cli):
             expect(piece not in out, "secret %s leaked: %s" % (k, out.strip()))
     expect("Sanitizer" not in out and "runtime error" not in out,
            "sanitizer report: " + out.strip()[:2000])
+    for k in ("nats-seed",):
+        expect(not SECRETS.get(k) or SECRETS[k] not in out,
+               "secret %s leaked" % k)
     failed = "failed to notify" in out
     if c.ok:
         expect(not failed and p.returncode == 0,
@@ -1245,7 +1342,10 @@ def run_case(args, c, tmp, use_cli):
     if c.tls:
         files["cert"], key = make_cert(tmp)
         tls = (files["cert"], key)
-    d = Double(tmp, c.script, tls)
+    nats = None
+    if c.double == "nats":
+        nats = [a.replace("NKEYPUB", NKEY.get("pub", "")) for a in c.dargs]
+    d = Double(tmp, c.script, tls, nats)
     d.start()
     try:
         port = str(d.port)
@@ -1290,6 +1390,8 @@ def main():
                    check=True, capture_output=True)
     with open(GH_KEY["path"]) as f:
         SECRETS["gh-key"] = f.read()
+    make_nkey(keydir)
+    SECRETS["nats-seed"] = NKEY["seed"]
     for c in CASES:
         if args.k not in c.name:
             continue

@@ -1,1 +1,1 @@
-args: template notify done tests/cli/data/rollout.yaml --recipient nats:ops --config-map tests/cli/data/cm-unimplemented.yaml --secret :empty
+args: template notify done tests/cli/data/rollout.yaml --recipient alertmanager:ops --config-map tests/cli/data/cm-unimplemented.yaml --secret :empty
