@@ -96,9 +96,9 @@ static bool str_op(int op, struct val a, struct val b)
     }
 }
 
-static struct val eval_matches(struct ev *ev, struct node *n)
+/* `l matches n->b` (l: the left operand, already evaluated). */
+static struct val eval_matches(struct ev *ev, struct node *n, struct val l)
 {
-    struct val l = expr_eval(ev, n->a);
     if (n->re) {
         if (expr_is_nil(l))
             return val_bool(false);
@@ -230,7 +230,7 @@ static struct val eval_binary(struct ev *ev, struct node *n)
     case OP_COALESCE:
         return expr_is_nil(l) ? expr_eval(ev, n->b) : l;
     case OP_MATCHES:
-        return eval_matches(ev, n);
+        return eval_matches(ev, n, l);
     default:
         break;
     }
