@@ -151,6 +151,7 @@ static struct val eval_in(struct ev *ev, struct node *n, struct val l,
 }
 
 static struct val eval_pointer(struct ev *ev, struct node *n);
+static struct val eval_path(struct ev *ev, struct node *n);
 
 /* from[key] for a key written in the source, settled at the place node
  * n's hint names when the key is there (or, for a key absent last time,
@@ -178,9 +179,9 @@ static inline struct val fetch_lit(struct ev *ev, struct val from,
     return expr_fetch_str(ev, from, val_str(key, len), &n->hint);
 }
 
-/* A leaf (literal, identifier, `#`) or a closure's body without a call
- * to expr_eval of its own (the step is still counted); anything else
- * through expr_eval. */
+/* A leaf (literal, identifier, `#`), a member path or a closure's body
+ * without a call to expr_eval of its own (the step is still counted); anything
+ * else through expr_eval. */
 static inline struct val eval_operand(struct ev *ev, struct node *n)
 {
     switch (n->kind) {
@@ -209,6 +210,9 @@ static inline struct val eval_operand(struct ev *ev, struct node *n)
     case N_CLOSURE:
         ev->steps++;
         return expr_eval(ev, n->a);
+    case N_PATH: /* its root goes through expr_eval unless a leaf */
+        ev->steps++;
+        return eval_path(ev, n);
     default:
         return expr_eval(ev, n);
     }
