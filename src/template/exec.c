@@ -347,6 +347,13 @@ static struct xval eval_command(struct xstate *s, struct xval dot,
                                 const struct xval *final)
 {
     const struct tnode *first = cmd->kids[0];
+    if (cmd->nkids == 1 && !final) {
+        /* a lone field or variable: no arguments to pass on */
+        if (first->type == TN_FIELD)
+            return tpl_eval_field_node(s, dot, first, NULL);
+        if (first->type == TN_VARIABLE)
+            return tpl_eval_variable_node(s, dot, first, NULL);
+    }
     struct xcall c = {.args = (const struct tnode *const *)cmd->kids,
                       .nargs = cmd->nkids,
                       .final = final,
@@ -697,9 +704,11 @@ static int walk_template(struct xstate *s, struct xval dot,
 }
 
 /* A list's nodes in order.  Text is written here rather than walked:
- * it neither recurses nor evaluates, so it needs no step of its own. */
+ * it neither recurses nor evaluates.  The list takes one step; the
+ * actions in it step in their pipelines. */
 static int walk_list(struct xstate *s, struct xval dot, const struct tnode *n)
 {
+    step(s);
     for (int i = 0; i < n->nkids; i++) {
         const struct tnode *k = n->kids[i];
         if (k->type == TN_TEXT) {
@@ -715,7 +724,6 @@ static int walk_list(struct xstate *s, struct xval dot, const struct tnode *n)
 
 static int walk(struct xstate *s, struct xval dot, const struct tnode *n)
 {
-    step(s);
     s->node = n;
     switch (n->type) {
     case TN_ACTION: {
