@@ -70,6 +70,12 @@ static const struct scenario scenarios[] = {
      "S"},
     {"newrelic", "apiKey: k\n",
      "{\"message\":\"m\",\"newrelic\":{\"changelog\":\"c\"}}", "1"},
+    {"awssqs",
+     "region: eu-west-1\nkey: AK\nsecret: S\nqueue: q\naccount: '1'\n",
+     "{\"message\":\"m\",\"awssqs\":{\"messageGroupId\":\"g\"}}", ""},
+    {"gcppubsub", "project: p\ntopic: t\n",
+     "{\"message\":\"m\",\"gcppubsub\":{\"attributes\":{\"a\":\"b\"}}}",
+     ""},
     {"pagerdutyv2", "serviceKeys: {s: k}\n",
      "{\"pagerdutyv2\":{\"summary\":\"s\",\"group\":\"g\","
      "\"dedupKey\":\"d\",\"url\":\"u\"}}",
