@@ -222,10 +222,8 @@ struct xval tpl_eval_arg(struct xstate *s, struct xval dot, char p,
         if (can_be_nil(p))
             return zero_of(p);
         tpl_xerrorf(s, "cannot assign nil to %s", param_type(p));
-    case TN_FIELD: {
-        struct xcall c = {.args = &n, .nargs = 1, .dot = dot};
-        return tpl_validate(s, tpl_eval_field_node(s, dot, n, &c), p);
-    }
+    case TN_FIELD: /* an argument: a method there is called without any */
+        return tpl_validate(s, tpl_eval_field_node(s, dot, n, NULL), p);
     case TN_VARIABLE:
         return tpl_validate(s, tpl_eval_variable_node(s, dot, n, NULL), p);
     case TN_PIPE:
@@ -314,7 +312,11 @@ static struct xval invoke(struct xstate *s, const struct tpl_func_def *d,
     struct val *vals = tpl_xalloc(s, (size_t)(argc + 1) * sizeof *vals);
     for (int i = 0; i < argc; i++)
         vals[i] = argv[i].v;
-    struct rn_err e = {0};
+    struct rn_err e; /* every field set, but not the 256-byte message */
+    e.code = RN_OK;
+    e.msg[0] = '\0';
+    e.src = NULL;
+    e.line = e.col = 0;
     struct tpl_fcall fc = {.arena = s->a, .err = &e, .name = name, .ud = d->ud};
     struct val out = val_null();
     int rc = d->fn(&fc, vals, argc, &out);
