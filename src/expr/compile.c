@@ -7,8 +7,9 @@
  * `1 % 0` fails to compile; `in` over a literal list of strings becomes a
  * set lookup that treats nil as "" and fails on non-strings;
  * `filter(xs, p)[0]` becomes a short-circuit find that throws when nothing
- * matches; `map(filter(...), f)` fuses (so #index counts the unfiltered
- * list); `sum([a, b])` becomes `a + b`.
+ * matches; `len(filter(xs, p))` counts without building the list (nor
+ * charging it to the memory budget); `map(filter(...), f)` fuses (so
+ * #index counts the unfiltered list); `sum([a, b])` becomes `a + b`.
  */
 #include "expr_int.h"
 
@@ -356,7 +357,7 @@ static struct node *as_find(struct cstate *c, struct node *filter, int id,
 }
 
 /* filter(...)[0] / [-1] / first(filter(...)) / last(filter(...)),
- * map(filter(xs, p), f), sum([a, b, ...]) */
+ * map(filter(xs, p), f), len(filter(xs, p)), sum([a, b, ...]) */
 static struct node *rewrite(struct cstate *c, struct node *n)
 {
     if (n->kind == N_BUILTIN && n->id == B_MAP && n->nargs == 2 &&
@@ -364,6 +365,13 @@ static struct node *rewrite(struct cstate *c, struct node *n)
         !n->args[0]->map) {
         struct node *r = as_find(c, n->args[0], B_FILTER, false);
         r->map = n->args[1]->a;
+        return r;
+    }
+    if (n->kind == N_BUILTIN && n->nargs == 1 &&
+        is_builtin(n->args[0], B_FILTER, 2) && !n->args[0]->map &&
+        strcmp(expr_builtin_name(n->id), "len") == 0) {
+        struct node *r = as_find(c, n->args[0], B_COUNT, false);
+        r->ty = n->ty;
         return r;
     }
     if (n->kind == N_MEMBER && !(n->flags & NF_OPTIONAL) &&
