@@ -416,15 +416,15 @@ static bool map_of_iface(struct val m)
 static const struct val *map_key(struct val m, const struct tstr *name)
 {
     const struct val_obj *o = m.u.obj;
-    if (!o || o->len > 16)
-        return val_get(m, name->s, name->n);
-    for (uint32_t i = 0; i < o->len; i++) {
-        const struct val *k = &o->kv[i].key;
-        if (k->len == name->n &&
-            (!name->n || (k->u.s[0] == name->s[0] &&
-                          memcmp(k->u.s, name->s, name->n) == 0)))
-            return &o->kv[i].v;
-    }
+    size_t n = name->n;
+    if (!o || o->len > 16 || n == 0)
+        return val_get(m, name->s, n);
+    const struct val_kv *kv = o->kv, *end = kv + o->len;
+    char c0 = name->s[0];
+    for (; kv < end; kv++)
+        if (kv->key.len == n && kv->key.u.s[0] == c0 &&
+            memcmp(kv->key.u.s, name->s, n) == 0)
+            return &kv->v;
     return NULL;
 }
 
@@ -491,18 +491,19 @@ static struct xval eval_field_chain(struct xstate *s, struct xval recv,
                                     const struct tstr *ids, int n,
                                     const struct xcall *c)
 {
-    bool last_args = c && (c->nargs > 1 || c->final);
+    int stop = c && (c->nargs > 1 || c->final) ? n - 1 : n;
+    const struct val *v = &recv.v;
+    bool iface = recv.iface;
     int i = 0;
-    for (; i < n; i++) {
-        struct val m = recv.v;
-        if (m.kind != VAL_OBJECT || val_gotype(m) == GT_STRUCT ||
-            (i == n - 1 && last_args))
-            break;
-        const struct val *f = map_key(m, &ids[i]);
+    for (; i < stop && v->kind == VAL_OBJECT && val_gotype(*v) != GT_STRUCT;
+         i++) {
+        const struct val *f = map_key(*v, &ids[i]);
         if (!f)
             return xv(val_null(), false);
-        recv = xv(*f, map_of_iface(m));
+        iface = map_of_iface(*v);
+        v = f;
     }
+    recv = xv(*v, iface);
     if (i == n)
         return recv;
     for (; i < n - 1; i++)
