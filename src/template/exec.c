@@ -145,6 +145,11 @@ static void write_out(struct xstate *s, const char *p, size_t n)
 static void print_value(struct xstate *s, const struct tnode *n, struct xval v)
 {
     s->node = n;
+    if (v.v.kind == VAL_STRING && val_gotype(v.v) != GT_ERRSTR) {
+        /* %v of a string is its bytes */
+        write_out(s, val_str_ptr(v.v), val_str_len(v.v));
+        return;
+    }
     if (invalid(v) || (v.v.kind == VAL_NULL && v.iface)) {
         write_out(s, "<no value>", 10);
         return;
@@ -421,10 +426,12 @@ static const struct val *map_key(struct val m, const struct tstr *name)
         return val_get(m, name->s, n);
     const struct val_kv *kv = o->kv, *end = kv + o->len;
     char c0 = name->s[0];
-    for (; kv < end; kv++)
-        if (kv->key.len == n && kv->key.u.s[0] == c0 &&
-            memcmp(kv->key.u.s, name->s, n) == 0)
+    for (; kv < end; kv++) {
+        const char *k = val_str_ptr(kv->key);
+        if (val_str_len(kv->key) == n && k[0] == c0 &&
+            memcmp(k, name->s, n) == 0)
             return &kv->v;
+    }
     return NULL;
 }
 
