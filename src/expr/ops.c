@@ -949,6 +949,7 @@ static const char *re2_reject(const char *p, size_t n)
  * program's runs stop allocating after the first. */
 struct expr_re {
     pcre2_code *code;
+    bool jit; /* compiled to machine code: matched by pcre2_jit_match */
     _Atomic(pcre2_match_data *) spare;
 };
 
@@ -982,6 +983,7 @@ void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
         return NULL;
     }
     re->code = c;
+    re->jit = false;
     atomic_init(&re->spare, NULL);
     return re;
 }
@@ -991,7 +993,8 @@ void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
  * the interpreter, with the same results. */
 void expr_re_jit(void *re)
 {
-    pcre2_jit_compile(((struct expr_re *)re)->code, PCRE2_JIT_COMPLETE);
+    struct expr_re *r = re;
+    r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
 }
 
 /* 1 when re matches somewhere in s[0..n) (unanchored, like Go's
@@ -1004,8 +1007,11 @@ int expr_re_match(void *rep, const char *s, size_t n)
     pcre2_match_data *md = atomic_exchange(&re->spare, NULL);
     if (!md && !(md = pcre2_match_data_create(1, NULL)))
         return -1;
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, md,
-                         NULL);
+    /* s is valid UTF-8 (checked above), which pcre2_jit_match assumes */
+    int rc = re->jit
+                 ? pcre2_jit_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL)
+                 : pcre2_match(re->code, (PCRE2_SPTR)s, n, 0,
+                               PCRE2_NO_UTF_CHECK, md, NULL);
     pcre2_match_data *none = NULL;
     if (!atomic_compare_exchange_strong(&re->spare, &none, md))
         pcre2_match_data_free(md);
