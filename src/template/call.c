@@ -346,8 +346,12 @@ struct xval tpl_call_func(struct xstate *s, const struct tpl_func_def *d,
     if (bi == BI_AND || bi == BI_OR)
         return and_or(s, bi == BI_OR, c, nargs);
     int recv = c && c->recv ? 1 : 0;
-    struct xval *argv =
-        tpl_xalloc(s, (size_t)(num_in + recv + 1) * sizeof *argv);
+    /* arguments live only for this call: a few fit on the stack */
+    struct xval few[8];
+    size_t nargv = (size_t)(num_in + recv + 1);
+    struct xval *argv = nargv <= sizeof few / sizeof *few
+                            ? few
+                            : tpl_xalloc(s, nargv * sizeof *argv);
     if (recv)
         argv[0] = xv(*c->recv, false);
     int i = 0;

@@ -278,11 +278,22 @@ static bool is_hex_int(const struct tstr *t)
     return !memchr(t->s, 'p', t->n) && !memchr(t->s, 'P', t->n);
 }
 
-static bool has_any(const struct tstr *t, const char *set)
+/* Whether a literal is spelled as a float: a point, an exponent (e) or
+ * a hex exponent (p). */
+static bool float_spelling(const struct tstr *t)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (t->s[i] && strchr(set, t->s[i]))
+    for (size_t i = 0; i < t->n; i++) {
+        switch (t->s[i]) {
+        case '.':
+        case 'e':
+        case 'E':
+        case 'p':
+        case 'P':
             return true;
+        default:
+            break;
+        }
+    }
     return false;
 }
 
@@ -295,7 +306,7 @@ struct xval tpl_ideal_constant(struct xstate *s, const struct tnode *n)
     if (num->is_complex)
         return xv(tpl_complex(s, num->re, num->im), false);
     if (num->is_float && !is_hex_int(&n->text) && n->text.s[0] != '\'' &&
-        has_any(&n->text, ".eEpP"))
+        float_spelling(&n->text))
         return xv(val_float(num->f), false);
     if (num->is_int)
         return xv(val_int(num->i), false);
