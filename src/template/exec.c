@@ -785,18 +785,11 @@ static int run(struct xstate *s, struct val data)
     return RN_OK;
 }
 
-/* Render template `name` of t over data, appending to out; temporaries
- * in a.  Returns RN_OK, or RN_EEXEC / RN_ENOMEM / RN_ELIMIT with Go's
- * message in e (out keeps what was written before the error). */
-int tpl_exec_named(const struct tpl *t, const char *name, struct val data,
-                   struct arena *a, struct buf *out, struct rn_err *e)
+/* Render tree of t over data (see tpl_exec_named). */
+static int exec_tree(const struct tpl *t, const struct ttree *tree,
+                     struct val data, struct arena *a, struct buf *out,
+                     struct rn_err *e)
 {
-    const struct ttree *tree = tpl_tree_find(t, name, strlen(name));
-    if (!tree)
-        return rn_errf(e, RN_EEXEC,
-                       "template: no template \"%s\" associated with "
-                       "template \"%s\"",
-                       name, t->name);
     char base;
     struct xstate s;
     memset(&s, 0, offsetof(struct xstate, jb));
@@ -812,9 +805,26 @@ int tpl_exec_named(const struct tpl *t, const char *name, struct val data,
     return run(&s, data);
 }
 
+/* Render template `name` of t over data, appending to out; temporaries
+ * in a.  Returns RN_OK, or RN_EEXEC / RN_ENOMEM / RN_ELIMIT with Go's
+ * message in e (out keeps what was written before the error). */
+int tpl_exec_named(const struct tpl *t, const char *name, struct val data,
+                   struct arena *a, struct buf *out, struct rn_err *e)
+{
+    const struct ttree *tree = tpl_tree_find(t, name, strlen(name));
+    if (!tree)
+        return rn_errf(e, RN_EEXEC,
+                       "template: no template \"%s\" associated with "
+                       "template \"%s\"",
+                       name, t->name);
+    return exec_tree(t, tree, data, a, out, e);
+}
+
 /* Render t's main template (see tpl_exec_named). */
 int tpl_exec(const struct tpl *t, struct val data, struct arena *a,
              struct buf *out, struct rn_err *e)
 {
+    if (t->main)
+        return exec_tree(t, t->main, data, a, out, e);
     return tpl_exec_named(t, t->name, data, a, out, e);
 }

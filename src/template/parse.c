@@ -751,6 +751,7 @@ struct tpl *tpl_parse(const char *name, const char *text, size_t n,
         tpl_free(t);
         return NULL;
     }
+    t->main = tpl_tree_find(t, t->name, strlen(t->name));
     return t;
 }
 

@@ -175,6 +175,7 @@ struct tpl {
     size_t n;
     struct ttree *trees;
     size_t ntrees, cap;
+    const struct ttree *main; /* the tree named `name`, once parsed */
 };
 
 const struct ttree *tpl_tree_find(const struct tpl *t, const char *name,
