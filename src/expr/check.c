@@ -298,7 +298,7 @@ static int check_binary_ops(struct chk *k, struct node *n, int l, int r)
         return check_in(k, n, l, r);
     case OP_MATCHES:
         check_regex(k, n);
-        /* fallthrough */
+        __attribute__((fallthrough));
     case OP_CONTAINS:
     case OP_STARTS:
     case OP_ENDS:

@@ -185,7 +185,7 @@ static struct node *fold_binary(struct cstate *c, struct node *n)
             r->v.str.n = (uint32_t)len;
             return r;
         }
-        /* fallthrough */
+        __attribute__((fallthrough));
     case OP_SUB:
     case OP_MUL:
     case OP_DIV:
