@@ -16,12 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct xval xv(struct val v, bool iface)
-{
-    struct xval x = {v, iface};
-    return x;
-}
-
 static const char *param_type(char p)
 {
     switch (p) {
@@ -113,7 +107,7 @@ static bool assignable(struct val v, char p)
  * type).  Unwinds with Go's message when v does not fit. */
 struct xval tpl_validate(struct xstate *s, struct xval v, char p)
 {
-    if (v.v.kind == VAL_NULL && !v.iface) {
+    if (v.v.kind == VAL_NULL && !xv_iface(v)) {
         if (p == 0)
             return v;
         if (can_be_nil(p))
@@ -122,13 +116,13 @@ struct xval tpl_validate(struct xstate *s, struct xval v, char p)
     }
     if (p == 0 || p == 'R')
         return v;
-    if (v.iface) {
+    if (xv_iface(v)) {
         if (p == 'v')
             return v;
         if (v.v.kind == VAL_NULL)
             tpl_xerrorf(s, "wrong type for value; expected %s; got %s",
                         param_type(p), tpl_type_name(v));
-        v.iface = false; /* Go tries the value inside the interface */
+        v.v.pad = 0; /* Go tries the value inside the interface */
     }
     if (assignable(v.v, p))
         return v;
@@ -310,8 +304,10 @@ static struct xval invoke(struct xstate *s, const struct tpl_func_def *d,
         return out;
     }
     struct val *vals = tpl_xalloc(s, (size_t)(argc + 1) * sizeof *vals);
-    for (int i = 0; i < argc; i++)
+    for (int i = 0; i < argc; i++) {
         vals[i] = argv[i].v;
+        vals[i].pad = 0; /* the interface flag stays in the executor */
+    }
     struct rn_err e; /* every field set, but not the 256-byte message */
     e.code = RN_OK;
     e.msg[0] = '\0';

@@ -23,15 +23,9 @@
 
 enum { W_OK, W_BREAK, W_CONTINUE };
 
-static struct xval xv(struct val v, bool iface)
-{
-    struct xval x = {v, iface};
-    return x;
-}
-
 static bool invalid(struct xval v)
 {
-    return v.v.kind == VAL_NULL && !v.iface;
+    return v.v.kind == VAL_NULL && !xv_iface(v);
 }
 
 /* ---- errors ---- */
@@ -108,7 +102,7 @@ const char *tpl_sprint_v(struct xstate *s, struct val v)
 /* Go's static type name of v as errors show it (static string). */
 const char *tpl_type_name(struct xval v)
 {
-    if (v.iface)
+    if (xv_iface(v))
         return "interface {}";
     return val_type_name(v.v);
 }
@@ -150,7 +144,7 @@ static void print_value(struct xstate *s, const struct tnode *n, struct xval v)
         write_out(s, val_str_ptr(v.v), val_str_len(v.v));
         return;
     }
-    if (invalid(v) || (v.v.kind == VAL_NULL && v.iface)) {
+    if (invalid(v) || (v.v.kind == VAL_NULL && xv_iface(v))) {
         write_out(s, "<no value>", 10);
         return;
     }
@@ -346,7 +340,7 @@ struct xval tpl_eval_pipeline(struct xstate *s, struct xval dot,
     s->node = pipe;
     for (int i = 0; i < pipe->nkids; i++) {
         value = eval_command(s, dot, pipe->kids[i], i > 0 ? &value : NULL);
-        value.iface = false; /* interface{}: dig down to what is inside */
+        value.v.pad = 0; /* interface{}: dig down to what is inside */
     }
     for (int i = 0; i < pipe->ndecl; i++) {
         const struct tstr *name = &pipe->decl[i]->ids[0];
@@ -511,7 +505,7 @@ static struct xval eval_field_chain(struct xstate *s, struct xval recv,
 {
     int stop = c && (c->nargs > 1 || c->final) ? n - 1 : n;
     const struct val *v = &recv.v;
-    bool iface = recv.iface;
+    bool iface = xv_iface(recv);
     int i = 0;
     for (; i < stop && v->kind == VAL_OBJECT && val_gotype(*v) != GT_STRUCT;
          i++) {

@@ -174,12 +174,6 @@ void tpl_funcs_free(struct tpl_funcs *f)
 
 /* ---- helpers ---- */
 
-static struct xval xv(struct val v, bool iface)
-{
-    struct xval x = {v, iface};
-    return x;
-}
-
 static int fail(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -196,6 +190,7 @@ static int fail(char *err, size_t cap, const char *fmt, ...)
  * the invalid value. */
 static struct val concrete(struct xval v)
 {
+    v.v.pad = 0;
     return v.v;
 }
 
@@ -226,7 +221,7 @@ static int f_len(struct xval *argv, struct xval *out, char *err, size_t cap)
 {
     struct xval a = argv[0];
     if (a.v.kind == VAL_NULL)
-        return a.iface ? fail(err, cap, "len of nil pointer")
+        return xv_iface(a) ? fail(err, cap, "len of nil pointer")
                        : fail(err, cap,
                               "reflect: call of reflect.Value.Type "
                               "on zero Value");
@@ -381,7 +376,7 @@ static struct val *plain_args(struct xstate *s, struct xval *argv, int argc)
 {
     struct val *vals = tpl_xalloc(s, (size_t)(argc + 1) * sizeof *vals);
     for (int i = 0; i < argc; i++)
-        vals[i] = argv[i].v;
+        vals[i] = concrete(argv[i]);
     return vals;
 }
 

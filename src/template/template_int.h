@@ -209,15 +209,31 @@ int tpl_builtin_id(const struct tpl_func_def *d);
 
 /* ---- execution ---- */
 
-/* A value as the executor holds it.  `iface` marks a value whose Go
- * static type is interface{} (an element of []interface{} or a value of
- * map[string]interface{}): Go then reports "interface {}" as its type and
- * a nil one is a nil interface rather than "no value".  A VAL_NULL without
- * iface is Go's invalid reflect.Value (missing key, no data). */
+/* A value as the executor holds it.  The interface flag marks a value
+ * whose Go static type is interface{} (an element of []interface{} or a
+ * value of map[string]interface{}): Go then reports "interface {}" as its
+ * type and a nil one is a nil interface rather than "no value".  A
+ * VAL_NULL without the flag is Go's invalid reflect.Value (missing key, no
+ * data).  The flag lives in v.pad, which struct val leaves unused, so an
+ * xval is 16 bytes and is passed and returned in registers; build xvals
+ * with xv() and read the flag with xv_iface().  Table functions get their
+ * arguments with pad cleared. */
 struct xval {
     struct val v;
-    bool iface;
 };
+
+static inline struct xval xv(struct val v, bool iface)
+{
+    struct xval x;
+    x.v = v;
+    x.v.pad = iface;
+    return x;
+}
+
+static inline bool xv_iface(struct xval x)
+{
+    return x.v.pad != 0;
+}
 
 struct xvar {
     const char *name;
