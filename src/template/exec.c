@@ -328,16 +328,16 @@ static void not_a_function(struct xstate *s, const struct xcall *c)
     }
 }
 
-/* Evaluate a pipeline, pushing or assigning its declared variables.
- * The result is unboxed from interface{}.  NULL pipe: the invalid value. */
-struct xval tpl_eval_pipeline(struct xstate *s, struct xval dot,
-                              const struct tnode *pipe)
+static struct xval eval_field_chain(struct xstate *s, struct xval recv,
+                                    const struct tnode *node,
+                                    const struct tstr *ids, int n,
+                                    const struct xcall *c);
+
+/* The commands of pipe in order, then its declarations. */
+static struct xval eval_commands(struct xstate *s, struct xval dot,
+                                 const struct tnode *pipe)
 {
     struct xval value = xv(val_null(), false);
-    if (!pipe)
-        return value;
-    step(s);
-    s->node = pipe;
     for (int i = 0; i < pipe->nkids; i++) {
         value = eval_command(s, dot, pipe->kids[i], i > 0 ? &value : NULL);
         value.v.pad = 0; /* interface{}: dig down to what is inside */
@@ -350,6 +350,29 @@ struct xval tpl_eval_pipeline(struct xstate *s, struct xval dot,
             push_var(s, name->s, name->n, value);
     }
     return value;
+}
+
+/* Evaluate a pipeline, pushing or assigning its declared variables.
+ * The result is unboxed from interface{}.  NULL pipe: the invalid value.
+ * The most common pipeline, one field chain ({{.A.B}}, {{if .A}}), goes
+ * straight to the chain. */
+struct xval tpl_eval_pipeline(struct xstate *s, struct xval dot,
+                              const struct tnode *pipe)
+{
+    if (!pipe)
+        return xv(val_null(), false);
+    step(s);
+    s->node = pipe;
+    const struct tnode *cmd = pipe->nkids == 1 ? pipe->kids[0] : NULL;
+    if (cmd && pipe->ndecl == 0 && cmd->nkids == 1 &&
+        cmd->kids[0]->type == TN_FIELD) {
+        const struct tnode *f = cmd->kids[0];
+        s->node = f;
+        struct xval value = eval_field_chain(s, dot, f, f->ids, f->nids, NULL);
+        value.v.pad = 0; /* interface{}: dig down to what is inside */
+        return value;
+    }
+    return eval_commands(s, dot, pipe);
 }
 
 static struct xval eval_command(struct xstate *s, struct xval dot,
