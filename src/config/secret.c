@@ -246,7 +246,7 @@ int cfg_build_secrets(struct cfg *c, const struct cfg_data *secret)
     o->kv = kv;
     o->len = o->cap = (uint32_t)n;
     resort(o);
-    c->secrets = val_obj(o, GT_MAP_ANY);
+    c->secrets = val_obj(o, GT_MAP_BYTES);
     return RN_OK;
 }
 

@@ -178,6 +178,7 @@ static const char *const map_type_names[] = {
     [GT_MAP_INT] = "map[string]int",
     [GT_STRUCT] = "struct {}",
     [GT_STRUCT + 1] = "map[interface {}][]interface {}", /* expr's groupBy */
+    [GT_MAP_BYTES] = "map[string][]uint8",
 };
 
 #define NAME_AT(tab, i, dflt)                                                  \

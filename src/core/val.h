@@ -84,6 +84,8 @@ enum val_gotype {
     GT_LIST_PAIRS = GT_ARRAY_FIXED + 1, /* [][2]interface {} (toPairs) */
     GT_MAP_IFACE_LIST = GT_STRUCT + 1,  /* map[interface {}][]interface {}
                                            (groupBy) */
+    GT_MAP_BYTES = GT_STRUCT + 2, /* map[string][]uint8: the `secrets`
+                                     variable (Secret data as raw bytes) */
 };
 
 /* Bit 7 of flags: this value came from a typed nil (e.g. a nil []string or

@@ -494,8 +494,11 @@ struct val expr_map_zero(struct val m)
         return val_str("", 0);
     case GT_MAP_INT:
         return val_int(0);
-    case GT_MAP_IFACE_LIST: {
-        struct val v = val_list(NULL, GT_LIST_ANY);
+    case GT_MAP_IFACE_LIST:
+    case GT_MAP_BYTES: {
+        struct val v = val_list(NULL, val_gotype(m) == GT_MAP_BYTES
+                                          ? GT_LIST_BYTES
+                                          : GT_LIST_ANY);
         v.flags |= VAL_F_NILPTR;
         return v;
     }

@@ -299,6 +299,8 @@ static int index_one(struct xval *item, struct val idx, char *err, size_t cap)
             *item = xv(val_str("", 0), false);
         else if (gt == GT_MAP_INT)
             *item = xv(val_int(0), false);
+        else if (gt == GT_MAP_BYTES)
+            *item = xv(val_list(NULL, GT_LIST_BYTES | VAL_F_NILPTR), false);
         else
             *item = xv(val_null(), true);
         return RN_OK;
