@@ -450,7 +450,7 @@ static const struct val *map_key(struct val m, const struct tstr *name)
 {
     const struct val_obj *o = m.u.obj;
     size_t n = name->n;
-    if (!o || o->len > 16 || n == 0)
+    if (!o || o->len == 0 || o->len > 16 || n == 0)
         return val_get(m, name->s, n);
     const struct val_kv *kv = o->kv, *end = kv + o->len;
     char c0 = name->s[0];

@@ -431,6 +431,22 @@ static void test_function_table(void **state)
     tpl_funcs_free(f);
 }
 
+/* A map with no keys may have no key array at all (sprig's dict with no
+ * arguments builds one): looking a name up in it finds nothing. */
+static void test_empty_map_without_keys(void **state)
+{
+    (void)state;
+    static struct val_obj none = {0, 0, NULL};
+    static struct val_kv kv[1];
+    static struct val_obj outer = {1, 1, kv};
+    kv[0].key = val_str("m", 1);
+    kv[0].v = val_obj(&none, GT_MAP_ANY);
+    struct val d = val_obj(&outer, GT_MAP_ANY);
+    assert_string_equal(run("{{.m.x}}", d), "<no value>");
+    assert_string_equal(run("{{or .y .m.x}}", d), "<no value>");
+    assert_string_equal(run("{{len .m}}", d), "0");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -453,6 +469,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_and_nil),
+        cmocka_unit_test(test_empty_map_without_keys),
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_functions_and_structs),
         cmocka_unit_test(test_time_methods),
