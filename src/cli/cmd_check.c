@@ -14,7 +14,6 @@
 #include "../core/err.h"
 #include "../core/json.h"
 #include "../core/yaml.h"
-#include "../engine/engine.h"
 #include "../services/service.h"
 
 #include <stdlib.h>
@@ -58,79 +57,15 @@ static void problem(struct check *k, const char *key, int line, int col,
 #define PROBLEM(k, key, ...)                                                   \
     problem(k, key, 0, 0, arena_printf(&(k)->x->a, __VA_ARGS__))
 
-static bool trigger_exists(const struct cfg *c, const char *name)
-{
-    const struct cfg_trigger *t;
-    return cfg_trigger_lookup(c, name, &t, NULL) != RN_ENOTFOUND;
-}
-
-static bool service_exists(const struct cfg *c, const char *name)
-{
-    const struct cfg_service *s;
-    return cfg_service_lookup(c, name, &s, NULL) != RN_ENOTFOUND;
-}
-
-static void check_triggers(struct check *k)
+/* Cross-key problems (a trigger sending a missing template, a
+ * subscription or default trigger naming what is not defined) are found
+ * by the config module when it loads; check reports them with the rest. */
+static void check_warnings(struct check *k)
 {
     const struct cfg *c = k->x->cfg;
-    for (size_t i = 0; i < cfg_trigger_count(c); i++) {
-        const struct cfg_trigger *t = cfg_trigger_at(c, i);
-        for (size_t j = 0; t && j < t->n; j++) {
-            for (size_t s = 0; s < t->conds[j].nsend; s++) {
-                const struct cfg_template *tp;
-                const char *name = t->conds[j].send[s];
-                if (cfg_template_lookup(c, name, &tp, NULL) == RN_ENOTFOUND)
-                    PROBLEM(k, arena_printf(&k->x->a, "trigger.%s", t->name),
-                            "condition [%zu] sends template '%s', which is "
-                            "not defined",
-                            j, name);
-            }
-        }
-    }
-}
-
-static void check_trigger_list(struct check *k, const char *key,
-                               const char *const *names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!trigger_exists(k->x->cfg, names[i]))
-            PROBLEM(k, key, "trigger '%s' is not defined", names[i]);
-}
-
-static void check_subscriptions(struct check *k)
-{
-    const struct cfg *c = k->x->cfg;
-    for (size_t i = 0; i < cfg_subscription_count(c); i++) {
-        const struct cfg_subscription *s = cfg_subscription_at(c, i);
-        check_trigger_list(k, "subscriptions", s->triggers, s->ntriggers);
-        for (size_t r = 0; r < s->nrecipients; r++) {
-            struct eng_dest d;
-            eng_parse_recipient(&k->x->a, s->recipients[r], 0, &d);
-            if (!service_exists(c, d.service))
-                PROBLEM(k, "subscriptions",
-                        "recipient '%s' names service '%s', which is not "
-                        "defined",
-                        s->recipients[r], d.service);
-        }
-    }
-}
-
-static void check_default_triggers(struct check *k)
-{
-    const struct cfg *c = k->x->cfg;
-    const char *const *names;
-    size_t n;
-    if (cfg_default_triggers(c, NULL, &names, &n))
-        check_trigger_list(k, "defaultTriggers", names, n);
-    for (size_t i = 0; i < k->x->cm.n; i++) {
-        const char *key = k->x->cm.items[i].key;
-        const char *svc = key + strlen("defaultTriggers.");
-        if (strncmp(key, "defaultTriggers.", strlen("defaultTriggers.")) != 0 ||
-            !cfg_default_triggers(c, svc, &names, &n))
-            continue;
-        check_trigger_list(k, key, names, n);
-        if (!service_exists(c, svc))
-            PROBLEM(k, key, "service '%s' is not defined", svc);
+    for (size_t i = 0; i < cfg_warning_count(c); i++) {
+        const struct cfg_error *w = cfg_warning_at(c, i);
+        problem(k, w->key, 0, 0, w->msg);
     }
 }
 
@@ -319,9 +254,7 @@ int cmd_check(struct cli *x, int argc, char **argv)
         problem(&k, ce->key, in_value ? ce->line : 0, in_value ? ce->col : 0,
                 ce->msg);
     }
-    check_triggers(&k);
-    check_subscriptions(&k);
-    check_default_triggers(&k);
+    check_warnings(&k);
     check_required(&k);
     check_services(&k);
     if (x->secret)
