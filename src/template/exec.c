@@ -136,6 +136,22 @@ static void write_out(struct xstate *s, const char *p, size_t n)
     check_out(s, buf_add(s->out, p, n));
 }
 
+/* Fail with fmt, whose first %s is n's text (cut at 199 bytes) and
+ * whose second, if any, is arg.  Out of line, so the hot paths that may
+ * raise these errors carry no text buffer of their own. */
+__attribute__((noinline)) static _Noreturn void
+node_errorf(struct xstate *s, const char *fmt, const struct tnode *n,
+            const char *arg)
+{
+    struct buf b;
+    buf_init(&b, 512);
+    tpl_node_string(&b, n);
+    char ns[200];
+    snprintf(ns, sizeof ns, "%s", buf_str(&b));
+    buf_free(&b);
+    tpl_xerrorf(s, fmt, ns, arg);
+}
+
 static void print_value(struct xstate *s, const struct tnode *n, struct xval v)
 {
     s->node = n;
@@ -149,13 +165,7 @@ static void print_value(struct xstate *s, const struct tnode *n, struct xval v)
         return;
     }
     if (v.v.kind == VAL_FUNC) {
-        struct buf b;
-        buf_init(&b, 512);
-        tpl_node_string(&b, n);
-        char ns[200];
-        snprintf(ns, sizeof ns, "%s", buf_str(&b));
-        buf_free(&b);
-        tpl_xerrorf(s, "can't print %s of type %s", ns, tpl_type_name(v));
+        node_errorf(s, "can't print %s of type %s", n, tpl_type_name(v));
     }
     check_out(s, gofmt_value(s->out, v.v));
 }
@@ -345,13 +355,8 @@ static struct xval eval_command(struct xstate *s, struct xval dot,
 static void not_a_function(struct xstate *s, const struct xcall *c)
 {
     if (c && (c->nargs > 1 || c->final)) {
-        struct buf b;
-        buf_init(&b, 512);
-        tpl_node_string(&b, c->args[0]);
-        char ns[200];
-        snprintf(ns, sizeof ns, "%s", buf_str(&b));
-        buf_free(&b);
-        tpl_xerrorf(s, "can't give argument to non-function %s", ns);
+        node_errorf(s, "can't give argument to non-function %s", c->args[0],
+                    NULL);
     }
 }
 
@@ -587,13 +592,7 @@ struct xval tpl_eval_chain_node(struct xstate *s, struct xval dot,
 {
     s->node = n;
     if (n->pipe->type == TN_NIL) {
-        struct buf b;
-        buf_init(&b, 512);
-        tpl_node_string(&b, n);
-        char ns[200];
-        snprintf(ns, sizeof ns, "%s", buf_str(&b));
-        buf_free(&b);
-        tpl_xerrorf(s, "indirection through explicit nil in %s", ns);
+        node_errorf(s, "indirection through explicit nil in %s", n, NULL);
     }
     struct xval recv = tpl_eval_arg(s, dot, 0, n->pipe);
     return eval_field_chain(s, recv, n, n->ids, n->nids, c);
