@@ -38,7 +38,8 @@ static void trigger_format_marshal(struct ecase *c, struct val vars)
     size_t n;
     if (eng_trigger_run(c->cfg, c->trigger, vars, &c->arena, &res, &n, &e))
         return;
-    static const struct eng_dest dest = {"bench", "bench"};
+    static const struct eng_dest dest = {.service = "bench",
+                                         .recipient = "bench"};
     for (size_t i = 0; i < n; i++) {
         if (!eng_event_sends(&res[i]))
             continue;

@@ -124,7 +124,7 @@ enum expect { X_SHOW, X_TYPE, X_ERR };
 static void expect_v(enum expect how, const char *want, const char *name,
                      int argc, va_list ap)
 {
-    struct val argv[16], out;
+    struct val argv[16] = {{0}}, out;
     for (int i = 0; i < argc; i++)
         argv[i] = va_arg(ap, struct val);
     int rc = call_v(name, &out, argc, argv);
