@@ -13,6 +13,7 @@
 #include "../core/alloc.h"
 #include "../core/buf.h"
 #include "../core/gofmt.h"
+#include "../core/limits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -386,7 +387,9 @@ static int f_print(struct xstate *s, int id, struct xval *argv, int argc,
                    struct xval *out)
 {
     struct buf b;
-    buf_init(&b, 0);
+    /* no result longer than a whole template's output: a huge width or
+     * precision fails fast instead of filling RN_BUF_DEFAULT_MAX */
+    buf_init(&b, RN_TPL_MAX_OUTPUT);
     struct val *vals = plain_args(s, argv, argc);
     int rc;
     if (id == BI_PRINT)

@@ -447,6 +447,16 @@ static void test_empty_map_without_keys(void **state)
     assert_string_equal(run("{{len .m}}", d), "0");
 }
 
+/* printf's result is capped at RN_TPL_MAX_OUTPUT: a precision of millions
+ * of digits over many numbers fails as a limit, quickly. */
+static void test_printf_huge_precision(void **state)
+{
+    (void)state;
+    const char *r = run("{{printf \"%.8888888x\" .}}",
+                        J("[1.5,2.5,3.5,4.5]"));
+    assert_memory_equal(r, "ERR limit: ", 11);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -470,6 +480,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_and_nil),
         cmocka_unit_test(test_empty_map_without_keys),
+        cmocka_unit_test(test_printf_huge_precision),
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_functions_and_structs),
         cmocka_unit_test(test_time_methods),
