@@ -96,4 +96,19 @@ static inline enum svc_step fx_reply(const struct svc_instance *s,
                                              retryable, e);
 }
 
+/* cmocka group setup/teardown: the fixture arena lives for the group. */
+static int fx_setup(void **state)
+{
+    (void)state;
+    arena_init(&fx_arena, 0);
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    (void)state;
+    arena_free(&fx_arena);
+    return 0;
+}
+
 #endif

@@ -634,20 +634,6 @@ static void github_token_cache(void **state)
     svc_instance_free(s);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    arena_init(&fx_arena, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    arena_free(&fx_arena);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,5 +657,5 @@ int main(void)
         cmocka_unit_test(pagerduty_bodies),
         cmocka_unit_test(github_token_cache),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

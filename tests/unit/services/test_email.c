@@ -470,20 +470,6 @@ static void out_of_memory(void **state)
     assert_true(done);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    arena_init(&fx_arena, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    arena_free(&fx_arena);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,5 +491,5 @@ int main(void)
         cmocka_unit_test(send_failures),
         cmocka_unit_test(out_of_memory),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

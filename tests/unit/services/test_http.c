@@ -301,20 +301,6 @@ static void delivery_steps(void **state)
     svc_instance_free(s);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    arena_init(&fx_arena, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    arena_free(&fx_arena);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,5 +316,5 @@ int main(void)
         cmocka_unit_test(delivery_redirect_and_retry_after),
         cmocka_unit_test(delivery_steps),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }

@@ -161,25 +161,11 @@ static void capped_arena_every_service(void **state)
     }
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    arena_init(&fx_arena, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    arena_free(&fx_arena);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(oom_every_service),
         cmocka_unit_test(capped_arena_every_service),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
