@@ -78,8 +78,11 @@ enum val_gotype {
                          first) holds the %T type name, e.g.
                          "*semver.Version"; a key "String" holding a
                          VAL_STRING makes it a fmt.Stringer for %v */
-    /* VAL_FUNC */
-    GT_FUNC = 0,
+    /* VAL_FUNC: whose calling convention `impl` follows.  A function
+     * value of one module reaching the other fails cleanly instead of
+     * being misread. */
+    GT_FUNC = 0,      /* template: impl is a struct tpl_func_def */
+    GT_FUNC_EXPR = 1, /* expr: impl is expr's native function table */
     /* Added for expr results (values continue their kind's list): */
     GT_LIST_PAIRS = GT_ARRAY_FIXED + 1, /* [][2]interface {} (toPairs) */
     GT_MAP_IFACE_LIST = GT_STRUCT + 1,  /* map[interface {}][]interface {}

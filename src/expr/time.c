@@ -174,6 +174,14 @@ int expr_method_check(struct cstate *c, struct node *call, int ty, int mid)
 
 /* ---- values ---- */
 
+/* A function value with expr's calling convention (val.h GT_FUNC_EXPR). */
+static struct val expr_func_val(const struct val_func *f)
+{
+    struct val v = val_func(f);
+    v.flags = GT_FUNC_EXPR;
+    return v;
+}
+
 static struct val tv(struct ev *ev, const struct val_time *t)
 {
     if (!t)
@@ -474,7 +482,7 @@ struct val expr_bound_method(struct ev *ev, struct val recv, int mid)
     f->name = methods[mid].name;
     f->impl = (void *)&natives[NAT_BOUND];
     f->ud = b;
-    return val_func(f);
+    return expr_func_val(f);
 }
 
 static struct val time_parse(struct ev *ev, struct val *args, int nargs)
@@ -509,6 +517,8 @@ struct val expr_call_value(struct ev *ev, struct val fn, struct val *args,
     if (fn.kind != VAL_FUNC)
         expr_fail(ev, "reflect: call of reflect.Value.Call on %s Value",
                   expr_kind_name(fn));
+    if (val_gotype(fn) != GT_FUNC_EXPR || !fn.u.fn)
+        expr_fail(ev, "cannot call a function value made outside expr");
     const int *kind = fn.u.fn->impl;
     if (kind == &natives[NAT_NOW]) {
         reflect_args(ev, ">t", args, nargs);
@@ -535,9 +545,9 @@ struct val expr_time_var(struct arena *a)
     if (!kv || !o)
         return val_null();
     kv[0].key = val_str("Now", 3);
-    kv[0].v = val_func(&fn_now);
+    kv[0].v = expr_func_val(&fn_now);
     kv[1].key = val_str("Parse", 5);
-    kv[1].v = val_func(&fn_parse);
+    kv[1].v = expr_func_val(&fn_parse);
     o->len = o->cap = 2;
     o->kv = kv;
     return val_obj(o, GT_MAP_ANY);

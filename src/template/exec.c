@@ -461,7 +461,8 @@ static const struct tpl_func_def *struct_method(struct val recv,
 {
     if (recv.kind == VAL_OBJECT && val_gotype(recv) == GT_STRUCT) {
         const struct val *m = val_get(recv, name->s, name->n);
-        if (m && m->kind == VAL_FUNC && m->u.fn && m->u.fn->impl)
+        if (m && m->kind == VAL_FUNC && val_gotype(*m) == GT_FUNC &&
+            m->u.fn && m->u.fn->impl)
             return m->u.fn->impl;
         return NULL;
     }

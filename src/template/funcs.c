@@ -715,6 +715,9 @@ static int f_call(struct xstate *s, struct xval *argv, int argc,
         return fail(err, cap, "call of nil");
     if (fnv.kind != VAL_FUNC || !fnv.u.fn)
         return fail(err, cap, "non-function of type %s", tname(fnv));
+    if (val_gotype(fnv) != GT_FUNC)
+        return fail(err, cap, "can't call a function value made outside "
+                              "templates");
     const struct tpl_func_def *d = fnv.u.fn->impl;
     if (!d || !d->fn)
         return fail(err, cap, "call of nil");

@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "expr/expr.h"
 #include "template/template.h"
 
 static struct arena A;
@@ -447,6 +448,22 @@ static void test_empty_map_without_keys(void **state)
     assert_string_equal(run("{{len .m}}", d), "0");
 }
 
+/* expr's `time` variable holds expr function values: a template that
+ * reaches one (call, or as a struct method) fails cleanly, never reads
+ * expr's function table as a template definition. */
+static void test_foreign_function_values(void **state)
+{
+    (void)state;
+    static struct val_kv kv[1];
+    static struct val_obj outer = {1, 1, kv};
+    kv[0].key = val_str("time", 4);
+    kv[0].v = expr_time_var(&A);
+    struct val d = val_obj(&outer, GT_MAP_ANY);
+    assert_memory_equal(run("{{call .time.Now}}", d), "ERR exec: ", 10);
+    assert_memory_equal(run("{{call .time.Parse \"x\"}}", d), "ERR exec: ",
+                        10);
+}
+
 /* printf's result is capped at RN_TPL_MAX_OUTPUT: a precision of millions
  * of digits over many numbers fails as a limit, quickly. */
 static void test_printf_huge_precision(void **state)
@@ -480,6 +497,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_and_nil),
         cmocka_unit_test(test_empty_map_without_keys),
+        cmocka_unit_test(test_foreign_function_values),
         cmocka_unit_test(test_printf_huge_precision),
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_functions_and_structs),
