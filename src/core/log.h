@@ -1,0 +1,49 @@
+/*
+ * log.h: one line per event, as logfmt text or JSON, on stderr.
+ *
+ * The controller and the CLI log; the pure modules (core's parsers,
+ * template, expr, config, engine) never do, they return errors.  A line is
+ * a level, a message and key/value pairs:
+ *
+ *   log_kv(LOG_INFO, "delivered", "service", "slack", "rollout", "ns/x",
+ *          NULL);
+ *
+ * text:  time=2026-01-02T03:04:05.678Z level=info msg=delivered
+ *        service=slack rollout=ns/x
+ * json:  {"time":"...","level":"info","msg":"delivered","service":"slack",
+ *         "rollout":"ns/x"}
+ *
+ * Values that need it are quoted (text) or escaped (JSON).  Before a line
+ * is written it passes through the scrubber, if one is set, so that no
+ * Secret value reaches the log in any of its encodings.  Lines are written
+ * whole under a lock, so threads never interleave.
+ */
+#ifndef RN_LOG_H
+#define RN_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_format { LOG_TEXT, LOG_JSON };
+
+/* Rewrites the finished line in place (cap bytes available, NUL-terminated
+ * on entry and exit); ud is the scrubber's own data. */
+typedef void log_scrub_fn(void *ud, char *line, size_t cap);
+
+/* Defaults: LOG_INFO, LOG_TEXT, stderr, no scrubber. */
+void log_setup(enum log_level min, enum log_format fmt, FILE *out);
+/* Install (or clear with NULL) the scrubber.  Thread-safe. */
+void log_set_scrubber(log_scrub_fn *fn, void *ud);
+/* "debug", "info", "warn"/"warning", "error" (-1 when unknown);
+ * "text" / "json". */
+int log_level_parse(const char *s);
+int log_format_parse(const char *s);
+bool log_enabled(enum log_level lv);
+
+/* Log msg with key/value string pairs ending in NULL.  A NULL value
+ * prints as an empty string. */
+void log_kv(enum log_level lv, const char *msg, ...);
+
+#endif
