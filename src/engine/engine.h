@@ -111,6 +111,13 @@ struct val eng_time_var_tpl(struct arena *a);
 int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
                   struct val *out);
 
+/* The value as upstream's event path hands it to templates and
+ * conditions: every JSON number float64 (spec §4.4), from one decoded with
+ * whole numbers as int64 (the controller's cache, the condition path).
+ * Containers are copied into a, strings shared.  RN_ELIMIT past the JSON
+ * depth limit. */
+int eng_float_numbers(struct arena *a, struct val v, struct val *out);
+
 /* Set key in an object value, keeping keys sorted (new object in a; the
  * input object is not modified). */
 int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,

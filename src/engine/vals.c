@@ -6,6 +6,7 @@
 #include "engine_int.h"
 
 #include "../core/gotime.h"
+#include "../core/limits.h"
 #include "../expr/expr.h"
 #include "../template/template.h"
 
@@ -265,4 +266,59 @@ int eng_analysis_runs(struct arena *a, struct val rollout,
     l->cap = l->len;
     *out = labelled ? val_list(l, GT_LIST_ANY) : val_null();
     return RN_OK;
+}
+
+/* Deep copy where every whole JSON number (VAL_INT) becomes float64:
+ * strings and keys are shared, containers copied. */
+static int float_copy(struct arena *a, struct val v, unsigned depth,
+                      struct val *out)
+{
+    if (depth > RN_JSON_MAX_DEPTH)
+        return RN_ELIMIT;
+    if (v.kind == VAL_INT) {
+        *out = val_float((double)v.u.i);
+        return RN_OK;
+    }
+    if (v.kind == VAL_ARRAY && v.u.list) {
+        struct val_list *l = arena_alloc(a, sizeof *l);
+        size_t n = v.u.list->len;
+        struct val *items = n ? arena_alloc(a, n * sizeof *items) : NULL;
+        if (!l || (n && !items))
+            return RN_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int rc = float_copy(a, v.u.list->items[i], depth + 1, &items[i]);
+            if (rc != RN_OK)
+                return rc;
+        }
+        l->len = l->cap = (uint32_t)n;
+        l->items = items;
+        *out = val_list(l, val_gotype(v));
+        return RN_OK;
+    }
+    if (v.kind == VAL_OBJECT && v.u.obj) {
+        struct val_obj *o = arena_alloc(a, sizeof *o);
+        size_t n = v.u.obj->len;
+        struct val_kv *kv = n ? arena_alloc(a, n * sizeof *kv) : NULL;
+        if (!o || (n && !kv))
+            return RN_ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+            kv[i].key = v.u.obj->kv[i].key;
+            int rc = float_copy(a, v.u.obj->kv[i].v, depth + 1, &kv[i].v);
+            if (rc != RN_OK)
+                return rc;
+        }
+        o->len = o->cap = (uint32_t)n;
+        o->kv = kv;
+        *out = val_obj(o, val_gotype(v));
+        return RN_OK;
+    }
+    *out = v;
+    return RN_OK;
+}
+
+/* The value as upstream's event path sees it (every number float64),
+ * from one decoded with whole numbers as int64.  In a. */
+int eng_float_numbers(struct arena *a, struct val v, struct val *out)
+{
+    return float_copy(a, v, 0, out);
 }
