@@ -17,6 +17,8 @@
 #include "controller.h"
 
 #include "../core/arena.h"
+#include "../core/map.h"
+#include "../kube/kube.h"
 #include "../core/val.h"
 #include "../engine/engine.h"
 #include "../services/service.h"
@@ -155,5 +157,270 @@ int64_t ctl_dq_oldest_age_ms(const struct ctl_dq *q);
 /* Visit each item (status page); the queue must not change meanwhile. */
 void ctl_dq_each(const struct ctl_dq *q,
                  void (*fn)(void *ud, const struct ctl_item *it), void *ud);
+
+/* ------------------------------------------------------------------ */
+/* The controller proper                                               */
+/* ------------------------------------------------------------------ */
+
+struct kube_client;
+struct kube_informer;
+struct kube_recorder;
+struct doc;
+struct cfg;
+
+/* Annotations rnotify writes on a Rollout: the condition path's state,
+ * in upstream's key format (shared with Argo Rollouts' own notifications),
+ * and the event path's record of delivered occurrences. */
+#define CTL_NOTIFIED ENG_NOTIFIED_ANNOTATION
+#define CTL_NOTIFIED_EVENTS "notified-events.rnotify.io"
+#define CTL_COMPONENT "rnotify"
+
+/* One namespace's configuration as the controller uses it (configs.c):
+ * the compiled snapshot, the service instances, and the data it was built
+ * from (kept so that a broken key of a later ConfigMap can fall back to
+ * its last good value).  Refcounted: a queued delivery holds its conf. */
+struct ctl_conf {
+    int refs;           /* loop thread only */
+    const char *ns;     /* in a */
+    struct cfg *cfg;
+    struct svc_instance **svcs; /* parallel to cfg_service_at(); NULL for
+                                   a service that failed */
+    size_t nsvcs;
+    struct arena a;
+    struct cfg_data cm, sec; /* effective data (after fallbacks) */
+    bool self_service;  /* a namespace's own config in self-service mode */
+    uint64_t generation;
+};
+
+void ctl_conf_unref(struct ctl_conf *c);
+struct ctl_conf *ctl_conf_ref(struct ctl_conf *c);
+/* The instance of service `name`, or NULL. */
+const struct svc_instance *ctl_conf_svc(const struct ctl_conf *c,
+                                        const char *name);
+
+/* Metric family ids (controller.c declares them). */
+struct ctl_fams {
+    int send_success, send_error, send_hist; /* upstream's three */
+    int deliveries, trigger_eval, watch_restarts, config_errors,
+        config_reloads, leader, build_info, events_seen, state_patches,
+        transitions;
+};
+
+/* A write to one of the state annotations (notified.c): set key to val,
+ * or delete it.  Pending until a patch carried it, then written until the
+ * cache shows it. */
+struct ctl_op {
+    struct ctl_op *next;
+    uint8_t which; /* enum ctl_ann */
+    bool del, written;
+    int64_t val;        /* unix seconds */
+    int64_t written_ms; /* loop clock */
+    uint64_t seq;       /* order of creation in its record */
+    char key[];
+};
+
+/* A lifecycle moment seen as an Event or as a status transition
+ * (moments.c). */
+struct ctl_mo {
+    char reason[48];
+    uint64_t id;  /* the Event's uid hash (Events only) */
+    int64_t t_ms; /* wall clock of the Event / of the observation */
+    uint8_t kind; /* 0 Event, 1 transition */
+    bool matched, sent, due;
+    int64_t due_ms; /* transition: loop clock when its grace ends */
+    struct doc *snap; /* transition: the version to render */
+};
+
+#define CTL_OLD_VERSIONS 4
+/* An Event and a status transition of the same reason this close in time
+ * are one lifecycle moment; a transition waits this long for its Event. */
+#define CTL_MOMENT_WINDOW_MS 30000
+#define CTL_MOMENT_GRACE_MS 5000
+#define CTL_MAX_MOMENTS 64
+
+/* Per Rollout memory (rollouts.c), created on demand and dropped when it
+ * holds nothing: recent versions for Event snapshots, state writes not yet
+ * seen in the cache, deliveries in flight, the lifecycle moments that
+ * de-duplicate Events with status transitions. */
+struct ctl_ro {
+    struct ctl *ctl;
+    char *ns, *name;
+    struct doc *old[CTL_OLD_VERSIONS]; /* superseded versions, newest first */
+    int64_t old_until[CTL_OLD_VERSIONS];
+    size_t nold;
+    struct ctl_op *ops;
+    uint64_t op_seq;
+    bool patching;
+    struct kube_timer *flush;
+    int64_t retry_ms; /* backoff of failed state patches */
+    struct map claims;
+    struct ctl_mo *mo;
+    size_t nmo;
+    struct kube_timer *mo_timer;
+    int64_t touched_ms;
+};
+
+struct ctl {
+    struct ctl_opts o;
+    struct kube_loop *loop;
+    struct kube_client *kc;
+    struct kube_informer *ro, *ar, *ev, *cm, *sec;
+    struct kube_recorder *rec;
+    struct ctl_dq *dq;
+    struct ctl_metrics *m;
+    struct ctl_fams f;
+    struct ctl_httpd *hm, *hh;
+    struct ctl_health health;
+    struct ctl_leader *leader;
+    struct map confs;   /* namespace -> struct ctl_conf * */
+    struct map ros;     /* "ns/name" -> struct ctl_ro * */
+    struct map cm_errs; /* namespace -> last reported error text (char *) */
+    struct map ev_triggers; /* trigger names Event reasons map to */
+    struct arena scratch; /* per decision, reset after each */
+    const char *config_ns;
+    bool synced;   /* every informer listed once and a config is in */
+    bool acting;   /* synced and leading: decisions send */
+    bool stopping; /* SIGTERM: take no new work */
+    uint64_t sent, retried, failed, decided;
+    struct kube_timer *sweep;
+};
+
+/* Sends and records only while this is true (leader with a fresh renew,
+ * or no election). */
+bool ctl_may_act(struct ctl *c);
+
+/* ---- configs.c ---- */
+/* Rebuild the namespace's config from the cached ConfigMap and Secret. */
+void ctl_configs_update(struct ctl *c, const char *ns);
+/* The configs that apply to an object of namespace ns, in order: its own
+ * (self-service) then the controller's.  At most 2; returns the count. */
+size_t ctl_configs_for(struct ctl *c, const char *ns, struct ctl_conf **out);
+
+/* ---- rollouts.c ---- */
+struct ctl_ro *ctl_ro_get(struct ctl *c, const char *ns, const char *name,
+                          bool create);
+/* A new version of a Rollout was cached (old may be NULL). */
+void ctl_ro_version(struct ctl *c, struct doc *old, struct doc *obj);
+/* The version an Event names (resourceVersion rv), else the nearest older
+ * one kept, else the current one; borrowed, NULL when unknown. */
+struct doc *ctl_ro_version_at(struct ctl *c, const char *ns, const char *name,
+                              const char *rv);
+void ctl_ro_forget(struct ctl *c, const char *ns, const char *name);
+/* Claims: keys of deliveries queued or in flight. */
+bool ctl_ro_claimed(struct ctl_ro *r, const char *key);
+int ctl_ro_claim(struct ctl_ro *r, const char *key);
+void ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key);
+/* Drop records that hold nothing any more (timer). */
+void ctl_ro_sweep(struct ctl *c);
+void ctl_ros_free(struct ctl *c);
+
+/* ---- notified.c: the two state annotations ---- */
+enum ctl_ann { CTL_ANN_COND, CTL_ANN_EVENTS };
+/* The effective state of annotation `which` (cache + writes not yet
+ * seen), as an engine state in a. */
+int ctl_state_cond(struct ctl *c, struct ctl_ro *r, struct val obj,
+                   struct arena *a, struct eng_state **out);
+/* Whether event-path key `key` (or any key starting with prefix when
+ * prefix is true) is recorded. */
+bool ctl_state_has(struct ctl *c, struct ctl_ro *r, struct val obj,
+                   enum ctl_ann which, const char *key, bool prefix);
+/* Record (set) or forget (unset) a key, written soon by a merge patch. */
+void ctl_state_set(struct ctl *c, struct ctl_ro *r, enum ctl_ann which,
+                   const char *key, int64_t unix_s);
+void ctl_state_unset(struct ctl *c, struct ctl_ro *r, enum ctl_ann which,
+                     const char *key);
+/* The cached object changed: forget writes it now shows. */
+void ctl_state_seen(struct ctl *c, struct ctl_ro *r, struct val obj);
+/* Writes pending anywhere (graceful stop waits for none). */
+size_t ctl_state_pending(struct ctl *c);
+
+/* ---- send.c: render and enqueue, and what a finished delivery does ---- */
+enum ctl_path { CTL_PATH_EVENT, CTL_PATH_COND, CTL_PATH_TRANSITION };
+
+struct ctl_send {
+    enum ctl_path path;
+    struct ctl_conf *conf;
+    const char *trigger;
+    const struct eng_cond_result *r;
+    const struct eng_dest *d;
+    struct val vars;      /* evaluation vars (without serviceType) */
+    const char *state_key; /* recorded on success */
+    enum ctl_ann ann;
+    const char *ns, *name; /* the Rollout */
+    const char *ev_type, *ev_reason; /* upstream's metric labels */
+    int64_t t0_ms;         /* when the occurrence was seen */
+};
+
+/* Render s->r's templates for s->d and queue the delivery (or, with
+ * --dry-run, log what would be sent).  Returns RN_OK when queued. */
+int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s);
+/* The delivery queue's done() (ud is the struct ctl). */
+void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
+                   const struct svc_result *res);
+
+/* ---- obj.c: reading objects, evaluation variables ---- */
+const struct val *ctl_get(struct val obj, const char *a, const char *b);
+/* String at obj.a[.b], "" when absent. */
+const char *ctl_str(struct val obj, const char *a, const char *b);
+int64_t ctl_int(struct val obj, const char *a, const char *b);
+const char *ctl_meta(struct val obj, const char *field);
+/* An RFC 3339 time as unix ms; 0 when absent or malformed. */
+int64_t ctl_time_ms(const char *s);
+int64_t ctl_event_time_ms(struct val ev);
+/* The variables of a trigger run for rollout under conf: analysisRuns
+ * from the cache; floats: every number float64 (event path). */
+int ctl_vars(struct ctl *c, const struct ctl_conf *conf, struct val rollout,
+             bool floats, struct arena *a, struct val *out);
+
+/* ---- events.c: the event path ---- */
+
+/* One occurrence of a lifecycle reason on a Rollout: an Event (path
+ * EVENT) or a status transition standing in for a missing one. */
+struct ctl_occ {
+    enum ctl_path path;
+    struct val ev; /* the Event (null for a transition) */
+    int64_t count;
+    const char *uid, *ns, *name, *reason, *type, *trigger;
+    char prefix[128]; /* state key prefix: "<uid>:<count>:" or
+                         "t:<reason>:<ms>:" */
+    int64_t t0_ms;    /* loop clock when seen */
+};
+
+void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev);
+void ctl_catch_up(struct ctl *c);
+/* Run the occurrence's trigger under every config of its namespace and
+ * queue what sends, rendering snap. */
+void ctl_occurrence_send(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
+                         struct doc *snap);
+
+/* ---- conditions.c: the condition path ---- */
+void ctl_conditions(struct ctl *c, struct doc *obj);
+/* Fill c->ev_triggers from the known Event reasons. */
+int ctl_event_triggers_init(struct ctl *c);
+
+/* ---- moments.c: Events that never came ---- */
+void ctl_moments_rollout(struct ctl *c, struct doc *old, struct doc *obj);
+void ctl_moments_run(struct ctl *c, struct doc *old, struct doc *run);
+/* A first occurrence of an Event of `reason` at wall time t_ms (uid makes
+ * repeats harmless): pairs it with a transition of the same reason close
+ * in time.  True when that transition was already notified (the Event
+ * must not be sent again). */
+bool ctl_moments_event(struct ctl *c, struct ctl_ro *r, const char *uid,
+                       const char *reason, int64_t t_ms);
+void ctl_moments_trim(struct ctl *c, struct ctl_ro *r, int64_t now_ms);
+void ctl_moments_free(struct ctl *c, struct ctl_ro *r);
+/* Whether the event map records a transition of reason near t_ms. */
+bool ctl_state_near(struct ctl *c, struct ctl_ro *r, struct val obj,
+                    const char *reason, int64_t t_ms);
+
+/* ---- leader.c ---- */
+struct ctl_leader;
+int ctl_leader_start(struct ctl *c, struct ctl_leader **out);
+bool ctl_leader_is(const struct ctl_leader *l);
+/* Release the Lease (graceful stop); done(ud) runs when finished. */
+void ctl_leader_release(struct ctl_leader *l, kube_cb *done, void *ud);
+void ctl_leader_free(struct ctl_leader *l);
+/* Leadership changed (leader.c calls it). */
+void ctl_on_leading(struct ctl *c, bool leading);
 
 #endif

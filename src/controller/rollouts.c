@@ -1,0 +1,226 @@
+/*
+ * rollouts.c: what the controller remembers about a Rollout beyond the
+ * informer's cache.
+ *
+ * Most Rollouts are idle and cost nothing here: a record exists only while
+ * it holds something.  An Event is rendered against the Rollout as it was
+ * when the Argo Rollouts controller began the reconcile that recorded it
+ * (the version its involvedObject.resourceVersion names); that version is
+ * usually superseded by the reconcile's own status write by the time the
+ * Event arrives, so superseded versions are kept for a short while
+ * (CTL_KEEP_OLD_MS), a few per Rollout, and dropped when no Event can
+ * still name them.  Claims are the state keys of deliveries queued or in
+ * flight, so that a re-evaluation never queues the same notification
+ * twice.
+ */
+#include "controller_int.h"
+
+#include "../core/alloc.h"
+#include "../core/doc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTL_KEEP_OLD_MS 120000 /* how long a superseded version is kept */
+#define CTL_KEEP_WRITTEN_MS 600000
+
+static const char *meta_str(struct val obj, const char *field)
+{
+    const struct val *md = val_get_cstr(obj, "metadata");
+    const struct val *v = md ? val_get_cstr(*md, field) : NULL;
+    return v && v->kind == VAL_STRING ? v->u.s : "";
+}
+
+static int key_of(char *k, size_t cap, const char *ns, const char *name)
+{
+    int n = snprintf(k, cap, "%s/%s", ns, name);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+struct ctl_ro *ctl_ro_get(struct ctl *c, const char *ns, const char *name,
+                          bool create)
+{
+    char k[512];
+    int n = key_of(k, sizeof k, ns, name);
+    if (n < 0)
+        return NULL;
+    struct ctl_ro *r = map_get(&c->ros, k, (size_t)n);
+    if (r || !create)
+        return r;
+    r = rn_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->ctl = c;
+    r->ns = rn_strndup(ns, strlen(ns));
+    r->name = rn_strndup(name, strlen(name));
+    map_init(&r->claims);
+    if (!r->ns || !r->name || map_put(&c->ros, k, (size_t)n, r, NULL)) {
+        rn_free(r->ns);
+        rn_free(r->name);
+        rn_free(r);
+        return NULL;
+    }
+    r->touched_ms = kube_loop_now(c->loop);
+    return r;
+}
+
+static void ro_free(struct ctl *c, struct ctl_ro *r)
+{
+    for (size_t i = 0; i < r->nold; i++)
+        doc_unref(r->old[i]);
+    while (r->ops) {
+        struct ctl_op *o = r->ops;
+        r->ops = o->next;
+        rn_free(o);
+    }
+    kube_timer_cancel(c->loop, r->flush);
+    ctl_moments_free(c, r);
+    map_free(&r->claims);
+    rn_free(r->ns);
+    rn_free(r->name);
+    rn_free(r);
+}
+
+void ctl_ro_version(struct ctl *c, struct doc *old, struct doc *obj)
+{
+    if (!old || old == obj)
+        return;
+    const char *ns = meta_str(obj->root, "namespace");
+    const char *name = meta_str(obj->root, "name");
+    struct ctl_ro *r = ctl_ro_get(c, ns, name, true);
+    if (!r)
+        return;
+    if (r->nold == CTL_OLD_VERSIONS)
+        doc_unref(r->old[--r->nold]);
+    memmove(&r->old[1], &r->old[0], r->nold * sizeof r->old[0]);
+    memmove(&r->old_until[1], &r->old_until[0],
+            r->nold * sizeof r->old_until[0]);
+    r->old[0] = doc_ref(old);
+    r->old_until[0] = kube_loop_now(c->loop) + CTL_KEEP_OLD_MS;
+    r->nold++;
+    r->touched_ms = kube_loop_now(c->loop);
+}
+
+/* resourceVersions are opaque; only to pick the nearest OLDER version when
+ * the exact one is gone do we read them as the integers every real server
+ * uses.  -1 when not a number. */
+static long long rv_num(const char *rv)
+{
+    char *end;
+    if (!rv || !*rv)
+        return -1;
+    long long v = strtoll(rv, &end, 10);
+    return *end ? -1 : v;
+}
+
+struct doc *ctl_ro_version_at(struct ctl *c, const char *ns, const char *name,
+                              const char *rv)
+{
+    struct doc *cur = kube_informer_get(c->ro, ns, name);
+    struct ctl_ro *r = ctl_ro_get(c, ns, name, false);
+    if (!rv || !*rv || (cur && strcmp(meta_str(cur->root, "resourceVersion"),
+                                      rv) == 0))
+        return cur;
+    size_t nold = r ? r->nold : 0;
+    for (size_t i = 0; i < nold; i++)
+        if (strcmp(meta_str(r->old[i]->root, "resourceVersion"), rv) == 0)
+            return r->old[i];
+    long long want = rv_num(rv), best_rv = -1;
+    struct doc *best = NULL;
+    for (size_t i = 0; want >= 0 && i <= nold; i++) {
+        struct doc *d = i < nold ? r->old[i] : cur;
+        long long v = d ? rv_num(meta_str(d->root, "resourceVersion")) : -1;
+        if (v >= 0 && v < want && v > best_rv) {
+            best = d;
+            best_rv = v;
+        }
+    }
+    return best ? best : cur;
+}
+
+void ctl_ro_forget(struct ctl *c, const char *ns, const char *name)
+{
+    char k[512];
+    int n = key_of(k, sizeof k, ns, name);
+    struct ctl_ro *r = n < 0 ? NULL : map_get(&c->ros, k, (size_t)n);
+    if (!r || map_len(&r->claims) || r->patching)
+        return; /* deliveries in flight finish first; the sweep frees it */
+    map_del(&c->ros, k, (size_t)n);
+    ro_free(c, r);
+}
+
+bool ctl_ro_claimed(struct ctl_ro *r, const char *key)
+{
+    return map_get(&r->claims, key, strlen(key)) != NULL;
+}
+
+int ctl_ro_claim(struct ctl_ro *r, const char *key)
+{
+    return map_put(&r->claims, key, strlen(key), r, NULL);
+}
+
+void ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key)
+{
+    map_del(&r->claims, key, strlen(key));
+    r->touched_ms = kube_loop_now(c->loop);
+}
+
+/* Old versions past their time, written ops the cache never confirmed. */
+static void trim(struct ctl *c, struct ctl_ro *r, int64_t now)
+{
+    while (r->nold && r->old_until[r->nold - 1] <= now)
+        doc_unref(r->old[--r->nold]);
+    for (struct ctl_op **p = &r->ops; *p;) {
+        struct ctl_op *o = *p;
+        if (o->written && now - o->written_ms > CTL_KEEP_WRITTEN_MS) {
+            *p = o->next;
+            rn_free(o);
+        } else {
+            p = &o->next;
+        }
+    }
+    (void)c;
+}
+
+static bool empty(const struct ctl_ro *r)
+{
+    return !r->nold && !r->ops && !r->patching && !r->flush &&
+           !map_len(&r->claims) && !r->nmo;
+}
+
+void ctl_ro_sweep(struct ctl *c)
+{
+    int64_t now = kube_loop_now(c->loop);
+    size_t i = 0, cap = 64, n = 0, klen;
+    const char *key;
+    void *v;
+    char **dead = rn_malloc(cap * sizeof *dead);
+    if (!dead)
+        return;
+    while (map_next(&c->ros, &i, &key, &klen, &v)) {
+        struct ctl_ro *r = v;
+        trim(c, r, now);
+        ctl_moments_trim(c, r, now);
+        if (!empty(r) || n == cap)
+            continue;
+        dead[n] = rn_strndup(key, klen);
+        n += dead[n] != NULL;
+    }
+    for (size_t j = 0; j < n; j++) {
+        struct ctl_ro *r = map_del(&c->ros, dead[j], strlen(dead[j]));
+        if (r)
+            ro_free(c, r);
+        rn_free(dead[j]);
+    }
+    rn_free(dead);
+}
+
+void ctl_ros_free(struct ctl *c)
+{
+    size_t i = 0;
+    void *v;
+    while (map_next(&c->ros, &i, NULL, NULL, &v))
+        ro_free(c, v);
+    map_free(&c->ros);
+}
