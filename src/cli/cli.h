@@ -158,11 +158,12 @@ int cmd_template(struct cli *x, int argc, char **argv);
 int cmd_trigger(struct cli *x, int argc, char **argv);
 int cmd_check(struct cli *x, int argc, char **argv);
 int cmd_explain(struct cli *x, int argc, char **argv);
+int cmd_controller(struct cli *x, int argc, char **argv);
 
 /* Help texts (help.c). */
 extern const char cli_help_root[], cli_help_template[], cli_help_trigger[],
     cli_help_template_get[], cli_help_template_notify[], cli_help_trigger_get[],
     cli_help_trigger_run[], cli_help_check[], cli_help_explain[],
-    cli_help_version[];
+    cli_help_version[], cli_help_controller[];
 
 #endif

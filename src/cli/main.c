@@ -175,6 +175,8 @@ static int dispatch(struct cli *x, int argc, char **argv)
         return cmd_check(x, argc, argv);
     if (strcmp(w[0], "explain") == 0)
         return cmd_explain(x, argc, argv);
+    if (strcmp(w[0], "controller") == 0)
+        return cmd_controller(x, argc, argv);
     if (strcmp(w[0], "version") == 0) {
         x->help = cli_help_version;
         return cmd_version(x, argc, argv);

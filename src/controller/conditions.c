@@ -23,32 +23,75 @@
 #include <string.h>
 
 /* Every reason the Argo Rollouts controllers record as an Event. */
-static const char *const event_reasons[] = {
-    "RolloutAddedToInformer", "RolloutDeleted", "RolloutUpdated",
-    "NewReplicaSetCreated", "ReplicaSetCreateError", "ScalingReplicaSet",
-    "RolloutStepCompleted", "RolloutPaused", "RolloutResumed",
-    "RolloutAborted", "RolloutCompleted", "RolloutNotCompleted", "SkipSteps",
-    "AnalysisRunPending", "AnalysisRunRunning", "AnalysisRunSuccessful",
-    "AnalysisRunFailed", "AnalysisRunError", "AnalysisRunInconclusive",
-    "AnalysisRunTerminating", "ExperimentCreated", "SwitchService",
-    "TrafficWeightUpdated", "TrafficRoutingError", "WeightVerifyError",
-    "TargetGroupVerified", "TargetGroupUnverified", "TargetGroupVerifyError",
-    "LoadBalancerNotFound", "PatchingALBIngress", "CreatingCanaryIngress",
-    "PatchingCanaryIngress", "UpdatedDestinationRule",
-    "Updated VirtualService", "VirtualServiceNotFound",
-    "DestinationRuleNotFound", "VirtualRouterNotFound", "VirtualNodeNotFound",
-    "TrafficSplitCreated", "TrafficSplitNotCreated",
-    "CanaryMappingWeightUpdate", "CanaryMappingUpdateError",
-    "CanaryMappingCleanupError", "CanaryMappingCreationError",
-    "AmbassadorMappingNotFound", "AmbassadorMappingConfigError",
-    "ApisixRouteUpdateError", "ApisixRouteCreateError",
-    "ApisixRouteDeleteError", "TraefikServiceUpdateError",
-    "StepPluginTransition", "ReconciliationError", "MetricSuccessful",
-    "MetricFailed", "MetricError", "MetricInconclusive", "ExperimentPending",
-    "ExperimentRunning", "ExperimentSuccessful", "ExperimentFailed",
-    "ExperimentError", "ExperimentInconclusive", "TemplateProgressing",
-    "TemplateRunning", "TemplateSuccessful", "TemplateFailed",
-    "TemplateError", "ReplicaSetUpdateError", NULL};
+static const char *const event_reasons[] = {"RolloutAddedToInformer",
+                                            "RolloutDeleted",
+                                            "RolloutUpdated",
+                                            "NewReplicaSetCreated",
+                                            "ReplicaSetCreateError",
+                                            "ScalingReplicaSet",
+                                            "RolloutStepCompleted",
+                                            "RolloutPaused",
+                                            "RolloutResumed",
+                                            "RolloutAborted",
+                                            "RolloutCompleted",
+                                            "RolloutNotCompleted",
+                                            "SkipSteps",
+                                            "AnalysisRunPending",
+                                            "AnalysisRunRunning",
+                                            "AnalysisRunSuccessful",
+                                            "AnalysisRunFailed",
+                                            "AnalysisRunError",
+                                            "AnalysisRunInconclusive",
+                                            "AnalysisRunTerminating",
+                                            "ExperimentCreated",
+                                            "SwitchService",
+                                            "TrafficWeightUpdated",
+                                            "TrafficRoutingError",
+                                            "WeightVerifyError",
+                                            "TargetGroupVerified",
+                                            "TargetGroupUnverified",
+                                            "TargetGroupVerifyError",
+                                            "LoadBalancerNotFound",
+                                            "PatchingALBIngress",
+                                            "CreatingCanaryIngress",
+                                            "PatchingCanaryIngress",
+                                            "UpdatedDestinationRule",
+                                            "Updated VirtualService",
+                                            "VirtualServiceNotFound",
+                                            "DestinationRuleNotFound",
+                                            "VirtualRouterNotFound",
+                                            "VirtualNodeNotFound",
+                                            "TrafficSplitCreated",
+                                            "TrafficSplitNotCreated",
+                                            "CanaryMappingWeightUpdate",
+                                            "CanaryMappingUpdateError",
+                                            "CanaryMappingCleanupError",
+                                            "CanaryMappingCreationError",
+                                            "AmbassadorMappingNotFound",
+                                            "AmbassadorMappingConfigError",
+                                            "ApisixRouteUpdateError",
+                                            "ApisixRouteCreateError",
+                                            "ApisixRouteDeleteError",
+                                            "TraefikServiceUpdateError",
+                                            "StepPluginTransition",
+                                            "ReconciliationError",
+                                            "MetricSuccessful",
+                                            "MetricFailed",
+                                            "MetricError",
+                                            "MetricInconclusive",
+                                            "ExperimentPending",
+                                            "ExperimentRunning",
+                                            "ExperimentSuccessful",
+                                            "ExperimentFailed",
+                                            "ExperimentError",
+                                            "ExperimentInconclusive",
+                                            "TemplateProgressing",
+                                            "TemplateRunning",
+                                            "TemplateSuccessful",
+                                            "TemplateFailed",
+                                            "TemplateError",
+                                            "ReplicaSetUpdateError",
+                                            NULL};
 
 int ctl_event_triggers_init(struct ctl *c)
 {
@@ -56,8 +99,8 @@ int ctl_event_triggers_init(struct ctl *c)
     int rc = RN_OK;
     arena_init(&a, 0);
     for (size_t i = 0; rc == RN_OK && event_reasons[i]; i++) {
-        const char *t = eng_event_trigger(&a, event_reasons[i],
-                                          strlen(event_reasons[i]));
+        const char *t =
+            eng_event_trigger(&a, event_reasons[i], strlen(event_reasons[i]));
         rc = t ? map_put(&c->ev_triggers, t, strlen(t), c, NULL) : RN_ENOMEM;
     }
     arena_free(&a);
@@ -105,10 +148,9 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
             ctl_state_unset(c, x->r, CTL_ANN_COND, key);
             break;
         case ENG_COND_SEND: {
-            struct ctl_send s = {CTL_PATH_COND, x->conf, td->trigger, res,
-                                 d,             x->vars, key,        CTL_ANN_COND,
-                                 x->ns,         x->name, "",         "",
-                                 x->t0};
+            struct ctl_send s = {
+                CTL_PATH_COND, x->conf, td->trigger, res, d,  x->vars, key,
+                CTL_ANN_COND,  x->ns,   x->name,     "",  "", x->t0};
             ctl_send(c, x->r, &s);
             break;
         }

@@ -237,8 +237,8 @@ void ctl_configs_update(struct ctl *c, const char *ns)
     buf_init(&problems, 1u << 20);
     buf_init(&kept, 1u << 16);
     if (!cm)
-        log_kv(LOG_WARN, "config map not found: nothing is sent",
-               "namespace", ns, "name", c->o.config_map, NULL);
+        log_kv(LOG_WARN, "config map not found: nothing is sent", "namespace",
+               ns, "name", c->o.config_map, NULL);
     struct ctl_conf *n = build(c, ns, cm, sec, prev, &problems, &kept);
     const char *lv[] = {n ? (problems.len ? "partial" : "ok") : "error"};
     ctl_metric_add(c->m, c->f.config_reloads, lv, 1);
@@ -270,8 +270,8 @@ size_t ctl_configs_for(struct ctl *c, const char *ns, struct ctl_conf **out)
         if (own)
             out[n++] = own;
     }
-    struct ctl_conf *ctrl = map_get(&c->confs, c->config_ns,
-                                    strlen(c->config_ns));
+    struct ctl_conf *ctrl =
+        map_get(&c->confs, c->config_ns, strlen(c->config_ns));
     if (ctrl)
         out[n++] = ctrl;
     return n;

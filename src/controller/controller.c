@@ -89,36 +89,48 @@ static int declare(struct ctl *c)
     struct ctl_metrics *m = c->m;
     struct ctl_fams *f = &c->f;
     f->send_success = ctl_metric_family(m, "notification_send_success",
-        "Notification send success.", CTL_COUNTER, ev, 4, NULL, 0);
+                                        "Notification send success.",
+                                        CTL_COUNTER, ev, 4, NULL, 0);
     f->send_error = ctl_metric_family(m, "notification_send_error",
-        "Error sending notification", CTL_COUNTER, ev, 4, NULL, 0);
+                                      "Error sending notification", CTL_COUNTER,
+                                      ev, 4, NULL, 0);
     f->send_hist = ctl_metric_family(m, "notification_send",
-        "Notification send performance.", CTL_HISTOGRAM, nn, 2, bk, 5);
-    f->deliveries = ctl_metric_family(m, "rnotify_deliveries_total",
+                                     "Notification send performance.",
+                                     CTL_HISTOGRAM, nn, 2, bk, 5);
+    f->deliveries = ctl_metric_family(
+        m, "rnotify_deliveries_total",
         "Deliveries finished, by service, trigger and result.", CTL_COUNTER,
         del, 3, NULL, 0);
     f->trigger_eval = ctl_metric_family(m, "rnotify_trigger_eval_total",
-        "Trigger condition evaluations.", CTL_COUNTER, te, 2, NULL, 0);
-    f->watch_restarts = ctl_metric_family(m, "rnotify_watch_restarts_total",
-        "Watches that ended in an error and were restarted.", CTL_COUNTER,
-        res, 1, NULL, 0);
-    f->config_errors = ctl_metric_family(m, "rnotify_config_errors",
-        "Problems in the notification configuration.", CTL_GAUGE, ns, 1,
-        NULL, 0);
+                                        "Trigger condition evaluations.",
+                                        CTL_COUNTER, te, 2, NULL, 0);
+    f->watch_restarts =
+        ctl_metric_family(m, "rnotify_watch_restarts_total",
+                          "Watches that ended in an error and were restarted.",
+                          CTL_COUNTER, res, 1, NULL, 0);
+    f->config_errors =
+        ctl_metric_family(m, "rnotify_config_errors",
+                          "Problems in the notification configuration.",
+                          CTL_GAUGE, ns, 1, NULL, 0);
     f->config_reloads = ctl_metric_family(m, "rnotify_config_reloads_total",
-        "Configuration builds, by result.", CTL_COUNTER, rs, 1, NULL, 0);
-    f->leader = ctl_metric_family(m, "rnotify_leader",
+                                          "Configuration builds, by result.",
+                                          CTL_COUNTER, rs, 1, NULL, 0);
+    f->leader = ctl_metric_family(
+        m, "rnotify_leader",
         "1 while this replica leads (or runs without election).", CTL_GAUGE,
         NULL, 0, NULL, 0);
     f->build_info = ctl_metric_family(m, "rnotify_build_info",
-        "Version of the running rnotify.", CTL_GAUGE, bi, 2, NULL, 0);
+                                      "Version of the running rnotify.",
+                                      CTL_GAUGE, bi, 2, NULL, 0);
     f->events_seen = ctl_metric_family(m, "rnotify_events_total",
-        "Events of Rollouts seen, by reason.", CTL_COUNTER, reason, 1, NULL,
-        0);
-    f->state_patches = ctl_metric_family(m, "rnotify_state_patches_total",
-        "Patches recording deliveries on Rollouts, by result.", CTL_COUNTER,
-        rs, 1, NULL, 0);
-    f->transitions = ctl_metric_family(m, "rnotify_transition_notifications_total",
+                                       "Events of Rollouts seen, by reason.",
+                                       CTL_COUNTER, reason, 1, NULL, 0);
+    f->state_patches = ctl_metric_family(
+        m, "rnotify_state_patches_total",
+        "Patches recording deliveries on Rollouts, by result.", CTL_COUNTER, rs,
+        1, NULL, 0);
+    f->transitions = ctl_metric_family(
+        m, "rnotify_transition_notifications_total",
         "Lifecycle moments notified from status because no Event came.",
         CTL_COUNTER, reason, 1, NULL, 0);
     const int *all = &f->send_success;
@@ -281,8 +293,8 @@ static int start_informer(struct ctl *c, const struct kube_resource *res,
 {
     struct rn_err e;
     rn_err_clear(&e);
-    struct kube_informer_opts io = {res, ns, NULL, fields, c->o.resync_ms,
-                                    JSON_NUM_INT64, *h, c};
+    struct kube_informer_opts io = {
+        res, ns, NULL, fields, c->o.resync_ms, JSON_NUM_INT64, *h, c};
     int rc = kube_informer_start(c->kc, c->loop, &io, out, &e);
     if (rc != RN_OK)
         log_kv(LOG_ERROR, "cannot watch", "resource", res->plural, "error",
@@ -325,8 +337,8 @@ static int start_servers(struct ctl *c)
                 strcmp(c->o.metrics_addr, c->o.health_addr) == 0;
     int rc = RN_OK;
     if (c->o.metrics_addr && *c->o.metrics_addr)
-        rc = ctl_httpd_start(c->o.metrics_addr, c->m,
-                             same ? &c->health : NULL, &c->hm, &e);
+        rc = ctl_httpd_start(c->o.metrics_addr, c->m, same ? &c->health : NULL,
+                             &c->hm, &e);
     if (rc == RN_OK && !same && c->o.health_addr && *c->o.health_addr)
         rc = ctl_httpd_start(c->o.health_addr, NULL, &c->health, &c->hh, &e);
     if (rc != RN_OK)
@@ -482,8 +494,7 @@ static void default_identity(struct ctl_opts *o, char *buf, size_t cap)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     srand((unsigned)(ts.tv_nsec ^ getpid()));
-    snprintf(buf, cap, "%s_%08x%08x", host, (unsigned)rand(),
-             (unsigned)rand());
+    snprintf(buf, cap, "%s_%08x%08x", host, (unsigned)rand(), (unsigned)rand());
     o->identity = buf;
 }
 

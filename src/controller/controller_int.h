@@ -18,9 +18,9 @@
 
 #include "../core/arena.h"
 #include "../core/map.h"
-#include "../kube/kube.h"
 #include "../core/val.h"
 #include "../engine/engine.h"
+#include "../kube/kube.h"
 #include "../services/service.h"
 
 #include <stdbool.h>
@@ -46,10 +46,9 @@ void ctl_metrics_free(struct ctl_metrics *m);
  * are the label names (nlabels of them, at most 8); buckets (histograms
  * only, ascending, without +Inf) are copied.
  */
-int ctl_metric_family(struct ctl_metrics *m, const char *name,
-                      const char *help, enum ctl_mtype type,
-                      const char *const *labels, size_t nlabels,
-                      const double *buckets, size_t nbuckets);
+int ctl_metric_family(struct ctl_metrics *m, const char *name, const char *help,
+                      enum ctl_mtype type, const char *const *labels,
+                      size_t nlabels, const double *buckets, size_t nbuckets);
 
 /* Counter add / gauge set / gauge add / histogram observe on the series
  * with these label values (created on first use).  Safe from any thread;
@@ -128,11 +127,11 @@ void ctl_item_free(struct ctl_item *it);
 struct ctl_dq;
 
 struct ctl_dq_opts {
-    int per_service;           /* transfers in flight per service (8) */
-    int64_t backoff_min_ms;    /* first retry wait (1000) */
-    int64_t backoff_max_ms;    /* cap (300000) */
-    struct svc_opts http;      /* timeouts, CA bundle */
-    struct ctl_metrics *m;     /* may be NULL */
+    int per_service;        /* transfers in flight per service (8) */
+    int64_t backoff_min_ms; /* first retry wait (1000) */
+    int64_t backoff_max_ms; /* cap (300000) */
+    struct svc_opts http;   /* timeouts, CA bundle */
+    struct ctl_metrics *m;  /* may be NULL */
 };
 
 /* ok: delivered; otherwise r says why (r->retryable false: permanent, or
@@ -180,15 +179,15 @@ struct cfg;
  * from (kept so that a broken key of a later ConfigMap can fall back to
  * its last good value).  Refcounted: a queued delivery holds its conf. */
 struct ctl_conf {
-    int refs;           /* loop thread only */
-    const char *ns;     /* in a */
+    int refs;       /* loop thread only */
+    const char *ns; /* in a */
     struct cfg *cfg;
     struct svc_instance **svcs; /* parallel to cfg_service_at(); NULL for
                                    a service that failed */
     size_t nsvcs;
     struct arena a;
     struct cfg_data cm, sec; /* effective data (after fallbacks) */
-    bool self_service;  /* a namespace's own config in self-service mode */
+    bool self_service;       /* a namespace's own config in self-service mode */
     uint64_t generation;
 };
 
@@ -201,9 +200,8 @@ const struct svc_instance *ctl_conf_svc(const struct ctl_conf *c,
 /* Metric family ids (controller.c declares them). */
 struct ctl_fams {
     int send_success, send_error, send_hist; /* upstream's three */
-    int deliveries, trigger_eval, watch_restarts, config_errors,
-        config_reloads, leader, build_info, events_seen, state_patches,
-        transitions;
+    int deliveries, trigger_eval, watch_restarts, config_errors, config_reloads,
+        leader, build_info, events_seen, state_patches, transitions;
 };
 
 /* A write to one of the state annotations (notified.c): set key to val,
@@ -227,7 +225,7 @@ struct ctl_mo {
     int64_t t_ms; /* wall clock of the Event / of the observation */
     uint8_t kind; /* 0 Event, 1 transition */
     bool matched, sent, due;
-    int64_t due_ms; /* transition: loop clock when its grace ends */
+    int64_t due_ms;   /* transition: loop clock when its grace ends */
     struct doc *snap; /* transition: the version to render */
 };
 
@@ -272,11 +270,11 @@ struct ctl {
     struct ctl_httpd *hm, *hh;
     struct ctl_health health;
     struct ctl_leader *leader;
-    struct map confs;   /* namespace -> struct ctl_conf * */
-    struct map ros;     /* "ns/name" -> struct ctl_ro * */
-    struct map cm_errs; /* namespace -> last reported error text (char *) */
+    struct map confs;       /* namespace -> struct ctl_conf * */
+    struct map ros;         /* "ns/name" -> struct ctl_ro * */
+    struct map cm_errs;     /* namespace -> last reported error text (char *) */
     struct map ev_triggers; /* trigger names Event reasons map to */
-    struct arena scratch; /* per decision, reset after each */
+    struct arena scratch;   /* per decision, reset after each */
     const char *config_ns;
     bool synced;   /* every informer listed once and a config is in */
     bool acting;   /* synced and leading: decisions send */
@@ -343,12 +341,12 @@ struct ctl_send {
     const char *trigger;
     const struct eng_cond_result *r;
     const struct eng_dest *d;
-    struct val vars;      /* evaluation vars (without serviceType) */
+    struct val vars;       /* evaluation vars (without serviceType) */
     const char *state_key; /* recorded on success */
     enum ctl_ann ann;
-    const char *ns, *name; /* the Rollout */
+    const char *ns, *name;           /* the Rollout */
     const char *ev_type, *ev_reason; /* upstream's metric labels */
-    int64_t t0_ms;         /* when the occurrence was seen */
+    int64_t t0_ms;                   /* when the occurrence was seen */
 };
 
 /* Render s->r's templates for s->d and queue the delivery (or, with

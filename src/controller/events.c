@@ -54,10 +54,9 @@ static void send_one(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
                              d->service, d->recipient ? d->recipient : "");
     if (!key || ctl_state_has(c, r, snap->root, CTL_ANN_EVENTS, key, false))
         return;
-    struct ctl_send s = {o->path, conf,    o->trigger, res,
-                         d,       vars,    key,        CTL_ANN_EVENTS,
-                         o->ns,   o->name, o->type,    o->reason,
-                         o->t0_ms};
+    struct ctl_send s = {o->path, conf,      o->trigger,     res,   d,
+                         vars,    key,       CTL_ANN_EVENTS, o->ns, o->name,
+                         o->type, o->reason, o->t0_ms};
     ctl_send(c, r, &s);
 }
 
@@ -82,8 +81,8 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     rn_err_clear(&e);
     if (ctl_vars(c, conf, snap->root, true, &c->scratch, &vars) != RN_OK)
         return;
-    int rc = eng_trigger_run(conf->cfg, o->trigger, vars, &c->scratch, &res,
-                             &n, &e);
+    int rc =
+        eng_trigger_run(conf->cfg, o->trigger, vars, &c->scratch, &res, &n, &e);
     if (rc != RN_OK) {
         log_kv(rc == RN_ENOTFOUND ? LOG_DEBUG : LOG_WARN,
                "event trigger not run", "trigger", o->trigger, "namespace",
@@ -91,8 +90,8 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *tv[] = {o->trigger, eng_event_sends(&res[i]) ? "true"
-                                                                 : "false"};
+        const char *tv[] = {o->trigger,
+                            eng_event_sends(&res[i]) ? "true" : "false"};
         ctl_metric_add(c->m, c->f.trigger_eval, tv, 1);
         if (!eng_event_sends(&res[i]))
             continue;
@@ -118,14 +117,13 @@ static bool fill(struct ctl *c, struct ctl_occ *o, struct val ev, int64_t count)
         strcmp(ctl_str(ev, "reportingComponent", NULL), CTL_COMPONENT) == 0)
         return false; /* rnotify's own Warnings */
     o->trigger = eng_event_trigger(&c->scratch, o->reason, strlen(o->reason));
-    snprintf(o->prefix, sizeof o->prefix, "%s:%lld:", o->uid,
-             (long long)count);
+    snprintf(o->prefix, sizeof o->prefix, "%s:%lld:", o->uid, (long long)count);
     o->t0_ms = kube_loop_now(c->loop);
     return o->trigger != NULL;
 }
 
-void ctl_occurrence_send(struct ctl *c, struct ctl_ro *r,
-                         struct ctl_occ *o, struct doc *snap)
+void ctl_occurrence_send(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
+                         struct doc *snap)
 {
     struct ctl_conf *confs[2];
     size_t nc = ctl_configs_for(c, o->ns, confs);

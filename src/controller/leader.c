@@ -31,7 +31,7 @@ struct ctl_leader {
     struct ctl *c;
     char identity[256];
     bool leading, busy, releasing, stopped;
-    int64_t renewed_ms;  /* loop clock of the last successful write */
+    int64_t renewed_ms;     /* loop clock of the last successful write */
     struct kube_lease seen; /* the spec last observed */
     int64_t seen_ms;        /* loop clock when it last changed */
     struct kube_timer *t;
@@ -120,10 +120,16 @@ static void claim(struct ctl_leader *l, bool create)
     if (create)
         n.rv[0] = '\0';
     buf_init(&b, 1u << 16);
-    struct kube_request rq = {create ? "POST" : "PUT", &kube_res_leases,
-                              c->o.lease_namespace, create ? NULL
-                                                           : c->o.lease_name,
-                              NULL, NULL, NULL, 0, NULL, 0};
+    struct kube_request rq = {create ? "POST" : "PUT",
+                              &kube_res_leases,
+                              c->o.lease_namespace,
+                              create ? NULL : c->o.lease_name,
+                              NULL,
+                              NULL,
+                              NULL,
+                              0,
+                              NULL,
+                              0};
     if (kube_lease_body(&b, c->o.lease_namespace, c->o.lease_name, &n) ==
         RN_OK) {
         rq.body = b.ptr;
@@ -146,8 +152,8 @@ static void read_done(void *ud, struct kube_reply *r)
     }
     if (r->status != 200 || !r->obj ||
         kube_lease_parse(r->obj->root, &got) != RN_OK) {
-        log_kv(LOG_WARN, "lease read failed", "lease", c->o.lease_name,
-               "error", r->err.msg, NULL);
+        log_kv(LOG_WARN, "lease read failed", "lease", c->o.lease_name, "error",
+               r->err.msg, NULL);
         check_deadline(l);
         return;
     }
@@ -173,9 +179,16 @@ static void tick(void *ud)
         return;
     check_deadline(l);
     if (!l->busy) {
-        struct kube_request rq = {"GET", &kube_res_leases,
-                                  c->o.lease_namespace, c->o.lease_name,
-                                  NULL, NULL, NULL, 0, NULL, 0};
+        struct kube_request rq = {"GET",
+                                  &kube_res_leases,
+                                  c->o.lease_namespace,
+                                  c->o.lease_name,
+                                  NULL,
+                                  NULL,
+                                  NULL,
+                                  0,
+                                  NULL,
+                                  0};
         l->busy = kube_do_async(c->kc, c->loop, &rq, read_done, l) == RN_OK;
     }
     schedule(l);
@@ -232,8 +245,16 @@ void ctl_leader_release(struct ctl_leader *l, kube_cb *done, void *ud)
     n.duration_s = 1;
     n.acquire_us = n.renew_us = now_us();
     buf_init(&b, 1u << 16);
-    struct kube_request rq = {"PUT",  &kube_res_leases, c->o.lease_namespace,
-                              c->o.lease_name, NULL, NULL, NULL, 0, NULL, 0};
+    struct kube_request rq = {"PUT",
+                              &kube_res_leases,
+                              c->o.lease_namespace,
+                              c->o.lease_name,
+                              NULL,
+                              NULL,
+                              NULL,
+                              0,
+                              NULL,
+                              0};
     int rc = kube_lease_body(&b, c->o.lease_namespace, c->o.lease_name, &n);
     rq.body = b.ptr;
     rq.body_len = b.len;

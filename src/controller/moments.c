@@ -183,8 +183,8 @@ static void arm(struct ctl *c, struct ctl_ro *r)
     kube_timer_cancel(c->loop, r->mo_timer);
     r->mo_timer = NULL;
     if (first)
-        r->mo_timer = kube_timer_add(c->loop, first - kube_loop_now(c->loop),
-                                     due, r);
+        r->mo_timer =
+            kube_timer_add(c->loop, first - kube_loop_now(c->loop), due, r);
 }
 
 /* A transition of reason on the Rollout of snap (rendered if notified). */
@@ -220,8 +220,8 @@ static bool is_true(struct val obj, const char *a, const char *b)
 static const char *revision(struct val obj)
 {
     const struct val *an = ctl_get(obj, "metadata", "annotations");
-    const struct val *v = an ? val_get_cstr(*an, "rollout.argoproj.io/revision")
-                             : NULL;
+    const struct val *v =
+        an ? val_get_cstr(*an, "rollout.argoproj.io/revision") : NULL;
     return v && v->kind == VAL_STRING ? v->u.s : "";
 }
 
@@ -235,8 +235,8 @@ void ctl_moments_rollout(struct ctl *c, struct doc *old, struct doc *obj)
     if (!old || old == obj || !c->acting || c->stopping)
         return;
     struct val a = old->root, b = obj->root;
-    struct ctl_ro *r = ctl_ro_get(c, ctl_meta(b, "namespace"),
-                                  ctl_meta(b, "name"), true);
+    struct ctl_ro *r =
+        ctl_ro_get(c, ctl_meta(b, "namespace"), ctl_meta(b, "name"), true);
     if (!r)
         return;
     const char *ra = revision(a), *rb = revision(b);
@@ -267,9 +267,8 @@ void ctl_moments_rollout(struct ctl *c, struct doc *old, struct doc *obj)
 static const char *owner(struct val run)
 {
     const struct val *refs = ctl_get(run, "metadata", "ownerReferences");
-    for (size_t i = 0; refs && refs->kind == VAL_ARRAY &&
-                       i < val_list_len(*refs);
-         i++) {
+    for (size_t i = 0;
+         refs && refs->kind == VAL_ARRAY && i < val_list_len(*refs); i++) {
         struct val ref = val_list_at(*refs, i);
         if (strcmp(ctl_str(ref, "kind", NULL), "Rollout") == 0)
             return ctl_str(ref, "name", NULL);

@@ -48,8 +48,7 @@ static const struct val *ann_of(struct val obj, enum ctl_ann which)
 /* ---- the event path's map ---- */
 
 /* The annotation parsed (an object, possibly empty) in a. */
-static struct val parse_map(struct arena *a, struct val obj,
-                            enum ctl_ann which)
+static struct val parse_map(struct arena *a, struct val obj, enum ctl_ann which)
 {
     const struct val *s = ann_of(obj, which);
     struct json_opts jo = {JSON_NUM_INT64, 0, 0};
@@ -95,8 +94,8 @@ static const struct ctl_op *op_for(const struct ctl_ro *r, enum ctl_ann which,
     for (const struct ctl_op *o = r ? r->ops : NULL; o; o = o->next) {
         if (o->which != which)
             continue;
-        bool m = prefix ? strncmp(o->key, key, n) == 0
-                        : strcmp(o->key, key) == 0;
+        bool m =
+            prefix ? strncmp(o->key, key, n) == 0 : strcmp(o->key, key) == 0;
         if (m)
             hit = o;
     }
@@ -133,8 +132,7 @@ int ctl_state_cond(struct ctl *c, struct ctl_ro *r, struct val obj,
     const struct val *s = ann_of(obj, CTL_ANN_COND);
     bool valid = true;
     (void)c;
-    int rc = eng_state_parse(a, s ? s->u.s : NULL, s ? s->len : 0, out,
-                             &valid);
+    int rc = eng_state_parse(a, s ? s->u.s : NULL, s ? s->len : 0, out, &valid);
     if (rc == RN_OK)
         apply_ops_cond(r, *out);
     return rc;
@@ -357,7 +355,7 @@ static void patched(void *ud, struct kube_reply *rep)
     struct ctl_ro *r = f->r;
     struct ctl *c = r->ctl;
     const char *res[] = {rep->status >= 200 && rep->status < 300 ? "ok"
-                                                                  : "error"};
+                                                                 : "error"};
     ctl_metric_add(c->m, c->f.state_patches, res, 1);
     r->patching = false;
     if (rep->status >= 200 && rep->status < 300) {
@@ -377,9 +375,8 @@ static void patched(void *ud, struct kube_reply *rep)
         r->retry_ms = r->retry_ms ? r->retry_ms * 2 : 1000;
         if (r->retry_ms > 60000)
             r->retry_ms = 60000;
-        log_kv(LOG_WARN, "recording deliveries failed, will retry",
-               "namespace", r->ns, "rollout", r->name, "error",
-               rep->err.msg, NULL);
+        log_kv(LOG_WARN, "recording deliveries failed, will retry", "namespace",
+               r->ns, "rollout", r->name, "error", rep->err.msg, NULL);
     }
     rn_free(f);
     if (has_pending(r))
@@ -400,9 +397,13 @@ static void flush(void *ud)
     }
     f->r = r;
     f->upto = r->op_seq;
-    struct kube_modify m = {"PATCH", &kube_res_rollouts, r->ns, r->name,
+    struct kube_modify m = {"PATCH",
+                            &kube_res_rollouts,
+                            r->ns,
+                            r->name,
                             kube_informer_get(c->ro, r->ns, r->name),
-                            make_patch, r};
+                            make_patch,
+                            r};
     r->patching = true;
     if (kube_modify_async(c->kc, c->loop, &m, patched, f) != RN_OK) {
         r->patching = false;

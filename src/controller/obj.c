@@ -91,8 +91,8 @@ static void collect(void *ud, struct doc *d)
         return;
     if (x->n == x->cap) {
         size_t ncap = x->cap ? x->cap * 2 : 16;
-        struct val *ni = arena_grow(x->a, x->items, x->cap * sizeof *ni,
-                                    ncap * sizeof *ni);
+        struct val *ni =
+            arena_grow(x->a, x->items, x->cap * sizeof *ni, ncap * sizeof *ni);
         if (!ni)
             return;
         x->items = ni;

@@ -119,8 +119,8 @@ struct doc *ctl_ro_version_at(struct ctl *c, const char *ns, const char *name,
 {
     struct doc *cur = kube_informer_get(c->ro, ns, name);
     struct ctl_ro *r = ctl_ro_get(c, ns, name, false);
-    if (!rv || !*rv || (cur && strcmp(meta_str(cur->root, "resourceVersion"),
-                                      rv) == 0))
+    if (!rv || !*rv ||
+        (cur && strcmp(meta_str(cur->root, "resourceVersion"), rv) == 0))
         return cur;
     size_t nold = r ? r->nold : 0;
     for (size_t i = 0; i < nold; i++)

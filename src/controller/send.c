@@ -30,8 +30,7 @@ struct ctl_rec {
     int64_t t0_ms;
 };
 
-static const char *const path_names[] = {"event", "condition",
-                                         "transition"};
+static const char *const path_names[] = {"event", "condition", "transition"};
 
 static void release_conf(void *hold)
 {
@@ -44,8 +43,7 @@ static const char *dup(struct arena *a, const char *s)
 }
 
 /* Count and log a failure that happened before anything was queued. */
-static void fail_early(struct ctl *c, const struct ctl_send *s,
-                       const char *why)
+static void fail_early(struct ctl *c, const struct ctl_send *s, const char *why)
 {
     const char *lv[] = {s->ns, s->name, s->ev_type, s->ev_reason};
     if (s->path != CTL_PATH_COND)
@@ -55,8 +53,8 @@ static void fail_early(struct ctl *c, const struct ctl_send *s,
     c->failed++;
     log_kv(LOG_ERROR, "notification not sent", "path", path_names[s->path],
            "namespace", s->ns, "rollout", s->name, "trigger", s->trigger,
-           "service", s->d->service, "recipient", s->d->recipient, "error",
-           why, NULL);
+           "service", s->d->service, "recipient", s->d->recipient, "error", why,
+           NULL);
 }
 
 /* Render the condition's templates for the destination into it->a. */
@@ -161,8 +159,8 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
         return RN_ENOMEM;
     }
     log_kv(LOG_INFO, "queued", "path", path_names[s->path], "namespace", s->ns,
-           "rollout", s->name, "trigger", s->trigger, "service",
-           s->d->service, "recipient", s->d->recipient, NULL);
+           "rollout", s->name, "trigger", s->trigger, "service", s->d->service,
+           "recipient", s->d->recipient, NULL);
     return ctl_dq_push(c->dq, it);
 }
 
@@ -176,8 +174,7 @@ static void warn_rollout(struct ctl *c, const struct ctl_rec *rec,
     char text[1024];
     snprintf(text, sizeof text, "failed to deliver %s to %s:%s: %s",
              rec->trigger, it->dest.service, it->dest.recipient, msg);
-    kube_recorder_emit(c->rec, ro->root, "Warning", "NotificationFailed",
-                       text);
+    kube_recorder_emit(c->rec, ro->root, "Warning", "NotificationFailed", text);
 }
 
 void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
@@ -202,8 +199,7 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     if (ok) {
         c->sent++;
         if (r)
-            ctl_state_set(c, r, rec->ann, rec->state_key,
-                          (int64_t)time(NULL));
+            ctl_state_set(c, r, rec->ann, rec->state_key, (int64_t)time(NULL));
         log_kv(LOG_INFO, "delivered", "path", path_names[rec->path],
                "namespace", rec->ns, "rollout", rec->name, "trigger",
                rec->trigger, "service", it->dest.service, "recipient",

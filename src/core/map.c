@@ -140,8 +140,8 @@ void *map_del(struct map *m, const char *key, size_t klen)
             break;
         size_t home = (size_t)s->hash & mask;
         /* s may move into the hole unless home is cyclically in (hole, j] */
-        bool stays = hole <= j ? (home > hole && home <= j)
-                               : (home > hole || home <= j);
+        bool stays =
+            hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
         if (stays)
             continue;
         m->slots[hole] = *s;

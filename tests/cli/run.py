@@ -148,7 +148,8 @@ def check_secrets(rnotify):
 
 HELP_COMMANDS = [[], ["template"], ["trigger"], ["template", "get"],
                  ["template", "notify"], ["trigger", "get"],
-                 ["trigger", "run"], ["check"], ["explain"], ["version"]]
+                 ["trigger", "run"], ["check"], ["explain"], ["version"],
+                 ["controller"]]
 
 
 def check_help(rnotify):
