@@ -21,6 +21,9 @@
 #include <stdio.h>
 
 struct buf;
+struct doc;
+struct kube_client;
+struct kube_resource;
 struct rn_err;
 
 /* Exit codes (docs/CLI.md). */
@@ -43,6 +46,14 @@ struct cli {
     const char *secret;     /* --secret: path, "-", ":empty" or NULL */
     const char *ns;         /* -n/--namespace */
     bool stdin_used;
+    /* cluster mode (cluster.c): kubectl's flags, the client made from
+     * them on first use */
+    const char *kubeconfig, *context, *server, *token, *ca_file;
+    const char *config_ns; /* --config-namespace */
+    const char *timeout;   /* --request-timeout */
+    bool insecure;
+    struct kube_client *kc;
+    const char *cm_src; /* where the ConfigMap came from, for messages */
     struct cfg *cfg;
     struct cfg_data cm, sec;
     const char *cm_text; /* the ConfigMap file, for positions */
@@ -56,10 +67,27 @@ struct cli {
  * own short options. */
 #define CLI_OPT_CONFIG_MAP 256
 #define CLI_OPT_SECRET 257
+#define CLI_OPT_KUBECONFIG 258
+#define CLI_OPT_CONTEXT 259
+#define CLI_OPT_SERVER 260
+#define CLI_OPT_TOKEN 261
+#define CLI_OPT_CA 262
+#define CLI_OPT_INSECURE 263
+#define CLI_OPT_TIMEOUT 264
+#define CLI_OPT_CONFIG_NS 265
 #define CLI_COMMON_OPTIONS                                                     \
     {"config-map", required_argument, NULL, CLI_OPT_CONFIG_MAP},               \
         {"secret", required_argument, NULL, CLI_OPT_SECRET},                   \
         {"namespace", required_argument, NULL, 'n'},                           \
+        {"kubeconfig", required_argument, NULL, CLI_OPT_KUBECONFIG},           \
+        {"context", required_argument, NULL, CLI_OPT_CONTEXT},                 \
+        {"server", required_argument, NULL, CLI_OPT_SERVER},                   \
+        {"token", required_argument, NULL, CLI_OPT_TOKEN},                     \
+        {"certificate-authority", required_argument, NULL, CLI_OPT_CA},        \
+        {"insecure-skip-tls-verify", optional_argument, NULL,                  \
+         CLI_OPT_INSECURE},                                                    \
+        {"request-timeout", required_argument, NULL, CLI_OPT_TIMEOUT},         \
+        {"config-namespace", required_argument, NULL, CLI_OPT_CONFIG_NS},      \
     {                                                                          \
         "help", no_argument, NULL, 'h'                                         \
     }
@@ -120,6 +148,24 @@ int cli_write_masked(struct cli *x, FILE *f, struct buf *b);
 /* printf to f with Secret values masked. */
 int cli_printf_masked(struct cli *x, FILE *f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---- cluster mode (cluster.c) ---- */
+
+/* Take one of kubectl's connection flags (CLI_OPT_KUBECONFIG ...); false
+ * when opt is not one of them. */
+bool cli_cluster_flag(struct cli *x, int opt, const char *arg);
+/* The namespace of the resource: -n, else the kubeconfig context's. */
+const char *cli_namespace(struct cli *x);
+/* GET an object from the cluster (the client is made on first use); the
+ * doc lives as long as the run.  On failure e names the object and the
+ * server; RN_ENOTFOUND when it does not exist. */
+int cli_cluster_get(struct cli *x, const struct kube_resource *res,
+                    const char *ns, const char *name, struct doc **out,
+                    struct rn_err *e);
+/* Whether s can be an object name (so RESOURCE is read from the cluster
+ * when it is not a file). */
+bool cli_object_name(const char *s);
+void cli_cluster_close(struct cli *x);
 
 /* ---- output (output.c) ---- */
 

@@ -9,9 +9,11 @@
 #include "cli.h"
 
 #include "../core/buf.h"
+#include "../core/doc.h"
 #include "../core/err.h"
 #include "../core/json.h"
 #include "../core/yaml.h"
+#include "../kube/kube.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -108,34 +110,80 @@ static void warn_broken_keys(struct cli *x)
     }
 }
 
-/* Secret first, then ConfigMap (upstream's order), then the snapshot;
- * failures print "<prefix>: why" and return CLI_ECONFIG. */
-int cli_load_config(struct cli *x, const char *prefix, bool quiet)
+/* The configuration's namespace in cluster mode: --config-namespace, else
+ * the resource's. */
+static const char *config_ns(struct cli *x)
 {
-    struct rn_err e;
-    struct cfg_opts o = {x->ns ? x->ns : "", false};
-    rn_err_clear(&e);
+    return x->config_ns && *x->config_ns ? x->config_ns : cli_namespace(x);
+}
+
+/* One object of the configuration from the cluster.  A missing Secret is
+ * an empty one (with a warning), where upstream fails. */
+static int cluster_data(struct cli *x, bool secret, struct cfg_data *out,
+                        struct rn_err *e)
+{
+    const char *ns = config_ns(x);
+    const char *name = secret ? CLI_SECRET_NAME : CLI_CONFIGMAP_NAME;
+    struct doc *d = NULL;
+    int rc = cli_cluster_get(
+        x, secret ? &kube_res_secrets : &kube_res_configmaps, ns, name, &d, e);
+    if (rc == RN_ENOTFOUND && secret) {
+        fprintf(x->err,
+                "warning: secret \"%s\" not found in namespace "
+                "\"%s\": using an empty Secret\n",
+                name, ns);
+        return RN_OK;
+    }
+    if (rc == RN_OK)
+        rc = cfg_data_from_object(&x->a, d->root, secret, out, e);
+    if (rc == RN_OK && !secret)
+        x->cm_src = arena_printf(&x->a, "%s/%s", ns, name);
+    return rc;
+}
+
+static int load_secret(struct cli *x, const char *prefix, bool quiet,
+                       struct rn_err *e)
+{
+    if (!x->secret && !x->config_map)
+        return cluster_data(x, true, &x->sec, e) == RN_OK ? CLI_OK
+                                                          : CLI_ECONFIG;
     if (!x->secret && !quiet)
         fprintf(x->err, "warning: no --secret given: using an empty Secret "
                         "(--secret :empty says so and silences this)\n");
     if (x->secret && strcmp(x->secret, ":empty") != 0 &&
-        load_data(x, x->secret, "Secret", CLI_SECRET_NAME, &x->sec, &e) !=
+        load_data(x, x->secret, "Secret", CLI_SECRET_NAME, &x->sec, e) !=
             RN_OK) {
-        print_load_error(x, prefix, x->secret, &e);
+        print_load_error(x, prefix, x->secret, e);
+        e->msg[0] = '\0';
         return CLI_ECONFIG;
     }
-    if (!x->config_map) {
-        fprintf(x->err,
-                "%s: no ConfigMap: pass --config-map FILE (cluster "
-                "mode comes with the Kubernetes client)\n",
-                prefix);
-        return CLI_ECONFIG;
-    }
-    if (load_data(x, x->config_map, "ConfigMap", CLI_CONFIGMAP_NAME, &x->cm,
-                  &e) != RN_OK) {
+    return CLI_OK;
+}
+
+/* Secret first, then ConfigMap (upstream's order), then the snapshot;
+ * failures print "<prefix>: why" and return CLI_ECONFIG.  Without
+ * --config-map both come from the cluster. */
+int cli_load_config(struct cli *x, const char *prefix, bool quiet)
+{
+    struct rn_err e;
+    rn_err_clear(&e);
+    int rc = load_secret(x, prefix, quiet, &e);
+    if (rc == CLI_OK && !x->config_map) {
+        if (cluster_data(x, false, &x->cm, &e) != RN_OK)
+            rc = CLI_ECONFIG;
+    } else if (rc == CLI_OK &&
+               load_data(x, x->config_map, "ConfigMap", CLI_CONFIGMAP_NAME,
+                         &x->cm, &e) != RN_OK) {
         print_load_error(x, prefix, x->config_map, &e);
         return CLI_ECONFIG;
     }
+    if (rc != CLI_OK) {
+        if (e.msg[0])
+            cli_printf_masked(x, x->err, "%s: %s\n", prefix, e.msg);
+        return rc;
+    }
+    struct cfg_opts o = {x->config_map ? (x->ns ? x->ns : "") : config_ns(x),
+                         false};
     if (cfg_load(&x->cm, &x->sec, &o, &x->cfg, &e) != RN_OK) {
         fprintf(x->err, "%s: %s\n", prefix, e.msg);
         return CLI_ECONFIG;
@@ -158,8 +206,24 @@ static int kind_missing(struct cli *x, struct val obj)
     return CLI_ERESOURCE;
 }
 
-/* RESOURCE as a file only; failures print upstream's "failed to load
- * resource: ..." and return CLI_ERESOURCE. */
+/* RESOURCE from the cluster: a Rollout named path in the namespace. */
+static int cluster_resource(struct cli *x, const char *name, struct val *out)
+{
+    struct rn_err e;
+    struct doc *d = NULL;
+    rn_err_clear(&e);
+    if (cli_cluster_get(x, &kube_res_rollouts, cli_namespace(x), name, &d,
+                        &e) != RN_OK) {
+        cli_printf_masked(x, x->err, "failed to load resource: %s\n", e.msg);
+        return CLI_ERESOURCE;
+    }
+    *out = d->root;
+    return CLI_OK;
+}
+
+/* RESOURCE: a file when one exists at that path, else (a valid object
+ * name) a Rollout read from the cluster.  Failures print upstream's
+ * "failed to load resource: ..." and return CLI_ERESOURCE. */
 int cli_load_resource(struct cli *x, const char *path, struct val *out)
 {
     struct stat st;
@@ -168,11 +232,14 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
     size_t n;
     struct yaml_opts yo = {JSON_NUM_INT64, 0, path};
     rn_err_clear(&e);
-    if (strcmp(path, "-") != 0 &&
-        (stat(path, &st) != 0 || S_ISDIR(st.st_mode))) {
+    bool file = strcmp(path, "-") == 0 ||
+                (stat(path, &st) == 0 && !S_ISDIR(st.st_mode));
+    if (!file && cli_object_name(path))
+        return cluster_resource(x, path, out);
+    if (!file) {
         fprintf(x->err,
-                "failed to load resource: '%s' is not a file (reading "
-                "Rollouts from a cluster comes with the Kubernetes client)\n",
+                "failed to load resource: '%s' is neither a file nor a "
+                "Rollout name\n",
                 path);
         return CLI_ERESOURCE;
     }
@@ -262,7 +329,9 @@ static bool value_pos(const struct cli *x, int key_line, int *line, int *col)
 const char *cli_problem_text(struct cli *x, const char *key, int line, int col,
                              const char *msg, int *at)
 {
-    const char *file = x->config_map ? x->config_map : "configmap";
+    const char *file = x->config_map ? x->config_map
+                       : x->cm_src   ? x->cm_src
+                                     : "configmap";
     int kl = cli_key_line(x, key);
     *at = kl;
     if (kl > 0 && line > 0 && value_pos(x, kl, &line, &col)) {

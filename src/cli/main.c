@@ -66,6 +66,20 @@ int cli_getopt(struct cli *x, int argc, char **argv, const char *shorts,
         case 'n':
             x->ns = optarg;
             break;
+        case CLI_OPT_KUBECONFIG:
+        case CLI_OPT_CONTEXT:
+        case CLI_OPT_SERVER:
+        case CLI_OPT_TOKEN:
+        case CLI_OPT_CA:
+        case CLI_OPT_INSECURE:
+        case CLI_OPT_TIMEOUT:
+        case CLI_OPT_CONFIG_NS:
+            if (!cli_cluster_flag(x, c, optarg)) {
+                *rc = cli_usage_error(x, "invalid value \"%s\" for %s",
+                                      optarg ? optarg : "", argv[optind - 1]);
+                return -2;
+            }
+            break;
         case 'h':
             fputs(x->help, x->out);
             *rc = CLI_OK;
@@ -198,6 +212,7 @@ int main(int argc, char **argv)
     x.err = stderr;
     int rc = dispatch(&x, argc, argv);
     cfg_unref(x.cfg);
+    cli_cluster_close(&x);
     arena_free(&x.a);
     if (fflush(stdout) != 0 && rc == CLI_OK)
         rc = CLI_ESEND;
