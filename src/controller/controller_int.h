@@ -17,6 +17,7 @@
 #include "controller.h"
 
 #include "../core/arena.h"
+#include "../core/err.h"
 #include "../core/val.h"
 #include "../engine/engine.h"
 #include "../services/service.h"
@@ -42,7 +43,10 @@ void ctl_metrics_free(struct ctl_metrics *m);
 /*
  * Declare a family; returns its id (>= 0) or a negative status.  labels
  * are the label names (nlabels of them, at most 8); buckets (histograms
- * only, ascending, without +Inf) are copied.
+ * only, ascending, without +Inf) are copied.  Declaring the same family
+ * again (same type, labels and buckets) returns the same id; a different
+ * declaration under a taken name, a bad name, a repeated label or "le" on
+ * a histogram is -RN_EINVAL.
  */
 int ctl_metric_family(struct ctl_metrics *m, const char *name,
                       const char *help, enum ctl_mtype type,
@@ -58,8 +62,15 @@ void ctl_metric_set(struct ctl_metrics *m, int family,
                     const char *const *values, double v);
 void ctl_metric_observe(struct ctl_metrics *m, int family,
                         const char *const *values, double v);
-/* Drop every series of a family whose label `label` equals value (a
- * deleted Rollout's series). */
+/* Drop every series of a family (every family when family < 0) whose
+ * labels `labels[i]` equal `values[i]` for each of the n pairs: a partial
+ * match, as client_golang's DeletePartialMatch.  A deleted Rollout:
+ * {"namespace", "name"} = {ns, name}.  Families lacking one of the labels
+ * keep their series. */
+void ctl_metric_forget_match(struct ctl_metrics *m, int family,
+                             const char *const *labels,
+                             const char *const *values, size_t n);
+/* The same with one label. */
 void ctl_metric_forget(struct ctl_metrics *m, int family, const char *label,
                        const char *value);
 
