@@ -85,17 +85,22 @@ int ctl_metrics_render(struct ctl_metrics *m, struct buf *out);
 
 struct ctl_httpd;
 
-/* What the health endpoints read; set from the loop thread. */
+/* What the health endpoints read; set from the loop thread.  The reasons
+ * are one line each, shown with a 503 (NULL: "not live" / "not ready");
+ * they must be string literals or outlive the server. */
 struct ctl_health {
     _Atomic int live;  /* /healthz: 200 while the loop turns */
     _Atomic int ready; /* /readyz: 200 once caches synced and config in */
+    _Atomic(const char *) live_why, ready_why;
 };
 
 /*
  * Serve on addr ("host:port", ":port", "[::1]:port"); port 0 picks one,
- * and ctl_httpd_port() tells which.  paths: "metrics" serves /metrics from
- * m (NULL: not served), "health" serves /healthz and /readyz from h (NULL:
- * not served).  Other paths are 404.  Errors name the address.
+ * and ctl_httpd_port() tells which.  ":port" listens on every address,
+ * IPv6 and IPv4.  /metrics is served from m (NULL: not served), /healthz
+ * and /readyz from h (NULL: not served); other paths are 404, methods
+ * other than GET and HEAD 405.  Errors name the address as Go's net
+ * package does ("listen tcp :8090: bind: address already in use").
  */
 int ctl_httpd_start(const char *addr, struct ctl_metrics *m,
                     struct ctl_health *h, struct ctl_httpd **out,
