@@ -123,8 +123,9 @@ struct ctl_item {
     const struct svc_instance *svc; /* valid while `hold` is held */
     struct val root;                /* eng_notif_root of the message */
     struct eng_dest dest;           /* service NAME and recipient */
-    int64_t enqueued_ms;            /* kube_loop_now at push */
-    int64_t deadline_ms;            /* give up after (loop clock) */
+    int64_t enqueued_ms;            /* kube_loop_now at push (0: set) */
+    int64_t deadline_ms;            /* give up after (loop clock); 0:
+                                       enqueued_ms + 1 h */
     /* filled by the queue */
     int attempts;          /* whole-delivery attempts so far */
     int64_t next_retry_ms; /* loop clock of the next try, 0 if none */
@@ -149,20 +150,35 @@ struct ctl_dq_opts {
     struct ctl_metrics *m;     /* may be NULL */
 };
 
-/* ok: delivered; otherwise r says why (r->retryable false: permanent, or
- * the deadline passed).  The callee frees it with ctl_item_free. */
+/* ok: delivered; otherwise r says why.  r->msg is the last attempt's
+ * message followed by how the item ended ("; giving up after 3 attempts
+ * (last status 503 Service Unavailable): the delivery deadline passed",
+ * "...: permanent failure, not retried", "...: the server asked to wait
+ * 2h0m0s (Retry-After), past the delivery deadline 59m58s away");
+ * r->retryable keeps the class of the last failure (true: transient, the
+ * queue ran out of time); r->attempts counts HTTP requests over all
+ * attempts, it->attempts the whole-delivery attempts.  The callee frees it
+ * with ctl_item_free.  done() may push. */
 typedef void ctl_dq_done_fn(void *ud, struct ctl_item *it, bool ok,
                             const struct svc_result *r);
 
+/* Options are copied (m and http.ca_file are borrowed); 0 fields take
+ * the defaults above.  With o->m, declares the rnotify_delivery_* families
+ * (docs/metrics.md).  Blocking services (svc_type.send: email, NATS) send
+ * on a pool of two worker threads, started on first use. */
 int ctl_dq_new(struct kube_loop *l, const struct ctl_dq_opts *o,
                ctl_dq_done_fn *done, void *ud, struct ctl_dq **out);
 /* Aborts what is in flight and frees every item still queued, without
- * calling done() (a graceful stop drains the queue first). */
+ * calling done() (a graceful stop drains the queue first).  Waits for a
+ * blocking send in progress on a worker (bounded by its own timeouts).
+ * On the loop thread, before the loop is freed. */
 void ctl_dq_free(struct ctl_dq *q);
 
 /* Queue it behind earlier items of the same destination (service name +
  * recipient): items of one destination are delivered in push order, one
- * at a time.  Takes ownership, also on failure. */
+ * at a time.  Takes ownership, also on failure (RN_EINVAL: no svc or
+ * service name; RN_ENOMEM), freeing it without done().  Sending starts on
+ * the next loop turn: done() never runs inside ctl_dq_push. */
 int ctl_dq_push(struct ctl_dq *q, struct ctl_item *it);
 
 /* Items queued or in flight, and the age (ms) of the oldest, 0 if none. */
