@@ -279,55 +279,60 @@ static struct family *family_at(struct ctl_metrics *m, int id)
     return m && id >= 0 && (size_t)id < m->n ? m->fams[id] : NULL;
 }
 
-/* Counters only go up: a negative or NaN add is ignored. */
-void ctl_metric_add(struct ctl_metrics *m, int family,
-                    const char *const *values, double v)
+enum op { OP_ADD, OP_SET, OP_OBSERVE };
+
+/* Which operations a family type takes: counters only go up (a negative
+ * or NaN add is ignored), set is for gauges, observe for histograms. */
+static bool op_fits(const struct family *f, enum op op, double v)
 {
-    if (!m)
-        return;
-    pthread_mutex_lock(&m->mu);
-    struct family *f = family_at(m, family);
-    bool ok = f && f->type != CTL_HISTOGRAM &&
-              (f->type == CTL_GAUGE || (v >= 0 && !isnan(v)));
-    struct series *s = ok ? find_series(f, values) : NULL;
-    if (s)
-        s->v += v;
-    pthread_mutex_unlock(&m->mu);
+    switch (op) {
+    case OP_ADD:
+        return f->type == CTL_GAUGE ||
+               (f->type == CTL_COUNTER && v >= 0 && !isnan(v));
+    case OP_SET:
+        return f->type == CTL_GAUGE;
+    default:
+        return f->type == CTL_HISTOGRAM;
+    }
 }
 
-void ctl_metric_set(struct ctl_metrics *m, int family,
-                    const char *const *values, double v)
+static void update(struct ctl_metrics *m, int family, const char *const *values,
+                   double v, enum op op)
 {
     if (!m)
         return;
     pthread_mutex_lock(&m->mu);
     struct family *f = family_at(m, family);
-    struct series *s =
-        f && f->type == CTL_GAUGE ? find_series(f, values) : NULL;
-    if (s)
-        s->v = v;
-    pthread_mutex_unlock(&m->mu);
-}
-
-void ctl_metric_observe(struct ctl_metrics *m, int family,
-                        const char *const *values, double v)
-{
-    if (!m)
-        return;
-    pthread_mutex_lock(&m->mu);
-    struct family *f = family_at(m, family);
-    struct series *s =
-        f && f->type == CTL_HISTOGRAM ? find_series(f, values) : NULL;
-    if (s) {
+    struct series *s = f && op_fits(f, op, v) ? find_series(f, values) : NULL;
+    if (s && op == OP_OBSERVE) {
         size_t i = 0;
         while (i < f->nbuckets && !(v <= f->buckets[i]))
             i++;
         if (i < f->nbuckets)
             s->bkt[i]++;
         s->count++;
-        s->v += v;
     }
+    if (s)
+        s->v = op == OP_SET ? v : s->v + v;
     pthread_mutex_unlock(&m->mu);
+}
+
+void ctl_metric_add(struct ctl_metrics *m, int family,
+                    const char *const *values, double v)
+{
+    update(m, family, values, v, OP_ADD);
+}
+
+void ctl_metric_set(struct ctl_metrics *m, int family,
+                    const char *const *values, double v)
+{
+    update(m, family, values, v, OP_SET);
+}
+
+void ctl_metric_observe(struct ctl_metrics *m, int family,
+                        const char *const *values, double v)
+{
+    update(m, family, values, v, OP_OBSERVE);
 }
 
 /* ---- forgetting ---- */

@@ -80,6 +80,17 @@ static void fetch(const char *host, int port, const char *method,
     curl_easy_cleanup(h);
 }
 
+/* Fetch and check the status and, unless NULL, the body. */
+static void expect(const char *host, int port, const char *method,
+                   const char *path, long code, const char *body)
+{
+    struct got g;
+    fetch(host, port, method, path, &g);
+    assert_int_equal(g.code, code);
+    if (body)
+        assert_string_equal(g.body, body);
+}
+
 static void serves_metrics_and_health(void **state)
 {
     (void)state;
@@ -111,28 +122,19 @@ static void serves_metrics_and_health(void **state)
     fetch("127.0.0.1", port, "HEAD", "/metrics", &g);
     assert_int_equal(g.code, 200);
     assert_int_equal(g.n, 0);
-    fetch("127.0.0.1", port, "GET", "/healthz", &g);
-    assert_int_equal(g.code, 200);
-    assert_string_equal(g.body, "ok");
-    fetch("127.0.0.1", port, "GET", "/readyz", &g);
-    assert_int_equal(g.code, 503);
-    assert_string_equal(g.body, "waiting for the Rollout cache to sync");
+    const char *lo = "127.0.0.1";
+    expect(lo, port, "GET", "/healthz", 200, "ok");
+    expect(lo, port, "GET", "/readyz", 503,
+           "waiting for the Rollout cache to sync");
     h.ready = 1;
-    fetch("127.0.0.1", port, "GET", "/readyz", &g);
-    assert_int_equal(g.code, 200);
-    assert_string_equal(g.body, "ok");
+    expect(lo, port, "GET", "/readyz", 200, "ok");
     h.live = 0;
-    fetch("127.0.0.1", port, "GET", "/healthz", &g);
-    assert_int_equal(g.code, 503);
-    assert_string_equal(g.body, "not live");
-    fetch("127.0.0.1", port, "GET", "/metrics/x", &g);
-    assert_int_equal(g.code, 404);
-    assert_string_equal(g.body, "404 page not found\n");
+    expect(lo, port, "GET", "/healthz", 503, "not live");
+    expect(lo, port, "GET", "/metrics/x", 404, "404 page not found\n");
     fetch("127.0.0.1", port, "POST", "/metrics", &g);
     assert_int_equal(g.code, 405);
     assert_string_equal(g.allow, "GET, HEAD");
-    fetch("127.0.0.1", port, "DELETE", "/healthz", &g);
-    assert_int_equal(g.code, 405);
+    expect("127.0.0.1", port, "DELETE", "/healthz", 405, NULL);
     ctl_httpd_stop(s);
     ctl_metrics_free(m);
 }
@@ -144,11 +146,8 @@ static void only_what_is_given(void **state)
     struct ctl_httpd *s = NULL;
     struct rn_err e = {0};
     assert_int_equal(ctl_httpd_start("127.0.0.1:0", NULL, &h, &s, &e), RN_OK);
-    struct got g;
-    fetch("127.0.0.1", ctl_httpd_port(s), "GET", "/metrics", &g);
-    assert_int_equal(g.code, 404);
-    fetch("127.0.0.1", ctl_httpd_port(s), "GET", "/readyz", &g);
-    assert_int_equal(g.code, 200);
+    expect("127.0.0.1", ctl_httpd_port(s), "GET", "/metrics", 404, NULL);
+    expect("127.0.0.1", ctl_httpd_port(s), "GET", "/readyz", 200, NULL);
     ctl_httpd_stop(s);
 }
 
@@ -158,22 +157,16 @@ static void address_forms(void **state)
     struct ctl_health h = {1, 0, NULL, NULL};
     struct ctl_httpd *s = NULL;
     struct rn_err e = {0};
-    struct got g;
     assert_int_equal(ctl_httpd_start("[::1]:0", NULL, &h, &s, &e), RN_OK);
-    fetch("[::1]", ctl_httpd_port(s), "GET", "/healthz", &g);
-    assert_int_equal(g.code, 200);
+    expect("[::1]", ctl_httpd_port(s), "GET", "/healthz", 200, NULL);
     ctl_httpd_stop(s);
     /* ":port" is every address, both families */
     assert_int_equal(ctl_httpd_start(":0", NULL, &h, &s, &e), RN_OK);
-    fetch("127.0.0.1", ctl_httpd_port(s), "GET", "/readyz", &g);
-    assert_int_equal(g.code, 503);
-    assert_string_equal(g.body, "not ready");
-    fetch("[::1]", ctl_httpd_port(s), "GET", "/healthz", &g);
-    assert_int_equal(g.code, 200);
+    expect("127.0.0.1", ctl_httpd_port(s), "GET", "/readyz", 503, "not ready");
+    expect("[::1]", ctl_httpd_port(s), "GET", "/healthz", 200, NULL);
     ctl_httpd_stop(s);
     assert_int_equal(ctl_httpd_start("0.0.0.0:0", NULL, &h, &s, &e), RN_OK);
-    fetch("127.0.0.1", ctl_httpd_port(s), "GET", "/healthz", &g);
-    assert_int_equal(g.code, 200);
+    expect("127.0.0.1", ctl_httpd_port(s), "GET", "/healthz", 200, NULL);
     ctl_httpd_stop(s);
 }
 

@@ -325,28 +325,29 @@ static void declarations(void **state)
     assert_int_equal(ctl_metric_family(m, "rnotify_x_total", "h", CTL_COUNTER,
                                        ok, 1, NULL, 0),
                      id);
-    assert_int_equal(
-        ctl_metric_family(m, "rnotify_x_total", "h", CTL_GAUGE, ok, 1, NULL, 0),
-        -RN_EINVAL);
-    assert_int_equal(
-        ctl_metric_family(m, "bad-name", "h", CTL_GAUGE, NULL, 0, NULL, 0),
-        -RN_EINVAL);
-    assert_int_equal(ctl_metric_family(m, "x", "h", CTL_GAUGE, dup, 2, NULL, 0),
-                     -RN_EINVAL);
-    assert_int_equal(
-        ctl_metric_family(m, "x", "h", CTL_HISTOGRAM, le, 1, NULL, 0),
-        -RN_EINVAL);
-    assert_int_equal(
-        ctl_metric_family(m, "x", "h", CTL_GAUGE, reserved, 1, NULL, 0),
-        -RN_EINVAL);
-    assert_int_equal(ctl_metric_family(m, "x", "h", CTL_GAUGE, bad, 1, NULL, 0),
-                     -RN_EINVAL);
-    assert_int_equal(
-        ctl_metric_family(m, "x", "h", CTL_GAUGE, nine, 9, NULL, 0),
-        -RN_EINVAL);
-    assert_int_equal(
-        ctl_metric_family(m, "x", "h", CTL_HISTOGRAM, NULL, 0, desc, 2),
-        -RN_EINVAL);
+    const struct {
+        const char *name;
+        enum ctl_mtype type;
+        const char *const *labels;
+        size_t nlabels;
+        const double *buckets;
+        size_t nbuckets;
+    } rejected[] = {
+        {"rnotify_x_total", CTL_GAUGE, ok, 1, NULL, 0}, /* taken name */
+        {"bad-name", CTL_GAUGE, NULL, 0, NULL, 0},
+        {"x", CTL_GAUGE, dup, 2, NULL, 0},
+        {"x", CTL_HISTOGRAM, le, 1, NULL, 0},
+        {"x", CTL_GAUGE, reserved, 1, NULL, 0},
+        {"x", CTL_GAUGE, bad, 1, NULL, 0},
+        {"x", CTL_GAUGE, nine, 9, NULL, 0},
+        {"x", CTL_HISTOGRAM, NULL, 0, desc, 2},
+    };
+    for (size_t i = 0; i < sizeof rejected / sizeof *rejected; i++)
+        assert_int_equal(
+            ctl_metric_family(m, rejected[i].name, "h", rejected[i].type,
+                              rejected[i].labels, rejected[i].nlabels,
+                              rejected[i].buckets, rejected[i].nbuckets),
+            -RN_EINVAL);
     /* wrong operations are ignored: counters only go up, set is for
      * gauges, observe for histograms */
     const char *v[] = {"s"};
