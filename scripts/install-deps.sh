@@ -8,7 +8,8 @@ pkgs=(
   clang libclang-rt-14-dev llvm
   libcurl4-openssl-dev libyaml-dev libssl-dev libpcre2-dev libcrypt-dev
   libmicrohttpd-dev libcmocka-dev libjansson-dev
-  tzdata ca-certificates python3 python3-aiosmtpd openssl
+  tzdata ca-certificates python3 python3-aiosmtpd python3-prometheus-client
+  openssl
 )
 
 missing=()

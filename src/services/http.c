@@ -370,8 +370,10 @@ int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now)
         return -1;
     char *end;
     long long s = strtoll(v, &end, 10);
-    if (*end == '\0' && end != v)
-        return s < 0 ? -1 : (int64_t)s * 1000;
+    if (*end == '\0' && end != v) /* saturates: a huge wait stays huge */
+        return s < 0                  ? -1
+               : s > INT64_MAX / 1000 ? INT64_MAX
+                                      : (int64_t)s * 1000;
     time_t t = curl_getdate(v, NULL);
     if (t == (time_t)-1)
         return -1;

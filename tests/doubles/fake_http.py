@@ -14,9 +14,18 @@ headers, body) in the --log file, and answers from a JSON script:
 Each route's replies are used in order; the last one repeats.  A reply may
 hold: status, body (text) or json (any JSON value), headers (object),
 delay (seconds before answering), close (drop the connection without a
-reply) and raw (bytes written as-is, then the connection is closed: a
-malformed reply).  "$SEQ" in a body is replaced by the request's sequence
-number (1-based), e.g. for Slack message timestamps.
+reply), raw (bytes written as-is, then the connection is closed: a
+malformed reply), times (use this reply that many times before the next
+one: [{"status": 503, "times": 3}, {"status": 200}]) and hold (a name:
+the reply waits until a request to /__release/<name> arrives, so a test
+decides when a slow service answers; at most 60 s).  "$SEQ" in a body is
+replaced by the request's sequence number (1-based), e.g. for Slack
+message timestamps.
+
+Each log line also carries "t" (the arrival time, seconds since the
+epoch) and "status" (the status answered, 0 for close and raw).
+Requests to /__release/<name> are answered 200 and neither logged nor
+counted.
 
 With --cert and --key the server speaks TLS (tests generate a throwaway
 certificate with `openssl req` at run time).
@@ -33,13 +42,31 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+HOLD_MAX_SECONDS = 60
+
+
+def expand(replies):
+    """A reply with "times": n stands for n copies of itself."""
+    out = []
+    for r in replies:
+        out.extend([r] * max(1, int(r.get("times", 1))))
+    return out
+
+
 class State:
     def __init__(self, script, log_path):
         self.script = script
+        for route in script.get("routes", []):
+            route["replies"] = expand(route.get("replies") or [{}])
         self.log_path = log_path
         self.lock = threading.Lock()
         self.seq = 0
         self.used = {}
+        self.holds = {}
+
+    def hold(self, name):
+        with self.lock:
+            return self.holds.setdefault(name, threading.Event())
 
     def next_reply(self, method, path):
         with self.lock:
@@ -65,6 +92,9 @@ class State:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake_http/1"
+    # headers and body go out in two writes: without this, Nagle and the
+    # client's delayed ACK add 40 ms to every reply on a kept connection
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # keep test output quiet
         pass
@@ -83,19 +113,33 @@ class Handler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         return self.rfile.read(n) if n else b""
 
+    def _release(self, name):
+        self.server.state.hold(name).set()
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _handle(self):
         state = self.server.state
         body = self._read_body()
         url = urllib.parse.urlsplit(self.path)
+        if url.path.startswith("/__release/"):
+            self._release(url.path[len("/__release/"):])
+            return
         seq, reply = state.next_reply(self.command, url.path)
+        plain = not reply.get("close") and "raw" not in reply
         state.record({
             "seq": seq,
+            "t": time.time(),
             "method": self.command,
             "path": url.path,
             "query": url.query,
             "headers": [[k, v] for k, v in self.headers.items()],
             "body": body.decode("utf-8", "replace"),
+            "status": int(reply.get("status", 200)) if plain else 0,
         })
+        if reply.get("hold"):
+            state.hold(reply["hold"]).wait(HOLD_MAX_SECONDS)
         if reply.get("delay"):
             time.sleep(float(reply["delay"]))
         if reply.get("close"):

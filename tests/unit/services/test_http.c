@@ -142,6 +142,13 @@ static void retry_after(void **state)
     assert_int_equal(svc_retry_after_ms(&r, 1445412490), 0);
     h[0].value = "soon";
     assert_int_equal(svc_retry_after_ms(&r, 0), -1);
+    /* a wait too long to count in milliseconds saturates (no overflow) */
+    h[0].value = "9223372036854775";
+    assert_int_equal(svc_retry_after_ms(&r, 0), 9223372036854775000);
+    h[0].value = "99999999999999999999";
+    assert_int_equal(svc_retry_after_ms(&r, 0), INT64_MAX);
+    h[0].value = "Fri, 31 Dec 9999 23:59:59 GMT";
+    assert_true(svc_retry_after_ms(&r, 1445412470) > 250000000000000);
     /* slack: only 429 with a Retry-After repeats */
     struct svc_retry s = {SVC_RETRY_429, 2, 0, 0, false};
     h[0].value = "1";
