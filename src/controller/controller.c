@@ -230,10 +230,12 @@ static void ro_del(void *ud, struct doc *obj)
     struct ctl *c = ud;
     const char *ns = ctl_meta(obj->root, "namespace");
     const char *name = ctl_meta(obj->root, "name");
+    static const char *const labels[] = {"namespace", "name"};
+    const char *values[] = {ns, name};
     ctl_ro_forget(c, ns, name);
-    ctl_metric_forget(c->m, c->f.send_success, "name", name);
-    ctl_metric_forget(c->m, c->f.send_error, "name", name);
-    ctl_metric_forget(c->m, c->f.send_hist, "name", name);
+    ctl_metric_forget_match(c->m, c->f.send_success, labels, values, 2);
+    ctl_metric_forget_match(c->m, c->f.send_error, labels, values, 2);
+    ctl_metric_forget_match(c->m, c->f.send_hist, labels, values, 2);
 }
 
 static void ar_add(void *ud, struct doc *obj)
