@@ -255,6 +255,13 @@ int sb_json_patch(struct arena *a, struct val t, struct val ops,
 int sb_strategic_patch(struct arena *a, struct val t, struct val p,
                        struct val *out);
 
+/* A Namespace, ConfigMap or Secret in Kubernetes' protobuf encoding
+ * ("k8s\0" + runtime.Unknown) as the value its JSON would give
+ * (protobuf.c).  RN_EINVAL for other resources, RN_ESYNTAX for bad
+ * bytes. */
+int sb_protobuf_decode(struct arena *a, int res, const char *s, size_t n,
+                       struct val *out, struct rn_err *e);
+
 /* ------------------------------------------------------------------ */
 /* Store (store.c)                                                     */
 /* ------------------------------------------------------------------ */

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,7 +492,10 @@ static void expired_status(struct sb *sb, int64_t asked, struct sb_status *st)
         sb_st_expired(st, reason, asked, sb->store.compacted);
 }
 
-/* Where the watch starts, lock held.  Returns 1 when it is expired. */
+#define POS_EXPIRED 100 /* position(): the RV is older than the history */
+
+/* Where the watch starts, lock held: RN_OK, POS_EXPIRED, or another
+ * status with st filled. */
 static int position(struct sb_watch *w, const char *rvs, struct sb_status *st)
 {
     struct sb_store *s = &w->sb->store;
@@ -507,11 +511,11 @@ static int position(struct sb_watch *w, const char *rvs, struct sb_status *st)
                   "resourceVersion: Invalid value: \"%s\": must be a "
                   "non-negative integer",
                   rvs);
-        return -1;
+        return RN_EINVAL;
     }
     if (x < s->compacted || w->f.expire) {
         expired_status(w->sb, x, st);
-        return 1;
+        return POS_EXPIRED;
     }
     w->from_rv = x;
     return x >= s->rv ? RN_OK : replay(w);
@@ -539,8 +543,9 @@ int sb_watch_start(struct sb *sb, struct MHD_Connection *conn,
         return RN_ENOMEM;
     }
     sb_lock(sb);
+    w->qmax = SIZE_MAX; /* the replay is never cut */
     int pos = position(w, o->rv, st);
-    if (pos == 1 && !sb->store.expired_http) {
+    if (pos == POS_EXPIRED && !sb->store.expired_http) {
         format_error(w, st);
         w->end_after = true;
         pos = 0;
@@ -548,6 +553,8 @@ int sb_watch_start(struct sb *sb, struct MHD_Connection *conn,
     if (pos) {
         sb_unlock(sb);
         watch_free(w);
+        if (!st->code)
+            sb_status_set(st, 500, "InternalError", "out of memory");
         return RN_EINVAL;
     }
     w->id = ++sb->store.next_watch_id;
