@@ -199,6 +199,7 @@ static int reset(struct admin *ad)
     sb_watch_close(ad->sb, -1, NULL, SB_CLOSE_CLEAN);
     sb_lock(ad->sb);
     sb_store_reset(ad->sb, flag(ad->body, "keepRevision", false));
+    sb_recorder_reset(ad->sb->recorder);
     sb_unlock(ad->sb);
     sb_faults_clear(&ad->sb->faults);
     sb_journal_clear(&ad->sb->journal);

@@ -556,6 +556,9 @@ struct sb_record_req {
 
 int sb_recorder_new(struct sb_recorder **out);
 void sb_recorder_free(struct sb_recorder *r);
+/* Forget every dedup key, spam bucket and aggregation window (the lock
+ * held). */
+void sb_recorder_reset(struct sb_recorder *r);
 void sb_recorder_configure(struct sb_recorder *r, int spam_filter,
                            int aggregation); /* -1: leave as is */
 /* Record one Event occurrence.  *action is "created", "patched",
