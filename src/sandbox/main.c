@@ -51,42 +51,16 @@ static int num_arg(const char *flag, const char *v, double min, double *out)
     return 0;
 }
 
-/* One flag with its value (argv[*i + 1]); -1 on a bad one. */
-static int flag(struct opts *o, char **argv, int argc, int *i)
+/* A numeric flag: 0 done, -1 bad value, 1 not a numeric flag. */
+static int num_flag(struct sb_config *c, const char *f, const char *v)
 {
-    const char *f = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-    struct sb_config *c = o->cfg;
-    double d = 0;
-    if (!strcmp(f, "--tls"))
-        return c->tls = true, 0;
-    if (!strcmp(f, "--quiet"))
-        return c->quiet = true, 0;
-    if (!v)
-        return fprintf(stderr, "rnotify-sandbox: %s wants a value\n", f), -1;
-    (*i)++;
-    if (!strcmp(f, "--addr"))
-        return c->addr = v, 0;
-    if (!strcmp(f, "--kubeconfig"))
-        return c->kubeconfig = v, 0;
-    if (!strcmp(f, "--ca-out"))
-        return c->ca_out = v, 0;
-    if (!strcmp(f, "--token"))
-        return o->token = v, 0;
-    if (!strcmp(f, "--token-file"))
-        return o->token_file = v, 0;
-    if (!strcmp(f, "--scenario"))
-        return c->scenario = v, 0;
-    if (!strcmp(f, "--namespace")) {
-        if (o->nns == MAX_NAMESPACES)
-            return -1;
-        return o->namespaces[o->nns++] = v, 0;
-    }
     static const struct {
         const char *name;
         double min;
     } nums[] = {{"--history", 1},    {"--bookmark-interval", 1},
                 {"--event-ttl", 0},  {"--watch-timeout", 1},
                 {"--time-scale", 0}, {"--base-rv", 1}};
+    double d = 0;
     for (size_t k = 0; k < sizeof nums / sizeof *nums; k++) {
         if (strcmp(f, nums[k].name))
             continue;
@@ -114,6 +88,41 @@ static int flag(struct opts *o, char **argv, int argc, int *i)
         }
         return 0;
     }
+    return 1;
+}
+
+/* One flag with its value (argv[*i + 1]); -1 on a bad one. */
+static int flag(struct opts *o, char **argv, int argc, int *i)
+{
+    const char *f = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    struct sb_config *c = o->cfg;
+    if (!strcmp(f, "--tls"))
+        return c->tls = true, 0;
+    if (!strcmp(f, "--quiet"))
+        return c->quiet = true, 0;
+    if (!v)
+        return fprintf(stderr, "rnotify-sandbox: %s wants a value\n", f), -1;
+    (*i)++;
+    if (!strcmp(f, "--addr"))
+        return c->addr = v, 0;
+    if (!strcmp(f, "--kubeconfig"))
+        return c->kubeconfig = v, 0;
+    if (!strcmp(f, "--ca-out"))
+        return c->ca_out = v, 0;
+    if (!strcmp(f, "--token"))
+        return o->token = v, 0;
+    if (!strcmp(f, "--token-file"))
+        return o->token_file = v, 0;
+    if (!strcmp(f, "--scenario"))
+        return c->scenario = v, 0;
+    if (!strcmp(f, "--namespace")) {
+        if (o->nns == MAX_NAMESPACES)
+            return -1;
+        return o->namespaces[o->nns++] = v, 0;
+    }
+    int rc = num_flag(c, f, v);
+    if (rc <= 0)
+        return rc;
     fprintf(stderr, "rnotify-sandbox: unknown flag %s\n%s", f, usage);
     return -1;
 }

@@ -388,6 +388,12 @@ struct sb_wreq {
     unsigned flags;
 };
 
+/* Why k is not a qualified name ([DNS subdomain/]name, the name part at
+ * most 63 of [A-Za-z0-9._-] with alphanumerics at both ends), or NULL
+ * when it is one: label and annotation keys. */
+const char *sb_qualified_name_error(const char *k);
+/* A label value: empty, or a name part as above. */
+bool sb_label_value_ok(const char *v);
 /* The checks of a write (validate.c): RN_EINVAL with st filled (400 for
  * what would not decode, 422 Invalid with causes). */
 int sb_validate(int res, struct val obj, struct sb_status *st);

@@ -690,12 +690,7 @@ def test_fault_delay_and_drops():
     fault({"match": {"watch": True}, "times": 1,
            "drop": {"after": "bytes:10"}})
     w = SB.watch(CM + "?watch=true")
-    data = b""
-    while True:
-        c = w.chunk()
-        if c is None:
-            break
-        data += c
+    data = w.body()
     assert data == b'{"type":"A' and w.ended in ("closed", "reset"), data
 
 
@@ -740,12 +735,7 @@ def test_close_watches():
         assert SB.admin("POST", "watches/close", {
             "mode": mode, "match": {"resource": "configmaps"}})[
                 "closed"] == 1
-        data = b""
-        while True:
-            c = w.chunk()
-            if c is None:
-                break
-            data += c
+        data = w.body()
         if want:
             assert w.ended == "clean" and data == b"", (mode, w.ended, data)
         else:

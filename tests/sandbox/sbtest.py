@@ -200,6 +200,15 @@ class Watch:
             return None
         return data
 
+    def body(self):
+        """Every remaining byte until the stream ends."""
+        data = b""
+        while True:
+            c = self.chunk()
+            if c is None:
+                return data
+            data += c
+
     def line(self):
         """The next complete line as parsed JSON; None at the end."""
         while b"\n" not in self.pending:
