@@ -521,24 +521,27 @@ static int position(struct sb_watch *w, const char *rvs, struct sb_status *st)
     return x >= s->rv ? RN_OK : replay(w);
 }
 
-static int respond(struct MHD_Connection *conn, struct sb_watch *w)
+/* The stream's response; it owns w from here (on_free frees it when the
+ * response goes, whether or not it was ever queued). */
+static struct MHD_Response *stream(struct sb_watch *w)
 {
     struct MHD_Response *resp = MHD_create_response_from_callback(
         MHD_SIZE_UNKNOWN, 32 * 1024, reader, w, on_free);
-    if (!resp)
-        return RN_ENOMEM;
+    if (!resp) {
+        watch_free(w);
+        return NULL;
+    }
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ok == MHD_YES ? RN_OK : RN_EIO;
+    return resp;
 }
 
 int sb_watch_start(struct sb *sb, struct MHD_Connection *conn,
                    const struct sb_watch_opts *o, struct sb_status *st)
 {
     struct sb_watch *w = watch_new(sb, conn, o);
-    if (!w) {
+    struct MHD_Response *resp = w ? stream(w) : NULL;
+    if (!resp) {
         sb_status_set(st, 500, "InternalError", "out of memory");
         return RN_ENOMEM;
     }
@@ -550,20 +553,18 @@ int sb_watch_start(struct sb *sb, struct MHD_Connection *conn,
         w->end_after = true;
         pos = 0;
     }
-    if (pos) {
-        sb_unlock(sb);
-        watch_free(w);
-        if (!st->code)
-            sb_status_set(st, 500, "InternalError", "out of memory");
-        return RN_EINVAL;
+    if (!pos) {
+        w->id = ++sb->store.next_watch_id;
+        w->qmax = w->qlen + SB_WATCH_BACKLOG;
+        w->next = sb->store.watches;
+        sb->store.watches = w;
     }
-    w->id = ++sb->store.next_watch_id;
-    w->qmax = w->qlen + SB_WATCH_BACKLOG;
-    w->next = sb->store.watches;
-    sb->store.watches = w;
     sb_unlock(sb);
-    /* From here the watch belongs to the response (on_free). */
-    return respond(conn, w);
+    enum MHD_Result ok = pos ? MHD_NO : MHD_queue_response(conn, 200, resp);
+    MHD_destroy_response(resp);
+    if (pos && !st->code)
+        sb_status_set(st, 500, "InternalError", "out of memory");
+    return pos ? RN_EINVAL : ok == MHD_YES ? RN_OK : RN_EIO;
 }
 
 /* ---- admin ---- */
