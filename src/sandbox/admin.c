@@ -376,6 +376,10 @@ static int parse_body(struct admin *ad)
     struct rn_err e;
     const char *ct = ad->r->ctype;
     bool yaml = ct && strstr(ct, "yaml");
+    if (ad->r->too_large) {
+        fail(ad, 413, "body over %u bytes", SB_ADMIN_BODY_MAX);
+        return RN_EINVAL;
+    }
     if (!ad->r->body.len) {
         ad->body = val_null();
         return RN_OK;

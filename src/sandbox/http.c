@@ -36,7 +36,8 @@ static struct sb_req *req_new(struct sb *sb, struct MHD_Connection *conn,
     arena_init(&r->a, 0);
     r->url = arena_strdup(&r->a, url);
     r->method = arena_strdup(&r->a, method);
-    buf_init(&r->body, SB_BODY_MAX);
+    buf_init(&r->body,
+             strncmp(url, "/__emu/", 7) ? SB_BODY_MAX : SB_ADMIN_BODY_MAX);
     const char *ct =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     r->ctype = ct ? arena_strdup(&r->a, ct) : NULL;

@@ -37,13 +37,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SB_BODY_MAX (3u << 20)      /* request bodies: 413 past it */
-#define SB_ANNOTATIONS_MAX 262144   /* all annotations of an object */
-#define SB_DEFAULT_BASE_RV 1000     /* first revision handed out + 1 */
-#define SB_DEFAULT_HISTORY 1000     /* changes kept for watch resumes */
-#define SB_WATCH_BACKLOG 10000      /* live events queued per watch */
-#define SB_JOURNAL_MAX 10000        /* requests remembered */
-#define SB_LIST_DEFAULT_CAP 1000000 /* objects per list (no limit) */
+#define SB_BODY_MAX (3u << 20)        /* request bodies: 413 past it */
+#define SB_ADMIN_BODY_MAX (64u << 20) /* /__emu/ bodies (bulk loads) */
+#define SB_ANNOTATIONS_MAX 262144     /* all annotations of an object */
+#define SB_DEFAULT_BASE_RV 1000       /* first revision handed out + 1 */
+#define SB_DEFAULT_HISTORY 1000       /* changes kept for watch resumes */
+#define SB_WATCH_BACKLOG 10000        /* live events queued per watch */
+#define SB_JOURNAL_MAX 10000          /* requests remembered */
+#define SB_LIST_DEFAULT_CAP 1000000   /* objects per list (no limit) */
 
 struct sb;
 struct MHD_Connection;
