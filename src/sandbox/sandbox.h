@@ -598,12 +598,18 @@ int sb_scenario_json(struct sb *sb, uint64_t id, struct buf *b);
 /* ------------------------------------------------------------------ */
 
 struct sb_tls {
-    char *ca_pem, *cert_pem, *key_pem; /* rn_malloc'ed, NUL-terminated */
+    char *ca_pem, *cert_pem, *key_pem;      /* rn_malloc'ed, NUL-terminated */
+    char *client_cert_pem, *client_key_pem; /* when asked for */
+    char *trust_pem; /* CAs accepted for client certificates, or NULL */
 };
 
-/* A new CA and a server certificate for 127.0.0.1 and localhost. */
-int sb_tls_generate(struct sb_tls *t, struct rn_err *e);
+/* A new CA and a server certificate for 127.0.0.1 and localhost; with
+ * client_cn also a client certificate (CN client_cn, O system:masters)
+ * signed by that CA. */
+int sb_tls_generate(struct sb_tls *t, const char *client_cn, struct rn_err *e);
 void sb_tls_free(struct sb_tls *t);
+/* The subject CN of a DER certificate into out[n]; false when none. */
+bool sb_tls_cert_cn(const unsigned char *der, size_t len, char *out, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* The server (http.c, api.c, discovery.c, admin.c)                    */
@@ -612,7 +618,9 @@ void sb_tls_free(struct sb_tls *t);
 struct sb_config {
     const char *addr; /* host:port */
     const char *kubeconfig;
-    const char *ca_out; /* write the CA PEM here (--tls) */
+    const char *ca_out;          /* write the CA PEM here (--tls) */
+    const char *client_cert_out; /* PREFIX.crt / PREFIX.key (--tls) */
+    const char *client_ca;       /* more CAs for client certificates */
     bool tls;
     const char *scenario;
     size_t history;

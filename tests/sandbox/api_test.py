@@ -830,6 +830,22 @@ def test_tls_tokens():
         sb.stop()
 
 
+def test_client_certificates():
+    import tempfile
+    prefix = os.path.join(tempfile.mkdtemp(prefix="sbcert-"), "client")
+    sb = Sandbox(BIN, "--client-cert-out", prefix, tls=True)
+    try:
+        assert sb.json("GET", CM)[0] == 401, "no certificate, no token"
+        sb.ctx.load_cert_chain(prefix + ".crt", prefix + ".key")
+        assert sb.json("GET", CM)[0] == 200
+        assert sb.admin("GET", "requests")[-1]["user"] == "sandbox-client"
+        with open(sb.kubeconfig) as f:
+            kc = f.read()
+        assert "client-certificate-data:" in kc and "client-key-data:" in kc
+    finally:
+        sb.stop()
+
+
 def test_plain_mode_needs_no_token():
     sb = Sandbox(BIN, token="ignored-over-http")
     try:
