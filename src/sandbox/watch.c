@@ -253,7 +253,8 @@ static bool step(struct sb_watch *w, int64_t now)
         w->end_after = true;
         return true;
     }
-    if (w->close_mode) {
+    /* a clean close still sends what was queued before it */
+    if (w->close_mode && (w->close_mode != SB_CLOSE_CLEAN || !w->qlen)) {
         closing(w);
         return true;
     }

@@ -102,6 +102,21 @@ def test_list_items_shape():
     assert got == sorted(got), got
 
 
+def test_bulk_load_and_slow_watcher():
+    SB.reset()
+    w = SB.watch(CM + "?watch=true&resourceVersion=%d" % SB.rv())
+    wait_for(lambda: SB.admin("GET", "watches"), "the watch")
+    # one admin call loads every object under one lock hold, so the watch
+    # cannot drain its queue meanwhile: past 10,000 queued events it is
+    # ended, and the writer never waited for it
+    got = SB.load([cm("bulk-%05d" % i) for i in range(10001)])
+    assert got["count"] == 10001
+    assert SB.state()["objects"]["configmaps"] == 10001
+    assert w.rest() == [] and w.ended == "clean"
+    wait_for(lambda: not SB.admin("GET", "watches"), "the watch to go")
+    assert len(SB.get(CM + "?limit=10")["items"]) == 10
+
+
 def test_create_rules():
     SB.reset()
     r = create(RO, rollout())
