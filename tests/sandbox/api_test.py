@@ -846,8 +846,10 @@ def test_tls_tokens():
 
 
 def test_client_certificates():
+    import shutil
     import tempfile
-    prefix = os.path.join(tempfile.mkdtemp(prefix="sbcert-"), "client")
+    tmp = tempfile.mkdtemp(prefix="sbcert-")
+    prefix = os.path.join(tmp, "client")
     sb = Sandbox(BIN, "--client-cert-out", prefix, tls=True)
     try:
         assert sb.json("GET", CM)[0] == 401, "no certificate, no token"
@@ -859,6 +861,7 @@ def test_client_certificates():
         assert "client-certificate-data:" in kc and "client-key-data:" in kc
     finally:
         sb.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_plain_mode_needs_no_token():

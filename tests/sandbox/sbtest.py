@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -60,6 +61,12 @@ class Sandbox:
         raise RuntimeError("no CA in the kubeconfig")
 
     def stop(self):
+        try:
+            self._stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
