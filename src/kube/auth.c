@@ -69,22 +69,24 @@ static void set_token(struct kube_auth *a, char *t)
 static int read_token(const char *path, char **out, struct rn_err *e)
 {
     struct arena ar;
-    char *text;
-    size_t n;
+    char *text = NULL;
+    size_t n = 0;
     arena_init(&ar, 0);
     int rc = kube_read_file(&ar, path, RN_KUBE_MAX_FILE, &text, &n, e);
-    while (rc == RN_OK && n && strchr(" \t\r\n", text[n - 1]))
-        n--;
-    while (rc == RN_OK && n && strchr(" \t\r\n", *text)) {
-        text++;
-        n--;
+    char *s = text;
+    size_t len = n;
+    while (rc == RN_OK && len && strchr(" \t\r\n", s[len - 1]))
+        len--;
+    while (rc == RN_OK && len && strchr(" \t\r\n", *s)) {
+        s++;
+        len--;
     }
     if (rc == RN_OK &&
-        (n == 0 || memchr(text, '\n', n) || memchr(text, '\r', n)))
+        (len == 0 || memchr(s, '\n', len) || memchr(s, '\r', len)))
         rc = rn_errf(e, RN_EIO, "token file %s: empty or not one line", path);
-    if (rc == RN_OK && !(*out = rn_strndup(text, n)))
+    if (rc == RN_OK && !(*out = rn_strndup(s, len)))
         rc = rn_errf(e, RN_ENOMEM, "out of memory");
-    if (n)
+    if (text)
         memset(text, 0, n);
     arena_free(&ar);
     return rc;
