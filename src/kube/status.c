@@ -55,13 +55,17 @@ void kube_status_error(struct rn_err *e, int code, const struct kube_what *w,
                 server, msg);
 }
 
-/* The first bytes of a body that is not a Status, printable. */
+/* The first bytes of a body that is not a Status, printable, with runs
+ * of white space (an HTML page's indentation) folded to one blank. */
 static void excerpt(char *out, size_t cap, const char *body, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n && i < EXCERPT && k + 1 < cap; i++) {
         unsigned char c = (unsigned char)body[i];
-        out[k++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+        bool space = c <= 0x20 || c == 0x7f;
+        if (space && (k == 0 || out[k - 1] == ' '))
+            continue;
+        out[k++] = space ? ' ' : (char)c;
     }
     while (k > 0 && out[k - 1] == ' ')
         k--;
