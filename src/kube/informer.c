@@ -34,7 +34,6 @@
 
 #define BACKOFF_MIN_MS 800
 #define BACKOFF_MAX_MS 30000
-#define BACKOFF_RESET_MS 120000
 #define FAILING_RELIST_MS 60000
 #define QUICK_RELIST_MS 10000
 #define SHORT_WATCH_MS 1000
@@ -66,7 +65,8 @@ struct kube_informer {
     struct pending *q;
     size_t nq, capq;
     struct kube_timer *drain_t, *retry_t, *deadline_t, *resync_t;
-    int64_t backoff_ms, last_failure, first_failure, last_relist;
+    struct kube_backoff bo;
+    int64_t last_failure, first_failure, last_relist;
     int failures;
     struct kube_informer_stats st;
     char last_error[256];
@@ -106,16 +106,10 @@ static void success(struct kube_informer *inf)
     inf->first_failure = 0;
 }
 
-/* The next backoff delay: base x (1 + rand), base doubling to the cap. */
 static int64_t backoff_next(struct kube_informer *inf)
 {
-    int64_t now = now_ms(inf);
-    if (inf->last_failure && now - inf->last_failure > BACKOFF_RESET_MS)
-        inf->backoff_ms = BACKOFF_MIN_MS;
-    int64_t base = inf->backoff_ms;
-    inf->backoff_ms = base * 2 < BACKOFF_MAX_MS ? base * 2 : BACKOFF_MAX_MS;
-    inf->last_failure = now;
-    return base + (int64_t)((double)base * kube_rand01());
+    inf->last_failure = now_ms(inf);
+    return kube_backoff_next(&inf->bo, inf->last_failure, kube_rand01());
 }
 
 static void schedule(struct kube_informer *inf, int64_t delay, bool list)
@@ -438,7 +432,8 @@ static void on_deadline(void *ud)
 static int watch_query(struct kube_informer *inf, struct buf *q, int64_t *t)
 {
     char ts[24];
-    *t = 300 + (int64_t)(300 * kube_rand01());
+    *t = inf->o.watch_timeout_s > 0 ? inf->o.watch_timeout_s
+                                    : 300 + (int64_t)(300 * kube_rand01());
     snprintf(ts, sizeof ts, "%lld", (long long)*t);
     int rc = kube_query_add(q, "watch", "true");
     if (!rc)
@@ -605,7 +600,9 @@ int kube_informer_start(struct kube_client *k, struct kube_loop *l,
     inf->k = k;
     inf->l = l;
     inf->o = *o;
-    inf->backoff_ms = BACKOFF_MIN_MS;
+    kube_backoff_init(&inf->bo, BACKOFF_MIN_MS,
+                      o->backoff_max_ms > 0 ? o->backoff_max_ms
+                                            : BACKOFF_MAX_MS);
     map_init(&inf->store);
     map_init(&inf->fresh);
     inf->ns = dup_opt(o->namespace, &oom);
@@ -688,4 +685,5 @@ void kube_informer_stats(const struct kube_informer *inf,
     *out = inf->st;
     out->last_rv = inf->rv ? inf->rv : "";
     out->last_error = inf->last_error;
+    out->watching = inf->watch_running;
 }

@@ -112,8 +112,8 @@ struct kube_config;
  * token); else ~/.kube/config.  Then apply the overrides.  Errors name
  * the file and the field, never a credential.
  */
-int kube_config_load(const struct kube_config_opts *o,
-                     struct kube_config **out, struct rn_err *e);
+int kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
+                     struct rn_err *e);
 void kube_config_free(struct kube_config *c);
 /* -n, else the context's namespace, else the in-cluster namespace file,
  * else "default". */
@@ -161,10 +161,10 @@ struct kube_request {
 };
 
 struct kube_reply {
-    long status;        /* HTTP status; 0 when there was no reply */
-    struct doc *obj;    /* the JSON reply, or NULL (not JSON, no body) */
-    const char *reason; /* a Status' reason ("NotFound", "Conflict",
-                           "AlreadyExists", "Expired"), else "" */
+    long status;            /* HTTP status; 0 when there was no reply */
+    struct doc *obj;        /* the JSON reply, or NULL (not JSON, no body) */
+    const char *reason;     /* a Status' reason ("NotFound", "Conflict",
+                               "AlreadyExists", "Expired"), else "" */
     int64_t retry_after_ms; /* Retry-After, -1 when absent */
     struct rn_err err;      /* unless 2xx: "<verb> <resource> <ns/name>
                                on <server>: <message>" */
@@ -226,8 +226,7 @@ struct kube_modify {
 int kube_modify(struct kube_client *k, const struct kube_modify *m,
                 struct kube_reply *out);
 int kube_modify_async(struct kube_client *k, struct kube_loop *l,
-                      const struct kube_modify *m, kube_reply_cb *cb,
-                      void *ud);
+                      const struct kube_modify *m, kube_reply_cb *cb, void *ud);
 
 /* ------------------------------------------------------------------ */
 /* Watch streams                                                       */
@@ -280,10 +279,12 @@ struct kube_handlers {
 
 struct kube_informer_opts {
     const struct kube_resource *res;
-    const char *namespace; /* NULL: all namespaces */
+    const char *namespace;                       /* NULL: all namespaces */
     const char *label_selector, *field_selector; /* raw */
     int64_t resync_ms;                           /* 0: never */
     int nums;                                    /* of cached docs */
+    int64_t backoff_max_ms; /* cap of the retry backoff; 0: 30 s */
+    int watch_timeout_s;    /* timeoutSeconds; 0: random in [300, 600] */
     struct kube_handlers h;
     void *ud;
 };
@@ -315,6 +316,7 @@ struct kube_informer_stats {
     uint64_t events;   /* watch events applied */
     const char *last_rv;
     const char *last_error; /* "" when none */
+    bool watching;          /* a watch request is open now */
 };
 void kube_informer_stats(const struct kube_informer *inf,
                          struct kube_informer_stats *out);

@@ -215,6 +215,18 @@ int kube_obj_key(struct buf *b, struct val obj);
 /* object.metadata.<field> as a string, or "". */
 const char *kube_meta_str(struct val obj, const char *field);
 
+/* client-go's reflector backoff: base doubling from min to max, each
+ * wait base x (1 + jitter), back to min after two minutes without a
+ * failure (path.c). */
+struct kube_backoff {
+    int64_t base, min, max;
+    int64_t last; /* when the last failure was, ms; 0 = never */
+};
+void kube_backoff_init(struct kube_backoff *b, int64_t min_ms, int64_t max_ms);
+/* The wait after a failure at now_ms; jitter in [0, 1). */
+int64_t kube_backoff_next(struct kube_backoff *b, int64_t now_ms,
+                          double jitter);
+
 /* A random double in [0, 1) (jitter). */
 double kube_rand01(void);
 

@@ -135,6 +135,26 @@ int kube_obj_key(struct buf *b, struct val obj)
     return rc ? rc : buf_add_str(b, kube_meta_str(obj, "name"));
 }
 
+#define BACKOFF_RESET_MS 120000
+
+void kube_backoff_init(struct kube_backoff *b, int64_t min_ms, int64_t max_ms)
+{
+    b->min = min_ms < max_ms ? min_ms : max_ms;
+    b->max = max_ms;
+    b->base = b->min;
+    b->last = 0;
+}
+
+int64_t kube_backoff_next(struct kube_backoff *b, int64_t now_ms, double jitter)
+{
+    if (b->last && now_ms - b->last > BACKOFF_RESET_MS)
+        b->base = b->min;
+    b->last = now_ms;
+    int64_t base = b->base;
+    b->base = base * 2 < b->max ? base * 2 : b->max;
+    return base + (int64_t)((double)base * jitter);
+}
+
 /* Jitter only: not for secrets.  Seeded once from the clock and pid. */
 double kube_rand01(void)
 {

@@ -7,7 +7,8 @@
  * faults the script injects into the sandbox.  Commands (answers are one
  * line each):
  *
- *   start RES NS            start an informer ("-" = all namespaces)
+ *   start RES NS [MAXMS [T]]  start an informer ("-" = all namespaces),
+ *                           its backoff capped at MAXMS, timeoutSeconds T
  *   synced | stats | dump   informer state; dump = sorted "ns/name@rv"
  *   list RES NS LIMIT       blocking kube_list: "pages=P items=N <dump>"
  *   get RES NS NAME         "ok RV" or "err STATUS message"
@@ -123,8 +124,11 @@ static int each_page(void *ud, struct doc *page)
 
 static void cmd_start(struct drv *d, char **arg)
 {
-    struct kube_informer_opts o = {
-        .res = res_of(arg[1]), .namespace = ns_arg(arg[2]), .nums = 1};
+    struct kube_informer_opts o = {.res = res_of(arg[1]),
+                                   .namespace = ns_arg(arg[2]),
+                                   .nums = 1,
+                                   .backoff_max_ms = atoi_safe(arg[3]),
+                                   .watch_timeout_s = atoi_safe(arg[4])};
     struct rn_err e;
     if (!o.res || kube_informer_start(d->k, d->l, &o, &d->inf, &e) != RN_OK)
         printf("err start");
@@ -137,11 +141,11 @@ static void cmd_stats(struct drv *d)
     struct kube_informer_stats s;
     kube_informer_stats(d->inf, &s);
     printf("lists=%llu relists=%llu watches=%llu restarts=%llu events=%llu "
-           "len=%zu rv=%s error=%s",
+           "len=%zu rv=%s error=%s watching=%d",
            (unsigned long long)s.lists, (unsigned long long)s.relists,
            (unsigned long long)s.watches, (unsigned long long)s.restarts,
            (unsigned long long)s.events, kube_informer_len(d->inf), s.last_rv,
-           s.last_error[0] ? "yes" : "no");
+           s.last_error[0] ? "yes" : "no", s.watching);
 }
 
 static void cmd_list(struct drv *d, char **arg)

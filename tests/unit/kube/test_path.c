@@ -208,6 +208,27 @@ static void test_verbs(void **state)
     assert_string_equal(kube_verb_word("DELETE", "x", false), "delete");
 }
 
+static void test_backoff(void **state)
+{
+    (void)state;
+    struct kube_backoff b;
+    static const int64_t want[] = {800,   1600,  3200,  6400,
+                                   12800, 25600, 30000, 30000};
+    kube_backoff_init(&b, 800, 30000);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(kube_backoff_next(&b, 1000 + i, 0.0), want[i]);
+    /* jitter: base x (1 + r) */
+    kube_backoff_init(&b, 800, 30000);
+    assert_int_equal(kube_backoff_next(&b, 1000, 0.5), 1200);
+    assert_int_equal(kube_backoff_next(&b, 1001, 0.999), 3198);
+    /* two quiet minutes: back to the start */
+    assert_int_equal(kube_backoff_next(&b, 1001 + 120001, 0.0), 800);
+    /* a cap below the start */
+    kube_backoff_init(&b, 800, 500);
+    assert_int_equal(kube_backoff_next(&b, 1, 0.0), 500);
+    assert_int_equal(kube_backoff_next(&b, 2, 0.0), 500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_status_messages),
         cmocka_unit_test(test_lease_roundtrip),
         cmocka_unit_test(test_verbs),
+        cmocka_unit_test(test_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
