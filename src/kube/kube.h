@@ -175,7 +175,10 @@ void kube_reply_clear(struct kube_reply *r);
 
 /* Blocking (the CLI, tests).  Returns RN_OK for 2xx; otherwise
  * RN_ENOTFOUND for 404, RN_EHTTP for other statuses, RN_EIO when no reply
- * came, with out->err filled.  out is always initialised. */
+ * came, the credential error's code (RN_ECONFIG: a token file or exec
+ * plugin failed) when nothing was sent, with out->err filled.  out is
+ * always initialised.  A 401 is sent once more with refreshed
+ * credentials; a 429/5xx (not POST) with Retry-After up to 5 times. */
 int kube_do(struct kube_client *k, const struct kube_request *rq,
             struct kube_reply *out);
 
@@ -201,7 +204,8 @@ struct kube_list_opts {
 typedef int kube_page_cb(void *ud, struct doc *page);
 /* List with limit/continue pagination; page(ud, doc) sees each page (the
  * list object: items, metadata.resourceVersion) and may stop the walk by
- * returning non-zero.  An expired continue token restarts the list. */
+ * returning non-zero.  An expired continue token restarts the list, so
+ * a callback may see objects of earlier pages again. */
 int kube_list(struct kube_client *k, const struct kube_resource *res,
               const char *ns, const struct kube_list_opts *o,
               kube_page_cb *page, void *ud, struct rn_err *e);
@@ -212,7 +216,9 @@ int kube_list(struct kube_client *k, const struct kube_resource *res,
  * patch that carries metadata.resourceVersion, or a whole object for
  * PUT); on 409 Conflict the object is read again and make() called
  * again, up to 5 tries with short jittered waits.  verb is PATCH (merge
- * patch) or PUT.  current may be NULL: the object is read first.
+ * patch) or PUT.  current may be NULL: the object is read first.  A
+ * make() that appends nothing sends nothing: the reply is then 200 with
+ * the current object (there would be no watch event either).
  */
 typedef int kube_make_fn(void *ud, struct val current, struct buf *body);
 struct kube_modify {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 struct drv {
+    unsigned long adds, updates, resyncs, dels, syncs;
     struct kube_client *k;
     struct kube_loop *l;
     struct kube_informer *inf;
@@ -122,13 +123,42 @@ static int each_page(void *ud, struct doc *page)
 
 /* ---- commands ---- */
 
+static void h_add(void *ud, struct doc *obj)
+{
+    (void)obj;
+    ((struct drv *)ud)->adds++;
+}
+
+static void h_update(void *ud, struct doc *old, struct doc *obj)
+{
+    struct drv *d = ud;
+    if (old == obj)
+        d->resyncs++;
+    else
+        d->updates++;
+}
+
+static void h_del(void *ud, struct doc *obj)
+{
+    (void)obj;
+    ((struct drv *)ud)->dels++;
+}
+
+static void h_synced(void *ud)
+{
+    ((struct drv *)ud)->syncs++;
+}
+
 static void cmd_start(struct drv *d, char **arg)
 {
     struct kube_informer_opts o = {.res = res_of(arg[1]),
                                    .namespace = ns_arg(arg[2]),
                                    .nums = 1,
                                    .backoff_max_ms = atoi_safe(arg[3]),
-                                   .watch_timeout_s = atoi_safe(arg[4])};
+                                   .watch_timeout_s = atoi_safe(arg[4]),
+                                   .resync_ms = atoi_safe(arg[5]),
+                                   .h = {h_add, h_update, h_del, h_synced},
+                                   .ud = d};
     struct rn_err e;
     if (!o.res || kube_informer_start(d->k, d->l, &o, &d->inf, &e) != RN_OK)
         printf("err start");
@@ -141,11 +171,13 @@ static void cmd_stats(struct drv *d)
     struct kube_informer_stats s;
     kube_informer_stats(d->inf, &s);
     printf("lists=%llu relists=%llu watches=%llu restarts=%llu events=%llu "
-           "len=%zu rv=%s error=%s watching=%d",
+           "len=%zu rv=%s error=%s watching=%d adds=%lu updates=%lu "
+           "resyncs=%lu dels=%lu syncs=%lu",
            (unsigned long long)s.lists, (unsigned long long)s.relists,
            (unsigned long long)s.watches, (unsigned long long)s.restarts,
            (unsigned long long)s.events, kube_informer_len(d->inf), s.last_rv,
-           s.last_error[0] ? "yes" : "no", s.watching);
+           s.last_error[0] ? "yes" : "no", s.watching, d->adds, d->updates,
+           d->resyncs, d->dels, d->syncs);
 }
 
 static void cmd_list(struct drv *d, char **arg)

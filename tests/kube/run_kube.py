@@ -233,6 +233,47 @@ def case_informer_drops(a, work):
         t.close()
 
 
+def case_informer_handlers(a, work):
+    """Handlers see the diff of a relist, BOOKMARKs reach neither the
+    handlers nor the store, and a resync re-delivers every object as
+    update(obj, obj) without asking the server."""
+    sb = Sandbox(a.sandbox, work)
+    d = Driver(a.driver, sb.kubeconfig)
+    try:
+        sb.objects([rollout(f"r{i}") for i in range(3)])
+        assert d.cmd("start rollouts - 2000 0 400") == "ok"
+        wait_for("synced", lambda: d.cmd("run 50") and
+                 d.cmd("synced") == "1")
+        wait_for("a resync", lambda: d.cmd("run 100") and
+                 int(d.stats()["resyncs"]) >= 3)
+        st = d.stats()
+        assert st["adds"] == "3" and st["syncs"] == "1", st
+        assert int(st["resyncs"]) % 3 == 0, st
+        sb.admin("DELETE", "requests")
+        d.cmd("run 900")
+        assert sb.journal() == [], sb.journal()  # resync asks nothing
+        # a bookmark after a write elsewhere: a newer resourceVersion only
+        before = d.stats()
+        sb.objects([configmap("other", "default")])
+        sb.admin("POST", "bookmark")
+        wait_for("the bookmark", lambda: d.cmd("run 100") and
+                 d.stats()["rv"] != before["rv"])
+        after = d.stats()
+        for k in ("adds", "updates", "dels", "events", "len"):
+            assert after[k] == before[k], (k, before, after)
+        assert d.cmd("dump") == fresh_list(d)
+        # watch events: one changed, one gone, one new
+        sb.objects([rollout("r0", n=9), rollout("r3")])
+        sb.admin("DELETE", "objects", {"items": [rollout("r1")]})
+        wait_for("the watch events", lambda: d.cmd("run 100") and
+                 d.stats()["dels"] == "1")
+        st = d.stats()
+        assert st["adds"] == "4" and st["updates"] == "1", st
+    finally:
+        d.close()
+        sb.stop()
+
+
 def case_informer_410(a, work):
     t = Informed(a, work)
     try:
@@ -526,7 +567,7 @@ def case_unreachable(a, work):
                           ), out
 
 
-CASES = [case_informer_drops, case_informer_410, case_informer_errors,
+CASES = [case_informer_drops, case_informer_handlers, case_informer_410, case_informer_errors,
          case_informer_restart, case_pagination, case_token_rotation, case_tls,
          case_exec_plugin, case_conflicts, case_recorder, case_plain_http,
          case_unreachable]
