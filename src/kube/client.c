@@ -254,11 +254,6 @@ long kube_xfer_status(const struct kube_xfer *x)
     return st;
 }
 
-int64_t kube_xfer_retry_after(const struct kube_xfer *x)
-{
-    return x->retry_after_ms;
-}
-
 static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
     struct kube_xfer *x = ud;

@@ -175,13 +175,19 @@ static int drain(int fd, struct buf *b, int64_t deadline)
 static int spawn(const struct kube_exec *x, char **envp, int out, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out, 1);
+    /* its own process group, so a timeout kills what it started too */
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
     char *const *argv = (char *const *)x->argv;
     int rc = strchr(x->command, '/')
-                 ? posix_spawn(pid, x->command, &fa, NULL, argv, envp)
-                 : posix_spawnp(pid, x->command, &fa, NULL, argv, envp);
+                 ? posix_spawn(pid, x->command, &fa, &at, argv, envp)
+                 : posix_spawnp(pid, x->command, &fa, &at, argv, envp);
+    posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
     return rc;
 }
@@ -213,7 +219,7 @@ static int run(const struct kube_config *c, struct buf *b, struct rn_err *e)
     int rc = drain(fds[0], b, mono_ms() + c->exec_timeout_ms);
     close(fds[0]);
     if (rc != RN_OK)
-        kill(pid, SIGKILL);
+        kill(-pid, SIGKILL);
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;

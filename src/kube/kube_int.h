@@ -166,7 +166,6 @@ void kube_xfer_set_sink(struct kube_xfer *x, kube_sink_fn *sink, void *ud);
 int kube_xfer_prepare(struct kube_xfer *x, struct rn_err *e);
 void *kube_xfer_easy(struct kube_xfer *x);
 long kube_xfer_status(const struct kube_xfer *x);
-int64_t kube_xfer_retry_after(const struct kube_xfer *x);
 /* A reply for an exchange that could not be sent (why: credentials). */
 int kube_xfer_fail(struct kube_xfer *x, const struct rn_err *why,
                    struct kube_reply *out);
