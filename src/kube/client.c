@@ -125,12 +125,14 @@ int kube_client_new(struct kube_config *c, struct kube_client **out,
     int rc = kube_auth_init(&k->auth, c);
     if (!rc)
         rc = set_base(k);
+    if (rc == RN_ECONFIG)
+        rn_errf(e, rc, "%s: bad server URL \"%s\"", kube_config_source(c),
+                kube_config_server(c));
+    else if (rc)
+        rn_errf(e, rc, "out of memory");
     if (rc) {
-        kube_client_free(k);
-        return rc == RN_ECONFIG
-                   ? rn_errf(e, rc, "%s: bad server URL \"%s\"",
-                             kube_config_source(c), kube_config_server(c))
-                   : rn_errf(e, rc, "out of memory");
+        kube_client_free(k); /* frees c too: the message is written */
+        return rc;
     }
     snprintf(k->ua, sizeof k->ua, "rnotify/%s (linux/%s)", RN_KUBE_VERSION,
              uname(&un) == 0 ? go_arch(un.machine) : "unknown");

@@ -137,19 +137,19 @@ def wait_for(what, fn):
     raise AssertionError("timed out waiting for " + what)
 
 
-def fresh_list(d):
-    out = d.cmd("list rollouts - 500")
+def fresh_list(d, what="rollouts -"):
+    out = d.cmd(f"list {what} 500")
     assert out.startswith("pages="), out
     return out.split(" ", 2)[2] if out.count(" ") >= 2 else ""
 
 
-def converged(d, what):
+def converged(d, what, coll="rollouts -"):
     """The informer's cache equals a fresh list (keys and versions)."""
     last = {}
 
     def same():
         d.cmd("run 100")
-        last["cache"], last["list"] = d.cmd("dump"), fresh_list(d)
+        last["cache"], last["list"] = d.cmd("dump"), fresh_list(d, coll)
         return last["cache"] == last["list"]
     try:
         wait_for(what, same)
@@ -369,6 +369,25 @@ def case_pagination(a, work):
         limits = [r["query"] for r in sb.journal()
                   if r["path"].endswith("/configmaps")]
         assert len(limits) == 11 and "continue=" in limits[-1], limits
+        # an expired continue token: the list starts over
+        sb.admin("DELETE", "requests")
+        sb.fault({"match": {"query": {"continue": None}},
+                  "status": {"code": 410}, "times": 1})
+        out = d.cmd("list configmaps bulk 100")
+        head = out.split(" ", 2)
+        assert head[0] == "pages=12" and len(set(head[2].split())) == 1050, \
+            out[:80]
+        codes = [(r["status"], "continue=" in r["query"])
+                 for r in sb.journal()]
+        assert codes[:3] == [(200, False), (410, True), (200, False)], codes
+        # the informer pages too (500 a page), and starts over the same way
+        sb.fault({"match": {"query": {"continue": None}},
+                  "status": {"code": 410}, "times": 1})
+        assert d.cmd("start configmaps bulk 2000") == "ok"
+        wait_for("synced", lambda: d.cmd("run 50") and
+                 d.cmd("synced") == "1")
+        converged(d, "a paged informer list", "configmaps bulk")
+        assert d.stats()["len"] == "1050"
     finally:
         d.close()
         sb.stop()

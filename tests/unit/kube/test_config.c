@@ -427,6 +427,19 @@ static void test_order(void **state)
     kube_config_free(c);
 }
 
+static void test_bad_server_url(void **state)
+{
+    (void)state;
+    struct kube_config *c;
+    struct kube_client *k;
+    struct rn_err e;
+    struct kube_config_opts o = {.server = "https://[::1]:6443i n"};
+    assert_int_equal(kube_config_parse("{}", 2, "/x/c", &o, &c, &e), RN_OK);
+    /* the client takes c and frees it on failure; the message is whole */
+    assert_int_equal(kube_client_new(c, &k, &e), RN_ECONFIG);
+    assert_non_null(strstr(e.msg, "bad server URL \"https://[::1]:6443i n\""));
+}
+
 static void test_parse_from_memory(void **state)
 {
     (void)state;
@@ -460,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overrides, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_cluster_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+        cmocka_unit_test(test_bad_server_url),
         cmocka_unit_test_setup_teardown(test_parse_from_memory, setup,
                                         teardown),
     };
