@@ -6,6 +6,8 @@ pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(MHD REQUIRED IMPORTED_TARGET libmicrohttpd)
+# GnuTLS is libmicrohttpd's TLS; the sandbox asks it for client certificates.
+pkg_check_modules(GNUTLS REQUIRED IMPORTED_TARGET gnutls)
 pkg_check_modules(CMOCKA IMPORTED_TARGET cmocka)
 find_library(CRYPT_LIB crypt REQUIRED)
 find_library(MATH_LIB m REQUIRED)

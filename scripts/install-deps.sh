@@ -7,7 +7,7 @@ pkgs=(
   build-essential cmake make pkg-config git
   clang libclang-rt-14-dev llvm
   libcurl4-openssl-dev libyaml-dev libssl-dev libpcre2-dev libcrypt-dev
-  libmicrohttpd-dev libcmocka-dev libjansson-dev
+  libmicrohttpd-dev libgnutls28-dev libcmocka-dev libjansson-dev
   tzdata ca-certificates python3 python3-aiosmtpd openssl
 )
 

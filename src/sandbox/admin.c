@@ -199,6 +199,7 @@ static int reset(struct admin *ad)
     sb_watch_close(ad->sb, -1, NULL, SB_CLOSE_CLEAN);
     sb_lock(ad->sb);
     sb_store_reset(ad->sb, flag(ad->body, "keepRevision", false));
+    sb_recorder_reset(ad->sb->recorder);
     sb_unlock(ad->sb);
     sb_faults_clear(&ad->sb->faults);
     sb_journal_clear(&ad->sb->journal);
@@ -375,6 +376,10 @@ static int parse_body(struct admin *ad)
     struct rn_err e;
     const char *ct = ad->r->ctype;
     bool yaml = ct && strstr(ct, "yaml");
+    if (ad->r->too_large) {
+        fail(ad, 413, "body over %u bytes", SB_ADMIN_BODY_MAX);
+        return RN_EINVAL;
+    }
     if (!ad->r->body.len) {
         ad->body = val_null();
         return RN_OK;

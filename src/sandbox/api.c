@@ -188,6 +188,15 @@ static bool object_body(struct sb_req *r, int res, struct val *out,
     const char *ct = r->ctype ? r->ctype : "application/json";
     bool yaml = !strncmp(ct, "application/yaml", 16);
     struct rn_err e;
+    if (!strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) {
+        int rc = sb_protobuf_decode(&r->a, res, buf_str(&r->body), r->body.len,
+                                    out, &e);
+        if (rc == RN_EINVAL)
+            sb_status_set(st, 415, "UnsupportedMediaType", "%s", e.msg);
+        else if (rc)
+            sb_st_bad(st, "%s", e.msg);
+        return rc == RN_OK;
+    }
     if (!yaml && strncmp(ct, "application/json", 16)) {
         sb_status_set(st, 415, "UnsupportedMediaType",
                       "the body of the request was in an unknown format - "

@@ -15,6 +15,7 @@
 #include "core/alloc.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ static struct sb_req *req_new(struct sb *sb, struct MHD_Connection *conn,
     arena_init(&r->a, 0);
     r->url = arena_strdup(&r->a, url);
     r->method = arena_strdup(&r->a, method);
-    buf_init(&r->body, SB_BODY_MAX);
+    buf_init(&r->body,
+             strncmp(url, "/__emu/", 7) ? SB_BODY_MAX : SB_ADMIN_BODY_MAX);
     const char *ct =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     r->ctype = ct ? arena_strdup(&r->a, ct) : NULL;
@@ -174,19 +176,39 @@ static size_t split_path(struct arena *a, const char *url, const char **seg)
     return *p ? MAX_SEGMENTS + 1 : n;
 }
 
-/* false: 401 answered */
+/* The CN of a client certificate that verifies against the trusted CAs
+ * (GnuTLS has checked the handshake; the chain is checked here). */
+static bool cert_user(struct sb_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    gnutls_session_t s = ci ? (gnutls_session_t)ci->tls_session : NULL;
+    unsigned status = 1, n = 0;
+    if (!s || gnutls_certificate_verify_peers2(s, &status) || status)
+        return false;
+    const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, &n);
+    return certs && n &&
+           sb_tls_cert_cn(certs[0].data, certs[0].size, r->user,
+                          sizeof r->user);
+}
+
+/* false: 401 answered.  Over TLS a client certificate or a bearer token
+ * names the user once either is configured; plain HTTP serves anyone. */
 static bool authenticate(struct sb_req *r)
 {
     struct sb *sb = r->sb;
-    if (!sb->cfg.tls || !sb_tokens_count(&sb->tokens)) {
+    bool certs = sb->tls.trust_pem != NULL;
+    if (!sb->cfg.tls || (!sb_tokens_count(&sb->tokens) && !certs)) {
         snprintf(r->user, sizeof r->user, "%s",
                  sb->cfg.tls ? "system:admin" : "system:anonymous");
         return true;
     }
     const char *authz =
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-    if (sb_tokens_check(&sb->tokens, authz, r->user, sizeof r->user))
+    if ((certs && cert_user(r)) ||
+        sb_tokens_check(&sb->tokens, authz, r->user, sizeof r->user))
         return true;
+    r->user[0] = '\0';
     struct sb_status st;
     sb_status_init(&st);
     sb_status_set(&st, 401, "Unauthorized", "Unauthorized");
@@ -352,6 +374,13 @@ int sb_http_start(struct sb *sb, struct rn_err *e)
         return rc;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, sb->tls.key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, sb->tls.cert_pem},
+        {sb->tls.trust_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
+         sb->tls.trust_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
     if (sb->cfg.tls)
         flags |= MHD_USE_TLS;
     sb->mhd = MHD_start_daemon(
@@ -359,9 +388,7 @@ int sb_http_start(struct sb *sb, struct rn_err *e)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, sb,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)4000, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        sb->cfg.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END,
-        sb->tls.key_pem, MHD_OPTION_HTTPS_MEM_CERT, sb->tls.cert_pem,
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, sb->cfg.tls ? tls : tls + 3, MHD_OPTION_END);
     if (!sb->mhd)
         return rn_errf(e, RN_EIO, "cannot listen on %s", sb->cfg.addr);
     const union MHD_DaemonInfo *di =

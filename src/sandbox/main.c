@@ -23,7 +23,8 @@
 
 static const char usage[] =
     "usage: rnotify-sandbox [--addr 127.0.0.1:PORT] [--kubeconfig FILE]\n"
-    "       [--tls] [--ca-out FILE] [--token TOKEN | --token-file FILE]\n"
+    "       [--tls] [--ca-out FILE] [--client-cert-out PREFIX]\n"
+    "       [--client-ca FILE] [--token TOKEN | --token-file FILE]\n"
     "       [--scenario FILE] [--time-scale F] [--history N]\n"
     "       [--bookmark-interval S] [--event-ttl S] [--watch-timeout S]\n"
     "       [--base-rv N] [--namespace NS]... [--quiet]\n"
@@ -51,42 +52,16 @@ static int num_arg(const char *flag, const char *v, double min, double *out)
     return 0;
 }
 
-/* One flag with its value (argv[*i + 1]); -1 on a bad one. */
-static int flag(struct opts *o, char **argv, int argc, int *i)
+/* A numeric flag: 0 done, -1 bad value, 1 not a numeric flag. */
+static int num_flag(struct sb_config *c, const char *f, const char *v)
 {
-    const char *f = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-    struct sb_config *c = o->cfg;
-    double d = 0;
-    if (!strcmp(f, "--tls"))
-        return c->tls = true, 0;
-    if (!strcmp(f, "--quiet"))
-        return c->quiet = true, 0;
-    if (!v)
-        return fprintf(stderr, "rnotify-sandbox: %s wants a value\n", f), -1;
-    (*i)++;
-    if (!strcmp(f, "--addr"))
-        return c->addr = v, 0;
-    if (!strcmp(f, "--kubeconfig"))
-        return c->kubeconfig = v, 0;
-    if (!strcmp(f, "--ca-out"))
-        return c->ca_out = v, 0;
-    if (!strcmp(f, "--token"))
-        return o->token = v, 0;
-    if (!strcmp(f, "--token-file"))
-        return o->token_file = v, 0;
-    if (!strcmp(f, "--scenario"))
-        return c->scenario = v, 0;
-    if (!strcmp(f, "--namespace")) {
-        if (o->nns == MAX_NAMESPACES)
-            return -1;
-        return o->namespaces[o->nns++] = v, 0;
-    }
     static const struct {
         const char *name;
         double min;
     } nums[] = {{"--history", 1},    {"--bookmark-interval", 1},
                 {"--event-ttl", 0},  {"--watch-timeout", 1},
                 {"--time-scale", 0}, {"--base-rv", 1}};
+    double d = 0;
     for (size_t k = 0; k < sizeof nums / sizeof *nums; k++) {
         if (strcmp(f, nums[k].name))
             continue;
@@ -114,6 +89,45 @@ static int flag(struct opts *o, char **argv, int argc, int *i)
         }
         return 0;
     }
+    return 1;
+}
+
+/* One flag with its value (argv[*i + 1]); -1 on a bad one. */
+static int flag(struct opts *o, char **argv, int argc, int *i)
+{
+    const char *f = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    struct sb_config *c = o->cfg;
+    if (!strcmp(f, "--tls"))
+        return c->tls = true, 0;
+    if (!strcmp(f, "--quiet"))
+        return c->quiet = true, 0;
+    if (!v)
+        return fprintf(stderr, "rnotify-sandbox: %s wants a value\n", f), -1;
+    (*i)++;
+    if (!strcmp(f, "--addr"))
+        return c->addr = v, 0;
+    if (!strcmp(f, "--kubeconfig"))
+        return c->kubeconfig = v, 0;
+    if (!strcmp(f, "--ca-out"))
+        return c->ca_out = v, 0;
+    if (!strcmp(f, "--client-cert-out"))
+        return c->client_cert_out = v, 0;
+    if (!strcmp(f, "--client-ca"))
+        return c->client_ca = v, 0;
+    if (!strcmp(f, "--token"))
+        return o->token = v, 0;
+    if (!strcmp(f, "--token-file"))
+        return o->token_file = v, 0;
+    if (!strcmp(f, "--scenario"))
+        return c->scenario = v, 0;
+    if (!strcmp(f, "--namespace")) {
+        if (o->nns == MAX_NAMESPACES)
+            return -1;
+        return o->namespaces[o->nns++] = v, 0;
+    }
+    int rc = num_flag(c, f, v);
+    if (rc <= 0)
+        return rc;
     fprintf(stderr, "rnotify-sandbox: unknown flag %s\n%s", f, usage);
     return -1;
 }
@@ -163,6 +177,18 @@ static int yaml_str(struct buf *b, const char *key, const char *v)
               : json_emit_string(b, v, strlen(v), 0) || buf_add_char(b, '\n');
 }
 
+/* key: "<base64 of pem>" */
+static int pem_field(struct buf *b, const char *key, const char *pem)
+{
+    struct buf enc;
+    buf_init(&enc, 0);
+    int rc = sb_b64_encode(&enc, pem, strlen(pem));
+    if (!rc)
+        rc = yaml_str(b, key, buf_str(&enc));
+    buf_free(&enc);
+    return rc;
+}
+
 static int kubeconfig_text(const struct sb *sb, const char *token,
                            struct buf *b)
 {
@@ -170,19 +196,20 @@ static int kubeconfig_text(const struct sb *sb, const char *token,
                             "clusters:\n- name: sandbox\n  cluster:\n");
     if (!rc)
         rc = yaml_str(b, "    server: ", sb->server_url);
-    if (!rc && sb->cfg.tls) {
-        struct buf ca;
-        buf_init(&ca, 0);
-        rc = sb_b64_encode(&ca, sb->tls.ca_pem, strlen(sb->tls.ca_pem));
-        if (!rc)
-            rc = yaml_str(b, "    certificate-authority-data: ", buf_str(&ca));
-        buf_free(&ca);
-    }
+    if (!rc && sb->cfg.tls)
+        rc = pem_field(b, "    certificate-authority-data: ", sb->tls.ca_pem);
     if (!rc)
         rc = buf_add_str(b, "users:\n- name: sandbox\n  user:");
+    if (!rc && sb->tls.client_cert_pem)
+        rc = pem_field(
+            b, "\n    client-certificate-data: ", sb->tls.client_cert_pem);
+    if (!rc && sb->tls.client_key_pem)
+        rc = pem_field(b, "    client-key-data: ", sb->tls.client_key_pem);
     if (!rc && token)
-        rc = yaml_str(b, "\n    token: ", token);
-    else if (!rc)
+        rc = yaml_str(
+            b,
+            sb->tls.client_cert_pem ? "    token: " : "\n    token: ", token);
+    else if (!rc && !sb->tls.client_cert_pem)
         rc = buf_add_str(b, " {}\n");
     if (!rc)
         rc = buf_add_str(b, "contexts:\n- name: sandbox\n  context:\n"
@@ -208,6 +235,20 @@ static int write_file(const char *path, const char *text, size_t n)
     return RN_OK;
 }
 
+/* PREFIX.crt and PREFIX.key of --client-cert-out */
+static int write_client_cert(const struct sb *sb)
+{
+    char path[4096];
+    const char *pre = sb->cfg.client_cert_out;
+    snprintf(path, sizeof path, "%s.crt", pre);
+    int rc = write_file(path, sb->tls.client_cert_pem,
+                        strlen(sb->tls.client_cert_pem));
+    snprintf(path, sizeof path, "%s.key", pre);
+    return rc ? rc
+              : write_file(path, sb->tls.client_key_pem,
+                           strlen(sb->tls.client_key_pem));
+}
+
 static int write_kubeconfig(const struct sb *sb, const struct opts *o)
 {
     char *token = o->token ? rn_strndup(o->token, strlen(o->token))
@@ -219,11 +260,13 @@ static int write_kubeconfig(const struct sb *sb, const struct opts *o)
         rc = write_file(sb->cfg.kubeconfig, buf_str(&b), b.len);
     if (!rc && sb->cfg.tls && sb->cfg.ca_out)
         rc = write_file(sb->cfg.ca_out, sb->tls.ca_pem, strlen(sb->tls.ca_pem));
+    if (!rc && sb->tls.client_cert_pem)
+        rc = write_client_cert(sb);
     buf_free(&b);
     rn_free(token);
     if (rc)
-        fprintf(stderr, "rnotify-sandbox: cannot write %s\n",
-                sb->cfg.kubeconfig);
+        fprintf(stderr, "rnotify-sandbox: cannot write the kubeconfig, the "
+                        "CA or the client certificate\n");
     return rc;
 }
 
@@ -252,6 +295,29 @@ static int declare_namespaces(struct sb *sb, const struct opts *o)
     return RN_OK;
 }
 
+/* The CAs accepted for client certificates: the sandbox's own when it
+ * issued one, and --client-ca. */
+static int client_trust(struct sb *sb, struct rn_err *e)
+{
+    struct buf b;
+    buf_init(&b, 1u << 20);
+    int rc = sb->cfg.client_cert_out ? buf_add_str(&b, sb->tls.ca_pem) : 0;
+    FILE *f = sb->cfg.client_ca ? fopen(sb->cfg.client_ca, "r") : NULL;
+    if (sb->cfg.client_ca && !f)
+        rc =
+            rn_errf(e, RN_EIO, "cannot open --client-ca %s", sb->cfg.client_ca);
+    char chunk[4096];
+    size_t n;
+    while (!rc && f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = buf_add(&b, chunk, n);
+    if (f)
+        fclose(f);
+    if (!rc && b.len)
+        sb->tls.trust_pem = buf_take(&b, &n);
+    buf_free(&b);
+    return rc;
+}
+
 static int setup(struct sb *sb, const struct opts *o, struct rn_err *e)
 {
     int rc = sb_store_init(&sb->store, sb->cfg.base_rv, sb->cfg.history);
@@ -268,7 +334,10 @@ static int setup(struct sb *sb, const struct opts *o, struct rn_err *e)
     if (!rc && o->token_file)
         rc = sb_tokens_load(&sb->tokens, o->token_file, e);
     if (!rc && sb->cfg.tls)
-        rc = sb_tls_generate(&sb->tls, e);
+        rc = sb_tls_generate(
+            &sb->tls, sb->cfg.client_cert_out ? "sandbox-client" : NULL, e);
+    if (!rc && sb->cfg.tls)
+        rc = client_trust(sb, e);
     if (!rc)
         rc = sb_http_start(sb, e);
     return rc;

@@ -87,6 +87,13 @@ void sb_recorder_free(struct sb_recorder *r)
     rn_free(r);
 }
 
+void sb_recorder_reset(struct sb_recorder *r)
+{
+    free_values(&r->dedup, false);
+    free_values(&r->spam, false);
+    free_values(&r->agg, true);
+}
+
 void sb_recorder_configure(struct sb_recorder *r, int spam_filter,
                            int aggregation)
 {

@@ -37,13 +37,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SB_BODY_MAX (3u << 20)      /* request bodies: 413 past it */
-#define SB_ANNOTATIONS_MAX 262144   /* all annotations of an object */
-#define SB_DEFAULT_BASE_RV 1000     /* first revision handed out + 1 */
-#define SB_DEFAULT_HISTORY 1000     /* changes kept for watch resumes */
-#define SB_WATCH_BACKLOG 10000      /* live events queued per watch */
-#define SB_JOURNAL_MAX 10000        /* requests remembered */
-#define SB_LIST_DEFAULT_CAP 1000000 /* objects per list (no limit) */
+#define SB_BODY_MAX (3u << 20)        /* request bodies: 413 past it */
+#define SB_ADMIN_BODY_MAX (64u << 20) /* /__emu/ bodies (bulk loads) */
+#define SB_ANNOTATIONS_MAX 262144     /* all annotations of an object */
+#define SB_DEFAULT_BASE_RV 1000       /* first revision handed out + 1 */
+#define SB_DEFAULT_HISTORY 1000       /* changes kept for watch resumes */
+#define SB_WATCH_BACKLOG 10000        /* live events queued per watch */
+#define SB_JOURNAL_MAX 10000          /* requests remembered */
+#define SB_LIST_DEFAULT_CAP 1000000   /* objects per list (no limit) */
 
 struct sb;
 struct MHD_Connection;
@@ -255,6 +256,13 @@ int sb_json_patch(struct arena *a, struct val t, struct val ops,
 int sb_strategic_patch(struct arena *a, struct val t, struct val p,
                        struct val *out);
 
+/* A Namespace, ConfigMap or Secret in Kubernetes' protobuf encoding
+ * ("k8s\0" + runtime.Unknown) as the value its JSON would give
+ * (protobuf.c).  RN_EINVAL for other resources, RN_ESYNTAX for bad
+ * bytes. */
+int sb_protobuf_decode(struct arena *a, int res, const char *s, size_t n,
+                       struct val *out, struct rn_err *e);
+
 /* ------------------------------------------------------------------ */
 /* Store (store.c)                                                     */
 /* ------------------------------------------------------------------ */
@@ -381,6 +389,12 @@ struct sb_wreq {
     unsigned flags;
 };
 
+/* Why k is not a qualified name ([DNS subdomain/]name, the name part at
+ * most 63 of [A-Za-z0-9._-] with alphanumerics at both ends), or NULL
+ * when it is one: label and annotation keys. */
+const char *sb_qualified_name_error(const char *k);
+/* A label value: empty, or a name part as above. */
+bool sb_label_value_ok(const char *v);
 /* The checks of a write (validate.c): RN_EINVAL with st filled (400 for
  * what would not decode, 422 Invalid with causes). */
 int sb_validate(int res, struct val obj, struct sb_status *st);
@@ -549,6 +563,9 @@ struct sb_record_req {
 
 int sb_recorder_new(struct sb_recorder **out);
 void sb_recorder_free(struct sb_recorder *r);
+/* Forget every dedup key, spam bucket and aggregation window (the lock
+ * held). */
+void sb_recorder_reset(struct sb_recorder *r);
 void sb_recorder_configure(struct sb_recorder *r, int spam_filter,
                            int aggregation); /* -1: leave as is */
 /* Record one Event occurrence.  *action is "created", "patched",
@@ -581,12 +598,18 @@ int sb_scenario_json(struct sb *sb, uint64_t id, struct buf *b);
 /* ------------------------------------------------------------------ */
 
 struct sb_tls {
-    char *ca_pem, *cert_pem, *key_pem; /* rn_malloc'ed, NUL-terminated */
+    char *ca_pem, *cert_pem, *key_pem;      /* rn_malloc'ed, NUL-terminated */
+    char *client_cert_pem, *client_key_pem; /* when asked for */
+    char *trust_pem; /* CAs accepted for client certificates, or NULL */
 };
 
-/* A new CA and a server certificate for 127.0.0.1 and localhost. */
-int sb_tls_generate(struct sb_tls *t, struct rn_err *e);
+/* A new CA and a server certificate for 127.0.0.1 and localhost; with
+ * client_cn also a client certificate (CN client_cn, O system:masters)
+ * signed by that CA. */
+int sb_tls_generate(struct sb_tls *t, const char *client_cn, struct rn_err *e);
 void sb_tls_free(struct sb_tls *t);
+/* The subject CN of a DER certificate into out[n]; false when none. */
+bool sb_tls_cert_cn(const unsigned char *der, size_t len, char *out, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* The server (http.c, api.c, discovery.c, admin.c)                    */
@@ -595,7 +618,9 @@ void sb_tls_free(struct sb_tls *t);
 struct sb_config {
     const char *addr; /* host:port */
     const char *kubeconfig;
-    const char *ca_out; /* write the CA PEM here (--tls) */
+    const char *ca_out;          /* write the CA PEM here (--tls) */
+    const char *client_cert_out; /* PREFIX.crt / PREFIX.key (--tls) */
+    const char *client_ca;       /* more CAs for client certificates */
     bool tls;
     const char *scenario;
     size_t history;

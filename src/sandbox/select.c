@@ -10,7 +10,6 @@
  */
 #include "sandbox.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,38 +50,6 @@ static const char *ident(struct lx *x)
     return arena_strndup(x->a, s, (size_t)(x->p - s));
 }
 
-static bool name_ok(const char *s, size_t n, size_t max)
-{
-    if (n == 0 || n > max || !isalnum((unsigned char)s[0]) ||
-        !isalnum((unsigned char)s[n - 1]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
-            return false;
-    return true;
-}
-
-/* A label key: [prefix/]name, prefix a DNS subdomain, name <= 63. */
-static bool label_key_ok(const char *k)
-{
-    const char *slash = strchr(k, '/');
-    if (!slash)
-        return name_ok(k, strlen(k), 63);
-    size_t pn = (size_t)(slash - k);
-    if (pn == 0 || pn > 253)
-        return false;
-    for (size_t i = 0; i < pn; i++)
-        if (!islower((unsigned char)k[i]) && !isdigit((unsigned char)k[i]) &&
-            k[i] != '-' && k[i] != '.')
-            return false;
-    return name_ok(slash + 1, strlen(slash + 1), 63);
-}
-
-static bool label_value_ok(const char *v)
-{
-    return !*v || name_ok(v, strlen(v), 63);
-}
-
 /* values -> '(' [ident { ',' ident }] ')' */
 static int value_set(struct lx *x, struct sb_term *t)
 {
@@ -104,7 +71,7 @@ static int value_set(struct lx *x, struct sb_term *t)
         if (n == SEL_MAX_VALUES)
             return fail(x, "unable to parse requirement: %s",
                         "too many values");
-        if (!label_value_ok(v))
+        if (!sb_label_value_ok(v))
             return fail(x,
                         "unable to parse requirement: invalid label value: "
                         "\"%s\"",
@@ -155,7 +122,7 @@ static int label_op(struct lx *x, struct sb_term *t)
     const char *v = ident(x);
     if (!v)
         return RN_ENOMEM;
-    if (!label_value_ok(v))
+    if (!sb_label_value_ok(v))
         return fail(x,
                     "unable to parse requirement: invalid label value: "
                     "\"%s\"",
@@ -190,7 +157,7 @@ static int label_term(struct lx *x, struct sb_term *t)
                     "unable to parse requirement: found '%s', expected: "
                     "identifier",
                     *x->p ? x->p : "EOF");
-    if (!label_key_ok(k))
+    if (sb_qualified_name_error(k))
         return fail(x,
                     "unable to parse requirement: invalid label key "
                     "\"%s\"",

@@ -512,7 +512,8 @@ int sb_store_list(struct sb *sb, const struct sb_list_opts *o, struct arena *a,
     map_free(&undo);
     if (rc)
         return rc;
-    qsort(c.e, c.n, sizeof *c.e, entry_cmp);
+    if (c.n)
+        qsort(c.e, c.n, sizeof *c.e, entry_cmp);
     select_page(o, &c, &start, &p);
     return emit_list(sb, o, &c, &p, out);
 }

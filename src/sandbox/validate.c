@@ -80,8 +80,7 @@ static bool qname_part(const char *s, size_t n)
     return true;
 }
 
-/* A qualified name ([prefix/]name): NULL when valid, else why. */
-static const char *qualified_name(const char *k)
+const char *sb_qualified_name_error(const char *k)
 {
     const char *slash = strchr(k, '/');
     if (!slash)
@@ -95,6 +94,11 @@ static const char *qualified_name(const char *k)
     if (!dns_subdomain(prefix))
         return "prefix part " DNS1123_SUBDOMAIN_MSG;
     return qname_part(slash + 1, strlen(slash + 1)) ? NULL : QNAME_MSG;
+}
+
+bool sb_label_value_ok(const char *v)
+{
+    return !*v || qname_part(v, strlen(v));
 }
 
 static void check_name(int res, struct val obj, const char *name,
@@ -128,15 +132,13 @@ static void check_map(int res, const char *name, struct val m, bool labels,
     size_t total = 0;
     for (size_t i = 0; i < val_obj_len(m); i++) {
         const struct val_kv *kv = val_obj_at(m, i);
-        const char *why = qualified_name(val_str_ptr(kv->key));
+        const char *why = sb_qualified_name_error(val_str_ptr(kv->key));
         if (why)
             invalid(st, res, name, field, "FieldValueInvalid", why,
                     val_str_ptr(kv->key));
         total += val_str_len(kv->key) + val_str_len(kv->v);
         if (labels && val_kind(kv->v) == VAL_STRING &&
-            (val_str_len(kv->v) > 63 ||
-             (val_str_len(kv->v) &&
-              !qname_part(val_str_ptr(kv->v), val_str_len(kv->v)))))
+            !sb_label_value_ok(val_str_ptr(kv->v)))
             invalid(st, res, name, field, "FieldValueInvalid", LABEL_VALUE_MSG,
                     val_str_ptr(kv->v));
     }

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,7 +253,8 @@ static bool step(struct sb_watch *w, int64_t now)
         w->end_after = true;
         return true;
     }
-    if (w->close_mode) {
+    /* a clean close still sends what was queued before it */
+    if (w->close_mode && (w->close_mode != SB_CLOSE_CLEAN || !w->qlen)) {
         closing(w);
         return true;
     }
@@ -491,7 +493,10 @@ static void expired_status(struct sb *sb, int64_t asked, struct sb_status *st)
         sb_st_expired(st, reason, asked, sb->store.compacted);
 }
 
-/* Where the watch starts, lock held.  Returns 1 when it is expired. */
+#define POS_EXPIRED 100 /* position(): the RV is older than the history */
+
+/* Where the watch starts, lock held: RN_OK, POS_EXPIRED, or another
+ * status with st filled. */
 static int position(struct sb_watch *w, const char *rvs, struct sb_status *st)
 {
     struct sb_store *s = &w->sb->store;
@@ -507,56 +512,60 @@ static int position(struct sb_watch *w, const char *rvs, struct sb_status *st)
                   "resourceVersion: Invalid value: \"%s\": must be a "
                   "non-negative integer",
                   rvs);
-        return -1;
+        return RN_EINVAL;
     }
     if (x < s->compacted || w->f.expire) {
         expired_status(w->sb, x, st);
-        return 1;
+        return POS_EXPIRED;
     }
     w->from_rv = x;
     return x >= s->rv ? RN_OK : replay(w);
 }
 
-static int respond(struct MHD_Connection *conn, struct sb_watch *w)
+/* The stream's response; it owns w from here (on_free frees it when the
+ * response goes, whether or not it was ever queued). */
+static struct MHD_Response *stream(struct sb_watch *w)
 {
     struct MHD_Response *resp = MHD_create_response_from_callback(
         MHD_SIZE_UNKNOWN, 32 * 1024, reader, w, on_free);
-    if (!resp)
-        return RN_ENOMEM;
+    if (!resp) {
+        watch_free(w);
+        return NULL;
+    }
     MHD_add_response_header(resp, "Content-Type", "application/json");
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return ok == MHD_YES ? RN_OK : RN_EIO;
+    return resp;
 }
 
 int sb_watch_start(struct sb *sb, struct MHD_Connection *conn,
                    const struct sb_watch_opts *o, struct sb_status *st)
 {
     struct sb_watch *w = watch_new(sb, conn, o);
-    if (!w) {
+    struct MHD_Response *resp = w ? stream(w) : NULL;
+    if (!resp) {
         sb_status_set(st, 500, "InternalError", "out of memory");
         return RN_ENOMEM;
     }
     sb_lock(sb);
+    w->qmax = SIZE_MAX; /* the replay is never cut */
     int pos = position(w, o->rv, st);
-    if (pos == 1 && !sb->store.expired_http) {
+    if (pos == POS_EXPIRED && !sb->store.expired_http) {
         format_error(w, st);
         w->end_after = true;
         pos = 0;
     }
-    if (pos) {
-        sb_unlock(sb);
-        watch_free(w);
-        return RN_EINVAL;
+    if (!pos) {
+        w->id = ++sb->store.next_watch_id;
+        w->qmax = w->qlen + SB_WATCH_BACKLOG;
+        w->next = sb->store.watches;
+        sb->store.watches = w;
     }
-    w->id = ++sb->store.next_watch_id;
-    w->qmax = w->qlen + SB_WATCH_BACKLOG;
-    w->next = sb->store.watches;
-    sb->store.watches = w;
     sb_unlock(sb);
-    /* From here the watch belongs to the response (on_free). */
-    return respond(conn, w);
+    enum MHD_Result ok = pos ? MHD_NO : MHD_queue_response(conn, 200, resp);
+    MHD_destroy_response(resp);
+    if (pos && !st->code)
+        sb_status_set(st, 500, "InternalError", "out of memory");
+    return pos ? RN_EINVAL : ok == MHD_YES ? RN_OK : RN_EIO;
 }
 
 /* ---- admin ---- */
