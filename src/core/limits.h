@@ -16,5 +16,10 @@
 #define RN_EXPR_MAX_NESTING 1000       /* lists/maps an expr run builds, nested */
 #define RN_EXPR_MEMORY_BUDGET 1000000u /* expr's own budget of list slots */
 #define RN_BUF_DEFAULT_MAX (64u << 20)
+#define RN_KUBE_MAX_LINE (16u << 20)   /* one watch event line */
+#define RN_KUBE_MAX_REPLY (64u << 20)  /* one API reply body (a list page) */
+#define RN_KUBE_MAX_FILE (4u << 20)    /* kubeconfig, token, certificate files */
+#define RN_KUBE_MAX_EXEC_OUT (1u << 20) /* an exec plugin's stdout */
+#define RN_KUBE_RECORDER_KEYS 4096     /* Event recorder dedup cache */
 
 #endif

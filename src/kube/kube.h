@@ -112,8 +112,8 @@ struct kube_config;
  * token); else ~/.kube/config.  Then apply the overrides.  Errors name
  * the file and the field, never a credential.
  */
-int kube_config_load(const struct kube_config_opts *o,
-                     struct kube_config **out, struct rn_err *e);
+int kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
+                     struct rn_err *e);
 void kube_config_free(struct kube_config *c);
 /* -n, else the context's namespace, else the in-cluster namespace file,
  * else "default". */
@@ -161,10 +161,10 @@ struct kube_request {
 };
 
 struct kube_reply {
-    long status;        /* HTTP status; 0 when there was no reply */
-    struct doc *obj;    /* the JSON reply, or NULL (not JSON, no body) */
-    const char *reason; /* a Status' reason ("NotFound", "Conflict",
-                           "AlreadyExists", "Expired"), else "" */
+    long status;            /* HTTP status; 0 when there was no reply */
+    struct doc *obj;        /* the JSON reply, or NULL (not JSON, no body) */
+    const char *reason;     /* a Status' reason ("NotFound", "Conflict",
+                               "AlreadyExists", "Expired"), else "" */
     int64_t retry_after_ms; /* Retry-After, -1 when absent */
     struct rn_err err;      /* unless 2xx: "<verb> <resource> <ns/name>
                                on <server>: <message>" */
@@ -175,7 +175,10 @@ void kube_reply_clear(struct kube_reply *r);
 
 /* Blocking (the CLI, tests).  Returns RN_OK for 2xx; otherwise
  * RN_ENOTFOUND for 404, RN_EHTTP for other statuses, RN_EIO when no reply
- * came, with out->err filled.  out is always initialised. */
+ * came, the credential error's code (RN_ECONFIG: a token file or exec
+ * plugin failed) when nothing was sent, with out->err filled.  out is
+ * always initialised.  A 401 is sent once more with refreshed
+ * credentials; a 429/5xx (not POST) with Retry-After up to 5 times. */
 int kube_do(struct kube_client *k, const struct kube_request *rq,
             struct kube_reply *out);
 
@@ -201,7 +204,8 @@ struct kube_list_opts {
 typedef int kube_page_cb(void *ud, struct doc *page);
 /* List with limit/continue pagination; page(ud, doc) sees each page (the
  * list object: items, metadata.resourceVersion) and may stop the walk by
- * returning non-zero.  An expired continue token restarts the list. */
+ * returning non-zero.  An expired continue token restarts the list, so
+ * a callback may see objects of earlier pages again. */
 int kube_list(struct kube_client *k, const struct kube_resource *res,
               const char *ns, const struct kube_list_opts *o,
               kube_page_cb *page, void *ud, struct rn_err *e);
@@ -212,7 +216,9 @@ int kube_list(struct kube_client *k, const struct kube_resource *res,
  * patch that carries metadata.resourceVersion, or a whole object for
  * PUT); on 409 Conflict the object is read again and make() called
  * again, up to 5 tries with short jittered waits.  verb is PATCH (merge
- * patch) or PUT.  current may be NULL: the object is read first.
+ * patch) or PUT.  current may be NULL: the object is read first.  A
+ * make() that appends nothing sends nothing: the reply is then 200 with
+ * the current object (there would be no watch event either).
  */
 typedef int kube_make_fn(void *ud, struct val current, struct buf *body);
 struct kube_modify {
@@ -226,8 +232,7 @@ struct kube_modify {
 int kube_modify(struct kube_client *k, const struct kube_modify *m,
                 struct kube_reply *out);
 int kube_modify_async(struct kube_client *k, struct kube_loop *l,
-                      const struct kube_modify *m, kube_reply_cb *cb,
-                      void *ud);
+                      const struct kube_modify *m, kube_reply_cb *cb, void *ud);
 
 /* ------------------------------------------------------------------ */
 /* Watch streams                                                       */
@@ -280,10 +285,12 @@ struct kube_handlers {
 
 struct kube_informer_opts {
     const struct kube_resource *res;
-    const char *namespace; /* NULL: all namespaces */
+    const char *namespace;                       /* NULL: all namespaces */
     const char *label_selector, *field_selector; /* raw */
     int64_t resync_ms;                           /* 0: never */
     int nums;                                    /* of cached docs */
+    int64_t backoff_max_ms; /* cap of the retry backoff; 0: 30 s */
+    int watch_timeout_s;    /* timeoutSeconds; 0: random in [300, 600] */
     struct kube_handlers h;
     void *ud;
 };
@@ -315,6 +322,7 @@ struct kube_informer_stats {
     uint64_t events;   /* watch events applied */
     const char *last_rv;
     const char *last_error; /* "" when none */
+    bool watching;          /* a watch request is open now */
 };
 void kube_informer_stats(const struct kube_informer *inf,
                          struct kube_informer_stats *out);
