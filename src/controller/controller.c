@@ -139,6 +139,7 @@ static int declare(struct ctl *c)
             return RN_ENOMEM;
     const char *bv[] = {RN_VERSION, RN_GIT_COMMIT};
     ctl_metric_set(m, f->build_info, bv, 1);
+    ctl_metric_set(m, f->leader, NULL, 0);
     return RN_OK;
 }
 
@@ -208,7 +209,11 @@ static void synced(void *ud)
 
 static void ro_add(void *ud, struct doc *obj)
 {
-    ctl_conditions(ud, obj);
+    struct ctl *c = ud;
+    if (c->orphans)
+        ctl_orphans_for(c, ctl_meta(obj->root, "namespace"),
+                        ctl_meta(obj->root, "name"));
+    ctl_conditions(c, obj);
 }
 
 static void ro_update(void *ud, struct doc *old, struct doc *obj)
@@ -295,8 +300,13 @@ static int start_informer(struct ctl *c, const struct kube_resource *res,
 {
     struct rn_err e;
     rn_err_clear(&e);
-    struct kube_informer_opts io = {
-        res, ns, NULL, fields, c->o.resync_ms, JSON_NUM_INT64, *h, c};
+    struct kube_informer_opts io = {.res = res,
+                                    .namespace = ns,
+                                    .field_selector = fields,
+                                    .resync_ms = c->o.resync_ms,
+                                    .nums = JSON_NUM_INT64,
+                                    .h = *h,
+                                    .ud = c};
     int rc = kube_informer_start(c->kc, c->loop, &io, out, &e);
     if (rc != RN_OK)
         log_kv(LOG_ERROR, "cannot watch", "resource", res->plural, "error",
@@ -382,10 +392,25 @@ static void sweep(void *ud)
             continue;
         kube_informer_stats(all[i], &st);
         const char *lv[] = {names[i]};
-        ctl_metric_set(c->m, c->f.watch_restarts, lv, (double)st.restarts);
+        ctl_metric_add(c->m, c->f.watch_restarts, lv,
+                       (double)(st.restarts - c->restarts_seen[i]));
+        c->restarts_seen[i] = st.restarts;
     }
     ctl_ro_sweep(c);
     c->sweep = kube_timer_add(c->loop, SWEEP_MS, sweep, c);
+}
+
+/* Every watched resource has its series from the start. */
+static void zero_series(struct ctl *c)
+{
+    static const char *const names[] = {"rollouts", "analysisruns", "events",
+                                        "configmaps", "secrets"};
+    for (size_t i = 0; i < 5; i++) {
+        const char *lv[] = {names[i]};
+        ctl_metric_add(c->m, c->f.watch_restarts, lv, 0);
+    }
+    const char *ns[] = {c->config_ns};
+    ctl_metric_set(c->m, c->f.config_errors, ns, 0);
 }
 
 static int setup(struct ctl *c)
@@ -414,6 +439,8 @@ static int setup(struct ctl *c)
         rc = ctl_leader_start(c, &c->leader);
     if (rc == RN_OK)
         c->sweep = kube_timer_add(c->loop, SWEEP_MS, sweep, c);
+    if (rc == RN_OK)
+        zero_series(c);
     return rc;
 }
 
@@ -455,8 +482,10 @@ static void teardown(struct ctl *c)
         kube_informer_free(all[i]);
     ctl_leader_free(c->leader);
     kube_recorder_free(c->rec);
-    if (c->loop)
+    if (c->loop) {
+        ctl_orphans_free(c);
         ctl_ros_free(c);
+    }
     size_t i = 0;
     void *v;
     while (map_next(&c->confs, &i, NULL, NULL, &v))

@@ -264,7 +264,7 @@ struct ctl_mo {
 #define CTL_OLD_VERSIONS 4
 /* An Event and a status transition of the same reason this close in time
  * are one lifecycle moment; a transition waits this long for its Event. */
-#define CTL_MOMENT_WINDOW_MS 30000
+#define CTL_MOMENT_WINDOW_MS 10000
 #define CTL_MOMENT_GRACE_MS 5000
 #define CTL_MAX_MOMENTS 64
 
@@ -290,6 +290,8 @@ struct ctl_ro {
     int64_t touched_ms;
 };
 
+struct ctl_orphan;
+
 struct ctl {
     struct ctl_opts o;
     struct kube_loop *loop;
@@ -313,6 +315,8 @@ struct ctl {
     bool stopping; /* SIGTERM: take no new work */
     uint64_t sent, retried, failed, decided;
     struct kube_timer *sweep;
+    struct ctl_orphan *orphans; /* Events waiting for their Rollout */
+    uint64_t restarts_seen[5];  /* informers' watch restarts counted */
 };
 
 /* Sends and records only while this is true (leader with a fresh renew,
@@ -418,6 +422,9 @@ struct ctl_occ {
 
 void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev);
 void ctl_catch_up(struct ctl *c);
+void ctl_orphans_free(struct ctl *c);
+/* The Rollout ns/name reached the cache: handle its waiting Events. */
+void ctl_orphans_for(struct ctl *c, const char *ns, const char *name);
 /* Run the occurrence's trigger under every config of its namespace and
  * queue what sends, rendering snap. */
 void ctl_occurrence_send(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
@@ -431,11 +438,11 @@ int ctl_event_triggers_init(struct ctl *c);
 /* ---- moments.c: Events that never came ---- */
 void ctl_moments_rollout(struct ctl *c, struct doc *old, struct doc *obj);
 void ctl_moments_run(struct ctl *c, struct doc *old, struct doc *run);
-/* A first occurrence of an Event of `reason` at wall time t_ms (uid makes
- * repeats harmless): pairs it with a transition of the same reason close
- * in time.  True when that transition was already notified (the Event
- * must not be sent again). */
-bool ctl_moments_event(struct ctl *c, struct ctl_ro *r, const char *uid,
+/* An occurrence of an Event of `reason` at wall time t_ms (occ, its
+ * "<uid>:<count>:" key, makes repeats harmless): pairs it with a
+ * transition of the same reason close in time.  True when that transition
+ * was already notified (the occurrence must not be sent again). */
+bool ctl_moments_event(struct ctl *c, struct ctl_ro *r, const char *occ,
                        const char *reason, int64_t t_ms);
 void ctl_moments_trim(struct ctl *c, struct ctl_ro *r, int64_t now_ms);
 void ctl_moments_free(struct ctl *c, struct ctl_ro *r);

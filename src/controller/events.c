@@ -44,15 +44,18 @@ static bool added_is_new(struct val ev, struct doc *ro)
 
 /* One destination of one sending condition. */
 static void send_one(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
-                     struct ctl_conf *conf, struct doc *snap,
-                     const struct eng_cond_result *res, size_t i,
-                     const struct eng_dest *d, struct val vars)
+                     struct ctl_conf *conf, const struct eng_cond_result *res,
+                     size_t i, const struct eng_dest *d, struct val vars)
 {
     const char *ns_prefix = conf->self_service ? conf->ns : "";
     char *key = arena_printf(&c->scratch, "%s%s%s%s:%zu:%s:%s", o->prefix,
                              ns_prefix, *ns_prefix ? ":" : "", o->trigger, i,
                              d->service, d->recipient ? d->recipient : "");
-    if (!key || ctl_state_has(c, r, snap->root, CTL_ANN_EVENTS, key, false))
+    /* what was delivered is recorded on the Rollout as it is now, not on
+     * the version the Event names */
+    struct doc *cur = kube_informer_get(c->ro, o->ns, o->name);
+    if (!key ||
+        (cur && ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, key, false)))
         return;
     struct ctl_send s = {o->path, conf,      o->trigger,     res,   d,
                          vars,    key,       CTL_ANN_EVENTS, o->ns, o->name,
@@ -96,7 +99,7 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
         if (!eng_event_sends(&res[i]))
             continue;
         for (size_t j = 0; j < td->n; j++)
-            send_one(c, r, o, conf, snap, &res[i], i, &td->dests[j], vars);
+            send_one(c, r, o, conf, &res[i], i, &td->dests[j], vars);
     }
 }
 
@@ -135,11 +138,11 @@ void ctl_occurrence_send(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
 /* A lifecycle Event seen for the first time that its status transition
  * already notified: recorded as covered, not sent again. */
 static bool covered(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
-                    struct doc *snap)
+                    struct doc *cur)
 {
     int64_t t = ctl_event_time_ms(o->ev);
-    bool hit = ctl_moments_event(c, r, o->uid, o->reason, t);
-    if (!hit && !ctl_state_near(c, r, snap->root, o->reason, t))
+    bool hit = ctl_moments_event(c, r, o->prefix, o->reason, t);
+    if (!hit && !ctl_state_near(c, r, cur->root, o->reason, t))
         return false;
     char *mark = arena_printf(&c->scratch, "%scovered", o->prefix);
     if (mark && !c->o.dry_run)
@@ -149,34 +152,136 @@ static bool covered(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     return true;
 }
 
-/* One occurrence of an Event (the count given). */
-static void occurrence(struct ctl *c, struct val ev, int64_t count, bool raise)
+/* One occurrence of an Event (the count given).  False when its Rollout
+ * is not in the cache (yet: the two watches are not ordered). */
+static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise)
 {
     struct ctl_occ o = {0};
     if (!fill(c, &o, ev, count))
-        return;
+        return true;
     o.path = CTL_PATH_EVENT;
     struct doc *cur = kube_informer_get(c->ro, o.ns, o.name);
     if (!cur)
-        return; /* the Rollout is gone: nothing to render */
+        return false;
     const char *rv = ctl_str(ev, "involvedObject", "resourceVersion");
     struct doc *snap = raise ? cur : ctl_ro_version_at(c, o.ns, o.name, rv);
     struct ctl_ro *r = ctl_ro_get(c, o.ns, o.name, true);
     if (!snap || !r)
-        return;
-    if (ctl_state_has(c, r, snap->root, CTL_ANN_EVENTS, o.prefix, true)) {
-        if (count == 1) /* still counts for transitions to come */
-            ctl_moments_event(c, r, o.uid, o.reason, ctl_event_time_ms(ev));
-        return;
+        return true;
+    if (ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, o.prefix, true)) {
+        /* still pairs with a transition to come */
+        ctl_moments_event(c, r, o.prefix, o.reason, ctl_event_time_ms(ev));
+        return true;
     }
-    if (count == 1 && covered(c, r, &o, snap))
-        return;
+    if (covered(c, r, &o, cur))
+        return true;
     if (strcmp(o.reason, "RolloutAddedToInformer") == 0 &&
         !added_is_new(ev, cur))
-        return;
+        return true;
     log_kv(LOG_DEBUG, "event", "namespace", o.ns, "rollout", o.name, "reason",
            o.reason, "occurrence", o.prefix, NULL);
     ctl_occurrence_send(c, r, &o, snap);
+    return true;
+}
+
+/* An Event whose Rollout the cache does not hold yet: tried again a few
+ * times before it is given up (the Rollout was deleted). */
+struct ctl_orphan {
+    struct ctl *c;
+    struct doc *ev;
+    int64_t count;
+    bool raise;
+    int tries;
+    struct kube_timer *t;
+    struct ctl_orphan *next;
+};
+
+#define ORPHAN_RETRY_MS 250
+#define ORPHAN_TRIES 40
+
+static void orphan_unlink(struct ctl *c, struct ctl_orphan *o)
+{
+    for (struct ctl_orphan **p = &c->orphans; *p; p = &(*p)->next)
+        if (*p == o) {
+            *p = o->next;
+            return;
+        }
+}
+
+static void orphan_retry(void *ud);
+
+static void orphan_add(struct ctl *c, struct doc *ev, int64_t count, bool raise,
+                       int tries)
+{
+    struct ctl_orphan *o = rn_calloc(1, sizeof *o);
+    if (!o)
+        return;
+    o->c = c;
+    o->ev = doc_ref(ev);
+    o->count = count;
+    o->raise = raise;
+    o->tries = tries;
+    o->t = kube_timer_add(c->loop, ORPHAN_RETRY_MS, orphan_retry, o);
+    if (!o->t) {
+        doc_unref(o->ev);
+        rn_free(o);
+        return;
+    }
+    struct ctl_orphan **p = &c->orphans; /* in arrival order */
+    while (*p)
+        p = &(*p)->next;
+    *p = o;
+}
+
+static void orphan_retry(void *ud)
+{
+    struct ctl_orphan *o = ud;
+    struct ctl *c = o->c;
+    orphan_unlink(c, o);
+    if (c->acting && !c->stopping &&
+        !occurrence(c, o->ev->root, o->count, o->raise)) {
+        if (o->tries + 1 < ORPHAN_TRIES)
+            orphan_add(c, o->ev, o->count, o->raise, o->tries + 1);
+        else
+            log_kv(LOG_INFO, "event for a rollout that does not exist", "event",
+                   ctl_meta(o->ev->root, "name"), NULL);
+    }
+    arena_reset(&c->scratch);
+    doc_unref(o->ev);
+    rn_free(o);
+}
+
+static bool orphan_of(const struct ctl_orphan *o, const char *ns,
+                      const char *name)
+{
+    return strcmp(ctl_str(o->ev->root, "involvedObject", "namespace"), ns) ==
+               0 &&
+           strcmp(ctl_str(o->ev->root, "involvedObject", "name"), name) == 0;
+}
+
+void ctl_orphans_for(struct ctl *c, const char *ns, const char *name)
+{
+    struct ctl_orphan *o = c->orphans;
+    while (o) {
+        struct ctl_orphan *next = o->next;
+        if (orphan_of(o, ns, name)) {
+            kube_timer_cancel(c->loop, o->t);
+            o->t = NULL;
+            orphan_retry(o);
+        }
+        o = next;
+    }
+}
+
+void ctl_orphans_free(struct ctl *c)
+{
+    while (c->orphans) {
+        struct ctl_orphan *o = c->orphans;
+        c->orphans = o->next;
+        kube_timer_cancel(c->loop, o->t);
+        doc_unref(o->ev);
+        rn_free(o);
+    }
 }
 
 static int64_t count_of(struct val ev)
@@ -195,7 +300,8 @@ void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev)
         ctl_metric_add(c->m, c->f.events_seen, ev_, 1);
     if (!c->acting || c->stopping)
         return; /* the catch-up pass handles it */
-    occurrence(c, ev->root, n, old != NULL);
+    if (!occurrence(c, ev->root, n, old != NULL))
+        orphan_add(c, ev, n, old != NULL, 0);
     arena_reset(&c->scratch);
 }
 

@@ -62,14 +62,16 @@ static const char *type_of(const char *reason)
     return "Normal";
 }
 
-/* The unpaired record of kind `kind` and reason closest to t, or NULL. */
+/* The unpaired record of kind `kind` and reason closest to t, or NULL;
+ * sent: whether transitions already notified qualify. */
 static struct ctl_mo *closest(struct ctl_ro *r, int kind, const char *reason,
-                              int64_t t)
+                              int64_t t, bool sent)
 {
     struct ctl_mo *best = NULL;
     for (size_t i = 0; i < r->nmo; i++) {
         struct ctl_mo *m = &r->mo[i];
-        if (m->kind != kind || m->matched || strcmp(m->reason, reason) != 0)
+        if (m->kind != kind || m->matched || m->sent != sent ||
+            strcmp(m->reason, reason) != 0)
             continue;
         int64_t d = llabs(m->t_ms - t);
         if (d <= CTL_MOMENT_WINDOW_MS && (!best || d < llabs(best->t_ms - t)))
@@ -106,10 +108,10 @@ static struct ctl_mo *add(struct ctl *c, struct ctl_ro *r, int kind,
     return m;
 }
 
-bool ctl_moments_event(struct ctl *c, struct ctl_ro *r, const char *uid,
+bool ctl_moments_event(struct ctl *c, struct ctl_ro *r, const char *occ,
                        const char *reason, int64_t t_ms)
 {
-    uint64_t id = hash(uid);
+    uint64_t id = hash(occ);
     for (size_t i = 0; i < r->nmo; i++)
         if (r->mo[i].kind == MO_EVENT && r->mo[i].id == id)
             return r->mo[i].sent; /* seen before: same answer */
@@ -117,7 +119,11 @@ bool ctl_moments_event(struct ctl *c, struct ctl_ro *r, const char *uid,
     if (!ev)
         return false;
     ev->id = id;
-    struct ctl_mo *tr = closest(r, MO_TRANSITION, reason, ev->t_ms);
+    /* a transition still waiting for its Event first; one already
+     * notified only when this Event is late for it */
+    struct ctl_mo *tr = closest(r, MO_TRANSITION, reason, ev->t_ms, false);
+    if (!tr)
+        tr = closest(r, MO_TRANSITION, reason, ev->t_ms, true);
     if (!tr)
         return false;
     tr->matched = ev->matched = true;
@@ -194,7 +200,7 @@ static void transition(struct ctl *c, struct ctl_ro *r, const char *reason,
     struct ctl_mo *m = add(c, r, MO_TRANSITION, reason, wall_ms());
     if (!m)
         return;
-    struct ctl_mo *ev = closest(r, MO_EVENT, reason, m->t_ms);
+    struct ctl_mo *ev = closest(r, MO_EVENT, reason, m->t_ms, false);
     if (ev) {
         ev->matched = m->matched = true;
         return;
@@ -230,6 +236,16 @@ static bool has_step_index(struct val obj)
     return ctl_get(obj, "status", "currentStepIndex") != NULL;
 }
 
+/* Steps complete only while an update of a revision is under way: a
+ * stable ReplicaSet exists and is not the current pod hash.  (The first
+ * deploy jumps the index to the end without completing steps.) */
+static bool stepping(struct val a, struct val b, const char *ra, const char *rb)
+{
+    const char *stable = ctl_str(a, "status", "stableRS");
+    return strcmp(ra, rb) == 0 && has_step_index(a) && has_step_index(b) &&
+           *stable && strcmp(stable, ctl_str(a, "status", "currentPodHash"));
+}
+
 void ctl_moments_rollout(struct ctl *c, struct doc *old, struct doc *obj)
 {
     if (!old || old == obj || !c->acting || c->stopping)
@@ -242,11 +258,12 @@ void ctl_moments_rollout(struct ctl *c, struct doc *old, struct doc *obj)
     const char *ra = revision(a), *rb = revision(b);
     if (*rb && strcmp(ra, rb) != 0)
         transition(c, r, "RolloutUpdated", old);
-    int64_t ia = ctl_int(a, "status", "currentStepIndex");
-    int64_t ib = ctl_int(b, "status", "currentStepIndex");
-    if (strcmp(ra, rb) == 0 && has_step_index(a) && has_step_index(b))
+    if (stepping(a, b, ra, rb)) {
+        int64_t ia = ctl_int(a, "status", "currentStepIndex");
+        int64_t ib = ctl_int(b, "status", "currentStepIndex");
         for (int64_t k = ia; k < ib && k < ia + 16; k++)
             transition(c, r, "RolloutStepCompleted", old);
+    }
     size_t pa = list_len(a, "status", "pauseConditions");
     size_t pb = list_len(b, "status", "pauseConditions");
     bool ab = is_true(b, "status", "abort");

@@ -318,6 +318,8 @@ static int make_patch(void *ud, struct val cur, struct buf *body)
         rc = patch_member(body, cur, CTL_ANN_EVENTS, &ev, &first);
     if (rc == RN_OK)
         rc = buf_add_str(body, "}}}");
+    if (rc == RN_OK && first)
+        buf_reset(body); /* nothing changes: send nothing */
     buf_free(&ev);
     buf_free(&co);
     return rc;

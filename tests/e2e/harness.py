@@ -231,6 +231,8 @@ class Sink:
         self.thread.start()
 
     def script(self, script):
+        for route in script.get("routes", []):
+            route["replies"] = fake_http.expand(route.get("replies") or [{}])
         with self.srv.state.lock:
             self.srv.state.script = script
             self.srv.state.used = {}
@@ -338,11 +340,11 @@ class Controller:
             raise Failure(f"/metrics: {code}")
         return parse_metrics(raw.decode())
 
-    def metric(self, name, **labels):
+    def metric(self, metric_name, **labels):
         samples, _ = self.metrics()
         total = 0.0
         for (n, ls), v in samples.items():
-            if n == name and all((k, str(val)) in ls
+            if n == metric_name and all((k, str(val)) in ls
                                  for k, val in labels.items()):
                 total += v
         return total
