@@ -64,17 +64,18 @@ struct cli {
 /* ---- options (main.c) ---- */
 
 /* Options every command takes; getopt values below 256 are the commands'
- * own short options. */
+ * own short options, 256-399 their long ones, 400 and up the cluster
+ * flags below. */
 #define CLI_OPT_CONFIG_MAP 256
 #define CLI_OPT_SECRET 257
-#define CLI_OPT_KUBECONFIG 258
-#define CLI_OPT_CONTEXT 259
-#define CLI_OPT_SERVER 260
-#define CLI_OPT_TOKEN 261
-#define CLI_OPT_CA 262
-#define CLI_OPT_INSECURE 263
-#define CLI_OPT_TIMEOUT 264
-#define CLI_OPT_CONFIG_NS 265
+#define CLI_OPT_KUBECONFIG 400
+#define CLI_OPT_CONTEXT 401
+#define CLI_OPT_SERVER 402
+#define CLI_OPT_TOKEN 403
+#define CLI_OPT_CA 404
+#define CLI_OPT_INSECURE 405
+#define CLI_OPT_TIMEOUT 406
+#define CLI_OPT_CONFIG_NS 407
 #define CLI_COMMON_OPTIONS                                                     \
     {"config-map", required_argument, NULL, CLI_OPT_CONFIG_MAP},               \
         {"secret", required_argument, NULL, CLI_OPT_SECRET},                   \

@@ -62,7 +62,8 @@ def free_port():
     return port
 
 
-def http(method, url, body=None, ctype="application/json", timeout=10):
+def http(method, url, body=None, ctype="application/json", timeout=10,
+         ctx=None, token=None):
     data = None
     if body is not None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -70,8 +71,10 @@ def http(method, url, body=None, ctype="application/json", timeout=10):
     if data is not None:
         req.add_header("Content-Type", ctype)
     req.add_header("Accept", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=ctx) as r:
             raw = r.read()
             return r.status, raw
     except urllib.error.HTTPError as e:
@@ -88,7 +91,19 @@ class Sandbox:
         self.proc = None
         self.build = build
         self.extra = list(extra)
+        self.ctx = None
+        self.token = None
+        if "--tls" in self.extra:
+            import ssl
+            ca = os.path.join(workdir, "sandbox-ca.pem")
+            self.extra += ["--ca-out", ca]
+            self.ca = ca
+        if "--token" in self.extra:
+            self.token = self.extra[self.extra.index("--token") + 1]
         self.start()
+        if "--tls" in self.extra:
+            import ssl
+            self.ctx = ssl.create_default_context(cafile=self.ca)
 
     def start(self):
         if self.port is None:
@@ -141,7 +156,8 @@ class Sandbox:
         return p
 
     def api(self, method, path, body=None, ctype="application/json"):
-        code, raw = http(method, self.url + path, body, ctype)
+        code, raw = http(method, self.url + path, body, ctype, ctx=self.ctx,
+                         token=self.token)
         try:
             return code, json.loads(raw) if raw else None
         except ValueError:

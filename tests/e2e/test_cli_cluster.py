@@ -1,0 +1,107 @@
+"""The CLI on a live cluster: without --config-map, --secret or a RESOURCE
+file, `rnotify template|trigger|explain|check` read the ConfigMap, the
+Secret and the Rollout from the API server (the sandbox, over TLS with a
+token), as `kubectl argo rollouts notifications` does."""
+
+import json
+import os
+import subprocess
+
+import config
+from harness import CONFIG_NS, Failure
+
+SECRET = "s3cr3t-t0ken-value"
+
+
+def rnotify(env, *args):
+    env_vars = dict(os.environ, TZ="UTC", HOME=env.dir)
+    env_vars.pop("KUBECONFIG", None)
+    p = subprocess.run([os.path.join(env.build, "rnotify")] + list(args),
+                       capture_output=True, timeout=60, env=env_vars)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    if SECRET in out or SECRET in err:
+        raise Failure(f"secret value printed by rnotify {args}")
+    return p.returncode, out, err
+
+
+def setup(env, ns="default"):
+    sb = env.sandbox("--tls", "--token", "t0k3n-for-tests", "--quiet")
+    sink = env.sink()
+    cm = config.configmap(sink.url, ["on-rollout-paused", "on-purple"])
+    cm["metadata"]["namespace"] = CONFIG_NS
+    sb.create(cm)
+    sb.create(config.secret())
+    sb.create(config.rollout("live", ns=ns))
+    return sb, sink
+
+
+def test_cli_cluster_reads(env):
+    sb, sink = setup(env)
+    kc = ["--kubeconfig", sb.kubeconfig, "--config-namespace", CONFIG_NS]
+    rc, out, err = rnotify(env, "template", "get", *kc)
+    if rc != 0 or "paused" not in out or "purple" not in out:
+        raise Failure(f"template get from the cluster: {rc} {out} {err}")
+    rc, out, err = rnotify(env, "trigger", "run", "on-purple", "live", *kc)
+    if rc != 0 or "false" not in out:
+        raise Failure(f"trigger run on the cluster's Rollout: {rc} {out} {err}")
+    sb.patch("Rollout", "default", "live", {"spec": {"template": {"spec": {
+        "containers": [{"name": "live",
+                        "image": "argoproj/rollouts-demo:purple"}]}}}})
+    rc, out, err = rnotify(env, "trigger", "run", "on-purple", "live", *kc)
+    if rc != 0 or "true" not in out:
+        raise Failure(f"trigger run after the change: {rc} {out} {err}")
+    rc, out, err = rnotify(env, "explain", "live", *kc)
+    if rc != 0 or "on-purple" not in out:
+        raise Failure(f"explain: {rc} {out} {err}")
+    rc, out, err = rnotify(env, "check", *kc)
+    if rc != 0:
+        raise Failure(f"check of the cluster's config: {rc} {out} {err}")
+    # the Secret's value renders into a template but never prints
+    rc, out, err = rnotify(env, "template", "notify", "paused", "live", *kc)
+    if rc != 0 or "paused: live" not in out:
+        raise Failure(f"console notify: {rc} {out} {err}")
+
+
+def test_cli_cluster_sends(env):
+    sb, sink = setup(env)
+    rc, out, err = rnotify(env, "template", "notify", "paused", "live",
+                           "--recipient", "sink:x", "--kubeconfig",
+                           sb.kubeconfig, "--config-namespace", CONFIG_NS)
+    if rc != 0:
+        raise Failure(f"notify to a real recipient: {rc} {err}")
+    bodies = sink.bodies("/hook/")
+    if len(bodies) != 1 or bodies[0]["rollout"] != "live" or \
+            bodies[0]["token"] != str(len(SECRET)):
+        raise Failure(f"sent {bodies}")
+
+
+def test_cli_cluster_namespaces(env):
+    sb, sink = setup(env, ns="team-a")
+    # -n picks the Rollout; without --config-namespace the configuration
+    # comes from that same namespace, which has none
+    rc, out, err = rnotify(env, "trigger", "run", "on-purple", "live",
+                           "--kubeconfig", sb.kubeconfig, "-n", "team-a")
+    if rc != 2 or "argo-rollouts-notification-configmap" not in err:
+        raise Failure(f"config from the Rollout's namespace: {rc} {err}")
+    rc, out, err = rnotify(env, "trigger", "run", "on-purple", "live",
+                           "--kubeconfig", sb.kubeconfig, "-n", "team-a",
+                           "--config-namespace", CONFIG_NS)
+    if rc != 0:
+        raise Failure(f"--config-namespace: {rc} {err}")
+
+
+def test_cli_cluster_missing(env):
+    sb, sink = setup(env)
+    rc, out, err = rnotify(env, "trigger", "run", "on-purple", "nosuch",
+                           "--kubeconfig", sb.kubeconfig,
+                           "--config-namespace", CONFIG_NS)
+    if rc != 3 or "nosuch" not in err:
+        raise Failure(f"missing Rollout: {rc} {err}")
+    # a wrong token: a clear error, no token in it
+    rc, out, err = rnotify(env, "template", "get", "--kubeconfig",
+                           sb.kubeconfig, "--token", "wrong-token-value",
+                           "--config-namespace", CONFIG_NS)
+    if rc != 2 or "wrong-token-value" in err or "401" not in err + out and \
+            "Unauthorized" not in err:
+        raise Failure(f"bad token: {rc} {err}")
+    _ = json
