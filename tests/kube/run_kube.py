@@ -12,7 +12,8 @@ kube_modify; the recorder raising an Event's count; no token over http;
 an unreachable server failing fast.  Waits poll with deadlines; nothing
 asserts on timing.
 
-usage: run_kube.py --driver BUILD/tests/kube_driver --sandbox BUILD/rnotify-sandbox
+usage: run_kube.py --driver build/tests/kube_driver
+                   --sandbox build/rnotify-sandbox [CASE...]
 """
 import argparse
 import json
@@ -138,7 +139,8 @@ def wait_for(what, fn):
 
 
 def fresh_list(d, what="rollouts -"):
-    out = d.cmd(f"list {what} 500")
+    # limit 499: faults aimed at the informer's lists (limit=500) miss it
+    out = d.cmd(f"list {what} 499")
     assert out.startswith("pages="), out
     return out.split(" ", 2)[2] if out.count(" ") >= 2 else ""
 
@@ -166,7 +168,8 @@ class Informed:
 
     def __init__(self, a, work, extra=(), tls=True, watch_timeout=0):
         self.a, self.work = a, work
-        self.sb = Sandbox(a.sandbox, work, tls=tls, token="T1" if tls else None,
+        self.sb = Sandbox(a.sandbox, work, tls=tls,
+                          token="T1" if tls else None,
                           extra=["--history", "50"] + list(extra))
         self.d = Driver(a.driver, self.sb.kubeconfig)
         self.step = 0
@@ -314,8 +317,8 @@ def case_informer_errors(a, work):
                      t.stat("restarts") > restarts + 1)
         t.disrupt("a garbage line", garbage)
         t.disrupt("a 500 on the list", lambda: (
-            t.sb.fault({"match": {"watch": False}, "status": {"code": 500},
-                        "times": 1}),
+            t.sb.fault({"match": {"watch": False, "query": {"limit": "500"}},
+                        "status": {"code": 500}, "times": 1}),
             t.sb.fault({"match": {"watch": True}, "expire": True,
                         "times": 1}),
             t.sb.admin("POST", "watches/close", {"mode": "reset"})))
@@ -369,7 +372,7 @@ def case_pagination(a, work):
                  for r in sb.journal()]
         assert codes[:3] == [(200, False), (410, True), (200, False)], codes
         # the informer pages too (500 a page), and starts over the same way
-        sb.fault({"match": {"query": {"continue": None}},
+        sb.fault({"match": {"query": {"continue": None, "limit": "500"}},
                   "status": {"code": 410}, "times": 1})
         assert d.cmd("start configmaps bulk 2000") == "ok"
         wait_for("synced", lambda: d.cmd("run 50") and
@@ -435,6 +438,21 @@ def case_tls(a, work):
         sb.stop()
 
 
+def case_client_cert(a, work):
+    """A client certificate from the kubeconfig (PEM blobs to libcurl)."""
+    sb = Sandbox(a.sandbox, work, token=None, extra=[
+        "--client-cert-out", os.path.join(work, "client")])
+    d = Driver(a.driver, sb.kubeconfig)
+    try:
+        assert "client-certificate-data" in open(sb.kubeconfig).read()
+        sb.objects([rollout("demo")])
+        assert d.cmd("get rollouts default demo").startswith("ok")
+        assert sb.journal()[-1]["user"] == "sandbox-client", sb.journal()
+    finally:
+        d.close()
+        sb.stop()
+
+
 def case_exec_plugin(a, work):
     sb = Sandbox(a.sandbox, work, token="EXEC-TOKEN")
     plugin = os.path.join(work, "plugin.sh")
@@ -487,11 +505,6 @@ def case_conflicts(a, work):
     finally:
         d.close()
         sb.stop()
-
-
-def events_of(d):
-    out = d.cmd("list events default 100")
-    return out
 
 
 def case_recorder(a, work):
@@ -574,10 +587,10 @@ def case_unreachable(a, work):
                           ), out
 
 
-CASES = [case_informer_drops, case_informer_handlers, case_informer_410, case_informer_errors,
-         case_informer_restart, case_pagination, case_token_rotation, case_tls,
-         case_exec_plugin, case_conflicts, case_recorder, case_plain_http,
-         case_unreachable]
+CASES = [case_informer_drops, case_informer_handlers, case_informer_410,
+         case_informer_errors, case_informer_restart, case_pagination,
+         case_token_rotation, case_tls, case_client_cert, case_exec_plugin,
+         case_conflicts, case_recorder, case_plain_http, case_unreachable]
 
 
 def main():
