@@ -322,6 +322,8 @@ def case_informer_errors(a, work):
             t.sb.fault({"match": {"watch": True}, "expire": True,
                         "times": 1}),
             t.sb.admin("POST", "watches/close", {"mode": "reset"})))
+        assert any(r["status"] == 500 and not r["watch"]
+                   for r in t.sb.journal()), "the informer met no 500 list"
     finally:
         t.close()
 
@@ -379,6 +381,8 @@ def case_pagination(a, work):
                  d.cmd("synced") == "1")
         converged(d, "a paged informer list", "configmaps bulk")
         assert d.stats()["len"] == "1050"
+        assert any(r["status"] == 410 and "limit=500" in r["query"]
+                   for r in sb.journal()), "the informer met no 410"
     finally:
         d.close()
         sb.stop()
