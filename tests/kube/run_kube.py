@@ -564,6 +564,27 @@ def get_events(sb):
         return json.loads(r.read())["items"]
 
 
+def case_lease(a, work):
+    """Lease bodies the API server accepts (MicroTime with six digits),
+    created, renewed and taken over with the resourceVersion read."""
+    sb = Sandbox(a.sandbox, work)
+    d = Driver(a.driver, sb.kubeconfig)
+    try:
+        out = d.cmd("lease argo rnotify-lock me")
+        assert out == "ok POST me transitions=0", out
+        assert d.cmd("lease argo rnotify-lock me") == \
+            "ok PUT me transitions=0"
+        assert d.cmd("lease argo rnotify-lock other") == \
+            "ok PUT other transitions=1"
+        put = [r for r in sb.journal() if r["method"] == "PUT"][-1]
+        body = json.loads(put["body"])
+        assert body["metadata"]["resourceVersion"], body
+        assert body["spec"]["renewTime"].endswith(".123456Z"), body
+    finally:
+        d.close()
+        sb.stop()
+
+
 def case_plain_http(a, work):
     sb = Sandbox(a.sandbox, work, tls=False, token="T1")
     d = Driver(a.driver, sb.kubeconfig)
@@ -599,7 +620,8 @@ def case_unreachable(a, work):
 CASES = [case_informer_drops, case_informer_handlers, case_informer_410,
          case_informer_errors, case_informer_restart, case_pagination,
          case_token_rotation, case_tls, case_client_cert, case_exec_plugin,
-         case_conflicts, case_recorder, case_plain_http, case_unreachable]
+         case_conflicts, case_recorder, case_lease, case_plain_http,
+         case_unreachable]
 
 
 def main():
