@@ -15,6 +15,8 @@
  *   annotate NS NAME K V    kube_modify merge patch with an RV precondition
  *   annotate-async NS NAME K V   the same on the loop
  *   event NS NAME UID TYPE REASON MESSAGE   recorder emit on a Rollout
+ *   lease NS NAME HOLDER    take or renew a Lease: GET, then POST (404)
+ *                           or PUT with the read resourceVersion
  *   run MS                  run the loop MS milliseconds
  *   quit
  */
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct drv {
@@ -300,6 +303,50 @@ static void cmd_event(struct drv *d, char **arg, const char *message)
     doc_unref(obj);
 }
 
+/* One acquire-or-renew round of leader election, without the timing. */
+static void cmd_lease(struct drv *d, char **arg)
+{
+    struct kube_lease l = {0};
+    struct doc *cur = NULL;
+    struct rn_err e;
+    struct buf b;
+    int rc = kube_get(d->k, &kube_res_leases, arg[1], arg[2], &cur, &e);
+    if (rc == RN_OK && kube_lease_parse(cur->root, &l) != RN_OK) {
+        printf("err not a lease");
+        doc_unref(cur);
+        return;
+    }
+    bool mine = rc == RN_OK && strcmp(l.holder, arg[3]) == 0;
+    int64_t now = (int64_t)time(NULL) * 1000000 + 123456;
+    if (!mine) {
+        l.acquire_us = now;
+        l.transitions += rc == RN_OK;
+    }
+    l.renew_us = now;
+    l.duration_s = 15;
+    snprintf(l.holder, sizeof l.holder, "%s", arg[3]);
+    buf_init(&b, 0);
+    kube_lease_body(&b, arg[1], arg[2], &l);
+    struct kube_request rq = {.verb = rc == RN_OK ? "PUT" : "POST",
+                              .res = &kube_res_leases,
+                              .namespace = arg[1],
+                              .name = rc == RN_OK ? arg[2] : NULL,
+                              .body = b.ptr,
+                              .body_len = b.len,
+                              .nums = 1};
+    struct kube_reply r;
+    int wrc = kube_do(d->k, &rq, &r);
+    struct kube_lease back;
+    if (wrc == RN_OK && r.obj && kube_lease_parse(r.obj->root, &back) == 0)
+        printf("ok %s %s transitions=%lld", rq.verb, back.holder,
+               (long long)back.transitions);
+    else
+        printf("err %ld %s", r.status, r.err.msg);
+    kube_reply_clear(&r);
+    buf_free(&b);
+    doc_unref(cur);
+}
+
 static void cmd_run(struct drv *d, int ms)
 {
     int64_t end = kube_loop_now(d->l) + ms;
@@ -361,6 +408,8 @@ static int dispatch(struct drv *d, char *line)
         cmd_annotate_async(d, arg);
     else if (strcmp(c, "event") == 0 && n == 7)
         cmd_event(d, arg, arg[6]);
+    else if (strcmp(c, "lease") == 0 && n >= 4)
+        cmd_lease(d, arg);
     else if (strcmp(c, "run") == 0 && n >= 2)
         cmd_run(d, atoi_safe(arg[1]));
     else

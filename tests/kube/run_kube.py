@@ -12,7 +12,8 @@ kube_modify; the recorder raising an Event's count; no token over http;
 an unreachable server failing fast.  Waits poll with deadlines; nothing
 asserts on timing.
 
-usage: run_kube.py --driver BUILD/tests/kube_driver --sandbox BUILD/rnotify-sandbox
+usage: run_kube.py --driver build/tests/kube_driver
+                   --sandbox build/rnotify-sandbox [CASE...]
 """
 import argparse
 import json
@@ -105,6 +106,7 @@ class Driver:
         return dict(kv.split("=", 1) for kv in self.cmd("stats").split())
 
     def close(self):
+        """Quit; the driver must exit 0 (under ASan: no leak, no error)."""
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write("quit\n")
@@ -113,7 +115,11 @@ class Driver:
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
-        return self.proc.stderr.read()
+        err = self.proc.stderr.read()
+        if self.proc.returncode != 0:
+            raise AssertionError(f"driver exited {self.proc.returncode}: "
+                                 + err[-2000:])
+        return err
 
 
 def rollout(name, ns="default", n=1):
@@ -138,7 +144,8 @@ def wait_for(what, fn):
 
 
 def fresh_list(d, what="rollouts -"):
-    out = d.cmd(f"list {what} 500")
+    # limit 499: faults aimed at the informer's lists (limit=500) miss it
+    out = d.cmd(f"list {what} 499")
     assert out.startswith("pages="), out
     return out.split(" ", 2)[2] if out.count(" ") >= 2 else ""
 
@@ -162,17 +169,18 @@ def converged(d, what, coll="rollouts -"):
 
 class Informed:
     """A sandbox with a few Rollouts and a driver whose informer watches
-    them all, its backoff capped at 2 s so a case stays short."""
+    them all, its backoff capped at 1 s so a case stays short."""
 
     def __init__(self, a, work, extra=(), tls=True, watch_timeout=0):
         self.a, self.work = a, work
-        self.sb = Sandbox(a.sandbox, work, tls=tls, token="T1" if tls else None,
+        self.sb = Sandbox(a.sandbox, work, tls=tls,
+                          token="T1" if tls else None,
                           extra=["--history", "50"] + list(extra))
         self.d = Driver(a.driver, self.sb.kubeconfig)
         self.step = 0
         self.sb.objects([rollout(f"r{i}", "default" if i % 2 else "team", i)
                          for i in range(6)])
-        assert self.d.cmd(f"start rollouts - 2000 {watch_timeout}") == "ok"
+        assert self.d.cmd(f"start rollouts - 1000 {watch_timeout}") == "ok"
         wait_for("synced", lambda: self.d.cmd("run 50") and
                  self.d.cmd("synced") == "1")
         converged(self.d, "first list")
@@ -314,11 +322,13 @@ def case_informer_errors(a, work):
                      t.stat("restarts") > restarts + 1)
         t.disrupt("a garbage line", garbage)
         t.disrupt("a 500 on the list", lambda: (
-            t.sb.fault({"match": {"watch": False}, "status": {"code": 500},
-                        "times": 1}),
+            t.sb.fault({"match": {"watch": False, "query": {"limit": "500"}},
+                        "status": {"code": 500}, "times": 1}),
             t.sb.fault({"match": {"watch": True}, "expire": True,
                         "times": 1}),
             t.sb.admin("POST", "watches/close", {"mode": "reset"})))
+        assert any(r["status"] == 500 and not r["watch"]
+                   for r in t.sb.journal()), "the informer met no 500 list"
     finally:
         t.close()
 
@@ -369,13 +379,15 @@ def case_pagination(a, work):
                  for r in sb.journal()]
         assert codes[:3] == [(200, False), (410, True), (200, False)], codes
         # the informer pages too (500 a page), and starts over the same way
-        sb.fault({"match": {"query": {"continue": None}},
+        sb.fault({"match": {"query": {"continue": None, "limit": "500"}},
                   "status": {"code": 410}, "times": 1})
         assert d.cmd("start configmaps bulk 2000") == "ok"
         wait_for("synced", lambda: d.cmd("run 50") and
                  d.cmd("synced") == "1")
         converged(d, "a paged informer list", "configmaps bulk")
         assert d.stats()["len"] == "1050"
+        assert any(r["status"] == 410 and "limit=500" in r["query"]
+                   for r in sb.journal()), "the informer met no 410"
     finally:
         d.close()
         sb.stop()
@@ -435,6 +447,21 @@ def case_tls(a, work):
         sb.stop()
 
 
+def case_client_cert(a, work):
+    """A client certificate from the kubeconfig (PEM blobs to libcurl)."""
+    sb = Sandbox(a.sandbox, work, token=None, extra=[
+        "--client-cert-out", os.path.join(work, "client")])
+    d = Driver(a.driver, sb.kubeconfig)
+    try:
+        assert "client-certificate-data" in open(sb.kubeconfig).read()
+        sb.objects([rollout("demo")])
+        assert d.cmd("get rollouts default demo").startswith("ok")
+        assert sb.journal()[-1]["user"] == "sandbox-client", sb.journal()
+    finally:
+        d.close()
+        sb.stop()
+
+
 def case_exec_plugin(a, work):
     sb = Sandbox(a.sandbox, work, token="EXEC-TOKEN")
     plugin = os.path.join(work, "plugin.sh")
@@ -489,11 +516,6 @@ def case_conflicts(a, work):
         sb.stop()
 
 
-def events_of(d):
-    out = d.cmd("list events default 100")
-    return out
-
-
 def case_recorder(a, work):
     sb = Sandbox(a.sandbox, work)
     d = Driver(a.driver, sb.kubeconfig)
@@ -542,6 +564,27 @@ def get_events(sb):
         return json.loads(r.read())["items"]
 
 
+def case_lease(a, work):
+    """Lease bodies the API server accepts (MicroTime with six digits),
+    created, renewed and taken over with the resourceVersion read."""
+    sb = Sandbox(a.sandbox, work)
+    d = Driver(a.driver, sb.kubeconfig)
+    try:
+        out = d.cmd("lease argo rnotify-lock me")
+        assert out == "ok POST me transitions=0", out
+        assert d.cmd("lease argo rnotify-lock me") == \
+            "ok PUT me transitions=0"
+        assert d.cmd("lease argo rnotify-lock other") == \
+            "ok PUT other transitions=1"
+        put = [r for r in sb.journal() if r["method"] == "PUT"][-1]
+        body = json.loads(put["body"])
+        assert body["metadata"]["resourceVersion"], body
+        assert body["spec"]["renewTime"].endswith(".123456Z"), body
+    finally:
+        d.close()
+        sb.stop()
+
+
 def case_plain_http(a, work):
     sb = Sandbox(a.sandbox, work, tls=False, token="T1")
     d = Driver(a.driver, sb.kubeconfig)
@@ -574,9 +617,10 @@ def case_unreachable(a, work):
                           ), out
 
 
-CASES = [case_informer_drops, case_informer_handlers, case_informer_410, case_informer_errors,
-         case_informer_restart, case_pagination, case_token_rotation, case_tls,
-         case_exec_plugin, case_conflicts, case_recorder, case_plain_http,
+CASES = [case_informer_drops, case_informer_handlers, case_informer_410,
+         case_informer_errors, case_informer_restart, case_pagination,
+         case_token_rotation, case_tls, case_client_cert, case_exec_plugin,
+         case_conflicts, case_recorder, case_lease, case_plain_http,
          case_unreachable]
 
 

@@ -73,6 +73,16 @@ static int load(const char *path, struct kube_config_opts *o,
     return kube_config_load(o, c, e);
 }
 
+/* Write text as dir/config and load it. */
+static int load_text(struct kfix *f, const char *text, struct kube_config **c,
+                     struct rn_err *e)
+{
+    return load(kfix_write(f, "config", text), NULL, c, e);
+}
+
+/* The start of a kubeconfig whose current context d uses cluster c. */
+#define KC_HEAD "current-context: d\nclusters:\n- name: c\n"
+
 static void test_explicit_file_relative_paths(void **state)
 {
     struct kfix *f = *state;
@@ -168,25 +178,21 @@ static void test_data_fields_win(void **state)
     struct kfix *f = *state;
     struct kube_config *c;
     struct rn_err e;
-    const char *p =
-        kfix_write(f, "config",
-                   "current-context: d\n"
-                   "clusters:\n"
-                   "- name: c\n"
-                   "  cluster:\n"
-                   "    server: https://h:1\n"
-                   "    certificate-authority: /nonexistent/ca.pem\n"
-                   "    certificate-authority-data: Q0EtRlJPTS1EQVRB\n"
-                   "users:\n"
-                   "- name: u\n"
-                   "  user:\n"
-                   "    client-certificate-data: aGVsbG8tY2EK\n"
-                   "    client-key-data: aGVsbG8tY2EK\n"
-                   "    token: T0K3N\n"
-                   "contexts:\n"
-                   "- name: d\n"
-                   "  context: {cluster: c, user: u}\n");
-    assert_int_equal(load(p, NULL, &c, &e), RN_OK);
+    const char *text =
+        KC_HEAD "  cluster:\n"
+                "    server: https://h:1\n"
+                "    certificate-authority: /nonexistent/ca.pem\n"
+                "    certificate-authority-data: Q0EtRlJPTS1EQVRB\n"
+                "users:\n"
+                "- name: u\n"
+                "  user:\n"
+                "    client-certificate-data: aGVsbG8tY2EK\n"
+                "    client-key-data: aGVsbG8tY2EK\n"
+                "    token: T0K3N\n"
+                "contexts:\n"
+                "- name: d\n"
+                "  context: {cluster: c, user: u}\n";
+    assert_int_equal(load_text(f, text, &c, &e), RN_OK);
     assert_string_equal(c->ca_pem, "CA-FROM-DATA");
     assert_int_equal(c->ca_len, 12);
     assert_string_equal(c->cert_pem, "hello-ca\n");
@@ -270,24 +276,22 @@ static void test_exec_config(void **state)
     struct kfix *f = *state;
     struct kube_config *c;
     struct rn_err e;
-    const char *p =
-        kfix_write(f, "kc/config",
-                   "current-context: d\n"
-                   "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
-                   "    extensions:\n"
-                   "    - name: client.authentication.k8s.io/exec\n"
-                   "      extension: {audience: x}\n"
-                   "users:\n- name: u\n  user:\n    exec:\n"
-                   "      apiVersion: client.authentication.k8s.io/v1\n"
-                   "      command: ./bin/plugin\n"
-                   "      args: [a, b]\n"
-                   "      env: [{name: FOO, value: bar}]\n"
-                   "      interactiveMode: Never\n"
-                   "      provideClusterInfo: true\n"
-                   "contexts:\n- name: d\n  context: {cluster: c, user: u}\n");
-    assert_int_equal(load(p, NULL, &c, &e), RN_OK);
+    const char *text =
+        KC_HEAD "  cluster:\n    server: https://h:1\n"
+                "    extensions:\n"
+                "    - name: client.authentication.k8s.io/exec\n"
+                "      extension: {audience: x}\n"
+                "users:\n- name: u\n  user:\n    exec:\n"
+                "      apiVersion: client.authentication.k8s.io/v1\n"
+                "      command: ./bin/plugin\n"
+                "      args: [a, b]\n"
+                "      env: [{name: FOO, value: bar}]\n"
+                "      interactiveMode: Never\n"
+                "      provideClusterInfo: true\n"
+                "contexts:\n- name: d\n  context: {cluster: c, user: u}\n";
+    assert_int_equal(load_text(f, text, &c, &e), RN_OK);
     assert_non_null(c->exec);
-    assert_string_equal(c->exec->command, kfix_path(f, "kc/./bin/plugin"));
+    assert_string_equal(c->exec->command, kfix_path(f, "./bin/plugin"));
     assert_string_equal(c->exec->argv[0], c->exec->command);
     assert_string_equal(c->exec->argv[1], "a");
     assert_string_equal(c->exec->argv[2], "b");
@@ -303,14 +307,12 @@ static void test_insecure_with_ca_is_error(void **state)
     struct kfix *f = *state;
     struct kube_config *c;
     struct rn_err e;
-    const char *p =
-        kfix_write(f, "config",
-                   "current-context: d\n"
-                   "clusters:\n- name: c\n  cluster:\n    server: https://h:1\n"
-                   "    insecure-skip-tls-verify: true\n"
-                   "    certificate-authority-data: Q0EtRlJPTS1EQVRB\n"
-                   "contexts:\n- name: d\n  context: {cluster: c}\n");
-    assert_int_equal(load(p, NULL, &c, &e), RN_ECONFIG);
+    const char *text =
+        KC_HEAD "  cluster:\n    server: https://h:1\n"
+                "    insecure-skip-tls-verify: true\n"
+                "    certificate-authority-data: Q0EtRlJPTS1EQVRB\n"
+                "contexts:\n- name: d\n  context: {cluster: c}\n";
+    assert_int_equal(load_text(f, text, &c, &e), RN_ECONFIG);
     assert_non_null(strstr(e.msg, "insecure-skip-tls-verify"));
 }
 
