@@ -11,7 +11,7 @@ find_library(CRYPT_LIB crypt REQUIRED)
 find_library(MATH_LIB m REQUIRED)
 
 set(RN_CORE_LIBS PkgConfig::YAML PkgConfig::CRYPTO PkgConfig::PCRE2
-    ${MATH_LIB})
+    ${MATH_LIB} Threads::Threads)
 set(RN_TEMPLATE_LIBS PkgConfig::CRYPTO ${CRYPT_LIB})
 set(RN_SERVICES_LIBS PkgConfig::CURL)
 set(RN_CONTROLLER_LIBS PkgConfig::MHD Threads::Threads)

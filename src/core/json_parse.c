@@ -774,18 +774,57 @@ out:
     return rc;
 }
 
-/* Parse into a new doc (one reference, caller unrefs); NULL on error. */
+/* Parse-then-freeze for both readers (json_int.h). */
+struct doc *json_doc_build(struct doc_builder *b, json_doc_parse_fn *parse,
+                           void *ctx, struct rn_err *e)
+{
+    struct doc_builder tmp;
+    struct doc *d = NULL;
+    struct val v;
+    if (!b) {
+        doc_builder_init(&tmp);
+        b = &tmp;
+    }
+    int rc = parse(ctx, &b->arena, &v, e);
+    if (rc == RN_OK) {
+        rc = doc_freeze(b, v, &d);
+        if (rc != RN_OK)
+            rn_errf(e, rc, "%s",
+                    rc == RN_ENOMEM ? "out of memory"
+                                    : "document cannot be frozen");
+    }
+    if (b == &tmp)
+        doc_builder_free(&tmp);
+    else
+        doc_builder_reset(b);
+    return d;
+}
+
+struct json_src {
+    const char *s;
+    size_t n;
+    const struct json_opts *o;
+};
+
+static int parse_src(void *ctx, struct arena *a, struct val *out,
+                     struct rn_err *e)
+{
+    const struct json_src *src = ctx;
+    return json_parse(a, src->s, src->n, src->o, out, e);
+}
+
+/* Parse into a new frozen doc (one reference, caller unrefs); NULL on
+ * error. */
 struct doc *json_parse_doc(const char *s, size_t n, const struct json_opts *o,
                            struct rn_err *e)
 {
-    struct doc *d = doc_new();
-    if (!d) {
-        rn_errf(e, RN_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (json_parse(&d->arena, s, n, o, &d->root, e) != RN_OK) {
-        doc_unref(d);
-        return NULL;
-    }
-    return d;
+    return json_parse_doc_with(NULL, s, n, o, e);
+}
+
+struct doc *json_parse_doc_with(struct doc_builder *b, const char *s,
+                                size_t n, const struct json_opts *o,
+                                struct rn_err *e)
+{
+    struct json_src src = {s, n, o};
+    return json_doc_build(b, parse_src, &src, e);
 }

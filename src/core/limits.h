@@ -16,5 +16,9 @@
 #define RN_EXPR_MAX_NESTING 1000       /* lists/maps an expr run builds, nested */
 #define RN_EXPR_MEMORY_BUDGET 1000000u /* expr's own budget of list slots */
 #define RN_BUF_DEFAULT_MAX (64u << 20)
+#define RN_INTERN_MAX_LEN 128          /* longest string shared (intern.h) */
+#define RN_INTERN_MAX_STRINGS 32768    /* strings the intern table ever holds */
+#define RN_INTERN_MAX_BYTES (2u << 20) /* and their bytes */
+#define RN_DOC_MAX_DEPTH 10000         /* nesting doc_freeze copies */
 
 #endif

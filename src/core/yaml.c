@@ -1099,18 +1099,23 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
     return rc;
 }
 
-/* Same, into a new doc with one reference; NULL on error. */
+struct yaml_src {
+    const char *s;
+    size_t n;
+    const struct yaml_opts *o;
+};
+
+static int parse_src(void *ctx, struct arena *a, struct val *out,
+                     struct rn_err *e)
+{
+    const struct yaml_src *src = ctx;
+    return yaml_parse(a, src->s, src->n, src->o, out, e);
+}
+
+/* Same, into a new frozen doc with one reference; NULL on error. */
 struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
                            struct rn_err *e)
 {
-    struct doc *d = doc_new();
-    if (!d) {
-        rn_errf(e, RN_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (yaml_parse(&d->arena, s, n, o, &d->root, e) != RN_OK) {
-        doc_unref(d);
-        return NULL;
-    }
-    return d;
+    struct yaml_src src = {s, n, o};
+    return json_doc_build(NULL, parse_src, &src, e);
 }

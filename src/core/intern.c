@@ -1,0 +1,229 @@
+/*
+ * intern.c: the immortal, capped table of shared strings (intern.h).
+ *
+ * Open addressing with linear probing over 16-byte slots (pointer, length,
+ * a 32-bit fingerprint of the hash), at most half full; the strings live
+ * back to back in 16 KiB slabs that are never freed.  A probe stops after
+ * MAX_PROBE slots: a string that finds neither itself nor a free slot by
+ * then is treated as absent, which bounds the work crafted collisions can
+ * cause.  The admission sketch is a fixed array of fingerprints indexed by
+ * other bits of the hash: a string enters the table only when its
+ * fingerprint is already there, i.e. on its second sighting (unless some
+ * string seen in between took that entry, which only delays it).
+ *
+ * Everything is behind one mutex.  Readers of interned strings need no
+ * lock: the bytes never change after the insert, and a document that
+ * points at them reaches another thread only through some synchronising
+ * hand-over (a queue, a lock), which orders the insert before the read.
+ */
+#include "intern.h"
+
+#include "alloc.h"
+#include "limits.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define MAX_PROBE 32
+#define FIRST_SLOTS 1024
+#define SLAB_SIZE 16384
+#define SKETCH_SLOTS 16384 /* 64 KiB of fingerprints */
+
+struct islot {
+    const char *s; /* NULL: empty */
+    uint32_t len;
+    uint32_t fp;
+};
+
+struct slab {
+    struct slab *next;
+    char data[SLAB_SIZE];
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct islot *slots;
+static size_t cap, count, nbytes;
+static bool full;
+static struct slab *slabs; /* kept reachable: nothing is ever freed */
+static size_t slab_used = SLAB_SIZE, nslabs;
+static uint32_t sketch[SKETCH_SLOTS];
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+static inline uint32_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* MurmurHash3's finaliser: every input bit reaches every output bit. */
+static inline uint64_t fmix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+uint64_t intern_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0xbf58476d1ce4e5b9ull);
+    for (; n >= 8; s += 8, n -= 8) {
+        h = (h ^ load64(s)) * 0x94d049bb133111ebull;
+        h ^= h >> 29;
+    }
+    uint64_t t = 0;
+    if (n >= 4)
+        t = load32(s) | (uint64_t)load32(s + n - 4) << 32;
+    else if (n)
+        t = (uint64_t)(unsigned char)s[0] |
+            (uint64_t)(unsigned char)s[n / 2] << 8 |
+            (uint64_t)(unsigned char)s[n - 1] << 16;
+    return fmix(h ^ t);
+}
+
+static inline uint32_t fingerprint(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
+
+/* The slot holding q, or -1 with *at the first free slot in reach (or
+ * SIZE_MAX when there is none). */
+static long find(const struct intern_ask *q, size_t *at)
+{
+    *at = SIZE_MAX;
+    if (!cap)
+        return -1;
+    size_t mask = cap - 1, i = (size_t)q->hash & mask;
+    uint32_t fp = fingerprint(q->hash);
+    for (int k = 0; k < MAX_PROBE; k++, i = (i + 1) & mask) {
+        const struct islot *sl = &slots[i];
+        if (!sl->s) {
+            *at = i;
+            return -1;
+        }
+        if (sl->fp == fp && sl->len == q->len &&
+            intern_same(sl->s, q->s, q->len))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Rehash into ncap slots; a string that no longer finds a free slot
+ * within reach is dropped from the index (its bytes stay valid). */
+static bool grow(size_t ncap)
+{
+    struct islot *ns = rn_calloc(ncap, sizeof *ns);
+    if (!ns)
+        return false;
+    for (size_t i = 0; i < cap; i++) {
+        const struct islot *sl = &slots[i];
+        if (!sl->s)
+            continue;
+        size_t j = (size_t)intern_hash(sl->s, sl->len) & (ncap - 1);
+        int k = 0;
+        while (k < MAX_PROBE && ns[j].s) {
+            j = (j + 1) & (ncap - 1);
+            k++;
+        }
+        if (k < MAX_PROBE)
+            ns[j] = *sl;
+        else
+            count--;
+    }
+    rn_free(slots);
+    slots = ns;
+    cap = ncap;
+    return true;
+}
+
+/* Room for n bytes in the current slab. */
+static char *slab_room(size_t n)
+{
+    if (SLAB_SIZE - slab_used < n) {
+        struct slab *sb = rn_malloc(sizeof *sb);
+        if (!sb)
+            return NULL;
+        sb->next = slabs;
+        slabs = sb;
+        slab_used = 0;
+        nslabs++;
+    }
+    char *p = slabs->data + slab_used;
+    slab_used += n;
+    return p;
+}
+
+/* First sighting: remember the fingerprint and say no. */
+static bool admit(uint64_t h)
+{
+    uint32_t *sk = &sketch[(h >> 20) & (SKETCH_SLOTS - 1)];
+    uint32_t fp = fingerprint(h) | 1u;
+    if (*sk == fp)
+        return true;
+    *sk = fp;
+    return false;
+}
+
+static const char *add(const struct intern_ask *q, size_t at)
+{
+    if (count >= RN_INTERN_MAX_STRINGS ||
+        nbytes + q->len + 1 > RN_INTERN_MAX_BYTES) {
+        full = true;
+        return NULL;
+    }
+    if ((count + 1) * 2 > cap) {
+        if (!grow(cap ? cap * 2 : FIRST_SLOTS))
+            return NULL;
+        (void)find(q, &at); /* absent before, absent now: where it goes */
+    }
+    if (at == SIZE_MAX)
+        return NULL;
+    char *p = slab_room((size_t)q->len + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, q->s, q->len);
+    p[q->len] = '\0';
+    slots[at] = (struct islot){p, q->len, fingerprint(q->hash)};
+    count++;
+    nbytes += (size_t)q->len + 1;
+    return p;
+}
+
+static const char *resolve_one(const struct intern_ask *q)
+{
+    size_t at;
+    if (!q->len)
+        return "";
+    if (q->len > RN_INTERN_MAX_LEN)
+        return NULL;
+    long i = find(q, &at);
+    if (i >= 0)
+        return slots[i].s;
+    return admit(q->hash) ? add(q, at) : NULL;
+}
+
+void intern_resolve(struct intern_ask *q, size_t n)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < n; i++)
+        q[i].out = resolve_one(&q[i]);
+    pthread_mutex_unlock(&lock);
+}
+
+void intern_stats(struct intern_stats *st)
+{
+    pthread_mutex_lock(&lock);
+    st->strings = count;
+    st->bytes = nbytes;
+    st->memory = cap * sizeof *slots + nslabs * sizeof(struct slab);
+    st->full = full;
+    pthread_mutex_unlock(&lock);
+}
