@@ -4,14 +4,15 @@
  *
  * Two walks over the tree, in the same order.  The first measures: every
  * container gets its offset in the block (a table keyed by address, so a
- * container reached twice, as YAML aliases are, is laid out once), every
- * string goes through a table of the doc's distinct strings, and each
- * string occurrence records which distinct string it is.  Then the
- * distinct strings go to the intern table in one batch (intern.h); those
- * it does not share get a place at the end of the block.  One allocation
- * of exactly header + containers + strings follows, and the second walk
- * copies into it.  Nothing is allocated per value, and the tables are
- * kept in the builder for the next doc.
+ * container reached twice, as YAML aliases are, is laid out once), and
+ * each string occurrence records what it will point at: a shared string
+ * the builder has met before (its cache of intern-table strings, looked
+ * up without the table's lock), or one of the doc's distinct strings (a
+ * table of its own).  Then the distinct strings go to the intern table in
+ * one batch (intern.h); those it does not share get a place at the end of
+ * the block.  One allocation of exactly header + containers + strings
+ * follows, and the second walk copies into it.  Nothing is allocated per
+ * value, and the tables stay in the builder for the next doc.
  *
  * The distinct-string table probes at most MAX_PROBE slots: a string that
  * finds neither itself nor room by then is just kept as another copy, so
@@ -30,6 +31,8 @@
 #define MAX_PROBE 32
 #define MIN_SLOTS 64
 #define KEEP_BYTES (64u << 10) /* builder memory kept between docs */
+#define CACHE_SLOTS 1024       /* shared strings a builder remembers */
+#define SEQ_CACHED 0x80000000u /* a seq entry naming a cache slot */
 
 /* A container of the tree and its place in the block. */
 struct fz_ptr {
@@ -37,12 +40,21 @@ struct fz_ptr {
     size_t off;      /* from the start of the containers */
 };
 
+/* A string of the intern table this builder has met: immortal, so the
+ * entry never goes stale, and looking it up here takes no lock. */
+struct fz_cached {
+    const char *s; /* NULL: empty slot */
+    uint32_t len;
+    uint32_t fp;
+};
+
 struct doc_freezer {
     struct intern_ask *strs; /* distinct strings, in first-seen order */
     size_t nstrs, strs_cap;
     uint32_t *index; /* open addressing over strs: index + 1, 0 = empty */
     size_t index_cap;
-    uint32_t *seq; /* the strs index of each string occurrence */
+    uint32_t *seq; /* each string occurrence: a strs index, or a cache
+                      slot | SEQ_CACHED */
     size_t nseq, seq_cap;
     struct fz_ptr *ptrs; /* open addressing by container address */
     size_t nptrs, ptrs_cap;
@@ -53,6 +65,8 @@ struct doc_freezer {
     size_t next;   /* second walk: next entry of seq */
     size_t cnext;  /* second walk: next entry of cseq */
     size_t done;   /* second walk: containers below this offset are copied */
+    struct fz_cached *cache; /* CACHE_SLOTS, direct-mapped, read-only during
+                                a freeze; a temporary builder has none */
 };
 
 /* ---- tables ---- */
@@ -112,10 +126,21 @@ static int room_for_strings(struct doc_freezer *f, size_t more)
     return RN_OK;
 }
 
-/* string: record which distinct string this occurrence is */
+static inline size_t cache_slot(uint64_t h)
+{
+    return (size_t)(h >> 16) & (CACHE_SLOTS - 1);
+}
+
+/* string: record which shared or distinct string this occurrence is */
 static void note_str(struct doc_freezer *f, const char *s, uint32_t len)
 {
     uint64_t h = intern_hash(s, len);
+    const struct fz_cached *c = f->cache ? &f->cache[cache_slot(h)] : NULL;
+    if (c && c->s && c->fp == (uint32_t)(h >> 32) && c->len == len &&
+        intern_same(c->s, s, len)) {
+        f->seq[f->nseq++] = SEQ_CACHED | (uint32_t)cache_slot(h);
+        return;
+    }
     size_t mask = f->index_cap - 1, j = (size_t)h & mask;
     for (int k = 0; k < MAX_PROBE && f->index[j]; k++, j = (j + 1) & mask) {
         const struct intern_ask *q = &f->strs[f->index[j] - 1];
@@ -281,9 +306,11 @@ static void copy_items(struct doc_freezer *f, struct val *dst,
         memcpy(dst, src, n * sizeof *dst);
     for (size_t i = 0; i < n; i++) {
         struct val *v = &dst[i];
-        if (v->kind == VAL_STRING && v->u.s)
-            v->u.s = f->strs[f->seq[f->next++]].out;
-        else if (v->kind == VAL_ARRAY && v->u.list)
+        if (v->kind == VAL_STRING && v->u.s) {
+            uint32_t x = f->seq[f->next++];
+            v->u.s =
+                x & SEQ_CACHED ? f->cache[x & ~SEQ_CACHED].s : f->strs[x].out;
+        } else if (v->kind == VAL_ARRAY && v->u.list)
             v->u.list = copy_container(f, *v);
         else if (v->kind == VAL_OBJECT && v->u.obj)
             v->u.obj = copy_container(f, *v);
@@ -326,7 +353,27 @@ static void place_strings(struct doc_freezer *f, char *p)
     }
 }
 
-static int freeze(struct doc_freezer *f, struct val root, struct doc **out)
+/* After the copy (the cache is read-only before): remember the shared
+ * strings of this doc, i.e. those not placed in its block [lo, hi). */
+static void remember_shared(struct doc_freezer *f, const char *lo,
+                            const char *hi)
+{
+    if (!f->cache)
+        f->cache = rn_calloc(CACHE_SLOTS, sizeof *f->cache);
+    for (size_t i = 0; f->cache && i < f->nstrs; i++) {
+        const struct intern_ask *q = &f->strs[i];
+        if ((uintptr_t)q->out >= (uintptr_t)lo &&
+            (uintptr_t)q->out < (uintptr_t)hi)
+            continue;
+        f->cache[cache_slot(q->hash)] =
+            (struct fz_cached){q->out, q->len, (uint32_t)(q->hash >> 32)};
+    }
+}
+
+/* remember: keep a cache of shared strings for the next docs (a builder
+ * that lives on, not a temporary one). */
+static int freeze(struct doc_freezer *f, struct val root, bool remember,
+                  struct doc **out)
 {
     clear_tables(f);
     int rc = measure_items(f, &root, 1, 0);
@@ -345,6 +392,8 @@ static int freeze(struct doc_freezer *f, struct val root, struct doc **out)
     f->base = (char *)(d + 1);
     place_strings(f, f->base + f->cbytes);
     copy_items(f, &d->root, &root, 1);
+    if (remember)
+        remember_shared(f, f->base, f->base + body);
     *out = d;
     return RN_OK;
 }
@@ -353,7 +402,8 @@ static size_t freezer_footprint(const struct doc_freezer *f)
 {
     return sizeof *f + f->strs_cap * sizeof *f->strs +
            f->index_cap * sizeof *f->index + f->seq_cap * sizeof *f->seq +
-           f->ptrs_cap * sizeof *f->ptrs + f->cseq_cap * sizeof *f->cseq;
+           f->ptrs_cap * sizeof *f->ptrs + f->cseq_cap * sizeof *f->cseq +
+           (f->cache ? CACHE_SLOTS * sizeof *f->cache : 0);
 }
 
 static void freezer_free(struct doc_freezer *f)
@@ -365,6 +415,7 @@ static void freezer_free(struct doc_freezer *f)
     rn_free(f->seq);
     rn_free(f->ptrs);
     rn_free(f->cseq);
+    rn_free(f->cache);
     rn_free(f);
 }
 
@@ -377,7 +428,7 @@ int doc_freeze(struct doc_builder *b, struct val root, struct doc **out)
     }
     if (!b->fz)
         b->fz = rn_calloc(1, sizeof *b->fz);
-    int rc = b->fz ? freeze(b->fz, root, out) : RN_ENOMEM;
+    int rc = b->fz ? freeze(b->fz, root, b != &tmp, out) : RN_ENOMEM;
     if (b == &tmp)
         doc_builder_free(&tmp);
     else if (b->fz && freezer_footprint(b->fz) > KEEP_BYTES) {

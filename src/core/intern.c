@@ -62,31 +62,39 @@ static inline uint32_t load32(const char *p)
     return w;
 }
 
-/* MurmurHash3's finaliser: every input bit reaches every output bit. */
-static inline uint64_t fmix(uint64_t h)
+/* The high and low halves of the 128-bit product, folded (wyhash's mum):
+ * one multiply mixes every bit of x with every bit of y. */
+static inline uint64_t fold(uint64_t x, uint64_t y)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
+    __extension__ typedef unsigned __int128 u128;
+    u128 r = (u128)x * y;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* wyhash's shape: 16 bytes a step, and the last (or only) 16 read as two
+ * possibly overlapping words, so strings up to 16 bytes take two folds. */
 uint64_t intern_hash(const char *s, size_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * 0xbf58476d1ce4e5b9ull);
-    for (; n >= 8; s += 8, n -= 8) {
-        h = (h ^ load64(s)) * 0x94d049bb133111ebull;
-        h ^= h >> 29;
-    }
-    uint64_t t = 0;
-    if (n >= 4)
-        t = load32(s) | (uint64_t)load32(s + n - 4) << 32;
-    else if (n)
-        t = (uint64_t)(unsigned char)s[0] |
+    const char *end = s + n;
+    uint64_t a = 0, b = 0, h = 0x243f6a8885a308d3ull ^ n;
+    if (n > 16) {
+        for (; end - s > 16; s += 16)
+            h = fold(load64(s) ^ 0xa0761d6478bd642full, load64(s + 8) ^ h);
+        a = load64(end - 16);
+        b = load64(end - 8);
+    } else if (n >= 8) {
+        a = load64(s);
+        b = load64(end - 8);
+    } else if (n >= 4) {
+        a = load32(s);
+        b = load32(end - 4);
+    } else if (n) {
+        a = (uint64_t)(unsigned char)s[0] << 16 |
             (uint64_t)(unsigned char)s[n / 2] << 8 |
-            (uint64_t)(unsigned char)s[n - 1] << 16;
-    return fmix(h ^ t);
+            (uint64_t)(unsigned char)s[n - 1];
+    }
+    return fold(0xe7037ed1a0b428dbull ^ n,
+                fold(a ^ 0xa0761d6478bd642full, b ^ h));
 }
 
 static inline uint32_t fingerprint(uint64_t h)
