@@ -6,6 +6,7 @@
 
 #include "val.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -22,16 +23,12 @@ struct rn_err;
 struct val_obj *json_obj_build(struct arena *a, struct val_kv *members,
                                size_t n);
 
-/* A parser run by json_doc_build: fill *out in a from ctx. */
-typedef int json_doc_parse_fn(void *ctx, struct arena *a, struct val *out,
-                              struct rn_err *e);
-
 /*
- * What json_parse_doc and yaml_parse_doc do: run parse in b's arena (a
- * temporary builder's when b is NULL), freeze the result into a new doc
- * and reset the builder.  NULL on error, with e filled.
+ * The end of json_parse_doc and yaml_parse_doc: when the parse into
+ * b->arena succeeded (rc, root v), freeze v into a new doc; then free b
+ * (temporary) or reset it.  NULL on error, with e filled.
  */
-struct doc *json_doc_build(struct doc_builder *b, json_doc_parse_fn *parse,
-                           void *ctx, struct rn_err *e);
+struct doc *json_doc_finish(struct doc_builder *b, bool temporary, int rc,
+                            struct val v, struct rn_err *e);
 
 #endif

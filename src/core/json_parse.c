@@ -774,18 +774,11 @@ out:
     return rc;
 }
 
-/* Parse-then-freeze for both readers (json_int.h). */
-struct doc *json_doc_build(struct doc_builder *b, json_doc_parse_fn *parse,
-                           void *ctx, struct rn_err *e)
+/* The end of json_parse_doc and yaml_parse_doc (json_int.h). */
+struct doc *json_doc_finish(struct doc_builder *b, bool temporary, int rc,
+                            struct val v, struct rn_err *e)
 {
-    struct doc_builder tmp;
     struct doc *d = NULL;
-    struct val v;
-    if (!b) {
-        doc_builder_init(&tmp);
-        b = &tmp;
-    }
-    int rc = parse(ctx, &b->arena, &v, e);
     if (rc == RN_OK) {
         rc = doc_freeze(b, v, &d);
         if (rc != RN_OK)
@@ -793,24 +786,11 @@ struct doc *json_doc_build(struct doc_builder *b, json_doc_parse_fn *parse,
                     rc == RN_ENOMEM ? "out of memory"
                                     : "document cannot be frozen");
     }
-    if (b == &tmp)
-        doc_builder_free(&tmp);
+    if (temporary)
+        doc_builder_free(b);
     else
         doc_builder_reset(b);
     return d;
-}
-
-struct json_src {
-    const char *s;
-    size_t n;
-    const struct json_opts *o;
-};
-
-static int parse_src(void *ctx, struct arena *a, struct val *out,
-                     struct rn_err *e)
-{
-    const struct json_src *src = ctx;
-    return json_parse(a, src->s, src->n, src->o, out, e);
 }
 
 /* Parse into a new frozen doc (one reference, caller unrefs); NULL on
@@ -821,10 +801,14 @@ struct doc *json_parse_doc(const char *s, size_t n, const struct json_opts *o,
     return json_parse_doc_with(NULL, s, n, o, e);
 }
 
-struct doc *json_parse_doc_with(struct doc_builder *b, const char *s,
-                                size_t n, const struct json_opts *o,
-                                struct rn_err *e)
+struct doc *json_parse_doc_with(struct doc_builder *b, const char *s, size_t n,
+                                const struct json_opts *o, struct rn_err *e)
 {
-    struct json_src src = {s, n, o};
-    return json_doc_build(b, parse_src, &src, e);
+    struct doc_builder tmp;
+    struct val v = val_null();
+    if (!b)
+        doc_builder_init(&tmp);
+    struct doc_builder *use = b ? b : &tmp;
+    int rc = json_parse(&use->arena, s, n, o, &v, e);
+    return json_doc_finish(use, !b, rc, v, e);
 }

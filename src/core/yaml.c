@@ -1099,23 +1099,13 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
     return rc;
 }
 
-struct yaml_src {
-    const char *s;
-    size_t n;
-    const struct yaml_opts *o;
-};
-
-static int parse_src(void *ctx, struct arena *a, struct val *out,
-                     struct rn_err *e)
-{
-    const struct yaml_src *src = ctx;
-    return yaml_parse(a, src->s, src->n, src->o, out, e);
-}
-
 /* Same, into a new frozen doc with one reference; NULL on error. */
 struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
                            struct rn_err *e)
 {
-    struct yaml_src src = {s, n, o};
-    return json_doc_build(NULL, parse_src, &src, e);
+    struct doc_builder b;
+    struct val v = val_null();
+    doc_builder_init(&b);
+    int rc = yaml_parse(&b.arena, s, n, o, &v, e);
+    return json_doc_finish(&b, true, rc, v, e);
 }
