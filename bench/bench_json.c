@@ -4,8 +4,8 @@
  * Rollout; json/decode-doc-frozen is the informer's parse (int64 numbers,
  * a frozen doc from a reused builder, released at once) and
  * json/decode-doc-arena the same into a doc with its own arena.  Their
- * B/op is what one doc takes from the heap.  jansson is a bench-only dependency: it keeps the choice
- * of an own parser honest.
+ * B/op is what one doc takes from the heap.  jansson is a bench-only
+ * dependency: it keeps the choice of an own parser honest.
  */
 #include "bench.h"
 

@@ -33,6 +33,8 @@ void doc_unref(struct doc *d)
     rn_free(d);
 }
 
+/* Exact for a frozen doc (header + d->frozen); an arena doc counts whole
+ * chunks, used or not. */
 size_t doc_size(const struct doc *d)
 {
     return d ? sizeof *d + d->frozen + arena_footprint(&d->arena) : 0;

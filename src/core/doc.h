@@ -52,7 +52,9 @@ struct doc_freezer;
  * A reusable workspace for making frozen docs: parsers build the tree in
  * its arena, doc_freeze copies the tree out.  Keep one per thread that
  * parses (the informer's loop) so steady-state parsing allocates nothing
- * but the docs themselves; it keeps at most about 64 KiB between docs.
+ * but the docs themselves; between docs it keeps at most 64 KiB of arena
+ * and 64 KiB of tables (with a cache of the shared strings it has met).
+ * One thread at a time.
  */
 struct doc_builder {
     struct arena arena;

@@ -419,6 +419,9 @@ static void freezer_free(struct doc_freezer *f)
     rn_free(f);
 }
 
+/* The new doc is the caller's (one reference).  RN_ENOMEM, RN_EINVAL or
+ * RN_ELIMIT leave *out untouched and nothing allocated but b's tables;
+ * tables grown past KEEP_BYTES by a big doc are given back here. */
 int doc_freeze(struct doc_builder *b, struct val root, struct doc **out)
 {
     struct doc_builder tmp;
@@ -453,6 +456,7 @@ void doc_builder_free(struct doc_builder *b)
     b->fz = NULL;
 }
 
+/* Keep one arena chunk for the next doc unless the last one was big. */
 void doc_builder_reset(struct doc_builder *b)
 {
     if (arena_footprint(&b->arena) > KEEP_BYTES)

@@ -218,6 +218,8 @@ static const char *resolve_one(const struct intern_ask *q)
     return admit(q->hash) ? add(q, at) : NULL;
 }
 
+/* One lock for the whole batch (a frozen doc's distinct strings); never
+ * fails: a NULL answer only means the caller keeps its copy. */
 void intern_resolve(struct intern_ask *q, size_t n)
 {
     pthread_mutex_lock(&lock);
@@ -226,6 +228,7 @@ void intern_resolve(struct intern_ask *q, size_t n)
     pthread_mutex_unlock(&lock);
 }
 
+/* A snapshot under the lock (for metrics and tests). */
 void intern_stats(struct intern_stats *st)
 {
     pthread_mutex_lock(&lock);

@@ -48,9 +48,8 @@ struct doc *json_parse_doc(const char *s, size_t n, const struct json_opts *o,
 /* The same, parsing in b (doc_builder_init'ed, one per thread), which is
  * reset after and reused: the steady state allocates the doc and nothing
  * else.  b NULL is json_parse_doc. */
-struct doc *json_parse_doc_with(struct doc_builder *b, const char *s,
-                                size_t n, const struct json_opts *o,
-                                struct rn_err *e);
+struct doc *json_parse_doc_with(struct doc_builder *b, const char *s, size_t n,
+                                const struct json_opts *o, struct rn_err *e);
 
 enum {
     JSON_RAW = 1u << 0,    /* don't escape < > & (sprig toRawJson) */
