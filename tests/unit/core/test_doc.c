@@ -380,6 +380,8 @@ static void test_builder_bounded(void **state)
     assert_true(arena_footprint(&b.arena) <= (64u << 10));
     assert_null(b.fz);
     doc_unref(d);
+    assert_null(json_parse_doc_with(&b, "[1,", 3, NULL, &e));
+    assert_int_equal(e.code, RN_ESYNTAX);
     rollout_json(&t, "after-big");
     d = json_parse_doc_with(&b, t.ptr, t.len, NULL, &e);
     assert_non_null(d);
