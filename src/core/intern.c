@@ -66,9 +66,14 @@ static inline uint32_t load32(const char *p)
  * one multiply mixes every bit of x with every bit of y. */
 static inline uint64_t fold(uint64_t x, uint64_t y)
 {
+#ifdef __SIZEOF_INT128__
     __extension__ typedef unsigned __int128 u128;
     u128 r = (u128)x * y;
     return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else /* 32-bit targets: a 64-bit multiply and a shift mix it well enough */
+    uint64_t r = (x ^ (y >> 29)) * 0x94d049bb133111ebull ^ y;
+    return r ^ (r >> 31);
+#endif
 }
 
 /* wyhash's shape: 16 bytes a step, and the last (or only) 16 read as two
