@@ -28,11 +28,18 @@ struct bench_inputs {
 /* Measure op and record it as group/name; mbytes > 0 adds MB/s. */
 void bench_measure(const char *group, const char *name, bench_op *op,
                    void *ctx, size_t mbytes);
+/* Does --filter select group/name? */
+int bench_wanted(const char *group, const char *name);
+/* Record a memory row: n objects took rss bytes and ns each to make;
+ * go_bytes is what Go takes for the same n (0: unknown). */
+void bench_record_memory(const char *group, const char *name, double ns,
+                         double rss, int n, double go_bytes);
 
 void bench_templates(const struct bench_inputs *in);
 void bench_conditions(const struct bench_inputs *in);
 void bench_event(const struct bench_inputs *in);
 void bench_json(const struct bench_inputs *in);
+void bench_informer(const struct bench_inputs *in);
 
 /* Read a whole file (malloc'ed, NUL-terminated); NULL on error. */
 char *bench_slurp(const char *dir, const char *name, size_t *len);

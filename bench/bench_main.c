@@ -35,8 +35,16 @@ struct baseline {
     double ns, allocs, bytes;
 };
 
+struct memrow {
+    char group[32], name[64];
+    double ns, rss, go_bytes;
+    int n;
+};
+
 static struct result results[MAX_RESULTS];
 static int nresults;
+static struct memrow memrows[MAX_RESULTS];
+static int nmemrows;
 static struct baseline baselines[MAX_RESULTS];
 static int nbaselines;
 static const char *filter;
@@ -80,12 +88,15 @@ static double time_loop(bench_op *op, void *ctx, long iters, size_t *abytes)
     return (now_ns() - t0) / (double)iters;
 }
 
+int bench_wanted(const char *group, const char *name)
+{
+    return !filter || strstr(name, filter) || strstr(group, filter);
+}
+
 void bench_measure(const char *group, const char *name, bench_op *op,
                    void *ctx, size_t mbytes)
 {
-    if (filter && !strstr(name, filter) && !strstr(group, filter))
-        return;
-    if (nresults == MAX_RESULTS)
+    if (!bench_wanted(group, name) || nresults == MAX_RESULTS)
         return;
     size_t abytes = 0;
     long iters = 1;
@@ -108,6 +119,27 @@ void bench_measure(const char *group, const char *name, bench_op *op,
     res->allocs = (double)(c1 - c0) / total;
     res->bytes = (double)(b1 - b0) / total + (double)abytes;
     res->mbps = mbytes ? (double)mbytes / res->ns * 1e3 : 0;
+}
+
+/* A memory row also appears in the table, with bytes per object. */
+void bench_record_memory(const char *group, const char *name, double ns,
+                         double rss, int n, double go_bytes)
+{
+    if (nmemrows == MAX_RESULTS || nresults == MAX_RESULTS || n <= 0)
+        return;
+    struct memrow *m = &memrows[nmemrows++];
+    snprintf(m->group, sizeof m->group, "%s", group);
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->ns = ns;
+    m->rss = rss;
+    m->n = n;
+    m->go_bytes = go_bytes;
+    struct result *r = &results[nresults++];
+    memset(r, 0, sizeof *r);
+    memcpy(r->group, m->group, sizeof r->group);
+    memcpy(r->name, m->name, sizeof r->name);
+    r->ns = ns;
+    r->bytes = rss / n;
 }
 
 /* BASELINE.md rows: | group | name | ns/op | allocs/op | B/op | */
@@ -175,6 +207,18 @@ static int write_json(const char *path)
                 "\"bytes_per_op\": %.1f}",
                 i ? "," : "", r->group, r->name, r->ns, r->allocs, r->bytes);
     }
+    fprintf(f, "\n], \"memory\": [");
+    for (int i = 0; i < nmemrows; i++) {
+        const struct memrow *m = &memrows[i];
+        fprintf(f,
+                "%s\n  {\"group\": \"%s\", \"name\": \"%s\", "
+                "\"objects\": %d, \"rss_bytes\": %.0f, "
+                "\"bytes_per_object\": %.1f, \"ns_per_parse\": %.1f, "
+                "\"go_map_cache_bytes\": %.0f, \"vs_go\": %.2f}",
+                i ? "," : "", m->group, m->name, m->n, m->rss, m->rss / m->n,
+                m->ns, m->go_bytes,
+                m->go_bytes > 0 && m->rss > 0 ? m->go_bytes / m->rss : 0);
+    }
     fprintf(f, "\n]}\n");
     return fclose(f) != 0;
 }
@@ -236,6 +280,7 @@ int main(int argc, char **argv)
     if (load_inputs(&in) != 0)
         return 1;
     load_baseline(in.shared_dir);
+    bench_informer(&in); /* first: its children fork from a small heap */
     bench_templates(&in);
     bench_conditions(&in);
     bench_event(&in);

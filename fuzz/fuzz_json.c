@@ -3,11 +3,14 @@
  * parsed in both number modes; what parses is emitted compactly and
  * indented, and in float64 mode the output must parse back to a deep-equal
  * value.  The raw bytes also go through the string escaper, whose output
- * must always be a valid JSON string.  Any crash, leak, sanitizer report
- * or abort() here is a bug.
+ * must always be a valid JSON string.  What parses must also freeze into a
+ * doc (doc.h: one exact block, shared strings) deep-equal to it, through a
+ * builder reused across both modes; what fails must fail there too.  Any
+ * crash, leak, sanitizer report or abort() here is a bug.
  */
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/json.h"
 
@@ -46,6 +49,17 @@ static void check_string(struct arena *a, const char *s, size_t n)
     buf_free(&b);
 }
 
+/* The frozen doc of s equals v (ok), or does not exist (!ok). */
+static void check_frozen(struct doc_builder *db, const char *s, size_t n,
+                         const struct json_opts *o, int ok, struct val v)
+{
+    struct rn_err e;
+    struct doc *d = json_parse_doc_with(db, s, n, o, &e);
+    if (!d != !ok || (d && !val_deep_equal(v, d->root)))
+        abort();
+    doc_unref(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -53,19 +67,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rn_err e;
     struct val v;
     struct json_opts ints = {.nums = JSON_NUM_INT64};
+    struct doc_builder db;
     arena_init(&a, 0);
-    if (json_parse(&a, s, size, NULL, &v, &e) == RN_OK) {
+    doc_builder_init(&db);
+    int ok = json_parse(&a, s, size, NULL, &v, &e) == RN_OK;
+    if (ok) {
         check_roundtrip(&a, v, 0);
         check_roundtrip(&a, v, JSON_PRETTY | JSON_RAW);
     }
-    if (json_parse(&a, s, size, &ints, &v, &e) == RN_OK) {
+    check_frozen(&db, s, size, NULL, ok, v);
+    ok = json_parse(&a, s, size, &ints, &v, &e) == RN_OK;
+    if (ok) {
         struct buf b;
         buf_init(&b, 0);
         if (json_emit(&b, v, NULL, &e) != RN_OK)
             abort();
         buf_free(&b);
     }
+    check_frozen(&db, s, size, &ints, ok, v);
     check_string(&a, s, size);
+    doc_builder_free(&db);
     arena_free(&a);
     return 0;
 }

@@ -189,3 +189,11 @@ bool arena_owns(const struct arena *a, const void *p)
     }
     return false;
 }
+
+size_t arena_footprint(const struct arena *a)
+{
+    size_t n = 0;
+    for (const struct arena_chunk *c = a->head; c; c = c->next)
+        n += sizeof *c + c->size;
+    return n;
+}

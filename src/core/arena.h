@@ -49,6 +49,9 @@ int arena_hold(struct arena *a, struct doc *d);
  * Lets callers tell their own temporaries from frozen documents. */
 bool arena_owns(const struct arena *a, const void *p);
 
+/* Heap bytes the arena holds (its chunks with their headers). */
+size_t arena_footprint(const struct arena *a);
+
 /* Release everything but keep the first chunk for reuse. */
 void arena_reset(struct arena *a);
 /* Release everything. */

@@ -1,4 +1,4 @@
-/* doc.c: refcounted documents (doc.h). */
+/* doc.c: refcounted documents (doc.h); doc_freeze.c makes frozen ones. */
 #include "doc.h"
 
 #include "alloc.h"
@@ -21,6 +21,8 @@ struct doc *doc_ref(struct doc *d)
     return d;
 }
 
+/* The last reference may be dropped on any thread: acq_rel orders every
+ * other holder's reads before the free. */
 void doc_unref(struct doc *d)
 {
     if (!d)
@@ -29,4 +31,11 @@ void doc_unref(struct doc *d)
         return;
     arena_free(&d->arena);
     rn_free(d);
+}
+
+/* Exact for a frozen doc (header + d->frozen); an arena doc counts whole
+ * chunks, used or not. */
+size_t doc_size(const struct doc *d)
+{
+    return d ? sizeof *d + d->frozen + arena_footprint(&d->arena) : 0;
 }

@@ -22,6 +22,7 @@
 struct arena;
 struct buf;
 struct doc;
+struct doc_builder;
 struct rn_err;
 
 enum json_num_mode { JSON_NUM_FLOAT64 = 0, JSON_NUM_INT64 = 1 };
@@ -37,9 +38,18 @@ struct json_opts {
 int json_parse(struct arena *a, const char *s, size_t n,
                const struct json_opts *o, struct val *out, struct rn_err *e);
 
-/* Parse into a new frozen doc with one reference; NULL on error. */
+/* Parse into a new frozen doc with one reference (doc.h: one exact-size
+ * block, shared strings interned); NULL on error.  Each call makes and
+ * frees a workspace: code that parses per watch event uses
+ * json_parse_doc_with. */
 struct doc *json_parse_doc(const char *s, size_t n, const struct json_opts *o,
                            struct rn_err *e);
+
+/* The same, parsing in b (doc_builder_init'ed, one per thread), which is
+ * reset after and reused: the steady state allocates the doc and nothing
+ * else.  b NULL is json_parse_doc. */
+struct doc *json_parse_doc_with(struct doc_builder *b, const char *s, size_t n,
+                                const struct json_opts *o, struct rn_err *e);
 
 enum {
     JSON_RAW = 1u << 0,    /* don't escape < > & (sprig toRawJson) */

@@ -6,9 +6,13 @@
 
 #include "val.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
+struct doc;
+struct doc_builder;
+struct rn_err;
 
 /*
  * Build an object in a from the n members at members[0..n), given in
@@ -18,5 +22,13 @@ struct arena;
  */
 struct val_obj *json_obj_build(struct arena *a, struct val_kv *members,
                                size_t n);
+
+/*
+ * The end of json_parse_doc and yaml_parse_doc: when the parse into
+ * b->arena succeeded (rc, root v), freeze v into a new doc; then free b
+ * (temporary) or reset it.  NULL on error, with e filled.
+ */
+struct doc *json_doc_finish(struct doc_builder *b, bool temporary, int rc,
+                            struct val v, struct rn_err *e);
 
 #endif

@@ -774,18 +774,41 @@ out:
     return rc;
 }
 
-/* Parse into a new doc (one reference, caller unrefs); NULL on error. */
+/* The end of json_parse_doc and yaml_parse_doc (json_int.h). */
+struct doc *json_doc_finish(struct doc_builder *b, bool temporary, int rc,
+                            struct val v, struct rn_err *e)
+{
+    struct doc *d = NULL;
+    if (rc == RN_OK) {
+        rc = doc_freeze(b, v, &d);
+        if (rc != RN_OK)
+            rn_errf(e, rc, "%s",
+                    rc == RN_ENOMEM ? "out of memory"
+                                    : "document cannot be frozen");
+    }
+    if (temporary)
+        doc_builder_free(b);
+    else
+        doc_builder_reset(b);
+    return d;
+}
+
+/* Parse into a new frozen doc (one reference, caller unrefs); NULL on
+ * error. */
 struct doc *json_parse_doc(const char *s, size_t n, const struct json_opts *o,
                            struct rn_err *e)
 {
-    struct doc *d = doc_new();
-    if (!d) {
-        rn_errf(e, RN_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (json_parse(&d->arena, s, n, o, &d->root, e) != RN_OK) {
-        doc_unref(d);
-        return NULL;
-    }
-    return d;
+    return json_parse_doc_with(NULL, s, n, o, e);
+}
+
+struct doc *json_parse_doc_with(struct doc_builder *b, const char *s, size_t n,
+                                const struct json_opts *o, struct rn_err *e)
+{
+    struct doc_builder tmp;
+    struct val v = val_null();
+    if (!b)
+        doc_builder_init(&tmp);
+    struct doc_builder *use = b ? b : &tmp;
+    int rc = json_parse(&use->arena, s, n, o, &v, e);
+    return json_doc_finish(use, !b, rc, v, e);
 }

@@ -21,5 +21,9 @@
 #define RN_KUBE_MAX_FILE (4u << 20)    /* kubeconfig, token, certificate files */
 #define RN_KUBE_MAX_EXEC_OUT (1u << 20) /* an exec plugin's stdout */
 #define RN_KUBE_RECORDER_KEYS 4096     /* Event recorder dedup cache */
+#define RN_INTERN_MAX_LEN 128          /* longest string shared (intern.h) */
+#define RN_INTERN_MAX_STRINGS 32768    /* strings the intern table ever holds */
+#define RN_INTERN_MAX_BYTES (2u << 20) /* and their bytes */
+#define RN_DOC_MAX_DEPTH 10000         /* nesting doc_freeze copies */
 
 #endif

@@ -1099,18 +1099,13 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
     return rc;
 }
 
-/* Same, into a new doc with one reference; NULL on error. */
+/* Same, into a new frozen doc with one reference; NULL on error. */
 struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
                            struct rn_err *e)
 {
-    struct doc *d = doc_new();
-    if (!d) {
-        rn_errf(e, RN_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (yaml_parse(&d->arena, s, n, o, &d->root, e) != RN_OK) {
-        doc_unref(d);
-        return NULL;
-    }
-    return d;
+    struct doc_builder b;
+    struct val v = val_null();
+    doc_builder_init(&b);
+    int rc = yaml_parse(&b.arena, s, n, o, &v, e);
+    return json_doc_finish(&b, true, rc, v, e);
 }

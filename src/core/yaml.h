@@ -24,7 +24,7 @@ struct yaml_opts {
 int yaml_parse(struct arena *a, const char *s, size_t n,
                const struct yaml_opts *o, struct val *out, struct rn_err *e);
 
-/* Same, into a new frozen doc. */
+/* Same, into a new frozen doc (doc.h); aliases stay shared. */
 struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
                            struct rn_err *e);
 
