@@ -233,7 +233,7 @@ static enum svc_step sqs_check(const void *state, struct svc_call *c,
         const char *hash = strchr(type, '#');
         rn_errf(e, RN_EHTTP, "%s (status %ld): %s", hash ? hash + 1 : type,
                 r->status,
-                json ? svc_val_str(v, "message") : svc_body_excerpt(c->a, r));
+                json ? svc_val_str(v, "message") : svc_body_excerpt(c, r));
         return SVC_STEP_FAIL;
     }
     if (c->step == 0) {

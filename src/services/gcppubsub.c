@@ -293,7 +293,7 @@ static enum svc_step ps_check(const void *state, struct svc_call *c,
     else
         rn_errf(e, RN_EHTTP, "%s failed with status %ld: %s",
                 p->phase == PS_PUBLISH ? "publish" : "token request", r->status,
-                svc_body_excerpt(c->a, r));
+                svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

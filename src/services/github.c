@@ -615,7 +615,7 @@ static enum svc_step gh_fail(struct svc_call *c, const struct http_reply *r,
     }
     rn_errf(e, RN_EHTTP, "%s %s: %ld %s %s", g->method, g->shown, r->status,
             v.kind == VAL_OBJECT ? svc_val_str(v, "message")
-                                 : svc_body_excerpt(c->a, r),
+                                 : svc_body_excerpt(c, r),
             errs ? svc_json_text(c->a, *errs) : "[]");
     return SVC_STEP_FAIL;
 }

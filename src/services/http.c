@@ -14,6 +14,7 @@
 #include "svc_int.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return buf_add(&x->body, p, len) == RN_OK ? len : 0;
 }
 
-/* "HTTP/1.1 404 Not Found": a new response starts (1xx, or the final). */
+#define MAX_REASON 64
+
+/* "HTTP/1.1 404 Not Found": a new response starts (1xx, or the final).
+ * The reason phrase is the server's text and ends up in messages, so it
+ * is cut short and control characters (terminal escapes) become '?'. */
 static void status_line(struct svc_xfer *x, const char *p, size_t len)
 {
     x->nrh = 0;
@@ -94,10 +99,15 @@ static void status_line(struct svc_xfer *x, const char *p, size_t len)
     const char *end = p + len;
     while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
         end--;
-    const char *r2 = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
-    x->reason = r2 ? arena_strndup(x->a, r2 + 1, (size_t)(end - r2 - 1)) : "";
-    if (!x->reason)
-        x->reason = "";
+    const char *r2 =
+        sp && end > sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
+    size_t n = r2 ? (size_t)(end - r2 - 1) : 0;
+    char *reason =
+        arena_strndup(x->a, r2 ? r2 + 1 : "", n > MAX_REASON ? MAX_REASON : n);
+    for (char *c = reason; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    x->reason = reason ? reason : "";
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -233,6 +243,22 @@ static void set_method(CURL *h, const struct http_req *r)
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
 }
 
+/* The request's timeout, never past the delivery's deadline (at least
+ * 1 ms: libcurl reads 0 as "no timeout"). */
+static long transfer_timeout(const struct http_req *req,
+                             const struct svc_opts *o)
+{
+    long t = req->timeout_ms ? req->timeout_ms
+             : o->timeout_ms ? o->timeout_ms
+                             : DEFAULT_TIMEOUT_MS;
+    if (req->deadline_ms > 0) {
+        int64_t left = req->deadline_ms - svc_now_ms();
+        if (left < t)
+            t = left > 0 ? (long)left : 1L;
+    }
+    return t;
+}
+
 /* Configure an easy handle; buffers in a, header lists released by
  * svc_http_release.  RN_ENOMEM only. */
 int svc_http_setup(void *easy, const struct http_req *req,
@@ -261,10 +287,7 @@ int svc_http_setup(void *easy, const struct http_req *req,
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      o->connect_timeout_ms ? o->connect_timeout_ms
                                            : DEFAULT_CONNECT_MS);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     req->timeout_ms ? req->timeout_ms
-                     : o->timeout_ms ? o->timeout_ms
-                                     : DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, transfer_timeout(req, o));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L);
     if (o->ca_file)
@@ -362,20 +385,33 @@ bool svc_status_retryable(long status)
     return status == 429 || status == 0 || (status >= 500 && status != 501);
 }
 
-/* Integer seconds or an HTTP date; -1 when absent or unparsable. */
+/* seconds * 1000, saturated: a server may send any number of digits. */
+static int64_t secs_to_ms(int64_t s)
+{
+    return s > INT64_MAX / 1000 ? INT64_MAX : s * 1000;
+}
+
+/* Integer seconds or an HTTP date; -1 when absent or unparsable; values
+ * too large for int64 milliseconds saturate at INT64_MAX (the caller
+ * bounds every wait by the delivery deadline). */
 int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now)
 {
     const char *v = svc_reply_header(r, "Retry-After");
     if (!v || !*v)
         return -1;
-    char *end;
-    long long s = strtoll(v, &end, 10);
-    if (*end == '\0' && end != v)
-        return s < 0 ? -1 : (int64_t)s * 1000;
+    const char *p = *v == '-' || *v == '+' ? v + 1 : v;
+    size_t digits = strspn(p, "0123456789");
+    if (digits && p[digits] == '\0') {
+        if (*v == '-')
+            return -1;
+        errno = 0;
+        long long s = strtoll(p, NULL, 10);
+        return errno == ERANGE ? INT64_MAX : secs_to_ms((int64_t)s);
+    }
     time_t t = curl_getdate(v, NULL);
     if (t == (time_t)-1)
         return -1;
-    return t <= now ? 0 : ((int64_t)t - now) * 1000;
+    return (int64_t)t <= now ? 0 : secs_to_ms((int64_t)t - now);
 }
 
 /* Pure: whether attempt+1 should happen and after how long. */
@@ -402,7 +438,7 @@ bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
     }
     int64_t w = p->wait_min_ms;
     for (int i = 0; i < attempt && w < p->wait_max_ms; i++)
-        w *= 2;
+        w = w > INT64_MAX / 2 ? INT64_MAX : w * 2;
     *wait_ms = w > p->wait_max_ms ? p->wait_max_ms : w;
     return true;
 }

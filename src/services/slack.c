@@ -295,9 +295,9 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
                     "syntax (429 without Retry-After)");
         else
             rn_errf(e, RN_EHTTP,
-                    "slack rate limit: still 429 after %d "
-                    "attempts",
-                    SLACK_MAX_429 + 1);
+                    "slack rate limit: giving up after %d attempts: last "
+                    "status 429 %s",
+                    SLACK_MAX_429 + 1, r->reason);
         return SVC_STEP_FAIL;
     }
     if (r->status != 200) {
@@ -310,7 +310,7 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
         v.kind != VAL_OBJECT) {
         *retryable = false;
         rn_errf(e, RN_EHTTP, "slack: invalid reply: %s",
-                svc_body_excerpt(c->a, r));
+                svc_body_excerpt(c, r));
         return SVC_STEP_FAIL;
     }
     const struct val *ok = val_get_cstr(v, "ok");

@@ -38,6 +38,17 @@ const char *svc_field(struct val root, const char *sec, const char *field);
 
 /* Go's url.QueryEscape of s appended to b (space as '+'). */
 int svc_query_escape(struct buf *b, const char *s, size_t n);
+/* Go's url.PathEscape of s appended to b: the bytes of exactly one path
+ * segment ('/', '?', ';', ',', '%' and the rest escaped). */
+int svc_path_escape(struct buf *b, const char *s, size_t n);
+/* url.PathEscape of s in a (NULL on OOM). */
+const char *svc_segment(struct arena *a, const char *s);
+
+/* Copy text[0..n) into out with every secret of s (and its common
+ * encodings) replaced by "*****", stopping once out holds max bytes.
+ * Linear in what it reads; s may be NULL (a plain copy). */
+int svc_mask(const struct svc_instance *s, struct buf *out, const char *text,
+             size_t n, size_t max);
 
 /* url.Values: pairs added in any order, encoded sorted by key (stable for
  * equal keys) as k=v&k=v. */
@@ -97,6 +108,8 @@ int svc_req_json(struct arena *a, struct http_req *r, const char *url,
                  const char *body, size_t n, const char *bearer);
 /* Base64 of s in a (standard alphabet, padded). */
 const char *svc_base64(struct arena *a, const char *s, size_t n);
+/* Base64 of s in a without padding, URL-safe alphabet when url. */
+const char *svc_base64_raw(struct arena *a, const char *s, size_t n, bool url);
 
 /* `scheme://host[:port]` of url in a; "" when unparsable. */
 const char *svc_url_origin(struct arena *a, const char *url);
@@ -123,7 +136,11 @@ bool svc_key_ok(const char *pem);
 /* Go's url.Error spelling of a method ("Post", "Get") in a. */
 const char *svc_method_word(struct arena *a, const char *m);
 
-/* A reply body shown in a message: at most 200 bytes. */
-const char *svc_body_excerpt(struct arena *a, const struct http_reply *r);
+/* A reply body shown in a message: at most 200 bytes, with the secrets
+ * of c->inst masked (in every encoding svc_mask knows, before the cut, so
+ * no half secret shows) and control characters as spaces (no terminal
+ * escapes from a server), in c->a. */
+const char *svc_body_excerpt(const struct svc_call *c,
+                             const struct http_reply *r);
 
 #endif

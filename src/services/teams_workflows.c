@@ -300,7 +300,7 @@ static enum svc_step tw_check(const void *state, struct svc_call *c,
     *retryable = svc_status_retryable(r->status);
     rn_errf(e, RN_EHTTP, "teams workflows webhook post error (status %ld): %s",
             r->status,
-            r->body_len ? svc_body_excerpt(c->a, r)
+            r->body_len ? svc_body_excerpt(c, r)
                         : "no error details provided");
     return SVC_STEP_FAIL;
 }

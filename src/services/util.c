@@ -65,6 +65,42 @@ int svc_query_escape(struct buf *b, const char *s, size_t n)
     return rc;
 }
 
+/* Go's shouldEscape(c, encodePathSegment). */
+static bool segment_plain(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || strchr("-_.~$&+:=@", c) != NULL;
+}
+
+/* Appends to b; RN_ENOMEM/RN_ELIMIT from the buffer. */
+int svc_path_escape(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c && segment_plain(c)) {
+            rc = buf_add_char(b, (char)c);
+        } else {
+            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = buf_add(b, t, 3);
+        }
+    }
+    return rc;
+}
+
+/* One escaped path segment in a; NULL on OOM. */
+const char *svc_segment(struct arena *a, const char *s)
+{
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    const char *out = svc_path_escape(&b, s, strlen(s)) == RN_OK
+                          ? arena_strndup(a, buf_str(&b), b.len)
+                          : NULL;
+    buf_free(&b);
+    return out;
+}
+
 /* Pairs are borrowed; arrays grow in a.  RN_ENOMEM. */
 int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
                  const char *v)
@@ -380,11 +416,24 @@ const char *svc_method_word(struct arena *a, const char *m)
     return s ? s : m;
 }
 
-/* At most 200 bytes of the reply body, copied into a. */
-const char *svc_body_excerpt(struct arena *a, const struct http_reply *r)
+#define EXCERPT_MAX 200
+
+/* Masked first, cut second: a secret straddling byte 200 never shows in
+ * part.  In c->a. */
+const char *svc_body_excerpt(const struct svc_call *c,
+                             const struct http_reply *r)
 {
-    size_t n = r->body_len > 200 ? 200 : r->body_len;
-    const char *s = arena_strndup(a, r->body ? r->body : "", n);
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    char *s = NULL;
+    if (svc_mask(c->inst, &b, r->body ? r->body : "", r->body_len,
+                 EXCERPT_MAX) == RN_OK)
+        s = arena_strndup(c->a, buf_str(&b),
+                          b.len > EXCERPT_MAX ? EXCERPT_MAX : b.len);
+    buf_free(&b);
+    for (char *p = s; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     return s ? s : "";
 }
 
@@ -438,15 +487,21 @@ bool svc_key_ok(const char *pem)
     return k != NULL;
 }
 
-static const char *b64url(struct arena *a, const unsigned char *p, size_t n)
+/* Unpadded base64 in a, URL-safe alphabet when url. */
+const char *svc_base64_raw(struct arena *a, const char *p, size_t n, bool url)
 {
-    char *s = (char *)svc_base64(a, (const char *)p, n);
+    char *s = (char *)svc_base64(a, p, n);
     size_t len = s ? strlen(s) : 0;
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; url && i < len; i++)
         s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
     while (len && s[len - 1] == '=')
         s[--len] = '\0';
     return s;
+}
+
+static const char *b64url(struct arena *a, const unsigned char *p, size_t n)
+{
+    return svc_base64_raw(a, (const char *)p, n, true);
 }
 
 /* RS256 over header.claims; the key is parsed for each signature (tokens

@@ -96,7 +96,7 @@ class Case:
     def __init__(self, name, key, svc, tmpl, recipients, script=None,
                  ok=True, check=None, err=None, retryable=None, requests=None,
                  tls=False, env=None, min_secs=None, cli=True, port=None,
-                 double=None, dargs=None):
+                 double=None, dargs=None, deadline_ms=None):
         self.name, self.key, self.svc, self.tmpl = name, key, svc, tmpl
         self.recipients = recipients if isinstance(recipients, list) else [recipients]
         self.script = script or {"default": {"status": 200, "body": "ok"}}
@@ -105,6 +105,7 @@ class Case:
         self.tls, self.env, self.min_secs = tls, env or {}, min_secs
         self.cli, self.port = cli, port
         self.double, self.dargs = double, dargs or []
+        self.deadline_ms = deadline_ms
 
 
 CASES = []
@@ -214,6 +215,29 @@ case("webhook-429-retry-after", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
      "hook:", script={"routes": [{"path": "/", "replies": [
          {"status": 429, "headers": {"Retry-After": "1"}}, {"status": 200}]}]},
      requests=2, min_secs=1.0)
+
+# Hostile Retry-After values (issue: the first two never returned, the
+# third overflowed a signed multiply): the delivery ends at once, naming
+# the last status and why.
+for n, after in (("date-9999", "Fri, 31 Dec 9999 23:59:59 GMT"),
+                 ("huge", "9223372036854775"),
+                 ("overflow", "99999999999999999999"),
+                 ("over-budget", "31")):
+    case("webhook-429-retry-after-" + n, "service.webhook.hook", WEBHOOK,
+         WEBHOOK_T, "hook:", script={"default": {
+             "status": 429, "headers": {"Retry-After": after}}}, ok=False,
+         err="giving up after 1 attempt(s): last status 429 Too Many "
+         "Requests asks to retry after", retryable=True, requests=1)
+case("webhook-429-over-deadline-flag", "service.webhook.hook", WEBHOOK,
+     WEBHOOK_T, "hook:", script={"default": {
+         "status": 429, "headers": {"Retry-After": "3"}}}, ok=False,
+     err="asks to retry after 3.0s, more than the", retryable=True,
+     requests=1, deadline_ms=2000)
+case("webhook-5xx-names-last-status", "service.webhook.hook",
+     WEBHOOK.replace("retryWaitMin", "retryMax: -1\nretryWaitMin"),
+     WEBHOOK_T, "hook:", script={"default": {"status": 503}}, ok=False,
+     err="giving up after 1 attempt(s): last status 503 Service "
+     "Unavailable", retryable=True, requests=1)
 
 case("webhook-404-permanent", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
      "hook:", script={"default": {"status": 404, "body": "no such hook"}},
@@ -1294,11 +1318,15 @@ def run_send(args, c, tmp, files, use_cli):
         for r in c.recipients:
             cmd += ["--recipient", r]
         cmd += ["--config-map", files["cm"], "--secret", files["secret"]]
+        if c.deadline_ms:
+            cmd += ["--delivery-deadline", "%dms" % c.deadline_ms]
     else:
         cmd = [args.driver, "--config-map", files["cm"], "--secret",
                files["secret"], "--template", "t", "--resource", files["ro"]]
         for r in c.recipients:
             cmd += ["--recipient", r]
+        if c.deadline_ms:
+            cmd += ["--deadline-ms", str(c.deadline_ms)]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, env=env, timeout=120)
     return p, time.monotonic() - t0
