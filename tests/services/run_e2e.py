@@ -823,17 +823,22 @@ PD_T = """pagerduty:
 
 
 def check_pd(reqs):
+    eq(len(reqs), 1, "requests")
     r = reqs[0]
-    eq(r["path"], "/incidents", "path")
+    eq((r["method"], r["path"], r["query"]), ("POST", "/incidents", ""),
+       "request line")
     eq(hdr(r, "Authorization"), "Token token=" + SECRETS["pd-token"], "auth")
     eq(hdr(r, "From"), "oncall@example.com", "From")
     eq(hdr(r, "Accept"), "application/vnd.pagerduty+json;version=2", "Accept")
-    eq(jbody(r), {"incident": {
-        "type": "incident", "title": "Rollout guestbook aborted",
-        "service": {"id": "PSVC1", "type": "service_reference"},
-        "urgency": "high",
-        "body": {"type": "incident_details", "details": "see default"}}},
-       "body")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    eq(hdr(r, "User-Agent"), "go-pagerduty/1.8.0", "User-Agent")
+    # go-pagerduty's CreateIncidentOptions, byte for byte: field order,
+    # upstream's TAB after incident_details, a priority reference without
+    # an id (the SDK omits empty ids)
+    eq(r["body"], '{"incident":{"type":"incident","title":"Rollout guestbook '
+       'aborted","service":{"id":"PSVC1","type":"service_reference"},'
+       '"priority":{"type":"priority"},"urgency":"high","body":{"type":'
+       '"incident_details\\t","details":"see default"}}}', "body")
 
 
 case("pagerduty-ok", "service.pagerduty", PD, PD_T, "pagerduty:PSVC1",

@@ -560,7 +560,16 @@ static void pagerduty_bodies(void **state)
                    "\"service\":{\"id\":\"SVC\",\"type\":"
                    "\"service_reference\"},\"priority\":{\"id\":\"P9\","
                    "\"type\":\"priority\"},\"body\":{\"type\":"
-                   "\"incident_details\"}}}");
+                   "\"incident_details\\t\"}}}");
+    /* upstream's priority reference without an id, and the TAB */
+    fx_call(&c, fx_root("{\"pagerduty\":{\"title\":\"t\",\"body\":\"b\"}}"),
+            "pagerduty", "SVC");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"incident\":{\"type\":\"incident\",\"title\":\"t\","
+                   "\"service\":{\"id\":\"SVC\",\"type\":"
+                   "\"service_reference\"},\"priority\":{\"type\":"
+                   "\"priority\"},\"body\":{\"type\":\"incident_details\\t\","
+                   "\"details\":\"b\"}}}");
     svc_instance_free(s);
 }
 
