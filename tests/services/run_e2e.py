@@ -638,13 +638,30 @@ TG_OK = {"default": {"json": {"ok": True, "result": {
     "id": 1, "is_bot": True, "username": "bot", "message_id": 1}}}}
 
 
+def tg_form(**kw):
+    """sendMessage as the SDK writes it: MessageConfig's fixed fields."""
+    f = {"business_connection_id": "", "entities": "null",
+         "link_preview_options": "{}", "parse_mode": "Markdown",
+         "reply_parameters": '{"message_id":0}'}
+    f.update(kw)
+    return f
+
+
 def check_tg_thread(reqs):
     tok = SECRETS["tg-token"]
-    eq([r["path"] for r in reqs], ["/bot%s/getMe" % tok,
-                                   "/bot%s/sendMessage" % tok], "paths")
-    eq(form(reqs[1]), {"chat_id": "-100123", "message_thread_id": "7",
-                       "text": "hi guestbook", "parse_mode": "Markdown"},
-       "form")
+    eq([(r["method"], r["path"], r["query"]) for r in reqs],
+       [("POST", "/bot%s/getMe" % tok, ""),
+        ("POST", "/bot%s/sendMessage" % tok, "")], "requests")
+    for r in reqs:
+        eq(hdr(r, "Content-Type"), "application/x-www-form-urlencoded",
+           "Content-Type")
+        eq(hdr(r, "User-Agent"), "Go-http-client/1.1", "User-Agent")
+    eq(reqs[0]["body"], "", "getMe has an empty form")
+    # the bytes of url.Values.Encode(): keys sorted
+    eq(reqs[1]["body"], "business_connection_id=&chat_id=-100123&"
+       "entities=null&link_preview_options=%7B%7D&message_thread_id=7&"
+       "parse_mode=Markdown&reply_parameters=%7B%22message_id%22%3A0%7D&"
+       "text=hi+guestbook", "form")
 
 
 case("telegram-chat-thread", "service.telegram", TG,
@@ -652,7 +669,8 @@ case("telegram-chat-thread", "service.telegram", TG,
      script=TG_OK, check=check_tg_thread)
 case("telegram-channel-at", "service.telegram", TG, "message: hi\n",
      "telegram:mychannel", script=TG_OK,
-     check=lambda reqs: eq(form(reqs[1])["chat_id"], "@mychannel",
+     check=lambda reqs: eq(form(reqs[1]), tg_form(chat_id="@mychannel",
+                                                  text="hi"),
                            "@ prepended"))
 case("telegram-chat-not-found", "service.telegram", TG, "message: hi\n",
      "telegram:-100123", script={"routes": [

@@ -435,14 +435,32 @@ static void telegram_steps(void **state)
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url, "https://api.telegram.org/bot12:ab/sendMessage");
-    fx_body_eq(&r, "chat_id=%40%40chan&parse_mode=Markdown&text=hi+%2Ax%2A");
+    /* the SDK's MessageConfig fields, url.Values sorted */
+    fx_body_eq(&r, "business_connection_id=&chat_id=%40%40chan&entities=null&"
+                   "link_preview_options=%7B%7D&parse_mode=Markdown&"
+                   "reply_parameters=%7B%22message_id%22%3A0%7D&"
+                   "text=hi+%2Ax%2A");
     fx_call(&c, fx_root("{}"), "telegram", "-42|x");
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
     fx_call(&c, fx_root("{}"), "telegram", "-42");
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
-    fx_body_eq(&r, "chat_id=-42&parse_mode=Markdown");
+    fx_body_eq(&r, "business_connection_id=&chat_id=-42&entities=null&"
+                   "link_preview_options=%7B%7D&parse_mode=Markdown&"
+                   "reply_parameters=%7B%22message_id%22%3A0%7D");
+    /* Split on "|": a third part is ignored; Atoi takes a sign; thread 0
+     * and chat 0 are left out as the SDK's non-zero rules do */
+    fx_call(&c, fx_root("{}"), "telegram", "-0|+0|9");
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "business_connection_id=&entities=null&"
+                   "link_preview_options=%7B%7D&parse_mode=Markdown&"
+                   "reply_parameters=%7B%22message_id%22%3A0%7D");
+    fx_call(&c, fx_root("{}"), "telegram", "-7|+3|x");
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_non_null(strstr(r.body, "message_thread_id=3&"));
     svc_instance_free(s);
 }
 
