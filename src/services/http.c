@@ -414,6 +414,81 @@ int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now)
     return (int64_t)t <= now ? 0 : secs_to_ms((int64_t)t - now);
 }
 
+/* aws-sdk-go-v2 (aws/retry): the throttle and transient error codes. */
+static const char *const aws_codes[] = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+};
+
+/* A code as the SDK sanitizes it: "ns#Code:extra" -> "Code" (and the
+ * query error header's "Code;Sender" -> "Code"), compared by table. */
+static bool aws_code_listed(const char *code)
+{
+    if (!code)
+        return false;
+    const char *h = strchr(code, '#');
+    const char *p = h ? h + 1 : code;
+    size_t n = strcspn(p, ":;");
+    for (size_t i = 0; i < sizeof aws_codes / sizeof *aws_codes; i++)
+        if (strlen(aws_codes[i]) == n && strncmp(aws_codes[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+/* The body's "__type" (or "code") string, copied into tmp. */
+static const char *aws_body_code(const struct http_reply *r, char *tmp,
+                                 size_t cap)
+{
+    static const char *const keys[] = {"\"__type\"", "\"code\""};
+    for (size_t k = 0; k < 2 && r->body; k++) {
+        const char *p = strstr(r->body, keys[k]);
+        p = p ? strchr(p + strlen(keys[k]), '"') : NULL;
+        size_t n = p ? strcspn(p + 1, "\"") : 0;
+        if (p && n < cap) {
+            memcpy(tmp, p + 1, n);
+            tmp[n] = '\0';
+            return tmp;
+        }
+    }
+    return NULL;
+}
+
+/* Pure over the reply. */
+bool svc_aws_retryable(const struct http_reply *r)
+{
+    char tmp[128];
+    long s = r->status;
+    return s == 500 || s == 502 || s == 503 || s == 504 ||
+           aws_code_listed(svc_reply_header(r, "X-Amzn-ErrorType")) ||
+           aws_code_listed(svc_reply_header(r, "x-amzn-query-error")) ||
+           aws_code_listed(aws_body_code(r, tmp, sizeof tmp));
+}
+
+/* The SDK's ExponentialJitterBackoff: rand[0,1) * 2^n seconds for retry
+ * n (1-based), capped at wait_max_ms. */
+static int64_t aws_backoff(const struct svc_retry *p, int attempt)
+{
+    int64_t cap = p->wait_max_ms > 0 ? p->wait_max_ms : 20000;
+    int64_t span = attempt + 1 >= 40 ? cap : p->wait_min_ms << (attempt + 1);
+    if (span > cap || span <= 0)
+        span = cap;
+    return (int64_t)((double)rand() / ((double)RAND_MAX + 1) * (double)span);
+}
+
 /* Pure: whether attempt+1 should happen and after how long. */
 bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
                        bool retryable_err, const struct http_reply *r,
@@ -426,6 +501,12 @@ bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
             return false;
         *wait_ms = svc_retry_after_ms(r, now);
         return *wait_ms >= 0;
+    }
+    if (p->kind == SVC_RETRY_AWS) {
+        if (transport ? !retryable_err : !svc_aws_retryable(r))
+            return false;
+        *wait_ms = aws_backoff(p, attempt);
+        return true;
     }
     if (transport ? !retryable_err : !svc_status_retryable(r->status))
         return false;

@@ -45,6 +45,9 @@ enum svc_retry_kind {
     SVC_RETRY_NONE,    /* one attempt */
     SVC_RETRY_BACKOFF, /* go-retryablehttp (webhook, §1.5) */
     SVC_RETRY_429,     /* repeat on 429 after Retry-After (slack, §3.4) */
+    SVC_RETRY_AWS,     /* aws-sdk-go-v2's standard retryer (awssqs):
+                          transport errors, 500/502/503/504, throttling and
+                          timeout error codes; jittered 2^n s waits */
 };
 
 struct svc_retry {

@@ -102,6 +102,13 @@ void svc_req_init(struct http_req *r, const char *method, const char *url);
 int svc_req_set(struct arena *a, struct http_req *r, const char *name,
                 const char *value);
 void svc_req_body(struct http_req *r, const char *body, size_t n);
+/* The value of request header name (case-insensitive), or NULL. */
+const char *svc_req_get(const struct http_req *r, const char *name);
+
+/* Whether an AWS reply is worth repeating under the SDK's standard
+ * retryer: 500/502/503/504, or a throttling / timeout error code (from
+ * X-Amzn-ErrorType, x-amzn-query-error or the body's __type/code). */
+bool svc_aws_retryable(const struct http_reply *r);
 /* POST url with a JSON body (Content-Type: application/json) and, when
  * bearer is non-NULL, Authorization: Bearer <bearer>. */
 int svc_req_json(struct arena *a, struct http_req *r, const char *url,

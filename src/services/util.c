@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Borrowed string of an object member, "" when absent. */
 const char *svc_val_str(struct val obj, const char *key)
@@ -328,6 +329,15 @@ int svc_req_set(struct arena *a, struct http_req *r, const char *name,
     r->headers = h;
     r->nheaders++;
     return RN_OK;
+}
+
+/* Borrowed header value of a built request. */
+const char *svc_req_get(const struct http_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
 }
 
 /* Attach a borrowed body (sent even for GET). */

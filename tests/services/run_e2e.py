@@ -1132,17 +1132,23 @@ def sigv4_ok(req, secret, region="eu-west-1"):
 
 def check_sqs(reqs):
     eq(len(reqs), 2, "requests")
+    eq([(r["method"], r["path"], r["query"]) for r in reqs],
+       [("POST", "/", "")] * 2, "request lines")
     eq([hdr(r, "X-Amz-Target") for r in reqs],
        ["AmazonSQS.GetQueueUrl", "AmazonSQS.SendMessage"], "targets")
-    eq(jbody(reqs[0]), {"QueueName": "deploys",
-                        "QueueOwnerAWSAccountId": "123456789012"}, "get url")
-    eq(jbody(reqs[1]), {"QueueUrl": SQS_URL, "MessageBody": "hello guestbook",
-                        "DelaySeconds": 10, "MessageGroupId": "default"},
-       "send (no messageAttributes, as upstream)")
+    # the SDK's documents: members sorted, smithy-go's escaping
+    eq(reqs[0]["body"], '{"QueueName":"deploys",'
+       '"QueueOwnerAWSAccountId":"123456789012"}', "GetQueueUrl body")
+    eq(reqs[1]["body"], '{"DelaySeconds":10,"MessageBody":"hello guestbook",'
+       '"MessageGroupId":"default","QueueUrl":"%s"}' % SQS_URL,
+       "SendMessage body (no messageAttributes, as upstream)")
     for r in reqs:
         eq(hdr(r, "Content-Type"), "application/x-amz-json-1.0", "type")
-        akid, _ = sigv4_ok(r, SECRETS["aws-secret"])
+        eq(hdr(r, "X-Amzn-Query-Mode"), "true", "query mode, as the SDK")
+        akid, names = sigv4_ok(r, SECRETS["aws-secret"])
         eq(akid, SECRETS["aws-key"], "access key id")
+        eq(names, ["content-length", "content-type", "host", "x-amz-date",
+                   "x-amz-target", "x-amzn-query-mode"], "signed headers")
 
 
 def check_sqs_env(reqs):
@@ -1166,6 +1172,28 @@ case("awssqs-queue-missing", "service.awssqs", SQS, SQS_T, "awssqs:nope",
          "message": "The specified queue does not exist."}}}, ok=False,
      err="QueueDoesNotExist (status 400): The specified queue does not exist.",
      retryable=False, requests=1)
+# the SDK's standard retryer: 500/502/503/504 and throttling codes are
+# repeated (3 attempts in all), a bare 429 is not
+case("awssqs-429-not-retried", "service.awssqs", SQS, SQS_T, "awssqs:",
+     script={"default": {"status": 429, "body": "slow down"}}, ok=False,
+     err="(status 429)", retryable=False, requests=1)
+case("awssqs-throttled-retried", "service.awssqs", SQS, SQS_T, "awssqs:",
+     script={"routes": [{"path": "/", "replies": [
+         {"status": 400, "json": {
+             "__type": "com.amazonaws.sqs#ThrottlingException",
+             "message": "Rate exceeded"}},
+         {"json": {"QueueUrl": SQS_URL}},
+         {"json": {"MessageId": "m-1", "MD5OfMessageBody": SQS_MD5}}]}]},
+     requests=3)
+case("awssqs-503-retried", "service.awssqs", SQS, SQS_T, "awssqs:",
+     script={"routes": [{"path": "/", "replies": [
+         {"status": 503, "body": "busy"},
+         {"json": {"QueueUrl": SQS_URL}},
+         {"json": {"MessageId": "m-1", "MD5OfMessageBody": SQS_MD5}}]}]},
+     requests=3)
+case("awssqs-bad-queue-name", "service.awssqs", SQS, SQS_T,
+     "awssqs:../other", ok=False, err='invalid queue name "../other"',
+     retryable=False, requests=0)
 case("awssqs-bad-md5", "service.awssqs", SQS, SQS_T, "awssqs:", script={
     "routes": [{"path": "/", "replies": [
         {"json": {"QueueUrl": SQS_URL}},

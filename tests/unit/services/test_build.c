@@ -591,6 +591,39 @@ static void pagerduty_bodies(void **state)
     svc_instance_free(s);
 }
 
+/* ---- awssqs (§19) ---- */
+
+/* The SDK's documents: sorted members, smithy-go's string escaping (no
+ * HTML escapes, \\u0008 for a backspace), the query-mode header. */
+static void awssqs_documents(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("awssqs", "region: r1\nkey: AKID\nsecret: S3cr3t\n"
+                          "endpointUrl: http://h/\naccount: \"42\"\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"<a&b>\\b\\u2028\\\"\"}"), "awssqs",
+            "q-1.fifo");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"QueueName\":\"q-1.fifo\","
+                   "\"QueueOwnerAWSAccountId\":\"42\"}");
+    assert_string_equal(fx_hdr(&r, "X-Amzn-Query-Mode"), "true");
+    assert_non_null(strstr(fx_hdr(&r, "Authorization"),
+                           "SignedHeaders=content-length;content-type;host;"
+                           "x-amz-date;x-amz-target;x-amzn-query-mode,"));
+    c.step = 1;
+    c.scratch = (void *)"https://q/1";
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"DelaySeconds\":10,\"MessageBody\":"
+                   "\"<a&b>\\u0008\\u2028\\\"\",\"QueueUrl\":\"https://q/1\"}");
+    fx_call(&c, fx_root("{}"), "awssqs", "a/b");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    assert_non_null(strstr(e.msg, "invalid queue name \"a/b\""));
+    svc_instance_free(s);
+}
+
 /* ---- github (§17) ---- */
 
 /* A github instance with a fresh RSA key (PEM made at run time). */
@@ -678,6 +711,7 @@ int main(void)
         cmocka_unit_test(teams_workflows_card),
         cmocka_unit_test(googlechat_thread),
         cmocka_unit_test(telegram_steps),
+        cmocka_unit_test(awssqs_documents),
         cmocka_unit_test(pushover_checks),
         cmocka_unit_test(grafana_urls),
         cmocka_unit_test(opsgenie_requests),

@@ -184,6 +184,43 @@ static void retry_after_hostile(void **state)
     assert_int_equal(w, INT64_MAX);
 }
 
+/* aws-sdk-go-v2's standard retryer, as awssqs requests carry it. */
+static void retry_aws(void **state)
+{
+    (void)state;
+    struct svc_retry p = {SVC_RETRY_AWS, 2, 1000, 20000, true};
+    struct http_header h[1] = {
+        {"x-amzn-query-error", "RequestThrottled;Sender"}};
+    struct http_reply r = {0};
+    int64_t w = -1;
+    r.body = "";
+    static const long yes[] = {500, 502, 503, 504};
+    for (size_t i = 0; i < 4; i++) {
+        r.status = yes[i];
+        assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+        assert_true(w >= 0 && w < 2000);
+        assert_true(svc_retry_backoff(&p, 1, false, false, &r, 0, &w));
+        assert_true(w >= 0 && w < 4000);
+        assert_false(svc_retry_backoff(&p, 2, false, false, &r, 0, &w));
+    }
+    static const long no[] = {429, 501, 400, 403, 404};
+    for (size_t i = 0; i < 5; i++) {
+        r.status = no[i];
+        assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    }
+    r.status = 400;
+    r.body = "{\"__type\":\"com.amazonaws.sqs#ThrottlingException\"}";
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.body = "{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\"}";
+    assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.headers = h;
+    r.nheaders = 1;
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    /* transport errors: as their class says */
+    assert_true(svc_retry_backoff(&p, 0, true, true, &r, 0, &w));
+    assert_false(svc_retry_backoff(&p, 0, true, false, &r, 0, &w));
+}
+
 static void redirects(void **state)
 {
     (void)state;
@@ -478,6 +515,7 @@ int main(void)
         cmocka_unit_test(backoff_waits),
         cmocka_unit_test(retry_after),
         cmocka_unit_test(retry_after_hostile),
+        cmocka_unit_test(retry_aws),
         cmocka_unit_test(redirects),
         cmocka_unit_test(encoders),
         cmocka_unit_test(delivery_webhook_gives_up),
