@@ -884,12 +884,15 @@ newrelic:
 
 
 def check_nr(reqs):
+    eq(len(reqs), 1, "requests")
     r = reqs[0]
-    eq(r["path"], "/v2/applications/12345/deployments.json", "path")
+    eq((r["method"], r["path"], r["query"]),
+       ("POST", "/v2/applications/12345/deployments.json", ""), "request line")
     eq(hdr(r, "X-Api-Key"), SECRETS["nr-key"], "X-Api-Key")
-    eq(jbody(r), {"deployment": {"revision": "Healthy",
-                                 "description": "deployed guestbook",
-                                 "user": "argo"}}, "body")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    eq(hdr(r, "User-Agent"), "Go-http-client/1.1", "User-Agent")
+    eq(r["body"], '{"deployment":{"revision":"Healthy","description":'
+       '"deployed guestbook","user":"argo"}}', "body")
 
 
 case("newrelic-ok", "service.newrelic", NR, NR_T, "newrelic:12345",
@@ -897,6 +900,13 @@ case("newrelic-ok", "service.newrelic", NR, NR_T, "newrelic:12345",
      check=check_nr)
 case("newrelic-status-ignored", "service.newrelic", NR, NR_T,
      "newrelic:12345", script={"default": {"status": 500}}, requests=1)
+# the recipient goes into the URL path: only an application ID is sent
+for n, rcpt in (("traversal", "1/../../v2/users"), ("query", "1?x=y"),
+                ("name", "my-app")):
+    case("newrelic-bad-recipient-" + n, "service.newrelic", NR, NR_T,
+         "newrelic:" + rcpt, ok=False,
+         err='invalid application ID "%s"' % rcpt, retryable=False,
+         requests=0)
 case("newrelic-no-block", "service.newrelic", NR, "message: x\n",
      "newrelic:1", ok=False, err="config is missing", retryable=False,
      requests=0)
