@@ -173,6 +173,43 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
     return RN_OK;
 }
 
+/* The maps whose values upstream's templaters keep as their template
+ * text when they render to "" (gcppubsub's and awssqs's parseAttributes
+ * assign only non-empty results over the copied template map). */
+static const struct {
+    const char *sec, *key;
+} keep_text[] = {{"gcppubsub", "attributes"}, {"awssqs", "messageAttributes"}};
+
+/* In the rendered section r: every string of map `key` that rendered to
+ * "" gets its template's text back. */
+static int keep_template_text(const struct cfg_sec_def *d,
+                              const struct cfg_gnode *g, struct val r,
+                              struct arena *a)
+{
+    for (size_t k = 0; k < sizeof keep_text / sizeof *keep_text; k++) {
+        if (strcmp(keep_text[k].sec, d->name) != 0 || g->v.kind != VAL_OBJECT)
+            continue;
+        for (size_t i = 0; i < g->n; i++) {
+            const struct cfg_gnode *m = &g->kids[i];
+            const struct val *rm = val_get_cstr(r, keep_text[k].key);
+            if (strcmp(g->keys[i], keep_text[k].key) != 0 || !rm ||
+                m->v.kind != VAL_OBJECT || rm->kind != VAL_OBJECT)
+                continue;
+            for (size_t j = 0; j < m->n; j++) {
+                const struct val *rv = val_get_cstr(*rm, m->keys[j]);
+                if (!rv || rv->kind != VAL_STRING || rv->len ||
+                    m->kids[j].v.kind != VAL_STRING)
+                    continue;
+                int rc = eng_obj_put(a, *rm, m->keys[j], strlen(m->keys[j]),
+                                     m->kids[j].v);
+                if (rc != RN_OK)
+                    return rc;
+            }
+        }
+    }
+    return RN_OK;
+}
+
 static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
                          const struct cfg_section *s, struct val vars,
                          struct arena *a, struct rn_err *e)
@@ -180,6 +217,8 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
     struct val *acc, r, zero = eng_obj_new(a, 4);
     int rc = zero.kind == VAL_OBJECT ? render_gnode(&s->generic, vars, a, &r, e)
                                      : RN_ENOMEM;
+    if (rc == RN_OK)
+        rc = keep_template_text(d, &s->generic, r, a);
     if (rc == RN_OK)
         rc = block(a, n, d->name, zero, &acc);
     for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {

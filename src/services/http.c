@@ -489,6 +489,41 @@ static int64_t aws_backoff(const struct svc_retry *p, int attempt)
     return (int64_t)((double)rand() / ((double)RAND_MAX + 1) * (double)span);
 }
 
+/* The google.rpc codes gax's default Publish settings repeat. */
+static const char *const gax_codes[] = {
+    "ABORTED", "CANCELLED",   "INTERNAL",          "RESOURCE_EXHAUSTED",
+    "UNKNOWN", "UNAVAILABLE", "DEADLINE_EXCEEDED",
+};
+
+/* Pure over the reply. */
+bool svc_gax_retryable(const struct http_reply *r)
+{
+    const char *p = r->body ? strstr(r->body, "\"status\"") : NULL;
+    p = p ? strchr(p + 8, '"') : NULL;
+    if (p) {
+        size_t n = strcspn(p + 1, "\"");
+        for (size_t i = 0; i < sizeof gax_codes / sizeof *gax_codes; i++)
+            if (strlen(gax_codes[i]) == n &&
+                strncmp(gax_codes[i], p + 1, n) == 0)
+                return true;
+        return false;
+    }
+    long s = r->status;
+    return s == 429 || s == 499 || s == 500 || s == 503 || s == 504;
+}
+
+/* gax.Backoff.Pause: random in [1, cur] ms, cur = min * 1.3^n, capped. */
+static int64_t gax_backoff(const struct svc_retry *p, int attempt)
+{
+    double cur = (double)(p->wait_min_ms > 0 ? p->wait_min_ms : 100);
+    double cap = (double)(p->wait_max_ms > 0 ? p->wait_max_ms : 60000);
+    for (int i = 0; i < attempt && cur < cap; i++)
+        cur *= 1.3;
+    if (cur > cap)
+        cur = cap;
+    return 1 + (int64_t)((double)rand() / ((double)RAND_MAX + 1) * cur);
+}
+
 /* Pure: whether attempt+1 should happen and after how long. */
 bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
                        bool retryable_err, const struct http_reply *r,
@@ -506,6 +541,14 @@ bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
         if (transport ? !retryable_err : !svc_aws_retryable(r))
             return false;
         *wait_ms = aws_backoff(p, attempt);
+        return true;
+    }
+    if (p->kind == SVC_RETRY_GAX) {
+        if (transport ? !retryable_err
+                      : (r->status >= 200 && r->status < 300) ||
+                            !svc_gax_retryable(r))
+            return false;
+        *wait_ms = gax_backoff(p, attempt);
         return true;
     }
     if (transport ? !retryable_err : !svc_status_retryable(r->status))

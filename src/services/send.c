@@ -38,6 +38,7 @@ struct svc_delivery {
     int attempt, hops;
     int64_t wait_ms;
     int64_t deadline_ms; /* unix ms, 0 = none */
+    int64_t step_ms;     /* when the step's first attempt was made ready */
     enum svc_dstate st;
     struct svc_result res;
     struct rn_err e;
@@ -80,6 +81,7 @@ static enum svc_dstate build_step(struct svc_delivery *d)
         return d->st;
     }
     d->req.deadline_ms = d->deadline_ms;
+    d->step_ms = svc_now_ms();
     d->cur = d->req;
     d->attempt = 0;
     d->hops = 0;
@@ -287,6 +289,9 @@ static enum retry_verdict retry(struct svc_delivery *d, bool transport,
     if (!svc_retry_backoff(&d->req.retry, d->attempt, transport, retryable,
                            rep ? rep : &none, now / 1000, &wait))
         return RETRY_NO;
+    if (d->req.retry_budget_ms > 0 &&
+        now + wait - d->step_ms > d->req.retry_budget_ms)
+        return RETRY_NO; /* the policy's own time is up: judge this reply */
     if (d->deadline_ms && wait >= d->deadline_ms - now) {
         d->res.retry_after_ms = wait;
         deadline_give_up(d, transport, cause, rep, wait, d->deadline_ms - now);

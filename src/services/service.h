@@ -48,6 +48,11 @@ enum svc_retry_kind {
     SVC_RETRY_AWS,     /* aws-sdk-go-v2's standard retryer (awssqs):
                           transport errors, 500/502/503/504, throttling and
                           timeout error codes; jittered 2^n s waits */
+    SVC_RETRY_GAX,     /* Google's gax retryer (gcppubsub publish):
+                          transport errors and the retryable google.rpc
+                          codes; jittered waits growing 1.3x from
+                          wait_min_ms up to wait_max_ms, within the
+                          request's retry_budget_ms */
 };
 
 struct svc_retry {
@@ -73,6 +78,9 @@ struct http_req {
     struct svc_retry retry;
     int64_t deadline_ms; /* unix ms: the transfer's timeout never runs past
                             it (the delivery's deadline); 0 = none */
+    int64_t retry_budget_ms; /* when not 0: no retry of this request starts
+                                later than this after its first attempt
+                                (gax's publish timeout) */
 };
 
 struct http_reply {

@@ -109,6 +109,12 @@ const char *svc_req_get(const struct http_req *r, const char *name);
  * retryer: 500/502/503/504, or a throttling / timeout error code (from
  * X-Amzn-ErrorType, x-amzn-query-error or the body's __type/code). */
 bool svc_aws_retryable(const struct http_reply *r);
+
+/* Whether a Google API reply is worth repeating under gax's publish
+ * retryer: its google.rpc status (the body's error.status) is ABORTED,
+ * CANCELLED, INTERNAL, RESOURCE_EXHAUSTED, UNKNOWN, UNAVAILABLE or
+ * DEADLINE_EXCEEDED, or, without one, the HTTP status maps to one. */
+bool svc_gax_retryable(const struct http_reply *r);
 /* POST url with a JSON body (Content-Type: application/json) and, when
  * bearer is non-NULL, Authorization: Bearer <bearer>. */
 int svc_req_json(struct arena *a, struct http_req *r, const char *url,

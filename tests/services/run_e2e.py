@@ -1043,16 +1043,20 @@ case("github-bad-repo-url", "service.github", GH,
 PS = "project: proj1\ntopic: deploys\n"
 PS_T = """message: hello {{.rollout.metadata.name}}
 gcppubsub:
-  attributes: {rollout: "{{.rollout.metadata.name}}"}
+  attributes:
+    rollout: "{{.rollout.metadata.name}}"
+    empty: "{{if false}}x{{end}}"
 """
 
 
 def check_ps(reqs, auth):
     r = reqs[-1]
-    eq(r["path"], "/v1/projects/proj1/topics/deploys:publish", "path")
-    msg = jbody(r)["messages"][0]
-    eq(base64.b64decode(msg["data"]).decode(), "hello guestbook", "data")
-    eq(msg["attributes"], {"rollout": "guestbook"}, "attributes")
+    eq((r["method"], r["path"], r["query"]),
+       ("POST", "/v1/projects/proj1/topics/deploys:publish", ""), "request")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    # an attribute that renders empty keeps its template text, as upstream
+    eq(r["body"], '{"messages":[{"data":"aGVsbG8gZ3Vlc3Rib29r","attributes":'
+       '{"empty":"{{if false}}x{{end}}","rollout":"guestbook"}}]}', "body")
     eq(hdr(r, "Authorization"), auth, "authorization")
 
 
@@ -1094,6 +1098,27 @@ case("gcppubsub-not-found", "service.gcppubsub", PS, PS_T, "gcppubsub:nope",
              "code": 404, "message": "Resource not found (resource=nope).",
              "status": "NOT_FOUND"}}}}, ok=False,
      err="code=404 status=NOT_FOUND", retryable=False)
+# a recipient is untrusted: it names one topic of the configured project
+# (this one published to projects/other-project/topics/y and succeeded)
+case("gcppubsub-topic-traversal", "service.gcppubsub", PS, PS_T,
+     "gcppubsub:x/../../../other-project/topics/y",
+     env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"}, script=PS_OK, ok=False,
+     err='invalid topic "x/../../../other-project/topics/y"',
+     retryable=False, requests=0)
+case("gcppubsub-topic-escaped", "service.gcppubsub", PS, PS_T,
+     "gcppubsub:a+b%c", env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"},
+     script=PS_OK, requests=1, check=lambda reqs: eq(
+         reqs[0]["path"], "/v1/projects/proj1/topics/a+b%25c:publish",
+         "one escaped segment"))
+# the client library repeats a publish on UNAVAILABLE (and its other
+# default codes); NOT_FOUND is final
+case("gcppubsub-unavailable-retried", "service.gcppubsub", PS, PS_T,
+     "gcppubsub:", env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"},
+     script={"routes": [{"path": "/v1/", "replies": [
+         {"status": 503, "json": {"error": {
+             "code": 503, "message": "try again", "status": "UNAVAILABLE"}}},
+         {"json": {"messageIds": ["1"]}}]}]}, requests=2,
+     check=lambda reqs: check_ps(reqs, None))
 
 
 # ---- awssqs ----

@@ -221,6 +221,30 @@ static void retry_aws(void **state)
     assert_false(svc_retry_backoff(&p, 0, true, false, &r, 0, &w));
 }
 
+/* gax's publish retryer, as gcppubsub's publish carries it. */
+static void retry_gax(void **state)
+{
+    (void)state;
+    struct svc_retry p = {SVC_RETRY_GAX, 1000, 100, 60000, true};
+    struct http_reply r = {0};
+    int64_t w = -1;
+    r.status = 503;
+    r.body = "{\"error\":{\"code\":503,\"status\":\"UNAVAILABLE\"}}";
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    assert_true(w >= 1 && w <= 100);
+    assert_true(svc_retry_backoff(&p, 30, false, false, &r, 0, &w));
+    assert_true(w >= 1 && w <= 60000);
+    r.status = 404;
+    r.body = "{\"error\":{\"code\":404,\"status\":\"NOT_FOUND\"}}";
+    assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.status = 429;
+    r.body = "";
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.status = 200;
+    assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    assert_true(svc_retry_backoff(&p, 0, true, true, &r, 0, &w));
+}
+
 static void redirects(void **state)
 {
     (void)state;
@@ -516,6 +540,7 @@ int main(void)
         cmocka_unit_test(retry_after),
         cmocka_unit_test(retry_after_hostile),
         cmocka_unit_test(retry_aws),
+        cmocka_unit_test(retry_gax),
         cmocka_unit_test(redirects),
         cmocka_unit_test(encoders),
         cmocka_unit_test(delivery_webhook_gives_up),
