@@ -156,4 +156,30 @@ const char *svc_method_word(struct arena *a, const char *m);
 const char *svc_body_excerpt(const struct svc_call *c,
                              const struct http_reply *r);
 
+/* ---- NATS (nats.c) ---- */
+
+enum nats_op {
+    NATS_OP_INFO,
+    NATS_OP_PING,
+    NATS_OP_PONG,
+    NATS_OP_OK,
+    NATS_OP_ERR,
+};
+
+/* One line a NATS server sent. */
+struct nats_line {
+    enum nats_op op;
+    const char *arg; /* after the operation word (within the line) */
+    size_t arg_len;
+    /* INFO only: */
+    const char *nonce;
+    bool headers, tls_required;
+    int64_t max_payload;
+};
+
+/* Parse one server protocol line (without CRLF); INFO's JSON goes into a.
+ * RN_EINVAL (e says why) for anything that is not a server operation. */
+int nats_server_line(struct arena *a, const char *line, size_t n,
+                     struct nats_line *out, struct rn_err *e);
+
 #endif
