@@ -139,6 +139,10 @@ static int apply_hooks(struct notif *n, const struct cfg_section *s,
 static int render_gnode(const struct cfg_gnode *g, struct val vars,
                         struct arena *a, struct val *out, struct rn_err *e)
 {
+    if (g->v.kind == VAL_STRING && !g->tpl) {
+        *out = g->v; /* "" or text upstream copies unrendered */
+        return RN_OK;
+    }
     if (g->v.kind == VAL_STRING)
         return render(g->tpl, vars, a, out, e);
     if (g->v.kind != VAL_OBJECT && g->v.kind != VAL_ARRAY) {
@@ -210,6 +214,28 @@ static int keep_template_text(const struct cfg_sec_def *d,
     return RN_OK;
 }
 
+/* Upstream's github templater appends "\n<!-- argocd-notifications
+ * TAG -->" to a pull-request comment's content when it has a tag (and its
+ * Send appends the marker once more: services/github.c). */
+static int github_marker(const struct cfg_sec_def *d, struct val r,
+                         struct arena *a)
+{
+    const struct val *pr = strcmp(d->name, "github") == 0
+                               ? val_get_cstr(r, "pullRequestComment")
+                               : NULL;
+    const struct val *tag = pr ? val_get_cstr(*pr, "commentTag") : NULL;
+    const struct val *content = pr ? val_get_cstr(*pr, "content") : NULL;
+    if (!tag || tag->kind != VAL_STRING || !tag->len)
+        return RN_OK;
+    bool has = content && content->kind == VAL_STRING;
+    const char *t =
+        arena_printf(a, "%.*s\n<!-- argocd-notifications %.*s -->",
+                     has ? (int)content->len : 0, has ? content->u.s : "",
+                     (int)tag->len, tag->u.s);
+    return t ? eng_obj_put(a, *pr, "content", 7, val_str(t, strlen(t)))
+             : RN_ENOMEM;
+}
+
 static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
                          const struct cfg_section *s, struct val vars,
                          struct arena *a, struct rn_err *e)
@@ -219,6 +245,8 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
                                      : RN_ENOMEM;
     if (rc == RN_OK)
         rc = keep_template_text(d, &s->generic, r, a);
+    if (rc == RN_OK)
+        rc = github_marker(d, r, a);
     if (rc == RN_OK)
         rc = block(a, n, d->name, zero, &acc);
     for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {

@@ -272,7 +272,9 @@ int svc_http_setup(void *easy, const struct http_req *req,
     x->h = h;
     x->a = a;
     x->req = req;
-    x->cap = o->max_reply ? o->max_reply : DEFAULT_MAX_REPLY;
+    x->cap = req->max_reply ? req->max_reply
+             : o->max_reply ? o->max_reply
+                            : DEFAULT_MAX_REPLY;
     buf_init(&x->body, x->cap + 1);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");

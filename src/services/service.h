@@ -81,6 +81,8 @@ struct http_req {
     int64_t retry_budget_ms; /* when not 0: no retry of this request starts
                                 later than this after its first attempt
                                 (gax's publish timeout) */
+    size_t max_reply; /* reply body cap of this request, 0 = svc_opts'
+                         (github's listings need more than the default) */
 };
 
 struct http_reply {

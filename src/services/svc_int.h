@@ -62,10 +62,13 @@ int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
 int svc_form_encode(struct arena *a, struct svc_form *f, const char **out,
                     size_t *len);
 
-/* JSON object assembly: `{` is added by the first member. */
+/* JSON object assembly: `{` is added by the first member.  flags may be
+ * set to JSON_RAW after svc_json_init: no HTML escaping (go-github's
+ * encoder). */
 struct svc_json {
     struct buf b;
     bool open;
+    unsigned flags;
 };
 void svc_json_init(struct svc_json *j);
 int svc_json_str(struct svc_json *j, const char *k, const char *v);

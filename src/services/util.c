@@ -170,6 +170,7 @@ void svc_json_init(struct svc_json *j)
 {
     buf_init(&j->b, RN_BUF_DEFAULT_MAX);
     j->open = false;
+    j->flags = 0;
 }
 
 static int json_key(struct svc_json *j, const char *k)
@@ -177,7 +178,7 @@ static int json_key(struct svc_json *j, const char *k)
     int rc = buf_add_char(&j->b, j->open ? ',' : '{');
     j->open = true;
     if (rc == RN_OK)
-        rc = json_emit_string(&j->b, k, strlen(k), 0);
+        rc = json_emit_string(&j->b, k, strlen(k), j->flags);
     if (rc == RN_OK)
         rc = buf_add_char(&j->b, ':');
     return rc;
@@ -189,7 +190,7 @@ int svc_json_str(struct svc_json *j, const char *k, const char *v)
     if (!v)
         return RN_ENOMEM;
     int rc = json_key(j, k);
-    return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), 0) : rc;
+    return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), j->flags) : rc;
 }
 
 /* A member whose value is JSON text as given. */
@@ -204,8 +205,9 @@ int svc_json_raw(struct svc_json *j, const char *k, const char *raw, size_t n)
 /* A member holding the JSON of v (Go's encoding). */
 int svc_json_val(struct svc_json *j, const char *k, struct val v)
 {
+    struct json_emit_opts o = {j->flags, NULL, NULL};
     int rc = json_key(j, k);
-    return rc == RN_OK ? json_emit(&j->b, v, NULL, NULL) : rc;
+    return rc == RN_OK ? json_emit(&j->b, v, &o, NULL) : rc;
 }
 
 /* Close the object and copy it into a; the buffer is freed either way. */

@@ -1007,26 +1007,96 @@ def check_gh(reqs):
     verify_jwt(hdr(reqs[0], "Authorization").split()[1])
     for r in reqs[1:12]:
         eq(hdr(r, "Authorization"), "token ghs_TESTTOKEN", "installation token")
-    eq(jbody(reqs[1]), {"state": "success", "target_url": "https://argo/x",
-                        "description": "Rollout guestbook is healthy",
-                        "context": "cd/guestbook"}, "status")
+    # go-github's bodies, byte for byte: its structs' member order, no
+    # HTML escaping, a newline after the JSON (json.Encoder)
+    eq(reqs[0]["body"], "null\n", "token request: ghinstallation's nil options")
+    eq(reqs[1]["body"], '{"state":"success","target_url":"https://argo/x",'
+       '"description":"Rollout guestbook is healthy","context":"cd/guestbook"}'
+       '\n', "status")
     eq(dict(urllib.parse.parse_qsl(reqs[2]["query"])),
        {"environment": "prod", "ref": "abc123"}, "deployments query")
-    eq(jbody(reqs[3]), {"ref": "abc123", "environment": "prod",
-                        "required_contexts": [], "auto_merge": False,
-                        "transient_environment": False}, "deployment")
-    eq(jbody(reqs[7])["body"],
-       "deployed guestbook\n<!-- argocd-notifications t1 -->", "comment")
-    cr = jbody(reqs[10])
-    eq((cr["head_sha"], cr["status"], cr["conclusion"], cr["external_id"]),
-       ("abc123", "completed", "success", "argocd-notifications"), "check run")
-    eq(jbody(reqs[11]), {"event_type": "deployed",
-                         "client_payload": {"name": "guestbook"}}, "dispatch")
+    eq(reqs[3]["body"], '{"ref":"abc123","auto_merge":false,'
+       '"required_contexts":null,"environment":"prod",'
+       '"transient_environment":false}\n', "deployment")
+    eq(reqs[4]["body"], '{"state":"success","log_url":"https://log",'
+       '"description":"Rollout guestbook is healthy","environment":"prod",'
+       '"environment_url":"https://prod"}\n', "deployment status")
+    # upstream's marker twice: its templater appends it to the content,
+    # its Send appends it again (update and create alike)
+    twice = ('{"body":"deployed guestbook\\n<!-- argocd-notifications t1 -->'
+             '\\n<!-- argocd-notifications t1 -->"}\n')
+    eq(reqs[7]["body"], twice, "comment update")
+    eq(reqs[9]["body"], twice, "comment create")
+    eq(reqs[10]["body"], '{"name":"rollout","head_sha":"abc123",'
+       '"details_url":"https://argo/x","external_id":"argocd-notifications",'
+       '"status":"completed","conclusion":"success","output":{"title":"T",'
+       '"summary":"S","text":""}}\n', "check run")
+    eq(reqs[11]["body"], '{"event_type":"deployed","client_payload":'
+       '{"name":"guestbook"}}\n', "dispatch")
+    for r in reqs[1:12]:
+        eq(hdr(r, "User-Agent"), "go-github/v69.2.0", "User-Agent")
+        eq(hdr(r, "X-Github-Api-Version"), "2022-11-28", "API version")
+        eq(hdr(r, "Accept"), "application/vnd.github.v3+json", "Accept")
 
 
 GH_ONE = GH_T.split("  deployment:")[0]
 case("github-all-actions", "service.github", GH, GH_T, ["github:", "github:"],
      script=GH_OK, requests=24, check=lambda reqs: check_gh(reqs[:13]))
+# the comment tag is used verbatim (braces and all), as upstream: the
+# marker of a comment upstream wrote is found and the comment updated
+GH_TAG_T = (GH_T.split("  deployment:")[0] + '  pullRequestComment: '
+            '{content: "hi", commentTag: "rollouts/{{.rollout.metadata.name}}"}\n')
+GH_TAG = "<!-- argocd-notifications rollouts/{{.rollout.metadata.name}} -->"
+GH_PAGE = [{"id": 90 + i, "body": "plan output " + "x" * 80000}
+           for i in range(30)] + [{"id": 99, "body": "old\n" + GH_TAG}]
+
+
+def gh_routes(comments):
+    return {"routes": [GH_OK["routes"][0], GH_OK["routes"][1],
+                       {"path": R + "commits/abc123/pulls", "method": "GET",
+                        "replies": [{"json": [{"number": 5}]}]},
+                       {"path": R + "issues/5/comments", "method": "GET",
+                        "replies": [{"json": comments}]},
+                       {"path": R + "issues/comments/99", "method": "PATCH",
+                        "replies": [{"json": {}}]},
+                       {"path": R + "issues/5/comments", "method": "POST",
+                        "replies": [{"status": 201, "json": {}}]}]}
+
+
+def check_gh_tag(reqs):
+    calls = [(r["method"], r["path"].replace(R, "R/")) for r in reqs]
+    eq(calls[-2:], [("GET", "R/issues/5/comments"),
+                    ("PATCH", "R/issues/comments/99")], "found and updated")
+    eq(jbody(reqs[-1])["body"], "hi\n%s\n%s" % (GH_TAG, GH_TAG), "body")
+
+
+case("github-comment-tag-verbatim", "service.github", GH, GH_TAG_T,
+     "github:", script=gh_routes([{"id": 99, "body": "old\n" + GH_TAG}]),
+     check=check_gh_tag)
+# a page of comments over 1 MiB (CI bots post plan output) is read whole
+case("github-comment-page-over-1mib", "service.github", GH, GH_TAG_T,
+     "github:", script=gh_routes(GH_PAGE), check=check_gh_tag)
+
+
+def check_gh_pile(reqs):
+    posts = [jbody(r)["body"] for r in reqs if r["method"] == "POST" and
+             r["path"].endswith("/comments")]
+    m = "<!-- argocd-notifications t1 -->"
+    # upstream's loop keeps the marked body for the next pull request
+    eq(posts, ["hi\n%s\n%s" % (m, m), "hi\n%s\n%s\n%s" % (m, m, m)],
+       "two new comments")
+
+
+case("github-comment-marker-piles-up", "service.github", GH,
+     GH_T.split("  deployment:")[0] + '  pullRequestComment: '
+     '{content: "hi", commentTag: t1}\n', "github:", script={"routes": [
+         GH_OK["routes"][0], GH_OK["routes"][1],
+         {"path": R + "commits/abc123/pulls", "method": "GET",
+          "replies": [{"json": [{"number": 5}, {"number": 6}]}]},
+         {"path": R + "issues/", "method": "GET", "replies": [{"json": []}]},
+         {"path": R + "issues/", "method": "POST",
+          "replies": [{"status": 201, "json": {}}]}]},
+     check=check_gh_pile)
 case("github-422-statuses", "service.github", GH, GH_ONE, "github:",
      script={"routes": [GH_OK["routes"][0], {
          "path": R + "statuses/", "replies": [{"status": 422, "json": {

@@ -680,7 +680,7 @@ static void github_token_cache(void **state)
     assert_string_equal(r.url, "https://api.github.com/repos/o/r/statuses/s1");
     assert_string_equal(fx_hdr(&r, "Authorization"), "token T1");
     fx_body_eq(&r, "{\"state\":\"success\",\"target_url\":\"\","
-                   "\"description\":\"m\",\"context\":\"l\"}");
+                   "\"description\":\"m\",\"context\":\"l\"}\n");
     assert_int_equal(fx_reply(s, &c, 201, "{}", &retry, &e), SVC_STEP_DONE);
     /* the next send of the same instance reuses the token */
     fx_call(&c, fx_root(root), "github", "");
