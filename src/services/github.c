@@ -483,31 +483,6 @@ static int check_run_body(struct svc_call *c, const struct gh_call *g,
     return rn_errf(e, rc, "out of memory");
 }
 
-/* JSON text without its insignificant white space, members kept in the
- * author's order: encoding/json compacts a json.RawMessage so (without
- * HTML escapes, as go-github encodes).  text must be valid JSON. */
-static const char *json_compact(struct arena *a, const char *text)
-{
-    size_t n = strlen(text), o = 0;
-    char *out = arena_alloc(a, n + 1);
-    bool str = false, esc = false;
-    for (size_t i = 0; out && i < n; i++) {
-        char ch = text[i];
-        if (str) {
-            str = esc || ch != '"';
-            esc = !esc && ch == '\\';
-        } else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-            continue;
-        } else {
-            str = ch == '"';
-        }
-        out[o++] = ch;
-    }
-    if (out)
-        out[o] = '\0';
-    return out;
-}
-
 /* DispatchRequestOptions: event_type, then the payload as raw JSON. */
 static int dispatch_body(struct svc_call *c, const char **out, struct rn_err *e)
 {
@@ -519,7 +494,7 @@ static int dispatch_body(struct svc_call *c, const char **out, struct rn_err *e)
         return rn_errf(e, RN_EINVAL,
                        "repositoryDispatch.client_payload is not JSON: %s",
                        pe.msg);
-    const char *raw = json_compact(c->a, pl);
+    const char *raw = svc_json_compact(c->a, pl, false);
     struct svc_json j;
     size_t n;
     svc_json_init(&j);

@@ -91,6 +91,11 @@ int svc_parse_array(struct arena *a, const char *prefix, const char *text,
  * "failed to unmarshal <what> '<text>' : <why>", as upstream's. */
 int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
                        struct val *out, struct rn_err *e);
+/* Valid JSON text as encoding/json writes a json.RawMessage: white space
+ * outside strings removed, members in the author's order; with html,
+ * < > & and U+2028/U+2029 escaped as \\u003c ... (json.Marshal's default;
+ * go-github's encoder has it off).  In a; NULL on OOM. */
+const char *svc_json_compact(struct arena *a, const char *text, bool html);
 /* The value of key in a decoded map option, or NULL. */
 const char *svc_map_get(const struct svc_strmap *m, const char *key);
 /* Compact JSON of v in a. */

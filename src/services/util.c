@@ -259,6 +259,52 @@ int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
              : rn_errf(e, RN_ENOMEM, "out of memory");
 }
 
+/* One byte of a RawMessage as compact() copies it (HTML escapes only
+ * when asked); returns how many input bytes it used. */
+static size_t compact_byte(struct buf *b, const char *s, size_t n, bool html,
+                           int *rc)
+{
+    unsigned char ch = (unsigned char)s[0];
+    if (html && (ch == '<' || ch == '>' || ch == '&')) {
+        *rc = buf_add_fmt(b, "\\u00%02x", ch);
+        return 1;
+    }
+    if (html && n >= 3 && ch == 0xE2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0xA8 || (unsigned char)s[2] == 0xA9)) {
+        *rc = buf_add_fmt(b, "\\u202%c", s[2] == (char)0xA8 ? '8' : '9');
+        return 3;
+    }
+    *rc = buf_add_char(b, (char)ch);
+    return 1;
+}
+
+/* Linear over text, which the caller has validated as JSON. */
+const char *svc_json_compact(struct arena *a, const char *text, bool html)
+{
+    size_t n = strlen(text);
+    struct buf b;
+    bool str = false, esc = false;
+    int rc = RN_OK;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    for (size_t i = 0; rc == RN_OK && i < n;) {
+        char ch = text[i];
+        if (!str && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')) {
+            i++;
+            continue;
+        }
+        if (str) {
+            str = esc || ch != '"';
+            esc = !esc && ch == '\\';
+        } else {
+            str = ch == '"';
+        }
+        i += compact_byte(&b, text + i, n - i, html, &rc);
+    }
+    const char *out = rc == RN_OK ? arena_strndup(a, buf_str(&b), b.len) : NULL;
+    buf_free(&b);
+    return out;
+}
+
 /* Borrowed value of a map option, NULL when the key is absent. */
 const char *svc_map_get(const struct svc_strmap *m, const char *key)
 {

@@ -560,6 +560,19 @@ case("teams-workflows-http-rejected", "service.teams-workflows", TW, TW_T,
      err="invalid webhook URL for recipient bad: webhook URL must use HTTPS "
      "scheme", retryable=False,
      requests=0)
+# adaptiveCard: upstream's json.RawMessage, compacted and HTML-escaped by
+# json.Marshal, members in the author's order
+case("teams-workflows-adaptive-card", "service.teams-workflows", TW,
+     "teams-workflows:\n  adaptiveCard: |\n    { \"version\": \"1.5\", "
+     "\"type\": \"AdaptiveCard\",\n      \"body\": [ {\"type\": \"TextBlock\", "
+     "\"text\": \"<b> & {{.rollout.metadata.name}}\"} ] }\n",
+     "teams-workflows:ops", script={"default": {"status": 202}},
+     check=lambda reqs: eq(reqs[0]["body"],
+                           '{"type":"message","attachments":[{"contentType":'
+                           '"application/vnd.microsoft.card.adaptive",'
+                           '"content":{"version":"1.5","type":"AdaptiveCard",'
+                           '"body":[{"type":"TextBlock","text":"\\u003cb\\u003e '
+                           '\\u0026 guestbook"}]}}]}', "envelope"))
 case("teams-workflows-500", "service.teams-workflows", TW, TW_T,
      "teams-workflows:ops", script={"default": {"status": 500}}, ok=False,
      err="teams workflows webhook post error (status 500): no error details "
