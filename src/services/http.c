@@ -381,6 +381,49 @@ int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
     return RN_OK;
 }
 
+/* The header callback's work over a whole raw response (svc_int.h). */
+int svc_http_parse_reply(struct arena *a, const char *raw, size_t n, size_t max,
+                         struct http_reply *out)
+{
+    struct svc_xfer x;
+    memset(&x, 0, sizeof x);
+    memset(out, 0, sizeof *out);
+    x.a = a;
+    x.cap = max;
+    buf_init(&x.body, max + 1);
+    size_t i = 0;
+    bool head = true;
+    while (i < n && head) {
+        const char *nl = memchr(raw + i, '\n', n - i);
+        size_t len = nl ? (size_t)(nl - raw - i) + 1 : n - i;
+        head = len > 2 || (raw[i] != '\r' && raw[i] != '\n');
+        if (head && on_header((char *)raw + i, 1, len, &x) != len)
+            return RN_ENOMEM;
+        i += len;
+    }
+    int rc = x.reason ? RN_OK : RN_EINVAL;
+    if (rc == RN_OK && on_body((char *)raw + i, 1, n - i, &x) != n - i)
+        rc = x.too_big ? RN_ELIMIT : RN_ENOMEM;
+    if (rc == RN_OK) {
+        /* libcurl reads exactly three digits after "HTTP/x " */
+        const char *sp = memchr(raw, ' ', n);
+        long st = 0;
+        for (size_t k = 1;
+             sp && k <= 3 && sp + k < raw + n && sp[k] >= '0' && sp[k] <= '9';
+             k++)
+            st = st * 10 + (sp[k] - '0');
+        out->status = st;
+        out->reason = x.reason;
+        out->headers = x.rh;
+        out->nheaders = x.nrh;
+        out->body = arena_strndup(a, buf_str(&x.body), x.body.len);
+        out->body_len = x.body.len;
+        rc = out->body ? RN_OK : RN_ENOMEM;
+    }
+    buf_free(&x.body);
+    return rc;
+}
+
 /* go-retryablehttp's status rule: 429, 0, 5xx but 501. */
 bool svc_status_retryable(long status)
 {

@@ -123,6 +123,13 @@ bool svc_aws_retryable(const struct http_reply *r);
  * CANCELLED, INTERNAL, RESOURCE_EXHAUSTED, UNKNOWN, UNAVAILABLE or
  * DEADLINE_EXCEEDED, or, without one, the HTTP status maps to one. */
 bool svc_gax_retryable(const struct http_reply *r);
+
+/* A raw HTTP response (status line, header lines, blank line, body) read
+ * by the same code libcurl's callbacks run (reason phrase cleaning,
+ * header list, body cap of max bytes), into out in a.  RN_EINVAL when it
+ * has no status line; RN_ELIMIT when the body is over max. */
+int svc_http_parse_reply(struct arena *a, const char *raw, size_t n,
+                         size_t max, struct http_reply *out);
 /* POST url with a JSON body (Content-Type: application/json) and, when
  * bearer is non-NULL, Authorization: Bearer <bearer>. */
 int svc_req_json(struct arena *a, struct http_req *r, const char *url,
@@ -163,6 +170,18 @@ const char *svc_method_word(struct arena *a, const char *m);
  * escapes from a server), in c->a. */
 const char *svc_body_excerpt(const struct svc_call *c,
                              const struct http_reply *r);
+
+/* ---- SMTP (email.c) ---- */
+
+#define EMAIL_WATCH_CREDS 1u /* username and password are set */
+#define EMAIL_WATCH_LOCAL 2u /* the host is loopback */
+#define EMAIL_WATCH_TLS 4u   /* the session starts encrypted (SMTPS) */
+
+/* Feed an SMTP server's reply lines to the dialogue watcher that email.c
+ * runs beside libcurl (the same code); 1 when it would stop the send,
+ * *why (cap bytes) says why or quotes the first error reply. */
+int email_watch_replies(const char *text, size_t n, unsigned flags, char *why,
+                        size_t cap);
 
 /* ---- NATS (nats.c) ---- */
 
