@@ -425,6 +425,14 @@ static void send_failures(void **state)
     send_to("host: 127.0.0.1\nport: 1\nfrom: nobody\n", "ok@x.org", &r);
     assert_false(r.retryable);
     assert_non_null(strstr(r.msg, "invalid address \"nobody\""));
+    /* a recipient is untrusted: a line break cannot add a header field or
+     * an SMTP command (the address parser refuses it before connecting) */
+    send_to(yaml, "ok@x.org\r\nBcc: evil@x.org", &r);
+    assert_false(r.retryable);
+    assert_non_null(strstr(r.msg, "invalid address"));
+    send_to(yaml, "ok@x.org>\r\nRCPT TO:<evil@x.org", &r);
+    assert_false(r.retryable);
+    assert_non_null(strstr(r.msg, "invalid address"));
 }
 
 /* Allocation failure at every point of building a message and of a send
