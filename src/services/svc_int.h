@@ -128,8 +128,8 @@ bool svc_gax_retryable(const struct http_reply *r);
  * by the same code libcurl's callbacks run (reason phrase cleaning,
  * header list, body cap of max bytes), into out in a.  RN_EINVAL when it
  * has no status line; RN_ELIMIT when the body is over max. */
-int svc_http_parse_reply(struct arena *a, const char *raw, size_t n,
-                         size_t max, struct http_reply *out);
+int svc_http_parse_reply(struct arena *a, const char *raw, size_t n, size_t max,
+                         struct http_reply *out);
 /* POST url with a JSON body (Content-Type: application/json) and, when
  * bearer is non-NULL, Authorization: Bearer <bearer>. */
 int svc_req_json(struct arena *a, struct http_req *r, const char *url,
@@ -170,6 +170,72 @@ const char *svc_method_word(struct arena *a, const char *m);
  * escapes from a server), in c->a. */
 const char *svc_body_excerpt(const struct svc_call *c,
                              const struct http_reply *r);
+
+/* ---- Go structs (gotype.c) ---- */
+
+/* A field's kind as encoding/json sees it. */
+enum gt_kind {
+    GK_STR,     /* string */
+    GK_BOOL,    /* bool */
+    GK_INT,     /* int, int64 */
+    GK_PTR_INT, /* *int: nil is null, a given 0 is written */
+    GK_PTR_STR, /* *string: nil is null, a given "" is written */
+    GK_NUM,     /* json.Number */
+    GK_JTIME,   /* slack.JSONTime */
+    GK_STRUCT,  /* a struct value: always written */
+    GK_PTR,     /* *struct: nil is null */
+    GK_SLICE,   /* []elem: nil is null, [] written as [] */
+    GK_CUSTOM,  /* a type with its own (Un)MarshalJSON: fn */
+};
+
+struct gt_ctx;
+typedef int gt_custom_fn(struct gt_ctx *x, const struct val *v);
+
+struct gt_field {
+    const char *name; /* the json tag's name */
+    uint8_t kind;     /* enum gt_kind */
+    bool omitempty;
+    const struct gt_struct *st; /* GK_STRUCT, GK_PTR, slices of them */
+    uint8_t elem;               /* GK_SLICE: the element's kind */
+    gt_custom_fn *fn;           /* GK_CUSTOM */
+    const char *gotype;         /* GK_SLICE: for errors ("[]string") */
+};
+
+struct gt_struct {
+    const char *goname; /* "slack.Attachment", for errors */
+    const struct gt_field *f;
+    size_t n;
+};
+
+/* An encoding in progress: output, errors, HTML escaping (flags 0, as
+ * json.Marshal; JSON_RAW without). */
+struct gt_ctx {
+    struct buf *b;
+    struct rn_err *e;
+    struct arena *a;
+    unsigned flags;
+    int depth;
+};
+
+/* Decode v (NULL or null: the zero value) as struct st and append its
+ * encoding to x->b.  RN_EINVAL with Go's words on a type mismatch. */
+int gt_emit_struct(struct gt_ctx *x, const struct gt_struct *st,
+                   const struct val *v);
+/* A []st: null for a nil slice (v NULL or null); gotype names the slice
+ * type in errors when v is not an array. */
+int gt_emit_list(struct gt_ctx *x, const struct gt_struct *st,
+                 const struct val *v, const char *gotype);
+/* The member a struct field reads: exact key, else case-insensitive. */
+const struct val *gt_lookup(struct val obj, const char *name);
+/* encoding/json's UnmarshalTypeError text (field NULL: a Go value). */
+int gt_type_error(struct gt_ctx *x, struct val v, const char *st,
+                  const char *field, const char *gotype);
+
+/* slack-go v0.16.0's types (slack_types.c): []slack.Attachment and
+ * slack.Blocks (the top-level block list) as upstream re-encodes them. */
+int slack_emit_attachments(struct gt_ctx *x, const struct val *v);
+/* *out false when the block list is empty (upstream then sends none). */
+int slack_emit_blocks(struct gt_ctx *x, const struct val *v, bool *out);
 
 /* ---- SMTP (email.c) ---- */
 

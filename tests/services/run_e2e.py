@@ -335,8 +335,8 @@ icon: ":rocket:"
 """
 SLACK_T = """message: Rollout {{.rollout.metadata.name}} is {{.rollout.status.phase}}
 slack:
-  attachments: '[{"title":"{{.rollout.metadata.name}}","color":"#18be52"}]'
-  blocks: '[{"type":"section","text":{"type":"mrkdwn","text":"hi"}}]'
+  attachments: '[{"title":"{{.rollout.metadata.name}}","color":"#18be52","fields":[{"title":"a","value":"b"}],"unknown":1}]'
+  blocks: '[{"type":"section","text":{"type":"mrkdwn","text":"hi <x|y>"},"unknown":1},{"type":"actions","elements":[]},{"type":"mystery","block_id":"b1","text":"dropped"}]'
 """
 SLACK_OK = {"routes": [
     {"path": "/api/chat.postMessage", "replies": [
@@ -357,9 +357,16 @@ def check_slack_post(reqs):
     eq(f["text"], "Rollout guestbook is Healthy", "text")
     eq(f["username"], "rollouts-bot", "username")
     eq(f["icon_emoji"], ":rocket:", "icon_emoji")
-    eq(json.loads(f["attachments"]),
-       [{"title": "guestbook", "color": "#18be52"}], "attachments")
-    eq(json.loads(f["blocks"])[0]["type"], "section", "blocks")
+    # slack-go's types, as upstream re-encodes them: struct order, unknown
+    # keys dropped, "short":false in every field, "blocks":null in every
+    # attachment, HTML-safe escaping, an empty element list as null, an
+    # unknown block keeping only type and block_id
+    eq(f["attachments"], '[{"color":"#18be52","title":"guestbook",'
+       '"fields":[{"title":"a","value":"b","short":false}],"blocks":null}]',
+       "attachments")
+    eq(f["blocks"], '[{"type":"section","text":{"type":"mrkdwn","text":'
+       '"hi \\u003cx|y\\u003e"}},{"type":"actions","elements":null},'
+       '{"type":"mystery","block_id":"b1"}]', "blocks")
     expect("thread_ts" not in f, "no thread without groupingKey")
 
 
@@ -416,6 +423,17 @@ case("slack-429-retry-after", "service.slack", SLACK, SLACK_T,
          {"status": 429, "headers": {"Retry-After": "1"}},
          {"json": {"ok": True, "channel": "C0TEST", "ts": "1.1"}}]}]},
      requests=2, min_secs=1.0)
+case("slack-block-element-unsupported", "service.slack", SLACK,
+     "message: m\nslack:\n  blocks: '[{\"type\":\"actions\",\"elements\":"
+     "[{\"type\":\"file_input\"}]}]'\n", "slack:alerts", script=SLACK_OK,
+     ok=False, err="failed to unmarshal blocks '[{\"type\":\"actions\","
+     "\"elements\":[{\"type\":\"file_input\"}]}]' : unsupported block element "
+     "type file_input", retryable=False, requests=0)
+case("slack-attachment-type-error", "service.slack", SLACK,
+     "message: m\nslack:\n  attachments: '[{\"title\":5}]'\n",
+     "slack:alerts", script=SLACK_OK, ok=False,
+     err="json: cannot unmarshal number into Go struct field "
+     "Attachment.title of type string", retryable=False, requests=0)
 case("slack-500", "service.slack", SLACK, SLACK_T, "slack:alerts",
      script={"default": {"status": 500}}, ok=False,
      err="slack server error: 500", retryable=True, requests=1)
@@ -478,6 +496,18 @@ def check_rc(reqs):
 
 case("rocketchat-ok", "service.rocketchat", RC, RC_T, "rocketchat:#general",
      script=RC_OK, check=check_rc)
+# attachments go through the SDK's models.Attachment: "collapsed":false
+# in each, unknown keys dropped, fields with "short"
+case("rocketchat-attachments", "service.rocketchat", RC,
+     RC_T + "rocketchat:\n  attachments: '[{\"title\":\"{{.rollout.metadata."
+     "name}}\",\"unknown\":1,\"fields\":[{\"title\":\"a\"}]}]'\n",
+     "rocketchat:#general", script=RC_OK,
+     check=lambda reqs: eq(reqs[1]["body"],
+                           '{"channel":"#general","text":"hi guestbook",'
+                           '"alias":"Rollouts","emoji":":rocket:","avatar":'
+                           '"https://example.com/a.png","attachments":[{'
+                           '"collapsed":false,"title":"guestbook","fields":'
+                           '[{"short":false,"title":"a"}]}]}', "post body"))
 case("rocketchat-login-401", "service.rocketchat", RC, RC_T,
      "rocketchat:#general", script={"default": {"status": 401, "json": {
          "status": "error", "error": "Unauthorized"}}}, ok=False,

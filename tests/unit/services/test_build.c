@@ -279,7 +279,7 @@ static void rocketchat_steps(void **state)
     assert_string_equal(fx_hdr(&r, "X-Auth-Token"), "A");
     assert_string_equal(fx_hdr(&r, "X-User-Id"), "U");
     fx_body_eq(&r, "{\"roomId\":\"ROOM\",\"text\":\"m\","
-                   "\"attachments\":[{\"title\":\"t\"}]}");
+                   "\"attachments\":[{\"collapsed\":false,\"title\":\"t\"}]}");
     assert_int_equal(fx_reply(s, &c, 200,
                               "{\"success\":false,"
                               "\"error\":\"room gone\"}",
