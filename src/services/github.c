@@ -640,12 +640,17 @@ static int gh_build(const void *state, struct svc_call *c, struct http_req *out,
     return rc == RN_OK || (e && e->code) ? rc : rn_errf(e, rc, "out of memory");
 }
 
+/* An integer member (an ID, a PR number); 0 when absent or when the
+ * reply's number does not fit an int64 (found by fuzz_http_reply: the
+ * conversion of such a float is undefined). */
 static int64_t int_field(struct val v, const char *k)
 {
     const struct val *f = val_get_cstr(v, k);
-    return f && f->kind == VAL_INT     ? f->u.i
-           : f && f->kind == VAL_FLOAT ? (int64_t)f->u.f
-                                       : 0;
+    if (f && f->kind == VAL_INT)
+        return f->u.i;
+    if (f && f->kind == VAL_FLOAT && f->u.f >= -9.2e18 && f->u.f <= 9.2e18)
+        return (int64_t)f->u.f;
+    return 0;
 }
 
 static enum svc_step gh_fail(struct svc_call *c, const struct http_reply *r,
