@@ -270,13 +270,21 @@ int gt_emit_list(struct gt_ctx *x, const struct gt_struct *st,
         return rn_errf(x->e, RN_EINVAL,
                        "json: cannot unmarshal %s into Go value of type %s",
                        json_kind(*v), gotype);
+    return gt_emit_array(x, *v, NULL, st);
+}
+
+/* [one(e)...] over the items of array list (one NULL: each item is the
+ * struct st). */
+int gt_emit_array(struct gt_ctx *x, struct val list, gt_custom_fn *one,
+                  const struct gt_struct *st)
+{
     int rc = buf_add_char(x->b, '[');
-    for (size_t i = 0; rc == RN_OK && i < val_list_len(*v); i++) {
-        struct val e = val_list_at(*v, i);
+    for (size_t i = 0; rc == RN_OK && i < val_list_len(list); i++) {
+        struct val e = val_list_at(list, i);
         if (i)
             rc = buf_add_char(x->b, ',');
         if (rc == RN_OK)
-            rc = gt_emit_struct(x, st, &e);
+            rc = one ? one(x, &e) : gt_emit_struct(x, st, &e);
     }
     return rc == RN_OK ? buf_add_char(x->b, ']') : rc;
 }

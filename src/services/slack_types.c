@@ -231,24 +231,16 @@ static const struct gt_struct *find(const struct by_type *tab, size_t n,
 /* A list of raw elements each emitted by one (the SDK's decoders go over
  * []json.RawMessage: anything but an array or null is an error).  *n
  * counts the elements. */
-static int each(struct gt_ctx *x, const struct val *v,
-                int (*one)(struct gt_ctx *, const struct val *), size_t *n)
+static int each(struct gt_ctx *x, const struct val *v, gt_custom_fn *one,
+                size_t *n)
 {
     *n = 0;
     if (!v || v->kind == VAL_NULL)
         return RN_OK;
     if (v->kind != VAL_ARRAY)
         return gt_type_error(x, *v, NULL, NULL, "[]json.RawMessage");
-    int rc = buf_add_char(x->b, '[');
-    for (size_t i = 0; rc == RN_OK && i < val_list_len(*v); i++) {
-        struct val e = val_list_at(*v, i);
-        if (i)
-            rc = buf_add_char(x->b, ',');
-        if (rc == RN_OK)
-            rc = one(x, &e);
-    }
     *n = val_list_len(*v);
-    return rc == RN_OK ? buf_add_char(x->b, ']') : rc;
+    return gt_emit_array(x, *v, one, NULL);
 }
 
 /* A list that encodes as null when it decoded to nothing (the SDK
@@ -315,6 +307,24 @@ int slack_emit_attachments(struct gt_ctx *x, const struct val *v)
 
 /* ---- block elements ---- */
 
+/* The select element types, shared by the SDK's three tables. */
+#define SELECTS                                                                \
+    {"static_select", &SelectBlockElement},                                    \
+        {"external_select", &SelectBlockElement},                              \
+        {"users_select", &SelectBlockElement},                                 \
+        {"conversations_select", &SelectBlockElement},                         \
+    {                                                                          \
+        "channels_select", &SelectBlockElement                                 \
+    }
+#define MULTI_SELECTS                                                          \
+    {"multi_static_select", &MultiSelectBlockElement},                         \
+        {"multi_external_select", &MultiSelectBlockElement},                   \
+        {"multi_users_select", &MultiSelectBlockElement},                      \
+        {"multi_conversations_select", &MultiSelectBlockElement},              \
+    {                                                                          \
+        "multi_channels_select", &MultiSelectBlockElement                      \
+    }
+
 /* BlockElements.UnmarshalJSON's table (no multi-selects, no file input). */
 static const struct by_type elements[] = {
     {"image", &ImageBlockElement},
@@ -329,11 +339,7 @@ static const struct by_type elements[] = {
     {"url_text_input", &URLTextInputBlockElement},
     {"checkboxes", &CheckboxGroupsBlockElement},
     {"radio_buttons", &RadioButtonsBlockElement},
-    {"static_select", &SelectBlockElement},
-    {"external_select", &SelectBlockElement},
-    {"users_select", &SelectBlockElement},
-    {"conversations_select", &SelectBlockElement},
-    {"channels_select", &SelectBlockElement},
+    SELECTS,
     {"number_input", &NumberInputBlockElement},
 };
 
@@ -387,16 +393,8 @@ static const struct by_type accessories[] = {
     {"timepicker", &TimePickerBlockElement},
     {"plain_text_input", &PlainTextInputBlockElement},
     {"radio_buttons", &RadioButtonsBlockElement},
-    {"static_select", &SelectBlockElement},
-    {"external_select", &SelectBlockElement},
-    {"users_select", &SelectBlockElement},
-    {"conversations_select", &SelectBlockElement},
-    {"channels_select", &SelectBlockElement},
-    {"multi_static_select", &MultiSelectBlockElement},
-    {"multi_external_select", &MultiSelectBlockElement},
-    {"multi_users_select", &MultiSelectBlockElement},
-    {"multi_conversations_select", &MultiSelectBlockElement},
-    {"multi_channels_select", &MultiSelectBlockElement},
+    SELECTS,
+    MULTI_SELECTS,
     {"checkboxes", &CheckboxGroupsBlockElement},
 };
 
@@ -428,16 +426,8 @@ static const struct by_type inputs[] = {
     {"rich_text_input", &RichTextInputBlockElement},
     {"email_text_input", &EmailTextInputBlockElement},
     {"url_text_input", &URLTextInputBlockElement},
-    {"static_select", &SelectBlockElement},
-    {"external_select", &SelectBlockElement},
-    {"users_select", &SelectBlockElement},
-    {"conversations_select", &SelectBlockElement},
-    {"channels_select", &SelectBlockElement},
-    {"multi_static_select", &MultiSelectBlockElement},
-    {"multi_external_select", &MultiSelectBlockElement},
-    {"multi_users_select", &MultiSelectBlockElement},
-    {"multi_conversations_select", &MultiSelectBlockElement},
-    {"multi_channels_select", &MultiSelectBlockElement},
+    SELECTS,
+    MULTI_SELECTS,
     {"checkboxes", &CheckboxGroupsBlockElement},
     {"overflow", &OverflowBlockElement},
     {"radio_buttons", &RadioButtonsBlockElement},

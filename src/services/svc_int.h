@@ -225,6 +225,9 @@ int gt_emit_struct(struct gt_ctx *x, const struct gt_struct *st,
  * type in errors when v is not an array. */
 int gt_emit_list(struct gt_ctx *x, const struct gt_struct *st,
                  const struct val *v, const char *gotype);
+/* [...] over an array's items: one(item), or struct st when one is NULL. */
+int gt_emit_array(struct gt_ctx *x, struct val list, gt_custom_fn *one,
+                  const struct gt_struct *st);
 /* The member a struct field reads: exact key, else case-insensitive. */
 const struct val *gt_lookup(struct val obj, const char *name);
 /* encoding/json's UnmarshalTypeError text (field NULL: a Go value). */
