@@ -642,6 +642,39 @@ case("googlechat-cards-v2", "service.googlechat", GC,
      "        title: {{.rollout.metadata.name}}\n", "googlechat:space",
      script={"default": {"json": {"name": "spaces/S/messages/M"}}},
      check=check_gc_cards)
+# cards go through chat/v1's types as upstream decodes and re-encodes
+# them: members sorted, empty values and unknown keys (legacy cards) left
+# out, {"card": ..., "cardId": ...} in CardWithId's order
+GC_CARDS_T = """message: x
+googlechat:
+  cards: |
+    - header: {title: "{{.rollout.metadata.name}}", subtitle: ""}
+      unknown: 1
+      sections:
+        - widgets:
+            - textParagraph: {text: "<b>hi</b>"}
+            - keyValue: {topLabel: phase, content: Healthy, contentMultiline: false}
+  cardsV2: |
+    - sections: [{widgets: [{textParagraph: {text: t}}]}]
+      header: {title: h, subtitle: ""}
+"""
+
+
+def check_gc_both(reqs):
+    b = reqs[0]["body"]
+    m = re.fullmatch(r'(.*"cardId":")([0-9a-f-]{36})("}\]\})', b)
+    expect(m, "cardId last in each CardWithId: " + b)
+    eq(m.group(1), '{"text":"","cards":[{"header":{"title":"guestbook"},'
+       '"sections":[{"widgets":[{"textParagraph":{"text":"\\u003cb\\u003ehi'
+       '\\u003c/b\\u003e"}},{"keyValue":{"content":"Healthy","topLabel":'
+       '"phase"}}]}]}],"cardsV2":[{"card":{"header":{"title":"h"},'
+       '"sections":[{"widgets":[{"textParagraph":{"text":"t"}}]}]},"cardId":"',
+       "body")
+
+
+case("googlechat-cards-sdk-shape", "service.googlechat", GC, GC_CARDS_T,
+     "googlechat:space", script={"default": {"json": {
+         "name": "spaces/S/messages/M"}}}, check=check_gc_both)
 case("googlechat-error", "service.googlechat", GC, "message: x\n",
      "googlechat:space", script={"default": {"status": 400, "json": {
          "error": {"code": 400, "message": "bad", "status":
