@@ -76,13 +76,13 @@ struct http_req {
     bool insecure;   /* insecureSkipVerify */
     long timeout_ms; /* 0 = svc_opts.timeout_ms */
     struct svc_retry retry;
-    int64_t deadline_ms; /* unix ms: the transfer's timeout never runs past
-                            it (the delivery's deadline); 0 = none */
+    int64_t deadline_ms;     /* unix ms: the transfer's timeout never runs past
+                                it (the delivery's deadline); 0 = none */
     int64_t retry_budget_ms; /* when not 0: no retry of this request starts
                                 later than this after its first attempt
                                 (gax's publish timeout) */
-    size_t max_reply; /* reply body cap of this request, 0 = svc_opts'
-                         (github's listings need more than the default) */
+    size_t max_reply;        /* reply body cap of this request, 0 = svc_opts'
+                                (github's listings need more than the default) */
 };
 
 struct http_reply {
