@@ -59,6 +59,7 @@ struct cli {
     const char *cm_text; /* the ConfigMap file, for positions */
     size_t cm_len;
     FILE *out, *err;
+    int64_t delivery_deadline_ms; /* template notify: budget of one send */
 };
 
 /* ---- options (main.c) ---- */

@@ -15,6 +15,7 @@
 #include "../core/buf.h"
 #include "../core/err.h"
 #include "../core/gofmt.h"
+#include "../core/gotime.h"
 #include "../core/json.h"
 #include "../engine/engine.h"
 #include "../services/service.h"
@@ -22,7 +23,9 @@
 #include <string.h>
 
 #define OPT_RECIPIENT 258
+#define OPT_DEADLINE 259
 #define PREVIEW_MAX 100
+#define DEFAULT_DEADLINE_MS 30000
 
 /* A YAML scalar as the text a Go string field receives (§1.2). */
 static struct val field_text(struct cli *x, const struct val *v)
@@ -207,16 +210,21 @@ static int console_send(struct cli *x, const struct notif *n, struct rn_err *e)
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "%s", rn_strstatus(rc));
 }
 
-/* A configured service: decode its options and deliver, blocking. */
-static int service_send(const struct cfg_service *svc, const struct notif *n,
-                        const struct eng_dest *d, struct rn_err *e)
+/* A configured service: decode its options and deliver, blocking, within
+ * --delivery-deadline (no wait a server asks for runs past it). */
+static int service_send(struct cli *x, const struct cfg_service *svc,
+                        const struct notif *n, const struct eng_dest *d,
+                        struct rn_err *e)
 {
     struct svc_instance *inst = NULL;
     struct svc_result r;
+    struct svc_opts o;
     int rc = svc_instance_new(svc, &inst, e);
     if (rc != RN_OK)
         return rc;
-    rc = svc_send(inst, n, d, NULL, &r);
+    svc_opts_default(&o);
+    o.deadline_ms = x->delivery_deadline_ms;
+    rc = svc_send(inst, n, d, &o, &r);
     svc_instance_free(inst);
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "%s", r.msg);
 }
@@ -242,7 +250,7 @@ static int notify_one(struct cli *x, const char *name, struct val obj,
         return rc;
     if (console)
         return console_send(x, n, e);
-    return service_send(svc, n, d, e);
+    return service_send(x, svc, n, d, e);
 }
 
 /* What upstream's split on every ':' keeps as the recipient. */
@@ -277,11 +285,33 @@ static int notify_all(struct cli *x, const char *name, struct val obj,
     return CLI_OK;
 }
 
+/* --delivery-deadline: a positive Go duration, kept in milliseconds. */
+static int deadline_flag(struct cli *x, const char *arg)
+{
+    int64_t ns = 0;
+    struct rn_err e;
+    rn_err_clear(&e);
+    if (gotime_parse_duration(arg, strlen(arg), &ns, &e) != RN_OK)
+        return cli_usage_error(x,
+                               "invalid argument \"%s\" for "
+                               "\"--delivery-deadline\" flag: %s",
+                               arg, e.msg);
+    if (ns < 1000000)
+        return cli_usage_error(x,
+                               "invalid argument \"%s\" for "
+                               "\"--delivery-deadline\" flag: must be at "
+                               "least 1ms",
+                               arg);
+    x->delivery_deadline_ms = ns / 1000000;
+    return CLI_OK;
+}
+
 static int template_notify(struct cli *x, int argc, char **argv)
 {
     static const struct option longs[] = {
         CLI_COMMON_OPTIONS,
         {"recipient", required_argument, NULL, OPT_RECIPIENT},
+        {"delivery-deadline", required_argument, NULL, OPT_DEADLINE},
         {0, 0, 0, 0}};
     const char **recips = arena_alloc(&x->a, (size_t)argc * sizeof *recips);
     size_t nrecips = 0;
@@ -290,8 +320,13 @@ static int template_notify(struct cli *x, int argc, char **argv)
     x->help = cli_help_template_notify;
     if (!recips)
         return CLI_EUSAGE;
-    while ((c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT, longs, &rc)) >= 0)
-        recips[nrecips++] = optarg;
+    x->delivery_deadline_ms = DEFAULT_DEADLINE_MS;
+    while ((c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT, longs, &rc)) >= 0) {
+        if (c == OPT_DEADLINE && deadline_flag(x, optarg) != CLI_OK)
+            return CLI_EUSAGE;
+        if (c == OPT_RECIPIENT)
+            recips[nrecips++] = optarg;
+    }
     if (c == -2)
         return rc;
     if (argc - optind < 2)

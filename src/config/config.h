@@ -187,7 +187,9 @@ extern const uint8_t cfg_sec_apply_order[CFG_SEC_COUNT];
 /* A compiled generic tree: scalars copied, strings compiled. */
 struct cfg_gnode {
     struct val v;           /* the decoded value (scalars; string text) */
-    const struct tpl *tpl;  /* VAL_STRING only; NULL for "" */
+    const struct tpl *tpl;  /* VAL_STRING only; NULL for "" and for text
+                               that upstream copies unrendered (the
+                               engine then copies v) */
     const char **keys;      /* VAL_OBJECT: n keys, sorted */
     struct cfg_gnode *kids; /* VAL_OBJECT / VAL_ARRAY: n children */
     size_t n;

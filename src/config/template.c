@@ -154,6 +154,46 @@ static int compile_gkids(struct tc *t, struct val v, struct cfg_gnode *g)
     return RN_OK;
 }
 
+static void release_gnode(struct cfg_gnode *g)
+{
+    tpl_free((struct tpl *)g->tpl);
+    g->tpl = NULL;
+    for (size_t i = 0; g->kids && i < g->n; i++)
+        release_gnode(&g->kids[i]);
+}
+
+/* Strings of generic sections that upstream's templaters copy as they
+ * are instead of rendering them: github's comment tag (so the marker
+ * keeps its braces) and its required deployment contexts. */
+static const struct {
+    enum cfg_sec sec;
+    const char *block, *key;
+} verbatim[] = {
+    {CFG_SEC_GITHUB, "pullRequestComment", "commentTag"},
+    {CFG_SEC_GITHUB, "deployment", "requiredContexts"},
+};
+
+static struct cfg_gnode *gnode_kid(struct cfg_gnode *g, const char *key)
+{
+    for (size_t i = 0; g->v.kind == VAL_OBJECT && i < g->n; i++)
+        if (strcmp(g->keys[i], key) == 0)
+            return &g->kids[i];
+    return NULL;
+}
+
+/* Drop the templates of verbatim strings: a string node without a
+ * template is copied by the engine (cfg_gnode in config.h). */
+static void keep_verbatim(enum cfg_sec k, struct cfg_gnode *root)
+{
+    for (size_t i = 0; i < sizeof verbatim / sizeof *verbatim; i++) {
+        struct cfg_gnode *b =
+            verbatim[i].sec == k ? gnode_kid(root, verbatim[i].block) : NULL;
+        struct cfg_gnode *f = b ? gnode_kid(b, verbatim[i].key) : NULL;
+        if (f)
+            release_gnode(f);
+    }
+}
+
 /* generic -> string-template | object | array | scalar (copied) */
 static int compile_gnode(struct tc *t, struct val v, struct cfg_gnode *g)
 {
@@ -288,20 +328,15 @@ static int compile_section(struct tc *t, enum cfg_sec k, struct val root,
         s->present = val_obj_len(*v) > 0;
         return compile_hooks(t, *v, s);
     case CFG_SHAPE_GENERIC:
-        return compile_gnode(t, *v, &s->generic);
+        rc = compile_gnode(t, *v, &s->generic);
+        if (rc == RN_OK)
+            keep_verbatim(k, &s->generic);
+        return rc;
     default:
         for (size_t i = 0; i < d->nfields && rc == RN_OK; i++)
             rc = compile_field(t, d, i, *v, s);
         return rc;
     }
-}
-
-static void release_gnode(struct cfg_gnode *g)
-{
-    tpl_free((struct tpl *)g->tpl);
-    g->tpl = NULL;
-    for (size_t i = 0; g->kids && i < g->n; i++)
-        release_gnode(&g->kids[i]);
 }
 
 /* Free the parsed templates a compiled template owns (records stay in

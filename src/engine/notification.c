@@ -139,6 +139,10 @@ static int apply_hooks(struct notif *n, const struct cfg_section *s,
 static int render_gnode(const struct cfg_gnode *g, struct val vars,
                         struct arena *a, struct val *out, struct rn_err *e)
 {
+    if (g->v.kind == VAL_STRING && !g->tpl) {
+        *out = g->v; /* "" or text upstream copies unrendered */
+        return RN_OK;
+    }
     if (g->v.kind == VAL_STRING)
         return render(g->tpl, vars, a, out, e);
     if (g->v.kind != VAL_OBJECT && g->v.kind != VAL_ARRAY) {
@@ -173,6 +177,65 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
     return RN_OK;
 }
 
+/* The maps whose values upstream's templaters keep as their template
+ * text when they render to "" (gcppubsub's and awssqs's parseAttributes
+ * assign only non-empty results over the copied template map). */
+static const struct {
+    const char *sec, *key;
+} keep_text[] = {{"gcppubsub", "attributes"}, {"awssqs", "messageAttributes"}};
+
+/* In the rendered section r: every string of map `key` that rendered to
+ * "" gets its template's text back. */
+static int keep_template_text(const struct cfg_sec_def *d,
+                              const struct cfg_gnode *g, struct val r,
+                              struct arena *a)
+{
+    for (size_t k = 0; k < sizeof keep_text / sizeof *keep_text; k++) {
+        if (strcmp(keep_text[k].sec, d->name) != 0 || g->v.kind != VAL_OBJECT)
+            continue;
+        for (size_t i = 0; i < g->n; i++) {
+            const struct cfg_gnode *m = &g->kids[i];
+            const struct val *rm = val_get_cstr(r, keep_text[k].key);
+            if (strcmp(g->keys[i], keep_text[k].key) != 0 || !rm ||
+                m->v.kind != VAL_OBJECT || rm->kind != VAL_OBJECT)
+                continue;
+            for (size_t j = 0; j < m->n; j++) {
+                const struct val *rv = val_get_cstr(*rm, m->keys[j]);
+                if (!rv || rv->kind != VAL_STRING || rv->len ||
+                    m->kids[j].v.kind != VAL_STRING)
+                    continue;
+                int rc = eng_obj_put(a, *rm, m->keys[j], strlen(m->keys[j]),
+                                     m->kids[j].v);
+                if (rc != RN_OK)
+                    return rc;
+            }
+        }
+    }
+    return RN_OK;
+}
+
+/* Upstream's github templater appends "\n<!-- argocd-notifications
+ * TAG -->" to a pull-request comment's content when it has a tag (and its
+ * Send appends the marker once more: services/github.c). */
+static int github_marker(const struct cfg_sec_def *d, struct val r,
+                         struct arena *a)
+{
+    const struct val *pr = strcmp(d->name, "github") == 0
+                               ? val_get_cstr(r, "pullRequestComment")
+                               : NULL;
+    const struct val *tag = pr ? val_get_cstr(*pr, "commentTag") : NULL;
+    const struct val *content = pr ? val_get_cstr(*pr, "content") : NULL;
+    if (!tag || tag->kind != VAL_STRING || !tag->len)
+        return RN_OK;
+    bool has = content && content->kind == VAL_STRING;
+    const char *t =
+        arena_printf(a, "%.*s\n<!-- argocd-notifications %.*s -->",
+                     has ? (int)content->len : 0, has ? content->u.s : "",
+                     (int)tag->len, tag->u.s);
+    return t ? eng_obj_put(a, *pr, "content", 7, val_str(t, strlen(t)))
+             : RN_ENOMEM;
+}
+
 static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
                          const struct cfg_section *s, struct val vars,
                          struct arena *a, struct rn_err *e)
@@ -180,6 +243,10 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
     struct val *acc, r, zero = eng_obj_new(a, 4);
     int rc = zero.kind == VAL_OBJECT ? render_gnode(&s->generic, vars, a, &r, e)
                                      : RN_ENOMEM;
+    if (rc == RN_OK)
+        rc = keep_template_text(d, &s->generic, r, a);
+    if (rc == RN_OK)
+        rc = github_marker(d, r, a);
     if (rc == RN_OK)
         rc = block(a, n, d->name, zero, &acc);
     for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {

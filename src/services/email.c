@@ -750,6 +750,7 @@ struct smtp_watch {
     bool tls;      /* the session is encrypted now */
     bool creds;    /* username and password set */
     bool local;    /* host is localhost / 127.0.0.1 / ::1 */
+    bool loopback; /* local, or any 127.0.0.0/8 address */
     bool starttls; /* offered in the last EHLO reply */
     bool auth;     /* AUTH offered in the last EHLO reply */
     bool in_auth;  /* AUTH exchange under way */
@@ -764,10 +765,30 @@ struct smtp_watch {
     const char *refused; /* why on_reply stopped the transfer */
 };
 
+/* Beyond upstream (security): with credentials, a remote server must give
+ * TLS and AUTH, or a man in the middle who strips STARTTLS and AUTH from
+ * the EHLO reply would receive the mail in clear. */
+static bool watch_insecure(struct smtp_watch *w)
+{
+    if (!w->creds || w->loopback)
+        return false;
+    if (!w->tls)
+        w->refused = "email: the server offers no STARTTLS: with a username "
+                     "and password rnotify sends only over TLS (STARTTLS, or "
+                     "port 465), except to a loopback host";
+    else if (!w->auth)
+        w->refused = "email: the server offers no AUTH: with a username and "
+                     "password rnotify does not send unauthenticated, except "
+                     "to a loopback host";
+    return w->refused != NULL;
+}
+
 /* Go picks CRAM-MD5, then LOGIN when PLAIN is not offered, else PLAIN;
  * PLAIN is refused on an unencrypted session to a remote host. */
 static void watch_decide(struct smtp_watch *w)
 {
+    if (watch_insecure(w))
+        return;
     w->in_auth = w->creds && w->auth;
     bool cram = strstr(w->mechs, "CRAM-MD5") != NULL;
     bool login = strstr(w->mechs, "LOGIN") && !strstr(w->mechs, "PLAIN");
@@ -838,6 +859,7 @@ static void watch_reply(struct smtp_watch *w, long code)
         break;
     case W_HELO:
         w->phase = W_AFTER;
+        watch_insecure(w); /* HELO: no extensions, so neither TLS nor AUTH */
         break;
     default:
         if (w->in_auth && code == 334 && w->login)
@@ -883,6 +905,35 @@ static size_t on_reply(char *p, size_t size, size_t nmemb, void *ud)
     }
     watch_reply(w, code);
     return w->refused ? 0 : size * nmemb;
+}
+
+/* Feed a server's replies (lines ending in LF) to a fresh watcher, as
+ * libcurl feeds them to on_reply: the fuzz target's entry.  flags:
+ * EMAIL_WATCH_CREDS, _LOCAL, _TLS.  Returns 0 when the watcher let the
+ * dialogue go on, 1 when it stopped it; *why (cap bytes) says why or
+ * gives the first error reply. */
+int email_watch_replies(const char *text, size_t n, unsigned flags, char *why,
+                        size_t cap)
+{
+    struct smtp_watch w;
+    memset(&w, 0, sizeof w);
+    w.creds = flags & EMAIL_WATCH_CREDS;
+    w.local = w.loopback = flags & EMAIL_WATCH_LOCAL;
+    w.tls = flags & EMAIL_WATCH_TLS;
+    for (size_t i = 0; i < n && !w.refused;) {
+        const char *nl = memchr(text + i, '\n', n - i);
+        size_t len = nl ? (size_t)(nl - text - i) + 1 : n - i;
+        char line[1024];
+        size_t k = len < sizeof line ? len : sizeof line;
+        memcpy(line, text + i, k);
+        on_reply(line, 1, k, &w);
+        i += len;
+    }
+    snprintf(why, cap, "%s",
+             w.refused    ? w.refused
+             : w.err_code ? w.err_text
+                          : w.text);
+    return w.refused != NULL;
 }
 
 struct upload {
@@ -965,10 +1016,17 @@ static int envelope_build(struct arena *a, const char *from,
     return rc;
 }
 
+/* Go net/smtp's loopback names (PLAIN in clear is allowed to them). */
 static bool is_local_host(const char *h)
 {
     return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 ||
            strcmp(h, "::1") == 0;
+}
+
+/* Loopback for the TLS-and-AUTH rule: Go's names and 127.0.0.0/8. */
+static bool is_loopback(const char *h)
+{
+    return is_local_host(h) || strncmp(h, "127.", 4) == 0;
 }
 
 static void setup_handle(CURL *h, const struct email_opts *o,
@@ -985,7 +1043,11 @@ static void setup_handle(CURL *h, const struct email_opts *o,
                      so->connect_timeout_ms ? so->connect_timeout_ms : 10000L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
                      so->timeout_ms ? so->timeout_ms : 60000L);
-    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    /* with credentials, TLS is required to a remote host (the watcher
+     * says why before libcurl would) */
+    curl_easy_setopt(h, CURLOPT_USE_SSL,
+                     auth && !is_loopback(o->host) ? (long)CURLUSESSL_ALL
+                                                   : (long)CURLUSESSL_TRY);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     if (so->ca_file)
@@ -1079,6 +1141,7 @@ static int smtp_deliver(const struct email_opts *o, const struct svc_opts *so,
     w.tls = implicit;
     w.creds = auth;
     w.local = is_local_host(o->host);
+    w.loopback = is_loopback(o->host);
     struct upload up = {msg->len ? msg->ptr : "", msg->len};
     char errbuf[CURL_ERROR_SIZE] = "";
     CURL *h = url ? curl_easy_init() : NULL;

@@ -12,15 +12,23 @@
  * signs an RS256 JWT exchanged at its token_uri for an access token; the
  * token is cached per instance until a minute before it expires.
  * `apiURL` is not upstream: it points publishing at a test double.
+ *
+ * A publish is repeated as the client library's default publish settings
+ * do (gax: the retryable google.rpc codes, jittered waits growing from
+ * 100 ms, within 60 s).  The topic comes from the recipient, which a
+ * Rollout's author chooses: it must be a valid topic ID, and it and the
+ * project are escaped as one path segment each, so "x/../../../other/
+ * topics/y" can never publish to another project.
  */
 #include "svc_int.h"
 
-
+#include <ctype.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define PS_TOKEN_MAX 4096
@@ -208,6 +216,20 @@ static const char *publish_body(struct svc_call *c)
               : arena_printf(c->a, "{\"messages\":[{\"data\":\"%s\"}]}", data);
 }
 
+/* A Pub/Sub topic ID: a letter, then 2 to 254 of letters, digits and
+ * - _ . ~ + %, not starting with "goog". */
+static bool topic_ok(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 3 || n > 255 || !isalpha((unsigned char)t[0]) ||
+        strncasecmp(t, "goog", 4) == 0)
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)t[i]) && !strchr("-_.~+%", t[i]))
+            return false;
+    return true;
+}
+
 static int publish_req(const struct ps_opts *o, struct svc_call *c,
                        struct ps_call *p, struct http_req *out,
                        struct rn_err *e)
@@ -217,15 +239,27 @@ static int publish_req(const struct ps_opts *o, struct svc_call *c,
     const char *base = emu           ? arena_printf(c->a, "http://%s", emu)
                        : *o->api_url ? o->api_url
                                      : "https://pubsub.googleapis.com";
+    if (!topic_ok(topic))
+        return rn_errf(e, RN_EINVAL,
+                       "invalid topic \"%s\": a Pub/Sub topic ID starts "
+                       "with a letter and has 3 to 255 letters, digits or "
+                       "- _ . ~ + %%",
+                       topic);
+    const char *proj = svc_segment(c->a, o->project);
+    const char *tseg = svc_segment(c->a, topic);
     const char *url =
-        base ? arena_printf(c->a, "%s/v1/projects/%s/topics/%s:publish", base,
-                            o->project, topic)
-             : NULL;
+        base && proj && tseg
+            ? arena_printf(c->a, "%s/v1/projects/%s/topics/%s:publish", base,
+                           proj, tseg)
+            : NULL;
     const char *body = publish_body(c);
     if (!url || !body)
         return rn_errf(e, RN_ENOMEM, "out of memory");
     int rc =
         svc_req_json(c->a, out, url, body, strlen(body), emu ? NULL : p->token);
+    /* the client library's default publish retry settings */
+    out->retry = (struct svc_retry){SVC_RETRY_GAX, 1000, 100, 60000, true};
+    out->retry_budget_ms = 60000;
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "out of memory");
 }
 
@@ -271,7 +305,8 @@ static enum svc_step ps_check(const void *state, struct svc_call *c,
     bool json = svc_json_parse(c->a, r->body, r->body_len, &v, &pe) == RN_OK &&
                 v.kind == VAL_OBJECT;
     const struct val *err = json ? val_get_cstr(v, "error") : NULL;
-    *retryable = svc_status_retryable(r->status);
+    *retryable = p->phase == PS_PUBLISH ? svc_gax_retryable(r)
+                                        : svc_status_retryable(r->status);
     if (r->status >= 200 && r->status < 300 && json && !err) {
         if (p->phase == PS_PUBLISH)
             return SVC_STEP_DONE;
@@ -293,7 +328,7 @@ static enum svc_step ps_check(const void *state, struct svc_call *c,
     else
         rn_errf(e, RN_EHTTP, "%s failed with status %ld: %s",
                 p->phase == PS_PUBLISH ? "publish" : "token request", r->status,
-                svc_body_excerpt(c->a, r));
+                svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

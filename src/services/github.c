@@ -14,9 +14,15 @@
  * repoURLPath and revisionPath (upstream's defaults are Argo CD
  * expressions, so Argo Rollouts templates must set both).
  *
- * Differences kept small and documented: the comment marker is appended
- * once (upstream appends it twice), a malformed repository URL is an
- * error (upstream panics).
+ * Comments as upstream writes them: the commentTag is not rendered, the
+ * engine's templater step already ends the content with the marker
+ * `<!-- argocd-notifications TAG -->`, and each write appends it once
+ * more (an update sends content + marker; a new comment makes the marker
+ * part of the body used for the next pull request too, so it piles up
+ * over several new comments, as upstream's loop does).  Lists are read
+ * with a reply cap of GH_LIST_MAX: a page of 30 long comments (CI bots
+ * post plan output) is far over the default 1 MiB.  A malformed
+ * repository URL is an error (upstream panics).
  */
 #include "svc_int.h"
 
@@ -30,6 +36,9 @@
 #include <time.h>
 
 #define GH_TOKEN_MAX 512
+/* A listing page: 30 comments of up to 65536 characters, each escaped in
+ * JSON (6 bytes a character at worst), plus their users and links. */
+#define GH_LIST_MAX (32u << 20)
 
 struct gh_cache {
     pthread_mutex_t mu;
@@ -74,6 +83,7 @@ struct gh_call {
     int64_t deploy_id, comment_id;
     int64_t *prs;
     size_t nprs, pr;
+    const char *comment;        /* the body upstream's loop carries over PRs */
     const char *method, *shown; /* of the last request, for messages */
 };
 
@@ -243,13 +253,20 @@ static int gh_req(struct svc_call *c, const struct gh_opts *o,
     if (rc == RN_OK)
         rc = svc_req_set(c->a, out, "Accept", "application/vnd.github.v3+json");
     if (rc == RN_OK)
-        rc = svc_req_set(c->a, out, "User-Agent", "go-github/v69.0.0");
+        rc = svc_req_set(c->a, out, "User-Agent", "go-github/v69.2.0");
     if (rc == RN_OK)
         rc = svc_req_set(c->a, out, "X-GitHub-Api-Version", "2022-11-28");
     if (rc == RN_OK && body) {
-        svc_req_body(out, body, strlen(body));
-        rc = svc_req_set(c->a, out, "Content-Type", "application/json");
+        /* json.Encoder.Encode ends the body with a newline */
+        const char *nl = arena_printf(c->a, "%s\n", body);
+        rc = nl ? RN_OK : RN_ENOMEM;
+        if (rc == RN_OK)
+            svc_req_body(out, nl, strlen(nl));
+        if (rc == RN_OK)
+            rc = svc_req_set(c->a, out, "Content-Type", "application/json");
     }
+    if (strcmp(method, "GET") == 0)
+        out->max_reply = GH_LIST_MAX; /* a listing page */
     return rc;
 }
 
@@ -274,7 +291,8 @@ static int token_req(struct svc_call *c, const struct gh_opts *o,
     svc_req_init(out, "POST", url);
     out->shown_url = svc_url_redact(c->a, url);
     out->insecure = o->insecure;
-    svc_req_body(out, "{}", 2);
+    /* ghinstallation encodes its nil token options: "null" + newline */
+    svc_req_body(out, "null\n", 5);
     int rc = svc_req_set(c->a, out, "Authorization", auth);
     if (rc == RN_OK)
         rc = svc_req_set(c->a, out, "Accept", "application/vnd.github.v3+json");
@@ -291,6 +309,7 @@ static const char *obj(struct arena *a, const char *const *kv)
     size_t n;
     int rc = RN_OK;
     svc_json_init(&j);
+    j.flags = JSON_RAW; /* go-github: SetEscapeHTML(false) */
     for (; rc == RN_OK && kv[0]; kv += 2)
         rc = svc_json_str(&j, kv[0], kv[1]);
     if (rc == RN_OK)
@@ -311,6 +330,10 @@ static const char *status_body(struct svc_call *c)
     return obj(c->a, kv);
 }
 
+/* go-github's DeploymentRequest as upstream fills it: ref, auto_merge
+ * (default true), required_contexts (a pointer to the template's list,
+ * so null when the template has none), environment, transient_environment
+ * (default false). */
 static const char *deploy_body(struct svc_call *c, const struct gh_call *g)
 {
     const struct val *d = SEC("deployment");
@@ -318,27 +341,26 @@ static const char *deploy_body(struct svc_call *c, const struct gh_call *g)
     const struct val *am = val_get_cstr(*d, "autoMerge");
     const struct val *te = val_get_cstr(*d, "transientEnvironment");
     const char *ref = svc_val_str(*d, "reference");
+    bool merge = !(am && am->kind == VAL_BOOL && !am->u.b);
+    bool transient = te && te->kind == VAL_BOOL && te->u.b;
     struct svc_json j;
     const char *out = NULL;
     size_t n;
     svc_json_init(&j);
+    j.flags = JSON_RAW; /* go-github: SetEscapeHTML(false) */
     int rc = svc_json_str(&j, "ref", *ref ? ref : g->rev);
     if (rc == RN_OK)
-        rc = svc_json_str(&j, "environment", svc_val_str(*d, "environment"));
+        rc = svc_json_raw(&j, "auto_merge", merge ? "true" : "false",
+                          merge ? 4 : 5);
     if (rc == RN_OK)
         rc = ctx && ctx->kind == VAL_ARRAY
                  ? svc_json_val(&j, "required_contexts", *ctx)
-                 : svc_json_raw(&j, "required_contexts", "[]", 2);
+                 : svc_json_raw(&j, "required_contexts", "null", 4);
     if (rc == RN_OK)
-        rc = svc_json_raw(&j, "auto_merge",
-                          am && am->kind == VAL_BOOL && !am->u.b ? "false"
-                                                                 : "true",
-                          am && am->kind == VAL_BOOL && !am->u.b ? 5 : 4);
+        rc = svc_json_str(&j, "environment", svc_val_str(*d, "environment"));
     if (rc == RN_OK)
         rc = svc_json_raw(&j, "transient_environment",
-                          te && te->kind == VAL_BOOL && te->u.b ? "true"
-                                                                : "false",
-                          te && te->kind == VAL_BOOL && te->u.b ? 4 : 5);
+                          transient ? "true" : "false", transient ? 4 : 5);
     if (rc == RN_OK)
         svc_json_end(&j, c->a, &out, &n);
     else
@@ -369,23 +391,43 @@ static const char *marker(struct svc_call *c)
                 : NULL;
 }
 
-static const char *comment_body(struct svc_call *c)
+/* The body of the next comment write (upstream's Send loop): content
+ * truncated to 65536 runes; with a tag an update sends body + marker, a
+ * new comment first appends the marker to the carried body. */
+static const char *comment_body(struct svc_call *c, struct gh_call *g)
 {
-    const char *content = truncate_runes(
-        c->a, sub_str(c, "pullRequestComment", "content"), 65536);
     const char *m = marker(c);
-    const char *body = m ? arena_printf(c->a, "%s\n%s", content, m) : content;
+    if (!g->comment)
+        g->comment = truncate_runes(
+            c->a, sub_str(c, "pullRequestComment", "content"), 65536);
+    const char *body = g->comment;
+    if (m && g->comment_id)
+        body = arena_printf(c->a, "%s\n%s", g->comment, m);
+    else if (m)
+        body = g->comment = arena_printf(c->a, "%s\n%s", g->comment, m);
     const char *kv[] = {"body", body ? body : "", NULL};
-    return obj(c->a, kv);
+    return body ? obj(c->a, kv) : NULL;
 }
 
-static bool rfc3339(struct arena *a, const char *s)
+/* time.Parse(time.RFC3339, s) re-encoded as go-github's Timestamp
+ * marshals it (time.Time's RFC 3339 with nanoseconds: a zero offset
+ * becomes "Z"), in a; NULL when s is not an RFC 3339 time. */
+static const char *rfc3339_nano(struct arena *a, const char *s)
 {
     static const char layout[] = "2006-01-02T15:04:05Z07:00";
     const struct val_time *t;
     struct rn_err e = {0};
-    return gotime_parse(a, layout, sizeof layout - 1, s, strlen(s), NULL, &t,
-                        &e) == RN_OK;
+    struct buf b;
+    const char *out = NULL;
+    if (gotime_parse(a, layout, sizeof layout - 1, s, strlen(s), NULL, &t,
+                     &e) != RN_OK)
+        return NULL;
+    buf_init(&b, 256);
+    if (gotime_format(&b, t, "2006-01-02T15:04:05.999999999Z07:00",
+                      strlen("2006-01-02T15:04:05.999999999Z07:00")) == RN_OK)
+        out = arena_strndup(a, buf_str(&b), b.len);
+    buf_free(&b);
+    return out;
 }
 
 static int check_run_body(struct svc_call *c, const struct gh_call *g,
@@ -403,14 +445,16 @@ static int check_run_body(struct svc_call *c, const struct gh_call *g,
         return rn_errf(e, RN_EINVAL,
                        "checkRun: a conclusion is required when the status "
                        "is completed or completed_at is set");
-    if ((*started && !rfc3339(c->a, started)) ||
-        (*done && !rfc3339(c->a, done)))
+    started = *started ? rfc3339_nano(c->a, started) : started;
+    done = *done ? rfc3339_nano(c->a, done) : done;
+    if (!started || !done)
         return rn_errf(e, RN_EINVAL,
                        "checkRun: started_at and completed_at must be RFC "
                        "3339 times");
     struct svc_json j;
     size_t n;
     svc_json_init(&j);
+    j.flags = JSON_RAW; /* go-github: SetEscapeHTML(false) */
     int rc = svc_json_str(&j, "name", svc_val_str(*cr, "name"));
     if (rc == RN_OK)
         rc = svc_json_str(&j, "head_sha", g->rev);
@@ -439,6 +483,7 @@ static int check_run_body(struct svc_call *c, const struct gh_call *g,
     return rn_errf(e, rc, "out of memory");
 }
 
+/* DispatchRequestOptions: event_type, then the payload as raw JSON. */
 static int dispatch_body(struct svc_call *c, const char **out, struct rn_err *e)
 {
     const char *ev = sub_str(c, "repositoryDispatch", "event_type");
@@ -449,12 +494,14 @@ static int dispatch_body(struct svc_call *c, const char **out, struct rn_err *e)
         return rn_errf(e, RN_EINVAL,
                        "repositoryDispatch.client_payload is not JSON: %s",
                        pe.msg);
+    const char *raw = svc_json_compact(c->a, pl, false);
     struct svc_json j;
     size_t n;
     svc_json_init(&j);
-    int rc = svc_json_str(&j, "event_type", ev);
+    j.flags = JSON_RAW; /* go-github: SetEscapeHTML(false) */
+    int rc = raw ? svc_json_str(&j, "event_type", ev) : RN_ENOMEM;
     if (rc == RN_OK)
-        rc = svc_json_raw(&j, "client_payload", pl, strlen(pl));
+        rc = svc_json_raw(&j, "client_payload", raw, strlen(raw));
     if (rc == RN_OK)
         return svc_json_end(&j, c->a, out, &n);
     buf_free(&j.b);
@@ -544,7 +591,7 @@ static int phase_request(struct svc_call *c, const char **method,
                                                 (long long)g->comment_id))
                     : repo_path(c, arena_printf(a, "issues/%lld/comments",
                                                 (long long)g->prs[g->pr]));
-        *body = comment_body(c);
+        *body = comment_body(c, g);
         break;
     case PH_CHECK_RUN: {
         int rc = check_run_body(c, g, body, e);
@@ -593,12 +640,17 @@ static int gh_build(const void *state, struct svc_call *c, struct http_req *out,
     return rc == RN_OK || (e && e->code) ? rc : rn_errf(e, rc, "out of memory");
 }
 
+/* An integer member (an ID, a PR number); 0 when absent or when the
+ * reply's number does not fit an int64 (found by fuzz_http_reply: the
+ * conversion of such a float is undefined). */
 static int64_t int_field(struct val v, const char *k)
 {
     const struct val *f = val_get_cstr(v, k);
-    return f && f->kind == VAL_INT     ? f->u.i
-           : f && f->kind == VAL_FLOAT ? (int64_t)f->u.f
-                                       : 0;
+    if (f && f->kind == VAL_INT)
+        return f->u.i;
+    if (f && f->kind == VAL_FLOAT && f->u.f >= -9.2e18 && f->u.f <= 9.2e18)
+        return (int64_t)f->u.f;
+    return 0;
 }
 
 static enum svc_step gh_fail(struct svc_call *c, const struct http_reply *r,
@@ -615,7 +667,7 @@ static enum svc_step gh_fail(struct svc_call *c, const struct http_reply *r,
     }
     rn_errf(e, RN_EHTTP, "%s %s: %ld %s %s", g->method, g->shown, r->status,
             v.kind == VAL_OBJECT ? svc_val_str(v, "message")
-                                 : svc_body_excerpt(c->a, r),
+                                 : svc_body_excerpt(c, r),
             errs ? svc_json_text(c->a, *errs) : "[]");
     return SVC_STEP_FAIL;
 }

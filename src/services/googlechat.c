@@ -6,12 +6,19 @@
  * adds threadKey and messageReplyOption to the query, which is then
  * re-encoded sorted by key as Go's url.Values does.  The body is
  * {"text": message}, or {"text": "", "cards": [...], "cardsV2":
- * [{"cardId": <UUIDv4>, "card": ...}]} when the template gives cards
+ * [{"card": ..., "cardId": <UUIDv4>}]} when the template gives cards
  * (parsed as YAML, so JSON works too).  Every reply body must be JSON;
  * an `error` object in it is the failure.
+ *
+ * Upstream decodes the cards into google.golang.org/api/chat/v1's types
+ * and encodes them again: members sorted by name (the generator's order),
+ * every field omitempty.  Legacy `cards` go through chat.Card's struct
+ * tables below (unknown keys dropped); `cardsV2` items keep their keys
+ * (sorted, as those types order them) with empty values left out.
  */
 #include "svc_int.h"
 
+#include "../core/json.h"
 #include "../core/yaml.h"
 
 #include <openssl/rand.h>
@@ -113,6 +120,97 @@ static const char *uuid4(struct arena *a)
                         b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* chat/v1's legacy card types, fields in the generated structs' order
+ * (alphabetical), all omitempty. */
+#define CS(n)                                                                  \
+    {                                                                          \
+        n, GK_STR, true, NULL, 0, NULL, NULL                                   \
+    }
+#define CB(n)                                                                  \
+    {                                                                          \
+        n, GK_BOOL, true, NULL, 0, NULL, NULL                                  \
+    }
+#define CP(n, t)                                                               \
+    {                                                                          \
+        n, GK_PTR, true, &t, 0, NULL, NULL                                     \
+    }
+#define CL(n, t)                                                               \
+    {                                                                          \
+        n, GK_SLICE, true, &t, GK_PTR, NULL, "[]*chat." #n                     \
+    }
+#define CT(t, ...)                                                             \
+    static const struct gt_field t##_f[] = {__VA_ARGS__};                      \
+    static const struct gt_struct t = {"chat." #t, t##_f,                      \
+                                       sizeof t##_f / sizeof *t##_f}
+static gt_custom_fn number;
+CT(ActionParameter, CS("key"), CS("value"));
+CT(FormAction, CS("actionMethodName"), CL("parameters", ActionParameter));
+CT(OpenLink, CS("url"));
+CT(OnClick, CP("action", FormAction), CP("openLink", OpenLink));
+CT(TextButton, CP("onClick", OnClick), CS("text"));
+CT(ImageButton, CS("icon"), CS("iconUrl"), CS("name"), CP("onClick", OnClick));
+CT(Button, CP("imageButton", ImageButton), CP("textButton", TextButton));
+CT(Image, {"aspectRatio", GK_CUSTOM, true, NULL, 0, number, NULL},
+   CS("imageUrl"), CP("onClick", OnClick));
+CT(KeyValue, CS("bottomLabel"), CP("button", Button), CS("content"),
+   CB("contentMultiline"), CS("icon"), CS("iconUrl"), CP("onClick", OnClick),
+   CS("topLabel"));
+CT(TextParagraph, CS("text"));
+CT(WidgetMarkup, CL("buttons", Button), CP("image", Image),
+   CP("keyValue", KeyValue), CP("textParagraph", TextParagraph));
+CT(Section, CS("header"), CL("widgets", WidgetMarkup));
+CT(CardHeader, CS("imageAltText"), CS("imageStyle"), CS("imageUrl"),
+   CS("subtitle"), CS("title"));
+CT(CardAction, CS("actionLabel"), CP("onClick", OnClick));
+CT(Card, CL("cardActions", CardAction), CP("header", CardHeader), CS("name"),
+   CL("sections", Section));
+
+/* A float64 (Image.aspectRatio): a number as Go writes it; 0 is empty. */
+static int number(struct gt_ctx *x, const struct val *v)
+{
+    if (v->kind != VAL_INT && v->kind != VAL_FLOAT)
+        return gt_type_error(x, *v, "Image", "aspectRatio", "float64");
+    return json_emit(x->b, *v, NULL, x->e);
+}
+
+/* A cardsV2 value with the members Go's omitempty leaves out removed:
+ * "", false, 0, null and empty lists (objects stay: they are non-nil
+ * struct pointers). */
+static int pruned(struct gt_ctx *x, struct val v)
+{
+    if (v.kind == VAL_ARRAY) {
+        int rc = buf_add_char(x->b, '[');
+        for (size_t i = 0; rc == RN_OK && i < val_list_len(v); i++) {
+            rc = i ? buf_add_char(x->b, ',') : RN_OK;
+            if (rc == RN_OK)
+                rc = pruned(x, val_list_at(v, i));
+        }
+        return rc == RN_OK ? buf_add_char(x->b, ']') : rc;
+    }
+    if (v.kind != VAL_OBJECT)
+        return json_emit(x->b, v, NULL, x->e);
+    int rc = buf_add_char(x->b, '{');
+    bool first = true;
+    for (size_t i = 0; rc == RN_OK && i < val_obj_len(v); i++) {
+        const struct val_kv *kv = val_obj_at(v, i);
+        struct val m = kv->v;
+        if (m.kind == VAL_NULL || (m.kind == VAL_STRING && !m.len) ||
+            (m.kind == VAL_BOOL && !m.u.b) || (m.kind == VAL_INT && !m.u.i) ||
+            (m.kind == VAL_FLOAT && m.u.f == 0) ||
+            (m.kind == VAL_ARRAY && !val_list_len(m)))
+            continue;
+        rc = first ? RN_OK : buf_add_char(x->b, ',');
+        first = false;
+        if (rc == RN_OK)
+            rc = json_emit_string(x->b, kv->key.u.s, kv->key.len, 0);
+        if (rc == RN_OK)
+            rc = buf_add_char(x->b, ':');
+        if (rc == RN_OK)
+            rc = pruned(x, m);
+    }
+    return rc == RN_OK ? buf_add_char(x->b, '}') : rc;
+}
+
 /* cards / cardsV2: YAML (or JSON) text that must give a list. */
 static int card_list(struct svc_call *c, const char *what, struct val *out,
                      struct rn_err *e)
@@ -127,6 +225,51 @@ static int card_list(struct svc_call *c, const char *what, struct val *out,
                    pe.msg[0] ? pe.msg : "not a list");
 }
 
+/* []chat.Card through the legacy tables, in j as "cards" (omitempty). */
+static int legacy_cards(struct svc_call *c, struct svc_json *j, struct val v,
+                        struct rn_err *e)
+{
+    struct buf b;
+    struct rn_err pe = {0};
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
+    if (v.kind != VAL_ARRAY || !val_list_len(v))
+        return RN_OK;
+    buf_init(&b, 1u << 24);
+    int rc = gt_emit_list(&x, &Card, &v, "[]chat.Card");
+    if (rc == RN_OK)
+        rc = svc_json_raw(j, "cards", buf_str(&b), b.len);
+    else
+        rn_errf(e, rc, "cannot create message: %s", pe.msg);
+    buf_free(&b);
+    return rc;
+}
+
+/* []chat.CardWithId: {"card": <pruned card>, "cardId": <UUIDv4>}. */
+static int v2_cards(struct svc_call *c, struct svc_json *j, struct val v)
+{
+    struct buf b;
+    struct rn_err pe = {0};
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
+    if (v.kind != VAL_ARRAY || !val_list_len(v))
+        return RN_OK;
+    buf_init(&b, 1u << 24);
+    int rc = buf_add_char(&b, '[');
+    for (size_t i = 0; rc == RN_OK && i < val_list_len(v); i++) {
+        const char *id = uuid4(c->a);
+        rc = id ? buf_add_str(&b, i ? ",{\"card\":" : "{\"card\":") : RN_ENOMEM;
+        if (rc == RN_OK)
+            rc = pruned(&x, val_list_at(v, i));
+        if (rc == RN_OK)
+            rc = buf_add_fmt(&b, ",\"cardId\":\"%s\"}", id);
+    }
+    if (rc == RN_OK)
+        rc = buf_add_char(&b, ']');
+    if (rc == RN_OK)
+        rc = svc_json_raw(j, "cardsV2", buf_str(&b), b.len);
+    buf_free(&b);
+    return rc;
+}
+
 static int cards_body(struct svc_call *c, struct svc_json *j, struct rn_err *e)
 {
     struct val v1 = val_null(), v2 = val_null();
@@ -135,25 +278,10 @@ static int cards_body(struct svc_call *c, struct svc_json *j, struct rn_err *e)
         rc = card_list(c, "cardsV2", &v2, e);
     if (rc == RN_OK)
         rc = svc_json_str(j, "text", "");
-    if (rc == RN_OK && v1.kind == VAL_ARRAY)
-        rc = svc_json_val(j, "cards", v1);
-    if (rc != RN_OK || v2.kind != VAL_ARRAY)
-        return rc;
-    struct buf b;
-    buf_init(&b, 1u << 24);
-    rc = buf_add_char(&b, '[');
-    for (size_t i = 0; rc == RN_OK && i < val_list_len(v2); i++) {
-        const char *id = uuid4(c->a);
-        const char *card = svc_json_text(c->a, val_list_at(v2, i));
-        rc = id && card ? buf_add_fmt(&b, "%s{\"cardId\":\"%s\",\"card\":%s}",
-                                      i ? "," : "", id, card)
-                        : RN_ENOMEM;
-    }
     if (rc == RN_OK)
-        rc = buf_add_char(&b, ']');
+        rc = legacy_cards(c, j, v1, e);
     if (rc == RN_OK)
-        rc = svc_json_raw(j, "cardsV2", buf_str(&b), b.len);
-    buf_free(&b);
+        rc = v2_cards(c, j, v2);
     return rc;
 }
 

@@ -111,7 +111,7 @@ static enum svc_step grafana_check(const void *state, struct svc_call *c,
     *retryable = svc_status_retryable(r->status);
     rn_errf(e, RN_EHTTP, "request to %s has failed with error code %ld : %s",
             svc_url_redact(c->a, o->api_url), r->status,
-            svc_body_excerpt(c->a, r));
+            svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

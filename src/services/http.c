@@ -14,6 +14,7 @@
 #include "svc_int.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,11 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return buf_add(&x->body, p, len) == RN_OK ? len : 0;
 }
 
-/* "HTTP/1.1 404 Not Found": a new response starts (1xx, or the final). */
+#define MAX_REASON 64
+
+/* "HTTP/1.1 404 Not Found": a new response starts (1xx, or the final).
+ * The reason phrase is the server's text and ends up in messages, so it
+ * is cut short and control characters (terminal escapes) become '?'. */
 static void status_line(struct svc_xfer *x, const char *p, size_t len)
 {
     x->nrh = 0;
@@ -94,10 +99,15 @@ static void status_line(struct svc_xfer *x, const char *p, size_t len)
     const char *end = p + len;
     while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
         end--;
-    const char *r2 = sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
-    x->reason = r2 ? arena_strndup(x->a, r2 + 1, (size_t)(end - r2 - 1)) : "";
-    if (!x->reason)
-        x->reason = "";
+    const char *r2 =
+        sp && end > sp ? memchr(sp + 1, ' ', (size_t)(end - sp - 1)) : NULL;
+    size_t n = r2 ? (size_t)(end - r2 - 1) : 0;
+    char *reason =
+        arena_strndup(x->a, r2 ? r2 + 1 : "", n > MAX_REASON ? MAX_REASON : n);
+    for (char *c = reason; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    x->reason = reason ? reason : "";
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -233,6 +243,22 @@ static void set_method(CURL *h, const struct http_req *r)
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, r->method);
 }
 
+/* The request's timeout, never past the delivery's deadline (at least
+ * 1 ms: libcurl reads 0 as "no timeout"). */
+static long transfer_timeout(const struct http_req *req,
+                             const struct svc_opts *o)
+{
+    long t = req->timeout_ms ? req->timeout_ms
+             : o->timeout_ms ? o->timeout_ms
+                             : DEFAULT_TIMEOUT_MS;
+    if (req->deadline_ms > 0) {
+        int64_t left = req->deadline_ms - svc_now_ms();
+        if (left < t)
+            t = left > 0 ? (long)left : 1L;
+    }
+    return t;
+}
+
 /* Configure an easy handle; buffers in a, header lists released by
  * svc_http_release.  RN_ENOMEM only. */
 int svc_http_setup(void *easy, const struct http_req *req,
@@ -246,7 +272,9 @@ int svc_http_setup(void *easy, const struct http_req *req,
     x->h = h;
     x->a = a;
     x->req = req;
-    x->cap = o->max_reply ? o->max_reply : DEFAULT_MAX_REPLY;
+    x->cap = req->max_reply ? req->max_reply
+             : o->max_reply ? o->max_reply
+                            : DEFAULT_MAX_REPLY;
     buf_init(&x->body, x->cap + 1);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -261,10 +289,7 @@ int svc_http_setup(void *easy, const struct http_req *req,
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      o->connect_timeout_ms ? o->connect_timeout_ms
                                            : DEFAULT_CONNECT_MS);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     req->timeout_ms ? req->timeout_ms
-                     : o->timeout_ms ? o->timeout_ms
-                                     : DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, transfer_timeout(req, o));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, req->insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, req->insecure ? 0L : 2L);
     if (o->ca_file)
@@ -356,28 +381,192 @@ int svc_http_done(struct svc_xfer *x, int curl_code, struct http_reply *out,
     return RN_OK;
 }
 
+/* The header callback's work over a whole raw response (svc_int.h). */
+int svc_http_parse_reply(struct arena *a, const char *raw, size_t n, size_t max,
+                         struct http_reply *out)
+{
+    struct svc_xfer x;
+    memset(&x, 0, sizeof x);
+    memset(out, 0, sizeof *out);
+    x.a = a;
+    x.cap = max;
+    buf_init(&x.body, max + 1);
+    size_t i = 0;
+    bool head = true;
+    while (i < n && head) {
+        const char *nl = memchr(raw + i, '\n', n - i);
+        size_t len = nl ? (size_t)(nl - raw - i) + 1 : n - i;
+        head = len > 2 || (raw[i] != '\r' && raw[i] != '\n');
+        if (head && on_header((char *)raw + i, 1, len, &x) != len)
+            return RN_ENOMEM;
+        i += len;
+    }
+    int rc = x.reason ? RN_OK : RN_EINVAL;
+    if (rc == RN_OK && on_body((char *)raw + i, 1, n - i, &x) != n - i)
+        rc = x.too_big ? RN_ELIMIT : RN_ENOMEM;
+    if (rc == RN_OK) {
+        /* libcurl reads exactly three digits after "HTTP/x " */
+        const char *sp = memchr(raw, ' ', n);
+        long st = 0;
+        for (size_t k = 1;
+             sp && k <= 3 && sp + k < raw + n && sp[k] >= '0' && sp[k] <= '9';
+             k++)
+            st = st * 10 + (sp[k] - '0');
+        out->status = st;
+        out->reason = x.reason;
+        out->headers = x.rh;
+        out->nheaders = x.nrh;
+        out->body = arena_strndup(a, buf_str(&x.body), x.body.len);
+        out->body_len = x.body.len;
+        rc = out->body ? RN_OK : RN_ENOMEM;
+    }
+    buf_free(&x.body);
+    return rc;
+}
+
 /* go-retryablehttp's status rule: 429, 0, 5xx but 501. */
 bool svc_status_retryable(long status)
 {
     return status == 429 || status == 0 || (status >= 500 && status != 501);
 }
 
-/* Integer seconds or an HTTP date; -1 when absent or unparsable. */
+/* seconds * 1000, saturated: a server may send any number of digits. */
+static int64_t secs_to_ms(int64_t s)
+{
+    return s > INT64_MAX / 1000 ? INT64_MAX : s * 1000;
+}
+
+/* Integer seconds or an HTTP date; -1 when absent or unparsable; values
+ * too large for int64 milliseconds saturate at INT64_MAX (the caller
+ * bounds every wait by the delivery deadline). */
 int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now)
 {
     const char *v = svc_reply_header(r, "Retry-After");
     if (!v || !*v)
         return -1;
-    char *end;
-    long long s = strtoll(v, &end, 10);
-    if (*end == '\0' && end != v) /* saturates: a huge wait stays huge */
-        return s < 0                  ? -1
-               : s > INT64_MAX / 1000 ? INT64_MAX
-                                      : (int64_t)s * 1000;
+    const char *p = *v == '-' || *v == '+' ? v + 1 : v;
+    size_t digits = strspn(p, "0123456789");
+    if (digits && p[digits] == '\0') {
+        if (*v == '-')
+            return -1;
+        errno = 0;
+        long long s = strtoll(p, NULL, 10);
+        return errno == ERANGE ? INT64_MAX : secs_to_ms((int64_t)s);
+    }
     time_t t = curl_getdate(v, NULL);
     if (t == (time_t)-1)
         return -1;
-    return t <= now ? 0 : ((int64_t)t - now) * 1000;
+    return (int64_t)t <= now ? 0 : secs_to_ms((int64_t)t - now);
+}
+
+/* aws-sdk-go-v2 (aws/retry): the throttle and transient error codes. */
+static const char *const aws_codes[] = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+};
+
+/* A code as the SDK sanitizes it: "ns#Code:extra" -> "Code" (and the
+ * query error header's "Code;Sender" -> "Code"), compared by table. */
+static bool aws_code_listed(const char *code)
+{
+    if (!code)
+        return false;
+    const char *h = strchr(code, '#');
+    const char *p = h ? h + 1 : code;
+    size_t n = strcspn(p, ":;");
+    for (size_t i = 0; i < sizeof aws_codes / sizeof *aws_codes; i++)
+        if (strlen(aws_codes[i]) == n && strncmp(aws_codes[i], p, n) == 0)
+            return true;
+    return false;
+}
+
+/* The body's "__type" (or "code") string, copied into tmp. */
+static const char *aws_body_code(const struct http_reply *r, char *tmp,
+                                 size_t cap)
+{
+    static const char *const keys[] = {"\"__type\"", "\"code\""};
+    for (size_t k = 0; k < 2 && r->body; k++) {
+        const char *p = strstr(r->body, keys[k]);
+        p = p ? strchr(p + strlen(keys[k]), '"') : NULL;
+        size_t n = p ? strcspn(p + 1, "\"") : 0;
+        if (p && n < cap) {
+            memcpy(tmp, p + 1, n);
+            tmp[n] = '\0';
+            return tmp;
+        }
+    }
+    return NULL;
+}
+
+/* Pure over the reply. */
+bool svc_aws_retryable(const struct http_reply *r)
+{
+    char tmp[128];
+    long s = r->status;
+    return s == 500 || s == 502 || s == 503 || s == 504 ||
+           aws_code_listed(svc_reply_header(r, "X-Amzn-ErrorType")) ||
+           aws_code_listed(svc_reply_header(r, "x-amzn-query-error")) ||
+           aws_code_listed(aws_body_code(r, tmp, sizeof tmp));
+}
+
+/* The SDK's ExponentialJitterBackoff: rand[0,1) * 2^n seconds for retry
+ * n (1-based), capped at wait_max_ms. */
+static int64_t aws_backoff(const struct svc_retry *p, int attempt)
+{
+    int64_t cap = p->wait_max_ms > 0 ? p->wait_max_ms : 20000;
+    int64_t span = attempt + 1 >= 40 ? cap : p->wait_min_ms << (attempt + 1);
+    if (span > cap || span <= 0)
+        span = cap;
+    return (int64_t)((double)rand() / ((double)RAND_MAX + 1) * (double)span);
+}
+
+/* The google.rpc codes gax's default Publish settings repeat. */
+static const char *const gax_codes[] = {
+    "ABORTED", "CANCELLED",   "INTERNAL",          "RESOURCE_EXHAUSTED",
+    "UNKNOWN", "UNAVAILABLE", "DEADLINE_EXCEEDED",
+};
+
+/* Pure over the reply. */
+bool svc_gax_retryable(const struct http_reply *r)
+{
+    const char *p = r->body ? strstr(r->body, "\"status\"") : NULL;
+    p = p ? strchr(p + 8, '"') : NULL;
+    if (p) {
+        size_t n = strcspn(p + 1, "\"");
+        for (size_t i = 0; i < sizeof gax_codes / sizeof *gax_codes; i++)
+            if (strlen(gax_codes[i]) == n &&
+                strncmp(gax_codes[i], p + 1, n) == 0)
+                return true;
+        return false;
+    }
+    long s = r->status;
+    return s == 429 || s == 499 || s == 500 || s == 503 || s == 504;
+}
+
+/* gax.Backoff.Pause: random in [1, cur] ms, cur = min * 1.3^n, capped. */
+static int64_t gax_backoff(const struct svc_retry *p, int attempt)
+{
+    double cur = (double)(p->wait_min_ms > 0 ? p->wait_min_ms : 100);
+    double cap = (double)(p->wait_max_ms > 0 ? p->wait_max_ms : 60000);
+    for (int i = 0; i < attempt && cur < cap; i++)
+        cur *= 1.3;
+    if (cur > cap)
+        cur = cap;
+    return 1 + (int64_t)((double)rand() / ((double)RAND_MAX + 1) * cur);
 }
 
 /* Pure: whether attempt+1 should happen and after how long. */
@@ -393,6 +582,20 @@ bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
         *wait_ms = svc_retry_after_ms(r, now);
         return *wait_ms >= 0;
     }
+    if (p->kind == SVC_RETRY_AWS) {
+        if (transport ? !retryable_err : !svc_aws_retryable(r))
+            return false;
+        *wait_ms = aws_backoff(p, attempt);
+        return true;
+    }
+    if (p->kind == SVC_RETRY_GAX) {
+        if (transport ? !retryable_err
+                      : (r->status >= 200 && r->status < 300) ||
+                            !svc_gax_retryable(r))
+            return false;
+        *wait_ms = gax_backoff(p, attempt);
+        return true;
+    }
     if (transport ? !retryable_err : !svc_status_retryable(r->status))
         return false;
     if (!transport && (r->status == 429 || r->status == 503)) {
@@ -404,7 +607,7 @@ bool svc_retry_backoff(const struct svc_retry *p, int attempt, bool transport,
     }
     int64_t w = p->wait_min_ms;
     for (int i = 0; i < attempt && w < p->wait_max_ms; i++)
-        w *= 2;
+        w = w > INT64_MAX / 2 ? INT64_MAX : w * 2;
     *wait_ms = w > p->wait_max_ms ? p->wait_max_ms : w;
     return true;
 }

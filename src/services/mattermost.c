@@ -74,7 +74,7 @@ static enum svc_step mattermost_check(const void *state, struct svc_call *c,
             "request to map[channel_id:%s message:%.100s] has failed with "
             "error code %ld : %s",
             c->recipient, svc_message(c->root), r->status,
-            svc_body_excerpt(c->a, r));
+            svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

@@ -1,28 +1,48 @@
 /*
  * nats.c: `service.nats`, one publish per send over the NATS client
- * protocol (spec/services.md §21).  Not HTTP: the service delivers by
- * itself (svc_type.send), blocking, with 10 s timeouts.
+ * protocol (spec/services.md §21), as nats.go v1.43.0 does it.  Not HTTP:
+ * the service delivers by itself (svc_type.send), blocking.
  *
- * Dialogue: read INFO, send CONNECT (user/pass when both are set, or an
- * NKey signature over INFO's nonce) and PING, expect PONG, then PUB (or
- * HPUB with the configured headers, which the server must support), and
- * a final PING/PONG so that a refused publish (-ERR) is reported instead
- * of lost.  The recipient is the subject; the payload is the message.
- * An NKey seed (SU...) is base32 of [prefix, 32-byte Ed25519 seed, CRC-16
- * XMODEM]; the public key sent is base32 of ['U' prefix, key, CRC].
+ * `url` is nats.go's server list: comma-separated, each `nats://` (added
+ * when there is no scheme) `[user:pass@ | token@]host[:port]`, port 4222
+ * by default.  Servers are tried in order; for each, every address the
+ * host resolves to is tried with nats.go's 2 s dial timeout shared among
+ * them (and never past the delivery deadline).  The error names what
+ * really happened (refused, timed out, unreachable, unresolvable).
+ * Credentials in the URL win over the options, as nats.go's: user and
+ * password, or a lone user name as an auth token; otherwise `username`
+ * + `password` (both set) and the `nkey` seed.
+ *
+ * Dialogue: read INFO, send CONNECT (nats.go's connectInfo, in its field
+ * order) and PING, expect PONG, then PUB, or HPUB with the configured
+ * headers written as Go's http.Header.Write does (sorted, invalid names
+ * dropped, CR and LF in values turned into spaces, values trimmed).
+ * Then, unlike nats.go's fire-and-forget close, a final PING/PONG so that
+ * a refused publish (-ERR) is reported instead of lost.  The recipient
+ * is the subject; it must not be empty or hold white space or control
+ * characters (they would inject protocol lines).
  */
 #include "svc_int.h"
 
+#include "../core/json.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/evp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define NATS_TIMEOUT_MS 10000
+#define NATS_DIAL_MS 2000 /* nats.go's DefaultTimeout */
+#define NATS_IO_MS 10000  /* each read or write of the dialogue */
 #define NATS_LINE_MAX 8192
+#define NATS_MAX_SERVERS 16
 
 struct nats_opts {
     const char *url, *nkey, *username, *password;
@@ -131,54 +151,244 @@ static int nkey_sign(struct arena *a, const char *seed, const char *nonce,
     return *pub && *sig ? RN_OK : RN_ENOMEM;
 }
 
+/* ---- server protocol lines ---- */
+
+/* One server line (CRLF removed) into out; INFO's JSON is parsed in a.
+ * RN_EINVAL for a line that is not NATS.  Pure: the fuzz target's entry. */
+int nats_server_line(struct arena *a, const char *line, size_t n,
+                     struct nats_line *out, struct rn_err *e)
+{
+    static const struct {
+        const char *word;
+        enum nats_op op;
+    } ops[] = {{"PING", NATS_OP_PING},
+               {"PONG", NATS_OP_PONG},
+               {"+OK", NATS_OP_OK},
+               {"-ERR", NATS_OP_ERR},
+               {"INFO", NATS_OP_INFO}};
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        size_t w = strlen(ops[i].word);
+        if (n < w || strncasecmp(line, ops[i].word, w) != 0 ||
+            (n > w && line[w] != ' ' && line[w] != '\t'))
+            continue;
+        out->op = ops[i].op;
+        out->arg = line + w + strspn(line + w, " \t");
+        out->arg_len = n - (size_t)(out->arg - line);
+        if (out->op != NATS_OP_INFO)
+            return RN_OK;
+        struct val v;
+        if (svc_json_parse(a, out->arg, out->arg_len, &v, e) != RN_OK ||
+            v.kind != VAL_OBJECT)
+            return rn_errf(e, RN_EINVAL, "nats: malformed INFO");
+        const struct val *h = val_get_cstr(v, "headers");
+        const struct val *t = val_get_cstr(v, "tls_required");
+        const struct val *m = val_get_cstr(v, "max_payload");
+        out->nonce = svc_val_str(v, "nonce");
+        out->headers = h && h->kind == VAL_BOOL && h->u.b;
+        out->tls_required = t && t->kind == VAL_BOOL && t->u.b;
+        out->max_payload = m && m->kind == VAL_INT ? m->u.i : 0;
+        return RN_OK;
+    }
+    return rn_errf(e, RN_EINVAL, "nats: unexpected protocol line");
+}
+
+/* ---- the server list ---- */
+
+/* One server of `url`: host, port and the credentials it carries. */
+struct nats_server {
+    const char *host, *port; /* host without IPv6 brackets */
+    const char *user, *pass, *token;
+    bool has_userinfo;
+};
+
+/* libcurl's URL parser on "nats://..." (a scheme it does not know). */
+static const char *url_get(struct arena *a, CURLU *u, CURLUPart part)
+{
+    char *v = NULL;
+    const char *r = NULL;
+    if (curl_url_get(u, part, &v, CURLU_URLDECODE) == CURLUE_OK)
+        r = arena_strdup(a, v);
+    curl_free(v);
+    return r;
+}
+
+static int parse_server(struct arena *a, const char *item,
+                        struct nats_server *s, struct rn_err *e)
+{
+    const char *full =
+        strstr(item, "://") ? item : arena_printf(a, "nats://%s", item);
+    CURLU *u = curl_url();
+    memset(s, 0, sizeof *s);
+    int ok = full && u &&
+             curl_url_set(u, CURLUPART_URL, full, CURLU_NON_SUPPORT_SCHEME) ==
+                 CURLUE_OK;
+    const char *scheme = ok ? url_get(a, u, CURLUPART_SCHEME) : NULL;
+    if (ok && scheme && strcmp(scheme, "nats") == 0) {
+        const char *h = url_get(a, u, CURLUPART_HOST);
+        size_t hl = h ? strlen(h) : 0;
+        s->host = hl > 1 && h[0] == '[' ? arena_strndup(a, h + 1, hl - 2) : h;
+        s->port = url_get(a, u, CURLUPART_PORT);
+        s->user = url_get(a, u, CURLUPART_USER);
+        s->pass = url_get(a, u, CURLUPART_PASSWORD);
+    }
+    curl_url_cleanup(u);
+    if (!ok || !scheme || !s->host)
+        return rn_errf(e, RN_ECONFIG, "nats: invalid server URL");
+    if (strcmp(scheme, "nats") != 0)
+        return rn_errf(e, RN_ECONFIG,
+                       "nats: the %s:// scheme is not supported (only "
+                       "nats://)",
+                       scheme);
+    s->has_userinfo = s->user != NULL;
+    if (s->user && !s->pass) { /* nats.go: a lone user name is a token */
+        s->token = s->user;
+        s->user = NULL;
+    }
+    if (!s->port)
+        s->port = "4222";
+    return RN_OK;
+}
+
+/* processUrlString: split on ",", trim spaces and one trailing "/". */
+static int server_list(struct arena *a, const char *url,
+                       struct nats_server *out, size_t *n, struct rn_err *e)
+{
+    *n = 0;
+    for (const char *p = url; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *b = p, *end = p + len;
+        while (b < end && (*b == ' ' || *b == '\t'))
+            b++;
+        while (end > b && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end > b && end[-1] == '/')
+            end--;
+        if (end > b && *n < NATS_MAX_SERVERS) {
+            const char *item = arena_strndup(a, b, (size_t)(end - b));
+            int rc = item ? parse_server(a, item, &out[*n], e) : RN_ENOMEM;
+            if (rc != RN_OK)
+                return rc;
+            (*n)++;
+        }
+        p += len + (p[len] == ',');
+    }
+    if (*n == 0)
+        return parse_server(a, "nats://127.0.0.1:4222", &out[(*n)++], e);
+    return RN_OK;
+}
+
 /* ---- the connection ---- */
 
 struct conn {
     int fd;
+    int64_t deadline_ms; /* the delivery's, 0 none */
     char buf[NATS_LINE_MAX];
     size_t len;
 };
 
-static bool wait_fd(int fd, short ev)
+/* ms to wait for one event: at most cap, never past the deadline. */
+static int wait_budget(int64_t deadline_ms, int cap)
 {
-    struct pollfd p = {fd, ev, 0};
-    return poll(&p, 1, NATS_TIMEOUT_MS) == 1 && !(p.revents & POLLNVAL);
+    if (!deadline_ms)
+        return cap;
+    int64_t left = deadline_ms - svc_now_ms();
+    return left <= 0 ? 0 : left < cap ? (int)left : cap;
 }
 
-/* nats://host[:port][,more] -> a connected socket (first server only). */
-static int dial(struct arena *a, const char *url, int *fd, struct rn_err *e)
+static bool wait_fd(const struct conn *c, short ev)
 {
-    const char *p = strncmp(url, "nats://", 7) == 0 ? url + 7 : url;
-    if (strstr(url, "://") && p == url)
-        return rn_errf(e, RN_ECONFIG, "nats: unsupported URL scheme in %s",
-                       url);
-    size_t n = strcspn(p, ",/");
-    const char *hp = arena_strndup(a, p, n);
-    const char *colon = hp ? strrchr(hp, ':') : NULL;
-    const char *host = colon ? arena_strndup(a, hp, (size_t)(colon - hp)) : hp;
-    const char *port = colon ? colon + 1 : "4222";
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    if (!host || getaddrinfo(host, port, &hints, &res) != 0)
-        return rn_errf(e, RN_EIO, "nats: cannot resolve %s", hp ? hp : url);
-    int s = socket(res->ai_family, SOCK_STREAM, 0);
-    bool ok = s >= 0 && connect(s, res->ai_addr, res->ai_addrlen) == 0;
-    freeaddrinfo(res);
-    if (!ok) {
-        if (s >= 0)
-            close(s);
-        return rn_errf(e, RN_EIO, "nats: dial tcp %s: connection refused", hp);
+    struct pollfd p = {c->fd, ev, 0};
+    return poll(&p, 1, wait_budget(c->deadline_ms, NATS_IO_MS)) == 1 &&
+           !(p.revents & POLLNVAL);
+}
+
+/* Connect to one address within ms; 0 or an errno. */
+static int dial_addr(const struct addrinfo *ai, int ms, int *fd)
+{
+    int s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return errno;
+    int fl = fcntl(s, F_GETFL);
+    int err = fl < 0 || fcntl(s, F_SETFL, fl | O_NONBLOCK) < 0 ? errno : 0;
+    if (!err && connect(s, ai->ai_addr, ai->ai_addrlen) != 0)
+        err = errno;
+    if (err == EINPROGRESS) {
+        struct pollfd p = {s, POLLOUT, 0};
+        socklen_t len = sizeof err;
+        int r = poll(&p, 1, ms);
+        err = r == 0 ? ETIMEDOUT
+              : r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0
+                  ? errno
+                  : err;
+    }
+    if (!err && fcntl(s, F_SETFL, fl) < 0)
+        err = errno;
+    if (err) {
+        close(s);
+        return err;
     }
     *fd = s;
-    return RN_OK;
+    return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n, struct rn_err *e)
+/* "dial tcp 127.0.0.1:4222: connect: connection refused", Go's words
+ * (Go's errno texts are glibc's with a lower-case first letter). */
+static void dial_error(char *out, size_t cap, const struct addrinfo *ai,
+                       const char *port, int err)
+{
+    char host[NI_MAXHOST] = "?", why[128];
+    getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, NULL, 0,
+                NI_NUMERICHOST);
+    bool v6 = ai->ai_family == AF_INET6;
+    if (err == ETIMEDOUT) {
+        snprintf(why, sizeof why, "i/o timeout");
+    } else {
+        snprintf(why, sizeof why, "connect: %s", strerror(err));
+        why[9] = (char)tolower((unsigned char)why[9]);
+    }
+    snprintf(out, cap, "dial tcp %s%s%s:%s: %s", v6 ? "[" : "", host,
+             v6 ? "]" : "", port, why);
+}
+
+/* Every address of one server, the dial time shared among them. */
+static int dial_server(const struct nats_server *sv, int64_t deadline_ms,
+                       int *fd, char *why, size_t cap, bool *refused)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(sv->host, sv->port, &hints, &res);
+    if (g != 0) {
+        snprintf(why, cap, "dial tcp: lookup %s: %s", sv->host,
+                 gai_strerror(g));
+        *refused = false;
+        return RN_EIO;
+    }
+    size_t n = 0;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        n++;
+    int ms = wait_budget(deadline_ms, NATS_DIAL_MS) / (int)(n ? n : 1);
+    int rc = RN_EIO;
+    for (const struct addrinfo *ai = res; ai && rc != RN_OK; ai = ai->ai_next) {
+        int err = dial_addr(ai, ms > 0 ? ms : 1, fd);
+        if (!err) {
+            rc = RN_OK;
+        } else {
+            dial_error(why, cap, ai, sv->port, err);
+            *refused &= err == ECONNREFUSED;
+        }
+    }
+    freeaddrinfo(res);
+    return rc;
+}
+
+static int write_all(const struct conn *c, const char *p, size_t n,
+                     struct rn_err *e)
 {
     while (n > 0) {
-        ssize_t w = wait_fd(fd, POLLOUT) ? send(fd, p, n, MSG_NOSIGNAL) : -1;
+        ssize_t w = wait_fd(c, POLLOUT) ? send(c->fd, p, n, MSG_NOSIGNAL) : -1;
         if (w <= 0)
-            return rn_errf(e, RN_EIO, "nats: write failed");
+            return rn_errf(e, RN_EIO, "nats: write failed or timed out");
         p += w;
         n -= (size_t)w;
     }
@@ -186,7 +396,8 @@ static int write_all(int fd, const char *p, size_t n, struct rn_err *e)
 }
 
 /* One protocol line without its CRLF, into out. */
-static int read_line(struct conn *c, char *out, size_t cap, struct rn_err *e)
+static int read_line(struct conn *c, char *out, size_t cap, size_t *len,
+                     struct rn_err *e)
 {
     for (;;) {
         char *nl = memchr(c->buf, '\n', c->len);
@@ -197,73 +408,155 @@ static int read_line(struct conn *c, char *out, size_t cap, struct rn_err *e)
                 k = cap - 1;
             memcpy(out, c->buf, k);
             out[k] = '\0';
+            *len = k;
             memmove(c->buf, nl + 1, c->len - n - 1);
             c->len -= n + 1;
             return RN_OK;
         }
         if (c->len == sizeof c->buf)
             return rn_errf(e, RN_EIO, "nats: protocol line too long");
-        ssize_t r = wait_fd(c->fd, POLLIN) ? recv(c->fd, c->buf + c->len,
-                                                  sizeof c->buf - c->len, 0)
-                                           : -1;
+        ssize_t r = wait_fd(c, POLLIN) ? recv(c->fd, c->buf + c->len,
+                                              sizeof c->buf - c->len, 0)
+                                       : -1;
         if (r <= 0)
             return rn_errf(e, RN_EIO, "nats: connection closed or timed out");
         c->len += (size_t)r;
     }
 }
 
-/* Wait for PONG, answering PINGs and skipping +OK / INFO. */
-static int await_pong(struct conn *c, bool *retryable, struct rn_err *e)
+/* The next server line, parsed. */
+static int next_line(struct conn *c, struct arena *a, struct nats_line *l,
+                     bool *retryable, struct rn_err *e)
 {
-    char line[NATS_LINE_MAX];
+    char *line = arena_alloc(a, NATS_LINE_MAX);
+    size_t n = 0;
+    int rc = line ? read_line(c, line, NATS_LINE_MAX, &n, e) : RN_ENOMEM;
+    if (rc == RN_OK && nats_server_line(a, line, n, l, e) != RN_OK) {
+        *retryable = false;
+        rc = e->code ? e->code : RN_EINVAL;
+    }
+    return rc;
+}
+
+/* Wait for PONG, answering PINGs and skipping +OK / INFO. */
+static int await_pong(struct conn *c, struct arena *a, bool *retryable,
+                      struct rn_err *e)
+{
     for (;;) {
-        int rc = read_line(c, line, sizeof line, e);
+        struct nats_line l;
+        int rc = next_line(c, a, &l, retryable, e);
         if (rc != RN_OK)
             return rc;
-        if (strcmp(line, "PONG") == 0)
+        if (l.op == NATS_OP_PONG)
             return RN_OK;
-        if (strncmp(line, "-ERR", 4) == 0) {
+        if (l.op == NATS_OP_ERR) {
             *retryable = false;
-            return rn_errf(e, RN_EHTTP, "nats: %s", line);
+            return rn_errf(e, RN_EHTTP, "nats: %.*s", (int)l.arg_len, l.arg);
         }
-        if (strcmp(line, "PING") == 0 &&
-            write_all(c->fd, "PONG\r\n", 6, e) != RN_OK)
+        if (l.op == NATS_OP_PING && write_all(c, "PONG\r\n", 6, e) != RN_OK)
             return RN_EIO;
     }
 }
 
-static const char *connect_json(struct svc_call *c, const struct nats_opts *o,
-                                const char *nonce, struct rn_err *e)
+/* Go's http.Header.Write over the configured headers, into h. */
+static int header_block(const struct nats_opts *o, struct buf *h)
 {
-    /* the fixed members after "name" */
-    static const char rest[] = "\"\",\"lang\":\"c\",\"version\":\"rnotify\","
-                               "\"protocol\":1,\"echo\":true,\"headers\":true,"
-                               "\"no_responders\":true";
-    struct svc_json j;
-    const char *out = NULL, *pub = NULL, *sig = NULL;
-    size_t n;
-    if (*o->nkey && nkey_sign(c->a, o->nkey, nonce, &pub, &sig) != RN_OK) {
+    int rc = buf_add_str(h, "NATS/1.0\r\n");
+    for (size_t i = 0; rc == RN_OK && i < o->headers.n; i++) {
+        const char *k = o->headers.keys[i], *v = o->headers.vals[i];
+        bool valid = *k != '\0';
+        for (const char *p = k; *p && valid; p++)
+            valid = isalnum((unsigned char)*p) ||
+                    strchr("!#$%&'*+-.^_`|~", *p) != NULL;
+        if (!valid)
+            continue; /* Go drops invalid header names */
+        size_t n = strlen(v), b = 0;
+        while (b < n && strchr(" \t\r\n", v[b]))
+            b++;
+        while (n > b && strchr(" \t\r\n", v[n - 1]))
+            n--;
+        rc = buf_add_fmt(h, "%s: ", k);
+        for (size_t j = b; rc == RN_OK && j < n; j++)
+            rc = buf_add_char(h, v[j] == '\r' || v[j] == '\n' ? ' ' : v[j]);
+        if (rc == RN_OK)
+            rc = buf_add_str(h, "\r\n");
+    }
+    return rc == RN_OK ? buf_add_str(h, "\r\n") : rc;
+}
+
+/* PUB, or HPUB with the configured headers; NULL and e set on error. */
+static const char *publish(struct svc_call *c, const struct nats_opts *o,
+                           const struct nats_line *info, struct rn_err *e)
+{
+    const char *msg = svc_message(c->root);
+    size_t ml = strlen(msg);
+    struct buf h;
+    const char *out = NULL;
+    if (!o->headers.n) {
+        if (info->max_payload > 0 && (int64_t)ml > info->max_payload)
+            rn_errf(e, RN_EINVAL, "nats: maximum payload exceeded");
+        else
+            out = arena_printf(c->a, "PUB %s %zu\r\n%s\r\n", c->recipient, ml,
+                               msg);
+        return out;
+    }
+    buf_init(&h, 1u << 20);
+    int rc = header_block(o, &h);
+    if (rc == RN_OK && info->max_payload > 0 &&
+        (int64_t)(h.len + ml) > info->max_payload)
+        rn_errf(e, RN_EINVAL, "nats: maximum payload exceeded");
+    else if (rc == RN_OK)
+        out = arena_printf(c->a, "HPUB %s %zu %zu\r\n%s%s\r\n", c->recipient,
+                           h.len, h.len + ml, buf_str(&h), msg);
+    buf_free(&h);
+    return out;
+}
+
+/* nats.go's connectInfo, members in its order, omitempty as tagged. */
+static const char *connect_json(struct svc_call *c, const struct nats_opts *o,
+                                const struct nats_server *sv,
+                                const struct nats_line *info, struct rn_err *e)
+{
+    const char *user = sv->has_userinfo ? sv->user : o->username;
+    const char *pass = sv->has_userinfo ? sv->pass : o->password;
+    const char *nkey = sv->has_userinfo ? "" : o->nkey;
+    const char *pub = NULL, *sig = NULL;
+    if (!sv->has_userinfo && !(*o->username && *o->password))
+        user = pass = "";
+    if (*nkey && nkey_sign(c->a, nkey, info->nonce, &pub, &sig) != RN_OK) {
         rn_errf(e, RN_ECONFIG, "nats: the nkey seed is not a valid user seed");
         return NULL;
     }
+    struct svc_json j;
+    const char *out = NULL;
+    size_t n;
+    const char *hdrs = info->headers ? "true" : "false";
     svc_json_init(&j);
     int rc = svc_json_raw(&j, "verbose", "false", 5);
     if (rc == RN_OK)
         rc = svc_json_raw(&j, "pedantic", "false", 5);
+    if (rc == RN_OK && pub)
+        rc = svc_json_str(&j, "nkey", pub);
+    if (rc == RN_OK && sig)
+        rc = svc_json_str(&j, "sig", sig);
+    if (rc == RN_OK && user && *user)
+        rc = svc_json_str(&j, "user", user);
+    if (rc == RN_OK && pass && *pass)
+        rc = svc_json_str(&j, "pass", pass);
+    if (rc == RN_OK && sv->token && *sv->token)
+        rc = svc_json_str(&j, "auth_token", sv->token);
     if (rc == RN_OK)
         rc = svc_json_raw(&j, "tls_required", "false", 5);
-    if (rc == RN_OK && *o->username && *o->password) {
-        rc = svc_json_str(&j, "user", o->username);
-        if (rc == RN_OK)
-            rc = svc_json_str(&j, "pass", o->password);
-    }
-    if (rc == RN_OK && pub) {
-        rc = svc_json_str(&j, "nkey", pub);
-        if (rc == RN_OK)
-            rc = svc_json_str(&j, "sig", sig);
-    }
     if (rc == RN_OK)
-        rc = svc_json_raw(&j, "name", rest, strlen(rest));
+        rc = svc_json_raw(&j, "name",
+                          "\"\",\"lang\":\"go\",\"version\":"
+                          "\"1.43.0\",\"protocol\":1,\"echo\":true",
+                          strlen("\"\",\"lang\":\"go\",\"version\":\"1.43.0\","
+                                 "\"protocol\":1,\"echo\":true"));
+    if (rc == RN_OK)
+        rc = svc_json_raw(&j, "headers", hdrs, strlen(hdrs));
+    if (rc == RN_OK)
+        rc = svc_json_raw(&j, "no_responders", hdrs, strlen(hdrs));
     if (rc == RN_OK)
         svc_json_end(&j, c->a, &out, &n);
     else
@@ -273,89 +566,88 @@ static const char *connect_json(struct svc_call *c, const struct nats_opts *o,
     return out;
 }
 
-/* PUB, or HPUB with the configured headers (sorted by name). */
-static const char *publish(struct svc_call *c, const struct nats_opts *o)
-{
-    const char *msg = svc_message(c->root);
-    struct buf h;
-    const char *out = NULL;
-    if (!o->headers.n)
-        return arena_printf(c->a, "PUB %s %zu\r\n%s\r\n", c->recipient,
-                            strlen(msg), msg);
-    buf_init(&h, 1u << 20);
-    int rc = buf_add_str(&h, "NATS/1.0\r\n");
-    for (size_t i = 0; rc == RN_OK && i < o->headers.n; i++)
-        rc = buf_add_fmt(&h, "%s: %s\r\n", o->headers.keys[i],
-                         o->headers.vals[i]);
-    if (rc == RN_OK)
-        rc = buf_add_str(&h, "\r\n");
-    if (rc == RN_OK)
-        out = arena_printf(c->a, "HPUB %s %zu %zu\r\n%s%s\r\n", c->recipient,
-                           h.len, h.len + strlen(msg), buf_str(&h), msg);
-    buf_free(&h);
-    return out;
-}
-
 /* INFO, CONNECT + PING, PONG, publish, PING, PONG. */
 static int dialogue(struct conn *cn, struct svc_call *c,
-                    const struct nats_opts *o, bool *retryable,
-                    struct rn_err *e)
+                    const struct nats_opts *o, const struct nats_server *sv,
+                    bool *retryable, struct rn_err *e)
 {
-    char line[NATS_LINE_MAX];
-    struct val info = val_null();
-    int rc = read_line(cn, line, sizeof line, e);
-    if (rc == RN_OK &&
-        (strncmp(line, "INFO ", 5) != 0 ||
-         svc_json_parse(c->a, line + 5, strlen(line + 5), &info, e) != RN_OK)) {
+    struct nats_line info;
+    int rc = next_line(cn, c->a, &info, retryable, e);
+    if (rc == RN_OK && info.op != NATS_OP_INFO) {
         *retryable = false;
         return rn_errf(e, RN_EHTTP, "nats: the server did not send INFO");
     }
     if (rc != RN_OK)
         return rc;
-    const struct val *hs = val_get_cstr(info, "headers");
-    if (o->headers.n && !(hs && hs->kind == VAL_BOOL && hs->u.b)) {
-        *retryable = false;
+    *retryable = false;
+    if (info.tls_required)
+        return rn_errf(e, RN_ECONFIG,
+                       "nats: the server requires TLS, which "
+                       "rnotify does not speak to NATS");
+    if (o->headers.n && !info.headers)
         return rn_errf(e, RN_EHTTP, "nats: headers not supported");
-    }
-    const char *cj = connect_json(c, o, svc_val_str(info, "nonce"), e);
+    const char *cj = connect_json(c, o, sv, &info, e);
     const char *hello =
         cj ? arena_printf(c->a, "CONNECT %s\r\nPING\r\n", cj) : NULL;
-    const char *pub = publish(c, o);
-    if (!hello || !pub) {
-        *retryable = false;
+    const char *pub = hello ? publish(c, o, &info, e) : NULL;
+    if (!hello || !pub)
         return e->code ? e->code : rn_errf(e, RN_ENOMEM, "out of memory");
-    }
-    rc = write_all(cn->fd, hello, strlen(hello), e);
+    *retryable = true;
+    rc = write_all(cn, hello, strlen(hello), e);
     if (rc == RN_OK)
-        rc = await_pong(cn, retryable, e);
+        rc = await_pong(cn, c->a, retryable, e);
     if (rc == RN_OK)
-        rc = write_all(cn->fd, pub, strlen(pub), e);
+        rc = write_all(cn, pub, strlen(pub), e);
     if (rc == RN_OK)
-        rc = write_all(cn->fd, "PING\r\n", 6, e);
+        rc = write_all(cn, "PING\r\n", 6, e);
     if (rc == RN_OK)
-        rc = await_pong(cn, retryable, e);
+        rc = await_pong(cn, c->a, retryable, e);
     return rc;
 }
 
+/* A subject that cannot break the protocol line it is written into. */
+static bool subject_ok(const char *s)
+{
+    if (!*s)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Try the servers in order; the first that answers gets the dialogue. */
 static int nats_send(const void *state, struct svc_call *c, bool *retryable,
                      struct rn_err *e)
 {
     const struct nats_opts *o = state;
+    struct nats_server sv[NATS_MAX_SERVERS];
     struct conn *cn = arena_zalloc(c->a, sizeof *cn);
+    char why[256] = "";
+    bool refused = true;
+    size_t n = 0;
+    *retryable = false;
     if (!cn)
         return rn_errf(e, RN_ENOMEM, "out of memory");
-    if (!*c->recipient || strpbrk(c->recipient, " \t\r\n")) {
-        *retryable = false;
+    if (!subject_ok(c->recipient))
         return rn_errf(e, RN_EINVAL, "nats: invalid subject '%s'",
                        c->recipient);
-    }
-    *retryable = true;
-    int rc = dial(c->a, o->url, &cn->fd, e);
+    int rc = server_list(c->a, o->url, sv, &n, e);
     if (rc != RN_OK)
         return rc;
-    rc = dialogue(cn, c, o, retryable, e);
-    close(cn->fd);
-    return rc;
+    *retryable = true;
+    cn->deadline_ms = c->deadline_ms;
+    for (size_t i = 0; i < n; i++) {
+        if (dial_server(&sv[i], c->deadline_ms, &cn->fd, why, sizeof why,
+                        &refused) != RN_OK)
+            continue;
+        rc = dialogue(cn, c, o, &sv[i], retryable, e);
+        close(cn->fd);
+        return rc;
+    }
+    return rn_errf(e, RN_EIO, "failed to connect to NATS server: %s%s%s%s",
+                   refused ? "nats: no servers available for connection" : why,
+                   refused ? " (" : "", refused ? why : "", refused ? ")" : "");
 }
 
 const struct svc_type svc_nats = {

@@ -10,6 +10,10 @@
  * "<no value>" (kept), an absent `changelog` or `user` would be a render
  * error in Argo Rollouts (rnotify leaves them out instead), an absent
  * `description` is the message.
+ *
+ * The recipient goes into the URL path, and a Rollout's author chooses
+ * it: it must be an application ID (digits only), or nothing is sent, so
+ * that `../` or `?` cannot point the request at another resource.
  */
 #include "svc_int.h"
 
@@ -64,6 +68,13 @@ static int deployment(struct svc_call *c, const char **out, size_t *len)
     return rc;
 }
 
+/* A New Relic APM application ID: 1 to 20 digits. */
+static bool app_id_ok(const char *r)
+{
+    size_t n = strlen(r);
+    return n > 0 && n <= 20 && strspn(r, "0123456789") == n;
+}
+
 static int nr_build(const void *state, struct svc_call *c, struct http_req *out,
                     struct rn_err *e)
 {
@@ -75,11 +86,16 @@ static int nr_build(const void *state, struct svc_call *c, struct http_req *out,
         return rn_errf(e, RN_ECONFIG, "apiKey is missing");
     if (!svc_section(c->root, "newrelic"))
         return rn_errf(e, RN_ECONFIG, "config is missing");
+    if (!app_id_ok(c->recipient))
+        return rn_errf(e, RN_EINVAL,
+                       "invalid application ID \"%s\": a New Relic "
+                       "application ID is a number",
+                       c->recipient);
     if (bn && base[bn - 1] == '/')
         bn--;
     int rc = deployment(c, &body, &len);
     url = arena_printf(c->a, "%.*s/v2/applications/%s/deployments.json",
-                       (int)bn, base, c->recipient);
+                       (int)bn, base, svc_segment(c->a, c->recipient));
     if (rc == RN_OK)
         rc = url ? svc_req_json(c->a, out, url, body, len, NULL) : RN_ENOMEM;
     if (rc == RN_OK)

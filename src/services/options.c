@@ -15,6 +15,8 @@
 #include "../config/config.h"
 #include "../core/alloc.h"
 #include "../core/gotime.h"
+#include "../core/json.h"
+#include "../core/limits.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -219,10 +221,11 @@ static int dec_table(struct dec *d, const struct svc_opt *tbl, size_t n,
     return RN_OK;
 }
 
-static int add_secret(struct svc_instance *s, const char *v)
+static int push_secret(struct svc_instance *s, const char *v)
 {
-    if (!v || strlen(v) < 3)
-        return RN_OK; /* too short to scrub without mangling messages */
+    for (size_t i = 0; i < s->nsecrets; i++)
+        if (strcmp(s->secrets[i], v) == 0)
+            return RN_OK;
     const char **l =
         arena_alloc(&s->arena, (s->nsecrets + 1) * sizeof *s->secrets);
     if (!l)
@@ -232,6 +235,61 @@ static int add_secret(struct svc_instance *s, const char *v)
     l[s->nsecrets++] = v;
     s->secrets = l;
     return RN_OK;
+}
+
+/* The text of one encoder run over v, in a (NULL on failure). */
+static const char *encoded(struct arena *a, const char *v, size_t n, int form)
+{
+    struct buf b;
+    int rc;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    if (form < 2)
+        rc = json_emit_string(&b, v, n, form ? JSON_RAW : 0);
+    else if (form == 2)
+        rc = svc_query_escape(&b, v, n);
+    else
+        rc = svc_path_escape(&b, v, n);
+    size_t skip = form < 2 ? 1 : 0; /* the JSON quotes */
+    const char *t = rc == RN_OK && b.len >= 2 * skip
+                        ? arena_strndup(a, buf_str(&b) + skip, b.len - 2 * skip)
+                        : NULL;
+    buf_free(&b);
+    return t;
+}
+
+/* v as JSON escapes it (HTML-safe or not), as a form or a path escapes
+ * it, in base64 (both alphabets, no padding) and in hex (both cases):
+ * servers echo request payloads back in such forms, and excerpts of
+ * their replies in messages must not show the secret in any of them. */
+static int push_encodings(struct svc_instance *s, const char *v)
+{
+    struct arena *a = &s->arena;
+    size_t n = strlen(v);
+    int rc = RN_OK;
+    for (int form = 0; rc == RN_OK && form < 4; form++) {
+        const char *t = encoded(a, v, n, form);
+        rc = t ? push_secret(s, t) : RN_ENOMEM;
+    }
+    for (int url = 0; rc == RN_OK && url < 2; url++) {
+        const char *t = svc_base64_raw(a, v, n, url);
+        rc = t ? push_secret(s, t) : RN_ENOMEM;
+    }
+    for (int upper = 0; rc == RN_OK && upper < 2; upper++) {
+        char *h = arena_alloc(a, 2 * n + 1);
+        for (size_t i = 0; h && i < n; i++)
+            snprintf(h + 2 * i, 3, upper ? "%02X" : "%02x",
+                     (unsigned char)v[i]);
+        rc = h ? push_secret(s, h) : RN_ENOMEM;
+    }
+    return rc;
+}
+
+static int add_secret(struct svc_instance *s, const char *v)
+{
+    if (!v || strlen(v) < 3)
+        return RN_OK; /* too short to scrub without mangling messages */
+    int rc = push_secret(s, v);
+    return rc == RN_OK && strlen(v) >= 4 ? push_encodings(s, v) : rc;
 }
 
 static int collect_secrets(struct svc_instance *s)
@@ -328,36 +386,51 @@ const void *svc_instance_opts(const struct svc_instance *s)
     return s->opts;
 }
 
-/* Replace every occurrence of needle in msg with "*****". */
-static void scrub_one(char *msg, size_t cap, const char *needle)
+/* The longest secret (or encoding of one) that starts at p, or 0. */
+static size_t match_at(const struct svc_instance *s, const char *p, size_t n)
 {
-    static const char mask[] = "*****";
-    size_t nl = strlen(needle), ml = sizeof mask - 1;
-    char *p = msg;
-    while ((p = strstr(p, needle)) != NULL) {
-        size_t tail = strlen(p + nl);
-        if (ml > nl && (size_t)(p - msg) + ml + tail >= cap)
-            tail = cap - 1 - (size_t)(p - msg) - ml;
-        memmove(p + ml, p + nl, tail);
-        p[ml + tail] = '\0';
-        memcpy(p, mask, ml);
-        p += ml;
+    size_t best = 0;
+    for (size_t i = 0; i < s->nsecrets; i++) {
+        const char *v = s->secrets[i];
+        size_t vl = strlen(v);
+        if (vl > best && vl <= n && v[0] == p[0] && memcmp(p, v, vl) == 0)
+            best = vl;
     }
+    return best;
 }
 
-/* In place; a longer secret is masked before the ones it contains. */
-void svc_scrub(const struct svc_instance *s, char *msg, size_t cap)
+/* Copy text[0..n) to out with every secret replaced by "*****", in one
+ * left-to-right pass (linear: a hostile reply full of near-matches cannot
+ * make it quadratic), stopping once out holds max bytes. */
+int svc_mask(const struct svc_instance *s, struct buf *out, const char *text,
+             size_t n, size_t max)
 {
-    if (!s || !msg)
-        return;
-    /* longest first, so a secret containing another is masked whole */
-    for (size_t pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < s->nsecrets; i++) {
-            bool lng = strlen(s->secrets[i]) >= 16;
-            if (lng == (pass == 0))
-                scrub_one(msg, cap, s->secrets[i]);
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < n && out->len < max;) {
+        size_t m = s ? match_at(s, text + i, n - i) : 0;
+        if (m) {
+            rc = buf_add(out, "*****", 5);
+            i += m;
+        } else {
+            rc = buf_add_char(out, text[i++]);
         }
     }
+    return rc;
+}
+
+/* In place; truncates to cap - 1 bytes when masks make the text longer. */
+void svc_scrub(const struct svc_instance *s, char *msg, size_t cap)
+{
+    if (!s || !msg || !cap)
+        return;
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    if (svc_mask(s, &b, msg, strlen(msg), cap - 1) == RN_OK) {
+        size_t n = b.len < cap - 1 ? b.len : cap - 1;
+        memcpy(msg, buf_str(&b), n);
+        msg[n] = '\0';
+    }
+    buf_free(&b);
 }
 
 static bool known_key(const struct svc_opt *tbl, size_t n, const char *k)

@@ -5,10 +5,12 @@
  * `From: <from>`; the recipient is the PagerDuty service ID and the
  * template's `pagerduty` block (required: upstream crashes without it,
  * rnotify fails the send) gives title, body, urgency and priorityId.
- * `message` is not used.  Documented deviations from upstream's request:
- * the body type is `incident_details` without upstream's trailing TAB,
- * and `priority` is left out when no priorityId is given.  `apiURL` is a
- * test hook (upstream always calls https://api.pagerduty.com).
+ * `message` is not used.  The body is upstream's, quirks included:
+ * go-pagerduty's CreateIncidentOptions in field order, the body type
+ * `incident_details` with upstream's trailing TAB, and a `priority`
+ * reference even without a priorityId (`{"type":"priority"}`: the SDK's
+ * references omit an empty id).  `apiURL` is a test hook (upstream
+ * always calls https://api.pagerduty.com).
  */
 #include "svc_int.h"
 
@@ -30,38 +32,52 @@ static const struct svc_opt pd_opts[] = {
 
 #define F(name) svc_field(c->root, "pagerduty", name)
 
+/* go-pagerduty's APIReference / APIDetails: {"id"?/"type"?} with both
+ * members omitempty. */
+static const char *reference(struct arena *a, const char *k1, const char *v1,
+                             const char *k2, const char *v2)
+{
+    struct svc_json j;
+    const char *t = NULL;
+    size_t n;
+    svc_json_init(&j);
+    int rc = *v1 ? svc_json_str(&j, k1, v1) : RN_OK;
+    if (rc == RN_OK && *v2)
+        rc = svc_json_str(&j, k2, v2);
+    if (rc == RN_OK)
+        rc = svc_json_end(&j, a, &t, &n);
+    else
+        buf_free(&j.b);
+    return rc == RN_OK ? t : NULL;
+}
+
+/* {"incident": CreateIncidentOptions} in the SDK's field order. */
 static int incident(struct svc_call *c, struct svc_json *j)
 {
-    struct svc_json in, body;
-    const char *bt, *t;
-    size_t bl, tl;
-    svc_json_init(&body);
-    int rc = svc_json_str(&body, "type", "incident_details");
-    if (rc == RN_OK && *F("body"))
-        rc = svc_json_str(&body, "details", F("body"));
-    if (rc == RN_OK)
-        rc = svc_json_end(&body, c->a, &bt, &bl);
-    else
-        buf_free(&body.b);
+    struct svc_json in;
+    const char *t;
+    size_t tl;
+    /* the TAB is upstream's literal */
+    const char *body =
+        reference(c->a, "type", "incident_details\t", "details", F("body"));
+    const char *svc =
+        reference(c->a, "id", c->recipient, "type", "service_reference");
+    const char *prio =
+        reference(c->a, "id", F("priorityId"), "type", "priority");
+    if (!body || !svc || !prio)
+        return RN_ENOMEM;
     svc_json_init(&in);
-    if (rc == RN_OK)
-        rc = svc_json_str(&in, "type", "incident");
+    int rc = svc_json_str(&in, "type", "incident");
     if (rc == RN_OK)
         rc = svc_json_str(&in, "title", F("title"));
-    const char *svc = arena_printf(
-        c->a, "{\"id\":%s,\"type\":\"service_reference\"}",
-        svc_json_text(c->a, val_str(c->recipient, strlen(c->recipient))));
     if (rc == RN_OK)
-        rc = svc_json_raw(&in, "service", svc, svc ? strlen(svc) : 0);
-    const char *prio = arena_printf(
-        c->a, "{\"id\":%s,\"type\":\"priority\"}",
-        svc_json_text(c->a, val_str(F("priorityId"), strlen(F("priorityId")))));
-    if (rc == RN_OK && *F("priorityId"))
-        rc = svc_json_raw(&in, "priority", prio, prio ? strlen(prio) : 0);
+        rc = svc_json_raw(&in, "service", svc, strlen(svc));
+    if (rc == RN_OK)
+        rc = svc_json_raw(&in, "priority", prio, strlen(prio));
     if (rc == RN_OK && *F("urgency"))
         rc = svc_json_str(&in, "urgency", F("urgency"));
     if (rc == RN_OK)
-        rc = svc_json_raw(&in, "body", bt, bl);
+        rc = svc_json_raw(&in, "body", body, strlen(body));
     if (rc == RN_OK)
         rc = svc_json_end(&in, c->a, &t, &tl);
     else

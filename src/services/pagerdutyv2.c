@@ -109,7 +109,7 @@ static enum svc_step pdv2_check(const void *state, struct svc_call *c,
                 r->status, svc_val_str(v, "status"), svc_val_str(v, "message"));
     else
         rn_errf(e, RN_EHTTP, "HTTP response failed with status code %ld: %s",
-                r->status, svc_body_excerpt(c->a, r));
+                r->status, svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

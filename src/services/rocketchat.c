@@ -10,6 +10,8 @@
  */
 #include "svc_int.h"
 
+#include "../core/limits.h"
+
 #include <curl/curl.h>
 #include <stddef.h>
 #include <string.h>
@@ -92,14 +94,94 @@ static bool is_url(struct arena *a, const char *s)
            h && *h;
 }
 
+/* The SDK's models.Attachment and its parts, in declaration order
+ * (gotype.c decodes and encodes them as upstream's json round trip). */
+#define RS(n, o)                                                               \
+    {                                                                          \
+        n, GK_STR, o, NULL, 0, NULL, NULL                                      \
+    }
+#define RB(n, o)                                                               \
+    {                                                                          \
+        n, GK_BOOL, o, NULL, 0, NULL, NULL                                     \
+    }
+static const struct gt_field field_f[] = {RB("short", false), RS("title", true),
+                                          RS("value", true)};
+static const struct gt_struct field_t = {"models.AttachmentField", field_f, 3};
+static const struct gt_field action_f[] = {RS("type", true),
+                                           RS("text", true),
+                                           RS("url", true),
+                                           RS("image_url", true),
+                                           RB("is_webview", false),
+                                           RS("webview_height_ratio", true),
+                                           RS("msg", true),
+                                           RB("msg_in_chat_window", false),
+                                           RS("msg_processing_type", true)};
+static const struct gt_struct action_t = {"models.AttachmentAction", action_f,
+                                          9};
+static const struct gt_field attach_f[] = {
+    RS("color", true),
+    RS("text", true),
+    RS("ts", true),
+    RS("thumb_url", true),
+    RS("message_link", true),
+    RB("collapsed", false),
+    RS("author_name", true),
+    RS("author_link", true),
+    RS("author_icon", true),
+    RS("title", true),
+    RS("title_link", true),
+    RS("title_link_download", true),
+    RS("image_url", true),
+    RS("audio_url", true),
+    RS("video_url", true),
+    {"actions", GK_SLICE, true, &action_t, GK_STRUCT, NULL,
+     "[]models.AttachmentAction"},
+    RS("button_alignment", true),
+    {"fields", GK_SLICE, true, &field_t, GK_STRUCT, NULL,
+     "[]models.AttachmentField"},
+};
+static const struct gt_struct attach_t = {"models.Attachment", attach_f,
+                                          sizeof attach_f / sizeof *attach_f};
+#undef RS
+#undef RB
+
+/* `attachments` decoded into []models.Attachment and encoded again
+ * (every one gets "collapsed": false, unknown keys go); *out NULL when
+ * there are none (PostMessage's attachments are omitempty). */
+static int attachments(struct svc_call *c, const char *text, const char **out,
+                       struct rn_err *e)
+{
+    struct val v;
+    struct rn_err pe = {0};
+    struct buf b;
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
+    *out = NULL;
+    if (svc_json_parse(c->a, text, strlen(text), &v, &pe) != RN_OK)
+        return rn_errf(e, RN_EINVAL,
+                       "failed to unmarshal attachments '%s' : %s", text,
+                       pe.msg);
+    if (v.kind == VAL_NULL || (v.kind == VAL_ARRAY && val_list_len(v) == 0))
+        return RN_OK;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    int rc = gt_emit_list(&x, &attach_t, &v, "[]models.Attachment");
+    if (rc == RN_OK)
+        *out = arena_strndup(c->a, buf_str(&b), b.len);
+    buf_free(&b);
+    if (rc != RN_OK)
+        return rn_errf(e, rc, "failed to unmarshal attachments '%s' : %s", text,
+                       pe.msg);
+    return *out ? RN_OK : rn_errf(e, RN_ENOMEM, "out of memory");
+}
+
+/* models.PostMessage: roomId|channel, text, alias, emoji, avatar,
+ * attachments, each left out when empty. */
 static int post_body(const struct rc_opts *o, struct svc_call *c,
                      const char **body, size_t *len, struct rn_err *e)
 {
     const char *att = svc_field(c->root, "rocketchat", "attachments");
     const char *r = c->recipient;
-    struct val list;
-    int rc =
-        *att ? svc_unmarshal_list(c->a, "attachments", att, &list, e) : RN_OK;
+    const char *list = NULL;
+    int rc = *att ? attachments(c, att, &list, e) : RN_OK;
     if (rc != RN_OK)
         return rc;
     struct svc_json j;
@@ -113,8 +195,8 @@ static int post_body(const struct rc_opts *o, struct svc_call *c,
         rc = svc_json_str(&j, "emoji", o->icon);
     if (rc == RN_OK && is_url(c->a, o->avatar))
         rc = svc_json_str(&j, "avatar", o->avatar);
-    if (rc == RN_OK && *att && val_list_len(list))
-        rc = svc_json_val(&j, "attachments", list);
+    if (rc == RN_OK && list)
+        rc = svc_json_raw(&j, "attachments", list, strlen(list));
     if (rc == RN_OK)
         return svc_json_end(&j, c->a, body, len);
     buf_free(&j.b);

@@ -10,6 +10,11 @@
  * failed.  Every failure ends in one svc_result: a message naming the
  * service and the recipient (scrubbed of secrets) and whether a later
  * repeat may succeed.
+ *
+ * Replies are untrusted: a delivery may carry a deadline, and no wait a
+ * server asks for (Retry-After) or the backoff computes may run past it.
+ * A server asking for more than what is left ends the delivery at once,
+ * with a message that names the last status and says why.
  */
 #include "svc_int.h"
 
@@ -32,14 +37,19 @@ struct svc_delivery {
     struct http_req cur; /* the one to perform (after redirects) */
     int attempt, hops;
     int64_t wait_ms;
+    int64_t deadline_ms; /* unix ms, 0 = none */
+    int64_t step_ms;     /* when the step's first attempt was made ready */
     enum svc_dstate st;
     struct svc_result res;
     struct rn_err e;
 };
 
-static int64_t now_unix(void)
+/* Wall-clock milliseconds: deadlines are absolute unix times. */
+int64_t svc_now_ms(void)
 {
-    return (int64_t)time(NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static enum svc_dstate fail(struct svc_delivery *d, bool retryable)
@@ -70,6 +80,8 @@ static enum svc_dstate build_step(struct svc_delivery *d)
         d->res.code = RN_OK;
         return d->st;
     }
+    d->req.deadline_ms = d->deadline_ms;
+    d->step_ms = svc_now_ms();
     d->cur = d->req;
     d->attempt = 0;
     d->hops = 0;
@@ -94,17 +106,21 @@ static void direct_send(struct svc_delivery *d)
 }
 
 /* The caller owns *out (svc_delivery_free); RN_ENOMEM only. */
-int svc_delivery_start(const struct svc_instance *s, struct val root,
-                       const struct eng_dest *dest, struct svc_delivery **out)
+int svc_delivery_start_until(const struct svc_instance *s, struct val root,
+                             const struct eng_dest *dest, int64_t deadline_ms,
+                             struct svc_delivery **out)
 {
     struct svc_delivery *d = rn_calloc(1, sizeof *d);
     if (!d)
         return RN_ENOMEM;
     arena_init(&d->a, 0);
     d->s = s;
+    d->deadline_ms = deadline_ms > 0 ? deadline_ms : 0;
     d->res.retry_after_ms = -1;
     d->c.root = root;
     d->c.name = s->name;
+    d->c.inst = s;
+    d->c.deadline_ms = d->deadline_ms;
     d->c.recipient =
         arena_strdup(&d->a, dest->recipient ? dest->recipient : "");
     d->c.a = &d->a;
@@ -112,12 +128,34 @@ int svc_delivery_start(const struct svc_instance *s, struct val root,
         svc_delivery_free(d);
         return RN_ENOMEM;
     }
-    if (s->t->send)
+    if (d->deadline_ms && svc_now_ms() >= d->deadline_ms) {
+        rn_errf(&d->e, RN_EIO,
+                "the delivery deadline passed before the "
+                "first attempt");
+        fail(d, true);
+    } else if (s->t->send) {
         direct_send(d);
-    else
+    } else {
         build_step(d);
+    }
     *out = d;
     return RN_OK;
+}
+
+/* svc_delivery_start_until without a deadline. */
+int svc_delivery_start(const struct svc_instance *s, struct val root,
+                       const struct eng_dest *dest, struct svc_delivery **out)
+{
+    return svc_delivery_start_until(s, root, dest, 0, out);
+}
+
+/* Later requests and waits are bounded by the new deadline. */
+void svc_delivery_set_deadline(struct svc_delivery *d, int64_t deadline_ms)
+{
+    d->deadline_ms = deadline_ms > 0 ? deadline_ms : 0;
+    d->c.deadline_ms = d->deadline_ms;
+    d->req.deadline_ms = d->deadline_ms;
+    d->cur.deadline_ms = d->deadline_ms;
 }
 
 /* Frees the delivery and everything its transfers allocated. */
@@ -156,39 +194,115 @@ const struct svc_result *svc_delivery_result(const struct svc_delivery *d)
     return &d->res;
 }
 
-/* The request's policy ran out (or refused) after a failed attempt:
- * go-retryablehttp's "giving up" error for the BACKOFF policy. */
-static enum svc_dstate give_up(struct svc_delivery *d, bool transport,
-                               bool retryable, const char *cause)
+/* "500 Internal Server Error": the last status and its reason phrase
+ * (both from the server, the phrase already cleaned by http.c). */
+static const char *status_text(struct svc_delivery *d,
+                               const struct http_reply *rep)
+{
+    const char *t = rep && rep->status
+                        ? arena_printf(&d->a, "%ld%s%s", rep->status,
+                                       rep->reason && *rep->reason ? " " : "",
+                                       rep->reason ? rep->reason : "")
+                        : NULL;
+    return t ? t : "no reply";
+}
+
+/* "GET http://h/x": the request as messages show it. */
+static const char *request_text(struct svc_delivery *d)
 {
     const struct http_req *r = &d->req;
     const char *shown =
         r->shown_url ? r->shown_url : svc_url_origin(&d->a, r->url);
+    const char *t = arena_printf(&d->a, "%s %s", r->method, shown);
+    return t ? t : r->method;
+}
+
+/* The request's policy ran out (or refused) after a failed attempt:
+ * go-retryablehttp's "giving up" error for the BACKOFF policy, naming the
+ * last status (or the transport error, cause). */
+static enum svc_dstate give_up(struct svc_delivery *d, bool transport,
+                               bool retryable, const char *cause,
+                               const struct http_reply *rep)
+{
+    const char *req = request_text(d);
     if (transport)
         rn_errf(&d->e, d->e.code ? d->e.code : RN_EHTTP,
-                "%s %s giving up after %d attempt(s): %s", r->method, shown,
-                d->attempt + 1, cause);
+                "%s giving up after %d attempt(s): %s", req, d->attempt + 1,
+                cause);
     else
-        rn_errf(&d->e, RN_EHTTP, "%s %s giving up after %d attempt(s)",
-                r->method, shown, d->attempt + 1);
+        rn_errf(&d->e, RN_EHTTP,
+                "%s giving up after %d attempt(s): last status %s", req,
+                d->attempt + 1, status_text(d, rep));
     return fail(d, retryable);
 }
 
-/* Attempt over: decide on a retry under the request's policy. */
-static bool retry(struct svc_delivery *d, bool transport, bool retryable,
-                  const struct http_reply *rep)
+/* "12.5s" (ms may be saturated at INT64_MAX). */
+static const char *secs_text(struct svc_delivery *d, int64_t ms)
+{
+    const char *t = arena_printf(&d->a, "%lld.%llds", (long long)(ms / 1000),
+                                 (long long)(ms % 1000 / 100));
+    return t ? t : "?";
+}
+
+/* A wait that would end after the deadline: give up now rather than
+ * sleep past it (a server may ask for years). */
+static enum svc_dstate deadline_give_up(struct svc_delivery *d, bool transport,
+                                        const char *cause,
+                                        const struct http_reply *rep,
+                                        int64_t wait, int64_t left)
+{
+    const char *req = request_text(d);
+    bool asked = !transport && rep && svc_retry_after_ms(rep, 0) >= 0 &&
+                 (rep->status == 429 || rep->status == 503);
+    const char *last = transport ? cause : status_text(d, rep);
+    if (left <= 0)
+        rn_errf(&d->e, RN_EIO,
+                "%s giving up after %d attempt(s): last %s%s; the delivery "
+                "deadline has passed",
+                req, d->attempt + 1, transport ? "error " : "status ", last);
+    else if (asked)
+        rn_errf(&d->e, RN_EHTTP,
+                "%s giving up after %d attempt(s): last status %s asks to "
+                "retry after %s, more than the %s left before the delivery "
+                "deadline",
+                req, d->attempt + 1, last, secs_text(d, wait),
+                secs_text(d, left));
+    else
+        rn_errf(&d->e, transport && d->e.code ? d->e.code : RN_EHTTP,
+                "%s giving up after %d attempt(s): last %s%s; the next "
+                "attempt (in %s) would start after the delivery deadline",
+                req, d->attempt + 1, transport ? "error " : "status ", last,
+                secs_text(d, wait));
+    return fail(d, true);
+}
+
+enum retry_verdict { RETRY_NO, RETRY_YES, RETRY_ENDED };
+
+/* Attempt over: decide on a retry under the request's policy, within the
+ * deadline. */
+static enum retry_verdict retry(struct svc_delivery *d, bool transport,
+                                bool retryable, const struct http_reply *rep,
+                                const char *cause)
 {
     struct http_reply none = {0};
-    int64_t wait = 0;
+    int64_t wait = 0, now = svc_now_ms();
     if (!svc_retry_backoff(&d->req.retry, d->attempt, transport, retryable,
-                           rep ? rep : &none, now_unix(), &wait))
-        return false;
+                           rep ? rep : &none, now / 1000, &wait))
+        return RETRY_NO;
+    if (d->req.retry_budget_ms > 0 &&
+        now + wait - d->step_ms > d->req.retry_budget_ms)
+        return RETRY_NO; /* the policy's own time is up: judge this reply */
+    if (d->deadline_ms && wait >= d->deadline_ms - now) {
+        d->res.retry_after_ms = wait;
+        deadline_give_up(d, transport, cause, rep, wait, d->deadline_ms - now);
+        return RETRY_ENDED;
+    }
     d->attempt++;
     d->hops = 0;
     d->cur = d->req;
     d->wait_ms = wait;
     d->st = SVC_D_PERFORM;
-    return true;
+    return RETRY_YES;
 }
 
 static enum svc_dstate judge(struct svc_delivery *d,
@@ -197,10 +311,10 @@ static enum svc_dstate judge(struct svc_delivery *d,
     const struct svc_type *t = d->s->t;
     bool retryable = false;
     if (rep->status == 429 || rep->status == 503)
-        d->res.retry_after_ms = svc_retry_after_ms(rep, now_unix());
+        d->res.retry_after_ms = svc_retry_after_ms(rep, svc_now_ms() / 1000);
     if (d->req.retry.kind == SVC_RETRY_BACKOFF && !d->req.retry.judge_last &&
         svc_status_retryable(rep->status))
-        return give_up(d, false, true, NULL);
+        return give_up(d, false, true, NULL, rep);
     enum svc_step st;
     if (t->check_reply) {
         st = t->check_reply(d->s->opts, &d->c, rep, &retryable, &d->e);
@@ -209,7 +323,7 @@ static enum svc_dstate judge(struct svc_delivery *d,
     } else {
         retryable = svc_status_retryable(rep->status);
         rn_errf(&d->e, RN_EHTTP, "request failed with status %ld: %s",
-                rep->status, svc_body_excerpt(&d->a, rep));
+                rep->status, svc_body_excerpt(&d->c, rep));
         st = SVC_STEP_FAIL;
     }
     if (st == SVC_STEP_FAIL)
@@ -237,10 +351,10 @@ enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
         char cause[sizeof d->e.msg];
         snprintf(cause, sizeof cause, "%s", terr ? terr->msg : "");
         d->e.code = terr && terr->code ? terr->code : rc;
-        if (retry(d, true, retryable, NULL))
+        if (retry(d, true, retryable, NULL, cause) != RETRY_NO)
             return d->st;
         if (d->req.retry.kind == SVC_RETRY_BACKOFF && !d->req.retry.judge_last)
-            return give_up(d, true, retryable, cause);
+            return give_up(d, true, retryable, cause, NULL);
         rn_errf(&d->e, d->e.code, "%s", cause);
         return fail(d, retryable);
     }
@@ -255,7 +369,7 @@ enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
                      svc_url_redact(&d->a, d->cur.url), MAX_REDIRECTS);
             d->e.code = RN_EHTTP;
             if (d->req.retry.kind == SVC_RETRY_BACKOFF)
-                return give_up(d, true, false, cause);
+                return give_up(d, true, false, cause, NULL);
             rn_errf(&d->e, RN_EHTTP, "%s", cause);
             return fail(d, false);
         }
@@ -264,7 +378,7 @@ enum svc_dstate svc_delivery_feed(struct svc_delivery *d, int rc,
         d->cur = next;
         return d->st;
     }
-    if (retry(d, false, false, rep))
+    if (retry(d, false, false, rep, NULL) != RETRY_NO)
         return d->st;
     return judge(d, rep);
 }
@@ -324,7 +438,8 @@ int svc_send_root(const struct svc_instance *s, struct val root,
     }
     svc_global_init();
     memset(r, 0, sizeof *r);
-    if (svc_delivery_start(s, root, dest, &d) != RN_OK) {
+    int64_t until = o->deadline_ms > 0 ? svc_now_ms() + o->deadline_ms : 0;
+    if (svc_delivery_start_until(s, root, dest, until, &d) != RN_OK) {
         struct rn_err e = {0};
         rn_errf(&e, RN_ENOMEM, "out of memory");
         svc_result_fail(s, dest->recipient, &e, r);
@@ -355,6 +470,12 @@ void svc_result_fail(const struct svc_instance *s, const char *recipient,
              same ? "" : " (", same ? "" : type, same ? "" : ")",
              recipient ? recipient : "", e->msg);
     svc_scrub(s, r->msg, sizeof r->msg);
+    /* server text (reason phrases, error fields) may carry terminal
+     * escapes: no control character but a line break (multi-line SMTP
+     * replies, as upstream quotes them) reaches a log or a terminal */
+    for (char *p = r->msg; *p; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f)
+            *p = ' ';
     r->code = e->code ? e->code : RN_EHTTP;
 }
 

@@ -45,6 +45,14 @@ enum svc_retry_kind {
     SVC_RETRY_NONE,    /* one attempt */
     SVC_RETRY_BACKOFF, /* go-retryablehttp (webhook, §1.5) */
     SVC_RETRY_429,     /* repeat on 429 after Retry-After (slack, §3.4) */
+    SVC_RETRY_AWS,     /* aws-sdk-go-v2's standard retryer (awssqs):
+                          transport errors, 500/502/503/504, throttling and
+                          timeout error codes; jittered 2^n s waits */
+    SVC_RETRY_GAX,     /* Google's gax retryer (gcppubsub publish):
+                          transport errors and the retryable google.rpc
+                          codes; jittered waits growing 1.3x from
+                          wait_min_ms up to wait_max_ms, within the
+                          request's retry_budget_ms */
 };
 
 struct svc_retry {
@@ -68,6 +76,13 @@ struct http_req {
     bool insecure;   /* insecureSkipVerify */
     long timeout_ms; /* 0 = svc_opts.timeout_ms */
     struct svc_retry retry;
+    int64_t deadline_ms;     /* unix ms: the transfer's timeout never runs past
+                                it (the delivery's deadline); 0 = none */
+    int64_t retry_budget_ms; /* when not 0: no retry of this request starts
+                                later than this after its first attempt
+                                (gax's publish timeout) */
+    size_t max_reply;        /* reply body cap of this request, 0 = svc_opts'
+                                (github's listings need more than the default) */
 };
 
 struct http_reply {
@@ -103,6 +118,8 @@ struct svc_opts {
     size_t max_reply;        /* reply body cap, default 1 MiB */
     const char *ca_file;     /* extra CA bundle (PEM), NULL = system */
     bool no_sleep;           /* tests: do not wait between retries */
+    int64_t deadline_ms;     /* svc_send: the budget of one delivery from
+                                its start (default 30 s); 0 = none */
 };
 
 /* libcurl's global setup, once per process (svc_send calls it; a caller
@@ -123,6 +140,11 @@ struct svc_call {
     int step;        /* 0 for the first request of a send */
     void *scratch;   /* per-send data of the service, in a */
     struct arena *a; /* freed after the send */
+    /* Added for the delivery deadline and reply masking (both may be 0 /
+     * NULL, as in unit tests that build a call by hand): */
+    int64_t deadline_ms; /* unix ms; services that deliver by themselves
+                            (email, nats) bound their timeouts by it */
+    const struct svc_instance *inst; /* whose secrets replies are masked of */
 };
 
 enum svc_step {
@@ -267,6 +289,29 @@ enum svc_dstate {
  * state. */
 int svc_delivery_start(const struct svc_instance *s, struct val root,
                        const struct eng_dest *dest, struct svc_delivery **out);
+
+/*
+ * svc_delivery_start with a deadline (unix ms, 0 = none) known before the
+ * first step, so that services delivering by themselves during the start
+ * (email, nats) are bounded by it too.
+ */
+int svc_delivery_start_until(const struct svc_instance *s, struct val root,
+                             const struct eng_dest *dest, int64_t deadline_ms,
+                             struct svc_delivery **out);
+
+/*
+ * Bound the delivery by a deadline (unix ms; 0 removes it).  Every wait
+ * the machine would ask for (webhook's backoff, Retry-After, slack's 429
+ * rule) must end before it: a server asking for longer than what is left
+ * ends the delivery at once (FAILED, retryable, with a message saying
+ * so), and each request carries it in http_req.deadline_ms so that the
+ * transfer's timeout is clamped to it.  Takes effect from the next
+ * decision on.
+ */
+void svc_delivery_set_deadline(struct svc_delivery *d, int64_t deadline_ms);
+
+/* The current time in unix milliseconds (the clock deadlines use). */
+int64_t svc_now_ms(void);
 void svc_delivery_free(struct svc_delivery *d);
 enum svc_dstate svc_delivery_state(const struct svc_delivery *d);
 /* The request to perform and how long to wait before it; NULL unless the
@@ -346,7 +391,8 @@ bool svc_http_redirect(const struct http_req *req, const struct http_reply *rep,
 bool svc_status_retryable(long status);
 
 /* Retry-After of a reply (integer seconds or an HTTP date), in ms; -1 when
- * absent or unparsable.  now is the current unix time. */
+ * absent or unparsable; INT64_MAX (saturated) when it does not fit.  now
+ * is the current unix time. */
 int64_t svc_retry_after_ms(const struct http_reply *r, int64_t now);
 
 /*

@@ -8,12 +8,13 @@
  * channel ID of every successful post is remembered per recipient.  As
  * upstream, this state is process-wide (shared by all Slack services),
  * in memory only, behind one mutex; it is bounded (SLACK_MAX_THREADS
- * entries, the least recently used forgotten first).  429 replies are repeated after
- * Retry-After (upstream repeats forever; rnotify stops after 10).
+ * entries, the least recently used forgotten first).  429 replies are repeated
+ * after Retry-After (upstream repeats forever; rnotify stops after 10).
  */
 #include "svc_int.h"
 
 #include "../core/alloc.h"
+#include "../core/limits.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -145,16 +146,32 @@ static bool is_http_url(struct arena *a, const char *s)
     return h && *h;
 }
 
-/* A JSON array field: the rendered text must parse as an array. */
-static int json_array(struct svc_call *c, const char *what, const char *text,
-                      const char **out, struct rn_err *e)
+/* A rendered JSON field decoded into slack-go's types and encoded again
+ * (slack_types.c); *out NULL when upstream would send no such field. */
+static int sdk_field(struct svc_call *c, const char *what, const char *text,
+                     const char **out, struct rn_err *e)
 {
     struct val v;
-    int rc = svc_unmarshal_list(c->a, what, text, &v, e);
+    struct rn_err pe = {0};
+    struct buf b;
+    bool blocks = strcmp(what, "blocks") == 0, nonempty = true;
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
+    *out = NULL;
+    if (svc_json_parse(c->a, text, strlen(text), &v, &pe) != RN_OK)
+        return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%s' : %s", what,
+                       text, pe.msg);
+    if (!blocks && v.kind == VAL_NULL)
+        return RN_OK; /* a nil []Attachment: MsgOptionAttachments skips it */
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    int rc = blocks ? slack_emit_blocks(&x, &v, &nonempty)
+                    : slack_emit_attachments(&x, &v);
+    if (rc == RN_OK && nonempty)
+        *out = arena_strndup(c->a, buf_str(&b), b.len);
+    buf_free(&b);
     if (rc != RN_OK)
-        return rc;
-    *out = svc_json_text(c->a, v);
-    return *out ? RN_OK : rn_errf(e, RN_ENOMEM, "out of memory");
+        return rn_errf(e, rc, "failed to unmarshal %s '%s' : %s", what, text,
+                       pe.msg);
+    return *out || !nonempty ? RN_OK : rn_errf(e, RN_ENOMEM, "out of memory");
 }
 
 static int add_icon_and_name(const struct slack_opts *o, struct svc_call *c,
@@ -189,12 +206,13 @@ static int common_fields(const struct slack_opts *o, struct svc_call *c,
     if (rc == RN_OK && svc_section(c->root, "slack")) {
         const char *att = svc_field(c->root, "slack", "attachments");
         const char *blk = svc_field(c->root, "slack", "blocks");
+        /* upstream starts from an empty []Attachment and slack.Blocks */
         const char *ja = "[]", *jb = NULL;
         if (*att)
-            rc = json_array(c, "attachments", att, &ja, e);
+            rc = sdk_field(c, "attachments", att, &ja, e);
         if (rc == RN_OK && *blk)
-            rc = json_array(c, "blocks", blk, &jb, e);
-        if (rc == RN_OK)
+            rc = sdk_field(c, "blocks", blk, &jb, e);
+        if (rc == RN_OK && ja)
             rc = svc_form_add(c->a, f, "attachments", ja);
         if (rc == RN_OK && jb)
             rc = svc_form_add(c->a, f, "blocks", jb);
@@ -295,9 +313,9 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
                     "syntax (429 without Retry-After)");
         else
             rn_errf(e, RN_EHTTP,
-                    "slack rate limit: still 429 after %d "
-                    "attempts",
-                    SLACK_MAX_429 + 1);
+                    "slack rate limit: giving up after %d attempts: last "
+                    "status 429 %s",
+                    SLACK_MAX_429 + 1, r->reason);
         return SVC_STEP_FAIL;
     }
     if (r->status != 200) {
@@ -310,7 +328,7 @@ static enum svc_step slack_check(const void *state, struct svc_call *c,
         v.kind != VAL_OBJECT) {
         *retryable = false;
         rn_errf(e, RN_EHTTP, "slack: invalid reply: %s",
-                svc_body_excerpt(c->a, r));
+                svc_body_excerpt(c, r));
         return SVC_STEP_FAIL;
     }
     const struct val *ok = val_get_cstr(v, "ok");

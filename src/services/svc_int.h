@@ -38,6 +38,17 @@ const char *svc_field(struct val root, const char *sec, const char *field);
 
 /* Go's url.QueryEscape of s appended to b (space as '+'). */
 int svc_query_escape(struct buf *b, const char *s, size_t n);
+/* Go's url.PathEscape of s appended to b: the bytes of exactly one path
+ * segment ('/', '?', ';', ',', '%' and the rest escaped). */
+int svc_path_escape(struct buf *b, const char *s, size_t n);
+/* url.PathEscape of s in a (NULL on OOM). */
+const char *svc_segment(struct arena *a, const char *s);
+
+/* Copy text[0..n) into out with every secret of s (and its common
+ * encodings) replaced by "*****", stopping once out holds max bytes.
+ * Linear in what it reads; s may be NULL (a plain copy). */
+int svc_mask(const struct svc_instance *s, struct buf *out, const char *text,
+             size_t n, size_t max);
 
 /* url.Values: pairs added in any order, encoded sorted by key (stable for
  * equal keys) as k=v&k=v. */
@@ -51,10 +62,13 @@ int svc_form_add(struct arena *a, struct svc_form *f, const char *k,
 int svc_form_encode(struct arena *a, struct svc_form *f, const char **out,
                     size_t *len);
 
-/* JSON object assembly: `{` is added by the first member. */
+/* JSON object assembly: `{` is added by the first member.  flags may be
+ * set to JSON_RAW after svc_json_init: no HTML escaping (go-github's
+ * encoder). */
 struct svc_json {
     struct buf b;
     bool open;
+    unsigned flags;
 };
 void svc_json_init(struct svc_json *j);
 int svc_json_str(struct svc_json *j, const char *k, const char *v);
@@ -77,6 +91,11 @@ int svc_parse_array(struct arena *a, const char *prefix, const char *text,
  * "failed to unmarshal <what> '<text>' : <why>", as upstream's. */
 int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
                        struct val *out, struct rn_err *e);
+/* Valid JSON text as encoding/json writes a json.RawMessage: white space
+ * outside strings removed, members in the author's order; with html,
+ * < > & and U+2028/U+2029 escaped as \\u003c ... (json.Marshal's default;
+ * go-github's encoder has it off).  In a; NULL on OOM. */
+const char *svc_json_compact(struct arena *a, const char *text, bool html);
 /* The value of key in a decoded map option, or NULL. */
 const char *svc_map_get(const struct svc_strmap *m, const char *key);
 /* Compact JSON of v in a. */
@@ -91,12 +110,34 @@ void svc_req_init(struct http_req *r, const char *method, const char *url);
 int svc_req_set(struct arena *a, struct http_req *r, const char *name,
                 const char *value);
 void svc_req_body(struct http_req *r, const char *body, size_t n);
+/* The value of request header name (case-insensitive), or NULL. */
+const char *svc_req_get(const struct http_req *r, const char *name);
+
+/* Whether an AWS reply is worth repeating under the SDK's standard
+ * retryer: 500/502/503/504, or a throttling / timeout error code (from
+ * X-Amzn-ErrorType, x-amzn-query-error or the body's __type/code). */
+bool svc_aws_retryable(const struct http_reply *r);
+
+/* Whether a Google API reply is worth repeating under gax's publish
+ * retryer: its google.rpc status (the body's error.status) is ABORTED,
+ * CANCELLED, INTERNAL, RESOURCE_EXHAUSTED, UNKNOWN, UNAVAILABLE or
+ * DEADLINE_EXCEEDED, or, without one, the HTTP status maps to one. */
+bool svc_gax_retryable(const struct http_reply *r);
+
+/* A raw HTTP response (status line, header lines, blank line, body) read
+ * by the same code libcurl's callbacks run (reason phrase cleaning,
+ * header list, body cap of max bytes), into out in a.  RN_EINVAL when it
+ * has no status line; RN_ELIMIT when the body is over max. */
+int svc_http_parse_reply(struct arena *a, const char *raw, size_t n, size_t max,
+                         struct http_reply *out);
 /* POST url with a JSON body (Content-Type: application/json) and, when
  * bearer is non-NULL, Authorization: Bearer <bearer>. */
 int svc_req_json(struct arena *a, struct http_req *r, const char *url,
                  const char *body, size_t n, const char *bearer);
 /* Base64 of s in a (standard alphabet, padded). */
 const char *svc_base64(struct arena *a, const char *s, size_t n);
+/* Base64 of s in a without padding, URL-safe alphabet when url. */
+const char *svc_base64_raw(struct arena *a, const char *s, size_t n, bool url);
 
 /* `scheme://host[:port]` of url in a; "" when unparsable. */
 const char *svc_url_origin(struct arena *a, const char *url);
@@ -123,7 +164,118 @@ bool svc_key_ok(const char *pem);
 /* Go's url.Error spelling of a method ("Post", "Get") in a. */
 const char *svc_method_word(struct arena *a, const char *m);
 
-/* A reply body shown in a message: at most 200 bytes. */
-const char *svc_body_excerpt(struct arena *a, const struct http_reply *r);
+/* A reply body shown in a message: at most 200 bytes, with the secrets
+ * of c->inst masked (in every encoding svc_mask knows, before the cut, so
+ * no half secret shows) and control characters as spaces (no terminal
+ * escapes from a server), in c->a. */
+const char *svc_body_excerpt(const struct svc_call *c,
+                             const struct http_reply *r);
+
+/* ---- Go structs (gotype.c) ---- */
+
+/* A field's kind as encoding/json sees it. */
+enum gt_kind {
+    GK_STR,     /* string */
+    GK_BOOL,    /* bool */
+    GK_INT,     /* int, int64 */
+    GK_PTR_INT, /* *int: nil is null, a given 0 is written */
+    GK_PTR_STR, /* *string: nil is null, a given "" is written */
+    GK_NUM,     /* json.Number */
+    GK_JTIME,   /* slack.JSONTime */
+    GK_STRUCT,  /* a struct value: always written */
+    GK_PTR,     /* *struct: nil is null */
+    GK_SLICE,   /* []elem: nil is null, [] written as [] */
+    GK_CUSTOM,  /* a type with its own (Un)MarshalJSON: fn */
+};
+
+struct gt_ctx;
+typedef int gt_custom_fn(struct gt_ctx *x, const struct val *v);
+
+struct gt_field {
+    const char *name; /* the json tag's name */
+    uint8_t kind;     /* enum gt_kind */
+    bool omitempty;
+    const struct gt_struct *st; /* GK_STRUCT, GK_PTR, slices of them */
+    uint8_t elem;               /* GK_SLICE: the element's kind */
+    gt_custom_fn *fn;           /* GK_CUSTOM */
+    const char *gotype;         /* GK_SLICE: for errors ("[]string") */
+};
+
+struct gt_struct {
+    const char *goname; /* "slack.Attachment", for errors */
+    const struct gt_field *f;
+    size_t n;
+};
+
+/* An encoding in progress: output, errors, HTML escaping (flags 0, as
+ * json.Marshal; JSON_RAW without). */
+struct gt_ctx {
+    struct buf *b;
+    struct rn_err *e;
+    struct arena *a;
+    unsigned flags;
+    int depth;
+};
+
+/* Decode v (NULL or null: the zero value) as struct st and append its
+ * encoding to x->b.  RN_EINVAL with Go's words on a type mismatch. */
+int gt_emit_struct(struct gt_ctx *x, const struct gt_struct *st,
+                   const struct val *v);
+/* A []st: null for a nil slice (v NULL or null); gotype names the slice
+ * type in errors when v is not an array. */
+int gt_emit_list(struct gt_ctx *x, const struct gt_struct *st,
+                 const struct val *v, const char *gotype);
+/* [...] over an array's items: one(item), or struct st when one is NULL. */
+int gt_emit_array(struct gt_ctx *x, struct val list, gt_custom_fn *one,
+                  const struct gt_struct *st);
+/* The member a struct field reads: exact key, else case-insensitive. */
+const struct val *gt_lookup(struct val obj, const char *name);
+/* encoding/json's UnmarshalTypeError text (field NULL: a Go value). */
+int gt_type_error(struct gt_ctx *x, struct val v, const char *st,
+                  const char *field, const char *gotype);
+
+/* slack-go v0.16.0's types (slack_types.c): []slack.Attachment and
+ * slack.Blocks (the top-level block list) as upstream re-encodes them. */
+int slack_emit_attachments(struct gt_ctx *x, const struct val *v);
+/* *out false when the block list is empty (upstream then sends none). */
+int slack_emit_blocks(struct gt_ctx *x, const struct val *v, bool *out);
+
+/* ---- SMTP (email.c) ---- */
+
+#define EMAIL_WATCH_CREDS 1u /* username and password are set */
+#define EMAIL_WATCH_LOCAL 2u /* the host is loopback */
+#define EMAIL_WATCH_TLS 4u   /* the session starts encrypted (SMTPS) */
+
+/* Feed an SMTP server's reply lines to the dialogue watcher that email.c
+ * runs beside libcurl (the same code); 1 when it would stop the send,
+ * *why (cap bytes) says why or quotes the first error reply. */
+int email_watch_replies(const char *text, size_t n, unsigned flags, char *why,
+                        size_t cap);
+
+/* ---- NATS (nats.c) ---- */
+
+enum nats_op {
+    NATS_OP_INFO,
+    NATS_OP_PING,
+    NATS_OP_PONG,
+    NATS_OP_OK,
+    NATS_OP_ERR,
+};
+
+/* One line a NATS server sent. */
+struct nats_line {
+    enum nats_op op;
+    const char *arg; /* after the operation word (within the line) */
+    size_t arg_len;
+    /* INFO only: */
+    const char *nonce;
+    bool headers, tls_required;
+    int64_t max_payload;
+};
+
+/* Parse one server protocol line (without CRLF); INFO's JSON goes into a.
+ * RN_EINVAL (e says why) for anything that is not a server operation. */
+int nats_server_line(struct arena *a, const char *line, size_t n,
+                     struct nats_line *out, struct rn_err *e);
 
 #endif

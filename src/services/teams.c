@@ -127,7 +127,7 @@ static enum svc_step teams_check(const void *state, struct svc_call *c,
         return SVC_STEP_DONE;
     *retryable = svc_status_retryable(r->status);
     rn_errf(e, RN_EHTTP, "teams webhook post error: %s",
-            svc_body_excerpt(c->a, r));
+            svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

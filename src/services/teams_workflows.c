@@ -233,11 +233,18 @@ static int envelope(struct svc_call *c, const char **body, size_t *len,
     if (rc == RN_OK && *F("adaptiveCard")) {
         struct rn_err pe = {0};
         const char *ac = F("adaptiveCard");
+        /* upstream keeps the card as a json.RawMessage, which json.Marshal
+         * compacts and HTML-escapes */
+        const char *raw = NULL;
         if (svc_json_parse(c->a, ac, strlen(ac), &v, &pe) != RN_OK)
-            rc = rn_errf(e, RN_EINVAL, "failed to unmarshal adaptiveCard: %s",
+            rc = rn_errf(e, RN_EINVAL,
+                         "teams-workflows adaptiveCard unmarshalling error "
+                         "%s",
                          pe.msg);
         else
-            rc = buf_add_str(&b, ac);
+            raw = svc_json_compact(c->a, ac, true);
+        if (rc == RN_OK)
+            rc = raw ? buf_add_str(&b, raw) : RN_ENOMEM;
     } else if (rc == RN_OK) {
         struct buf body_b;
         buf_init(&body_b, 1u << 24);
@@ -300,8 +307,7 @@ static enum svc_step tw_check(const void *state, struct svc_call *c,
     *retryable = svc_status_retryable(r->status);
     rn_errf(e, RN_EHTTP, "teams workflows webhook post error (status %ld): %s",
             r->status,
-            r->body_len ? svc_body_excerpt(c->a, r)
-                        : "no error details provided");
+            r->body_len ? svc_body_excerpt(c, r) : "no error details provided");
     return SVC_STEP_FAIL;
 }
 

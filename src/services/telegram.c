@@ -1,20 +1,26 @@
 /*
  * telegram.c: `service.telegram` (spec/services.md §10).
  *
- * Two form POSTs per send, as the SDK does: getMe (bot construction),
- * then sendMessage with chat_id, text (omitted when empty),
- * parse_mode=Markdown and message_thread_id.  A recipient starting with
- * "-" is a numeric chat ID with an optional "|<thread>"; anything else is
- * a channel name and gets "@" prepended (so "@name" becomes "@@name", as
- * upstream).  The token travels in the URL path (/bot<token>/...), so
- * messages show the path with the token masked.  `apiURL` is not
- * upstream: it lets a test double stand in for api.telegram.org.
+ * Two form POSTs per send, as the SDK (OvyFlash/telegram-bot-api) does:
+ * getMe (bot construction) with an empty form, then sendMessage with the
+ * fields its MessageConfig always writes: chat_id (left out for chat 0,
+ * as the SDK's first-valid rule does), business_connection_id (empty),
+ * message_thread_id (when not 0), reply_parameters={"message_id":0},
+ * text (when not empty), parse_mode=Markdown, entities=null (a nil
+ * slice marshalled) and link_preview_options={}.  A recipient starting
+ * with "-" is a numeric chat ID with an optional "|<thread>"; anything
+ * else is a channel name and gets "@" prepended (so "@name" becomes
+ * "@@name", as upstream).  The token travels in the URL path
+ * (/bot<token>/...), so messages show the path with the token masked.
+ * `apiURL` is not upstream: it lets a test double stand in for
+ * api.telegram.org.
  */
 #include "svc_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +35,7 @@ static const struct svc_opt tg_opts[] = {
 };
 #undef O
 
-/* strconv.ParseInt(s, 10, 64) over s[0..n). */
+/* strconv.ParseInt(s, 10, 64) over s[0..n): an optional sign, digits. */
 static bool parse_i64(const char *s, size_t n, int64_t *out)
 {
     char tmp[32];
@@ -38,31 +44,64 @@ static bool parse_i64(const char *s, size_t n, int64_t *out)
         return false;
     memcpy(tmp, s, n);
     tmp[n] = '\0';
+    size_t sign = tmp[0] == '+' || tmp[0] == '-';
+    if (!tmp[sign] || strspn(tmp + sign, "0123456789") != n - sign)
+        return false;
     errno = 0;
     long long v = strtoll(tmp, &end, 10);
-    if (errno || *end || tmp[0] == ' ' || tmp[0] == '+')
+    if (errno || *end)
         return false;
     *out = v;
     return true;
 }
 
+/* "-100123|7": the chat ID, and the thread ID when a second part is
+ * there (strings.Split on "|": parts after the second are ignored). */
 static int chat_fields(struct svc_call *c, struct svc_form *f, struct rn_err *e)
 {
     const char *r = c->recipient;
     if (r[0] != '-')
         return svc_form_add(c->a, f, "chat_id", arena_printf(c->a, "@%s", r));
     const char *bar = strchr(r, '|');
+    const char *bar2 = bar ? strchr(bar + 1, '|') : NULL;
     int64_t chat, thread = 0;
     size_t n = bar ? (size_t)(bar - r) : strlen(r);
-    if (!parse_i64(r, n, &chat) ||
-        (bar && !parse_i64(bar + 1, strlen(bar + 1), &thread)))
+    if (!parse_i64(r, n, &chat))
         return rn_errf(e, RN_EINVAL,
-                       "strconv.ParseInt: parsing \"%s\": invalid syntax", r);
-    int rc =
-        svc_form_add(c->a, f, "chat_id", arena_printf(c->a, "%" PRId64, chat));
+                       "strconv.ParseInt: parsing \"%.*s\": invalid syntax",
+                       (int)n, r);
+    size_t tn = bar ? (bar2 ? (size_t)(bar2 - bar - 1) : strlen(bar + 1)) : 0;
+    if (bar && (!parse_i64(bar + 1, tn, &thread) || thread > INT32_MAX ||
+                thread < INT32_MIN))
+        return rn_errf(e, RN_EINVAL,
+                       "strconv.Atoi: parsing \"%.*s\": invalid syntax",
+                       (int)tn, bar + 1);
+    int rc = chat ? svc_form_add(c->a, f, "chat_id",
+                                 arena_printf(c->a, "%" PRId64, chat))
+                  : RN_OK;
     if (rc == RN_OK && thread)
         rc = svc_form_add(c->a, f, "message_thread_id",
                           arena_printf(c->a, "%" PRId64, thread));
+    return rc;
+}
+
+/* sendMessage's form: MessageConfig.params() of the SDK. */
+static int message_form(struct svc_call *c, struct svc_form *f,
+                        struct rn_err *e)
+{
+    int rc = chat_fields(c, f, e);
+    if (rc == RN_OK)
+        rc = svc_form_add(c->a, f, "business_connection_id", "");
+    if (rc == RN_OK)
+        rc = svc_form_add(c->a, f, "reply_parameters", "{\"message_id\":0}");
+    if (rc == RN_OK && *svc_message(c->root))
+        rc = svc_form_add(c->a, f, "text", svc_message(c->root));
+    if (rc == RN_OK)
+        rc = svc_form_add(c->a, f, "parse_mode", "Markdown");
+    if (rc == RN_OK)
+        rc = svc_form_add(c->a, f, "entities", "null");
+    if (rc == RN_OK)
+        rc = svc_form_add(c->a, f, "link_preview_options", "{}");
     return rc;
 }
 
@@ -80,11 +119,7 @@ static int tg_build(const void *state, struct svc_call *c, struct http_req *out,
     while (bn && base[bn - 1] == '/')
         bn--;
     if (c->step > 0) {
-        rc = chat_fields(c, &f, e);
-        if (rc == RN_OK && *svc_message(c->root))
-            rc = svc_form_add(c->a, &f, "text", svc_message(c->root));
-        if (rc == RN_OK)
-            rc = svc_form_add(c->a, &f, "parse_mode", "Markdown");
+        rc = message_form(c, &f, e);
         if (rc == RN_OK)
             rc = svc_form_encode(c->a, &f, &body, &len);
         if (rc != RN_OK)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Borrowed string of an object member, "" when absent. */
 const char *svc_val_str(struct val obj, const char *key)
@@ -63,6 +64,42 @@ int svc_query_escape(struct buf *b, const char *s, size_t n)
         }
     }
     return rc;
+}
+
+/* Go's shouldEscape(c, encodePathSegment). */
+static bool segment_plain(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || strchr("-_.~$&+:=@", c) != NULL;
+}
+
+/* Appends to b; RN_ENOMEM/RN_ELIMIT from the buffer. */
+int svc_path_escape(struct buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c && segment_plain(c)) {
+            rc = buf_add_char(b, (char)c);
+        } else {
+            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = buf_add(b, t, 3);
+        }
+    }
+    return rc;
+}
+
+/* One escaped path segment in a; NULL on OOM. */
+const char *svc_segment(struct arena *a, const char *s)
+{
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    const char *out = svc_path_escape(&b, s, strlen(s)) == RN_OK
+                          ? arena_strndup(a, buf_str(&b), b.len)
+                          : NULL;
+    buf_free(&b);
+    return out;
 }
 
 /* Pairs are borrowed; arrays grow in a.  RN_ENOMEM. */
@@ -133,6 +170,7 @@ void svc_json_init(struct svc_json *j)
 {
     buf_init(&j->b, RN_BUF_DEFAULT_MAX);
     j->open = false;
+    j->flags = 0;
 }
 
 static int json_key(struct svc_json *j, const char *k)
@@ -140,7 +178,7 @@ static int json_key(struct svc_json *j, const char *k)
     int rc = buf_add_char(&j->b, j->open ? ',' : '{');
     j->open = true;
     if (rc == RN_OK)
-        rc = json_emit_string(&j->b, k, strlen(k), 0);
+        rc = json_emit_string(&j->b, k, strlen(k), j->flags);
     if (rc == RN_OK)
         rc = buf_add_char(&j->b, ':');
     return rc;
@@ -152,7 +190,7 @@ int svc_json_str(struct svc_json *j, const char *k, const char *v)
     if (!v)
         return RN_ENOMEM;
     int rc = json_key(j, k);
-    return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), 0) : rc;
+    return rc == RN_OK ? json_emit_string(&j->b, v, strlen(v), j->flags) : rc;
 }
 
 /* A member whose value is JSON text as given. */
@@ -167,8 +205,9 @@ int svc_json_raw(struct svc_json *j, const char *k, const char *raw, size_t n)
 /* A member holding the JSON of v (Go's encoding). */
 int svc_json_val(struct svc_json *j, const char *k, struct val v)
 {
+    struct json_emit_opts o = {j->flags, NULL, NULL};
     int rc = json_key(j, k);
-    return rc == RN_OK ? json_emit(&j->b, v, NULL, NULL) : rc;
+    return rc == RN_OK ? json_emit(&j->b, v, &o, NULL) : rc;
 }
 
 /* Close the object and copy it into a; the buffer is freed either way. */
@@ -218,6 +257,52 @@ int svc_unmarshal_list(struct arena *a, const char *what, const char *text,
         arena_printf(a, "failed to unmarshal %s '%s' : ", what, text);
     return p ? svc_parse_array(a, p, text, false, out, e)
              : rn_errf(e, RN_ENOMEM, "out of memory");
+}
+
+/* One byte of a RawMessage as compact() copies it (HTML escapes only
+ * when asked); returns how many input bytes it used. */
+static size_t compact_byte(struct buf *b, const char *s, size_t n, bool html,
+                           int *rc)
+{
+    unsigned char ch = (unsigned char)s[0];
+    if (html && (ch == '<' || ch == '>' || ch == '&')) {
+        *rc = buf_add_fmt(b, "\\u00%02x", ch);
+        return 1;
+    }
+    if (html && n >= 3 && ch == 0xE2 && (unsigned char)s[1] == 0x80 &&
+        ((unsigned char)s[2] == 0xA8 || (unsigned char)s[2] == 0xA9)) {
+        *rc = buf_add_fmt(b, "\\u202%c", s[2] == (char)0xA8 ? '8' : '9');
+        return 3;
+    }
+    *rc = buf_add_char(b, (char)ch);
+    return 1;
+}
+
+/* Linear over text, which the caller has validated as JSON. */
+const char *svc_json_compact(struct arena *a, const char *text, bool html)
+{
+    size_t n = strlen(text);
+    struct buf b;
+    bool str = false, esc = false;
+    int rc = RN_OK;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    for (size_t i = 0; rc == RN_OK && i < n;) {
+        char ch = text[i];
+        if (!str && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')) {
+            i++;
+            continue;
+        }
+        if (str) {
+            str = esc || ch != '"';
+            esc = !esc && ch == '\\';
+        } else {
+            str = ch == '"';
+        }
+        i += compact_byte(&b, text + i, n - i, html, &rc);
+    }
+    const char *out = rc == RN_OK ? arena_strndup(a, buf_str(&b), b.len) : NULL;
+    buf_free(&b);
+    return out;
 }
 
 /* Borrowed value of a map option, NULL when the key is absent. */
@@ -292,6 +377,15 @@ int svc_req_set(struct arena *a, struct http_req *r, const char *name,
     r->headers = h;
     r->nheaders++;
     return RN_OK;
+}
+
+/* Borrowed header value of a built request. */
+const char *svc_req_get(const struct http_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
 }
 
 /* Attach a borrowed body (sent even for GET). */
@@ -380,11 +474,24 @@ const char *svc_method_word(struct arena *a, const char *m)
     return s ? s : m;
 }
 
-/* At most 200 bytes of the reply body, copied into a. */
-const char *svc_body_excerpt(struct arena *a, const struct http_reply *r)
+#define EXCERPT_MAX 200
+
+/* Masked first, cut second: a secret straddling byte 200 never shows in
+ * part.  In c->a. */
+const char *svc_body_excerpt(const struct svc_call *c,
+                             const struct http_reply *r)
 {
-    size_t n = r->body_len > 200 ? 200 : r->body_len;
-    const char *s = arena_strndup(a, r->body ? r->body : "", n);
+    struct buf b;
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    char *s = NULL;
+    if (svc_mask(c->inst, &b, r->body ? r->body : "", r->body_len,
+                 EXCERPT_MAX) == RN_OK)
+        s = arena_strndup(c->a, buf_str(&b),
+                          b.len > EXCERPT_MAX ? EXCERPT_MAX : b.len);
+    buf_free(&b);
+    for (char *p = s; p && *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     return s ? s : "";
 }
 
@@ -438,15 +545,21 @@ bool svc_key_ok(const char *pem)
     return k != NULL;
 }
 
-static const char *b64url(struct arena *a, const unsigned char *p, size_t n)
+/* Unpadded base64 in a, URL-safe alphabet when url. */
+const char *svc_base64_raw(struct arena *a, const char *p, size_t n, bool url)
 {
-    char *s = (char *)svc_base64(a, (const char *)p, n);
+    char *s = (char *)svc_base64(a, p, n);
     size_t len = s ? strlen(s) : 0;
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; url && i < len; i++)
         s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
     while (len && s[len - 1] == '=')
         s[--len] = '\0';
     return s;
+}
+
+static const char *b64url(struct arena *a, const unsigned char *p, size_t n)
+{
+    return svc_base64_raw(a, (const char *)p, n, true);
 }
 
 /* RS256 over header.claims; the key is parsed for each signature (tokens

@@ -87,7 +87,7 @@ static enum svc_step webex_check(const void *state, struct svc_call *c,
         return SVC_STEP_DONE;
     *retryable = svc_status_retryable(r->status);
     rn_errf(e, RN_EHTTP, "request to %s has failed with error code %ld : %s",
-            webex_url(c->a, state), r->status, svc_body_excerpt(c->a, r));
+            webex_url(c->a, state), r->status, svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

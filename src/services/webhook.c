@@ -105,7 +105,7 @@ static enum svc_step webhook_check(const void *state, struct svc_call *c,
             "request to {<%zu bytes> %s %s %s} has failed with error code "
             "%ld : %s",
             req.body_len, req.method, req.shown_url ? req.shown_url : "",
-            c->name, r->status, svc_body_excerpt(c->a, r));
+            c->name, r->status, svc_body_excerpt(c, r));
     return SVC_STEP_FAIL;
 }
 

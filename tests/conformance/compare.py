@@ -7,7 +7,12 @@ A case passes when the output equals `want` byte for byte (expr: as JSON
 values, plus the Go type and %v text), or when both sides report an error of
 the same kind.  Prints up to 10 failures and 'FAMILY: P/N pass'; exits 0
 only when every case passes.
+
+overrides/FAMILY.jsonl (beside this script) may replace the `want` of a
+vector whose oracle disagrees with the upstream source at the pinned
+revision; each line says why (`why`), and docs/CONFORMANCE.md lists them.
 """
+import os
 import json
 import sys
 
@@ -60,9 +65,24 @@ def same(fam, want, got):
     return "got" in got and got["got"] == want.get("want")
 
 
+def apply_overrides(fam, cases):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "overrides", fam + ".jsonl")
+    if not os.path.exists(path):
+        return 0
+    n = 0
+    for cid, o in load(path).items():
+        if cid not in cases or not o.get("why"):
+            raise SystemExit("override %s: unknown case or no reason" % cid)
+        cases[cid]["want"] = o["want"]
+        n += 1
+    return n
+
+
 def main():
     fam, path = sys.argv[1], sys.argv[2]
     cases, got = load(path), results(sys.stdin)
+    overridden = apply_overrides(fam, cases)
     passed, failures = 0, []
     for cid, want in cases.items():
         g = got.get(cid)
@@ -85,7 +105,9 @@ def main():
                 json.dumps(g.get("got", g.get("got_type"))))))
     for cid, why in failures[:10]:
         print("FAIL %s: %s" % (cid, why))
-    print("%s: %d/%d pass" % (fam, passed, len(cases)))
+    print("%s: %d/%d pass%s" % (fam, passed, len(cases),
+                                " (%d with an overridden want)" % overridden
+                                if overridden else ""))
     return 0 if cases and passed == len(cases) else 1
 
 

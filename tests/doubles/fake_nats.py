@@ -7,8 +7,9 @@ nonce, and speaks CONNECT/PING/PONG/PUB/HPUB.  Every CONNECT (its JSON,
 and whether its NKey signature verified) and every published message
 (subject, raw header block, payload) is one JSON line in --log.  With
 --user/--password or --nkey-pub the server requires that authentication
-and answers "-ERR 'Authorization Violation'" otherwise; --no-headers
-advertises a server without header support.
+and answers "-ERR 'Authorization Violation'" otherwise (--token: an
+auth_token); --no-headers advertises a server without header support.
+The CONNECT entry keeps the raw JSON text too, for byte-exact checks.
 """
 
 import argparse
@@ -57,6 +58,8 @@ class Handler(socketserver.StreamRequestHandler):
 
     def authorized(self, c):
         o = self.server.opts
+        if o.token:
+            return c.get("auth_token") == o.token
         if o.user:
             return c.get("user") == o.user and c.get("pass") == o.password
         if o.nkey_pub:
@@ -69,7 +72,7 @@ class Handler(socketserver.StreamRequestHandler):
         info = {"server_id": "FAKE", "version": "2.9.0", "proto": 1,
                 "headers": not o.no_headers, "max_payload": 1048576,
                 "nonce": NONCE,
-                "auth_required": bool(o.user or o.nkey_pub)}
+                "auth_required": bool(o.user or o.nkey_pub or o.token)}
         self.send("INFO %s\r\n" % json.dumps(info))
         while True:
             line = self.rfile.readline()
@@ -80,7 +83,8 @@ class Handler(socketserver.StreamRequestHandler):
             if op == "CONNECT":
                 c = json.loads(rest)
                 ok = self.authorized(c)
-                self.log({"op": "CONNECT", "connect": c, "authorized": ok})
+                self.log({"op": "CONNECT", "connect": c, "raw": rest,
+                          "authorized": ok})
                 if not ok:
                     self.send("-ERR 'Authorization Violation'\r\n")
                     return
@@ -102,6 +106,7 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--nkey-pub")
+    ap.add_argument("--token")
     ap.add_argument("--no-headers", action="store_true")
     opts = ap.parse_args()
     socketserver.ThreadingTCPServer.allow_reuse_address = True

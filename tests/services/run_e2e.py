@@ -57,6 +57,7 @@ SECRETS = {
     "aws-key": "AKIASECRETTEST0001",
     "aws-secret": "SeCrEt-aws-wJalrXUtnFEMIK7MDENG",
     "nats-pass": "SeCrEt-nats-5656",
+    "nats-url": "nats://bot:SeCrEt-nats-5656@127.0.0.1:PORT",
 }
 PO_USER = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
 
@@ -96,7 +97,7 @@ class Case:
     def __init__(self, name, key, svc, tmpl, recipients, script=None,
                  ok=True, check=None, err=None, retryable=None, requests=None,
                  tls=False, env=None, min_secs=None, cli=True, port=None,
-                 double=None, dargs=None):
+                 double=None, dargs=None, deadline_ms=None):
         self.name, self.key, self.svc, self.tmpl = name, key, svc, tmpl
         self.recipients = recipients if isinstance(recipients, list) else [recipients]
         self.script = script or {"default": {"status": 200, "body": "ok"}}
@@ -105,6 +106,7 @@ class Case:
         self.tls, self.env, self.min_secs = tls, env or {}, min_secs
         self.cli, self.port = cli, port
         self.double, self.dargs = double, dargs or []
+        self.deadline_ms = deadline_ms
 
 
 CASES = []
@@ -215,6 +217,29 @@ case("webhook-429-retry-after", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
          {"status": 429, "headers": {"Retry-After": "1"}}, {"status": 200}]}]},
      requests=2, min_secs=1.0)
 
+# Hostile Retry-After values (issue: the first two never returned, the
+# third overflowed a signed multiply): the delivery ends at once, naming
+# the last status and why.
+for n, after in (("date-9999", "Fri, 31 Dec 9999 23:59:59 GMT"),
+                 ("huge", "9223372036854775"),
+                 ("overflow", "99999999999999999999"),
+                 ("over-budget", "31")):
+    case("webhook-429-retry-after-" + n, "service.webhook.hook", WEBHOOK,
+         WEBHOOK_T, "hook:", script={"default": {
+             "status": 429, "headers": {"Retry-After": after}}}, ok=False,
+         err="giving up after 1 attempt(s): last status 429 Too Many "
+         "Requests asks to retry after", retryable=True, requests=1)
+case("webhook-429-over-deadline-flag", "service.webhook.hook", WEBHOOK,
+     WEBHOOK_T, "hook:", script={"default": {
+         "status": 429, "headers": {"Retry-After": "3"}}}, ok=False,
+     err="asks to retry after 3.0s, more than the", retryable=True,
+     requests=1, deadline_ms=2000)
+case("webhook-5xx-names-last-status", "service.webhook.hook",
+     WEBHOOK.replace("retryWaitMin", "retryMax: -1\nretryWaitMin"),
+     WEBHOOK_T, "hook:", script={"default": {"status": 503}}, ok=False,
+     err="giving up after 1 attempt(s): last status 503 Service "
+     "Unavailable", retryable=True, requests=1)
+
 case("webhook-404-permanent", "service.webhook.hook", WEBHOOK, WEBHOOK_T,
      "hook:", script={"default": {"status": 404, "body": "no such hook"}},
      ok=False, err="has failed with error code 404 : no such hook",
@@ -310,8 +335,8 @@ icon: ":rocket:"
 """
 SLACK_T = """message: Rollout {{.rollout.metadata.name}} is {{.rollout.status.phase}}
 slack:
-  attachments: '[{"title":"{{.rollout.metadata.name}}","color":"#18be52"}]'
-  blocks: '[{"type":"section","text":{"type":"mrkdwn","text":"hi"}}]'
+  attachments: '[{"title":"{{.rollout.metadata.name}}","color":"#18be52","fields":[{"title":"a","value":"b"}],"unknown":1}]'
+  blocks: '[{"type":"section","text":{"type":"mrkdwn","text":"hi <x|y>"},"unknown":1},{"type":"actions","elements":[]},{"type":"mystery","block_id":"b1","text":"dropped"}]'
 """
 SLACK_OK = {"routes": [
     {"path": "/api/chat.postMessage", "replies": [
@@ -332,9 +357,16 @@ def check_slack_post(reqs):
     eq(f["text"], "Rollout guestbook is Healthy", "text")
     eq(f["username"], "rollouts-bot", "username")
     eq(f["icon_emoji"], ":rocket:", "icon_emoji")
-    eq(json.loads(f["attachments"]),
-       [{"title": "guestbook", "color": "#18be52"}], "attachments")
-    eq(json.loads(f["blocks"])[0]["type"], "section", "blocks")
+    # slack-go's types, as upstream re-encodes them: struct order, unknown
+    # keys dropped, "short":false in every field, "blocks":null in every
+    # attachment, HTML-safe escaping, an empty element list as null, an
+    # unknown block keeping only type and block_id
+    eq(f["attachments"], '[{"color":"#18be52","title":"guestbook",'
+       '"fields":[{"title":"a","value":"b","short":false}],"blocks":null}]',
+       "attachments")
+    eq(f["blocks"], '[{"type":"section","text":{"type":"mrkdwn","text":'
+       '"hi \\u003cx|y\\u003e"}},{"type":"actions","elements":null},'
+       '{"type":"mystery","block_id":"b1"}]', "blocks")
     expect("thread_ts" not in f, "no thread without groupingKey")
 
 
@@ -391,6 +423,17 @@ case("slack-429-retry-after", "service.slack", SLACK, SLACK_T,
          {"status": 429, "headers": {"Retry-After": "1"}},
          {"json": {"ok": True, "channel": "C0TEST", "ts": "1.1"}}]}]},
      requests=2, min_secs=1.0)
+case("slack-block-element-unsupported", "service.slack", SLACK,
+     "message: m\nslack:\n  blocks: '[{\"type\":\"actions\",\"elements\":"
+     "[{\"type\":\"file_input\"}]}]'\n", "slack:alerts", script=SLACK_OK,
+     ok=False, err="failed to unmarshal blocks '[{\"type\":\"actions\","
+     "\"elements\":[{\"type\":\"file_input\"}]}]' : unsupported block element "
+     "type file_input", retryable=False, requests=0)
+case("slack-attachment-type-error", "service.slack", SLACK,
+     "message: m\nslack:\n  attachments: '[{\"title\":5}]'\n",
+     "slack:alerts", script=SLACK_OK, ok=False,
+     err="json: cannot unmarshal number into Go struct field "
+     "Attachment.title of type string", retryable=False, requests=0)
 case("slack-500", "service.slack", SLACK, SLACK_T, "slack:alerts",
      script={"default": {"status": 500}}, ok=False,
      err="slack server error: 500", retryable=True, requests=1)
@@ -453,6 +496,18 @@ def check_rc(reqs):
 
 case("rocketchat-ok", "service.rocketchat", RC, RC_T, "rocketchat:#general",
      script=RC_OK, check=check_rc)
+# attachments go through the SDK's models.Attachment: "collapsed":false
+# in each, unknown keys dropped, fields with "short"
+case("rocketchat-attachments", "service.rocketchat", RC,
+     RC_T + "rocketchat:\n  attachments: '[{\"title\":\"{{.rollout.metadata."
+     "name}}\",\"unknown\":1,\"fields\":[{\"title\":\"a\"}]}]'\n",
+     "rocketchat:#general", script=RC_OK,
+     check=lambda reqs: eq(reqs[1]["body"],
+                           '{"channel":"#general","text":"hi guestbook",'
+                           '"alias":"Rollouts","emoji":":rocket:","avatar":'
+                           '"https://example.com/a.png","attachments":[{'
+                           '"collapsed":false,"title":"guestbook","fields":'
+                           '[{"short":false,"title":"a"}]}]}', "post body"))
 case("rocketchat-login-401", "service.rocketchat", RC, RC_T,
      "rocketchat:#general", script={"default": {"status": 401, "json": {
          "status": "error", "error": "Unauthorized"}}}, ok=False,
@@ -535,6 +590,19 @@ case("teams-workflows-http-rejected", "service.teams-workflows", TW, TW_T,
      err="invalid webhook URL for recipient bad: webhook URL must use HTTPS "
      "scheme", retryable=False,
      requests=0)
+# adaptiveCard: upstream's json.RawMessage, compacted and HTML-escaped by
+# json.Marshal, members in the author's order
+case("teams-workflows-adaptive-card", "service.teams-workflows", TW,
+     "teams-workflows:\n  adaptiveCard: |\n    { \"version\": \"1.5\", "
+     "\"type\": \"AdaptiveCard\",\n      \"body\": [ {\"type\": \"TextBlock\", "
+     "\"text\": \"<b> & {{.rollout.metadata.name}}\"} ] }\n",
+     "teams-workflows:ops", script={"default": {"status": 202}},
+     check=lambda reqs: eq(reqs[0]["body"],
+                           '{"type":"message","attachments":[{"contentType":'
+                           '"application/vnd.microsoft.card.adaptive",'
+                           '"content":{"version":"1.5","type":"AdaptiveCard",'
+                           '"body":[{"type":"TextBlock","text":"\\u003cb\\u003e '
+                           '\\u0026 guestbook"}]}}]}', "envelope"))
 case("teams-workflows-500", "service.teams-workflows", TW, TW_T,
      "teams-workflows:ops", script={"default": {"status": 500}}, ok=False,
      err="teams workflows webhook post error (status 500): no error details "
@@ -574,6 +642,39 @@ case("googlechat-cards-v2", "service.googlechat", GC,
      "        title: {{.rollout.metadata.name}}\n", "googlechat:space",
      script={"default": {"json": {"name": "spaces/S/messages/M"}}},
      check=check_gc_cards)
+# cards go through chat/v1's types as upstream decodes and re-encodes
+# them: members sorted, empty values and unknown keys (legacy cards) left
+# out, {"card": ..., "cardId": ...} in CardWithId's order
+GC_CARDS_T = """message: x
+googlechat:
+  cards: |
+    - header: {title: "{{.rollout.metadata.name}}", subtitle: ""}
+      unknown: 1
+      sections:
+        - widgets:
+            - textParagraph: {text: "<b>hi</b>"}
+            - keyValue: {topLabel: phase, content: Healthy, contentMultiline: false}
+  cardsV2: |
+    - sections: [{widgets: [{textParagraph: {text: t}}]}]
+      header: {title: h, subtitle: ""}
+"""
+
+
+def check_gc_both(reqs):
+    b = reqs[0]["body"]
+    m = re.fullmatch(r'(.*"cardId":")([0-9a-f-]{36})("}\]\})', b)
+    expect(m, "cardId last in each CardWithId: " + b)
+    eq(m.group(1), '{"text":"","cards":[{"header":{"title":"guestbook"},'
+       '"sections":[{"widgets":[{"textParagraph":{"text":"\\u003cb\\u003ehi'
+       '\\u003c/b\\u003e"}},{"keyValue":{"content":"Healthy","topLabel":'
+       '"phase"}}]}]}],"cardsV2":[{"card":{"header":{"title":"h"},'
+       '"sections":[{"widgets":[{"textParagraph":{"text":"t"}}]}]},"cardId":"',
+       "body")
+
+
+case("googlechat-cards-sdk-shape", "service.googlechat", GC, GC_CARDS_T,
+     "googlechat:space", script={"default": {"json": {
+         "name": "spaces/S/messages/M"}}}, check=check_gc_both)
 case("googlechat-error", "service.googlechat", GC, "message: x\n",
      "googlechat:space", script={"default": {"status": 400, "json": {
          "error": {"code": 400, "message": "bad", "status":
@@ -614,13 +715,30 @@ TG_OK = {"default": {"json": {"ok": True, "result": {
     "id": 1, "is_bot": True, "username": "bot", "message_id": 1}}}}
 
 
+def tg_form(**kw):
+    """sendMessage as the SDK writes it: MessageConfig's fixed fields."""
+    f = {"business_connection_id": "", "entities": "null",
+         "link_preview_options": "{}", "parse_mode": "Markdown",
+         "reply_parameters": '{"message_id":0}'}
+    f.update(kw)
+    return f
+
+
 def check_tg_thread(reqs):
     tok = SECRETS["tg-token"]
-    eq([r["path"] for r in reqs], ["/bot%s/getMe" % tok,
-                                   "/bot%s/sendMessage" % tok], "paths")
-    eq(form(reqs[1]), {"chat_id": "-100123", "message_thread_id": "7",
-                       "text": "hi guestbook", "parse_mode": "Markdown"},
-       "form")
+    eq([(r["method"], r["path"], r["query"]) for r in reqs],
+       [("POST", "/bot%s/getMe" % tok, ""),
+        ("POST", "/bot%s/sendMessage" % tok, "")], "requests")
+    for r in reqs:
+        eq(hdr(r, "Content-Type"), "application/x-www-form-urlencoded",
+           "Content-Type")
+        eq(hdr(r, "User-Agent"), "Go-http-client/1.1", "User-Agent")
+    eq(reqs[0]["body"], "", "getMe has an empty form")
+    # the bytes of url.Values.Encode(): keys sorted
+    eq(reqs[1]["body"], "business_connection_id=&chat_id=-100123&"
+       "entities=null&link_preview_options=%7B%7D&message_thread_id=7&"
+       "parse_mode=Markdown&reply_parameters=%7B%22message_id%22%3A0%7D&"
+       "text=hi+guestbook", "form")
 
 
 case("telegram-chat-thread", "service.telegram", TG,
@@ -628,7 +746,8 @@ case("telegram-chat-thread", "service.telegram", TG,
      script=TG_OK, check=check_tg_thread)
 case("telegram-channel-at", "service.telegram", TG, "message: hi\n",
      "telegram:mychannel", script=TG_OK,
-     check=lambda reqs: eq(form(reqs[1])["chat_id"], "@mychannel",
+     check=lambda reqs: eq(form(reqs[1]), tg_form(chat_id="@mychannel",
+                                                  text="hi"),
                            "@ prepended"))
 case("telegram-chat-not-found", "service.telegram", TG, "message: hi\n",
      "telegram:-100123", script={"routes": [
@@ -799,17 +918,22 @@ PD_T = """pagerduty:
 
 
 def check_pd(reqs):
+    eq(len(reqs), 1, "requests")
     r = reqs[0]
-    eq(r["path"], "/incidents", "path")
+    eq((r["method"], r["path"], r["query"]), ("POST", "/incidents", ""),
+       "request line")
     eq(hdr(r, "Authorization"), "Token token=" + SECRETS["pd-token"], "auth")
     eq(hdr(r, "From"), "oncall@example.com", "From")
     eq(hdr(r, "Accept"), "application/vnd.pagerduty+json;version=2", "Accept")
-    eq(jbody(r), {"incident": {
-        "type": "incident", "title": "Rollout guestbook aborted",
-        "service": {"id": "PSVC1", "type": "service_reference"},
-        "urgency": "high",
-        "body": {"type": "incident_details", "details": "see default"}}},
-       "body")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    eq(hdr(r, "User-Agent"), "go-pagerduty/1.8.0", "User-Agent")
+    # go-pagerduty's CreateIncidentOptions, byte for byte: field order,
+    # upstream's TAB after incident_details, a priority reference without
+    # an id (the SDK omits empty ids)
+    eq(r["body"], '{"incident":{"type":"incident","title":"Rollout guestbook '
+       'aborted","service":{"id":"PSVC1","type":"service_reference"},'
+       '"priority":{"type":"priority"},"urgency":"high","body":{"type":'
+       '"incident_details\\t","details":"see default"}}}', "body")
 
 
 case("pagerduty-ok", "service.pagerduty", PD, PD_T, "pagerduty:PSVC1",
@@ -837,12 +961,15 @@ newrelic:
 
 
 def check_nr(reqs):
+    eq(len(reqs), 1, "requests")
     r = reqs[0]
-    eq(r["path"], "/v2/applications/12345/deployments.json", "path")
+    eq((r["method"], r["path"], r["query"]),
+       ("POST", "/v2/applications/12345/deployments.json", ""), "request line")
     eq(hdr(r, "X-Api-Key"), SECRETS["nr-key"], "X-Api-Key")
-    eq(jbody(r), {"deployment": {"revision": "Healthy",
-                                 "description": "deployed guestbook",
-                                 "user": "argo"}}, "body")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    eq(hdr(r, "User-Agent"), "Go-http-client/1.1", "User-Agent")
+    eq(r["body"], '{"deployment":{"revision":"Healthy","description":'
+       '"deployed guestbook","user":"argo"}}', "body")
 
 
 case("newrelic-ok", "service.newrelic", NR, NR_T, "newrelic:12345",
@@ -850,6 +977,13 @@ case("newrelic-ok", "service.newrelic", NR, NR_T, "newrelic:12345",
      check=check_nr)
 case("newrelic-status-ignored", "service.newrelic", NR, NR_T,
      "newrelic:12345", script={"default": {"status": 500}}, requests=1)
+# the recipient goes into the URL path: only an application ID is sent
+for n, rcpt in (("traversal", "1/../../v2/users"), ("query", "1?x=y"),
+                ("name", "my-app")):
+    case("newrelic-bad-recipient-" + n, "service.newrelic", NR, NR_T,
+         "newrelic:" + rcpt, ok=False,
+         err='invalid application ID "%s"' % rcpt, retryable=False,
+         requests=0)
 case("newrelic-no-block", "service.newrelic", NR, "message: x\n",
      "newrelic:1", ok=False, err="config is missing", retryable=False,
      requests=0)
@@ -949,26 +1083,96 @@ def check_gh(reqs):
     verify_jwt(hdr(reqs[0], "Authorization").split()[1])
     for r in reqs[1:12]:
         eq(hdr(r, "Authorization"), "token ghs_TESTTOKEN", "installation token")
-    eq(jbody(reqs[1]), {"state": "success", "target_url": "https://argo/x",
-                        "description": "Rollout guestbook is healthy",
-                        "context": "cd/guestbook"}, "status")
+    # go-github's bodies, byte for byte: its structs' member order, no
+    # HTML escaping, a newline after the JSON (json.Encoder)
+    eq(reqs[0]["body"], "null\n", "token request: ghinstallation's nil options")
+    eq(reqs[1]["body"], '{"state":"success","target_url":"https://argo/x",'
+       '"description":"Rollout guestbook is healthy","context":"cd/guestbook"}'
+       '\n', "status")
     eq(dict(urllib.parse.parse_qsl(reqs[2]["query"])),
        {"environment": "prod", "ref": "abc123"}, "deployments query")
-    eq(jbody(reqs[3]), {"ref": "abc123", "environment": "prod",
-                        "required_contexts": [], "auto_merge": False,
-                        "transient_environment": False}, "deployment")
-    eq(jbody(reqs[7])["body"],
-       "deployed guestbook\n<!-- argocd-notifications t1 -->", "comment")
-    cr = jbody(reqs[10])
-    eq((cr["head_sha"], cr["status"], cr["conclusion"], cr["external_id"]),
-       ("abc123", "completed", "success", "argocd-notifications"), "check run")
-    eq(jbody(reqs[11]), {"event_type": "deployed",
-                         "client_payload": {"name": "guestbook"}}, "dispatch")
+    eq(reqs[3]["body"], '{"ref":"abc123","auto_merge":false,'
+       '"required_contexts":null,"environment":"prod",'
+       '"transient_environment":false}\n', "deployment")
+    eq(reqs[4]["body"], '{"state":"success","log_url":"https://log",'
+       '"description":"Rollout guestbook is healthy","environment":"prod",'
+       '"environment_url":"https://prod"}\n', "deployment status")
+    # upstream's marker twice: its templater appends it to the content,
+    # its Send appends it again (update and create alike)
+    twice = ('{"body":"deployed guestbook\\n<!-- argocd-notifications t1 -->'
+             '\\n<!-- argocd-notifications t1 -->"}\n')
+    eq(reqs[7]["body"], twice, "comment update")
+    eq(reqs[9]["body"], twice, "comment create")
+    eq(reqs[10]["body"], '{"name":"rollout","head_sha":"abc123",'
+       '"details_url":"https://argo/x","external_id":"argocd-notifications",'
+       '"status":"completed","conclusion":"success","output":{"title":"T",'
+       '"summary":"S","text":""}}\n', "check run")
+    eq(reqs[11]["body"], '{"event_type":"deployed","client_payload":'
+       '{"name":"guestbook"}}\n', "dispatch")
+    for r in reqs[1:12]:
+        eq(hdr(r, "User-Agent"), "go-github/v69.2.0", "User-Agent")
+        eq(hdr(r, "X-Github-Api-Version"), "2022-11-28", "API version")
+        eq(hdr(r, "Accept"), "application/vnd.github.v3+json", "Accept")
 
 
 GH_ONE = GH_T.split("  deployment:")[0]
 case("github-all-actions", "service.github", GH, GH_T, ["github:", "github:"],
      script=GH_OK, requests=24, check=lambda reqs: check_gh(reqs[:13]))
+# the comment tag is used verbatim (braces and all), as upstream: the
+# marker of a comment upstream wrote is found and the comment updated
+GH_TAG_T = (GH_T.split("  deployment:")[0] + '  pullRequestComment: '
+            '{content: "hi", commentTag: "rollouts/{{.rollout.metadata.name}}"}\n')
+GH_TAG = "<!-- argocd-notifications rollouts/{{.rollout.metadata.name}} -->"
+GH_PAGE = [{"id": 90 + i, "body": "plan output " + "x" * 80000}
+           for i in range(30)] + [{"id": 99, "body": "old\n" + GH_TAG}]
+
+
+def gh_routes(comments):
+    return {"routes": [GH_OK["routes"][0], GH_OK["routes"][1],
+                       {"path": R + "commits/abc123/pulls", "method": "GET",
+                        "replies": [{"json": [{"number": 5}]}]},
+                       {"path": R + "issues/5/comments", "method": "GET",
+                        "replies": [{"json": comments}]},
+                       {"path": R + "issues/comments/99", "method": "PATCH",
+                        "replies": [{"json": {}}]},
+                       {"path": R + "issues/5/comments", "method": "POST",
+                        "replies": [{"status": 201, "json": {}}]}]}
+
+
+def check_gh_tag(reqs):
+    calls = [(r["method"], r["path"].replace(R, "R/")) for r in reqs]
+    eq(calls[-2:], [("GET", "R/issues/5/comments"),
+                    ("PATCH", "R/issues/comments/99")], "found and updated")
+    eq(jbody(reqs[-1])["body"], "hi\n%s\n%s" % (GH_TAG, GH_TAG), "body")
+
+
+case("github-comment-tag-verbatim", "service.github", GH, GH_TAG_T,
+     "github:", script=gh_routes([{"id": 99, "body": "old\n" + GH_TAG}]),
+     check=check_gh_tag)
+# a page of comments over 1 MiB (CI bots post plan output) is read whole
+case("github-comment-page-over-1mib", "service.github", GH, GH_TAG_T,
+     "github:", script=gh_routes(GH_PAGE), check=check_gh_tag)
+
+
+def check_gh_pile(reqs):
+    posts = [jbody(r)["body"] for r in reqs if r["method"] == "POST" and
+             r["path"].endswith("/comments")]
+    m = "<!-- argocd-notifications t1 -->"
+    # upstream's loop keeps the marked body for the next pull request
+    eq(posts, ["hi\n%s\n%s" % (m, m), "hi\n%s\n%s\n%s" % (m, m, m)],
+       "two new comments")
+
+
+case("github-comment-marker-piles-up", "service.github", GH,
+     GH_T.split("  deployment:")[0] + '  pullRequestComment: '
+     '{content: "hi", commentTag: t1}\n', "github:", script={"routes": [
+         GH_OK["routes"][0], GH_OK["routes"][1],
+         {"path": R + "commits/abc123/pulls", "method": "GET",
+          "replies": [{"json": [{"number": 5}, {"number": 6}]}]},
+         {"path": R + "issues/", "method": "GET", "replies": [{"json": []}]},
+         {"path": R + "issues/", "method": "POST",
+          "replies": [{"status": 201, "json": {}}]}]},
+     check=check_gh_pile)
 case("github-422-statuses", "service.github", GH, GH_ONE, "github:",
      script={"routes": [GH_OK["routes"][0], {
          "path": R + "statuses/", "replies": [{"status": 422, "json": {
@@ -986,16 +1190,20 @@ case("github-bad-repo-url", "service.github", GH,
 PS = "project: proj1\ntopic: deploys\n"
 PS_T = """message: hello {{.rollout.metadata.name}}
 gcppubsub:
-  attributes: {rollout: "{{.rollout.metadata.name}}"}
+  attributes:
+    rollout: "{{.rollout.metadata.name}}"
+    empty: "{{if false}}x{{end}}"
 """
 
 
 def check_ps(reqs, auth):
     r = reqs[-1]
-    eq(r["path"], "/v1/projects/proj1/topics/deploys:publish", "path")
-    msg = jbody(r)["messages"][0]
-    eq(base64.b64decode(msg["data"]).decode(), "hello guestbook", "data")
-    eq(msg["attributes"], {"rollout": "guestbook"}, "attributes")
+    eq((r["method"], r["path"], r["query"]),
+       ("POST", "/v1/projects/proj1/topics/deploys:publish", ""), "request")
+    eq(hdr(r, "Content-Type"), "application/json", "Content-Type")
+    # an attribute that renders empty keeps its template text, as upstream
+    eq(r["body"], '{"messages":[{"data":"aGVsbG8gZ3Vlc3Rib29r","attributes":'
+       '{"empty":"{{if false}}x{{end}}","rollout":"guestbook"}}]}', "body")
     eq(hdr(r, "Authorization"), auth, "authorization")
 
 
@@ -1037,6 +1245,27 @@ case("gcppubsub-not-found", "service.gcppubsub", PS, PS_T, "gcppubsub:nope",
              "code": 404, "message": "Resource not found (resource=nope).",
              "status": "NOT_FOUND"}}}}, ok=False,
      err="code=404 status=NOT_FOUND", retryable=False)
+# a recipient is untrusted: it names one topic of the configured project
+# (this one published to projects/other-project/topics/y and succeeded)
+case("gcppubsub-topic-traversal", "service.gcppubsub", PS, PS_T,
+     "gcppubsub:x/../../../other-project/topics/y",
+     env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"}, script=PS_OK, ok=False,
+     err='invalid topic "x/../../../other-project/topics/y"',
+     retryable=False, requests=0)
+case("gcppubsub-topic-escaped", "service.gcppubsub", PS, PS_T,
+     "gcppubsub:a+b%c", env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"},
+     script=PS_OK, requests=1, check=lambda reqs: eq(
+         reqs[0]["path"], "/v1/projects/proj1/topics/a+b%25c:publish",
+         "one escaped segment"))
+# the client library repeats a publish on UNAVAILABLE (and its other
+# default codes); NOT_FOUND is final
+case("gcppubsub-unavailable-retried", "service.gcppubsub", PS, PS_T,
+     "gcppubsub:", env={"PUBSUB_EMULATOR_HOST": "127.0.0.1:PORT"},
+     script={"routes": [{"path": "/v1/", "replies": [
+         {"status": 503, "json": {"error": {
+             "code": 503, "message": "try again", "status": "UNAVAILABLE"}}},
+         {"json": {"messageIds": ["1"]}}]}]}, requests=2,
+     check=lambda reqs: check_ps(reqs, None))
 
 
 # ---- awssqs ----
@@ -1085,17 +1314,23 @@ def sigv4_ok(req, secret, region="eu-west-1"):
 
 def check_sqs(reqs):
     eq(len(reqs), 2, "requests")
+    eq([(r["method"], r["path"], r["query"]) for r in reqs],
+       [("POST", "/", "")] * 2, "request lines")
     eq([hdr(r, "X-Amz-Target") for r in reqs],
        ["AmazonSQS.GetQueueUrl", "AmazonSQS.SendMessage"], "targets")
-    eq(jbody(reqs[0]), {"QueueName": "deploys",
-                        "QueueOwnerAWSAccountId": "123456789012"}, "get url")
-    eq(jbody(reqs[1]), {"QueueUrl": SQS_URL, "MessageBody": "hello guestbook",
-                        "DelaySeconds": 10, "MessageGroupId": "default"},
-       "send (no messageAttributes, as upstream)")
+    # the SDK's documents: members sorted, smithy-go's escaping
+    eq(reqs[0]["body"], '{"QueueName":"deploys",'
+       '"QueueOwnerAWSAccountId":"123456789012"}', "GetQueueUrl body")
+    eq(reqs[1]["body"], '{"DelaySeconds":10,"MessageBody":"hello guestbook",'
+       '"MessageGroupId":"default","QueueUrl":"%s"}' % SQS_URL,
+       "SendMessage body (no messageAttributes, as upstream)")
     for r in reqs:
         eq(hdr(r, "Content-Type"), "application/x-amz-json-1.0", "type")
-        akid, _ = sigv4_ok(r, SECRETS["aws-secret"])
+        eq(hdr(r, "X-Amzn-Query-Mode"), "true", "query mode, as the SDK")
+        akid, names = sigv4_ok(r, SECRETS["aws-secret"])
         eq(akid, SECRETS["aws-key"], "access key id")
+        eq(names, ["content-length", "content-type", "host", "x-amz-date",
+                   "x-amz-target", "x-amzn-query-mode"], "signed headers")
 
 
 def check_sqs_env(reqs):
@@ -1119,6 +1354,28 @@ case("awssqs-queue-missing", "service.awssqs", SQS, SQS_T, "awssqs:nope",
          "message": "The specified queue does not exist."}}}, ok=False,
      err="QueueDoesNotExist (status 400): The specified queue does not exist.",
      retryable=False, requests=1)
+# the SDK's standard retryer: 500/502/503/504 and throttling codes are
+# repeated (3 attempts in all), a bare 429 is not
+case("awssqs-429-not-retried", "service.awssqs", SQS, SQS_T, "awssqs:",
+     script={"default": {"status": 429, "body": "slow down"}}, ok=False,
+     err="(status 429)", retryable=False, requests=1)
+case("awssqs-throttled-retried", "service.awssqs", SQS, SQS_T, "awssqs:",
+     script={"routes": [{"path": "/", "replies": [
+         {"status": 400, "json": {
+             "__type": "com.amazonaws.sqs#ThrottlingException",
+             "message": "Rate exceeded"}},
+         {"json": {"QueueUrl": SQS_URL}},
+         {"json": {"MessageId": "m-1", "MD5OfMessageBody": SQS_MD5}}]}]},
+     requests=3)
+case("awssqs-503-retried", "service.awssqs", SQS, SQS_T, "awssqs:",
+     script={"routes": [{"path": "/", "replies": [
+         {"status": 503, "body": "busy"},
+         {"json": {"QueueUrl": SQS_URL}},
+         {"json": {"MessageId": "m-1", "MD5OfMessageBody": SQS_MD5}}]}]},
+     requests=3)
+case("awssqs-bad-queue-name", "service.awssqs", SQS, SQS_T,
+     "awssqs:../other", ok=False, err='invalid queue name "../other"',
+     retryable=False, requests=0)
 case("awssqs-bad-md5", "service.awssqs", SQS, SQS_T, "awssqs:", script={
     "routes": [{"path": "/", "replies": [
         {"json": {"QueueUrl": SQS_URL}},
@@ -1172,8 +1429,11 @@ def check_nats_plain(reqs):
     eq(nats_pubs(reqs), [{"op": "PUB", "subject": "rollouts.guestbook",
                           "headers": "", "payload": "hello guestbook"}],
        "published")
-    c = reqs[0]["connect"]
-    eq((c["verbose"], c["headers"], c["protocol"]), (False, True, 1),
+    # nats.go's connectInfo, byte for byte (headers and no_responders
+    # follow the server's INFO)
+    eq(reqs[0]["raw"], '{"verbose":false,"pedantic":false,'
+       '"tls_required":false,"name":"","lang":"go","version":"1.43.0",'
+       '"protocol":1,"echo":true,"headers":true,"no_responders":true}',
        "CONNECT")
 
 
@@ -1210,8 +1470,42 @@ case("nats-no-headers", "service.nats", NATS + "headers: {A: b}\n", NATS_T,
      "nats:s", double="nats", dargs=["--no-headers"], ok=False,
      err="headers not supported", retryable=False)
 case("nats-refused", "service.nats", "url: nats://127.0.0.1:CLOSEDPORT\n",
-     NATS_T, "nats:s", ok=False, err="connection refused", retryable=True,
-     double="nats")
+     NATS_T, "nats:s", ok=False,
+     err="failed to connect to NATS server: nats: no servers available for "
+     "connection (dial tcp 127.0.0.1:", retryable=True, double="nats")
+# credentials in the URL, as nats.go takes them (the URL from the Secret:
+# no message may show the password)
+case("nats-url-credentials", "service.nats", "url: $nats-url\n", NATS_T,
+     "nats:s", double="nats", dargs=["--user", "bot", "--password",
+                                     "SeCrEt-nats-5656"],
+     check=lambda reqs: eq((reqs[0]["authorized"], reqs[0]["connect"]["user"]),
+                           (True, "bot"), "authorized from the URL"))
+case("nats-url-credentials-refused", "service.nats", "url: $nats-url\n",
+     NATS_T, "nats:s", double="nats", dargs=["--user", "bot", "--password",
+                                             "other"], ok=False,
+     err="Authorization Violation", retryable=False)
+case("nats-url-token", "service.nats", "url: nats://tok123@127.0.0.1:PORT\n",
+     NATS_T, "nats:s", double="nats", dargs=["--token", "tok123"],
+     check=lambda reqs: eq(reqs[0]["authorized"], True, "auth_token"))
+# a server list: the first refuses, the next is used
+case("nats-server-list", "service.nats",
+     "url: nats://127.0.0.1:CLOSEDPORT, nats://127.0.0.1:PORT/\n", NATS_T,
+     "nats:s", double="nats",
+     check=lambda reqs: eq(len(nats_pubs(reqs)), 1, "published"))
+case("nats-unresolvable", "service.nats",
+     "url: nats://rnotify-test.invalid:4222\n", NATS_T, "nats:s",
+     double="nats", ok=False, err="lookup rnotify-test.invalid",
+     retryable=True)
+# header values: CR and LF become spaces, as Go's http.Header.Write (this
+# value used to add a header); an invalid name is dropped
+case("nats-header-injection", "service.nats",
+     NATS + 'headers: {X-A: "x\\r\\nInjected: yes", "Bad Name": v}\n', NATS_T,
+     "nats:s", double="nats", check=lambda reqs: eq(
+         nats_pubs(reqs)[0]["headers"], "NATS/1.0\r\nX-A: x  Injected: "
+         "yes\r\n\r\n", "header block"))
+case("nats-subject-injection", "service.nats", NATS, NATS_T,
+     "nats:s 1\nPUB evil 1", double="nats", ok=False,
+     err="invalid subject", retryable=False, cli=False)
 
 
 # ---- running ----
@@ -1294,11 +1588,15 @@ def run_send(args, c, tmp, files, use_cli):
         for r in c.recipients:
             cmd += ["--recipient", r]
         cmd += ["--config-map", files["cm"], "--secret", files["secret"]]
+        if c.deadline_ms:
+            cmd += ["--delivery-deadline", "%dms" % c.deadline_ms]
     else:
         cmd = [args.driver, "--config-map", files["cm"], "--secret",
                files["secret"], "--template", "t", "--resource", files["ro"]]
         for r in c.recipients:
             cmd += ["--recipient", r]
+        if c.deadline_ms:
+            cmd += ["--deadline-ms", str(c.deadline_ms)]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, env=env, timeout=120)
     return p, time.monotonic() - t0

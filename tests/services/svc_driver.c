@@ -4,6 +4,7 @@
  *
  *   svc_driver --config-map FILE --secret FILE --template NAME
  *              --resource FILE --recipient SERVICE:RECIPIENT...
+ *              [--deadline-ms N]
  *
  * It loads the ConfigMap and Secret manifests and the resource with the
  * config and engine APIs (as `rnotify template notify` does), renders the
@@ -55,6 +56,7 @@ static char *slurp(struct arena *a, const char *path, size_t *n)
 
 struct args {
     const char *cm, *secret, *tmpl, *resource;
+    long deadline_ms; /* each delivery's deadline, from its start */
     const char *recipients[MAX_RECIPIENTS];
     int nrecipients;
 };
@@ -62,6 +64,7 @@ struct args {
 static int parse_args(int argc, char **argv, struct args *g)
 {
     memset(g, 0, sizeof *g);
+    g->deadline_ms = 30000;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (strcmp(k, "--config-map") == 0)
@@ -72,6 +75,8 @@ static int parse_args(int argc, char **argv, struct args *g)
             g->tmpl = v;
         else if (strcmp(k, "--resource") == 0)
             g->resource = v;
+        else if (strcmp(k, "--deadline-ms") == 0)
+            g->deadline_ms = strtol(v, NULL, 10);
         else if (strcmp(k, "--recipient") == 0 &&
                  g->nrecipients < MAX_RECIPIENTS)
             g->recipients[g->nrecipients++] = v;
@@ -155,12 +160,15 @@ static void transfer(CURLM *m, struct svc_delivery *d)
 }
 
 static int deliver(const struct svc_instance *inst, const struct notif *n,
-                   const struct eng_dest *dest, struct svc_result *r)
+                   const struct eng_dest *dest, long deadline_ms,
+                   struct svc_result *r)
 {
     struct svc_delivery *d;
     CURLM *m = curl_multi_init();
+    int64_t until = deadline_ms > 0 ? svc_now_ms() + deadline_ms : 0;
     int rc =
-        m ? svc_delivery_start(inst, eng_notif_root(n), dest, &d) : RN_ENOMEM;
+        m ? svc_delivery_start_until(inst, eng_notif_root(n), dest, until, &d)
+          : RN_ENOMEM;
     if (rc != RN_OK) {
         curl_multi_cleanup(m);
         return rc;
@@ -194,7 +202,7 @@ static int send_one(struct arena *a, struct cfg *c, struct val obj,
         rc = svc_instance_new(cs, &inst, e);
     if (rc != RN_OK)
         return rc;
-    rc = deliver(inst, n, &d, r);
+    rc = deliver(inst, n, &d, g->deadline_ms, r);
     svc_instance_free(inst);
     return rc == RN_OK ? RN_OK : 4;
 }

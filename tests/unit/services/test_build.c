@@ -279,7 +279,7 @@ static void rocketchat_steps(void **state)
     assert_string_equal(fx_hdr(&r, "X-Auth-Token"), "A");
     assert_string_equal(fx_hdr(&r, "X-User-Id"), "U");
     fx_body_eq(&r, "{\"roomId\":\"ROOM\",\"text\":\"m\","
-                   "\"attachments\":[{\"title\":\"t\"}]}");
+                   "\"attachments\":[{\"collapsed\":false,\"title\":\"t\"}]}");
     assert_int_equal(fx_reply(s, &c, 200,
                               "{\"success\":false,"
                               "\"error\":\"room gone\"}",
@@ -435,14 +435,32 @@ static void telegram_steps(void **state)
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
     assert_string_equal(r.url, "https://api.telegram.org/bot12:ab/sendMessage");
-    fx_body_eq(&r, "chat_id=%40%40chan&parse_mode=Markdown&text=hi+%2Ax%2A");
+    /* the SDK's MessageConfig fields, url.Values sorted */
+    fx_body_eq(&r, "business_connection_id=&chat_id=%40%40chan&entities=null&"
+                   "link_preview_options=%7B%7D&parse_mode=Markdown&"
+                   "reply_parameters=%7B%22message_id%22%3A0%7D&"
+                   "text=hi+%2Ax%2A");
     fx_call(&c, fx_root("{}"), "telegram", "-42|x");
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
     fx_call(&c, fx_root("{}"), "telegram", "-42");
     c.step = 1;
     assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
-    fx_body_eq(&r, "chat_id=-42&parse_mode=Markdown");
+    fx_body_eq(&r, "business_connection_id=&chat_id=-42&entities=null&"
+                   "link_preview_options=%7B%7D&parse_mode=Markdown&"
+                   "reply_parameters=%7B%22message_id%22%3A0%7D");
+    /* Split on "|": a third part is ignored; Atoi takes a sign; thread 0
+     * and chat 0 are left out as the SDK's non-zero rules do */
+    fx_call(&c, fx_root("{}"), "telegram", "-0|+0|9");
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "business_connection_id=&entities=null&"
+                   "link_preview_options=%7B%7D&parse_mode=Markdown&"
+                   "reply_parameters=%7B%22message_id%22%3A0%7D");
+    fx_call(&c, fx_root("{}"), "telegram", "-7|+3|x");
+    c.step = 1;
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    assert_non_null(strstr(r.body, "message_thread_id=3&"));
     svc_instance_free(s);
 }
 
@@ -560,7 +578,49 @@ static void pagerduty_bodies(void **state)
                    "\"service\":{\"id\":\"SVC\",\"type\":"
                    "\"service_reference\"},\"priority\":{\"id\":\"P9\","
                    "\"type\":\"priority\"},\"body\":{\"type\":"
-                   "\"incident_details\"}}}");
+                   "\"incident_details\\t\"}}}");
+    /* upstream's priority reference without an id, and the TAB */
+    fx_call(&c, fx_root("{\"pagerduty\":{\"title\":\"t\",\"body\":\"b\"}}"),
+            "pagerduty", "SVC");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"incident\":{\"type\":\"incident\",\"title\":\"t\","
+                   "\"service\":{\"id\":\"SVC\",\"type\":"
+                   "\"service_reference\"},\"priority\":{\"type\":"
+                   "\"priority\"},\"body\":{\"type\":\"incident_details\\t\","
+                   "\"details\":\"b\"}}}");
+    svc_instance_free(s);
+}
+
+/* ---- awssqs (§19) ---- */
+
+/* The SDK's documents: sorted members, smithy-go's string escaping (no
+ * HTML escapes, \\u0008 for a backspace), the query-mode header. */
+static void awssqs_documents(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("awssqs", "region: r1\nkey: AKID\nsecret: S3cr3t\n"
+                          "endpointUrl: http://h/\naccount: \"42\"\n");
+    struct svc_call c;
+    struct http_req r;
+    struct rn_err e = {0};
+    fx_call(&c, fx_root("{\"message\":\"<a&b>\\b\\u2028\\\"\"}"), "awssqs",
+            "q-1.fifo");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"QueueName\":\"q-1.fifo\","
+                   "\"QueueOwnerAWSAccountId\":\"42\"}");
+    assert_string_equal(fx_hdr(&r, "X-Amzn-Query-Mode"), "true");
+    assert_non_null(strstr(fx_hdr(&r, "Authorization"),
+                           "SignedHeaders=content-length;content-type;host;"
+                           "x-amz-date;x-amz-target;x-amzn-query-mode,"));
+    c.step = 1;
+    c.scratch = (void *)"https://q/1";
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_OK);
+    fx_body_eq(&r, "{\"DelaySeconds\":10,\"MessageBody\":"
+                   "\"<a&b>\\u0008\\u2028\\\"\",\"QueueUrl\":\"https://q/1\"}");
+    fx_call(&c, fx_root("{}"), "awssqs", "a/b");
+    assert_int_equal(fx_build(s, &c, &r, &e), RN_EINVAL);
+    assert_non_null(strstr(e.msg, "invalid queue name \"a/b\""));
     svc_instance_free(s);
 }
 
@@ -620,7 +680,7 @@ static void github_token_cache(void **state)
     assert_string_equal(r.url, "https://api.github.com/repos/o/r/statuses/s1");
     assert_string_equal(fx_hdr(&r, "Authorization"), "token T1");
     fx_body_eq(&r, "{\"state\":\"success\",\"target_url\":\"\","
-                   "\"description\":\"m\",\"context\":\"l\"}");
+                   "\"description\":\"m\",\"context\":\"l\"}\n");
     assert_int_equal(fx_reply(s, &c, 201, "{}", &retry, &e), SVC_STEP_DONE);
     /* the next send of the same instance reuses the token */
     fx_call(&c, fx_root(root), "github", "");
@@ -651,6 +711,7 @@ int main(void)
         cmocka_unit_test(teams_workflows_card),
         cmocka_unit_test(googlechat_thread),
         cmocka_unit_test(telegram_steps),
+        cmocka_unit_test(awssqs_documents),
         cmocka_unit_test(pushover_checks),
         cmocka_unit_test(grafana_urls),
         cmocka_unit_test(opsgenie_requests),

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -160,6 +161,97 @@ static void retry_after(void **state)
     assert_false(svc_retry_backoff(&s, 0, false, false, &r, 0, &w));
 }
 
+/* Hostile Retry-After values saturate instead of overflowing (UBSan
+ * reported the multiply), and a date far ahead is a huge, finite wait. */
+static void retry_after_hostile(void **state)
+{
+    (void)state;
+    struct http_header h[1] = {{"Retry-After", "99999999999999999999"}};
+    struct http_reply r = {0};
+    r.headers = h;
+    r.nheaders = 1;
+    r.status = 429;
+    assert_int_equal(svc_retry_after_ms(&r, 0), INT64_MAX);
+    h[0].value = "9223372036854776";
+    assert_int_equal(svc_retry_after_ms(&r, 0), INT64_MAX);
+    h[0].value = "9223372036854";
+    assert_int_equal(svc_retry_after_ms(&r, 0), 9223372036854000);
+    h[0].value = "Fri, 31 Dec 9999 23:59:59 GMT";
+    assert_int_equal(svc_retry_after_ms(&r, 0), 253402300799000);
+    h[0].value = "-5";
+    assert_int_equal(svc_retry_after_ms(&r, 0), -1);
+    h[0].value = "+5";
+    assert_int_equal(svc_retry_after_ms(&r, 0), 5000);
+    /* the backoff's doubling saturates too */
+    struct svc_retry p = {SVC_RETRY_BACKOFF, 100, INT64_MAX / 3, INT64_MAX,
+                          false};
+    int64_t w = 0;
+    r.status = 500;
+    assert_true(svc_retry_backoff(&p, 62, false, false, &r, 0, &w));
+    assert_int_equal(w, INT64_MAX);
+}
+
+/* aws-sdk-go-v2's standard retryer, as awssqs requests carry it. */
+static void retry_aws(void **state)
+{
+    (void)state;
+    struct svc_retry p = {SVC_RETRY_AWS, 2, 1000, 20000, true};
+    struct http_header h[1] = {
+        {"x-amzn-query-error", "RequestThrottled;Sender"}};
+    struct http_reply r = {0};
+    int64_t w = -1;
+    r.body = "";
+    static const long yes[] = {500, 502, 503, 504};
+    for (size_t i = 0; i < 4; i++) {
+        r.status = yes[i];
+        assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+        assert_true(w >= 0 && w < 2000);
+        assert_true(svc_retry_backoff(&p, 1, false, false, &r, 0, &w));
+        assert_true(w >= 0 && w < 4000);
+        assert_false(svc_retry_backoff(&p, 2, false, false, &r, 0, &w));
+    }
+    static const long no[] = {429, 501, 400, 403, 404};
+    for (size_t i = 0; i < 5; i++) {
+        r.status = no[i];
+        assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    }
+    r.status = 400;
+    r.body = "{\"__type\":\"com.amazonaws.sqs#ThrottlingException\"}";
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.body = "{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\"}";
+    assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.headers = h;
+    r.nheaders = 1;
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    /* transport errors: as their class says */
+    assert_true(svc_retry_backoff(&p, 0, true, true, &r, 0, &w));
+    assert_false(svc_retry_backoff(&p, 0, true, false, &r, 0, &w));
+}
+
+/* gax's publish retryer, as gcppubsub's publish carries it. */
+static void retry_gax(void **state)
+{
+    (void)state;
+    struct svc_retry p = {SVC_RETRY_GAX, 1000, 100, 60000, true};
+    struct http_reply r = {0};
+    int64_t w = -1;
+    r.status = 503;
+    r.body = "{\"error\":{\"code\":503,\"status\":\"UNAVAILABLE\"}}";
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    assert_true(w >= 1 && w <= 100);
+    assert_true(svc_retry_backoff(&p, 30, false, false, &r, 0, &w));
+    assert_true(w >= 1 && w <= 60000);
+    r.status = 404;
+    r.body = "{\"error\":{\"code\":404,\"status\":\"NOT_FOUND\"}}";
+    assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.status = 429;
+    r.body = "";
+    assert_true(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    r.status = 200;
+    assert_false(svc_retry_backoff(&p, 0, false, false, &r, 0, &w));
+    assert_true(svc_retry_backoff(&p, 0, true, true, &r, 0, &w));
+}
+
 static void redirects(void **state)
 {
     (void)state;
@@ -215,7 +307,7 @@ static enum svc_dstate feed(struct svc_delivery *d, long status,
     struct http_header h[1] = {{hname, hvalue}};
     struct http_reply r = {0};
     r.status = status;
-    r.reason = "";
+    r.reason = status == 500 ? "Internal Server Error" : "";
     r.body = "";
     r.headers = h;
     r.nheaders = hname ? 1 : 0;
@@ -244,7 +336,8 @@ static void delivery_webhook_gives_up(void **state)
     assert_true(r->retryable);
     assert_int_equal(r->attempts, 4);
     assert_string_equal(r->msg, "webhook to '': GET http://h/x giving up "
-                                "after 4 attempt(s)");
+                                "after 4 attempt(s): last status 500 "
+                                "Internal Server Error");
     svc_delivery_free(d);
     svc_instance_free(s);
 }
@@ -277,6 +370,141 @@ static void delivery_redirect_and_retry_after(void **state)
     assert_non_null(strstr(svc_delivery_result(d)->msg,
                            "giving up after 1 attempt(s): Get"));
     svc_delivery_free(d);
+    svc_instance_free(s);
+}
+
+/* A 429 reply for one delivery (reason phrase included). */
+static enum svc_dstate feed_429(struct svc_delivery *d, const char *after)
+{
+    struct http_header h[1] = {{"Retry-After", after}};
+    struct http_reply r = {0};
+    r.status = 429;
+    r.reason = "Too Many Requests";
+    r.body = "";
+    r.headers = h;
+    r.nheaders = 1;
+    return svc_delivery_feed(d, RN_OK, &r, false, NULL);
+}
+
+/* Every wait is bounded by the deadline: a server asking for more than
+ * what is left ends the delivery at once (issue: it slept until 9999). */
+static void delivery_deadline(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst("webhook", "url: http://h/x\n");
+    struct eng_dest dest = {.service = "webhook", .recipient = ""};
+    static const char *const asks[] = {"Fri, 31 Dec 9999 23:59:59 GMT",
+                                       "9223372036854775",
+                                       "99999999999999999999", "60"};
+    for (size_t i = 0; i < 4; i++) {
+        struct svc_delivery *d;
+        int64_t until = svc_now_ms() + 30000;
+        assert_int_equal(svc_delivery_start(s, fx_root("{}"), &dest, &d),
+                         RN_OK);
+        svc_delivery_set_deadline(d, until);
+        assert_int_equal(svc_delivery_request(d, NULL)->deadline_ms, until);
+        assert_int_equal(feed_429(d, asks[i]), SVC_D_FAILED);
+        const struct svc_result *r = svc_delivery_result(d);
+        assert_true(r->retryable);
+        assert_int_equal(r->attempts, 1);
+        assert_non_null(strstr(r->msg, "GET http://h/x giving up after 1 "
+                                       "attempt(s): last status 429 Too Many "
+                                       "Requests asks to retry after "));
+        assert_non_null(strstr(r->msg, "left before the delivery deadline"));
+        svc_delivery_free(d);
+    }
+    /* a wait that fits is kept as asked */
+    struct svc_delivery *d;
+    assert_int_equal(svc_delivery_start_until(s, fx_root("{}"), &dest,
+                                              svc_now_ms() + 30000, &d),
+                     RN_OK);
+    assert_int_equal(feed_429(d, "2"), SVC_D_PERFORM);
+    int64_t wait = 0;
+    assert_non_null(svc_delivery_request(d, &wait));
+    assert_int_equal(wait, 2000);
+    svc_delivery_free(d);
+    /* the backoff's own next wait past the deadline ends it too */
+    assert_int_equal(svc_delivery_start_until(s, fx_root("{}"), &dest,
+                                              svc_now_ms() + 1500, &d),
+                     RN_OK);
+    assert_int_equal(feed(d, 500, NULL, NULL), SVC_D_PERFORM);
+    assert_int_equal(feed(d, 500, NULL, NULL), SVC_D_FAILED);
+    assert_non_null(strstr(svc_delivery_result(d)->msg,
+                           "giving up after 2 attempt(s): last status 500 "
+                           "Internal Server Error; the next attempt"));
+    svc_delivery_free(d);
+    /* a deadline already past: nothing is attempted */
+    assert_int_equal(
+        svc_delivery_start_until(s, fx_root("{}"), &dest, svc_now_ms() - 1, &d),
+        RN_OK);
+    assert_int_equal(svc_delivery_state(d), SVC_D_FAILED);
+    assert_int_equal(svc_delivery_result(d)->attempts, 0);
+    svc_delivery_free(d);
+    svc_instance_free(s);
+}
+
+/* Slack's 429 rule is bounded the same way. */
+static void delivery_deadline_slack(void **state)
+{
+    (void)state;
+    struct svc_instance *s =
+        fx_inst("slack", "token: xoxb-1\napiURL: http://h/api/\n");
+    struct eng_dest dest = {.service = "slack", .recipient = "c"};
+    struct svc_delivery *d;
+    assert_int_equal(svc_delivery_start_until(s, fx_root("{\"message\":\"m\"}"),
+                                              &dest, svc_now_ms() + 5000, &d),
+                     RN_OK);
+    assert_int_equal(feed_429(d, "3600"), SVC_D_FAILED);
+    assert_non_null(
+        strstr(svc_delivery_result(d)->msg, "asks to retry after 3600.0s"));
+    svc_delivery_free(d);
+    svc_instance_free(s);
+}
+
+/* Excerpts of replies mask the instance's secrets, in the encodings a
+ * server echoes them in, before the 200-byte cut. */
+static void excerpt_masked(void **state)
+{
+    (void)state;
+    struct svc_instance *s = fx_inst(
+        "webhook", "url: http://h/x\nretryMax: -1\nheaders:\n- name: t\n"
+                   "  value: \"tok/en+secret 42\"\n");
+    struct eng_dest dest = {.service = "webhook", .recipient = ""};
+    static const char *const echoes[] = {"tok/en+secret 42",
+                                         "tok%2Fen%2Bsecret+42",
+                                         "tok%2Fen+secret%2042",
+                                         "dG9rL2VuK3NlY3JldCA0Mg",
+                                         "dG9rL2VuK3NlY3JldCA0Mg",
+                                         "746f6b2f656e2b736563726574203432",
+                                         "746F6B2F656E2B736563726574203432"};
+    for (size_t i = 0; i < sizeof echoes / sizeof *echoes; i++) {
+        char body[400];
+        struct http_reply r = {0};
+        struct svc_call c;
+        fx_call(&c, fx_root("{}"), "webhook", "");
+        c.inst = s;
+        /* the secret straddles byte 200 of the body */
+        snprintf(body, sizeof body, "%0190d%s tail", 0, echoes[i]);
+        r.status = 404;
+        r.reason = "Not Found";
+        r.body = body;
+        r.body_len = strlen(body);
+        const char *x = svc_body_excerpt(&c, &r);
+        assert_int_equal(strlen(x), 200);
+        assert_string_equal(x + 190, "***** tail");
+        /* and through a delivery, where the message quotes it */
+        snprintf(body, sizeof body, "echo: %s\x1b[31m", echoes[i]);
+        r.body_len = strlen(body);
+        struct svc_delivery *d;
+        assert_int_equal(svc_delivery_start(s, fx_root("{}"), &dest, &d),
+                         RN_OK);
+        assert_int_equal(svc_delivery_feed(d, RN_OK, &r, false, NULL),
+                         SVC_D_FAILED);
+        const char *msg = svc_delivery_result(d)->msg;
+        if (!strstr(msg, "404 : echo: ***** [31m"))
+            fail_msg("%zu: %s", i, msg);
+        svc_delivery_free(d);
+    }
     svc_instance_free(s);
 }
 
@@ -317,11 +545,17 @@ int main(void)
         cmocka_unit_test(scrub_secrets),
         cmocka_unit_test(backoff_waits),
         cmocka_unit_test(retry_after),
+        cmocka_unit_test(retry_after_hostile),
+        cmocka_unit_test(retry_aws),
+        cmocka_unit_test(retry_gax),
         cmocka_unit_test(redirects),
         cmocka_unit_test(encoders),
         cmocka_unit_test(delivery_webhook_gives_up),
         cmocka_unit_test(delivery_redirect_and_retry_after),
         cmocka_unit_test(delivery_steps),
+        cmocka_unit_test(delivery_deadline),
+        cmocka_unit_test(delivery_deadline_slack),
+        cmocka_unit_test(excerpt_masked),
     };
     return cmocka_run_group_tests(tests, fx_setup, fx_teardown);
 }
