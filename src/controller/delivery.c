@@ -88,7 +88,8 @@ struct bjob {
     const struct svc_instance *svc;
     struct val root;
     struct eng_dest dest;
-    struct svc_delivery *d; /* the worker's result */
+    int64_t deadline_unix_ms; /* the item's deadline on the services' clock */
+    struct svc_delivery *d;   /* the worker's result */
     int rc;
     struct bjob *next;
 };
@@ -712,7 +713,8 @@ static void *worker_main(void *ud)
         w->todo = j->next;
         pthread_mutex_unlock(&w->mu);
         /* the whole blocking send happens in svc_delivery_start */
-        j->rc = svc_delivery_start(j->svc, j->root, &j->dest, &j->d);
+        j->rc = svc_delivery_start_until(j->svc, j->root, &j->dest,
+                                         j->deadline_unix_ms, &j->d);
         pthread_mutex_lock(&w->mu);
         j->next = w->done;
         w->done = j;
@@ -769,6 +771,14 @@ static void drain(void *ud)
     }
 }
 
+/* The item's deadline (loop clock) on the services' clock (unix ms), so
+ * that the services' own waits and transfer timeouts stop at it too. */
+static int64_t unix_deadline(struct ctl_dq *q, const struct ctl_item *it)
+{
+    int64_t left = it->deadline_ms - kube_loop_now(q->l);
+    return svc_now_ms() + (left > 0 ? left : 0);
+}
+
 static int submit(struct dest *d)
 {
     struct ctl_dq *q = d->q;
@@ -784,6 +794,7 @@ static int submit(struct dest *d)
     j->svc = d->head->svc;
     j->root = d->head->root;
     j->dest = d->head->dest;
+    j->deadline_unix_ms = unix_deadline(q, d->head);
     pthread_mutex_lock(&q->w.mu);
     struct bjob **p = &q->w.todo;
     while (*p)
@@ -818,7 +829,8 @@ static void start_attempt(struct dest *d)
         }
         return;
     }
-    if (svc_delivery_start(it->svc, it->root, &it->dest, &d->d) != RN_OK) {
+    if (svc_delivery_start_until(it->svc, it->root, &it->dest,
+                                 unix_deadline(d->q, it), &d->d) != RN_OK) {
         struct svc_result r = local_result(d, RN_ENOMEM, "out of memory", true);
         attempt_failed(d, &r);
         return;

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +51,9 @@ static inline void fake_start(struct fake *f, const char *script)
     f->pid = fork();
     assert_true(f->pid >= 0);
     if (f->pid == 0) {
+        /* the double dies with the test, even when an assertion ends the
+         * test early: ctest would otherwise wait on its open pipe */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);

@@ -329,7 +329,10 @@ static void deadline_gives_up(void **state)
              r->attempts);
     assert_non_null(strstr(r->r.msg, want));
     struct logged lg[64];
-    assert_int_equal((int)fake_log(&v.f, lg, 64), r->attempts);
+    /* the last request may be cut at the deadline before the double
+     * logged it */
+    int seen = (int)fake_log(&v.f, lg, 64);
+    assert_true(seen == r->attempts || seen == r->attempts - 1);
     svc_instance_free(a);
     env_stop(&v);
 }
