@@ -225,6 +225,9 @@ static void ro_update(void *ud, struct doc *old, struct doc *obj)
         ctl_state_seen(c, r, obj->root);
     if (old != obj) {
         ctl_ro_version(c, old, obj);
+        if (c->orphans)
+            ctl_orphans_for(c, ctl_meta(obj->root, "namespace"),
+                            ctl_meta(obj->root, "name"));
         ctl_moments_rollout(c, old, obj);
     }
     ctl_conditions(c, obj);

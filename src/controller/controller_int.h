@@ -339,6 +339,10 @@ void ctl_ro_version(struct ctl *c, struct doc *old, struct doc *obj);
  * one kept, else the current one; borrowed, NULL when unknown. */
 struct doc *ctl_ro_version_at(struct ctl *c, const char *ns, const char *name,
                               const char *rv);
+/* Whether rv is newer than the cached Rollout: the Rollout's watch has
+ * not delivered the version an Event names yet. */
+bool ctl_ro_version_ahead(struct ctl *c, const char *ns, const char *name,
+                          const char *rv);
 void ctl_ro_forget(struct ctl *c, const char *ns, const char *name);
 /* Claims: keys of deliveries queued or in flight. */
 bool ctl_ro_claimed(struct ctl_ro *r, const char *key);

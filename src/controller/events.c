@@ -153,8 +153,10 @@ static bool covered(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
 }
 
 /* One occurrence of an Event (the count given).  False when its Rollout
- * is not in the cache (yet: the two watches are not ordered). */
-static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise)
+ * is not in the cache yet, or (patient) not yet in the version the Event
+ * names: the two watches are not ordered. */
+static bool occurrence(struct ctl *c, struct val ev, int64_t count,
+                       bool raise, bool patient)
 {
     struct ctl_occ o = {0};
     if (!fill(c, &o, ev, count))
@@ -164,6 +166,8 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise)
     if (!cur)
         return false;
     const char *rv = ctl_str(ev, "involvedObject", "resourceVersion");
+    if (patient && !raise && ctl_ro_version_ahead(c, o.ns, o.name, rv))
+        return false;
     struct doc *snap = raise ? cur : ctl_ro_version_at(c, o.ns, o.name, rv);
     struct ctl_ro *r = ctl_ro_get(c, o.ns, o.name, true);
     if (!snap || !r)
@@ -197,7 +201,8 @@ struct ctl_orphan {
 };
 
 #define ORPHAN_RETRY_MS 250
-#define ORPHAN_TRIES 40
+#define ORPHAN_TRIES 40   /* for the Rollout to appear at all */
+#define ORPHAN_PATIENCE 8 /* for the version an Event names */
 
 static void orphan_unlink(struct ctl *c, struct ctl_orphan *o)
 {
@@ -239,7 +244,8 @@ static void orphan_retry(void *ud)
     struct ctl *c = o->c;
     orphan_unlink(c, o);
     if (c->acting && !c->stopping &&
-        !occurrence(c, o->ev->root, o->count, o->raise)) {
+        !occurrence(c, o->ev->root, o->count, o->raise,
+                    o->tries + 1 < ORPHAN_PATIENCE)) {
         if (o->tries + 1 < ORPHAN_TRIES)
             orphan_add(c, o->ev, o->count, o->raise, o->tries + 1);
         else
@@ -300,7 +306,7 @@ void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev)
         ctl_metric_add(c->m, c->f.events_seen, ev_, 1);
     if (!c->acting || c->stopping)
         return; /* the catch-up pass handles it */
-    if (!occurrence(c, ev->root, n, old != NULL))
+    if (!occurrence(c, ev->root, n, old != NULL, true))
         orphan_add(c, ev, n, old != NULL, 0);
     arena_reset(&c->scratch);
 }
@@ -342,7 +348,7 @@ void ctl_catch_up(struct ctl *c)
            x.n ? "some" : "none", NULL);
     for (size_t i = 0; i < x.n; i++) {
         struct val ev = x.items[i]->root;
-        occurrence(c, ev, count_of(ev), count_of(ev) > 1);
+        occurrence(c, ev, count_of(ev), count_of(ev) > 1, false);
         arena_reset(&c->scratch);
     }
     rn_free(x.items);

@@ -139,6 +139,15 @@ struct doc *ctl_ro_version_at(struct ctl *c, const char *ns, const char *name,
     return best ? best : cur;
 }
 
+bool ctl_ro_version_ahead(struct ctl *c, const char *ns, const char *name,
+                          const char *rv)
+{
+    struct doc *cur = kube_informer_get(c->ro, ns, name);
+    long long want = rv_num(rv);
+    long long have = cur ? rv_num(meta_str(cur->root, "resourceVersion")) : -1;
+    return want >= 0 && have >= 0 && want > have;
+}
+
 void ctl_ro_forget(struct ctl *c, const char *ns, const char *name)
 {
     char k[512];
