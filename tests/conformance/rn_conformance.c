@@ -23,6 +23,7 @@
 #pragma weak conf_expr
 #pragma weak conf_trigger
 #pragma weak conf_notify
+#pragma weak conf_regexp
 
 static const struct {
     const char *name;
@@ -30,7 +31,7 @@ static const struct {
 } families[] = {
     {"tmpl", conf_tmpl},       {"sprig", conf_sprig},
     {"expr", conf_expr},       {"trigger", conf_trigger},
-    {"notify", conf_notify},
+    {"notify", conf_notify},   {"regexp", conf_regexp},
 };
 
 const char *conf_str(const struct conf_case *c, const char *key, size_t *len)
