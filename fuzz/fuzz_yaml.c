@@ -7,8 +7,8 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,11 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct arena a;
     struct rn_err e;
     struct val v, w;
-    struct yaml_opts o = {.nums = JSON_NUM_FLOAT64, .src = "fuzz"};
+    struct goyaml_opts o = {.nums = JSON_NUM_FLOAT64, .src = "fuzz"};
     struct buf b;
     arena_init(&a, 0);
     buf_init(&b, 0);
-    if (yaml_parse(&a, s, size, &o, &v, &e) == RN_OK) {
+    if (goyaml_parse(&a, s, size, &o, &v, &e) == RN_OK) {
         if (json_emit(&b, v, NULL, &e) != RN_OK)
             abort();
         if (json_parse(&a, buf_str(&b), b.len, NULL, &w, &e) != RN_OK)
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     o.nums = JSON_NUM_INT64;
-    (void)yaml_parse(&a, s, size, &o, &v, &e);
+    (void)goyaml_parse(&a, s, size, &o, &v, &e);
     buf_free(&b);
     arena_free(&a);
     return 0;

@@ -12,8 +12,8 @@
 #include "cli.h"
 
 #include "../core/err.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
-#include "../core/yaml.h"
 #include "../services/service.h"
 
 #include <stdlib.h>
@@ -191,10 +191,10 @@ static void check_secrets(struct check *k)
 {
     for (size_t i = 0; i < k->x->cm.n; i++) {
         const struct cfg_entry *en = &k->x->cm.items[i];
-        struct yaml_opts yo = {JSON_NUM_INT64, 0, en->key};
+        struct goyaml_opts yo = {JSON_NUM_INT64, 0, en->key};
         struct val v;
         if (strncmp(en->key, "service.", 8) != 0 ||
-            yaml_parse(&k->x->a, en->value, en->vlen, &yo, &v, NULL) != RN_OK)
+            goyaml_parse(&k->x->a, en->value, en->vlen, &yo, &v, NULL) != RN_OK)
             continue;
         check_refs(k, en->key, v);
     }

@@ -10,8 +10,8 @@
 
 #include "../core/buf.h"
 #include "../core/err.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
-#include "../core/yaml.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -166,7 +166,7 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
     struct rn_err e;
     char *text;
     size_t n;
-    struct yaml_opts yo = {JSON_NUM_INT64, 0, path};
+    struct goyaml_opts yo = {JSON_NUM_INT64, 0, path};
     rn_err_clear(&e);
     if (strcmp(path, "-") != 0 &&
         (stat(path, &st) != 0 || S_ISDIR(st.st_mode))) {
@@ -177,7 +177,7 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
         return CLI_ERESOURCE;
     }
     if (cli_read_file(x, path, &text, &n, &e) != RN_OK ||
-        yaml_parse(&x->a, text, n, &yo, out, &e) != RN_OK) {
+        goyaml_parse(&x->a, text, n, &yo, out, &e) != RN_OK) {
         print_load_error(x, "failed to load resource", path, &e);
         return CLI_ERESOURCE;
     }

@@ -10,7 +10,7 @@
 #include "config_int.h"
 
 #include "../core/alloc.h"
-#include "../core/yaml.h"
+#include "../core/goyaml.h"
 #include "../template/template.h"
 
 #include <stdlib.h>
@@ -21,8 +21,8 @@
 int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
                     struct val *out, struct rn_err *e)
 {
-    struct yaml_opts o = {nums, 0, en->key};
-    int rc = yaml_parse(a, en->value, en->vlen, &o, out, e);
+    struct goyaml_opts o = {nums, 0, en->key};
+    int rc = goyaml_parse(a, en->value, en->vlen, &o, out, e);
     if (rc == RN_OK || rc == RN_ENOMEM)
         return rc;
     if (e)

@@ -13,9 +13,9 @@
  */
 #include "engine_int.h"
 
+#include "../core/goyaml.h"
 #include "../core/json.h"
 #include "../core/utf8.h"
-#include "../core/yaml.h"
 
 #include <string.h>
 
@@ -354,8 +354,8 @@ static int from_yaml(const struct cfg *c, const char *key, struct val v,
     struct val root;
     struct rn_err e;
     struct eng_dest proto;
-    struct yaml_opts yo = {JSON_NUM_FLOAT64, 0, SUBSCRIPTIONS_PREFIX};
-    if (v.len == 0 || yaml_parse(a, v.u.s, v.len, &yo, &root, &e) != RN_OK)
+    struct goyaml_opts yo = {JSON_NUM_FLOAT64, 0, SUBSCRIPTIONS_PREFIX};
+    if (v.len == 0 || goyaml_parse(a, v.u.s, v.len, &yo, &root, &e) != RN_OK)
         return RN_OK; /* logged by the caller upstream; contributes nothing */
     if (root.kind != VAL_ARRAY)
         return RN_OK;

@@ -10,8 +10,8 @@
 #include "sandbox.h"
 
 #include "core/alloc.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -169,8 +169,8 @@ int sb_parse_body(struct arena *a, const char *s, size_t n, bool yaml,
                   struct val *out, struct rn_err *e)
 {
     if (yaml) {
-        struct yaml_opts yo = {.nums = JSON_NUM_INT64, .src = "body"};
-        return yaml_parse(a, s, n, &yo, out, e);
+        struct goyaml_opts yo = {.nums = JSON_NUM_INT64, .src = "body"};
+        return goyaml_parse(a, s, n, &yo, out, e);
     }
     struct json_opts jo = {.nums = JSON_NUM_INT64};
     return json_parse(a, s, n, &jo, out, e);

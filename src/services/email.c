@@ -62,29 +62,6 @@ static const struct svc_opt email_opts[] = {
 };
 #undef O
 
-/* The message of one send (email_message's input). */
-struct email_msg {
-    const char *from;
-    const char *const *to;
-    size_t nto;
-    const char *subject;
-    const char *body;
-    bool html;
-    int64_t date;           /* unix seconds */
-    int32_t zone;           /* seconds east of UTC */
-    const char *message_id; /* NULL: no Message-ID header (as upstream) */
-};
-
-/* The test interface of this file (tests/unit/services/test_email.c
- * declares the same prototypes). */
-int email_message(struct buf *b, const struct email_msg *m);
-int email_qencode(struct buf *b, const char *s, size_t n);
-int email_recipients(struct arena *a, const char *rcpt, const char ***out,
-                     size_t *n);
-int email_parse_address(const char *field, struct buf *addr, char *err,
-                        size_t cap);
-int email_format_date(char *out, size_t cap, int64_t t, int32_t zone);
-
 /* ---- encoding ---- */
 
 /* Byte length of the rune at s as Go's utf8.DecodeRune counts it (1 for

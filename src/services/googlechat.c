@@ -12,7 +12,7 @@
  */
 #include "svc_int.h"
 
-#include "../core/yaml.h"
+#include "../core/goyaml.h"
 
 #include <openssl/rand.h>
 #include <stddef.h>
@@ -118,9 +118,9 @@ static int card_list(struct svc_call *c, const char *what, struct val *out,
                      struct rn_err *e)
 {
     const char *text = F(what);
-    struct yaml_opts yo = {1, 0, what};
+    struct goyaml_opts yo = {1, 0, what};
     struct rn_err pe = {0};
-    if (yaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
+    if (goyaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
         (out->kind == VAL_ARRAY || out->kind == VAL_NULL))
         return RN_OK;
     return rn_errf(e, RN_EINVAL, "cannot create message: %s: %s", what,

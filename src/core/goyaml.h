@@ -1,9 +1,9 @@
 /*
- * yaml.h: YAML to values via libyaml, with the scalar rules of
+ * goyaml.h: YAML to values via libyaml, with the scalar rules of
  * spec/engine.md §1.2 (what sigs.k8s.io/yaml does: YAML -> JSON -> Go).
  */
-#ifndef RN_YAML_H
-#define RN_YAML_H
+#ifndef RN_GOYAML_H
+#define RN_GOYAML_H
 
 #include "val.h"
 
@@ -13,7 +13,7 @@ struct arena;
 struct doc;
 struct rn_err;
 
-struct yaml_opts {
+struct goyaml_opts {
     int nums; /* enum json_num_mode */
     unsigned max_depth;
     const char *src; /* name of the input, for errors */
@@ -21,11 +21,12 @@ struct yaml_opts {
 
 /* Parse one YAML document into a.  An empty document is null.  Errors carry
  * line and column (1-based). */
-int yaml_parse(struct arena *a, const char *s, size_t n,
-               const struct yaml_opts *o, struct val *out, struct rn_err *e);
+int goyaml_parse(struct arena *a, const char *s, size_t n,
+                 const struct goyaml_opts *o, struct val *out,
+                 struct rn_err *e);
 
 /* Same, into a new frozen doc. */
-struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
-                           struct rn_err *e);
+struct doc *goyaml_parse_doc(const char *s, size_t n,
+                             const struct goyaml_opts *o, struct rn_err *e);
 
 #endif

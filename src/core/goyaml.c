@@ -1,5 +1,5 @@
 /*
- * yaml.c: YAML to values through libyaml's event parser, reproducing what
+ * goyaml.c: YAML to values through libyaml's event parser, reproducing what
  * upstream's sigs.k8s.io/yaml does: go-yaml v2 decodes the first document
  * with YAML 1.1 scalar resolution, the result is converted to JSON (map
  * keys become strings, NaN/Inf are errors) and decoded again as JSON.  We
@@ -15,7 +15,7 @@
  * wording ("yaml: line 3: mapping values are not allowed in this context")
  * behind sigs.k8s.io/yaml's "error converting YAML to JSON: " prefix.
  */
-#include "yaml.h"
+#include "goyaml.h"
 
 #include "alloc.h"
 #include "arena.h"
@@ -1058,8 +1058,8 @@ static int start_parser(struct yp *y, const char *s, size_t n)
  * RN_ESYNTAX / RN_EINVAL / RN_ELIMIT / RN_ENOMEM with go-yaml's message and
  * the 1-based line/column in e (src from o).  *out is untouched on error.
  */
-int yaml_parse(struct arena *a, const char *s, size_t n,
-               const struct yaml_opts *o, struct val *out, struct rn_err *e)
+int goyaml_parse(struct arena *a, const char *s, size_t n,
+                 const struct goyaml_opts *o, struct val *out, struct rn_err *e)
 {
     struct yp y;
     memset(&y, 0, sizeof y);
@@ -1100,15 +1100,15 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
 }
 
 /* Same, into a new doc with one reference; NULL on error. */
-struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
-                           struct rn_err *e)
+struct doc *goyaml_parse_doc(const char *s, size_t n,
+                             const struct goyaml_opts *o, struct rn_err *e)
 {
     struct doc *d = doc_new();
     if (!d) {
         rn_errf(e, RN_ENOMEM, "out of memory");
         return NULL;
     }
-    if (yaml_parse(&d->arena, s, n, o, &d->root, e) != RN_OK) {
+    if (goyaml_parse(&d->arena, s, n, o, &d->root, e) != RN_OK) {
         doc_unref(d);
         return NULL;
     }
