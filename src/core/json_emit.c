@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "codec.h"
 #include "err.h"
 #include "gofmt.h"
 #include "utf8.h"
@@ -265,20 +266,15 @@ static int emit_time(struct je *j, const struct val_time *t)
 /* []byte: standard base64 with padding, as a JSON string. */
 static int emit_bytes(struct je *j, struct val v)
 {
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char in[3 * 64];
+    char q[4 * 64 + 1];
     size_t n = val_list_len(v);
     int rc = putc1(j->b, '"');
-    for (size_t i = 0; rc == RN_OK && i < n; i += 3) {
-        uint32_t w = (uint32_t)(val_list_at(v, i).u.i & 0xFF) << 16;
-        if (i + 1 < n)
-            w |= (uint32_t)(val_list_at(v, i + 1).u.i & 0xFF) << 8;
-        if (i + 2 < n)
-            w |= (uint32_t)(val_list_at(v, i + 2).u.i & 0xFF);
-        char q[4] = {b64[w >> 18], b64[(w >> 12) & 63],
-                     i + 1 < n ? b64[(w >> 6) & 63] : '=',
-                     i + 2 < n ? b64[w & 63] : '='};
-        rc = put(j->b, q, 4);
+    for (size_t i = 0; rc == RN_OK && i < n; i += sizeof in) {
+        size_t m = n - i < sizeof in ? n - i : sizeof in;
+        for (size_t k = 0; k < m; k++)
+            in[k] = (unsigned char)val_list_at(v, i + k).u.i;
+        rc = put(j->b, q, codec_b64_encode(q, in, m, 0));
     }
     if (rc == RN_OK)
         rc = putc1(j->b, '"');

@@ -60,32 +60,47 @@ static bool is_nil_container(struct val v)
     return false;
 }
 
-static bool list_equal(struct val a, struct val b)
+static bool deep(struct val a, struct val b, int64_t *budget);
+
+/* Count n comparisons against the budget; false once it has run out. */
+static bool spend(int64_t *budget, size_t n)
+{
+    if (!budget)
+        return true;
+    *budget -= (int64_t)n;
+    return *budget >= 0;
+}
+
+static bool list_equal(struct val a, struct val b, int64_t *budget)
 {
     size_t n = val_list_len(a);
     if (n != val_list_len(b))
         return false;
     if (n && a.u.list == b.u.list)
-        return true;
+        return true; /* the same backing array (reflect's shortcut) */
+    if (!spend(budget, n))
+        return false;
     for (size_t i = 0; i < n; i++)
-        if (!val_deep_equal(a.u.list->items[i], b.u.list->items[i]))
+        if (!deep(a.u.list->items[i], b.u.list->items[i], budget))
             return false;
     return true;
 }
 
-static bool obj_equal(struct val a, struct val b)
+static bool obj_equal(struct val a, struct val b, int64_t *budget)
 {
     size_t n = val_obj_len(a);
     if (n != val_obj_len(b))
         return false;
     if (n && a.u.obj == b.u.obj)
         return true;
+    if (!spend(budget, n))
+        return false;
     for (size_t i = 0; i < n; i++) {
         const struct val_kv *x = &a.u.obj->kv[i], *y = &b.u.obj->kv[i];
         if (x->key.len != y->key.len ||
             memcmp(x->key.u.s, y->key.u.s, x->key.len) != 0)
             return false;
-        if (!val_deep_equal(x->v, y->v))
+        if (!deep(x->v, y->v, budget))
             return false;
     }
     return true;
@@ -103,13 +118,7 @@ static bool time_equal(const struct val_time *a, const struct val_time *b)
     return strcmp(la, lb) == 0;
 }
 
-/*
- * Go's reflect.DeepEqual: the dynamic types must match (kind and the Go
- * type in flags), a nil slice or map differs from an empty one, NaN is
- * never equal to itself, and functions are equal only when both are nil.
- * Times compare field by field, as DeepEqual does on time.Time's fields.
- */
-bool val_deep_equal(struct val a, struct val b)
+static bool deep(struct val a, struct val b, int64_t *budget)
 {
     if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
         return false;
@@ -129,17 +138,35 @@ bool val_deep_equal(struct val a, struct val b)
     case VAL_ARRAY:
         if (is_nil_container(a) != is_nil_container(b))
             return false;
-        return list_equal(a, b);
+        return list_equal(a, b, budget);
     case VAL_OBJECT:
         if (is_nil_container(a) != is_nil_container(b))
             return false;
-        return obj_equal(a, b);
+        return obj_equal(a, b, budget);
     case VAL_TIME:
         return time_equal(a.u.tm, b.u.tm);
     case VAL_FUNC:
         return a.u.fn == NULL && b.u.fn == NULL;
     }
     return false;
+}
+
+/*
+ * Go's reflect.DeepEqual: the dynamic types must match (kind and the Go
+ * type in flags), a nil slice or map differs from an empty one, NaN is
+ * never equal to itself, and functions are equal only when both are nil.
+ * Times compare field by field, as DeepEqual does on time.Time's fields.
+ * Templates (sprig's has, ...) and expr (==, in) both call it.
+ */
+bool val_deep_equal(struct val a, struct val b)
+{
+    return deep(a, b, NULL);
+}
+
+/* See val.h. */
+bool val_deep_equal_n(struct val a, struct val b, int64_t *budget)
+{
+    return deep(a, b, budget);
 }
 
 static const char *const int_type_names[] = {
@@ -270,10 +297,19 @@ const char *val_kind_name(struct val v)
     return "invalid";
 }
 
+/* A complex number value's "real" or "imag" part (0 when absent). */
+static double complex_part(struct val v, const char *k)
+{
+    const struct val *x = val_get(v, k, 4);
+    return x && x->kind == VAL_FLOAT ? x->u.f : 0;
+}
+
 /*
- * text/template's truth: the zero value of a type is false, as is an empty
- * string, slice or map.  Structs (time.Time included) and non-nil
- * functions and pointers are always true.
+ * Go's truth as text/template's isTrue (if, with, and, or, not) and, as
+ * its negation, sprig's empty: the zero value of a type is false, as is
+ * an empty string, slice or map, a nil pointer or function.  Structs
+ * (time.Time included) are always true; a complex number is true unless
+ * 0; an error value is a non-nil pointer.
  */
 bool val_truth(struct val v)
 {
@@ -292,9 +328,13 @@ bool val_truth(struct val v)
     case VAL_ARRAY:
         return val_list_len(v) != 0;
     case VAL_OBJECT:
-        if (val_gotype(v) == GT_STRUCT)
-            return true;
-        return val_obj_len(v) != 0;
+        if (val_gotype(v) != GT_STRUCT)
+            return val_obj_len(v) != 0;
+        if (v.flags & VAL_F_NILPTR)
+            return false;
+        if (strcmp(val_type_name(v), "complex128") == 0)
+            return complex_part(v, "real") != 0 || complex_part(v, "imag") != 0;
+        return true;
     case VAL_TIME:
         return true;
     case VAL_FUNC:

@@ -315,6 +315,10 @@ int val_keycmp(const char *a, size_t alen, const char *b, size_t blen);
 
 /* Go's reflect.DeepEqual over two values (types included). */
 bool val_deep_equal(struct val a, struct val b);
+/* The same, counting the items of each list and map compared against
+ * *budget (expr's step limit); once it runs out the answer is false and
+ * *budget negative. */
+bool val_deep_equal_n(struct val a, struct val b, int64_t *budget);
 
 /* Go's %T name of v: "float64", "[]interface {}", "map[string]interface {}",
  * "<nil>", "time.Time", ... */

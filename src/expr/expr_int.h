@@ -278,7 +278,6 @@ int expr_builtin_check(struct cstate *c, struct node *n, const uint8_t *at);
 /* Go signature strings ("ss>s|s>s") against argument types (builtin.c). */
 int expr_check_sigs(struct cstate *c, struct node *n, const uint8_t *at,
                     const char *sigs, const char *name);
-bool expr_parse_float(const char *s, size_t n, double *out);
 void expr_sort_vals(struct ev *ev, struct val *items, struct val *keys,
                     size_t n, bool desc);
 

@@ -103,8 +103,8 @@ static double num_f(struct val v)
     return (double)v.u.i;
 }
 
-static bool list_items_equal(struct ev *ev, struct val a, struct val b,
-                             bool deep)
+/* expr's == over two lists: item by item with ==. */
+static bool list_items_equal(struct ev *ev, struct val a, struct val b)
 {
     size_t n = val_list_len(a);
     if (n != val_list_len(b))
@@ -112,56 +112,20 @@ static bool list_items_equal(struct ev *ev, struct val a, struct val b,
     if (n == 0 || a.u.list->items == b.u.list->items)
         return true; /* the same backing array (reflect's shortcut) */
     expr_charge(ev, n);
-    for (size_t i = 0; i < n; i++) {
-        struct val x = val_list_at(a, i), y = val_list_at(b, i);
-        if (deep ? !expr_deep_equal(ev, x, y) : !expr_equal(ev, x, y))
+    for (size_t i = 0; i < n; i++)
+        if (!expr_equal(ev, val_list_at(a, i), val_list_at(b, i)))
             return false;
-    }
     return true;
 }
 
-/* reflect.DeepEqual: same Go types all the way down. */
+/* reflect.DeepEqual (core's), each item compared counted as a step. */
 bool expr_deep_equal(struct ev *ev, struct val a, struct val b)
 {
-    if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
-        return false;
-    switch (a.kind) {
-    case VAL_NULL:
-        return true;
-    case VAL_BOOL:
-        return a.u.b == b.u.b;
-    case VAL_INT:
-    case VAL_DURATION:
-        return a.u.i == b.u.i;
-    case VAL_FLOAT:
-        return a.u.f == b.u.f;
-    case VAL_STRING:
-        return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
-    case VAL_ARRAY:
-        if ((a.flags & VAL_F_NILPTR) != (b.flags & VAL_F_NILPTR))
-            return false;
-        return list_items_equal(ev, a, b, true);
-    case VAL_OBJECT: {
-        size_t n = val_obj_len(a);
-        if (n != val_obj_len(b))
-            return false;
-        if (n == 0 || a.u.obj->kv == b.u.obj->kv)
-            return true;
-        expr_charge(ev, n);
-        for (size_t i = 0; i < n; i++) {
-            const struct val_kv *x = val_obj_at(a, i), *y = val_obj_at(b, i);
-            if (!expr_deep_equal(ev, x->key, y->key) ||
-                !expr_deep_equal(ev, x->v, y->v))
-                return false;
-        }
-        return true;
-    }
-    case VAL_TIME:
-        return a.u.tm->unix == b.u.tm->unix && a.u.tm->nsec == b.u.tm->nsec &&
-               a.u.tm->off == b.u.tm->off;
-    default:
-        return false;
-    }
+    int64_t left = (int64_t)RN_EXPR_MAX_STEPS - (int64_t)ev->steps + 1;
+    int64_t start = left > 0 ? left : 0;
+    bool eq = val_deep_equal_n(a, b, &left);
+    expr_charge(ev, (uint64_t)(start - (left > 0 ? left : 0)));
+    return eq;
 }
 
 static bool typed_list(struct val v)
@@ -176,11 +140,11 @@ static bool lists_equal(struct ev *ev, struct val a, struct val b, bool *done)
     *done = true;
     unsigned ga = val_gotype(a), gb = val_gotype(b);
     if (ga == GT_LIST_ANY && (gb == GT_LIST_ANY || typed_list(b)))
-        return list_items_equal(ev, a, b, false);
+        return list_items_equal(ev, a, b);
     if (gb == GT_LIST_ANY && typed_list(a))
-        return list_items_equal(ev, a, b, false);
+        return list_items_equal(ev, a, b);
     if (typed_list(a) && ga == gb)
-        return list_items_equal(ev, a, b, false);
+        return list_items_equal(ev, a, b);
     *done = false;
     return false;
 }

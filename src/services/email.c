@@ -33,6 +33,7 @@
 #include "svc_int.h"
 
 #include "../core/alloc.h"
+#include "../core/codec.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -758,12 +759,10 @@ static void watch_login_challenge(struct smtp_watch *w)
 {
     const char *b64 = w->text + 4; /* after "334 " */
     unsigned char dec[sizeof w->text];
-    size_t n = strlen(b64);
-    int len = n % 4 == 0 && n < sizeof dec
-                  ? EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n)
+    size_t n = strlen(b64), dn, bad;
+    int len = codec_b64_decode(b64, n, 0, dec, &dn, &bad) == RN_OK && dn
+                  ? (int)dn
                   : -1;
-    while (len > 0 && n > 0 && b64[--n] == '=')
-        len--; /* EVP_DecodeBlock counts padding as zero bytes */
     if (len == 9 &&
         (memcmp(dec, "Username:", 9) == 0 || memcmp(dec, "Password:", 9) == 0))
         return;

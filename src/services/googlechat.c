@@ -12,6 +12,7 @@
  */
 #include "svc_int.h"
 
+#include "../core/codec.h"
 #include "../core/goyaml.h"
 
 #include <openssl/rand.h>
@@ -32,17 +33,6 @@ static const struct svc_opt gchat_opts[] = {
 
 #define F(name) svc_field(c->root, "googlechat", name)
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* url.QueryUnescape of s[0..n) into a. */
 static char *unescape(struct arena *a, const char *s, size_t n)
 {
@@ -50,9 +40,9 @@ static char *unescape(struct arena *a, const char *s, size_t n)
     for (size_t i = 0; out && i < n; i++) {
         if (s[i] == '+') {
             *p++ = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-                   hexval(s[i + 2]) >= 0) {
-            *p++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < n && codec_hexval(s[i + 1]) >= 0 &&
+                   codec_hexval(s[i + 2]) >= 0) {
+            *p++ = (char)(codec_hexval(s[i + 1]) * 16 + codec_hexval(s[i + 2]));
             i += 2;
         } else {
             *p++ = s[i];

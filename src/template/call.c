@@ -282,7 +282,7 @@ static struct xval and_or(struct xstate *s, bool is_or, const struct xcall *c,
     struct xval v = {0};
     for (int i = 0; i < nargs; i++) {
         v = tpl_eval_arg(s, c->dot, 'R', c->args[i + 1]);
-        if (tpl_truth(v.v) == is_or)
+        if (val_truth(v.v) == is_or)
             return v;
     }
     if (c->final)

@@ -236,38 +236,6 @@ static struct xvar *find_var(struct xstate *s, const struct tstr *name)
 
 /* ---- values ---- */
 
-/* Go's isTrue for if/with/and/or/not. */
-bool tpl_truth(struct val v)
-{
-    switch (v.kind) {
-    case VAL_NULL:
-        return false;
-    case VAL_BOOL:
-        return v.u.b;
-    case VAL_INT:
-    case VAL_DURATION:
-        return v.u.i != 0;
-    case VAL_FLOAT:
-        return v.u.f != 0;
-    case VAL_STRING:
-        return v.len > 0;
-    case VAL_ARRAY:
-        return val_list_len(v) > 0;
-    case VAL_OBJECT:
-        if (val_gotype(v) == GT_STRUCT) {
-            const struct val *c = val_get(v, "", 0);
-            const struct val *im = val_get(v, "imag", 4);
-            if (c && c->kind == VAL_STRING && im &&
-                strcmp(c->u.s, "complex128") == 0)
-                return val_get(v, "real", 4)->u.f != 0 || im->u.f != 0;
-            return true;
-        }
-        return val_obj_len(v) > 0;
-    default:
-        return true;
-    }
-}
-
 static void fmt_part(struct buf *b, double f, bool plus)
 {
     if (plus && !signbit(f) && !isnan(f))
@@ -634,7 +602,7 @@ static int walk_if_with(struct xstate *s, struct xval dot,
     size_t mark = s->nvars;
     struct xval val = tpl_eval_pipeline(s, dot, n->pipe);
     int r = W_OK;
-    if (tpl_truth(val.v))
+    if (val_truth(val.v))
         r = walk(s, n->type == TN_WITH ? val : dot, n->list);
     else if (n->elselist)
         r = walk(s, dot, n->elselist);

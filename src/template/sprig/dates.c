@@ -16,6 +16,7 @@
 #include "../../core/arena.h"
 #include "../../core/buf.h"
 #include "../../core/err.h"
+#include "../../core/gofmt.h"
 #include "../../core/gotime.h"
 #include "../../core/limits.h"
 
@@ -227,7 +228,7 @@ static int f_duration(struct tpl_fcall *c, const struct val *argv, int argc,
     int64_t n = 0;
     (void)argc;
     if (val_kind(v) == VAL_STRING) {
-        if (!sprig_parse_int(val_str_ptr(v), val_str_len(v), 10, &n))
+        if (gofmt_parse_int(val_str_ptr(v), val_str_len(v), 10, &n) != RN_OK)
             n = 0;
     } else if (val_kind(v) == VAL_INT && val_gotype(v) == GT_INT64) {
         n = val_int_of(v);
