@@ -242,6 +242,16 @@ int cfg_template_lookup(const struct cfg *c, const char *name,
 size_t cfg_template_count(const struct cfg *c);
 /* Sorted by name; NULL for a broken template. */
 const struct cfg_template *cfg_template_at(const struct cfg *c, size_t i);
+/*
+ * A template's source as upstream holds it before rendering: its
+ * Notification struct with the source texts (message, every field of each
+ * typed block with Go's zero values, webhook entries, generic blocks as
+ * written), an object shaped like the engine's notification root, in a.
+ */
+int cfg_template_source(struct arena *a, const struct cfg_template *t,
+                        struct val *out);
+/* The source text of the template's message ("" when it has none). */
+struct val cfg_template_message(struct arena *a, const struct cfg_template *t);
 
 /* ---- triggers (spec §3) ---- */
 

@@ -92,6 +92,8 @@ void cfg_release_triggers(struct cfg *c);
 int cfg_b64_decode(struct arena *a, const char *s, size_t n, char **out,
                    size_t *len);
 
+/* ---- decode.c: helpers every key loader shares ---- */
+
 /* Prefix e's message with "<prefix>: " (code becomes `code`); returns
  * code.  NULL e is fine. */
 int cfg_err_wrap(struct rn_err *e, int code, const char *prefix);

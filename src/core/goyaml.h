@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct arena;
+struct buf;
 struct doc;
 struct rn_err;
 
@@ -28,5 +29,14 @@ int goyaml_parse(struct arena *a, const char *s, size_t n,
 /* Same, into a new frozen doc. */
 struct doc *goyaml_parse_doc(const char *s, size_t n,
                              const struct goyaml_opts *o, struct rn_err *e);
+
+/*
+ * go-yaml v2's Marshal of a JSON-like value (null, bool, numbers,
+ * strings, lists, objects): one document, keys in v2's order, strings
+ * quoted where YAML 1.1 would read them as something else, multi-line
+ * strings as literal blocks.  Appended to out; RN_ENOMEM or the buffer's
+ * error.
+ */
+int goyaml_emit(struct buf *out, struct val v);
 
 #endif

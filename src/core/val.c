@@ -6,6 +6,9 @@
  */
 #include "val.h"
 
+#include "arena.h"
+#include "err.h"
+
 #include <string.h>
 
 int val_keycmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -341,4 +344,98 @@ bool val_truth(struct val v)
         return v.u.fn != NULL;
     }
     return false;
+}
+
+/* ---- building objects in an arena ---- */
+
+/* See val.h. */
+struct val val_obj_new(struct arena *a, size_t cap)
+{
+    struct val_obj *o = arena_zalloc(a, sizeof *o);
+    if (!o)
+        return val_null();
+    if (cap) {
+        o->kv = arena_alloc(a, cap * sizeof *o->kv);
+        if (!o->kv)
+            return val_null();
+        o->cap = (uint32_t)cap;
+    }
+    return val_obj(o, GT_MAP_ANY);
+}
+
+/* Index of key, or where it would go (with *found false). */
+static size_t obj_search(const struct val_obj *o, const char *key, size_t klen,
+                         bool *found)
+{
+    size_t lo = 0, hi = o->len;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = val_keycmp(o->kv[mid].key.u.s, o->kv[mid].key.len, key, klen);
+        if (d == 0) {
+            *found = true;
+            return mid;
+        }
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* See val.h: binary search, then memmove. */
+int val_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
+                struct val v)
+{
+    struct val_obj *o = obj.u.obj;
+    bool found;
+    size_t at = obj_search(o, key, klen, &found);
+    if (found) {
+        o->kv[at].v = v;
+        return RN_OK;
+    }
+    if (o->len == o->cap) {
+        size_t ncap = o->cap ? o->cap * 2u : 8u;
+        void *p = o->kv ? arena_grow(a, o->kv, o->cap * sizeof *o->kv,
+                                     ncap * sizeof *o->kv)
+                        : arena_alloc(a, ncap * sizeof *o->kv);
+        if (!p)
+            return RN_ENOMEM;
+        o->kv = p;
+        o->cap = (uint32_t)ncap;
+    }
+    memmove(&o->kv[at + 1], &o->kv[at], (o->len - at) * sizeof *o->kv);
+    o->kv[at].key = val_str(key, klen);
+    o->kv[at].v = v;
+    o->len++;
+    return RN_OK;
+}
+
+/* See val.h. */
+struct val *val_obj_slot(struct val obj, const char *key)
+{
+    if (obj.kind != VAL_OBJECT || !obj.u.obj)
+        return NULL;
+    bool found;
+    size_t at = obj_search(obj.u.obj, key, strlen(key), &found);
+    return found ? &obj.u.obj->kv[at].v : NULL;
+}
+
+/* See val.h. */
+int val_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
+                 struct val *out)
+{
+    size_t n = obj.kind == VAL_OBJECT ? val_obj_len(obj) : 0;
+    struct val o = val_obj_new(a, n + 1);
+    if (o.kind == VAL_NULL)
+        return RN_ENOMEM;
+    if (n)
+        memcpy(o.u.obj->kv, obj.u.obj->kv, n * sizeof *o.u.obj->kv);
+    o.u.obj->len = (uint32_t)n;
+    o.flags = obj.kind == VAL_OBJECT ? obj.flags : GT_MAP_ANY;
+    int rc = val_obj_put(a, o, key, strlen(key), v);
+    if (rc == RN_OK)
+        *out = o;
+    return rc;
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arena;
+
 enum val_kind {
     VAL_NULL,
     VAL_BOOL,
@@ -331,5 +333,21 @@ const char *val_kind_name(struct val v);
 /* Go "truth" as text/template sees it: false, 0, nil, empty string/list/map
  * are false. */
 bool val_truth(struct val v);
+
+/* ---- building objects (arena-owned, keys kept sorted) ---- */
+
+/* An empty map[string]interface{} with room for cap keys, in a (null on
+ * OOM). */
+struct val val_obj_new(struct arena *a, size_t cap);
+/* Insert or replace key (not copied) in obj in place: every holder of
+ * obj's header sees the change.  RN_OK or RN_ENOMEM. */
+int val_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
+                struct val v);
+/* The mutable slot of key in obj, or NULL. */
+struct val *val_obj_slot(struct val obj, const char *key);
+/* A copy of obj (null: an empty map) with key set, in a; obj itself is
+ * not modified. */
+int val_obj_with(struct arena *a, struct val obj, const char *key,
+                 struct val v, struct val *out);
 
 #endif

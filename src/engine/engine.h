@@ -118,11 +118,6 @@ int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
  * depth limit. */
 int eng_float_numbers(struct arena *a, struct val v, struct val *out);
 
-/* Set key in an object value, keeping keys sorted (new object in a; the
- * input object is not modified). */
-int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
-                 struct val *out);
-
 /* ---- triggers (spec §3.3-§3.5) ---- */
 
 struct eng_cond_result {
@@ -236,11 +231,6 @@ struct val eng_notif_root(const struct notif *n);
 int eng_notif_json(const struct notif *n, struct buf *out);
 /* YAML with sorted keys, as the CLI's console service prints it. */
 int eng_notif_yaml(const struct notif *n, struct buf *out);
-
-/* Any JSON-like value (null, bool, numbers, strings, lists, objects) as
- * YAML the way eng_notif_yaml writes it (go-yaml v2 key order and
- * quoting): what the CLI prints for `-o yaml`. */
-int eng_val_yaml(struct val v, struct buf *out);
 
 /* A notification whose root is `root` (an object shaped like
  * eng_notif_root's), e.g. a template's source texts, so that

@@ -13,6 +13,7 @@
 #include "engine_int.h"
 
 #include "../core/buf.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
 #include "../core/limits.h"
 #include "../template/template.h"
@@ -25,7 +26,7 @@ struct notif *eng_notif_new(struct arena *a)
     struct notif *n = arena_zalloc(a, sizeof *n);
     if (!n)
         return NULL;
-    n->root = eng_obj_new(a, 4);
+    n->root = val_obj_new(a, 4);
     return n->root.kind == VAL_OBJECT ? n : NULL;
 }
 
@@ -56,25 +57,25 @@ static int render(const struct tpl *t, struct val vars, struct arena *a,
 static int block(struct arena *a, struct notif *n, const char *name,
                  struct val zero, struct val **out)
 {
-    *out = eng_obj_slot(n->root, name);
+    *out = val_obj_slot(n->root, name);
     if (*out)
         return RN_OK;
-    int rc = eng_obj_put(a, n->root, name, strlen(name), zero);
+    int rc = val_obj_put(a, n->root, name, strlen(name), zero);
     if (rc == RN_OK)
-        *out = eng_obj_slot(n->root, name);
+        *out = val_obj_slot(n->root, name);
     return rc;
 }
 
 /* Go's zero value of a typed block: every field present. */
 static struct val zero_fields(struct arena *a, const struct cfg_sec_def *d)
 {
-    struct val o = eng_obj_new(a, d->nfields);
+    struct val o = val_obj_new(a, d->nfields);
     for (size_t i = 0; o.kind == VAL_OBJECT && i < d->nfields; i++) {
         const struct cfg_field_def *f = &d->fields[i];
         struct val v = f->kind == CFG_F_BOOL     ? val_bool(false)
                        : f->kind == CFG_F_POLICY ? val_str("Post", 4)
                                                  : val_str("", 0);
-        if (eng_obj_put(a, o, f->name, strlen(f->name), v) != RN_OK)
+        if (val_obj_put(a, o, f->name, strlen(f->name), v) != RN_OK)
             return val_null();
     }
     return o;
@@ -103,7 +104,7 @@ static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
             if ((f->flags & CFG_FF_NONEMPTY) && v.len == 0)
                 continue;
         }
-        rc = eng_obj_put(a, *acc, f->name, strlen(f->name), v);
+        rc = val_obj_put(a, *acc, f->name, strlen(f->name), v);
     }
     return rc;
 }
@@ -111,26 +112,26 @@ static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
 static int apply_hooks(struct notif *n, const struct cfg_section *s,
                        struct val vars, struct arena *a, struct rn_err *e)
 {
-    struct val *acc, zero = eng_obj_new(a, s->nhooks);
+    struct val *acc, zero = val_obj_new(a, s->nhooks);
     int rc = zero.kind == VAL_OBJECT ? block(a, n, "webhook", zero, &acc)
                                      : RN_ENOMEM;
     for (size_t i = 0; rc == RN_OK && i < s->nhooks; i++) {
         const struct cfg_hook *h = &s->hooks[i];
-        struct val body, path, entry = eng_obj_new(a, 3);
+        struct val body, path, entry = val_obj_new(a, 3);
         rc = render(h->body, vars, a, &body, e);
         if (rc == RN_OK)
             rc = render(h->path, vars, a, &path, e);
         if (rc == RN_OK && entry.kind != VAL_OBJECT)
             rc = RN_ENOMEM;
         if (rc == RN_OK)
-            rc = eng_obj_put(a, entry, "method", 6,
+            rc = val_obj_put(a, entry, "method", 6,
                              val_str(h->method, strlen(h->method)));
         if (rc == RN_OK)
-            rc = eng_obj_put(a, entry, "body", 4, body);
+            rc = val_obj_put(a, entry, "body", 4, body);
         if (rc == RN_OK)
-            rc = eng_obj_put(a, entry, "path", 4, path);
+            rc = val_obj_put(a, entry, "path", 4, path);
         if (rc == RN_OK)
-            rc = eng_obj_put(a, *acc, h->name, strlen(h->name), entry);
+            rc = val_obj_put(a, *acc, h->name, strlen(h->name), entry);
     }
     return rc;
 }
@@ -148,7 +149,7 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
     struct val_list *l = NULL;
     struct val o = val_null();
     if (g->v.kind == VAL_OBJECT) {
-        o = eng_obj_new(a, g->n);
+        o = val_obj_new(a, g->n);
     } else {
         l = arena_zalloc(a, sizeof *l);
         if (l)
@@ -163,7 +164,7 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
         if (rc == RN_OK && l)
             l->items[l->len++] = kid;
         else if (rc == RN_OK)
-            rc = eng_obj_put(a, o, g->keys[i], strlen(g->keys[i]), kid);
+            rc = val_obj_put(a, o, g->keys[i], strlen(g->keys[i]), kid);
         if (rc != RN_OK)
             return rc;
     }
@@ -177,14 +178,14 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
                          const struct cfg_section *s, struct val vars,
                          struct arena *a, struct rn_err *e)
 {
-    struct val *acc, r, zero = eng_obj_new(a, 4);
+    struct val *acc, r, zero = val_obj_new(a, 4);
     int rc = zero.kind == VAL_OBJECT ? render_gnode(&s->generic, vars, a, &r, e)
                                      : RN_ENOMEM;
     if (rc == RN_OK)
         rc = block(a, n, d->name, zero, &acc);
     for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {
         const struct val_kv *kv = val_obj_at(r, i);
-        rc = eng_obj_put(a, *acc, kv->key.u.s, kv->key.len, kv->v);
+        rc = val_obj_put(a, *acc, kv->key.u.s, kv->key.len, kv->v);
     }
     return rc;
 }
@@ -196,7 +197,7 @@ int eng_notif_apply(struct notif *n, const struct cfg_template *t,
     struct val msg;
     int rc = render(t->message, vars, a, &msg, e);
     if (rc == RN_OK && msg.len > 0)
-        rc = eng_obj_put(a, n->root, "message", 7, msg);
+        rc = val_obj_put(a, n->root, "message", 7, msg);
     for (size_t i = 0; rc == RN_OK && i < CFG_SEC_COUNT; i++) {
         enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
         const struct cfg_sec_def *d = &cfg_sec_defs[k];
@@ -224,7 +225,7 @@ int eng_notif_render(const struct cfg *c, const char *const *templates,
     /* templates can only call template functions: whatever `time` the
      * caller built (expr's, for conditions), render with the template one */
     if (val_get_cstr(vars, "time") &&
-        eng_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars) != RN_OK)
+        val_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars) != RN_OK)
         return RN_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const struct cfg_template *t;
@@ -319,4 +320,37 @@ int eng_notif_json(const struct notif *n, struct buf *out)
             rc = json_emit(out, *blk, NULL, NULL);
     }
     return rc == RN_OK ? buf_add_char(out, '}') : rc;
+}
+
+/* ---- as the CLI's console prints it ---- */
+
+/* Upstream's console marshals the notification to JSON (struct order,
+ * omitempty) and that to YAML with go-yaml v2: the same steps here, our
+ * JSON parsed back and emitted by core's go-yaml v2 writer.  Appends to
+ * out; RN_ENOMEM or a buffer cap error on failure. */
+int eng_notif_yaml(const struct notif *n, struct buf *out)
+{
+    struct buf js;
+    struct arena a;
+    struct val root;
+    struct json_opts jo = {JSON_NUM_INT64, 0, 0};
+    buf_init(&js, 0);
+    arena_init(&a, 0);
+    int rc = eng_notif_json(n, &js);
+    if (rc == RN_OK)
+        rc = json_parse(&a, buf_str(&js), js.len, &jo, &root, NULL);
+    if (rc == RN_OK)
+        rc = goyaml_emit(out, root);
+    arena_free(&a);
+    buf_free(&js);
+    return rc;
+}
+
+/* Wrap an existing object value as a notification (no copy), in a. */
+struct notif *eng_notif_wrap(struct arena *a, struct val root)
+{
+    struct notif *n = arena_zalloc(a, sizeof *n);
+    if (n)
+        n->root = root;
+    return n;
 }
