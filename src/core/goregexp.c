@@ -290,10 +290,13 @@ static size_t step_width(const char *s, size_t n, size_t pos)
 
 static bool literal_match(const struct gore *re, const char *s, size_t n)
 {
-    for (size_t i = 0; i < re->nlits; i++)
-        if (re->litlens[i] == 0 ||
-            memmem(s, n, re->lits[i], re->litlens[i]) != NULL)
+    for (size_t i = 0; i < re->nlits; i++) {
+        size_t k = re->litlens[i];
+        if (k == 0)
             return true;
+        if (k <= n && memmem(s, n, re->lits[i], k) != NULL)
+            return true;
+    }
     return false;
 }
 

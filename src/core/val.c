@@ -14,6 +14,9 @@
 int val_keycmp(const char *a, size_t alen, const char *b, size_t blen)
 {
     size_t n = alen < blen ? alen : blen;
+    /* most keys differ in their first byte: settle those without a call */
+    if (n && a[0] != b[0])
+        return (unsigned char)a[0] - (unsigned char)b[0];
     int c = n ? memcmp(a, b, n) : 0;
     if (c)
         return c;

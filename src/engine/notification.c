@@ -36,20 +36,29 @@ struct val eng_notif_root(const struct notif *n)
     return n->root;
 }
 
+/* What rendering one send list needs: the variables, where values go,
+ * and one scratch buffer that every field renders through (reset, not
+ * reallocated, between fields). */
+struct rctx {
+    struct val vars;
+    struct arena *a;
+    struct rn_err *e;
+    struct buf scratch;
+};
+
 /* Execute t (NULL renders "") into a string value in a. */
-static int render(const struct tpl *t, struct val vars, struct arena *a,
-                  struct val *out, struct rn_err *e)
+static int render(struct rctx *r, const struct tpl *t, struct val *out)
 {
-    struct buf b;
     if (!t) {
         *out = val_str("", 0);
         return RN_OK;
     }
-    buf_init(&b, RN_TPL_MAX_OUTPUT);
-    int rc = tpl_exec(t, vars, a, &b, e);
+    buf_reset(&r->scratch);
+    int rc = tpl_exec(t, r->vars, r->a, &r->scratch, r->e);
     if (rc == RN_OK)
-        rc = eng_str(a, buf_str(&b), b.len, out);
-    buf_free(&b);
+        rc = eng_str(r->a, buf_str(&r->scratch), r->scratch.len, out);
+    if (rc != RN_OK) /* a failed buffer freed itself: start a new one */
+        buf_init(&r->scratch, RN_TPL_MAX_OUTPUT);
     return rc;
 }
 
@@ -82,9 +91,9 @@ static struct val zero_fields(struct arena *a, const struct cfg_sec_def *d)
 }
 
 static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
-                        const struct cfg_section *s, struct val vars,
-                        struct arena *a, struct rn_err *e)
+                        const struct cfg_section *s, struct rctx *r)
 {
+    struct arena *a = r->a;
     struct val *acc;
     struct val zero = zero_fields(a, d);
     int rc =
@@ -98,7 +107,7 @@ static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
             const char *p = cfg_policy_names[s->policy];
             v = val_str(p, strlen(p));
         } else {
-            rc = render(s->text[i], vars, a, &v, e);
+            rc = render(r, s->text[i], &v);
             if (rc != RN_OK)
                 return rc;
             if ((f->flags & CFG_FF_NONEMPTY) && v.len == 0)
@@ -110,17 +119,18 @@ static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
 }
 
 static int apply_hooks(struct notif *n, const struct cfg_section *s,
-                       struct val vars, struct arena *a, struct rn_err *e)
+                       struct rctx *r)
 {
+    struct arena *a = r->a;
     struct val *acc, zero = val_obj_new(a, s->nhooks);
     int rc = zero.kind == VAL_OBJECT ? block(a, n, "webhook", zero, &acc)
                                      : RN_ENOMEM;
     for (size_t i = 0; rc == RN_OK && i < s->nhooks; i++) {
         const struct cfg_hook *h = &s->hooks[i];
         struct val body, path, entry = val_obj_new(a, 3);
-        rc = render(h->body, vars, a, &body, e);
+        rc = render(r, h->body, &body);
         if (rc == RN_OK)
-            rc = render(h->path, vars, a, &path, e);
+            rc = render(r, h->path, &path);
         if (rc == RN_OK && entry.kind != VAL_OBJECT)
             rc = RN_ENOMEM;
         if (rc == RN_OK)
@@ -137,11 +147,12 @@ static int apply_hooks(struct notif *n, const struct cfg_section *s,
 }
 
 /* Render a generic tree: string leaves through their template. */
-static int render_gnode(const struct cfg_gnode *g, struct val vars,
-                        struct arena *a, struct val *out, struct rn_err *e)
+static int render_gnode(const struct cfg_gnode *g, struct rctx *r,
+                        struct val *out)
 {
+    struct arena *a = r->a;
     if (g->v.kind == VAL_STRING)
-        return render(g->tpl, vars, a, out, e);
+        return render(r, g->tpl, out);
     if (g->v.kind != VAL_OBJECT && g->v.kind != VAL_ARRAY) {
         *out = g->v;
         return RN_OK;
@@ -160,7 +171,7 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
         return RN_ENOMEM;
     for (size_t i = 0; i < g->n; i++) {
         struct val kid;
-        int rc = render_gnode(&g->kids[i], vars, a, &kid, e);
+        int rc = render_gnode(&g->kids[i], r, &kid);
         if (rc == RN_OK && l)
             l->items[l->len++] = kid;
         else if (rc == RN_OK)
@@ -175,12 +186,12 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
 }
 
 static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
-                         const struct cfg_section *s, struct val vars,
-                         struct arena *a, struct rn_err *e)
+                         const struct cfg_section *s, struct rctx *x)
 {
+    struct arena *a = x->a;
     struct val *acc, r, zero = val_obj_new(a, 4);
-    int rc = zero.kind == VAL_OBJECT ? render_gnode(&s->generic, vars, a, &r, e)
-                                     : RN_ENOMEM;
+    int rc =
+        zero.kind == VAL_OBJECT ? render_gnode(&s->generic, x, &r) : RN_ENOMEM;
     if (rc == RN_OK)
         rc = block(a, n, d->name, zero, &acc);
     for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {
@@ -190,14 +201,12 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
     return rc;
 }
 
-/* Apply one template onto n (engine.h); rendered text goes in a. */
-int eng_notif_apply(struct notif *n, const struct cfg_template *t,
-                    struct val vars, struct arena *a, struct rn_err *e)
+static int apply(struct notif *n, const struct cfg_template *t, struct rctx *r)
 {
     struct val msg;
-    int rc = render(t->message, vars, a, &msg, e);
+    int rc = render(r, t->message, &msg);
     if (rc == RN_OK && msg.len > 0)
-        rc = val_obj_put(a, n->root, "message", 7, msg);
+        rc = val_obj_put(r->a, n->root, "message", 7, msg);
     for (size_t i = 0; rc == RN_OK && i < CFG_SEC_COUNT; i++) {
         enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
         const struct cfg_sec_def *d = &cfg_sec_defs[k];
@@ -205,12 +214,23 @@ int eng_notif_apply(struct notif *n, const struct cfg_template *t,
         if (!s->present)
             continue;
         if (d->shape == CFG_SHAPE_WEBHOOK)
-            rc = apply_hooks(n, s, vars, a, e);
+            rc = apply_hooks(n, s, r);
         else if (d->shape == CFG_SHAPE_GENERIC)
-            rc = apply_generic(n, d, s, vars, a, e);
+            rc = apply_generic(n, d, s, r);
         else
-            rc = apply_fields(n, d, s, vars, a, e);
+            rc = apply_fields(n, d, s, r);
     }
+    return rc;
+}
+
+/* Apply one template onto n (engine.h); rendered text goes in a. */
+int eng_notif_apply(struct notif *n, const struct cfg_template *t,
+                    struct val vars, struct arena *a, struct rn_err *e)
+{
+    struct rctx r = {vars, a, e, {0}};
+    buf_init(&r.scratch, RN_TPL_MAX_OUTPUT);
+    int rc = apply(n, t, &r);
+    buf_free(&r.scratch);
     return rc;
 }
 
@@ -227,16 +247,20 @@ int eng_notif_render(const struct cfg *c, const char *const *templates,
     if (val_get_cstr(vars, "time") &&
         val_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars) != RN_OK)
         return RN_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
+    struct rctx r = {vars, a, e, {0}};
+    char *room;
+    buf_init(&r.scratch, RN_TPL_MAX_OUTPUT);
+    int rc = buf_reserve(&r.scratch, 2048, &room); /* most fields fit */
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
         const struct cfg_template *t;
-        int rc = cfg_template_lookup(c, templates[i], &t, e);
+        rc = cfg_template_lookup(c, templates[i], &t, e);
         if (rc == RN_OK)
-            rc = eng_notif_apply(nt, t, vars, a, e);
-        if (rc != RN_OK)
-            return rc;
+            rc = apply(nt, t, &r);
     }
-    *out = nt;
-    return RN_OK;
+    buf_free(&r.scratch);
+    if (rc == RN_OK)
+        *out = nt;
+    return rc;
 }
 
 /* ---- JSON in upstream's field order ---- */

@@ -80,7 +80,7 @@ static bool want_bool(struct ev *ev, struct val v)
 
 static bool str_eq(struct val a, struct val b)
 {
-    return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
+    return a.len == b.len && val_bytes_eq(a.u.s, b.u.s, a.len);
 }
 
 static bool str_op(int op, struct val a, struct val b)
@@ -100,7 +100,7 @@ static bool str_op(int op, struct val a, struct val b)
  * regexp.MatchString, core/goregexp.h. */
 static struct val eval_matches(struct ev *ev, struct node *n, struct val l)
 {
-    struct rn_err e = {0};
+    struct rn_err e; /* written only on failure */
     bool m = false;
     int rc;
     if (n->re) {
@@ -173,7 +173,7 @@ static inline struct val fetch_lit(struct ev *ev, struct val from,
         uint32_t h = atomic_load_explicit(&n->hint, memory_order_relaxed);
         if (!(h & EXPR_HINT_ABSENT)) {
             if (h < o->len && o->kv[h].key.len == len &&
-                memcmp(o->kv[h].key.u.s, key, len) == 0)
+                val_bytes_eq(o->kv[h].key.u.s, key, len))
                 return o->kv[h].v;
         } else if ((h &= ~EXPR_HINT_ABSENT) <= o->len &&
                    (h == 0 ||

@@ -174,6 +174,8 @@ bool expr_equal(struct ev *ev, struct val a, struct val b)
         return a.u.b == b.u.b;
     if (expr_is_nil(a) && expr_is_nil(b))
         return true;
+    if (a.kind != b.kind) /* DeepEqual's first test, without the call */
+        return false;
     return expr_deep_equal(ev, a, b);
 }
 

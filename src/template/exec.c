@@ -196,39 +196,11 @@ static void push_var(struct xstate *s, const char *name, size_t n,
     s->nvars++;
 }
 
-/* a[0..n) == b[0..n) for the short names of variables and map keys:
- * 4 to 16 bytes compare as two overlapping loads from each side, with no
- * library call (most names are found, so every byte gets compared). */
-static bool same_name(const char *a, const char *b, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        uint64_t a0, b0, a1, b1;
-        memcpy(&a0, a, 8);
-        memcpy(&b0, b, 8);
-        memcpy(&a1, a + n - 8, 8);
-        memcpy(&b1, b + n - 8, 8);
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t x[4]; /* a's head, b's head, a's tail, b's tail */
-        memcpy(&x[0], a, 4);
-        memcpy(&x[1], b, 4);
-        memcpy(&x[2], a + n - 4, 4);
-        memcpy(&x[3], b + n - 4, 4);
-        return x[0] == x[1] && x[2] == x[3];
-    }
-    if (n > 16)
-        return memcmp(a, b, n) == 0;
-    /* 0 to 3 bytes: first, middle and last cover them all */
-    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] &&
-                      a[n - 1] == b[n - 1]);
-}
-
 static struct xvar *find_var(struct xstate *s, const struct tstr *name)
 {
     for (size_t i = s->nvars; i > s->varbase; i--) {
         struct xvar *v = &s->vars[i - 1];
-        if (v->nlen == name->n && same_name(v->name, name->s, name->n))
+        if (v->nlen == name->n && val_bytes_eq(v->name, name->s, name->n))
             return v;
     }
     tpl_xerrorf(s, "undefined variable: %.*s", (int)name->n, name->s);
@@ -458,7 +430,7 @@ static const struct val *map_key(struct val m, const struct tstr *name)
     for (; kv < end; kv++) {
         const char *k = val_str_ptr(kv->key);
         if (val_str_len(kv->key) == n && k[0] == c0 &&
-            same_name(k, name->s, n))
+            val_bytes_eq(k, name->s, n))
             return &kv->v;
     }
     return NULL;
