@@ -1,5 +1,6 @@
 /*
- * cmd_check.c: `rnotify check`, validating a configuration (BEYOND §9.13).
+ * cmd_check.c: `rnotify check`, validating a configuration
+ * (docs/reference/engine.md §9.13).
  *
  * The config module already isolates and records every key that fails to
  * decode, parse or compile, with its position.  check adds what only shows
@@ -159,7 +160,8 @@ static bool ref_char(char ch)
            (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 }
 
-/* Every [$][A-Za-z0-9_-]+ in s that the Secret lacks (§1.8). */
+/* Every [$][A-Za-z0-9_-]+ in s that the Secret lacks (docs/reference/engine.md
+ * §1.8). */
 static void check_refs_in(struct check *k, const char *key, struct val s)
 {
     for (size_t i = 0; i < s.len; i++) {

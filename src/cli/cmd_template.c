@@ -1,6 +1,6 @@
 /*
  * cmd_template.c: `rnotify template get` and `rnotify template notify`
- * (spec §7.5).
+ * (docs/reference/engine.md §7.5).
  *
  * `get` shows templates as upstream holds them before rendering: its
  * Notification struct with the source texts, marshalled in struct field

@@ -1,10 +1,12 @@
 /*
- * load.c: the CLI's inputs: the ConfigMap and Secret files (spec §7.3), the
- * resource file (§7.4), positions of ConfigMap keys for messages, and
- * masking Secret values out of everything printed.
+ * load.c: the CLI's inputs: the ConfigMap and Secret files
+ * (docs/reference/engine.md §7.3), the resource file (docs/reference/engine.md
+ * §7.4), positions of ConfigMap keys for messages, and masking Secret values
+ * out of everything printed.
  *
  * Offline, a missing --secret means an empty Secret (with a warning), where
- * upstream would read the cluster and fail without one (BEYOND §9.21).
+ * upstream would read the cluster and fail without one
+ * (docs/reference/engine.md §9.21).
  */
 #include "cli.h"
 

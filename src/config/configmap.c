@@ -1,11 +1,13 @@
 /*
- * configmap.c: building a snapshot from ConfigMap data (spec §1.3, §1.9).
+ * configmap.c: building a snapshot from ConfigMap data
+ * (docs/reference/engine.md §1.3, §1.9).
  *
  * Keys are visited in sorted order and dispatched by prefix to the file
  * that owns that kind of key.  A key that fails is recorded (key, message,
  * position) and disables only itself: upstream drops the whole
  * configuration on the first error it happens to meet, rnotify keeps every
- * good key working and reports every bad one (BEYOND §9.12, §9.17).
+ * good key working and reports every bad one (docs/reference/engine.md §9.12,
+ * §9.17).
  */
 #include "config_int.h"
 
@@ -173,7 +175,8 @@ const char *cfg_namespace(const struct cfg *c)
     return c->ns;
 }
 
-/* Whether state keys of this config carry its namespace (§8.3). */
+/* Whether state keys of this config carry its namespace
+ * (docs/reference/engine.md §8.3). */
 bool cfg_self_service(const struct cfg *c)
 {
     return c->self_service;

@@ -1,5 +1,5 @@
 /*
- * decode.c: the decoding rules of spec/engine.md §1.2.
+ * decode.c: the decoding rules of docs/reference/engine.md §1.2.
  *
  * Upstream decodes every ConfigMap value with sigs.k8s.io/yaml: YAML 1.1 is
  * converted to JSON, then encoding/json fills a Go struct.  What users can

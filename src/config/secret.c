@@ -2,10 +2,10 @@
  * secret.c: the Secret's part in a configuration.
  *
  * Two jobs: `$name` references in service options are replaced by the
- * Secret's bytes (spec §1.8: only string scalars, keys included; unknown
- * names stay as written), and the `secrets` template variable maps each
- * Secret key to its bytes as a Go []byte (so templates print [104 105]
- * unless they convert, as upstream).  Also the base64 decoding of Secret
+ * Secret's bytes (docs/reference/engine.md §1.8: only string scalars, keys
+ * included; unknown names stay as written), and the `secrets` template variable
+ * maps each Secret key to its bytes as a Go []byte (so templates print [104
+ * 105] unless they convert, as upstream).  Also the base64 decoding of Secret
  * `data` values (core/codec.h, padding optional).
  */
 #include "config_int.h"

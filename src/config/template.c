@@ -1,14 +1,15 @@
 /*
- * template.c: notification templates (`template.<name>` keys, spec §4).
+ * template.c: notification templates (`template.<name>` keys,
+ * docs/reference/engine.md §4).
  *
- * A template value is decoded into the notification object of §4.1 with the
- * §1.2 rules, then every string field is parsed once as a Go text/template
- * named after the template (webhook body and path as name + hook name),
- * with the shared sprig function table.  The section table below is the
- * one place that knows each service block's fields: which are templated,
- * which are copied, which a later template sets only when non-empty and
- * which JSON omits when empty.  The engine merges and emits from the same
- * table.
+ * A template value is decoded into the notification object of
+ * docs/reference/engine.md §4.1 with the docs/reference/engine.md §1.2 rules,
+ * then every string field is parsed once as a Go text/template named after the
+ * template (webhook body and path as name + hook name), with the shared sprig
+ * function table.  The section table below is the one place that knows each
+ * service block's fields: which are templated, which are copied, which a later
+ * template sets only when non-empty and which JSON omits when empty.  The
+ * engine merges and emits from the same table.
  */
 #include "config_int.h"
 
@@ -456,7 +457,8 @@ const struct cfg_template *cfg_template_at(const struct cfg *c, size_t i)
 
 /* ---- the source, as upstream holds a template before rendering ---- */
 
-/* A YAML scalar as the text a Go string field receives (§1.2). */
+/* A YAML scalar as the text a Go string field receives
+ * (docs/reference/engine.md §1.2). */
 static struct val field_text(struct arena *a, const struct val *v)
 {
     struct buf b;

@@ -1,5 +1,6 @@
 /*
- * trigger.c: triggers (`trigger.<name>` keys, spec §3.1-§3.2).
+ * trigger.c: triggers (`trigger.<name>` keys, docs/reference/engine.md
+ * §3.1-§3.2).
  *
  * A trigger is a YAML sequence of conditions {when, send, oncePer,
  * description}.  Each `when` is compiled once with expr (an empty one as the

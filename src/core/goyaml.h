@@ -1,6 +1,7 @@
 /*
  * goyaml.h: YAML to values via libyaml, with the scalar rules of
- * spec/engine.md §1.2 (what sigs.k8s.io/yaml does: YAML -> JSON -> Go).
+ * docs/reference/engine.md §1.2 (what sigs.k8s.io/yaml does: YAML -> JSON ->
+ * Go).
  */
 #ifndef RN_GOYAML_H
 #define RN_GOYAML_H

@@ -1,6 +1,7 @@
 /*
  * notification.c: rendering a condition's templates into one notification
- * (spec §4.3) and writing it as JSON the way upstream marshals it.
+ * (docs/reference/engine.md §4.3) and writing it as JSON the way upstream
+ * marshals it.
  *
  * A notification is an object value: `message` plus one member per service
  * block.  Each template is applied in order onto the same notification:
@@ -57,9 +58,7 @@ static int render(struct rctx *r, const struct tpl *t, struct val *out)
     int rc = tpl_exec(t, r->vars, r->a, &r->scratch, r->e);
     if (rc == RN_OK)
         rc = eng_str(r->a, buf_str(&r->scratch), r->scratch.len, out);
-    if (rc != RN_OK) /* a failed buffer freed itself: start a new one */
-        buf_init(&r->scratch, RN_TPL_MAX_OUTPUT);
-    return rc;
+    return rc; /* a buffer that failed has freed itself and can go on */
 }
 
 /* The block `name` of n, created with the zero value `zero` if absent. */

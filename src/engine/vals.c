@@ -1,6 +1,7 @@
 /*
  * vals.c: building the engine's values in an arena: the variables of
- * spec §4.4 (objects are built with core's val_obj_* helpers).
+ * docs/reference/engine.md §4.4 (objects are built with core's val_obj_*
+ * helpers).
  */
 #include "engine_int.h"
 
@@ -141,7 +142,8 @@ static int run_cmp(const void *x, const void *y)
     return d ? d : strcmp(meta_plain(*a, "name"), meta_plain(*b, "name"));
 }
 
-/* The §4.4 AnalysisRun lookup over runs; the list is built in a. */
+/* The docs/reference/engine.md §4.4 AnalysisRun lookup over runs; the list is
+ * built in a. */
 int eng_analysis_runs(struct arena *a, struct val rollout,
                       const struct val *runs, size_t n, struct val *out)
 {

@@ -1,6 +1,6 @@
 /*
  * awssqs.c: `service.awssqs`, Amazon SQS over its JSON 1.0 protocol with
- * Signature Version 4 (spec/services.md §19).
+ * Signature Version 4 (docs/services/awssqs.md).
  *
  * Two signed POSTs to the queue endpoint (https://sqs.<region>.amazonaws.com
  * or `endpointUrl`): GetQueueUrl for the queue (the recipient, else the

@@ -1,5 +1,5 @@
 /*
- * email.c: `service.email[.<name>]` (spec/services.md §2), SMTP on
+ * email.c: `service.email[.<name>]` (docs/services/email.md), SMTP on
  * libcurl.
  *
  * The message is built by a pure function (email_message) that writes the

@@ -1,5 +1,5 @@
 /*
- * googlechat.c: `service.googlechat` (spec/services.md §8).
+ * googlechat.c: `service.googlechat` (docs/services/googlechat.md).
  *
  * The recipient names a webhook URL in `webhooks` (the URL carries the
  * space's key and token: messages show only its origin).  A threadKey

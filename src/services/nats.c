@@ -1,6 +1,6 @@
 /*
  * nats.c: `service.nats`, one publish per send over the NATS client
- * protocol (spec/services.md §21).  Not HTTP: the service delivers by
+ * protocol (docs/services/nats.md).  Not HTTP: the service delivers by
  * itself (svc_type.send), blocking, with 10 s timeouts.
  *
  * Dialogue: read INFO, send CONNECT (user/pass when both are set, or an

@@ -1,5 +1,5 @@
 /*
- * telegram.c: `service.telegram` (spec/services.md §10).
+ * telegram.c: `service.telegram` (docs/services/telegram.md).
  *
  * Two form POSTs per send, as the SDK does: getMe (bot construction),
  * then sendMessage with chat_id, text (omitted when empty),

@@ -4,7 +4,7 @@
  * expr: compile `expr`, run it over `env` (plus the `time` variable when
  * `with_time`), and report the result as JSON (when encoding/json could
  * encode it), its Go type and its %v text.  trigger: evaluate each
- * condition as Argo Rollouts does (spec/engine.md section 3): key from the
+ * condition as Argo Rollouts does (docs/reference/engine.md §3): key from the
  * SHA-1 of the raw `when`, an empty `when` compiled as `false`, `oncePer`
  * only when triggered, failures recorded but not fatal; a condition that
  * does not compile fails the whole case.

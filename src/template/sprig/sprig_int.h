@@ -1,8 +1,9 @@
 /*
  * sprig_int.h: shared by the sprig files only.  Each theme file exports one
- * struct sprig_group; sprig.c registers them all.  The conversions below
- * are sprig's lenient casts (spf13/cast as sprig uses them), shared by
- * every theme.
+ * struct sprig_group; sprig.c registers them all.  Below: sprig's lenient
+ * casts (spf13/cast as sprig uses them), the result helpers every theme
+ * uses, and the private-key helpers crypto.c shares with certs.c.  Go's
+ * runtime pieces (regexp, strconv, base64, truth, DeepEqual) are core's.
  */
 #ifndef RN_SPRIG_INT_H
 #define RN_SPRIG_INT_H
@@ -50,7 +51,7 @@ int sprig_strval(struct tpl_fcall *c, struct val v, struct val *out);
  * failure (strings parsed with base 0 for ints). */
 int64_t sprig_toint64(struct val v);
 double sprig_tofloat64(struct val v);
-/* cast.ToString-like string for typeIs messages etc. */
+/* Whether v is a slice or an array, as sprig's reflect checks see it. */
 bool sprig_is_list(struct val v);
 /* Set a RN_EEXEC error with Go's text; returns RN_EEXEC. */
 int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)

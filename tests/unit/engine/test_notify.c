@@ -1,8 +1,8 @@
 /*
- * test_notify.c: rendering a send list into one notification (spec §4.3):
- * unknown templates, merge rules per section, upstream's JSON (field
- * order, omitempty) and the console YAML (sorted keys, quoting, literal
- * blocks); the variables of §4.4.
+ * test_notify.c: rendering a send list into one notification
+ * (docs/reference/engine.md §4.3): unknown templates, merge rules per section,
+ * upstream's JSON (field order, omitempty) and the console YAML (sorted keys,
+ * quoting, literal blocks); the variables of docs/reference/engine.md §4.4.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_email.c: the email service (spec/services.md §2) without a mail
+ * test_email.c: the email service (docs/services/email.md) without a mail
  * server: the message bytes (headers, their folding and RFC 2047
  * encoding, the quoted-printable body, the date), the recipient list,
  * the address rules of Go's net/mail, option decoding, and the failures

@@ -1,8 +1,9 @@
 /*
  * test_http.c: the shared machinery of the services module: option
- * decoding (§0.3: case-insensitive keys, type errors, durations),
- * `rnotify check` reports, secret scrubbing, go-retryablehttp's waits and
- * Retry-After (§1.5), Go's redirect rules (§0.6) and the encoders.
+ * decoding (docs/services/README.md, options: case-insensitive keys, type
+ * errors, durations), `rnotify check` reports, secret scrubbing,
+ * go-retryablehttp's waits and Retry-After (docs/services/webhook.md, retries),
+ * Go's redirect rules (docs/services/README.md, HTTP) and the encoders.
  */
 #include <setjmp.h>
 #include <stdarg.h>
