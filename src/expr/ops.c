@@ -58,22 +58,13 @@ const char *expr_value_type(struct val v)
 /* reflect's Kind name of v, as reflect panics print it ("zero" for nil). */
 const char *expr_kind_name(struct val v)
 {
-    switch (v.kind) {
-    case VAL_NULL:
+    /* reflect's kind names (core's), but nil reads as the zero Value and
+     * every struct value expr meets is a pointer */
+    if (v.kind == VAL_NULL)
         return "zero";
-    case VAL_ARRAY:
-        return val_gotype(v) == GT_ARRAY_FIXED ? "array" : "slice";
-    case VAL_OBJECT:
-        return val_gotype(v) == GT_STRUCT ? "ptr" : "map";
-    case VAL_TIME:
-        return "struct";
-    case VAL_DURATION:
-        return "int64";
-    case VAL_FUNC:
-        return "func";
-    default:
-        return val_kind_name(v);
-    }
+    if (v.kind == VAL_OBJECT && val_gotype(v) == GT_STRUCT)
+        return "ptr";
+    return val_kind_name(v);
 }
 
 /* A plain Go number (any int, uint or float type; not Month, Weekday or

@@ -84,57 +84,10 @@ struct val expr_f_type(struct ev *ev, struct val *a, int n)
     return val_str(t, strlen(t));
 }
 
-static bool is_space_rune(uint32_t r)
-{
-    return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xA0 ||
-           r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 ||
-           r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000;
-}
-
-static bool in_cutset(uint32_t r, struct val cut)
-{
-    if (!cut.u.s)
-        return is_space_rune(r);
-    for (size_t i = 0; i < cut.len;) {
-        uint32_t c;
-        i += utf8_decode(cut.u.s + i, cut.len - i, &c);
-        if (c == r)
-            return true;
-    }
-    return false;
-}
-
-/* Start of the last rune of s[lo..end), as Go's DecodeLastRune sees it:
- * an invalid tail is one byte wide. */
-static size_t last_rune_start(const char *s, size_t lo, size_t end)
-{
-    size_t i = end - 1;
-    while (i > lo && ((unsigned char)s[i] & 0xc0) == 0x80 && end - i < 4)
-        i--;
-    uint32_t r;
-    if (utf8_decode(s + i, end - i, &r) != end - i)
-        return end - 1;
-    return i;
-}
-
 static struct val trim(struct ev *ev, struct val s, struct val cut)
 {
-    size_t b = 0, e = s.len;
-    while (b < e) {
-        uint32_t r;
-        size_t w = utf8_decode(s.u.s + b, e - b, &r);
-        if (!in_cutset(r, cut))
-            break;
-        b += w;
-    }
-    while (e > b) {
-        size_t st = last_rune_start(s.u.s, b, e);
-        uint32_t r;
-        utf8_decode(s.u.s + st, e - st, &r);
-        if (!in_cutset(r, cut))
-            break;
-        e = st;
-    }
+    size_t b, e;
+    utf8_trim(s.u.s, s.len, cut.u.s, cut.len, &b, &e);
     return expr_str(ev, s.u.s + b, e - b);
 }
 
