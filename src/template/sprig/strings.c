@@ -1525,4 +1525,3 @@ static bool u_is_letter(uint32_t r)
     int cls = uc_class(r, &row);
     return cls == UC_LU || cls == UC_LL || cls == UC_LT || cls == UC_L;
 }
-
