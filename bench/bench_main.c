@@ -11,8 +11,8 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -236,8 +236,8 @@ static int load_inputs(struct bench_inputs *in)
     }
     rn_free(text);
     text = bench_slurp(in->shared_dir, "notifications-configmap.yaml", &len);
-    struct yaml_opts yo = {.src = "notifications-configmap.yaml"};
-    if (!text || !(in->configmap = yaml_parse_doc(text, len, &yo, &e))) {
+    struct goyaml_opts yo = {.src = "notifications-configmap.yaml"};
+    if (!text || !(in->configmap = goyaml_parse_doc(text, len, &yo, &e))) {
         fprintf(stderr, "rn-bench: configmap: %s\n",
                 text ? e.msg : "cannot read");
         rn_free(text);

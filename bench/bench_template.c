@@ -9,7 +9,7 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
-#include "core/yaml.h"
+#include "core/goyaml.h"
 #include "template/sprig/sprig.h"
 #include "template/template.h"
 
@@ -94,7 +94,7 @@ void bench_templates(const struct bench_inputs *in)
             continue;
         struct rn_err err = {0};
         struct val tdoc;
-        if (yaml_parse(&a, e->v.u.s, e->v.len, NULL, &tdoc, &err) != 0)
+        if (goyaml_parse(&a, e->v.u.s, e->v.len, NULL, &tdoc, &err) != 0)
             continue;
         bench_one(e->key.u.s + 9, tdoc, funcs, vars);
     }

@@ -1,4 +1,4 @@
-# Warning flags of STYLE.md §11; -Werror only when RN_WERROR is on
+# The project's warning flags; -Werror only when RN_WERROR is on
 # (make test and CI), so a newer compiler never breaks a user's build.
 # snprintf truncation is how fixed-size error messages are meant to work,
 # so -Wformat-truncation (gcc, -O2) is off.

@@ -16,7 +16,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/json.h"
-#include "core/yaml.h"
+#include "core/goyaml.h"
 #include "engine/engine.h"
 #include "services/svc_int.h"
 
@@ -129,11 +129,11 @@ static void setup(void)
     for (size_t i = 0; i < NSVCS; i++) {
         const struct fx_svc *s = &svcs[i];
         const char *opts = s->opts ? s->opts : github_opts();
-        struct yaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
+        struct goyaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
         struct cfg_service cs = {s->type, s->type, val_null()};
         struct rn_err e = {0};
         if (!opts ||
-            yaml_parse(&fx_arena, opts, strlen(opts), &yo, &cs.opts, &e) ||
+            goyaml_parse(&fx_arena, opts, strlen(opts), &yo, &cs.opts, &e) ||
             svc_instance_new(&cs, &insts[i], &e) ||
             json_parse(&fx_arena, s->root, strlen(s->root), NULL, &roots[i],
                        &e))

@@ -10,8 +10,8 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,11 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct arena a;
     struct rn_err e;
     struct val v, w;
-    struct yaml_opts o = {.nums = JSON_NUM_FLOAT64, .src = "fuzz"};
+    struct goyaml_opts o = {.nums = JSON_NUM_FLOAT64, .src = "fuzz"};
     struct buf b;
     arena_init(&a, 0);
     buf_init(&b, 0);
-    int ok = yaml_parse(&a, s, size, &o, &v, &e) == RN_OK;
+    int ok = goyaml_parse(&a, s, size, &o, &v, &e) == RN_OK;
     if (ok) {
         if (json_emit(&b, v, NULL, &e) != RN_OK)
             abort();
@@ -37,12 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!val_deep_equal(v, w))
             abort();
     }
-    struct doc *d = yaml_parse_doc(s, size, &o, &e);
+    struct doc *d = goyaml_parse_doc(s, size, &o, &e);
     if (!d != !ok || (d && !val_deep_equal(v, d->root)))
         abort();
     doc_unref(d);
     o.nums = JSON_NUM_INT64;
-    (void)yaml_parse(&a, s, size, &o, &v, &e);
+    (void)goyaml_parse(&a, s, size, &o, &v, &e);
     buf_free(&b);
     arena_free(&a);
     return 0;

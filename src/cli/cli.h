@@ -6,7 +6,7 @@
  * are plain functions `int cmd_x(struct cli *, int argc, char **argv)`
  * returning an exit code (enum cli_exit); only main() exits.  Messages
  * follow `kubectl argo rollouts notifications` where it has them; unlike
- * it, failures exit non-zero (spec/engine.md §7.5, §9.21).
+ * it, failures exit non-zero (docs/reference/engine.md §7.5, §9.21).
  */
 #ifndef RN_CLI_H
 #define RN_CLI_H

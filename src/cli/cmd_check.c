@@ -1,5 +1,6 @@
 /*
- * cmd_check.c: `rnotify check`, validating a configuration (BEYOND §9.13).
+ * cmd_check.c: `rnotify check`, validating a configuration
+ * (docs/reference/engine.md §9.13).
  *
  * The config module already isolates and records every key that fails to
  * decode, parse or compile, with its position.  check adds what only shows
@@ -12,8 +13,8 @@
 #include "cli.h"
 
 #include "../core/err.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
-#include "../core/yaml.h"
 #include "../services/service.h"
 
 #include <stdlib.h>
@@ -159,7 +160,8 @@ static bool ref_char(char ch)
            (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 }
 
-/* Every [$][A-Za-z0-9_-]+ in s that the Secret lacks (§1.8). */
+/* Every [$][A-Za-z0-9_-]+ in s that the Secret lacks (docs/reference/engine.md
+ * §1.8). */
 static void check_refs_in(struct check *k, const char *key, struct val s)
 {
     for (size_t i = 0; i < s.len; i++) {
@@ -191,10 +193,10 @@ static void check_secrets(struct check *k)
 {
     for (size_t i = 0; i < k->x->cm.n; i++) {
         const struct cfg_entry *en = &k->x->cm.items[i];
-        struct yaml_opts yo = {JSON_NUM_INT64, 0, en->key};
+        struct goyaml_opts yo = {JSON_NUM_INT64, 0, en->key};
         struct val v;
         if (strncmp(en->key, "service.", 8) != 0 ||
-            yaml_parse(&k->x->a, en->value, en->vlen, &yo, &v, NULL) != RN_OK)
+            goyaml_parse(&k->x->a, en->value, en->vlen, &yo, &v, NULL) != RN_OK)
             continue;
         check_refs(k, en->key, v);
     }

@@ -1,6 +1,6 @@
 /*
  * cmd_template.c: `rnotify template get` and `rnotify template notify`
- * (spec §7.5).
+ * (docs/reference/engine.md §7.5).
  *
  * `get` shows templates as upstream holds them before rendering: its
  * Notification struct with the source texts, marshalled in struct field
@@ -27,95 +27,11 @@
 #define PREVIEW_MAX 100
 #define DEFAULT_DEADLINE_MS 30000
 
-/* A YAML scalar as the text a Go string field receives (§1.2). */
-static struct val field_text(struct cli *x, const struct val *v)
-{
-    struct buf b;
-    if (!v || v->kind == VAL_NULL)
-        return val_str("", 0);
-    if (v->kind == VAL_STRING)
-        return *v;
-    buf_init(&b, 0);
-    struct val out = val_str("", 0);
-    if (gofmt_value(&b, *v) == RN_OK) {
-        char *s = arena_strndup(&x->a, buf_str(&b), b.len);
-        if (s)
-            out = val_str(s, b.len);
-    }
-    buf_free(&b);
-    return out;
-}
-
-/* A typed block: every field, Go's zero value when absent. */
-static int source_fields(struct cli *x, const struct cfg_sec_def *d,
-                         struct val blk, struct val *out)
-{
-    struct val o = val_null();
-    int rc = RN_OK;
-    for (size_t i = 0; rc == RN_OK && i < d->nfields; i++) {
-        const struct cfg_field_def *f = &d->fields[i];
-        const struct val *v = cfg_dec_field(blk, f->name);
-        struct val fv = field_text(x, v);
-        if (f->kind == CFG_F_BOOL)
-            fv = val_bool(v && v->kind == VAL_BOOL && v->u.b);
-        else if (f->kind == CFG_F_POLICY && fv.len == 0)
-            fv = val_str("Post", 4);
-        rc = eng_obj_with(&x->a, o, f->name, fv, &o);
-    }
-    *out = o;
-    return rc;
-}
-
-/* webhook: {hook: {method, body, path}} */
-static int source_hooks(struct cli *x, struct val blk, struct val *out)
-{
-    struct val o = val_null();
-    static const char *const keys[] = {"method", "body", "path"};
-    int rc = RN_OK;
-    for (size_t i = 0; rc == RN_OK && i < val_obj_len(blk); i++) {
-        const struct val_kv *kv = val_obj_at(blk, i);
-        struct val h = val_null();
-        for (size_t k = 0; rc == RN_OK && k < 3; k++)
-            rc = eng_obj_with(&x->a, h, keys[k],
-                              field_text(x, cfg_dec_field(kv->v, keys[k])), &h);
-        if (rc == RN_OK)
-            rc = eng_obj_with(&x->a, o, kv->key.u.s, h, &o);
-    }
-    *out = o;
-    return rc;
-}
-
-/* The template's source as a notification tree. */
-static int template_source(struct cli *x, const struct cfg_template *t,
-                           struct val *out)
-{
-    struct val root = val_null();
-    const struct val *msg = cfg_dec_field(t->raw, "message");
-    int rc = eng_obj_with(&x->a, root, "message", field_text(x, msg), &root);
-    for (size_t k = 0; rc == RN_OK && k < CFG_SEC_COUNT; k++) {
-        const struct cfg_sec_def *d = &cfg_sec_defs[k];
-        const struct val *blk = cfg_dec_field(t->raw, d->name);
-        struct val v;
-        if (!t->sec[k].present || !blk || blk->kind != VAL_OBJECT)
-            continue;
-        if (d->shape == CFG_SHAPE_FIELDS)
-            rc = source_fields(x, d, *blk, &v);
-        else if (d->shape == CFG_SHAPE_WEBHOOK)
-            rc = source_hooks(x, *blk, &v);
-        else
-            v = *blk;
-        if (rc == RN_OK)
-            rc = eng_obj_with(&x->a, root, d->name, v, &root);
-    }
-    *out = root;
-    return rc;
-}
-
 static int template_json(struct cli *x, const struct cfg_template *t,
                          struct buf *b)
 {
     struct val root;
-    int rc = template_source(x, t, &root);
+    int rc = cfg_template_source(&x->a, t, &root);
     struct notif *n = rc == RN_OK ? eng_notif_wrap(&x->a, root) : NULL;
     return n ? eng_notif_json(n, b) : RN_ENOMEM;
 }
@@ -124,8 +40,7 @@ static int template_json(struct cli *x, const struct cfg_template *t,
 static int preview(struct cli *x, const struct cfg_template *t, struct buf *row)
 {
     struct buf js;
-    const struct val *msg = cfg_dec_field(t->raw, "message");
-    struct val m = field_text(x, msg);
+    struct val m = cfg_template_message(&x->a, t);
     buf_init(&js, 0);
     int rc = RN_OK;
     if (m.len == 0) {

@@ -1,12 +1,12 @@
 /*
  * cmd_trigger.c: `rnotify trigger get` and `rnotify trigger run` (spec
- * §7.5).
+ * docs/reference/engine.md §7.5).
  *
  * `run` prints one row per condition like upstream, with two changes from
- * §9.21: a condition without `when` reads `always (event-driven)` instead
- * of an empty cell, and --event REASON evaluates the event-driven rule
- * (such a condition sends whenever its event happens) instead of the
- * condition-driven one.
+ * docs/reference/engine.md §9.21: a condition without `when` reads `always
+ * (event-driven)` instead of an empty cell, and --event REASON evaluates the
+ * event-driven rule (such a condition sends whenever its event happens) instead
+ * of the condition-driven one.
  */
 #include "cli.h"
 

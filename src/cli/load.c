@@ -1,18 +1,20 @@
 /*
- * load.c: the CLI's inputs: the ConfigMap and Secret files (spec §7.3), the
- * resource file (§7.4), positions of ConfigMap keys for messages, and
- * masking Secret values out of everything printed.
+ * load.c: the CLI's inputs: the ConfigMap and Secret files
+ * (docs/reference/engine.md §7.3), the resource file (docs/reference/engine.md
+ * §7.4), positions of ConfigMap keys for messages, and masking Secret values
+ * out of everything printed.
  *
  * Offline, a missing --secret means an empty Secret (with a warning), where
- * upstream would read the cluster and fail without one (BEYOND §9.21).
+ * upstream would read the cluster and fail without one
+ * (docs/reference/engine.md §9.21).
  */
 #include "cli.h"
 
 #include "../core/buf.h"
 #include "../core/doc.h"
 #include "../core/err.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
-#include "../core/yaml.h"
 #include "../kube/kube.h"
 
 #include <errno.h>
@@ -230,7 +232,7 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
     struct rn_err e;
     char *text;
     size_t n;
-    struct yaml_opts yo = {JSON_NUM_INT64, 0, path};
+    struct goyaml_opts yo = {JSON_NUM_INT64, 0, path};
     rn_err_clear(&e);
     bool file = strcmp(path, "-") == 0 ||
                 (stat(path, &st) == 0 && !S_ISDIR(st.st_mode));
@@ -244,7 +246,7 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
         return CLI_ERESOURCE;
     }
     if (cli_read_file(x, path, &text, &n, &e) != RN_OK ||
-        yaml_parse(&x->a, text, n, &yo, out, &e) != RN_OK) {
+        goyaml_parse(&x->a, text, n, &yo, out, &e) != RN_OK) {
         print_load_error(x, "failed to load resource", path, &e);
         return CLI_ERESOURCE;
     }

@@ -6,14 +6,15 @@
  * cell width 5, padding 2, spaces): a tab ends a cell, cells of one column
  * are aligned over each block of consecutive lines that have that column,
  * and the last cell of a line is never padded.  JSON is re-indented like
- * json.MarshalIndent(v, "", "  "); YAML comes from the engine's emitter.
+ * json.MarshalIndent(v, "", "  "); YAML comes from core's go-yaml v2 writer
+ * (core/goyaml.h).
  */
 #include "cli.h"
 
 #include "../core/buf.h"
 #include "../core/err.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
-#include "../engine/engine.h"
 
 #include <string.h>
 
@@ -202,7 +203,7 @@ int cli_print_value(struct cli *x, struct val v, const char *mode)
         if (rc == RN_OK)
             rc = buf_add_char(&out, '\n');
     } else {
-        rc = eng_val_yaml(v, &out);
+        rc = goyaml_emit(&out, v);
     }
     if (rc == RN_OK)
         rc = cli_write_masked(x, x->out, &out);

@@ -1,5 +1,6 @@
 /*
- * check.c: cross-key checks of a loaded snapshot (BEYOND §9.13).
+ * check.c: cross-key checks of a loaded snapshot (docs/reference/engine.md
+ * §9.13).
  *
  * Upstream finds a missing template or service only when a notification is
  * due, and says nothing about default triggers that do not exist.  These

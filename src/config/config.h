@@ -10,8 +10,8 @@
  * substitution), default subscriptions with label selectors and default
  * trigger lists.  Keys are processed in sorted order and each broken key is
  * isolated: it is recorded as a struct cfg_error and disables only itself
- * (spec/engine.md §1, BEYOND §9.12), where upstream would drop the whole
- * configuration.
+ * (docs/reference/engine.md §1, docs/reference/engine.md §9.12), where upstream
+ * would drop the whole configuration.
  *
  * The records returned by the lookups below (struct cfg_template,
  * cfg_trigger, cfg_service, cfg_subscription) are read-only views into the
@@ -59,9 +59,10 @@ struct cfg_data {
  * null documents skipped) whose kind is `kind` ("ConfigMap" or "Secret",
  * core group) and whose metadata.name is `name`, and return its data in a.
  * For a Secret, `data` values are base64-decoded and `stringData` entries
- * are merged over them (what the CLI does, spec §7.3).  RN_ENOTFOUND when
- * no document matches ("file 'src' does not have '/ConfigMap/name'"),
- * RN_ECONFIG for a YAML error or bad base64, with line/col in e.
+ * are merged over them (what the CLI does, docs/reference/engine.md §7.3).
+ * RN_ENOTFOUND when no document matches ("file 'src' does not have
+ * '/ConfigMap/name'"), RN_ECONFIG for a YAML error or bad base64, with line/col
+ * in e.
  */
 int cfg_data_from_manifest(struct arena *a, const char *text, size_t n,
                            const char *kind, const char *name, const char *src,
@@ -77,7 +78,8 @@ int cfg_data_from_object(struct arena *a, struct val obj, bool secret,
 
 struct cfg_opts {
     const char *namespace; /* the config's namespace ("" = unknown) */
-    bool self_service;     /* §8.3: state keys get the namespace prefix */
+    bool self_service;     /* docs/reference/engine.md §8.3: state keys get the
+                              namespace prefix */
 };
 
 /*
@@ -115,16 +117,16 @@ const struct cfg_error *cfg_key_error(const struct cfg *c, const char *key);
 
 /*
  * Warnings: cross-key problems that disable nothing but will fail at send
- * time (BEYOND §9.13): a condition sending an undefined or broken
- * template, a default trigger or subscription trigger that is not defined,
- * a subscription recipient or defaultTriggers.<service> naming a service
- * that is not configured.  Same record as errors, key = where it is
+ * time (docs/reference/engine.md §9.13): a condition sending an undefined or
+ * broken template, a default trigger or subscription trigger that is not
+ * defined, a subscription recipient or defaultTriggers.<service> naming a
+ * service that is not configured.  Same record as errors, key = where it is
  * written; line/col 0.
  */
 size_t cfg_warning_count(const struct cfg *c);
 const struct cfg_error *cfg_warning_at(const struct cfg *c, size_t i);
 
-/* ---- notification templates (spec §4) ---- */
+/* ---- notification templates (docs/reference/engine.md §4) ---- */
 
 /* Sections of the notification object, in upstream's JSON field order. */
 enum cfg_sec {
@@ -226,11 +228,12 @@ extern const char *const cfg_policy_names[3];
 struct tpl_funcs *cfg_funcs_new(void);
 
 /*
- * Compile one template from its YAML text (spec §4.2): decode per §1.2
- * (RN_ECONFIG on error), then parse every string field as template `name`
- * (webhook body/path as name+hookName) with funcs f (RN_ESYNTAX).  Records
- * go in a; the parsed templates are owned by out and released by
- * cfg_template_release().  On error out holds nothing to release.
+ * Compile one template from its YAML text (docs/reference/engine.md §4.2):
+ * decode per docs/reference/engine.md §1.2 (RN_ECONFIG on error), then parse
+ * every string field as template `name` (webhook body/path as name+hookName)
+ * with funcs f (RN_ESYNTAX).  Records go in a; the parsed templates are owned
+ * by out and released by cfg_template_release().  On error out holds nothing to
+ * release.
  */
 int cfg_template_compile(struct arena *a, const char *name, const char *yaml,
                          size_t n, const struct tpl_funcs *f,
@@ -244,8 +247,18 @@ int cfg_template_lookup(const struct cfg *c, const char *name,
 size_t cfg_template_count(const struct cfg *c);
 /* Sorted by name; NULL for a broken template. */
 const struct cfg_template *cfg_template_at(const struct cfg *c, size_t i);
+/*
+ * A template's source as upstream holds it before rendering: its
+ * Notification struct with the source texts (message, every field of each
+ * typed block with Go's zero values, webhook entries, generic blocks as
+ * written), an object shaped like the engine's notification root, in a.
+ */
+int cfg_template_source(struct arena *a, const struct cfg_template *t,
+                        struct val *out);
+/* The source text of the template's message ("" when it has none). */
+struct val cfg_template_message(struct arena *a, const struct cfg_template *t);
 
-/* ---- triggers (spec §3) ---- */
+/* ---- triggers (docs/reference/engine.md §3) ---- */
 
 struct cfg_condition {
     const char *when, *once_per, *description; /* "" when absent */
@@ -274,7 +287,7 @@ const struct cfg_trigger *cfg_trigger_at(const struct cfg *c, size_t i);
 const char *cfg_condition_key(struct arena *a, size_t i, const char *when,
                               size_t n);
 
-/* ---- services (spec §1.6, §1.8) ---- */
+/* ---- services (docs/reference/engine.md §1.6, §1.8) ---- */
 
 struct cfg_service {
     const char *name; /* what destinations name */
@@ -289,14 +302,15 @@ int cfg_service_lookup(const struct cfg *c, const char *name,
 size_t cfg_service_count(const struct cfg *c);
 /* Sorted by name; NULL for a broken service. */
 const struct cfg_service *cfg_service_at(const struct cfg *c, size_t i);
-/* Whether type is one of the service types of §1.6. */
+/* Whether type is one of the service types of docs/reference/engine.md §1.6. */
 bool cfg_service_type_known(const char *type, size_t n);
 
 /*
- * `$secret` substitution (§1.8) over a decoded value tree: in every string
- * (object keys included) each match of [$][A-Za-z0-9_-]+ whose name is a
- * key of `secret` becomes that value's bytes; unknown names stay.  The new
- * tree is built in a.  *missing (may be NULL) counts unknown references.
+ * `$secret` substitution (docs/reference/engine.md §1.8) over a decoded value
+ * tree: in every string (object keys included) each match of [$][A-Za-z0-9_-]+
+ * whose name is a key of `secret` becomes that value's bytes; unknown names
+ * stay.  The new tree is built in a.  *missing (may be NULL) counts unknown
+ * references.
  */
 int cfg_secret_substitute(struct arena *a, struct val v,
                           const struct cfg_data *secret, struct val *out,
@@ -305,7 +319,8 @@ int cfg_secret_substitute(struct arena *a, struct val v,
 /* The `secrets` template variable: Secret key -> []byte. */
 struct val cfg_secrets_var(const struct cfg *c);
 
-/* ---- default subscriptions and triggers (spec §2.5, §2.6) ---- */
+/* ---- default subscriptions and triggers (docs/reference/engine.md §2.5, §2.6)
+ * ---- */
 
 struct cfg_subscription {
     const char *const *recipients; /* "service:recipient" */

@@ -1,7 +1,7 @@
 /*
  * config_int.h: shared by the config files only.  The snapshot struct, the
- * per-key loaders that configmap.c dispatches to, and the §1.2 decoding
- * helpers of decode.c.
+ * per-key loaders that configmap.c dispatches to, and the
+ * docs/reference/engine.md §1.2 decoding helpers of decode.c.
  */
 #ifndef RN_CONFIG_INT_H
 #define RN_CONFIG_INT_H
@@ -92,6 +92,8 @@ void cfg_release_triggers(struct cfg *c);
 int cfg_b64_decode(struct arena *a, const char *s, size_t n, char **out,
                    size_t *len);
 
+/* ---- decode.c: helpers every key loader shares ---- */
+
 /* Prefix e's message with "<prefix>: " (code becomes `code`); returns
  * code.  NULL e is fine. */
 int cfg_err_wrap(struct rn_err *e, int code, const char *prefix);
@@ -100,11 +102,13 @@ int cfg_err_wrap(struct rn_err *e, int code, const char *prefix);
 int cfg_broken(const struct cfg *c, int err, const char *what, const char *name,
                struct rn_err *e);
 
-/* Parse a value with the §1.2 rules (YAML 1.1, first document). */
+/* Parse a value with the docs/reference/engine.md §1.2 rules (YAML 1.1, first
+ * document). */
 int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
                     struct val *out, struct rn_err *e);
 
-/* ---- decode.c: YAML -> JSON -> Go struct rules (§1.2) ---- */
+/* ---- decode.c: YAML -> JSON -> Go struct rules (docs/reference/engine.md
+ * §1.2) ---- */
 
 /* A string field: strings as is, YAML ints/floats/bools as their text,
  * null (or absent: pass NULL) as "".  Maps and lists are errors naming

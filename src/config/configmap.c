@@ -1,59 +1,21 @@
 /*
- * configmap.c: building a snapshot from ConfigMap data (spec §1.3, §1.9).
+ * configmap.c: building a snapshot from ConfigMap data
+ * (docs/reference/engine.md §1.3, §1.9).
  *
  * Keys are visited in sorted order and dispatched by prefix to the file
  * that owns that kind of key.  A key that fails is recorded (key, message,
  * position) and disables only itself: upstream drops the whole
  * configuration on the first error it happens to meet, rnotify keeps every
- * good key working and reports every bad one (BEYOND §9.12, §9.17).
+ * good key working and reports every bad one (docs/reference/engine.md §9.12,
+ * §9.17).
  */
 #include "config_int.h"
 
 #include "../core/alloc.h"
-#include "../core/yaml.h"
 #include "../template/template.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Parse one data value; any YAML problem is RN_ECONFIG with its line and
- * column in e, memory in a. */
-int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
-                    struct val *out, struct rn_err *e)
-{
-    struct yaml_opts o = {nums, 0, en->key};
-    int rc = yaml_parse(a, en->value, en->vlen, &o, out, e);
-    if (rc == RN_OK || rc == RN_ENOMEM)
-        return rc;
-    if (e)
-        e->code = RN_ECONFIG;
-    return RN_ECONFIG;
-}
-
-/* Prefix e's message in place (the message is copied first, so the
- * result never reads what it writes). */
-int cfg_err_wrap(struct rn_err *e, int code, const char *prefix)
-{
-    if (!e)
-        return code;
-    char msg[sizeof e->msg];
-    memcpy(msg, e->msg, sizeof msg);
-    msg[sizeof msg - 1] = '\0';
-    const char *src = e->src;
-    int line = e->line, col = e->col;
-    rn_errf_at(e, code, src, line, col, "%s: %s", prefix, msg);
-    return code;
-}
-
-/* Tell a lookup that its record exists but its key failed to load:
- * RN_ECONFIG naming the key's first error. */
-int cfg_broken(const struct cfg *c, int err, const char *what, const char *name,
-               struct rn_err *e)
-{
-    const struct cfg_error *ce = &c->errs[err];
-    return rn_errf_at(e, RN_ECONFIG, ce->key, ce->line, ce->col,
-                      "%s '%s' is not usable: %s", what, name, ce->msg);
-}
 
 static int record_error(struct cfg *c, const char *key, int key_line,
                         const struct rn_err *e)
@@ -213,7 +175,8 @@ const char *cfg_namespace(const struct cfg *c)
     return c->ns;
 }
 
-/* Whether state keys of this config carry its namespace (§8.3). */
+/* Whether state keys of this config carry its namespace
+ * (docs/reference/engine.md §8.3). */
 bool cfg_self_service(const struct cfg *c)
 {
     return c->self_service;

@@ -1,5 +1,5 @@
 /*
- * decode.c: the decoding rules of spec/engine.md §1.2.
+ * decode.c: the decoding rules of docs/reference/engine.md §1.2.
  *
  * Upstream decodes every ConfigMap value with sigs.k8s.io/yaml: YAML 1.1 is
  * converted to JSON, then encoding/json fills a Go struct.  What users can
@@ -14,6 +14,7 @@
 
 #include "../core/buf.h"
 #include "../core/gofmt.h"
+#include "../core/goyaml.h"
 
 #include <string.h>
 
@@ -199,4 +200,45 @@ int cfg_vec_push(struct arena *a, void **items, size_t *n, size_t *cap,
     memcpy((char *)*items + *n * size, item, size);
     (*n)++;
     return RN_OK;
+}
+
+/* ---- shared by every key loader ---- */
+
+/* Parse one data value; any YAML problem is RN_ECONFIG with its line and
+ * column in e, memory in a. */
+int cfg_parse_value(struct arena *a, const struct cfg_entry *en, int nums,
+                    struct val *out, struct rn_err *e)
+{
+    struct goyaml_opts o = {nums, 0, en->key};
+    int rc = goyaml_parse(a, en->value, en->vlen, &o, out, e);
+    if (rc == RN_OK || rc == RN_ENOMEM)
+        return rc;
+    if (e)
+        e->code = RN_ECONFIG;
+    return RN_ECONFIG;
+}
+
+/* Prefix e's message in place (the message is copied first, so the
+ * result never reads what it writes). */
+int cfg_err_wrap(struct rn_err *e, int code, const char *prefix)
+{
+    if (!e)
+        return code;
+    char msg[sizeof e->msg];
+    memcpy(msg, e->msg, sizeof msg);
+    msg[sizeof msg - 1] = '\0';
+    const char *src = e->src;
+    int line = e->line, col = e->col;
+    rn_errf_at(e, code, src, line, col, "%s: %s", prefix, msg);
+    return code;
+}
+
+/* Tell a lookup that its record exists but its key failed to load:
+ * RN_ECONFIG naming the key's first error. */
+int cfg_broken(const struct cfg *c, int err, const char *what, const char *name,
+               struct rn_err *e)
+{
+    const struct cfg_error *ce = &c->errs[err];
+    return rn_errf_at(e, RN_ECONFIG, ce->key, ce->line, ce->col,
+                      "%s '%s' is not usable: %s", what, name, ce->msg);
 }

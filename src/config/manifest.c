@@ -3,10 +3,10 @@
  *
  * The CLI reads Kubernetes manifests (YAML or JSON, several documents per
  * file) and picks the first document of the wanted kind and name (spec
- * §7.3).  libyaml's document loader keeps node positions, so every data key
- * carries its manifest line for error reports.  Secret `data` values are
- * base64 (line breaks ignored, as Go's decoder does) and `stringData`
- * entries are merged over them.
+ * docs/reference/engine.md §7.3).  libyaml's document loader keeps node
+ * positions, so every data key carries its manifest line for error reports.
+ * Secret `data` values are base64 (line breaks ignored, as Go's decoder does)
+ * and `stringData` entries are merged over them.
  */
 #include "config_int.h"
 

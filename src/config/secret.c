@@ -2,66 +2,32 @@
  * secret.c: the Secret's part in a configuration.
  *
  * Two jobs: `$name` references in service options are replaced by the
- * Secret's bytes (spec §1.8: only string scalars, keys included; unknown
- * names stay as written), and the `secrets` template variable maps each
- * Secret key to its bytes as a Go []byte (so templates print [104 105]
- * unless they convert, as upstream).  Also the base64 decoding of Secret
- * `data` values.
+ * Secret's bytes (docs/reference/engine.md §1.8: only string scalars, keys
+ * included; unknown names stay as written), and the `secrets` template variable
+ * maps each Secret key to its bytes as a Go []byte (so templates print [104
+ * 105] unless they convert, as upstream).  Also the base64 decoding of Secret
+ * `data` values (core/codec.h, padding optional).
  */
 #include "config_int.h"
+
+#include "../core/codec.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static int b64_index(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+')
-        return 62;
-    if (ch == '/')
-        return 63;
-    return -1;
-}
-
-/* Standard base64, padding optional; the bytes (NUL-terminated) go in a. */
+/* Standard base64, padding optional (Secret data as a manifest file may
+ * hold it); the bytes (NUL-terminated) go in a. */
 int cfg_b64_decode(struct arena *a, const char *s, size_t n, char **out,
                    size_t *len)
 {
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return RN_EINVAL;
-    char *d = arena_alloc(a, n / 4 * 3 + 3);
+    unsigned char *d = arena_alloc(a, n + 1);
+    size_t bad;
     if (!d)
         return RN_ENOMEM;
-    size_t k = 0;
-    unsigned acc = 0;
-    for (size_t i = 0; i < n; i++) {
-        int x = b64_index((unsigned char)s[i]);
-        if (x < 0)
-            return RN_EINVAL;
-        acc = acc << 6 | (unsigned)x;
-        if (i % 4 == 3) {
-            d[k++] = (char)(acc >> 16);
-            d[k++] = (char)(acc >> 8);
-            d[k++] = (char)acc;
-            acc = 0;
-        }
-    }
-    if (n % 4 == 2) {
-        d[k++] = (char)(acc >> 4);
-    } else if (n % 4 == 3) {
-        d[k++] = (char)(acc >> 10);
-        d[k++] = (char)(acc >> 2);
-    }
-    d[k] = '\0';
-    *out = d;
-    *len = k;
+    if (codec_b64_decode(s, n, CODEC_B64_LAX, d, len, &bad) != RN_OK)
+        return RN_EINVAL;
+    d[*len] = '\0';
+    *out = (char *)d;
     return RN_OK;
 }
 

@@ -1,5 +1,6 @@
 /*
- * selector.c: Kubernetes label selectors for default subscriptions (§2.5).
+ * selector.c: Kubernetes label selectors for default subscriptions
+ * (docs/reference/engine.md §2.5).
  *
  * The string grammar of labels.Parse (`k=v`, `k==v`, `k!=v`, `k in (a,b)`,
  * `k notin (a,b)`, `k`, `!k`, `k>N`, `k<N`, comma = AND, whitespace

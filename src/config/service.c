@@ -1,5 +1,6 @@
 /*
- * service.c: service instances (`service.<type>[.<name>]` keys, §1.6).
+ * service.c: service instances (`service.<type>[.<name>]` keys,
+ * docs/reference/engine.md §1.6).
  *
  * The options are kept as a value tree (YAML 1.1, whole numbers as int64)
  * after `$secret` substitution; the services module decodes them per type.
@@ -21,7 +22,8 @@ static const char *const known_types[] = {
     "gcppubsub",
 };
 
-/* Whether type (n bytes) is a service type upstream knows (§1.6). */
+/* Whether type (n bytes) is a service type upstream knows
+ * (docs/reference/engine.md §1.6). */
 bool cfg_service_type_known(const char *type, size_t n)
 {
     for (size_t i = 0; i < sizeof known_types / sizeof *known_types; i++)

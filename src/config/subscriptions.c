@@ -1,6 +1,6 @@
 /*
- * subscriptions.c: default subscriptions and default triggers (§1.7,
- * §2.5, §2.6).
+ * subscriptions.c: default subscriptions and default triggers
+ * (docs/reference/engine.md §1.7, docs/reference/engine.md §2.5, §2.6).
  *
  * `subscriptions` is a list of {recipients, triggers, selector}; the
  * selector is a label-selector string as upstream has it, or (an rnotify

@@ -1,17 +1,20 @@
 /*
- * template.c: notification templates (`template.<name>` keys, spec §4).
+ * template.c: notification templates (`template.<name>` keys,
+ * docs/reference/engine.md §4).
  *
- * A template value is decoded into the notification object of §4.1 with the
- * §1.2 rules, then every string field is parsed once as a Go text/template
- * named after the template (webhook body and path as name + hook name),
- * with the shared sprig function table.  The section table below is the
- * one place that knows each service block's fields: which are templated,
- * which are copied, which a later template sets only when non-empty and
- * which JSON omits when empty.  The engine merges and emits from the same
- * table.
+ * A template value is decoded into the notification object of
+ * docs/reference/engine.md §4.1 with the docs/reference/engine.md §1.2 rules,
+ * then every string field is parsed once as a Go text/template named after the
+ * template (webhook body and path as name + hook name), with the shared sprig
+ * function table.  The section table below is the one place that knows each
+ * service block's fields: which are templated, which are copied, which a later
+ * template sets only when non-empty and which JSON omits when empty.  The
+ * engine merges and emits from the same table.
  */
 #include "config_int.h"
 
+#include "../core/buf.h"
+#include "../core/gofmt.h"
 #include "../core/json.h"
 #include "../template/sprig/sprig.h"
 #include "../template/template.h"
@@ -485,4 +488,97 @@ size_t cfg_template_count(const struct cfg *c)
 const struct cfg_template *cfg_template_at(const struct cfg *c, size_t i)
 {
     return i < c->ntmpls && c->tmpls[i].err < 0 ? &c->tmpls[i].t : NULL;
+}
+
+/* ---- the source, as upstream holds a template before rendering ---- */
+
+/* A YAML scalar as the text a Go string field receives
+ * (docs/reference/engine.md §1.2). */
+static struct val field_text(struct arena *a, const struct val *v)
+{
+    struct buf b;
+    if (!v || v->kind == VAL_NULL)
+        return val_str("", 0);
+    if (v->kind == VAL_STRING)
+        return *v;
+    buf_init(&b, 0);
+    struct val out = val_str("", 0);
+    if (gofmt_value(&b, *v) == RN_OK) {
+        char *s = arena_strndup(a, buf_str(&b), b.len);
+        if (s)
+            out = val_str(s, b.len);
+    }
+    buf_free(&b);
+    return out;
+}
+
+/* A typed block: every field, Go's zero value when absent. */
+static int source_fields(struct arena *a, const struct cfg_sec_def *d,
+                         struct val blk, struct val *out)
+{
+    struct val o = val_null();
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < d->nfields; i++) {
+        const struct cfg_field_def *f = &d->fields[i];
+        const struct val *v = cfg_dec_field(blk, f->name);
+        struct val fv = field_text(a, v);
+        if (f->kind == CFG_F_BOOL)
+            fv = val_bool(v && v->kind == VAL_BOOL && v->u.b);
+        else if (f->kind == CFG_F_POLICY && fv.len == 0)
+            fv = val_str("Post", 4);
+        rc = val_obj_with(a, o, f->name, fv, &o);
+    }
+    *out = o;
+    return rc;
+}
+
+/* webhook: {hook: {method, body, path}} */
+static int source_hooks(struct arena *a, struct val blk, struct val *out)
+{
+    struct val o = val_null();
+    static const char *const keys[] = {"method", "body", "path"};
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < val_obj_len(blk); i++) {
+        const struct val_kv *kv = val_obj_at(blk, i);
+        struct val h = val_null();
+        for (size_t k = 0; rc == RN_OK && k < 3; k++)
+            rc = val_obj_with(a, h, keys[k],
+                              field_text(a, cfg_dec_field(kv->v, keys[k])), &h);
+        if (rc == RN_OK)
+            rc = val_obj_with(a, o, kv->key.u.s, h, &o);
+    }
+    *out = o;
+    return rc;
+}
+
+/* See config.h. */
+int cfg_template_source(struct arena *a, const struct cfg_template *t,
+                        struct val *out)
+{
+    struct val root = val_null();
+    const struct val *msg = cfg_dec_field(t->raw, "message");
+    int rc = val_obj_with(a, root, "message", field_text(a, msg), &root);
+    for (size_t k = 0; rc == RN_OK && k < CFG_SEC_COUNT; k++) {
+        const struct cfg_sec_def *d = &cfg_sec_defs[k];
+        const struct val *blk = cfg_dec_field(t->raw, d->name);
+        struct val v;
+        if (!t->sec[k].present || !blk || blk->kind != VAL_OBJECT)
+            continue;
+        if (d->shape == CFG_SHAPE_FIELDS)
+            rc = source_fields(a, d, *blk, &v);
+        else if (d->shape == CFG_SHAPE_WEBHOOK)
+            rc = source_hooks(a, *blk, &v);
+        else
+            v = *blk;
+        if (rc == RN_OK)
+            rc = val_obj_with(a, root, d->name, v, &root);
+    }
+    *out = root;
+    return rc;
+}
+
+/* See config.h. */
+struct val cfg_template_message(struct arena *a, const struct cfg_template *t)
+{
+    return field_text(a, cfg_dec_field(t->raw, "message"));
 }

@@ -1,5 +1,6 @@
 /*
- * trigger.c: triggers (`trigger.<name>` keys, spec §3.1-§3.2).
+ * trigger.c: triggers (`trigger.<name>` keys, docs/reference/engine.md
+ * §3.1-§3.2).
  *
  * A trigger is a YAML sequence of conditions {when, send, oncePer,
  * description}.  Each `when` is compiled once with expr (an empty one as the
@@ -12,6 +13,8 @@
 #include "../core/json.h"
 #include "../expr/expr.h"
 
+#include "../core/codec.h"
+
 #include <openssl/sha.h>
 #include <string.h>
 
@@ -20,23 +23,10 @@
 const char *cfg_condition_key(struct arena *a, size_t i, const char *when,
                               size_t n)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char md[SHA_DIGEST_LENGTH + 1] = {0};
+    unsigned char md[SHA_DIGEST_LENGTH];
     char enc[32];
-    size_t k = 0;
     SHA1((const unsigned char *)when, n, md);
-    for (size_t j = 0; j < SHA_DIGEST_LENGTH; j += 3) {
-        unsigned v = (unsigned)md[j] << 16 | (unsigned)md[j + 1] << 8;
-        if (j + 2 < SHA_DIGEST_LENGTH)
-            v |= md[j + 2];
-        enc[k++] = tab[v >> 18];
-        enc[k++] = tab[(v >> 12) & 63];
-        enc[k++] = tab[(v >> 6) & 63];
-        if (j + 2 < SHA_DIGEST_LENGTH)
-            enc[k++] = tab[v & 63];
-    }
-    enc[k] = '\0';
+    codec_b64_encode(enc, md, sizeof md, CODEC_B64_URL | CODEC_B64_RAW);
     return arena_printf(a, "[%zu].%s", i, enc);
 }
 

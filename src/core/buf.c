@@ -53,8 +53,8 @@ static int grow(struct buf *b, size_t add)
 
 /* buf_add when the bytes may not fit: grow first (kept out of line so
  * the common case stays small). */
-__attribute__((noinline)) static int add_slow(struct buf *b,
-                                              const void *mem, size_t len)
+__attribute__((noinline)) static int add_slow(struct buf *b, const void *mem,
+                                              size_t len)
 {
     int rc = grow(b, len);
     if (rc)
@@ -110,6 +110,20 @@ int buf_add_fmt(struct buf *b, const char *fmt, ...)
     int rc = buf_add_vfmt(b, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+int buf_reserve(struct buf *b, size_t n, char **out)
+{
+    int rc = n >= b->alloc - b->len ? grow(b, n) : RN_OK;
+    if (rc == RN_OK)
+        *out = b->ptr + b->len;
+    return rc;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+    b->len += n;
+    b->ptr[b->len] = '\0';
 }
 
 void buf_truncate(struct buf *b, size_t len)

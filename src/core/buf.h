@@ -28,6 +28,14 @@ int buf_add_fmt(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int buf_add_vfmt(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Room for n more bytes (and the NUL) at *out, where the caller writes
+ * them before buf_commit; on failure the buffer has freed itself, as
+ * buf_add does (RN_ENOMEM, RN_ELIMIT).  For writers that emit straight
+ * into the buffer instead of appending piece by piece. */
+int buf_reserve(struct buf *b, size_t n, char **out);
+/* Count n bytes written at buf_reserve's pointer (n <= what was
+ * reserved). */
+void buf_commit(struct buf *b, size_t n);
 /* Shrink to len (<= current length). */
 void buf_truncate(struct buf *b, size_t len);
 /* The contents ("" when empty); valid until the next change. */

@@ -9,7 +9,7 @@
  * Two kinds, one type:
  *  - an arena doc (doc_new): the values sit in d->arena, in chunks of 4, 8,
  *    16 KiB...; for documents built by hand or piece by piece.
- *  - a frozen doc (doc_freeze, and what json_parse_doc / yaml_parse_doc
+ *  - a frozen doc (doc_freeze, and what json_parse_doc / goyaml_parse_doc
  *    return): one heap block of exactly the size needed, laid out as
  *        [struct doc][containers][strings]
  *    containers being each object (struct val_obj + its members) and array

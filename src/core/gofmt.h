@@ -46,6 +46,16 @@ int gofmt_sprintln(struct buf *b, const struct val *args, size_t n);
 int gofmt_sprintf(struct buf *b, const char *fmt, size_t fmtlen,
                   const struct val *args, size_t n);
 
+/*
+ * strconv.ParseInt / ParseUint(s[0..n), base, 64) and ParseFloat(s, 64).
+ * Base 0 reads Go's prefixes and underscores.  RN_OK; RN_EINVAL for Go's
+ * ErrSyntax; RN_ELIMIT for ErrRange, *out then saturated as Go returns
+ * it (ParseFloat: +-Inf); ParseFloat may also give RN_ENOMEM.
+ */
+int gofmt_parse_int(const char *s, size_t n, int base, int64_t *out);
+int gofmt_parse_uint(const char *s, size_t n, int base, uint64_t *out);
+int gofmt_parse_float(const char *s, size_t n, double *out);
+
 /* strconv.Quote / QuoteToASCII of s. */
 int gofmt_quote(struct buf *b, const char *s, size_t n, int ascii_only);
 /* strconv.QuoteRune / QuoteRuneToASCII of r (invalid runes quote as

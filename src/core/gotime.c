@@ -23,25 +23,25 @@
 #include <time.h>
 
 /* Bounds we keep unix seconds in, so adding any zone offset is safe. */
-#define GT_UNIX_MAX (INT64_MAX + GT_ZERO_UNIX - (1LL << 40))
-#define GT_UNIX_MIN (INT64_MIN + (1LL << 40))
+#define GOTIME_UNIX_MAX (INT64_MAX + GOTIME_ZERO_UNIX - (1LL << 40))
+#define GOTIME_UNIX_MIN (INT64_MIN + (1LL << 40))
 
 /* ---- calendar ---- */
 
 /* a + b wrapping around like Go's int64 (no undefined overflow). */
-int64_t gt_wadd(int64_t a, int64_t b)
+int64_t gotime_wadd(int64_t a, int64_t b)
 {
     return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
 /* a * b wrapping around like Go's int64. */
-int64_t gt_wmul(int64_t a, int64_t b)
+int64_t gotime_wmul(int64_t a, int64_t b)
 {
     return (int64_t)((uint64_t)a * (uint64_t)b);
 }
 
 /* a / b rounded toward minus infinity (b != 0). */
-int64_t gt_floor_div(int64_t a, int64_t b)
+int64_t gotime_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0)))
@@ -50,38 +50,38 @@ int64_t gt_floor_div(int64_t a, int64_t b)
 }
 
 /* Proleptic Gregorian leap years. */
-bool gt_is_leap(int64_t y)
+bool gotime_is_leap(int64_t y)
 {
     return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
 /* Days in month m (1..12) of year y. */
-int gt_days_in(int m, int64_t y)
+int gotime_days_in(int m, int64_t y)
 {
     static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && gt_is_leap(y))
+    if (m == 2 && gotime_is_leap(y))
         return 29;
     return dim[(m - 1) % 12];
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (m 1..12, any d).
  * Wraps for years beyond about +-2.5e13, as Go's arithmetic does. */
-int64_t gt_days_from_civil(int64_t y, int m, int d)
+int64_t gotime_days_from_civil(int64_t y, int m, int d)
 {
     if (m <= 2)
-        y = gt_wadd(y, -1);
-    int64_t era = gt_floor_div(y, 400);
-    int64_t yoe = gt_wadd(y, gt_wmul(era, -400));
+        y = gotime_wadd(y, -1);
+    int64_t era = gotime_floor_div(y, 400);
+    int64_t yoe = gotime_wadd(y, gotime_wmul(era, -400));
     int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return gt_wadd(gt_wadd(gt_wmul(era, 146097), doe), -719468);
+    return gotime_wadd(gotime_wadd(gotime_wmul(era, 146097), doe), -719468);
 }
 
 /* The date of a day number (days since 1970-01-01). */
-void gt_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+void gotime_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 {
-    int64_t z = gt_wadd(days, 719468);
-    int64_t era = gt_floor_div(z, 146097);
+    int64_t z = gotime_wadd(days, 719468);
+    int64_t era = gotime_floor_div(z, 146097);
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -97,22 +97,22 @@ void gt_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
  */
 void gotime_civil(const struct val_time *t, struct gotime_civil *c)
 {
-    int64_t local = gt_wadd(t->unix, t->off);
-    int64_t days = gt_floor_div(local, GT_SECS_PER_DAY);
-    int64_t sod = local - days * GT_SECS_PER_DAY;
-    gt_civil_from_days(days, &c->year, &c->month, &c->day);
+    int64_t local = gotime_wadd(t->unix, t->off);
+    int64_t days = gotime_floor_div(local, GOTIME_SECS_PER_DAY);
+    int64_t sod = local - days * GOTIME_SECS_PER_DAY;
+    gotime_civil_from_days(days, &c->year, &c->month, &c->day);
     c->hour = (int)(sod / 3600);
     c->min = (int)(sod / 60 % 60);
     c->sec = (int)(sod % 60);
     c->nsec = t->nsec;
     c->wday = (int)(((days + 4) % 7 + 7) % 7);
-    c->yday = (int)(days - gt_days_from_civil(c->year, 1, 1)) + 1;
+    c->yday = (int)(days - gotime_days_from_civil(c->year, 1, 1)) + 1;
 }
 
 /* ---- locations ---- */
 
 /* A fixed zone (Go's FixedZone(name, off)); name is borrowed. */
-void gt_loc_fixed(struct gt_loc *l, const char *name, int32_t off)
+void gotime_loc_fixed(struct gotime_loc *l, const char *name, int32_t off)
 {
     l->tz = NULL;
     l->name = name ? name : "";
@@ -120,7 +120,7 @@ void gt_loc_fixed(struct gt_loc *l, const char *name, int32_t off)
     l->off = off;
 }
 
-static void loc_tz(struct gt_loc *l, const struct tz *z)
+static void loc_tz(struct gotime_loc *l, const struct tz *z)
 {
     l->tz = z;
     l->name = z->name;
@@ -133,11 +133,11 @@ static void loc_tz(struct gt_loc *l, const struct tz *z)
  * that does not load give UTC; ":Name" is Name; an absolute path is read
  * as a TZif file and the location is named by the path.
  */
-int gt_loc_local(struct gt_loc *l, struct rn_err *e)
+int gotime_loc_local(struct gotime_loc *l, struct rn_err *e)
 {
     const char *tz = getenv("TZ");
     const struct tz *z;
-    loc_tz(l, &gt_tz_utc);
+    loc_tz(l, &gotime_tz_utc);
     if (!tz)
         return RN_OK;
     if (tz[0] == ':')
@@ -170,15 +170,15 @@ static bool has_dotdot(const char *s)
  * name"), others are zoneinfo names ("unknown time zone X").  All load
  * failures are RN_ENOTFOUND.
  */
-int gt_loc_open(const char *name, struct gt_loc *l, struct rn_err *e)
+int gotime_loc_open(const char *name, struct gotime_loc *l, struct rn_err *e)
 {
     const struct tz *z;
     if (!name || !name[0] || strcmp(name, "UTC") == 0) {
-        loc_tz(l, &gt_tz_utc);
+        loc_tz(l, &gotime_tz_utc);
         return RN_OK;
     }
     if (strcmp(name, "Local") == 0)
-        return gt_loc_local(l, e);
+        return gotime_loc_local(l, e);
     if (has_dotdot(name) || name[0] == '/' || name[0] == '\\')
         return rn_errf(e, RN_ENOTFOUND, "time: invalid location name");
     int rc = tz_acquire(name, false, &z, e);
@@ -189,27 +189,27 @@ int gt_loc_open(const char *name, struct gt_loc *l, struct rn_err *e)
 }
 
 /* The location of t: its fixed zone, or its zone reloaded by name. */
-int gt_loc_of(const struct val_time *t, struct gt_loc *l)
+int gotime_loc_of(const struct val_time *t, struct gotime_loc *l)
 {
     const struct tz *z;
     const char *name = t->loc ? t->loc : "";
     if (t->fixed) {
-        gt_loc_fixed(l, name, t->off);
+        gotime_loc_fixed(l, name, t->off);
         l->abbr = t->zone ? t->zone : "";
         return RN_OK;
     }
     if (!name[0] || strcmp(name, "UTC") == 0) {
-        loc_tz(l, &gt_tz_utc);
+        loc_tz(l, &gotime_tz_utc);
         return RN_OK;
     }
     if (strcmp(name, "Local") == 0)
-        return gt_loc_local(l, NULL);
+        return gotime_loc_local(l, NULL);
     struct rn_err tmp;
     int rc = tz_acquire(name, true, &z, &tmp);
     if (rc == RN_ENOMEM)
         return rc;
     if (rc != RN_OK) {
-        gt_loc_fixed(l, name, t->off);
+        gotime_loc_fixed(l, name, t->off);
         l->abbr = t->zone ? t->zone : "";
         return RN_OK;
     }
@@ -217,8 +217,9 @@ int gt_loc_of(const struct val_time *t, struct gt_loc *l)
     return RN_OK;
 }
 
-/* Release a location opened by gt_loc_open/gt_loc_local/gt_loc_of. */
-void gt_loc_close(struct gt_loc *l)
+/* Release a location opened by gotime_loc_open/gotime_loc_local/gotime_loc_of.
+ */
+void gotime_loc_close(struct gotime_loc *l)
 {
     if (l->tz)
         tz_release(l->tz);
@@ -226,7 +227,8 @@ void gt_loc_close(struct gt_loc *l)
 }
 
 /* The offset, abbreviation and span in force at unix second sec. */
-void gt_loc_lookup(const struct gt_loc *l, int64_t sec, struct tz_info *out)
+void gotime_loc_lookup(const struct gotime_loc *l, int64_t sec,
+                       struct tz_info *out)
 {
     if (l->tz) {
         tz_lookup(l->tz, sec, out);
@@ -235,11 +237,12 @@ void gt_loc_lookup(const struct gt_loc *l, int64_t sec, struct tz_info *out)
     out->abbr = l->abbr;
     out->off = l->off;
     out->isdst = false;
-    out->start = GT_ALPHA;
-    out->end = GT_OMEGA;
+    out->start = GOTIME_ALPHA;
+    out->end = GOTIME_OMEGA;
 }
 
-static const char *keep(struct arena *a, const struct gt_loc *l, const char *s)
+static const char *keep(struct arena *a, const struct gotime_loc *l,
+                        const char *s)
 {
     if (!s || !s[0])
         return "";
@@ -250,16 +253,16 @@ static const char *keep(struct arena *a, const struct gt_loc *l, const char *s)
 
 static int64_t clamp_unix(int64_t u)
 {
-    if (u > GT_UNIX_MAX)
-        return GT_UNIX_MAX;
-    if (u < GT_UNIX_MIN)
-        return GT_UNIX_MIN;
+    if (u > GOTIME_UNIX_MAX)
+        return GOTIME_UNIX_MAX;
+    if (u < GOTIME_UNIX_MIN)
+        return GOTIME_UNIX_MIN;
     return u;
 }
 
 /* A time in a for the instant unix/nsec (nsec in 0..999999999) in l. */
-struct val_time *gt_make(struct arena *a, int64_t unix, int32_t nsec,
-                         const struct gt_loc *l)
+struct val_time *gotime_make(struct arena *a, int64_t unix, int32_t nsec,
+                             const struct gotime_loc *l)
 {
     struct tz_info info;
     struct val_time *t = arena_zalloc(a, sizeof *t);
@@ -267,7 +270,7 @@ struct val_time *gt_make(struct arena *a, int64_t unix, int32_t nsec,
         return NULL;
     t->unix = clamp_unix(unix);
     t->nsec = nsec;
-    gt_loc_lookup(l, t->unix, &info);
+    gotime_loc_lookup(l, t->unix, &info);
     t->off = info.off;
     t->zone = keep(a, l, info.abbr);
     t->loc = keep(a, l, l->name);
@@ -285,20 +288,20 @@ struct val_time *gt_make(struct arena *a, int64_t unix, int32_t nsec,
 struct val_time *gotime_in(struct arena *a, int64_t unix, int32_t nsec,
                            const char *loc, struct rn_err *e)
 {
-    struct gt_loc l;
-    if (gt_loc_open(loc, &l, e) != RN_OK)
+    struct gotime_loc l;
+    if (gotime_loc_open(loc, &l, e) != RN_OK)
         return NULL;
     if (nsec < 0 || nsec >= 1000000000) {
         int32_t n = nsec / 1000000000;
-        unix = gt_wadd(unix, n);
+        unix = gotime_wadd(unix, n);
         nsec -= n * 1000000000;
         if (nsec < 0) {
             nsec += 1000000000;
-            unix = gt_wadd(unix, -1);
+            unix = gotime_wadd(unix, -1);
         }
     }
-    struct val_time *t = gt_make(a, unix, nsec, &l);
-    gt_loc_close(&l);
+    struct val_time *t = gotime_make(a, unix, nsec, &l);
+    gotime_loc_close(&l);
     if (!t)
         rn_errf(e, RN_ENOMEM, "out of memory");
     return t;
@@ -314,15 +317,15 @@ struct val_time *gotime_to(struct arena *a, const struct val_time *t,
 /* Go's zero Time, 0001-01-01 00:00:00 UTC. */
 struct val_time *gotime_zero(struct arena *a)
 {
-    struct gt_loc l;
-    loc_tz(&l, &gt_tz_utc);
-    return gt_make(a, GT_ZERO_UNIX, 0, &l);
+    struct gotime_loc l;
+    loc_tz(&l, &gotime_tz_utc);
+    return gotime_make(a, GOTIME_ZERO_UNIX, 0, &l);
 }
 
 /* t.IsZero(): the instant of Go's zero time, whatever the zone. */
 bool gotime_is_zero(const struct val_time *t)
 {
-    return t->unix == GT_ZERO_UNIX && t->nsec == 0;
+    return t->unix == GOTIME_ZERO_UNIX && t->nsec == 0;
 }
 
 /* ---- the clock ---- */
@@ -363,13 +366,13 @@ struct val_time *gotime_now(struct arena *a)
 /* Month names for 1..12; NULL otherwise (static strings). */
 const char *gotime_month_name(int64_t m)
 {
-    return m >= 1 && m <= 12 ? gt_month_names[m - 1] : NULL;
+    return m >= 1 && m <= 12 ? gotime_month_names[m - 1] : NULL;
 }
 
 /* Weekday names for 0 (Sunday)..6; NULL otherwise. */
 const char *gotime_weekday_name(int64_t d)
 {
-    return d >= 0 && d <= 6 ? gt_day_names[d] : NULL;
+    return d >= 0 && d <= 6 ? gotime_day_names[d] : NULL;
 }
 
 /* t.ISOWeek(): weeks start on Monday and week 1 holds January 4th, so
@@ -381,9 +384,10 @@ void gotime_iso_week(const struct val_time *t, int64_t *year, int *week)
     int d = 4 - c.wday;
     if (d == 4)
         d = -3;
-    int64_t days = gt_floor_div(gt_wadd(t->unix, t->off), GT_SECS_PER_DAY);
+    int64_t days =
+        gotime_floor_div(gotime_wadd(t->unix, t->off), GOTIME_SECS_PER_DAY);
     int m, md;
-    gt_civil_from_days(days + d, year, &m, &md);
-    int64_t yday = days + d - gt_days_from_civil(*year, 1, 1);
+    gotime_civil_from_days(days + d, year, &m, &md);
+    int64_t yday = days + d - gotime_days_from_civil(*year, 1, 1);
     *week = (int)(yday / 7 + 1);
 }

@@ -126,4 +126,117 @@ double gotime_duration_hours(int64_t d);
 double gotime_duration_minutes(int64_t d);
 double gotime_duration_seconds(int64_t d);
 
+/* ---- methods, as templates and expr call them ---- */
+
+/*
+ * The methods of time.Time, time.Duration, time.Month, time.Weekday and
+ * *time.Location, one row each: X(ID, RECV, NAME, PARAMS, RESULT, NRES,
+ * GOTYPE).  PARAMS has a letter per parameter (d Duration, t Time, i int,
+ * s string, L *Location); RESULT the letter of the first result (also b
+ * bool, l int64, f float64, M Month, W Weekday); NRES counts Go's results
+ * (Date returns three: templates refuse such methods, expr takes the
+ * first).  GOTYPE is Go's %T of the method value.  templates/methods.c
+ * and expr/time.c are adapters of this one list.
+ */
+#define GOTIME_METHODS(X)                                                      \
+    X(ADD, TIME, "Add", "d", "t", 1, "func(time.Duration) time.Time")          \
+    X(ADDDATE, TIME, "AddDate", "iii", "t", 1,                                 \
+      "func(int, int, int) time.Time")                                         \
+    X(AFTER, TIME, "After", "t", "b", 1, "func(time.Time) bool")               \
+    X(BEFORE, TIME, "Before", "t", "b", 1, "func(time.Time) bool")             \
+    X(CLOCK, TIME, "Clock", "", "i", 3, "func() (int, int, int)")              \
+    X(COMPARE, TIME, "Compare", "t", "i", 1, "func(time.Time) int")            \
+    X(DATE, TIME, "Date", "", "i", 3, "func() (int, time.Month, int)")         \
+    X(DAY, TIME, "Day", "", "i", 1, "func() int")                              \
+    X(EQUAL, TIME, "Equal", "t", "b", 1, "func(time.Time) bool")               \
+    X(FORMAT, TIME, "Format", "s", "s", 1, "func(string) string")              \
+    X(HOUR, TIME, "Hour", "", "i", 1, "func() int")                            \
+    X(ISOWEEK, TIME, "ISOWeek", "", "i", 2, "func() (int, int)")               \
+    X(IN, TIME, "In", "L", "t", 1, "func(*time.Location) time.Time")           \
+    X(ISZERO, TIME, "IsZero", "", "b", 1, "func() bool")                       \
+    X(LOCAL, TIME, "Local", "", "t", 1, "func() time.Time")                    \
+    X(LOCATION, TIME, "Location", "", "L", 1, "func() *time.Location")         \
+    X(MINUTE, TIME, "Minute", "", "i", 1, "func() int")                        \
+    X(MONTH, TIME, "Month", "", "M", 1, "func() time.Month")                   \
+    X(NANOSECOND, TIME, "Nanosecond", "", "i", 1, "func() int")                \
+    X(ROUND, TIME, "Round", "d", "t", 1, "func(time.Duration) time.Time")      \
+    X(SECOND, TIME, "Second", "", "i", 1, "func() int")                        \
+    X(STRING, TIME, "String", "", "s", 1, "func() string")                     \
+    X(SUB, TIME, "Sub", "t", "d", 1, "func(time.Time) time.Duration")          \
+    X(TRUNCATE, TIME, "Truncate", "d", "t", 1,                                 \
+      "func(time.Duration) time.Time")                                         \
+    X(UTC, TIME, "UTC", "", "t", 1, "func() time.Time")                        \
+    X(UNIX, TIME, "Unix", "", "l", 1, "func() int64")                          \
+    X(UNIXMICRO, TIME, "UnixMicro", "", "l", 1, "func() int64")                \
+    X(UNIXMILLI, TIME, "UnixMilli", "", "l", 1, "func() int64")                \
+    X(UNIXNANO, TIME, "UnixNano", "", "l", 1, "func() int64")                  \
+    X(WEEKDAY, TIME, "Weekday", "", "W", 1, "func() time.Weekday")             \
+    X(YEAR, TIME, "Year", "", "i", 1, "func() int")                            \
+    X(YEARDAY, TIME, "YearDay", "", "i", 1, "func() int")                      \
+    X(ZONE, TIME, "Zone", "", "s", 2, "func() (string, int)")                  \
+    X(D_ABS, DURATION, "Abs", "", "d", 1, "func() time.Duration")              \
+    X(D_HOURS, DURATION, "Hours", "", "f", 1, "func() float64")                \
+    X(D_MICROS, DURATION, "Microseconds", "", "l", 1, "func() int64")          \
+    X(D_MILLIS, DURATION, "Milliseconds", "", "l", 1, "func() int64")          \
+    X(D_MINUTES, DURATION, "Minutes", "", "f", 1, "func() float64")            \
+    X(D_NANOS, DURATION, "Nanoseconds", "", "l", 1, "func() int64")            \
+    X(D_ROUND, DURATION, "Round", "d", "d", 1,                                 \
+      "func(time.Duration) time.Duration")                                     \
+    X(D_SECONDS, DURATION, "Seconds", "", "f", 1, "func() float64")            \
+    X(D_STRING, DURATION, "String", "", "s", 1, "func() string")               \
+    X(D_TRUNCATE, DURATION, "Truncate", "d", "d", 1,                           \
+      "func(time.Duration) time.Duration")                                     \
+    X(MO_STRING, MONTH, "String", "", "s", 1, "func() string")                 \
+    X(WD_STRING, WEEKDAY, "String", "", "s", 1, "func() string")               \
+    X(LOC_STRING, LOCATION, "String", "", "s", 1, "func() string")
+
+/* The receiver types that have methods. */
+enum gotime_recv {
+    GOTIME_RECV_TIME,
+    GOTIME_RECV_DURATION,
+    GOTIME_RECV_MONTH,
+    GOTIME_RECV_WEEKDAY,
+    GOTIME_RECV_LOCATION,
+};
+
+#define GOTIME_M_ID(id, recv, name, params, result, nres, gotype) GOTIME_M_##id,
+enum gotime_method_id { GOTIME_METHODS(GOTIME_M_ID) GOTIME_NMETHODS };
+#undef GOTIME_M_ID
+
+struct gotime_method {
+    const char *name;
+    uint8_t id;       /* enum gotime_method_id */
+    uint8_t recv;     /* enum gotime_recv */
+    uint8_t nresults; /* Go's result count */
+    const char *params;
+    const char *sig;    /* params ">" result, as expr checks calls */
+    const char *gotype; /* %T of the method value */
+};
+
+/* The rows of GOTIME_METHODS, indexed by enum gotime_method_id. */
+extern const struct gotime_method gotime_methods[GOTIME_NMETHODS];
+
+/* The receiver type of v (enum gotime_recv), or -1: a time, a duration,
+ * an int of Go type time.Month or time.Weekday, a *time.Location object
+ * (gotime_location_val). */
+int gotime_recv_of(struct val v);
+/* The method `name` of receiver type recv, or NULL. */
+const struct gotime_method *gotime_method_find(int recv, const char *name,
+                                               size_t n);
+/*
+ * Call m on recv; args hold its parameters, already of their types.  The
+ * first result goes in *out, allocated in a.  RN_OK; RN_ENOMEM; In and
+ * Local fail as gotime_to does (an unloadable zone, Go's text in e).
+ */
+int gotime_method_call(struct arena *a, const struct gotime_method *m,
+                       struct val recv, const struct val *args, struct val *out,
+                       struct rn_err *e);
+
+/* A *time.Location value: an object of Go type GT_STRUCT named
+ * "*time.Location" whose "String" member holds the zone's name (so %v
+ * prints the name).  Null on OOM. */
+struct val gotime_location_val(struct arena *a, const char *name);
+/* The zone name of such a value ("UTC" when it has none). */
+const char *gotime_location_name(struct val loc);
+
 #endif

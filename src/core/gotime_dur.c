@@ -149,7 +149,7 @@ static uint64_t unit_of(const char *u, size_t n)
 static int bad(struct rn_err *e, const char *what, const char *s, size_t n)
 {
     char q[256];
-    gt_quote(q, sizeof q, s, n);
+    gotime_quote(q, sizeof q, s, n);
     return rn_errf(e, RN_EINVAL, "time: %s duration %s", what, q);
 }
 
@@ -182,8 +182,8 @@ static int term(struct dsc *p, uint64_t *d, const char *orig, size_t on,
     uint64_t unit = unit_of(p->s, i);
     if (!unit) {
         char qu[256], qo[256];
-        gt_quote(qu, sizeof qu, p->s, i);
-        gt_quote(qo, sizeof qo, orig, on);
+        gotime_quote(qu, sizeof qu, p->s, i);
+        gotime_quote(qo, sizeof qo, orig, on);
         return rn_errf(e, RN_EINVAL, "time: unknown unit %s in duration %s", qu,
                        qo);
     }
@@ -252,12 +252,12 @@ int64_t gotime_duration_round(int64_t d, int64_t m)
         r = -r;
         if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
             return d + r;
-        d1 = gt_wadd(gt_wadd(d, -m), r);
+        d1 = gotime_wadd(gotime_wadd(d, -m), r);
         return d1 < d ? d1 : INT64_MIN;
     }
     if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
         return d - r;
-    d1 = gt_wadd(d, m - r);
+    d1 = gotime_wadd(d, m - r);
     return d1 > d ? d1 : INT64_MAX;
 }
 

@@ -2,7 +2,7 @@
  * gotime_format.c: Go's layout language and Time.Format / Time.String.
  *
  * A layout is literal text around elements spelled as parts of Go's
- * reference time "Mon Jan 2 15:04:05 MST 2006" (gt_next_chunk, shared
+ * reference time "Mon Jan 2 15:04:05 MST 2006" (gotime_next_chunk, shared
  * with parsing).  Formatting follows Go byte for byte, including its
  * oddities: "MST" prints -0700 when the zone has no abbreviation, the
  * "Z" forms print Z for a zero offset, ".999" drops trailing zeros.
@@ -14,13 +14,13 @@
 
 #include <string.h>
 
-const char *const gt_month_names[12] = {
+const char *const gotime_month_names[12] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-const char *const gt_day_names[7] = {"Sunday",    "Monday",   "Tuesday",
-                                     "Wednesday", "Thursday", "Friday",
-                                     "Saturday"};
+const char *const gotime_day_names[7] = {"Sunday",    "Monday",   "Tuesday",
+                                         "Wednesday", "Thursday", "Friday",
+                                         "Saturday"};
 
 static bool starts(const char *s, size_t n, size_t i, const char *lit)
 {
@@ -38,7 +38,8 @@ static bool lower_at(const char *s, size_t n, size_t i)
     return i < n && s[i] >= 'a' && s[i] <= 'z';
 }
 
-static void set(struct gt_chunk *c, size_t prefix, size_t len, enum gt_std std)
+static void set(struct gotime_chunk *c, size_t prefix, size_t len,
+                enum gotime_std std)
 {
     c->prefix = prefix;
     c->len = len;
@@ -46,20 +47,21 @@ static void set(struct gt_chunk *c, size_t prefix, size_t len, enum gt_std std)
 }
 
 /* Numeric zones: -070000 -07:00:00 -0700 -07:00 -07 and the Z forms. */
-static bool zone_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
+static bool zone_chunk(const char *s, size_t n, size_t i,
+                       struct gotime_chunk *c)
 {
     static const struct {
         const char *lit;
         unsigned tzf;
-    } forms[] = {{"070000", GT_TZF_SECS},
-                 {"07:00:00", GT_TZF_COLON | GT_TZF_SECS},
+    } forms[] = {{"070000", GOTIME_TZF_SECS},
+                 {"07:00:00", GOTIME_TZF_COLON | GOTIME_TZF_SECS},
                  {"0700", 0},
-                 {"07:00", GT_TZF_COLON},
-                 {"07", GT_TZF_SHORT}};
+                 {"07:00", GOTIME_TZF_COLON},
+                 {"07", GOTIME_TZF_SHORT}};
     for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
         if (starts(s, n, i + 1, forms[k].lit)) {
-            set(c, i, 1 + strlen(forms[k].lit), GT_STD_NUM_TZ);
-            c->tzf = forms[k].tzf | (s[i] == 'Z' ? GT_TZF_ISO : 0);
+            set(c, i, 1 + strlen(forms[k].lit), GOTIME_STD_NUM_TZ);
+            c->tzf = forms[k].tzf | (s[i] == 'Z' ? GOTIME_TZF_ISO : 0);
             return true;
         }
     }
@@ -67,7 +69,8 @@ static bool zone_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
 }
 
 /* .000 .999 ,000 ,999: a run of one digit ending the digits. */
-static bool frac_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
+static bool frac_chunk(const char *s, size_t n, size_t i,
+                       struct gotime_chunk *c)
 {
     if (i + 1 >= n || (s[i + 1] != '0' && s[i + 1] != '9'))
         return false;
@@ -76,76 +79,78 @@ static bool frac_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
         j++;
     if (is_digit_at(s, n, j))
         return false;
-    set(c, i, j - i, s[i + 1] == '0' ? GT_STD_FRAC0 : GT_STD_FRAC9);
+    set(c, i, j - i, s[i + 1] == '0' ? GOTIME_STD_FRAC0 : GOTIME_STD_FRAC9);
     c->ndigits = (int)(j - i - 1);
     c->sep = s[i];
     return true;
 }
 
-static bool letter_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
+static bool letter_chunk(const char *s, size_t n, size_t i,
+                         struct gotime_chunk *c)
 {
     switch (s[i]) {
     case 'J':
         if (starts(s, n, i, "January"))
-            return set(c, i, 7, GT_STD_LONG_MONTH), true;
+            return set(c, i, 7, GOTIME_STD_LONG_MONTH), true;
         if (starts(s, n, i, "Jan") && !lower_at(s, n, i + 3))
-            return set(c, i, 3, GT_STD_MONTH), true;
+            return set(c, i, 3, GOTIME_STD_MONTH), true;
         return false;
     case 'M':
         if (starts(s, n, i, "Monday"))
-            return set(c, i, 6, GT_STD_LONG_WEEKDAY), true;
+            return set(c, i, 6, GOTIME_STD_LONG_WEEKDAY), true;
         if (starts(s, n, i, "Mon") && !lower_at(s, n, i + 3))
-            return set(c, i, 3, GT_STD_WEEKDAY), true;
+            return set(c, i, 3, GOTIME_STD_WEEKDAY), true;
         if (starts(s, n, i, "MST"))
-            return set(c, i, 3, GT_STD_TZ), true;
+            return set(c, i, 3, GOTIME_STD_TZ), true;
         return false;
     case 'P':
         if (starts(s, n, i, "PM"))
-            return set(c, i, 2, GT_STD_PM_UPPER), true;
+            return set(c, i, 2, GOTIME_STD_PM_UPPER), true;
         return false;
     case 'p':
         if (starts(s, n, i, "pm"))
-            return set(c, i, 2, GT_STD_PM_LOWER), true;
+            return set(c, i, 2, GOTIME_STD_PM_LOWER), true;
         return false;
     default:
         return false;
     }
 }
 
-static bool digit_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
+static bool digit_chunk(const char *s, size_t n, size_t i,
+                        struct gotime_chunk *c)
 {
-    static const enum gt_std zero_x[6] = {
-        GT_STD_ZERO_MONTH,  GT_STD_ZERO_DAY,    GT_STD_ZERO_HOUR12,
-        GT_STD_ZERO_MINUTE, GT_STD_ZERO_SECOND, GT_STD_YEAR};
+    static const enum gotime_std zero_x[6] = {
+        GOTIME_STD_ZERO_MONTH,  GOTIME_STD_ZERO_DAY,    GOTIME_STD_ZERO_HOUR12,
+        GOTIME_STD_ZERO_MINUTE, GOTIME_STD_ZERO_SECOND, GOTIME_STD_YEAR};
     switch (s[i]) {
     case '0':
         if (i + 1 < n && s[i + 1] >= '1' && s[i + 1] <= '6')
             return set(c, i, 2, zero_x[s[i + 1] - '1']), true;
         if (starts(s, n, i, "002"))
-            return set(c, i, 3, GT_STD_ZERO_YDAY), true;
+            return set(c, i, 3, GOTIME_STD_ZERO_YDAY), true;
         return false;
     case '1':
         if (starts(s, n, i, "15"))
-            return set(c, i, 2, GT_STD_HOUR), true;
-        return set(c, i, 1, GT_STD_NUM_MONTH), true;
+            return set(c, i, 2, GOTIME_STD_HOUR), true;
+        return set(c, i, 1, GOTIME_STD_NUM_MONTH), true;
     case '2':
         if (starts(s, n, i, "2006"))
-            return set(c, i, 4, GT_STD_LONG_YEAR), true;
-        return set(c, i, 1, GT_STD_DAY), true;
+            return set(c, i, 4, GOTIME_STD_LONG_YEAR), true;
+        return set(c, i, 1, GOTIME_STD_DAY), true;
     case '_':
         if (starts(s, n, i, "_2006"))
-            return set(c, i + 1, 4, GT_STD_LONG_YEAR), true;
+            return set(c, i + 1, 4, GOTIME_STD_LONG_YEAR), true;
         if (starts(s, n, i, "_2"))
-            return set(c, i, 2, GT_STD_UNDER_DAY), true;
+            return set(c, i, 2, GOTIME_STD_UNDER_DAY), true;
         if (starts(s, n, i, "__2"))
-            return set(c, i, 3, GT_STD_UNDER_YDAY), true;
+            return set(c, i, 3, GOTIME_STD_UNDER_YDAY), true;
         return false;
     case '3':
-        return set(c, i, 1, GT_STD_HOUR12), true;
+        return set(c, i, 1, GOTIME_STD_HOUR12), true;
     case '4':
-        return set(c, i, 1, GT_STD_MINUTE), true;
+        return set(c, i, 1, GOTIME_STD_MINUTE), true;
     case '5':
-        return set(c, i, 1, GT_STD_SECOND), true;
+        return set(c, i, 1, GOTIME_STD_SECOND), true;
     default:
         return false;
     }
@@ -153,10 +158,10 @@ static bool digit_chunk(const char *s, size_t n, size_t i, struct gt_chunk *c)
 
 /*
  * Go's nextStdChunk.  On return c->prefix literal bytes precede the
- * element, which spans c->len bytes; GT_STD_NONE means the rest of the
+ * element, which spans c->len bytes; GOTIME_STD_NONE means the rest of the
  * layout is literal (c->prefix == n).
  */
-void gt_next_chunk(const char *s, size_t n, struct gt_chunk *c)
+void gotime_next_chunk(const char *s, size_t n, struct gotime_chunk *c)
 {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < n; i++) {
@@ -183,7 +188,7 @@ void gt_next_chunk(const char *s, size_t n, struct gt_chunk *c)
         if (found)
             return;
     }
-    set(c, n, 0, GT_STD_NONE);
+    set(c, n, 0, GOTIME_STD_NONE);
 }
 
 /* Go's appendInt: optional '-', then at least width digits. */
@@ -204,7 +209,7 @@ static int add_int(struct buf *b, int64_t x, int width)
     return buf_add(b, tmp + i, sizeof tmp - i);
 }
 
-static int add_frac(struct buf *b, int32_t nsec, const struct gt_chunk *c)
+static int add_frac(struct buf *b, int32_t nsec, const struct gotime_chunk *c)
 {
     char digits[9];
     uint32_t v = (uint32_t)nsec;
@@ -213,7 +218,7 @@ static int add_frac(struct buf *b, int32_t nsec, const struct gt_chunk *c)
         v /= 10;
     }
     int n = c->ndigits > 9 ? 9 : c->ndigits;
-    if (c->std == GT_STD_FRAC9) {
+    if (c->std == GOTIME_STD_FRAC9) {
         while (n > 0 && digits[n - 1] == '0')
             n--;
         if (n == 0)
@@ -225,7 +230,7 @@ static int add_frac(struct buf *b, int32_t nsec, const struct gt_chunk *c)
 
 static int add_num_zone(struct buf *b, int32_t off, unsigned tzf)
 {
-    if (off == 0 && (tzf & GT_TZF_ISO))
+    if (off == 0 && (tzf & GOTIME_TZF_ISO))
         return buf_add_char(b, 'Z');
     int32_t zone = off / 60, abs = off;
     int rc = buf_add_char(b, zone < 0 ? '-' : '+');
@@ -235,13 +240,13 @@ static int add_num_zone(struct buf *b, int32_t off, unsigned tzf)
     }
     if (!rc)
         rc = add_int(b, zone / 60, 2);
-    if (!rc && (tzf & GT_TZF_COLON))
+    if (!rc && (tzf & GOTIME_TZF_COLON))
         rc = buf_add_char(b, ':');
-    if (!rc && !(tzf & GT_TZF_SHORT))
+    if (!rc && !(tzf & GOTIME_TZF_SHORT))
         rc = add_int(b, zone % 60, 2);
-    if (!rc && (tzf & GT_TZF_SECS) && (tzf & GT_TZF_COLON))
+    if (!rc && (tzf & GOTIME_TZF_SECS) && (tzf & GOTIME_TZF_COLON))
         rc = buf_add_char(b, ':');
-    if (!rc && (tzf & GT_TZF_SECS))
+    if (!rc && (tzf & GOTIME_TZF_SECS))
         rc = add_int(b, abs % 60, 2);
     return rc;
 }
@@ -278,59 +283,59 @@ static int add_yday(struct buf *b, int yday, bool under)
 }
 
 static int add_elem(struct buf *b, const struct val_time *t,
-                    const struct gotime_civil *f, const struct gt_chunk *c)
+                    const struct gotime_civil *f, const struct gotime_chunk *c)
 {
     switch (c->std) {
-    case GT_STD_YEAR:
+    case GOTIME_STD_YEAR:
         return add_int(b, (f->year < 0 ? -f->year : f->year) % 100, 2);
-    case GT_STD_LONG_YEAR:
+    case GOTIME_STD_LONG_YEAR:
         return add_int(b, f->year, 4);
-    case GT_STD_MONTH:
-        return buf_add(b, gt_month_names[f->month - 1], 3);
-    case GT_STD_LONG_MONTH:
-        return buf_add_str(b, gt_month_names[f->month - 1]);
-    case GT_STD_NUM_MONTH:
+    case GOTIME_STD_MONTH:
+        return buf_add(b, gotime_month_names[f->month - 1], 3);
+    case GOTIME_STD_LONG_MONTH:
+        return buf_add_str(b, gotime_month_names[f->month - 1]);
+    case GOTIME_STD_NUM_MONTH:
         return add_int(b, f->month, 0);
-    case GT_STD_ZERO_MONTH:
+    case GOTIME_STD_ZERO_MONTH:
         return add_int(b, f->month, 2);
-    case GT_STD_WEEKDAY:
-        return buf_add(b, gt_day_names[f->wday], 3);
-    case GT_STD_LONG_WEEKDAY:
-        return buf_add_str(b, gt_day_names[f->wday]);
-    case GT_STD_DAY:
+    case GOTIME_STD_WEEKDAY:
+        return buf_add(b, gotime_day_names[f->wday], 3);
+    case GOTIME_STD_LONG_WEEKDAY:
+        return buf_add_str(b, gotime_day_names[f->wday]);
+    case GOTIME_STD_DAY:
         return add_int(b, f->day, 0);
-    case GT_STD_UNDER_DAY:
+    case GOTIME_STD_UNDER_DAY:
         if (f->day < 10 && buf_add_char(b, ' '))
             return RN_ENOMEM;
         return add_int(b, f->day, 0);
-    case GT_STD_ZERO_DAY:
+    case GOTIME_STD_ZERO_DAY:
         return add_int(b, f->day, 2);
-    case GT_STD_UNDER_YDAY:
-    case GT_STD_ZERO_YDAY:
-        return add_yday(b, f->yday, c->std == GT_STD_UNDER_YDAY);
-    case GT_STD_HOUR:
+    case GOTIME_STD_UNDER_YDAY:
+    case GOTIME_STD_ZERO_YDAY:
+        return add_yday(b, f->yday, c->std == GOTIME_STD_UNDER_YDAY);
+    case GOTIME_STD_HOUR:
         return add_int(b, f->hour, 2);
-    case GT_STD_HOUR12:
-    case GT_STD_ZERO_HOUR12:
-        return add_int(b, hour12(f->hour), c->std == GT_STD_HOUR12 ? 0 : 2);
-    case GT_STD_MINUTE:
-    case GT_STD_ZERO_MINUTE:
-        return add_int(b, f->min, c->std == GT_STD_MINUTE ? 0 : 2);
-    case GT_STD_SECOND:
-    case GT_STD_ZERO_SECOND:
-        return add_int(b, f->sec, c->std == GT_STD_SECOND ? 0 : 2);
-    case GT_STD_PM_UPPER:
+    case GOTIME_STD_HOUR12:
+    case GOTIME_STD_ZERO_HOUR12:
+        return add_int(b, hour12(f->hour), c->std == GOTIME_STD_HOUR12 ? 0 : 2);
+    case GOTIME_STD_MINUTE:
+    case GOTIME_STD_ZERO_MINUTE:
+        return add_int(b, f->min, c->std == GOTIME_STD_MINUTE ? 0 : 2);
+    case GOTIME_STD_SECOND:
+    case GOTIME_STD_ZERO_SECOND:
+        return add_int(b, f->sec, c->std == GOTIME_STD_SECOND ? 0 : 2);
+    case GOTIME_STD_PM_UPPER:
         return buf_add_str(b, f->hour >= 12 ? "PM" : "AM");
-    case GT_STD_PM_LOWER:
+    case GOTIME_STD_PM_LOWER:
         return buf_add_str(b, f->hour >= 12 ? "pm" : "am");
-    case GT_STD_NUM_TZ:
+    case GOTIME_STD_NUM_TZ:
         return add_num_zone(b, t->off, c->tzf);
-    case GT_STD_TZ:
+    case GOTIME_STD_TZ:
         return add_zone_name(b, t);
-    case GT_STD_FRAC0:
-    case GT_STD_FRAC9:
+    case GOTIME_STD_FRAC0:
+    case GOTIME_STD_FRAC9:
         return add_frac(b, t->nsec, c);
-    case GT_STD_NONE:
+    case GOTIME_STD_NONE:
         break;
     }
     return RN_OK;
@@ -344,16 +349,16 @@ int gotime_format(struct buf *b, const struct val_time *t, const char *layout,
                   size_t layoutlen)
 {
     struct gotime_civil f;
-    struct gt_chunk c;
+    struct gotime_chunk c;
     gotime_civil(t, &f);
     while (layoutlen > 0) {
-        gt_next_chunk(layout, layoutlen, &c);
+        gotime_next_chunk(layout, layoutlen, &c);
         int rc = c.prefix ? buf_add(b, layout, c.prefix) : RN_OK;
         if (!rc)
             rc = add_elem(b, t, &f, &c);
         if (rc)
             return rc;
-        if (c.std == GT_STD_NONE)
+        if (c.std == GOTIME_STD_NONE)
             break;
         layout += c.prefix + c.len;
         layoutlen -= c.prefix + c.len;
@@ -373,7 +378,7 @@ int gotime_string(struct buf *b, const struct val_time *t)
  * Go's quote() for time error messages: bytes outside printable ASCII
  * become \xNN, '"' and '\' are escaped.  Output is cut to fit outsz.
  */
-void gt_quote(char *out, size_t outsz, const char *s, size_t n)
+void gotime_quote(char *out, size_t outsz, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;

@@ -4,7 +4,7 @@
  * Zones (struct tz) are loaded from TZif files by tzif.c and kept in a
  * small process-wide cache guarded by a mutex; a cached zone is immutable
  * and never freed, so its strings may be pointed at from any val_time.
- * A "location" (struct gt_loc) is either such a zone or a fixed offset,
+ * A "location" (struct gotime_loc) is either such a zone or a fixed offset,
  * as Go's *time.Location is.  The layout scanner is shared by formatting
  * and parsing so both see the same elements.
  */
@@ -20,11 +20,11 @@
 struct arena;
 struct rn_err;
 
-#define GT_ALPHA INT64_MIN
-#define GT_OMEGA INT64_MAX
-#define GT_SECS_PER_DAY 86400
+#define GOTIME_ALPHA INT64_MIN
+#define GOTIME_OMEGA INT64_MAX
+#define GOTIME_SECS_PER_DAY 86400
 /* Unix seconds of Go's zero time, 0001-01-01T00:00:00Z. */
-#define GT_ZERO_UNIX (-62135596800LL)
+#define GOTIME_ZERO_UNIX (-62135596800LL)
 
 /* ---- zones (tzif.c) ---- */
 
@@ -73,7 +73,7 @@ struct tz_info {
 };
 
 /* The zone UTC: no zones at all, "UTC" at every instant. */
-extern const struct tz gt_tz_utc;
+extern const struct tz gotime_tz_utc;
 
 /* Load the zone called name (a zoneinfo name, or an absolute path when
  * allow_path).  Errors use Go's words ("unknown time zone X"), code
@@ -98,7 +98,7 @@ void tz_rule_eval(const struct tz_rule *r, int64_t last, int64_t sec,
 
 /* ---- locations (gotime.c) ---- */
 
-struct gt_loc {
+struct gotime_loc {
     const struct tz *tz; /* NULL: a fixed zone */
     const char *name;    /* Location.String() */
     const char *abbr;    /* fixed zone: its abbreviation */
@@ -107,93 +107,94 @@ struct gt_loc {
 
 /* Open the location a user named ("", "UTC", "Local" or a zoneinfo
  * name), with Go's LoadLocation checks. */
-int gt_loc_open(const char *name, struct gt_loc *l, struct rn_err *e);
+int gotime_loc_open(const char *name, struct gotime_loc *l, struct rn_err *e);
 /* The location Local: $TZ, or UTC. */
-int gt_loc_local(struct gt_loc *l, struct rn_err *e);
+int gotime_loc_local(struct gotime_loc *l, struct rn_err *e);
 /* The location of t (reloaded by name; a zone that no longer loads
  * becomes a fixed zone at t's offset).  Only RN_ENOMEM can fail. */
-int gt_loc_of(const struct val_time *t, struct gt_loc *l);
-void gt_loc_fixed(struct gt_loc *l, const char *name, int32_t off);
-void gt_loc_close(struct gt_loc *l);
-void gt_loc_lookup(const struct gt_loc *l, int64_t sec, struct tz_info *out);
+int gotime_loc_of(const struct val_time *t, struct gotime_loc *l);
+void gotime_loc_fixed(struct gotime_loc *l, const char *name, int32_t off);
+void gotime_loc_close(struct gotime_loc *l);
+void gotime_loc_lookup(const struct gotime_loc *l, int64_t sec,
+                       struct tz_info *out);
 /* A new time at unix/nsec in l, allocated in a; NULL on OOM. */
-struct val_time *gt_make(struct arena *a, int64_t unix, int32_t nsec,
-                         const struct gt_loc *l);
+struct val_time *gotime_make(struct arena *a, int64_t unix, int32_t nsec,
+                             const struct gotime_loc *l);
 /* time.Date's arguments, wide enough that AddDate cannot overflow. */
-struct gt_fields {
+struct gotime_fields {
     int64_t year, mon, day, hour, min, sec, nsec; /* mon 1-based */
 };
 /* time.Date in l; out-of-range fields are normalised as Go does.
  * Returns the unix seconds and stores the nanoseconds. */
-int64_t gt_date_unix(const struct gt_fields *f, const struct gt_loc *l,
-                     int32_t *nsec);
+int64_t gotime_date_unix(const struct gotime_fields *f,
+                         const struct gotime_loc *l, int32_t *nsec);
 
 /* ---- civil calendar (gotime.c) ---- */
 
-bool gt_is_leap(int64_t y);
-int gt_days_in(int m, int64_t y);
-int64_t gt_days_from_civil(int64_t y, int m, int d);
-void gt_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
-int64_t gt_floor_div(int64_t a, int64_t b);
+bool gotime_is_leap(int64_t y);
+int gotime_days_in(int m, int64_t y);
+int64_t gotime_days_from_civil(int64_t y, int m, int d);
+void gotime_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+int64_t gotime_floor_div(int64_t a, int64_t b);
 /* Wrapping int64 arithmetic (Go's), without C's undefined overflow. */
-int64_t gt_wadd(int64_t a, int64_t b);
-int64_t gt_wmul(int64_t a, int64_t b);
+int64_t gotime_wadd(int64_t a, int64_t b);
+int64_t gotime_wmul(int64_t a, int64_t b);
 
 /* ---- layouts (gotime_format.c) ---- */
 
-enum gt_std {
-    GT_STD_NONE = 0,
-    GT_STD_LONG_MONTH,
-    GT_STD_MONTH,
-    GT_STD_NUM_MONTH,
-    GT_STD_ZERO_MONTH,
-    GT_STD_LONG_WEEKDAY,
-    GT_STD_WEEKDAY,
-    GT_STD_DAY,
-    GT_STD_UNDER_DAY,
-    GT_STD_ZERO_DAY,
-    GT_STD_UNDER_YDAY,
-    GT_STD_ZERO_YDAY,
-    GT_STD_HOUR,
-    GT_STD_HOUR12,
-    GT_STD_ZERO_HOUR12,
-    GT_STD_MINUTE,
-    GT_STD_ZERO_MINUTE,
-    GT_STD_SECOND,
-    GT_STD_ZERO_SECOND,
-    GT_STD_LONG_YEAR,
-    GT_STD_YEAR,
-    GT_STD_PM_UPPER,
-    GT_STD_PM_LOWER,
-    GT_STD_TZ,     /* MST */
-    GT_STD_NUM_TZ, /* -0700 and friends; shape in chunk.tzf */
-    GT_STD_FRAC0,  /* .000 */
-    GT_STD_FRAC9,  /* .999 */
+enum gotime_std {
+    GOTIME_STD_NONE = 0,
+    GOTIME_STD_LONG_MONTH,
+    GOTIME_STD_MONTH,
+    GOTIME_STD_NUM_MONTH,
+    GOTIME_STD_ZERO_MONTH,
+    GOTIME_STD_LONG_WEEKDAY,
+    GOTIME_STD_WEEKDAY,
+    GOTIME_STD_DAY,
+    GOTIME_STD_UNDER_DAY,
+    GOTIME_STD_ZERO_DAY,
+    GOTIME_STD_UNDER_YDAY,
+    GOTIME_STD_ZERO_YDAY,
+    GOTIME_STD_HOUR,
+    GOTIME_STD_HOUR12,
+    GOTIME_STD_ZERO_HOUR12,
+    GOTIME_STD_MINUTE,
+    GOTIME_STD_ZERO_MINUTE,
+    GOTIME_STD_SECOND,
+    GOTIME_STD_ZERO_SECOND,
+    GOTIME_STD_LONG_YEAR,
+    GOTIME_STD_YEAR,
+    GOTIME_STD_PM_UPPER,
+    GOTIME_STD_PM_LOWER,
+    GOTIME_STD_TZ,     /* MST */
+    GOTIME_STD_NUM_TZ, /* -0700 and friends; shape in chunk.tzf */
+    GOTIME_STD_FRAC0,  /* .000 */
+    GOTIME_STD_FRAC9,  /* .999 */
 };
 
 /* Shapes of numeric zone elements. */
-#define GT_TZF_ISO 1u   /* Z0700...: "Z" for UTC */
-#define GT_TZF_COLON 2u /* -07:00 */
-#define GT_TZF_SECS 4u  /* -070000 */
-#define GT_TZF_SHORT 8u /* -07 */
+#define GOTIME_TZF_ISO 1u   /* Z0700...: "Z" for UTC */
+#define GOTIME_TZF_COLON 2u /* -07:00 */
+#define GOTIME_TZF_SECS 4u  /* -070000 */
+#define GOTIME_TZF_SHORT 8u /* -07 */
 
-struct gt_chunk {
+struct gotime_chunk {
     size_t prefix; /* literal bytes before the element */
     size_t len;    /* bytes of the element */
-    enum gt_std std;
-    unsigned tzf; /* GT_STD_NUM_TZ */
-    int ndigits;  /* GT_STD_FRAC*: digits in the layout */
-    char sep;     /* GT_STD_FRAC*: '.' or ',' */
+    enum gotime_std std;
+    unsigned tzf; /* GOTIME_STD_NUM_TZ */
+    int ndigits;  /* GOTIME_STD_FRAC*: digits in the layout */
+    char sep;     /* GOTIME_STD_FRAC*: '.' or ',' */
 };
 
 /* Go's nextStdChunk: the next element of layout[0..n). */
-void gt_next_chunk(const char *layout, size_t n, struct gt_chunk *c);
+void gotime_next_chunk(const char *layout, size_t n, struct gotime_chunk *c);
 
-extern const char *const gt_month_names[12];
-extern const char *const gt_day_names[7];
+extern const char *const gotime_month_names[12];
+extern const char *const gotime_day_names[7];
 
 /* Go's quote() of error messages: "..." with \xNN for bytes outside
  * printable ASCII, written into out (always NUL-terminated). */
-void gt_quote(char *out, size_t outsz, const char *s, size_t n);
+void gotime_quote(char *out, size_t outsz, const char *s, size_t n);
 
 #endif

@@ -16,12 +16,12 @@ static void norm(int64_t *hi, int64_t *lo, int64_t base)
 {
     if (*lo < 0) {
         int64_t n = (-*lo - 1) / base + 1;
-        *hi = gt_wadd(*hi, -n);
+        *hi = gotime_wadd(*hi, -n);
         *lo += n * base;
     }
     if (*lo >= base) {
         int64_t n = *lo / base;
-        *hi = gt_wadd(*hi, n);
+        *hi = gotime_wadd(*hi, n);
         *lo -= n * base;
     }
 }
@@ -33,26 +33,27 @@ static void norm(int64_t *hi, int64_t *lo, int64_t base)
  * (so a time in a DST gap moves forward, one in an overlap takes the
  * first offset, as in Go).
  */
-int64_t gt_date_unix(const struct gt_fields *f, const struct gt_loc *l,
-                     int32_t *nsec)
+int64_t gotime_date_unix(const struct gotime_fields *f,
+                         const struct gotime_loc *l, int32_t *nsec)
 {
-    int64_t year = f->year, mon = gt_wadd(f->mon, -1), day = f->day;
+    int64_t year = f->year, mon = gotime_wadd(f->mon, -1), day = f->day;
     int64_t hour = f->hour, min = f->min, sec = f->sec, ns = f->nsec;
     norm(&year, &mon, 12);
     norm(&sec, &ns, NS_PER_SEC);
     norm(&min, &sec, 60);
     norm(&hour, &min, 60);
     norm(&day, &hour, 24);
-    int64_t days = gt_wadd(gt_days_from_civil(year, (int)mon + 1, 1), day - 1);
-    int64_t unix =
-        gt_wadd(gt_wmul(days, GT_SECS_PER_DAY), hour * 3600 + min * 60 + sec);
+    int64_t days =
+        gotime_wadd(gotime_days_from_civil(year, (int)mon + 1, 1), day - 1);
+    int64_t unix = gotime_wadd(gotime_wmul(days, GOTIME_SECS_PER_DAY),
+                               hour * 3600 + min * 60 + sec);
     struct tz_info info;
-    gt_loc_lookup(l, unix, &info);
+    gotime_loc_lookup(l, unix, &info);
     if (info.off != 0) {
-        int64_t utc = gt_wadd(unix, -(int64_t)info.off);
+        int64_t utc = gotime_wadd(unix, -(int64_t)info.off);
         if (utc < info.start || utc >= info.end)
-            gt_loc_lookup(l, utc, &info);
-        unix = gt_wadd(unix, -(int64_t)info.off);
+            gotime_loc_lookup(l, utc, &info);
+        unix = gotime_wadd(unix, -(int64_t)info.off);
     }
     *nsec = (int32_t)ns;
     return unix;
@@ -65,15 +66,15 @@ int64_t gt_date_unix(const struct gt_fields *f, const struct gt_loc *l,
 struct val_time *gotime_date(struct arena *a, const struct gotime_civil *c,
                              const char *loc, struct rn_err *e)
 {
-    struct gt_loc l;
+    struct gotime_loc l;
     int32_t nsec;
-    struct gt_fields f = {c->year, c->month, c->day, c->hour,
-                          c->min,  c->sec,   c->nsec};
-    if (gt_loc_open(loc, &l, e) != RN_OK)
+    struct gotime_fields f = {c->year, c->month, c->day, c->hour,
+                              c->min,  c->sec,   c->nsec};
+    if (gotime_loc_open(loc, &l, e) != RN_OK)
         return NULL;
-    int64_t unix = gt_date_unix(&f, &l, &nsec);
-    struct val_time *t = gt_make(a, unix, nsec, &l);
-    gt_loc_close(&l);
+    int64_t unix = gotime_date_unix(&f, &l, &nsec);
+    struct val_time *t = gotime_make(a, unix, nsec, &l);
+    gotime_loc_close(&l);
     if (!t)
         rn_errf(e, RN_ENOMEM, "out of memory");
     return t;
@@ -85,21 +86,21 @@ struct val_time *gotime_add_date(struct arena *a, const struct val_time *t,
                                  int y, int m, int d)
 {
     struct gotime_civil c;
-    struct gt_loc l;
+    struct gotime_loc l;
     int32_t nsec;
     gotime_civil(t, &c);
-    struct gt_fields f = {gt_wadd(c.year, y),
-                          (int64_t)c.month + m,
-                          (int64_t)c.day + d,
-                          c.hour,
-                          c.min,
-                          c.sec,
-                          c.nsec};
-    if (gt_loc_of(t, &l) != RN_OK)
+    struct gotime_fields f = {gotime_wadd(c.year, y),
+                              (int64_t)c.month + m,
+                              (int64_t)c.day + d,
+                              c.hour,
+                              c.min,
+                              c.sec,
+                              c.nsec};
+    if (gotime_loc_of(t, &l) != RN_OK)
         return NULL;
-    int64_t unix = gt_date_unix(&f, &l, &nsec);
-    struct val_time *r = gt_make(a, unix, nsec, &l);
-    gt_loc_close(&l);
+    int64_t unix = gotime_date_unix(&f, &l, &nsec);
+    struct val_time *r = gotime_make(a, unix, nsec, &l);
+    gotime_loc_close(&l);
     return r;
 }
 
@@ -116,7 +117,7 @@ static int64_t sat_add(int64_t a, int64_t b)
 struct val_time *gotime_add(struct arena *a, const struct val_time *t,
                             int64_t ns)
 {
-    struct gt_loc l;
+    struct gotime_loc l;
     int64_t dsec = ns / NS_PER_SEC;
     int64_t nsec = t->nsec + ns % NS_PER_SEC;
     if (nsec >= NS_PER_SEC) {
@@ -126,10 +127,11 @@ struct val_time *gotime_add(struct arena *a, const struct val_time *t,
         dsec--;
         nsec += NS_PER_SEC;
     }
-    if (gt_loc_of(t, &l) != RN_OK)
+    if (gotime_loc_of(t, &l) != RN_OK)
         return NULL;
-    struct val_time *r = gt_make(a, sat_add(t->unix, dsec), (int32_t)nsec, &l);
-    gt_loc_close(&l);
+    struct val_time *r =
+        gotime_make(a, sat_add(t->unix, dsec), (int32_t)nsec, &l);
+    gotime_loc_close(&l);
     return r;
 }
 
@@ -158,7 +160,7 @@ int gotime_cmp(const struct val_time *t, const struct val_time *u)
 /* t.UnixNano(): wraps outside years 1678..2262, as in Go. */
 int64_t gotime_unix_nano(const struct val_time *t)
 {
-    return gt_wadd(gt_wmul(t->unix, NS_PER_SEC), t->nsec);
+    return gotime_wadd(gotime_wmul(t->unix, NS_PER_SEC), t->nsec);
 }
 
 /* (a * b) mod m without overflow, for a, b < m <= 2^63. */
@@ -179,7 +181,7 @@ static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
  * rounded toward minus infinity. */
 static int64_t time_mod(const struct val_time *t, int64_t d)
 {
-    int64_t s = gt_wadd(t->unix, -GT_ZERO_UNIX);
+    int64_t s = gotime_wadd(t->unix, -GOTIME_ZERO_UNIX);
     int64_t sm = s % d;
     if (sm < 0)
         sm += d;

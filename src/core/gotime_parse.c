@@ -1,7 +1,7 @@
 /*
  * gotime_parse.c: time.Parse and time.ParseInLocation.
  *
- * The layout is walked element by element (gt_next_chunk) and the value
+ * The layout is walked element by element (gotime_next_chunk) and the value
  * consumed to match, with Go's leniencies (one- or two-digit fields,
  * case-insensitive month and day names, a fraction after seconds even
  * when the layout has none) and Go's error texts, which quote what was
@@ -157,9 +157,9 @@ static bool seconds(struct pst *p, bool fixed, const char *rest, size_t rn)
     }
     if (p->n < 2 || (p->v[0] != '.' && p->v[0] != ',') || !digit(p, 1))
         return true;
-    struct gt_chunk next;
-    gt_next_chunk(rest, rn, &next);
-    if (next.std == GT_STD_FRAC0 || next.std == GT_STD_FRAC9)
+    struct gotime_chunk next;
+    gotime_next_chunk(rest, rn, &next);
+    if (next.std == GOTIME_STD_FRAC0 || next.std == GOTIME_STD_FRAC9)
         return true;
     size_t k = 2;
     while (digit(p, k))
@@ -169,9 +169,9 @@ static bool seconds(struct pst *p, bool fixed, const char *rest, size_t rn)
     return ok;
 }
 
-static bool frac(struct pst *p, const struct gt_chunk *c)
+static bool frac(struct pst *p, const struct gotime_chunk *c)
 {
-    if (c->std == GT_STD_FRAC0) {
+    if (c->std == GOTIME_STD_FRAC0) {
         size_t nd = 1 + (size_t)c->ndigits;
         if (p->n < nd)
             return false;
@@ -292,15 +292,15 @@ static bool two(const char *s, int *out)
 /* -0700, -07:00, -07, -070000, -07:00:00 and the Z forms. */
 static bool num_zone(struct pst *p, unsigned tzf)
 {
-    bool colon = tzf & GT_TZF_COLON, secs = tzf & GT_TZF_SECS;
-    if ((tzf & GT_TZF_ISO) && !secs && p->n >= 1 && p->v[0] == 'Z') {
+    bool colon = tzf & GOTIME_TZF_COLON, secs = tzf & GOTIME_TZF_SECS;
+    if ((tzf & GOTIME_TZF_ISO) && !secs && p->n >= 1 && p->v[0] == 'Z') {
         eat(p, 1);
         p->utc = true;
         return true;
     }
-    size_t need = (tzf & GT_TZF_SHORT) ? 3
-                  : colon              ? (secs ? 9 : 6)
-                                       : (secs ? 7 : 5);
+    size_t need = (tzf & GOTIME_TZF_SHORT) ? 3
+                  : colon                  ? (secs ? 9 : 6)
+                                           : (secs ? 7 : 5);
     if (p->n < need || (colon && p->v[3] != ':') ||
         (colon && secs && p->v[6] != ':'))
         return false;
@@ -308,7 +308,7 @@ static bool num_zone(struct pst *p, unsigned tzf)
     int hh = 0, mm = 0, ss = 0;
     eat(p, need);
     bool ok = two(s + 1, &hh);
-    if (ok && !(tzf & GT_TZF_SHORT))
+    if (ok && !(tzf & GOTIME_TZF_SHORT))
         ok = two(s + (colon ? 4 : 3), &mm);
     if (ok && secs)
         ok = two(s + (colon ? 7 : 5), &ss);
@@ -329,69 +329,69 @@ static bool range_check(struct pst *p, int v, int max, const char *what)
 }
 
 /* One element; false means "cannot parse". */
-static bool element(struct pst *p, const struct gt_chunk *c, const char *rest,
-                    size_t rn)
+static bool element(struct pst *p, const struct gotime_chunk *c,
+                    const char *rest, size_t rn)
 {
     int dummy;
     switch (c->std) {
-    case GT_STD_YEAR:
-    case GT_STD_LONG_YEAR:
-        return years(p, c->std == GT_STD_LONG_YEAR);
-    case GT_STD_MONTH:
-    case GT_STD_LONG_MONTH:
+    case GOTIME_STD_YEAR:
+    case GOTIME_STD_LONG_YEAR:
+        return years(p, c->std == GOTIME_STD_LONG_YEAR);
+    case GOTIME_STD_MONTH:
+    case GOTIME_STD_LONG_MONTH:
         p->month = 0;
-        if (!lookup(p, gt_month_names, 12, c->std == GT_STD_MONTH ? 3 : 0,
-                    &p->month))
+        if (!lookup(p, gotime_month_names, 12,
+                    c->std == GOTIME_STD_MONTH ? 3 : 0, &p->month))
             return false;
         p->month++;
         return true;
-    case GT_STD_NUM_MONTH:
-    case GT_STD_ZERO_MONTH:
-        if (!getnum(p, c->std == GT_STD_ZERO_MONTH, &p->month))
+    case GOTIME_STD_NUM_MONTH:
+    case GOTIME_STD_ZERO_MONTH:
+        if (!getnum(p, c->std == GOTIME_STD_ZERO_MONTH, &p->month))
             return false;
         return range_check(p, p->month - 1, 11, "month");
-    case GT_STD_WEEKDAY:
-    case GT_STD_LONG_WEEKDAY:
-        return lookup(p, gt_day_names, 7, c->std == GT_STD_WEEKDAY ? 3 : 0,
-                      &dummy);
-    case GT_STD_UNDER_DAY:
+    case GOTIME_STD_WEEKDAY:
+    case GOTIME_STD_LONG_WEEKDAY:
+        return lookup(p, gotime_day_names, 7,
+                      c->std == GOTIME_STD_WEEKDAY ? 3 : 0, &dummy);
+    case GOTIME_STD_UNDER_DAY:
         if (p->n > 0 && p->v[0] == ' ')
             eat(p, 1);
         return getnum(p, false, &p->day);
-    case GT_STD_DAY:
-    case GT_STD_ZERO_DAY:
-        return getnum(p, c->std == GT_STD_ZERO_DAY, &p->day);
-    case GT_STD_UNDER_YDAY:
+    case GOTIME_STD_DAY:
+    case GOTIME_STD_ZERO_DAY:
+        return getnum(p, c->std == GOTIME_STD_ZERO_DAY, &p->day);
+    case GOTIME_STD_UNDER_YDAY:
         for (int i = 0; i < 2 && p->n > 0 && p->v[0] == ' '; i++)
             eat(p, 1);
         return getnum3(p, false, &p->yday);
-    case GT_STD_ZERO_YDAY:
+    case GOTIME_STD_ZERO_YDAY:
         return getnum3(p, true, &p->yday);
-    case GT_STD_HOUR:
+    case GOTIME_STD_HOUR:
         return getnum(p, false, &p->hour) &&
                range_check(p, p->hour, 23, "hour");
-    case GT_STD_HOUR12:
-    case GT_STD_ZERO_HOUR12:
-        return getnum(p, c->std == GT_STD_ZERO_HOUR12, &p->hour) &&
+    case GOTIME_STD_HOUR12:
+    case GOTIME_STD_ZERO_HOUR12:
+        return getnum(p, c->std == GOTIME_STD_ZERO_HOUR12, &p->hour) &&
                range_check(p, p->hour, 12, "hour");
-    case GT_STD_MINUTE:
-    case GT_STD_ZERO_MINUTE:
-        return getnum(p, c->std == GT_STD_ZERO_MINUTE, &p->min) &&
+    case GOTIME_STD_MINUTE:
+    case GOTIME_STD_ZERO_MINUTE:
+        return getnum(p, c->std == GOTIME_STD_ZERO_MINUTE, &p->min) &&
                range_check(p, p->min, 59, "minute");
-    case GT_STD_SECOND:
-    case GT_STD_ZERO_SECOND:
-        return seconds(p, c->std == GT_STD_ZERO_SECOND, rest, rn);
-    case GT_STD_PM_UPPER:
-    case GT_STD_PM_LOWER:
-        return ampm(p, c->std == GT_STD_PM_UPPER);
-    case GT_STD_NUM_TZ:
+    case GOTIME_STD_SECOND:
+    case GOTIME_STD_ZERO_SECOND:
+        return seconds(p, c->std == GOTIME_STD_ZERO_SECOND, rest, rn);
+    case GOTIME_STD_PM_UPPER:
+    case GOTIME_STD_PM_LOWER:
+        return ampm(p, c->std == GOTIME_STD_PM_UPPER);
+    case GOTIME_STD_NUM_TZ:
         return num_zone(p, c->tzf);
-    case GT_STD_TZ:
+    case GOTIME_STD_TZ:
         return zone_name(p);
-    case GT_STD_FRAC0:
-    case GT_STD_FRAC9:
+    case GOTIME_STD_FRAC0:
+    case GOTIME_STD_FRAC9:
         return frac(p, c);
-    case GT_STD_NONE:
+    case GOTIME_STD_NONE:
         break;
     }
     return true;
@@ -429,10 +429,10 @@ static int cannot(const struct perr *pe, const char *velem, size_t vn,
                   const char *lelem, size_t ln, struct rn_err *e)
 {
     char qv[256], ql[256], qve[256], qle[256];
-    gt_quote(qv, sizeof qv, pe->value, pe->vn);
-    gt_quote(ql, sizeof ql, pe->layout, pe->ln);
-    gt_quote(qve, sizeof qve, velem, vn);
-    gt_quote(qle, sizeof qle, lelem, ln);
+    gotime_quote(qv, sizeof qv, pe->value, pe->vn);
+    gotime_quote(ql, sizeof ql, pe->layout, pe->ln);
+    gotime_quote(qve, sizeof qve, velem, vn);
+    gotime_quote(qle, sizeof qle, lelem, ln);
     return rn_errf(e, RN_EINVAL, "parsing time %s as %s: cannot parse %s as %s",
                    qv, ql, qve, qle);
 }
@@ -441,10 +441,10 @@ static int perr_msg(const struct perr *pe, const char *msg, const char *extra,
                     size_t xn, struct rn_err *e)
 {
     char qv[256], qx[256];
-    gt_quote(qv, sizeof qv, pe->value, pe->vn);
+    gotime_quote(qv, sizeof qv, pe->value, pe->vn);
     if (!extra)
         return rn_errf(e, RN_EINVAL, "parsing time %s: %s", qv, msg);
-    gt_quote(qx, sizeof qx, extra, xn);
+    gotime_quote(qx, sizeof qx, extra, xn);
     return rn_errf(e, RN_EINVAL, "parsing time %s: %s%s", qv, msg, qx);
 }
 
@@ -454,11 +454,11 @@ static int walk(struct pst *p, const struct perr *pe, struct rn_err *e)
     const char *l = pe->layout;
     size_t ln = pe->ln;
     for (;;) {
-        struct gt_chunk c;
-        gt_next_chunk(l, ln, &c);
+        struct gotime_chunk c;
+        gotime_next_chunk(l, ln, &c);
         if (!skip(p, l, c.prefix))
             return cannot(pe, p->v, p->n, l, c.prefix, e);
-        if (c.std == GT_STD_NONE) {
+        if (c.std == GOTIME_STD_NONE) {
             if (p->n)
                 return perr_msg(pe, "extra text: ", p->v, p->n, e);
             return RN_OK;
@@ -486,7 +486,7 @@ static int settle_date(struct pst *p, const struct perr *pe, struct rn_err *e)
 {
     if (p->yday >= 0) {
         int m = 0, d = 0, yd = p->yday;
-        if (gt_is_leap(p->year)) {
+        if (gotime_is_leap(p->year)) {
             if (yd == 31 + 29) {
                 m = 2;
                 d = 29;
@@ -514,38 +514,39 @@ static int settle_date(struct pst *p, const struct perr *pe, struct rn_err *e)
         if (p->day < 0)
             p->day = 1;
     }
-    if (p->day < 1 || p->day > gt_days_in(p->month, p->year))
+    if (p->day < 1 || p->day > gotime_days_in(p->month, p->year))
         return perr_msg(pe, "day out of range", NULL, 0, e);
     return RN_OK;
 }
 
 /* A fixed zone named by what was parsed ("" for a bare offset). */
 static bool fixed(struct arena *a, const struct pst *p, int32_t off,
-                  struct gt_loc *out)
+                  struct gotime_loc *out)
 {
     const char *name = p->zname ? arena_strndup(a, p->zname, p->znlen) : "";
-    gt_loc_fixed(out, name, off);
+    gotime_loc_fixed(out, name, off);
     return name != NULL;
 }
 
 /* Pick the location of the result, as Go's parse does at its end; false
  * on OOM. */
 static bool settle_zone(struct arena *a, struct pst *p,
-                        const struct gt_loc *dflt, const struct gt_loc *local,
-                        struct gt_loc *out, int64_t *unix)
+                        const struct gotime_loc *dflt,
+                        const struct gotime_loc *local, struct gotime_loc *out,
+                        int64_t *unix)
 {
-    struct gt_fields f = {p->year, p->month, p->day, p->hour,
-                          p->min,  p->sec,   p->nsec};
-    struct gt_loc utc = {.tz = &gt_tz_utc, .name = "UTC"};
+    struct gotime_fields f = {p->year, p->month, p->day, p->hour,
+                              p->min,  p->sec,   p->nsec};
+    struct gotime_loc utc = {.tz = &gotime_tz_utc, .name = "UTC"};
     struct tz_info info;
     int32_t ns;
     *out = p->utc ? utc : *local;
-    *unix = gt_date_unix(&f, &utc, &ns);
+    *unix = gotime_date_unix(&f, &utc, &ns);
     if (p->utc)
         return true;
     if (p->has_off) {
-        *unix = gt_wadd(*unix, -(int64_t)p->off);
-        gt_loc_lookup(local, *unix, &info);
+        *unix = gotime_wadd(*unix, -(int64_t)p->off);
+        gotime_loc_lookup(local, *unix, &info);
         if (info.off == p->off &&
             (!p->zname || (strlen(info.abbr) == p->znlen &&
                            memcmp(info.abbr, p->zname, p->znlen) == 0)))
@@ -556,7 +557,7 @@ static bool settle_zone(struct arena *a, struct pst *p,
         int32_t off = 0;
         if (local->tz &&
             tz_lookup_name(local->tz, p->zname, p->znlen, *unix, &off)) {
-            *unix = gt_wadd(*unix, -(int64_t)off);
+            *unix = gotime_wadd(*unix, -(int64_t)off);
             return true;
         }
         int64_t h = 0;
@@ -565,15 +566,16 @@ static bool settle_zone(struct arena *a, struct pst *p,
         return fixed(a, p, (int32_t)(h * 3600), out);
     }
     *out = *dflt;
-    *unix = gt_date_unix(&f, dflt, &ns);
+    *unix = gotime_date_unix(&f, dflt, &ns);
     return true;
 }
 
 static int parse_in(struct arena *a, struct pst *p, const struct perr *pe,
-                    const struct gt_loc *dflt, const struct gt_loc *local,
-                    const struct val_time **out, struct rn_err *e)
+                    const struct gotime_loc *dflt,
+                    const struct gotime_loc *local, const struct val_time **out,
+                    struct rn_err *e)
 {
-    struct gt_loc where;
+    struct gotime_loc where;
     int64_t unix;
     int rc = walk(p, pe, e);
     if (rc == RN_OK && p->pm && p->hour < 12)
@@ -586,7 +588,7 @@ static int parse_in(struct arena *a, struct pst *p, const struct perr *pe,
         return rc;
     if (!settle_zone(a, p, dflt, local, &where, &unix))
         return rn_errf(e, RN_ENOMEM, "out of memory");
-    struct val_time *t = gt_make(a, unix, p->nsec, &where);
+    struct val_time *t = gotime_make(a, unix, p->nsec, &where);
     if (!t)
         return rn_errf(e, RN_ENOMEM, "out of memory");
     *out = t;
@@ -604,21 +606,22 @@ int gotime_parse(struct arena *a, const char *layout, size_t layoutlen,
                  const char *value, size_t valuelen, const char *loc,
                  const struct val_time **out, struct rn_err *e)
 {
-    struct gt_loc dflt, local;
+    struct gotime_loc dflt, local;
     struct pst p;
     struct perr pe = {layout, value, layoutlen, valuelen};
-    int rc = loc ? gt_loc_open(loc, &local, e) : gt_loc_local(&local, e);
+    int rc =
+        loc ? gotime_loc_open(loc, &local, e) : gotime_loc_local(&local, e);
     if (rc != RN_OK)
         return rc;
     if (loc)
         dflt = local;
     else
-        gt_loc_open("UTC", &dflt, NULL);
+        gotime_loc_open("UTC", &dflt, NULL);
     memset(&p, 0, sizeof p);
     p.v = value;
     p.n = valuelen;
     p.month = p.day = p.yday = -1;
     rc = parse_in(a, &p, &pe, &dflt, &local, out, e);
-    gt_loc_close(&local);
+    gotime_loc_close(&local);
     return rc;
 }

@@ -180,26 +180,26 @@ static int64_t rule_time(int64_t year, const struct tz_rule_day *d, int32_t off)
 {
     int64_t s = 0;
     if (d->kind == 'J') {
-        s = (int64_t)(d->day - 1) * GT_SECS_PER_DAY;
-        if (gt_is_leap(year) && d->day >= 60)
-            s += GT_SECS_PER_DAY;
+        s = (int64_t)(d->day - 1) * GOTIME_SECS_PER_DAY;
+        if (gotime_is_leap(year) && d->day >= 60)
+            s += GOTIME_SECS_PER_DAY;
     } else if (d->kind == 'D') {
-        s = (int64_t)d->day * GT_SECS_PER_DAY;
+        s = (int64_t)d->day * GOTIME_SECS_PER_DAY;
     } else {
-        int64_t first = gt_days_from_civil(year, d->mon, 1);
+        int64_t first = gotime_days_from_civil(year, d->mon, 1);
         int dow = (int)(((first + 4) % 7 + 7) % 7);
         int md = d->day - dow;
         if (md < 0)
             md += 7;
         for (int i = 1; i < d->week; i++) {
-            if (md + 7 >= gt_days_in(d->mon, year))
+            if (md + 7 >= gotime_days_in(d->mon, year))
                 break;
             md += 7;
         }
         md += days_before[d->mon - 1];
-        if (gt_is_leap(year) && d->mon > 2)
+        if (gotime_is_leap(year) && d->mon > 2)
             md++;
-        s = (int64_t)md * GT_SECS_PER_DAY;
+        s = (int64_t)md * GOTIME_SECS_PER_DAY;
     }
     return s + d->time - off;
 }
@@ -222,15 +222,16 @@ void tz_rule_eval(const struct tz_rule *r, int64_t last, int64_t sec,
     if (!r->has_dst) {
         put(out, r->std, r->stdoff, false);
         out->start = last;
-        out->end = GT_OMEGA;
+        out->end = GOTIME_OMEGA;
         return;
     }
-    int64_t days = gt_floor_div(sec, GT_SECS_PER_DAY), year;
+    int64_t days = gotime_floor_div(sec, GOTIME_SECS_PER_DAY), year;
     int mon, mday;
-    gt_civil_from_days(days, &year, &mon, &mday);
-    int64_t y0 = gt_days_from_civil(year, 1, 1);
-    int64_t ysec = (days - y0) * GT_SECS_PER_DAY + sec % GT_SECS_PER_DAY;
-    int64_t abs = gt_wmul(y0, GT_SECS_PER_DAY);
+    gotime_civil_from_days(days, &year, &mon, &mday);
+    int64_t y0 = gotime_days_from_civil(year, 1, 1);
+    int64_t ysec =
+        (days - y0) * GOTIME_SECS_PER_DAY + sec % GOTIME_SECS_PER_DAY;
+    int64_t abs = gotime_wmul(y0, GOTIME_SECS_PER_DAY);
     int64_t startsec = rule_time(year, &r->start, r->stdoff);
     int64_t endsec = rule_time(year, &r->end, r->dstoff);
     const char *stdn = r->std, *dstn = r->dst;
@@ -251,14 +252,14 @@ void tz_rule_eval(const struct tz_rule *r, int64_t last, int64_t sec,
     if (ysec < startsec) {
         put(out, stdn, stdoff, stdisdst);
         out->start = abs;
-        out->end = gt_wadd(startsec, abs);
+        out->end = gotime_wadd(startsec, abs);
     } else if (ysec >= endsec) {
         put(out, stdn, stdoff, stdisdst);
-        out->start = gt_wadd(endsec, abs);
-        out->end = gt_wadd(abs, 365 * GT_SECS_PER_DAY);
+        out->start = gotime_wadd(endsec, abs);
+        out->end = gotime_wadd(abs, 365 * GOTIME_SECS_PER_DAY);
     } else {
         put(out, dstn, dstoff, dstisdst);
-        out->start = gt_wadd(startsec, abs);
-        out->end = gt_wadd(endsec, abs);
+        out->start = gotime_wadd(startsec, abs);
+        out->end = gotime_wadd(endsec, abs);
     }
 }

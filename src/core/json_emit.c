@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "codec.h"
 #include "err.h"
 #include "gofmt.h"
 #include "utf8.h"
@@ -74,76 +75,134 @@ static const unsigned char byte_class[256] = {
 
 /* ---- strings ---- */
 
-static int add_escape(struct buf *b, unsigned char c)
+/* The escape of byte c (class 1 or 2) at o; returns the end. */
+static char *put_escape(char *o, unsigned char c)
 {
-    char esc[6] = {'\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15]};
+    *o++ = '\\';
     switch (c) {
     case '"':
     case '\\':
-        esc[1] = (char)c;
-        return put(b, esc, 2);
+        *o++ = (char)c;
+        return o;
     case '\n':
-        return put(b, "\\n", 2);
+        *o++ = 'n';
+        return o;
     case '\r':
-        return put(b, "\\r", 2);
+        *o++ = 'r';
+        return o;
     case '\t':
-        return put(b, "\\t", 2);
+        *o++ = 't';
+        return o;
     default:
-        return put(b, esc, 6);
+        memcpy(o, "u00", 3);
+        o[3] = hexdig[c >> 4];
+        o[4] = hexdig[c & 15];
+        return o + 5;
     }
 }
 
 /* One non-ASCII sequence at s[0..n): invalid bytes become \ufffd, the
- * JavaScript line terminators U+2028/U+2029 are escaped.  *w = width. */
-static int add_rune(struct buf *b, const char *s, size_t n, size_t *w)
+ * JavaScript line terminators U+2028/U+2029 are escaped.  *w = width;
+ * returns the end of what was written at o (at most 6 bytes). */
+static char *put_rune(char *o, const char *s, size_t n, size_t *w)
 {
     uint32_t r;
     *w = utf8_decode(s, n, &r);
-    if (r == UTF8_RUNE_ERROR && *w == 1)
-        return put(b, "\\ufffd", 6);
-    if (r == 0x2028)
-        return put(b, "\\u2028", 6);
-    if (r == 0x2029)
-        return put(b, "\\u2029", 6);
-    return put(b, s, *w);
+    if (r == UTF8_RUNE_ERROR && *w == 1) {
+        memcpy(o, "\\ufffd", 6);
+        return o + 6;
+    }
+    if (r == 0x2028 || r == 0x2029) {
+        memcpy(o, r == 0x2028 ? "\\u2028" : "\\u2029", 6);
+        return o + 6;
+    }
+    memcpy(o, s, *w);
+    return o + *w;
 }
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Bytes of x equal to c have their high bit set in the result (exact for
+ * ASCII c when no byte of x has the high bit set, as checked first). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
+{
+    uint64_t y = x ^ (ONES * c);
+    return (y - ONES) & ~y & HIGHS;
+}
+
+/* Whether the 8 bytes at s all copy unescaped: ASCII, no control byte,
+ * no '"' or '\\', and (unless raw) no '<', '>' or '&'.  A word at a
+ * time, so long runs of plain text cost a few operations per 8 bytes. */
+static inline bool plain8(const char *s, bool raw)
+{
+    uint64_t x;
+    memcpy(&x, s, 8);
+    if (x & HIGHS)
+        return false;
+    uint64_t bad =
+        ((x - ONES * 0x20) & ~x & HIGHS) | bytes_eq(x, '"') | bytes_eq(x, '\\');
+    if (!raw)
+        bad |= bytes_eq(x, '<') | bytes_eq(x, '>') | bytes_eq(x, '&');
+    return bad == 0;
+}
+
+/* Input bytes escaped per reservation: the output of one input byte is at
+ * most 6 bytes, and a rune that starts in a chunk may end 3 bytes past. */
+#define ESC_CHUNK 4096
 
 /*
  * Append s[0..n) as a quoted JSON string with Go's escaping: \" \\ \n \r
  * \t, other control bytes as \u00XX, < > & as \u003c \u003e \u0026 unless
  * JSON_RAW, U+2028/U+2029 always escaped and invalid UTF-8 replaced by
- * \ufffd.  Returns RN_OK or the buffer's error (it has freed itself).
+ * \ufffd.  Written straight into the buffer, a chunk at a time, one
+ * table lookup per byte.  Returns RN_OK or the buffer's error (it has
+ * freed itself).
  */
 int json_emit_string(struct buf *b, const char *s, size_t n, unsigned flags)
 {
     unsigned char copy_max = flags & JSON_RAW ? 2 : 0;
-    int rc = putc1(b, '"');
-    size_t i = 0, start = 0;
-    while (rc == RN_OK && i < n) {
-        unsigned char cls = byte_class[(unsigned char)s[i]];
-        if (cls <= copy_max && cls != 1) {
-            i++;
-            continue;
-        }
-        if (i > start)
-            rc = put(b, s + start, i - start);
+    size_t i = 0;
+    char *o;
+    int rc = buf_reserve(b, 1, &o);
+    if (rc)
+        return rc;
+    *o = '"';
+    buf_commit(b, 1);
+    while (i < n) {
+        size_t stop = n - i > ESC_CHUNK ? i + ESC_CHUNK : n;
+        rc = buf_reserve(b, 6 * (stop - i) + 24, &o);
         if (rc)
-            break;
-        if (cls != 3) {
-            rc = add_escape(b, (unsigned char)s[i]);
-            i++;
-        } else {
-            size_t w;
-            rc = add_rune(b, s + i, n - i, &w);
-            i += w;
+            return rc;
+        char *o0 = o;
+        while (i < stop) {
+            if (stop - i >= 8 && plain8(s + i, copy_max == 2)) {
+                memcpy(o, s + i, 8);
+                o += 8;
+                i += 8;
+                continue;
+            }
+            /* a word with something to escape: byte by byte through it */
+            size_t lim = stop - i > 8 ? i + 8 : stop;
+            while (i < lim) {
+                unsigned char c = (unsigned char)s[i];
+                unsigned char cls = byte_class[c];
+                if (cls == 0 || (cls == 2 && copy_max == 2)) {
+                    *o++ = (char)c;
+                    i++;
+                } else if (cls == 3) {
+                    size_t w;
+                    o = put_rune(o, s + i, n - i, &w);
+                    i += w;
+                } else {
+                    o = put_escape(o, c);
+                    i++;
+                }
+            }
         }
-        start = i;
+        buf_commit(b, (size_t)(o - o0));
     }
-    if (rc == RN_OK && i > start)
-        rc = put(b, s + start, i - start);
-    if (rc == RN_OK)
-        rc = putc1(b, '"');
-    return rc;
+    return putc1(b, '"');
 }
 
 /* ---- scalars ---- */
@@ -265,20 +324,15 @@ static int emit_time(struct je *j, const struct val_time *t)
 /* []byte: standard base64 with padding, as a JSON string. */
 static int emit_bytes(struct je *j, struct val v)
 {
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    unsigned char in[3 * 64];
+    char q[4 * 64 + 1];
     size_t n = val_list_len(v);
     int rc = putc1(j->b, '"');
-    for (size_t i = 0; rc == RN_OK && i < n; i += 3) {
-        uint32_t w = (uint32_t)(val_list_at(v, i).u.i & 0xFF) << 16;
-        if (i + 1 < n)
-            w |= (uint32_t)(val_list_at(v, i + 1).u.i & 0xFF) << 8;
-        if (i + 2 < n)
-            w |= (uint32_t)(val_list_at(v, i + 2).u.i & 0xFF);
-        char q[4] = {b64[w >> 18], b64[(w >> 12) & 63],
-                     i + 1 < n ? b64[(w >> 6) & 63] : '=',
-                     i + 2 < n ? b64[w & 63] : '='};
-        rc = put(j->b, q, 4);
+    for (size_t i = 0; rc == RN_OK && i < n; i += sizeof in) {
+        size_t m = n - i < sizeof in ? n - i : sizeof in;
+        for (size_t k = 0; k < m; k++)
+            in[k] = (unsigned char)val_list_at(v, i + k).u.i;
+        rc = put(j->b, q, codec_b64_encode(q, in, m, 0));
     }
     if (rc == RN_OK)
         rc = putc1(j->b, '"');

@@ -24,7 +24,7 @@ struct val_obj *json_obj_build(struct arena *a, struct val_kv *members,
                                size_t n);
 
 /*
- * The end of json_parse_doc and yaml_parse_doc: when the parse into
+ * The end of json_parse_doc and goyaml_parse_doc: when the parse into
  * b->arena succeeded (rc, root v), freeze v into a new doc; then free b
  * (temporary) or reset it.  NULL on error, with e filled.
  */

@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "arena.h"
+#include "codec.h"
 #include "doc.h"
 #include "err.h"
 #include "json_int.h"
@@ -155,23 +156,17 @@ static inline void skip_ws(struct jp *j)
 
 static bool is_hex(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+    return codec_hexval((char)c) >= 0;
 }
 
 static int hex4(const char *p, uint32_t *out)
 {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        unsigned char c = (unsigned char)p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
+        int d = codec_hexval(p[i]);
+        if (d < 0)
             return i;
+        v = v << 4 | (uint32_t)d;
     }
     *out = v;
     return 4;
@@ -774,7 +769,7 @@ out:
     return rc;
 }
 
-/* The end of json_parse_doc and yaml_parse_doc (json_int.h). */
+/* The end of json_parse_doc and goyaml_parse_doc (json_int.h). */
 struct doc *json_doc_finish(struct doc_builder *b, bool temporary, int rc,
                             struct val v, struct rn_err *e)
 {

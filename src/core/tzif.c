@@ -27,7 +27,7 @@
 #define TZ_CACHE_SLOTS 64
 #define TZ_MAX_FILE (1u << 20)
 
-const struct tz gt_tz_utc = {.name = "UTC", .cached = true};
+const struct tz gotime_tz_utc = {.name = "UTC", .cached = true};
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static const struct tz *cache[TZ_CACHE_SLOTS];
@@ -144,7 +144,7 @@ static bool fill_data(struct tz *z, struct rd *r, const uint32_t cnt[C_N],
     if (z->ntx == 0) {
         /* Go adds one transition at the dawn of time so the footer
          * rule, if any, applies everywhere. */
-        tx[0].when = GT_ALPHA;
+        tx[0].when = GOTIME_ALPHA;
         tx[0].idx = 0;
         z->ntx = 1;
     }
@@ -427,16 +427,16 @@ void tz_lookup(const struct tz *z, int64_t sec, struct tz_info *out)
         out->abbr = "UTC";
         out->off = 0;
         out->isdst = false;
-        out->start = GT_ALPHA;
-        out->end = GT_OMEGA;
+        out->start = GOTIME_ALPHA;
+        out->end = GOTIME_OMEGA;
         return;
     }
     if (z->ntx == 0 || sec < z->tx[0].when) {
-        set_info(out, &z->zones[first_zone(z)], GT_ALPHA,
-                 z->ntx ? z->tx[0].when : GT_OMEGA);
+        set_info(out, &z->zones[first_zone(z)], GOTIME_ALPHA,
+                 z->ntx ? z->tx[0].when : GOTIME_OMEGA);
         return;
     }
-    int64_t end = GT_OMEGA;
+    int64_t end = GOTIME_OMEGA;
     uint32_t lo = 0, hi = z->ntx;
     while (hi - lo > 1) {
         uint32_t m = lo + (hi - lo) / 2;
@@ -464,7 +464,7 @@ bool tz_lookup_name(const struct tz *z, const char *abbr, size_t n, int64_t sec,
         if (strlen(zn->abbr) != n || memcmp(zn->abbr, abbr, n) != 0)
             continue;
         struct tz_info info;
-        tz_lookup(z, gt_wadd(sec, -(int64_t)zn->off), &info);
+        tz_lookup(z, gotime_wadd(sec, -(int64_t)zn->off), &info);
         if (strcmp(info.abbr, zn->abbr) == 0) {
             *off = info.off;
             return true;

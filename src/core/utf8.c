@@ -122,3 +122,77 @@ size_t utf8_count(const char *s, size_t n)
     }
     return count;
 }
+
+/* See utf8.h. */
+size_t utf8_decode_last(const char *s, size_t n, uint32_t *r)
+{
+    size_t start = n - 1, lim = n >= 4 ? n - 4 : 0;
+    while (start > lim && ((unsigned char)s[start] & 0xC0) == 0x80)
+        start--;
+    size_t w = utf8_decode(s + start, n - start, r);
+    if (start + w != n) {
+        *r = UTF8_RUNE_ERROR;
+        return 1;
+    }
+    return w;
+}
+
+/* See utf8.h: the White_Space property, as Go's table has it. */
+bool utf8_is_space(uint32_t r)
+{
+    switch (r) {
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+        return true;
+    default:
+        return r >= 0x2000 && r <= 0x200A;
+    }
+}
+
+static bool in_cutset(uint32_t r, const char *cut, size_t n)
+{
+    if (!cut)
+        return utf8_is_space(r);
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        i += utf8_decode(cut + i, n - i, &c);
+        if (c == r)
+            return true;
+    }
+    return false;
+}
+
+/* See utf8.h. */
+void utf8_trim(const char *s, size_t n, const char *cut, size_t cutn, size_t *b,
+               size_t *e)
+{
+    size_t i = 0, j = n;
+    while (i < j) {
+        uint32_t r;
+        size_t w = utf8_decode(s + i, j - i, &r);
+        if (!in_cutset(r, cut, cutn))
+            break;
+        i += w;
+    }
+    while (j > i) {
+        uint32_t r;
+        size_t w = utf8_decode_last(s + i, j - i, &r);
+        if (!in_cutset(r, cut, cutn))
+            break;
+        j -= w;
+    }
+    *b = i;
+    *e = j;
+}

@@ -32,4 +32,17 @@ size_t utf8_encode(char *out, uint32_t r);
 /* Number of runes in s[0..n), counting each invalid byte as one. */
 size_t utf8_count(const char *s, size_t n);
 
+/* Go's utf8.DecodeLastRune: the last rune of s[0..n) (n > 0) in *r and
+ * its width; an invalid tail is U+FFFD one byte wide. */
+size_t utf8_decode_last(const char *s, size_t n, uint32_t *r);
+
+/* Go's unicode.IsSpace. */
+bool utf8_is_space(uint32_t r);
+
+/* Go's strings.Trim(s, cutset) as the span s[*b..*e); a NULL cutset is
+ * strings.TrimSpace.  An invalid byte of s reads as U+FFFD, which an
+ * invalid byte of the cutset matches, as Go's IndexRune does. */
+void utf8_trim(const char *s, size_t n, const char *cut, size_t cutn, size_t *b,
+               size_t *e);
+
 #endif

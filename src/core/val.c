@@ -6,11 +6,17 @@
  */
 #include "val.h"
 
+#include "arena.h"
+#include "err.h"
+
 #include <string.h>
 
 int val_keycmp(const char *a, size_t alen, const char *b, size_t blen)
 {
     size_t n = alen < blen ? alen : blen;
+    /* most keys differ in their first byte: settle those without a call */
+    if (n && a[0] != b[0])
+        return (unsigned char)a[0] - (unsigned char)b[0];
     int c = n ? memcmp(a, b, n) : 0;
     if (c)
         return c;
@@ -60,32 +66,47 @@ static bool is_nil_container(struct val v)
     return false;
 }
 
-static bool list_equal(struct val a, struct val b)
+static bool deep(struct val a, struct val b, int64_t *budget);
+
+/* Count n comparisons against the budget; false once it has run out. */
+static bool spend(int64_t *budget, size_t n)
+{
+    if (!budget)
+        return true;
+    *budget -= (int64_t)n;
+    return *budget >= 0;
+}
+
+static bool list_equal(struct val a, struct val b, int64_t *budget)
 {
     size_t n = val_list_len(a);
     if (n != val_list_len(b))
         return false;
     if (n && a.u.list == b.u.list)
-        return true;
+        return true; /* the same backing array (reflect's shortcut) */
+    if (!spend(budget, n))
+        return false;
     for (size_t i = 0; i < n; i++)
-        if (!val_deep_equal(a.u.list->items[i], b.u.list->items[i]))
+        if (!deep(a.u.list->items[i], b.u.list->items[i], budget))
             return false;
     return true;
 }
 
-static bool obj_equal(struct val a, struct val b)
+static bool obj_equal(struct val a, struct val b, int64_t *budget)
 {
     size_t n = val_obj_len(a);
     if (n != val_obj_len(b))
         return false;
     if (n && a.u.obj == b.u.obj)
         return true;
+    if (!spend(budget, n))
+        return false;
     for (size_t i = 0; i < n; i++) {
         const struct val_kv *x = &a.u.obj->kv[i], *y = &b.u.obj->kv[i];
         if (x->key.len != y->key.len ||
             memcmp(x->key.u.s, y->key.u.s, x->key.len) != 0)
             return false;
-        if (!val_deep_equal(x->v, y->v))
+        if (!deep(x->v, y->v, budget))
             return false;
     }
     return true;
@@ -103,13 +124,7 @@ static bool time_equal(const struct val_time *a, const struct val_time *b)
     return strcmp(la, lb) == 0;
 }
 
-/*
- * Go's reflect.DeepEqual: the dynamic types must match (kind and the Go
- * type in flags), a nil slice or map differs from an empty one, NaN is
- * never equal to itself, and functions are equal only when both are nil.
- * Times compare field by field, as DeepEqual does on time.Time's fields.
- */
-bool val_deep_equal(struct val a, struct val b)
+static bool deep(struct val a, struct val b, int64_t *budget)
 {
     if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
         return false;
@@ -129,17 +144,35 @@ bool val_deep_equal(struct val a, struct val b)
     case VAL_ARRAY:
         if (is_nil_container(a) != is_nil_container(b))
             return false;
-        return list_equal(a, b);
+        return list_equal(a, b, budget);
     case VAL_OBJECT:
         if (is_nil_container(a) != is_nil_container(b))
             return false;
-        return obj_equal(a, b);
+        return obj_equal(a, b, budget);
     case VAL_TIME:
         return time_equal(a.u.tm, b.u.tm);
     case VAL_FUNC:
         return a.u.fn == NULL && b.u.fn == NULL;
     }
     return false;
+}
+
+/*
+ * Go's reflect.DeepEqual: the dynamic types must match (kind and the Go
+ * type in flags), a nil slice or map differs from an empty one, NaN is
+ * never equal to itself, and functions are equal only when both are nil.
+ * Times compare field by field, as DeepEqual does on time.Time's fields.
+ * Templates (sprig's has, ...) and expr (==, in) both call it.
+ */
+bool val_deep_equal(struct val a, struct val b)
+{
+    return deep(a, b, NULL);
+}
+
+/* See val.h. */
+bool val_deep_equal_n(struct val a, struct val b, int64_t *budget)
+{
+    return deep(a, b, budget);
 }
 
 static const char *const int_type_names[] = {
@@ -270,10 +303,19 @@ const char *val_kind_name(struct val v)
     return "invalid";
 }
 
+/* A complex number value's "real" or "imag" part (0 when absent). */
+static double complex_part(struct val v, const char *k)
+{
+    const struct val *x = val_get(v, k, 4);
+    return x && x->kind == VAL_FLOAT ? x->u.f : 0;
+}
+
 /*
- * text/template's truth: the zero value of a type is false, as is an empty
- * string, slice or map.  Structs (time.Time included) and non-nil
- * functions and pointers are always true.
+ * Go's truth as text/template's isTrue (if, with, and, or, not) and, as
+ * its negation, sprig's empty: the zero value of a type is false, as is
+ * an empty string, slice or map, a nil pointer or function.  Structs
+ * (time.Time included) are always true; a complex number is true unless
+ * 0; an error value is a non-nil pointer.
  */
 bool val_truth(struct val v)
 {
@@ -292,13 +334,111 @@ bool val_truth(struct val v)
     case VAL_ARRAY:
         return val_list_len(v) != 0;
     case VAL_OBJECT:
-        if (val_gotype(v) == GT_STRUCT)
-            return true;
-        return val_obj_len(v) != 0;
+        if (val_gotype(v) != GT_STRUCT)
+            return val_obj_len(v) != 0;
+        if (v.flags & VAL_F_NILPTR)
+            return false;
+        if (strcmp(val_type_name(v), "complex128") == 0)
+            return complex_part(v, "real") != 0 || complex_part(v, "imag") != 0;
+        return true;
     case VAL_TIME:
         return true;
     case VAL_FUNC:
         return v.u.fn != NULL;
     }
     return false;
+}
+
+/* ---- building objects in an arena ---- */
+
+/* See val.h. */
+struct val val_obj_new(struct arena *a, size_t cap)
+{
+    struct val_obj *o = arena_zalloc(a, sizeof *o);
+    if (!o)
+        return val_null();
+    if (cap) {
+        o->kv = arena_alloc(a, cap * sizeof *o->kv);
+        if (!o->kv)
+            return val_null();
+        o->cap = (uint32_t)cap;
+    }
+    return val_obj(o, GT_MAP_ANY);
+}
+
+/* Index of key, or where it would go (with *found false). */
+static size_t obj_search(const struct val_obj *o, const char *key, size_t klen,
+                         bool *found)
+{
+    size_t lo = 0, hi = o->len;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = val_keycmp(o->kv[mid].key.u.s, o->kv[mid].key.len, key, klen);
+        if (d == 0) {
+            *found = true;
+            return mid;
+        }
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* See val.h: binary search, then memmove. */
+int val_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
+                struct val v)
+{
+    struct val_obj *o = obj.u.obj;
+    bool found;
+    size_t at = obj_search(o, key, klen, &found);
+    if (found) {
+        o->kv[at].v = v;
+        return RN_OK;
+    }
+    if (o->len == o->cap) {
+        size_t ncap = o->cap ? o->cap * 2u : 8u;
+        void *p = o->kv ? arena_grow(a, o->kv, o->cap * sizeof *o->kv,
+                                     ncap * sizeof *o->kv)
+                        : arena_alloc(a, ncap * sizeof *o->kv);
+        if (!p)
+            return RN_ENOMEM;
+        o->kv = p;
+        o->cap = (uint32_t)ncap;
+    }
+    memmove(&o->kv[at + 1], &o->kv[at], (o->len - at) * sizeof *o->kv);
+    o->kv[at].key = val_str(key, klen);
+    o->kv[at].v = v;
+    o->len++;
+    return RN_OK;
+}
+
+/* See val.h. */
+struct val *val_obj_slot(struct val obj, const char *key)
+{
+    if (obj.kind != VAL_OBJECT || !obj.u.obj)
+        return NULL;
+    bool found;
+    size_t at = obj_search(obj.u.obj, key, strlen(key), &found);
+    return found ? &obj.u.obj->kv[at].v : NULL;
+}
+
+/* See val.h. */
+int val_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
+                 struct val *out)
+{
+    size_t n = obj.kind == VAL_OBJECT ? val_obj_len(obj) : 0;
+    struct val o = val_obj_new(a, n + 1);
+    if (o.kind == VAL_NULL)
+        return RN_ENOMEM;
+    if (n)
+        memcpy(o.u.obj->kv, obj.u.obj->kv, n * sizeof *o.u.obj->kv);
+    o.u.obj->len = (uint32_t)n;
+    o.flags = obj.kind == VAL_OBJECT ? obj.flags : GT_MAP_ANY;
+    int rc = val_obj_put(a, o, key, strlen(key), v);
+    if (rc == RN_OK)
+        *out = o;
+    return rc;
 }

@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+struct arena;
 
 enum val_kind {
     VAL_NULL,
@@ -310,11 +313,44 @@ static inline const struct val_kv *val_obj_at(struct val v, size_t i)
 const struct val *val_get(struct val obj, const char *key, size_t klen);
 const struct val *val_get_cstr(struct val obj, const char *key);
 
+/* a[0..n) == b[0..n), for the short names of variables and map keys that
+ * templates and expr look up: 4 to 16 bytes compare as two overlapping
+ * loads from each side, with no library call (most names are found, so
+ * every byte gets compared). */
+static inline bool val_bytes_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t a0, b0, a1, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        uint32_t x[4]; /* a's head, b's head, a's tail, b's tail */
+        memcpy(&x[0], a, 4);
+        memcpy(&x[1], b, 4);
+        memcpy(&x[2], a + n - 4, 4);
+        memcpy(&x[3], b + n - 4, 4);
+        return x[0] == x[1] && x[2] == x[3];
+    }
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    /* 0 to 3 bytes: first, middle and last cover them all */
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] &&
+                      a[n - 1] == b[n - 1]);
+}
+
 /* Bytewise key order used for objects (Go's sort.Strings order). */
 int val_keycmp(const char *a, size_t alen, const char *b, size_t blen);
 
 /* Go's reflect.DeepEqual over two values (types included). */
 bool val_deep_equal(struct val a, struct val b);
+/* The same, counting the items of each list and map compared against
+ * *budget (expr's step limit); once it runs out the answer is false and
+ * *budget negative. */
+bool val_deep_equal_n(struct val a, struct val b, int64_t *budget);
 
 /* Go's %T name of v: "float64", "[]interface {}", "map[string]interface {}",
  * "<nil>", "time.Time", ... */
@@ -327,5 +363,21 @@ const char *val_kind_name(struct val v);
 /* Go "truth" as text/template sees it: false, 0, nil, empty string/list/map
  * are false. */
 bool val_truth(struct val v);
+
+/* ---- building objects (arena-owned, keys kept sorted) ---- */
+
+/* An empty map[string]interface{} with room for cap keys, in a (null on
+ * OOM). */
+struct val val_obj_new(struct arena *a, size_t cap);
+/* Insert or replace key (not copied) in obj in place: every holder of
+ * obj's header sees the change.  RN_OK or RN_ENOMEM. */
+int val_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
+                struct val v);
+/* The mutable slot of key in obj, or NULL. */
+struct val *val_obj_slot(struct val obj, const char *key);
+/* A copy of obj (null: an empty map) with key set, in a; obj itself is
+ * not modified. */
+int val_obj_with(struct arena *a, struct val obj, const char *key,
+                 struct val v, struct val *out);
 
 #endif

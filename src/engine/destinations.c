@@ -1,5 +1,6 @@
 /*
- * destinations.c: who gets which trigger for an object (spec §2).
+ * destinations.c: who gets which trigger for an object
+ * (docs/reference/engine.md §2).
  *
  * Destinations come from the config's default subscriptions (label
  * selectors over the object's labels) followed by the object's own
@@ -9,13 +10,13 @@
  * that key exists, else `defaultTriggers`.  Annotations are visited in
  * sorted key order (upstream's map order is random) and annotations that
  * are not subscriptions are ignored (upstream re-emits stale recipients
- * for them, §2.4).
+ * for them, docs/reference/engine.md §2.4).
  */
 #include "engine_int.h"
 
+#include "../core/goyaml.h"
 #include "../core/json.h"
 #include "../core/utf8.h"
-#include "../core/yaml.h"
 
 #include <string.h>
 
@@ -100,8 +101,8 @@ bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
     return second != NULL;
 }
 
-/* §2.5: each subscription whose selector matches, per trigger and
- * recipient. */
+/* docs/reference/engine.md §2.5: each subscription whose selector matches, per
+ * trigger and recipient. */
 static int from_defaults(const struct cfg *c, struct val labels, unsigned flags,
                          struct arena *a, struct eng_dests *out)
 {
@@ -148,7 +149,7 @@ static const char *default_origin(struct arena *a, const char *origin,
 }
 
 /* One subscription (proto: service and origin): trigger "" takes the
- * default triggers (§2.6). */
+ * default triggers (docs/reference/engine.md §2.6). */
 static int subscribe(const struct cfg *c, const char *trigger,
                      const struct eng_dest *proto, const char *const *recips,
                      size_t nrecips, unsigned flags, struct arena *a,
@@ -225,7 +226,8 @@ static const char *drop_spaces(const char *b, const char *e)
     return e;
 }
 
-/* "a; b;;" -> a, b; "" -> one empty recipient (§2.2) */
+/* "a; b;;" -> a, b; "" -> one empty recipient (docs/reference/engine.md §2.2)
+ */
 static int split_recipients(struct arena *a, struct val v, const char ***out,
                             size_t *n)
 {
@@ -354,8 +356,8 @@ static int from_yaml(const struct cfg *c, const char *key, struct val v,
     struct val root;
     struct rn_err e;
     struct eng_dest proto;
-    struct yaml_opts yo = {JSON_NUM_FLOAT64, 0, SUBSCRIPTIONS_PREFIX};
-    if (v.len == 0 || yaml_parse(a, v.u.s, v.len, &yo, &root, &e) != RN_OK)
+    struct goyaml_opts yo = {JSON_NUM_FLOAT64, 0, SUBSCRIPTIONS_PREFIX};
+    if (v.len == 0 || goyaml_parse(a, v.u.s, v.len, &yo, &root, &e) != RN_OK)
         return RN_OK; /* logged by the caller upstream; contributes nothing */
     if (root.kind != VAL_ARRAY)
         return RN_OK;

@@ -3,12 +3,13 @@
  * the CLI.
  *
  * For one object and one configuration snapshot (config.h) the engine
- * answers: where would a trigger send (destinations, spec §2), does each
- * condition fire (trigger runs and the two send rules, §3.3-§3.5), what is
- * sent (the notification object rendered from templates, §4), and what is
- * remembered (notified-state keys and the state annotation, §3.6).  It
- * does no I/O: everything is computed in the caller's arena.  The result
- * records below are plain data, read-only for callers.
+ * answers: where would a trigger send (destinations, docs/reference/engine.md
+ * §2), does each condition fire (trigger runs and the two send rules,
+ * docs/reference/engine.md §3.3-§3.5), what is sent (the notification object
+ * rendered from templates, docs/reference/engine.md §4), and what is remembered
+ * (notified-state keys and the state annotation, docs/reference/engine.md
+ * §3.6).  It does no I/O: everything is computed in the caller's arena.  The
+ * result records below are plain data, read-only for callers.
  */
 #ifndef RN_ENGINE_H
 #define RN_ENGINE_H
@@ -24,7 +25,7 @@ struct arena;
 struct buf;
 struct rn_err;
 
-/* ---- destinations (spec §2) ---- */
+/* ---- destinations (docs/reference/engine.md §2) ---- */
 
 struct eng_dest {
     const char *service;   /* a service NAME */
@@ -51,17 +52,19 @@ struct eng_dests {
 #define ENG_NOTIFIED_ANNOTATION "notified.notifications.argoproj.io"
 
 /* Flags of eng_destinations() / eng_parse_recipient() */
-#define ENG_DEST_DEDUP 1u       /* drop repeated (service, recipient) */
-#define ENG_DEST_COLON_EVERY 2u /* upstream's split on every ':' (§2.5) */
-#define ENG_DEST_ORIGIN 4u      /* fill eng_dest.origin (rnotify explain) */
+#define ENG_DEST_DEDUP 1u /* drop repeated (service, recipient) */
+#define ENG_DEST_COLON_EVERY                                                   \
+    2u /* upstream's split on every ':' (docs/reference/engine.md §2.5) */
+#define ENG_DEST_ORIGIN 4u /* fill eng_dest.origin (rnotify explain) */
 
 /*
  * The destinations of obj (a Kubernetes object: metadata.labels and
  * metadata.annotations are read) under config c: default subscriptions
  * whose selector matches, then the subscribe annotations (keys in sorted
  * order) and the YAML subscriptions annotation, with default triggers for
- * trigger-less subscriptions (§2.2-§2.7).  Non-subscription annotations
- * are ignored (not the stale-recipient quirk of §2.4).  Built in a.
+ * trigger-less subscriptions (docs/reference/engine.md §2.2-§2.7).
+ * Non-subscription annotations are ignored (not the stale-recipient quirk of
+ * docs/reference/engine.md §2.4).  Built in a.
  */
 int eng_destinations(const struct cfg *c, struct val obj, unsigned flags,
                      struct arena *a, struct eng_dests *out);
@@ -80,7 +83,7 @@ int eng_dests_add(struct arena *a, struct eng_dests *d, const char *trigger,
 bool eng_parse_recipient(struct arena *a, const char *s, unsigned flags,
                          struct eng_dest *out);
 
-/* ---- variables (spec §4.4) ---- */
+/* ---- variables (docs/reference/engine.md §4.4) ---- */
 
 /*
  * The evaluation variables: {rollout: object, analysisRuns (only when
@@ -91,10 +94,11 @@ int eng_vars(const struct cfg *c, struct val object,
              const struct val *analysis_runs, struct arena *a, struct val *out);
 
 /*
- * The `analysisRuns` variable (§4.4) from the AnalysisRuns of the
- * Rollout's namespace: runs labelled rollouts-pod-template-hash =
- * status.currentPodHash (the label must exist), then those whose
- * rollout.argoproj.io/revision annotation equals the Rollout's (absent is
+ * The `analysisRuns` variable (docs/reference/engine.md §4.4) from the
+ * AnalysisRuns of the Rollout's namespace: runs labelled
+ * rollouts-pod-template-hash = status.currentPodHash (the label must exist),
+ * then those whose rollout.argoproj.io/revision annotation equals the Rollout's
+ * (absent is
  * ""), newest metadata.creationTimestamp first (ties by name, where
  * upstream is random).  *out is null when no run has the label (Go's nil
  * slice), else a list, possibly empty.  In a.
@@ -112,18 +116,13 @@ int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
                   struct val *out);
 
 /* The value as upstream's event path hands it to templates and
- * conditions: every JSON number float64 (spec §4.4), from one decoded with
- * whole numbers as int64 (the controller's cache, the condition path).
- * Containers are copied into a, strings shared.  RN_ELIMIT past the JSON
- * depth limit. */
+ * conditions: every JSON number float64 (docs/reference/engine.md §4.4), from
+ * one decoded with whole numbers as int64 (the controller's cache, the
+ * condition path). Containers are copied into a, strings shared.  RN_ELIMIT
+ * past the JSON depth limit. */
 int eng_float_numbers(struct arena *a, struct val v, struct val *out);
 
-/* Set key in an object value, keeping keys sorted (new object in a; the
- * input object is not modified). */
-int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
-                 struct val *out);
-
-/* ---- triggers (spec §3.3-§3.5) ---- */
+/* ---- triggers (docs/reference/engine.md §3.3-§3.5) ---- */
 
 struct eng_cond_result {
     const char *key;      /* "[i]." + base64url_nopad(sha1(when)) */
@@ -137,9 +136,9 @@ struct eng_cond_result {
 };
 
 /*
- * Run every condition of trigger t over vars (§3.3).  Condition errors
- * never fail the run: they are reported in when_error/once_error and the
- * condition is not triggered.  Results in a.
+ * Run every condition of trigger t over vars (docs/reference/engine.md §3.3).
+ * Condition errors never fail the run: they are reported in
+ * when_error/once_error and the condition is not triggered.  Results in a.
  */
 int eng_conditions_run(const struct cfg_trigger *t, struct val vars,
                        struct arena *a, struct eng_cond_result **out,
@@ -151,14 +150,16 @@ int eng_trigger_run(const struct cfg *c, const char *trigger, struct val vars,
                     struct arena *a, struct eng_cond_result **out, size_t *n,
                     struct rn_err *e);
 
-/* Event path (§3.4): send when the condition has no `when` or fired. */
+/* Event path (docs/reference/engine.md §3.4): send when the condition has no
+ * `when` or fired. */
 bool eng_event_sends(const struct eng_cond_result *r);
 
-/* The trigger an Event reason maps to: "on-" + kebab-case (§3.4), e.g.
- * RolloutStepCompleted -> on-rollout-step-completed.  In a; NULL on OOM. */
+/* The trigger an Event reason maps to: "on-" + kebab-case
+ * (docs/reference/engine.md §3.4), e.g. RolloutStepCompleted ->
+ * on-rollout-step-completed.  In a; NULL on OOM. */
 const char *eng_event_trigger(struct arena *a, const char *reason, size_t n);
 
-/* ---- notified state (spec §3.6) ---- */
+/* ---- notified state (docs/reference/engine.md §3.6) ---- */
 
 struct eng_state;
 
@@ -177,7 +178,8 @@ bool eng_state_has(const struct eng_state *st, const char *key);
 /* Record key at `now` (unix seconds).  Returns 1 when added, 0 when it was
  * there already (unchanged), RN_ENOMEM negated on OOM. */
 int eng_state_set(struct eng_state *st, const char *key, int64_t now);
-/* Remove key unless the result has a oncePer (§3.6.2); true if removed. */
+/* Remove key unless the result has a oncePer (docs/reference/engine.md §3.6.2);
+ * true if removed. */
 bool eng_state_unset(struct eng_state *st, const char *key,
                      const struct eng_cond_result *r);
 size_t eng_state_count(const struct eng_state *st);
@@ -194,13 +196,13 @@ enum eng_cond_action {
     ENG_COND_ALREADY, /* triggered and already notified */
 };
 
-/* Condition path (§3.5) for one result and one destination: unsets the
- * key when not triggered; never sets it (record after a successful send
- * with eng_state_set). */
+/* Condition path (docs/reference/engine.md §3.5) for one result and one
+ * destination: unsets the key when not triggered; never sets it (record after a
+ * successful send with eng_state_set). */
 enum eng_cond_action eng_condition_step(struct eng_state *st, const char *key,
                                         const struct eng_cond_result *r);
 
-/* ---- the notification (spec §4) ---- */
+/* ---- the notification (docs/reference/engine.md §4) ---- */
 
 struct notif;
 
@@ -208,12 +210,12 @@ struct notif;
 struct notif *eng_notif_new(struct arena *a);
 
 /*
- * Apply one template over vars (§4.3): message first (set only when the
- * rendered text is non-empty), then its sections in upstream's order with
- * each field's merge rule.  On a render error returns RN_EEXEC (Go's
- * message in e); n may then be partly updated.  vars must hold the
- * template form of `time` (eng_vars_send / eng_time_var_tpl), never
- * expr's: templates call function values as template functions.
+ * Apply one template over vars (docs/reference/engine.md §4.3): message first
+ * (set only when the rendered text is non-empty), then its sections in
+ * upstream's order with each field's merge rule.  On a render error returns
+ * RN_EEXEC (Go's message in e); n may then be partly updated.  vars must hold
+ * the template form of `time` (eng_vars_send / eng_time_var_tpl), never expr's:
+ * templates call function values as template functions.
  */
 int eng_notif_apply(struct notif *n, const struct cfg_template *t,
                     struct val vars, struct arena *a, struct rn_err *e);
@@ -236,11 +238,6 @@ struct val eng_notif_root(const struct notif *n);
 int eng_notif_json(const struct notif *n, struct buf *out);
 /* YAML with sorted keys, as the CLI's console service prints it. */
 int eng_notif_yaml(const struct notif *n, struct buf *out);
-
-/* Any JSON-like value (null, bool, numbers, strings, lists, objects) as
- * YAML the way eng_notif_yaml writes it (go-yaml v2 key order and
- * quoting): what the CLI prints for `-o yaml`. */
-int eng_val_yaml(struct val v, struct buf *out);
 
 /* A notification whose root is `root` (an object shaped like
  * eng_notif_root's), e.g. a template's source texts, so that

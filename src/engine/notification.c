@@ -1,6 +1,7 @@
 /*
  * notification.c: rendering a condition's templates into one notification
- * (spec §4.3) and writing it as JSON the way upstream marshals it.
+ * (docs/reference/engine.md §4.3) and writing it as JSON the way upstream
+ * marshals it.
  *
  * A notification is an object value: `message` plus one member per service
  * block.  Each template is applied in order onto the same notification:
@@ -13,6 +14,7 @@
 #include "engine_int.h"
 
 #include "../core/buf.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
 #include "../core/limits.h"
 #include "../template/template.h"
@@ -25,7 +27,7 @@ struct notif *eng_notif_new(struct arena *a)
     struct notif *n = arena_zalloc(a, sizeof *n);
     if (!n)
         return NULL;
-    n->root = eng_obj_new(a, 4);
+    n->root = val_obj_new(a, 4);
     return n->root.kind == VAL_OBJECT ? n : NULL;
 }
 
@@ -35,55 +37,62 @@ struct val eng_notif_root(const struct notif *n)
     return n->root;
 }
 
+/* What rendering one send list needs: the variables, where values go,
+ * and one scratch buffer that every field renders through (reset, not
+ * reallocated, between fields). */
+struct rctx {
+    struct val vars;
+    struct arena *a;
+    struct rn_err *e;
+    struct buf scratch;
+};
+
 /* Execute t (NULL renders "") into a string value in a. */
-static int render(const struct tpl *t, struct val vars, struct arena *a,
-                  struct val *out, struct rn_err *e)
+static int render(struct rctx *r, const struct tpl *t, struct val *out)
 {
-    struct buf b;
     if (!t) {
         *out = val_str("", 0);
         return RN_OK;
     }
-    buf_init(&b, RN_TPL_MAX_OUTPUT);
-    int rc = tpl_exec(t, vars, a, &b, e);
+    buf_reset(&r->scratch);
+    int rc = tpl_exec(t, r->vars, r->a, &r->scratch, r->e);
     if (rc == RN_OK)
-        rc = eng_str(a, buf_str(&b), b.len, out);
-    buf_free(&b);
-    return rc;
+        rc = eng_str(r->a, buf_str(&r->scratch), r->scratch.len, out);
+    return rc; /* a buffer that failed has freed itself and can go on */
 }
 
 /* The block `name` of n, created with the zero value `zero` if absent. */
 static int block(struct arena *a, struct notif *n, const char *name,
                  struct val zero, struct val **out)
 {
-    *out = eng_obj_slot(n->root, name);
+    *out = val_obj_slot(n->root, name);
     if (*out)
         return RN_OK;
-    int rc = eng_obj_put(a, n->root, name, strlen(name), zero);
+    int rc = val_obj_put(a, n->root, name, strlen(name), zero);
     if (rc == RN_OK)
-        *out = eng_obj_slot(n->root, name);
+        *out = val_obj_slot(n->root, name);
     return rc;
 }
 
 /* Go's zero value of a typed block: every field present. */
 static struct val zero_fields(struct arena *a, const struct cfg_sec_def *d)
 {
-    struct val o = eng_obj_new(a, d->nfields);
+    struct val o = val_obj_new(a, d->nfields);
     for (size_t i = 0; o.kind == VAL_OBJECT && i < d->nfields; i++) {
         const struct cfg_field_def *f = &d->fields[i];
         struct val v = f->kind == CFG_F_BOOL     ? val_bool(false)
                        : f->kind == CFG_F_POLICY ? val_str("Post", 4)
                                                  : val_str("", 0);
-        if (eng_obj_put(a, o, f->name, strlen(f->name), v) != RN_OK)
+        if (val_obj_put(a, o, f->name, strlen(f->name), v) != RN_OK)
             return val_null();
     }
     return o;
 }
 
 static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
-                        const struct cfg_section *s, struct val vars,
-                        struct arena *a, struct rn_err *e)
+                        const struct cfg_section *s, struct rctx *r)
 {
+    struct arena *a = r->a;
     struct val *acc;
     struct val zero = zero_fields(a, d);
     int rc =
@@ -97,54 +106,56 @@ static int apply_fields(struct notif *n, const struct cfg_sec_def *d,
             const char *p = cfg_policy_names[s->policy];
             v = val_str(p, strlen(p));
         } else {
-            rc = render(s->text[i], vars, a, &v, e);
+            rc = render(r, s->text[i], &v);
             if (rc != RN_OK)
                 return rc;
             if ((f->flags & CFG_FF_NONEMPTY) && v.len == 0)
                 continue;
         }
-        rc = eng_obj_put(a, *acc, f->name, strlen(f->name), v);
+        rc = val_obj_put(a, *acc, f->name, strlen(f->name), v);
     }
     return rc;
 }
 
 static int apply_hooks(struct notif *n, const struct cfg_section *s,
-                       struct val vars, struct arena *a, struct rn_err *e)
+                       struct rctx *r)
 {
-    struct val *acc, zero = eng_obj_new(a, s->nhooks);
+    struct arena *a = r->a;
+    struct val *acc, zero = val_obj_new(a, s->nhooks);
     int rc = zero.kind == VAL_OBJECT ? block(a, n, "webhook", zero, &acc)
                                      : RN_ENOMEM;
     for (size_t i = 0; rc == RN_OK && i < s->nhooks; i++) {
         const struct cfg_hook *h = &s->hooks[i];
-        struct val body, path, entry = eng_obj_new(a, 3);
-        rc = render(h->body, vars, a, &body, e);
+        struct val body, path, entry = val_obj_new(a, 3);
+        rc = render(r, h->body, &body);
         if (rc == RN_OK)
-            rc = render(h->path, vars, a, &path, e);
+            rc = render(r, h->path, &path);
         if (rc == RN_OK && entry.kind != VAL_OBJECT)
             rc = RN_ENOMEM;
         if (rc == RN_OK)
-            rc = eng_obj_put(a, entry, "method", 6,
+            rc = val_obj_put(a, entry, "method", 6,
                              val_str(h->method, strlen(h->method)));
         if (rc == RN_OK)
-            rc = eng_obj_put(a, entry, "body", 4, body);
+            rc = val_obj_put(a, entry, "body", 4, body);
         if (rc == RN_OK)
-            rc = eng_obj_put(a, entry, "path", 4, path);
+            rc = val_obj_put(a, entry, "path", 4, path);
         if (rc == RN_OK)
-            rc = eng_obj_put(a, *acc, h->name, strlen(h->name), entry);
+            rc = val_obj_put(a, *acc, h->name, strlen(h->name), entry);
     }
     return rc;
 }
 
 /* Render a generic tree: string leaves through their template. */
-static int render_gnode(const struct cfg_gnode *g, struct val vars,
-                        struct arena *a, struct val *out, struct rn_err *e)
+static int render_gnode(const struct cfg_gnode *g, struct rctx *r,
+                        struct val *out)
 {
+    struct arena *a = r->a;
     if (g->v.kind == VAL_STRING && !g->tpl) {
         *out = g->v; /* "" or text upstream copies unrendered */
         return RN_OK;
     }
     if (g->v.kind == VAL_STRING)
-        return render(g->tpl, vars, a, out, e);
+        return render(r, g->tpl, out);
     if (g->v.kind != VAL_OBJECT && g->v.kind != VAL_ARRAY) {
         *out = g->v;
         return RN_OK;
@@ -152,7 +163,7 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
     struct val_list *l = NULL;
     struct val o = val_null();
     if (g->v.kind == VAL_OBJECT) {
-        o = eng_obj_new(a, g->n);
+        o = val_obj_new(a, g->n);
     } else {
         l = arena_zalloc(a, sizeof *l);
         if (l)
@@ -163,11 +174,11 @@ static int render_gnode(const struct cfg_gnode *g, struct val vars,
         return RN_ENOMEM;
     for (size_t i = 0; i < g->n; i++) {
         struct val kid;
-        int rc = render_gnode(&g->kids[i], vars, a, &kid, e);
+        int rc = render_gnode(&g->kids[i], r, &kid);
         if (rc == RN_OK && l)
             l->items[l->len++] = kid;
         else if (rc == RN_OK)
-            rc = eng_obj_put(a, o, g->keys[i], strlen(g->keys[i]), kid);
+            rc = val_obj_put(a, o, g->keys[i], strlen(g->keys[i]), kid);
         if (rc != RN_OK)
             return rc;
     }
@@ -204,7 +215,7 @@ static int keep_template_text(const struct cfg_sec_def *d,
                 if (!rv || rv->kind != VAL_STRING || rv->len ||
                     m->kids[j].v.kind != VAL_STRING)
                     continue;
-                int rc = eng_obj_put(a, *rm, m->keys[j], strlen(m->keys[j]),
+                int rc = val_obj_put(a, *rm, m->keys[j], strlen(m->keys[j]),
                                      m->kids[j].v);
                 if (rc != RN_OK)
                     return rc;
@@ -232,17 +243,17 @@ static int github_marker(const struct cfg_sec_def *d, struct val r,
         arena_printf(a, "%.*s\n<!-- argocd-notifications %.*s -->",
                      has ? (int)content->len : 0, has ? content->u.s : "",
                      (int)tag->len, tag->u.s);
-    return t ? eng_obj_put(a, *pr, "content", 7, val_str(t, strlen(t)))
+    return t ? val_obj_put(a, *pr, "content", 7, val_str(t, strlen(t)))
              : RN_ENOMEM;
 }
 
 static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
-                         const struct cfg_section *s, struct val vars,
-                         struct arena *a, struct rn_err *e)
+                         const struct cfg_section *s, struct rctx *x)
 {
-    struct val *acc, r, zero = eng_obj_new(a, 4);
-    int rc = zero.kind == VAL_OBJECT ? render_gnode(&s->generic, vars, a, &r, e)
-                                     : RN_ENOMEM;
+    struct arena *a = x->a;
+    struct val *acc, r, zero = val_obj_new(a, 4);
+    int rc =
+        zero.kind == VAL_OBJECT ? render_gnode(&s->generic, x, &r) : RN_ENOMEM;
     if (rc == RN_OK)
         rc = keep_template_text(d, &s->generic, r, a);
     if (rc == RN_OK)
@@ -251,7 +262,29 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
         rc = block(a, n, d->name, zero, &acc);
     for (size_t i = 0; rc == RN_OK && i < val_obj_len(r); i++) {
         const struct val_kv *kv = val_obj_at(r, i);
-        rc = eng_obj_put(a, *acc, kv->key.u.s, kv->key.len, kv->v);
+        rc = val_obj_put(a, *acc, kv->key.u.s, kv->key.len, kv->v);
+    }
+    return rc;
+}
+
+static int apply(struct notif *n, const struct cfg_template *t, struct rctx *r)
+{
+    struct val msg;
+    int rc = render(r, t->message, &msg);
+    if (rc == RN_OK && msg.len > 0)
+        rc = val_obj_put(r->a, n->root, "message", 7, msg);
+    for (size_t i = 0; rc == RN_OK && i < CFG_SEC_COUNT; i++) {
+        enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
+        const struct cfg_sec_def *d = &cfg_sec_defs[k];
+        const struct cfg_section *s = &t->sec[k];
+        if (!s->present)
+            continue;
+        if (d->shape == CFG_SHAPE_WEBHOOK)
+            rc = apply_hooks(n, s, r);
+        else if (d->shape == CFG_SHAPE_GENERIC)
+            rc = apply_generic(n, d, s, r);
+        else
+            rc = apply_fields(n, d, s, r);
     }
     return rc;
 }
@@ -260,23 +293,10 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
 int eng_notif_apply(struct notif *n, const struct cfg_template *t,
                     struct val vars, struct arena *a, struct rn_err *e)
 {
-    struct val msg;
-    int rc = render(t->message, vars, a, &msg, e);
-    if (rc == RN_OK && msg.len > 0)
-        rc = eng_obj_put(a, n->root, "message", 7, msg);
-    for (size_t i = 0; rc == RN_OK && i < CFG_SEC_COUNT; i++) {
-        enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
-        const struct cfg_sec_def *d = &cfg_sec_defs[k];
-        const struct cfg_section *s = &t->sec[k];
-        if (!s->present)
-            continue;
-        if (d->shape == CFG_SHAPE_WEBHOOK)
-            rc = apply_hooks(n, s, vars, a, e);
-        else if (d->shape == CFG_SHAPE_GENERIC)
-            rc = apply_generic(n, d, s, vars, a, e);
-        else
-            rc = apply_fields(n, d, s, vars, a, e);
-    }
+    struct rctx r = {vars, a, e, {0}};
+    buf_init(&r.scratch, RN_TPL_MAX_OUTPUT);
+    int rc = apply(n, t, &r);
+    buf_free(&r.scratch);
     return rc;
 }
 
@@ -291,18 +311,22 @@ int eng_notif_render(const struct cfg *c, const char *const *templates,
     /* templates can only call template functions: whatever `time` the
      * caller built (expr's, for conditions), render with the template one */
     if (val_get_cstr(vars, "time") &&
-        eng_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars) != RN_OK)
+        val_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars) != RN_OK)
         return RN_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
+    struct rctx r = {vars, a, e, {0}};
+    char *room;
+    buf_init(&r.scratch, RN_TPL_MAX_OUTPUT);
+    int rc = buf_reserve(&r.scratch, 2048, &room); /* most fields fit */
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
         const struct cfg_template *t;
-        int rc = cfg_template_lookup(c, templates[i], &t, e);
+        rc = cfg_template_lookup(c, templates[i], &t, e);
         if (rc == RN_OK)
-            rc = eng_notif_apply(nt, t, vars, a, e);
-        if (rc != RN_OK)
-            return rc;
+            rc = apply(nt, t, &r);
     }
-    *out = nt;
-    return RN_OK;
+    buf_free(&r.scratch);
+    if (rc == RN_OK)
+        *out = nt;
+    return rc;
 }
 
 /* ---- JSON in upstream's field order ---- */
@@ -386,4 +410,37 @@ int eng_notif_json(const struct notif *n, struct buf *out)
             rc = json_emit(out, *blk, NULL, NULL);
     }
     return rc == RN_OK ? buf_add_char(out, '}') : rc;
+}
+
+/* ---- as the CLI's console prints it ---- */
+
+/* Upstream's console marshals the notification to JSON (struct order,
+ * omitempty) and that to YAML with go-yaml v2: the same steps here, our
+ * JSON parsed back and emitted by core's go-yaml v2 writer.  Appends to
+ * out; RN_ENOMEM or a buffer cap error on failure. */
+int eng_notif_yaml(const struct notif *n, struct buf *out)
+{
+    struct buf js;
+    struct arena a;
+    struct val root;
+    struct json_opts jo = {JSON_NUM_INT64, 0, 0};
+    buf_init(&js, 0);
+    arena_init(&a, 0);
+    int rc = eng_notif_json(n, &js);
+    if (rc == RN_OK)
+        rc = json_parse(&a, buf_str(&js), js.len, &jo, &root, NULL);
+    if (rc == RN_OK)
+        rc = goyaml_emit(out, root);
+    arena_free(&a);
+    buf_free(&js);
+    return rc;
+}
+
+/* Wrap an existing object value as a notification (no copy), in a. */
+struct notif *eng_notif_wrap(struct arena *a, struct val root)
+{
+    struct notif *n = arena_zalloc(a, sizeof *n);
+    if (n)
+        n->root = root;
+    return n;
 }

@@ -1,5 +1,6 @@
 /*
- * state.c: the notified state of the condition path (spec §3.6).
+ * state.c: the notified state of the condition path (docs/reference/engine.md
+ * §3.6).
  *
  * The annotation notified.notifications.argoproj.io holds a JSON object
  * {key: unix seconds}.  Keys name trigger, condition, destination and

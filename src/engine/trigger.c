@@ -1,6 +1,6 @@
 /*
  * trigger.c: running triggers and the two rules that turn condition
- * results into sends (spec §3.3-§3.5).
+ * results into sends (docs/reference/engine.md §3.3-§3.5).
  *
  * A run evaluates every condition of a trigger: `when` must give boolean
  * true; `oncePer` is evaluated only then and printed with Go's %v.  Errors

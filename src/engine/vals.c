@@ -1,7 +1,7 @@
 /*
- * vals.c: building the engine's values (variables, notifications) in an
- * arena: sorted objects with in-place insertion, and the variables of
- * spec §4.4.
+ * vals.c: building the engine's values in an arena: the variables of
+ * docs/reference/engine.md §4.4 (objects are built with core's val_obj_*
+ * helpers).
  */
 #include "engine_int.h"
 
@@ -13,80 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An empty object with room for cap members, in a (null on OOM). */
-struct val eng_obj_new(struct arena *a, size_t cap)
-{
-    struct val_obj *o = arena_zalloc(a, sizeof *o);
-    if (!o)
-        return val_null();
-    if (cap) {
-        o->kv = arena_alloc(a, cap * sizeof *o->kv);
-        if (!o->kv)
-            return val_null();
-        o->cap = (uint32_t)cap;
-    }
-    return val_obj(o, GT_MAP_ANY);
-}
-
-/* Index of key, or where it would go (with *found false). */
-static size_t obj_search(const struct val_obj *o, const char *key, size_t klen,
-                         bool *found)
-{
-    size_t lo = 0, hi = o->len;
-    *found = false;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int d = val_keycmp(o->kv[mid].key.u.s, o->kv[mid].key.len, key, klen);
-        if (d == 0) {
-            *found = true;
-            return mid;
-        }
-        if (d < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Insert or replace a member in place (binary search, memmove). */
-int eng_obj_put(struct arena *a, struct val obj, const char *key, size_t klen,
-                struct val v)
-{
-    struct val_obj *o = obj.u.obj;
-    bool found;
-    size_t at = obj_search(o, key, klen, &found);
-    if (found) {
-        o->kv[at].v = v;
-        return RN_OK;
-    }
-    if (o->len == o->cap) {
-        size_t ncap = o->cap ? o->cap * 2u : 8u;
-        void *p = o->kv ? arena_grow(a, o->kv, o->cap * sizeof *o->kv,
-                                     ncap * sizeof *o->kv)
-                        : arena_alloc(a, ncap * sizeof *o->kv);
-        if (!p)
-            return RN_ENOMEM;
-        o->kv = p;
-        o->cap = (uint32_t)ncap;
-    }
-    memmove(&o->kv[at + 1], &o->kv[at], (o->len - at) * sizeof *o->kv);
-    o->kv[at].key = val_str(key, klen);
-    o->kv[at].v = v;
-    o->len++;
-    return RN_OK;
-}
-
-/* Pointer to a member's value for in-place updates, or NULL. */
-struct val *eng_obj_slot(struct val obj, const char *key)
-{
-    if (obj.kind != VAL_OBJECT || !obj.u.obj)
-        return NULL;
-    bool found;
-    size_t at = obj_search(obj.u.obj, key, strlen(key), &found);
-    return found ? &obj.u.obj->kv[at].v : NULL;
-}
-
 /* Copy n bytes into a as a string value. */
 int eng_str(struct arena *a, const char *s, size_t n, struct val *out)
 {
@@ -97,39 +23,21 @@ int eng_str(struct arena *a, const char *s, size_t n, struct val *out)
     return RN_OK;
 }
 
-/* A copy of obj with key set; obj itself is not touched. */
-int eng_obj_with(struct arena *a, struct val obj, const char *key, struct val v,
-                 struct val *out)
-{
-    size_t n = obj.kind == VAL_OBJECT ? val_obj_len(obj) : 0;
-    struct val o = eng_obj_new(a, n + 1);
-    if (o.kind == VAL_NULL)
-        return RN_ENOMEM;
-    if (n)
-        memcpy(o.u.obj->kv, obj.u.obj->kv, n * sizeof *o.u.obj->kv);
-    o.u.obj->len = (uint32_t)n;
-    o.flags = obj.kind == VAL_OBJECT ? obj.flags : GT_MAP_ANY;
-    int rc = eng_obj_put(a, o, key, strlen(key), v);
-    if (rc == RN_OK)
-        *out = o;
-    return rc;
-}
-
 /* Build the trigger variables (engine.h), in a. */
 int eng_vars(const struct cfg *c, struct val object,
              const struct val *analysis_runs, struct arena *a, struct val *out)
 {
-    struct val o = eng_obj_new(a, 4);
+    struct val o = val_obj_new(a, 4);
     if (o.kind == VAL_NULL)
         return RN_ENOMEM;
-    int rc = eng_obj_put(a, o, "rollout", 7, object);
+    int rc = val_obj_put(a, o, "rollout", 7, object);
     if (rc == RN_OK && analysis_runs)
-        rc = eng_obj_put(a, o, "analysisRuns", 12, *analysis_runs);
+        rc = val_obj_put(a, o, "analysisRuns", 12, *analysis_runs);
     if (rc == RN_OK)
-        rc = eng_obj_put(a, o, "time", 4, expr_time_var(a));
+        rc = val_obj_put(a, o, "time", 4, expr_time_var(a));
     if (rc == RN_OK)
-        rc = eng_obj_put(a, o, "secrets", 7,
-                         c ? cfg_secrets_var(c) : eng_obj_new(a, 0));
+        rc = val_obj_put(a, o, "secrets", 7,
+                         c ? cfg_secrets_var(c) : val_obj_new(a, 0));
     if (rc == RN_OK)
         *out = o;
     return rc;
@@ -176,10 +84,10 @@ static const struct val_func time_fns[] = {
 /* The template flavour of `time`, in a (null on OOM). */
 struct val eng_time_var_tpl(struct arena *a)
 {
-    struct val o = eng_obj_new(a, 2);
+    struct val o = val_obj_new(a, 2);
     if (o.kind != VAL_OBJECT ||
-        eng_obj_put(a, o, "Now", 3, val_func(&time_fns[0])) != RN_OK ||
-        eng_obj_put(a, o, "Parse", 5, val_func(&time_fns[1])) != RN_OK)
+        val_obj_put(a, o, "Now", 3, val_func(&time_fns[0])) != RN_OK ||
+        val_obj_put(a, o, "Parse", 5, val_func(&time_fns[1])) != RN_OK)
         return val_null();
     return o;
 }
@@ -189,15 +97,15 @@ int eng_vars_send(struct arena *a, struct val vars, const struct eng_dest *d,
                   struct val *out)
 {
     struct val svc, rcp, tmp;
-    int rc = eng_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars);
+    int rc = val_obj_with(a, vars, "time", eng_time_var_tpl(a), &vars);
     if (rc == RN_OK)
         rc = eng_str(a, d->service, strlen(d->service), &svc);
     if (rc == RN_OK)
         rc = eng_str(a, d->recipient, strlen(d->recipient), &rcp);
     if (rc == RN_OK)
-        rc = eng_obj_with(a, vars, "serviceType", svc, &tmp);
+        rc = val_obj_with(a, vars, "serviceType", svc, &tmp);
     if (rc == RN_OK)
-        rc = eng_obj_with(a, tmp, "recipient", rcp, out);
+        rc = val_obj_with(a, tmp, "recipient", rcp, out);
     return rc;
 }
 
@@ -234,7 +142,8 @@ static int run_cmp(const void *x, const void *y)
     return d ? d : strcmp(meta_plain(*a, "name"), meta_plain(*b, "name"));
 }
 
-/* The §4.4 AnalysisRun lookup over runs; the list is built in a. */
+/* The docs/reference/engine.md §4.4 AnalysisRun lookup over runs; the list is
+ * built in a. */
 int eng_analysis_runs(struct arena *a, struct val rollout,
                       const struct val *runs, size_t n, struct val *out)
 {

@@ -12,6 +12,7 @@
  */
 #include "expr_int.h"
 
+#include "../core/gofmt.h"
 #include "../core/gotime.h"
 
 #include <math.h>
@@ -474,29 +475,6 @@ static struct val f_round(struct ev *ev, struct val *a, int n)
     return rounding(ev, a, n, round, "round");
 }
 
-/* strconv.Atoi */
-static bool atoi_go(const char *s, size_t n, int64_t *out)
-{
-    size_t i = 0;
-    bool neg = false;
-    if (n > 0 && (s[0] == '+' || s[0] == '-'))
-        neg = s[i++] == '-';
-    if (i == n)
-        return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        if (v > (UINT64_MAX - 9) / 10)
-            return false;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (v > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
-        return false;
-    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
-    return true;
-}
-
 static struct val f_int(struct ev *ev, struct val *a, int n)
 {
     nargs(ev, n, 1, 1);
@@ -505,7 +483,7 @@ static struct val f_int(struct ev *ev, struct val *a, int n)
         return val_int(expr_to_int(ev, v));
     if (v.kind == VAL_STRING) {
         int64_t i;
-        if (!atoi_go(v.u.s, v.len, &i))
+        if (gofmt_parse_int(v.u.s, v.len, 10, &i) != RN_OK) /* Atoi */
             expr_fail(ev, "invalid operation: int(%s)", v.u.s);
         return val_int(i);
     }
@@ -516,31 +494,6 @@ static struct val f_int(struct ev *ev, struct val *a, int n)
     expr_fail(ev, "invalid operation: int(%s)", expr_type_name(v));
 }
 
-/* strconv.ParseFloat(s, 64) for decimal and special forms */
-bool expr_parse_float(const char *s, size_t n, double *out)
-{
-    char buf[128];
-    if (n == 0 || n >= sizeof buf)
-        return false;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    const char *p = buf + (buf[0] == '+' || buf[0] == '-');
-    if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0 ||
-        strcasecmp(p, "nan") == 0) {
-        *out = strtod(buf, NULL);
-        return true;
-    }
-    for (const char *q = p; *q; q++)
-        if (!strchr("0123456789.eE+-_", *q))
-            return false;
-    char *end;
-    double f = strtod(buf, &end);
-    if (*end || end == buf || isinf(f))
-        return false;
-    *out = f;
-    return true;
-}
-
 static struct val f_float(struct ev *ev, struct val *a, int n)
 {
     nargs(ev, n, 1, 1);
@@ -549,7 +502,7 @@ static struct val f_float(struct ev *ev, struct val *a, int n)
         return val_float(expr_to_float(ev, v));
     if (v.kind == VAL_STRING) {
         double f;
-        if (!expr_parse_float(v.u.s, v.len, &f))
+        if (gofmt_parse_float(v.u.s, v.len, &f) != RN_OK)
             expr_fail(ev, "invalid operation: float(%s)", v.u.s);
         return val_float(f);
     }

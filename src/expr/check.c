@@ -221,28 +221,29 @@ static int check_in(struct chk *k, struct node *n, int l, int r)
     return -1;
 }
 
+/* A literal pattern is compiled (and JIT-compiled) once, with the
+ * program; Go's compile error is a compile error of the condition. */
 static void check_regex(struct chk *k, struct node *n)
 {
     if (n->b->kind != N_STRING)
         return;
-    char err[160];
-    void *re = expr_re_compile(n->b->v.str.s, n->b->v.str.n, err, sizeof err);
-    if (!re)
-        expr_cfail(k->c, n->pos, "%s", err);
+    struct gore *re;
+    struct rn_err e = {0};
+    if (gore_compile(n->b->v.str.s, n->b->v.str.n, GORE_JIT, &re, &e))
+        expr_cfail(k->c, n->pos, "%s", e.msg);
     struct expr_prog *p = k->c->p;
     if (p->nregex == p->capregex) {
         size_t nc = p->capregex ? p->capregex * 2 : 4;
-        void **r = arena_grow(&p->arena, p->regexes, p->capregex * sizeof *r,
-                              nc * sizeof *r);
+        struct gore **r = arena_grow(&p->arena, p->regexes,
+                                     p->capregex * sizeof *r, nc * sizeof *r);
         if (!r) {
-            expr_re_free(re);
+            gore_free(re);
             expr_cfail(k->c, n->pos, "out of memory");
         }
         p->regexes = r;
         p->capregex = nc;
     }
     p->regexes[p->nregex++] = re;
-    expr_re_jit(re);
     n->re = re;
 }
 

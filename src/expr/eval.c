@@ -80,7 +80,7 @@ static bool want_bool(struct ev *ev, struct val v)
 
 static bool str_eq(struct val a, struct val b)
 {
-    return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
+    return a.len == b.len && val_bytes_eq(a.u.s, b.u.s, a.len);
 }
 
 static bool str_op(int op, struct val a, struct val b)
@@ -96,28 +96,35 @@ static bool str_op(int op, struct val a, struct val b)
     }
 }
 
-/* `l matches n->b` (l: the left operand, already evaluated). */
+/* `l matches n->b` (l: the left operand, already evaluated): Go's
+ * regexp.MatchString, core/goregexp.h. */
 static struct val eval_matches(struct ev *ev, struct node *n, struct val l)
 {
+    struct rn_err e; /* written only on failure */
+    bool m = false;
+    int rc;
     if (n->re) {
         if (expr_is_nil(l))
             return val_bool(false);
         l = expr_want_str(ev, l);
-        return val_bool(expr_re_match(n->re, l.u.s, l.len) > 0);
+        rc = gore_match(n->re, l.u.s, l.len, &m, &e);
+    } else {
+        struct val r = expr_eval(ev, n->b);
+        ev->pos = n->pos;
+        if (expr_is_nil(l) || expr_is_nil(r))
+            return val_bool(false);
+        l = expr_want_str(ev, l);
+        r = expr_want_str(ev, r);
+        struct gore *re;
+        rc = gore_compile(r.u.s, r.len, 0, &re, &e);
+        if (rc == RN_OK) {
+            rc = gore_match(re, l.u.s, l.len, &m, &e);
+            gore_free(re);
+        }
     }
-    struct val r = expr_eval(ev, n->b);
-    ev->pos = n->pos;
-    if (expr_is_nil(l) || expr_is_nil(r))
-        return val_bool(false);
-    l = expr_want_str(ev, l);
-    r = expr_want_str(ev, r);
-    char err[200];
-    void *re = expr_re_compile(r.u.s, r.len, err, sizeof err);
-    if (!re)
-        expr_fail(ev, "%s", err);
-    int m = expr_re_match(re, l.u.s, l.len);
-    expr_re_free(re);
-    return val_bool(m > 0);
+    if (rc)
+        expr_fail(ev, "%s", e.msg);
+    return val_bool(m);
 }
 
 static struct val eval_range(struct ev *ev, struct val a, struct val b)
@@ -166,7 +173,7 @@ static inline struct val fetch_lit(struct ev *ev, struct val from,
         uint32_t h = atomic_load_explicit(&n->hint, memory_order_relaxed);
         if (!(h & EXPR_HINT_ABSENT)) {
             if (h < o->len && o->kv[h].key.len == len &&
-                memcmp(o->kv[h].key.u.s, key, len) == 0)
+                val_bytes_eq(o->kv[h].key.u.s, key, len))
                 return o->kv[h].v;
         } else if ((h &= ~EXPR_HINT_ABSENT) <= o->len &&
                    (h == 0 ||

@@ -141,7 +141,7 @@ void expr_free(struct expr_prog *p)
     if (!p)
         return;
     for (size_t i = 0; i < p->nregex; i++)
-        expr_re_free(p->regexes[i]);
+        gore_free(p->regexes[i]);
     arena_free(&p->arena);
     rn_free(p->src);
     rn_free(p);

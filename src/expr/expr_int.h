@@ -16,6 +16,7 @@
 
 #include "../core/arena.h"
 #include "../core/err.h"
+#include "../core/goregexp.h"
 #include "../core/val.h"
 
 #include <setjmp.h>
@@ -209,7 +210,7 @@ struct node {
         } str;
         struct val cv;
     } v;
-    void *re; /* compiled regex (pcre2_code) for `matches` with a literal */
+    struct gore *re; /* `matches` with a literal pattern: compiled once */
     /* Member with a literal key: where the key sat in the last object
      * looked up (runs sharing the program update it atomically; a stale
      * hint only costs the binary search). */
@@ -223,7 +224,7 @@ struct expr_prog {
     char *src;
     size_t srclen;
     int nvars;
-    void **regexes; /* compiled patterns to free */
+    struct gore **regexes; /* compiled patterns to free */
     size_t nregex, capregex;
 };
 
@@ -277,7 +278,6 @@ int expr_builtin_check(struct cstate *c, struct node *n, const uint8_t *at);
 /* Go signature strings ("ss>s|s>s") against argument types (builtin.c). */
 int expr_check_sigs(struct cstate *c, struct node *n, const uint8_t *at,
                     const char *sigs, const char *name);
-bool expr_parse_float(const char *s, size_t n, double *out);
 void expr_sort_vals(struct ev *ev, struct val *items, struct val *keys,
                     size_t n, bool desc);
 
@@ -377,10 +377,6 @@ struct val expr_map_iface(struct ev *ev, struct val *keys, struct val_kv *kv,
                           size_t n, unsigned gotype);
 
 /* ---- regex (ops.c) ---- */
-void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz);
-void expr_re_jit(void *re);
-int expr_re_match(void *re, const char *s, size_t n);
-void expr_re_free(void *re);
 
 /* ---- time (time.c) ---- */
 /* Method lookup for a value with methods (time, duration, month,

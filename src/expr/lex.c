@@ -10,6 +10,7 @@
  */
 #include "expr_int.h"
 
+#include "../core/codec.h"
 #include "../core/utf8.h"
 
 #include <stdio.h>
@@ -153,17 +154,6 @@ static int lex_number(struct lexer *l)
     return emit(l, TK_NUMBER);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One escape after a backslash at s[i]; appends to out; returns the
  * bytes consumed (after the backslash) or 0 when invalid. */
 static size_t unescape_one(const char *s, size_t n, char quote, char *out,
@@ -200,7 +190,7 @@ static size_t unescape_one(const char *s, size_t n, char quote, char *out,
         return 0;
     uint32_t v = 0;
     for (size_t j = 0; j < digits; j++) {
-        int d = hexval(s[skip + j]);
+        int d = codec_hexval(s[skip + j]);
         if (d < 0 || d >= base)
             return 0;
         v = v * (uint32_t)base + (uint32_t)d;

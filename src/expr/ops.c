@@ -19,9 +19,6 @@
 #include "../core/limits.h"
 #include "../core/utf8.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,22 +58,13 @@ const char *expr_value_type(struct val v)
 /* reflect's Kind name of v, as reflect panics print it ("zero" for nil). */
 const char *expr_kind_name(struct val v)
 {
-    switch (v.kind) {
-    case VAL_NULL:
+    /* reflect's kind names (core's), but nil reads as the zero Value and
+     * every struct value expr meets is a pointer */
+    if (v.kind == VAL_NULL)
         return "zero";
-    case VAL_ARRAY:
-        return val_gotype(v) == GT_ARRAY_FIXED ? "array" : "slice";
-    case VAL_OBJECT:
-        return val_gotype(v) == GT_STRUCT ? "ptr" : "map";
-    case VAL_TIME:
-        return "struct";
-    case VAL_DURATION:
-        return "int64";
-    case VAL_FUNC:
-        return "func";
-    default:
-        return val_kind_name(v);
-    }
+    if (v.kind == VAL_OBJECT && val_gotype(v) == GT_STRUCT)
+        return "ptr";
+    return val_kind_name(v);
 }
 
 /* A plain Go number (any int, uint or float type; not Month, Weekday or
@@ -106,8 +94,8 @@ static double num_f(struct val v)
     return (double)v.u.i;
 }
 
-static bool list_items_equal(struct ev *ev, struct val a, struct val b,
-                             bool deep)
+/* expr's == over two lists: item by item with ==. */
+static bool list_items_equal(struct ev *ev, struct val a, struct val b)
 {
     size_t n = val_list_len(a);
     if (n != val_list_len(b))
@@ -115,56 +103,20 @@ static bool list_items_equal(struct ev *ev, struct val a, struct val b,
     if (n == 0 || a.u.list->items == b.u.list->items)
         return true; /* the same backing array (reflect's shortcut) */
     expr_charge(ev, n);
-    for (size_t i = 0; i < n; i++) {
-        struct val x = val_list_at(a, i), y = val_list_at(b, i);
-        if (deep ? !expr_deep_equal(ev, x, y) : !expr_equal(ev, x, y))
+    for (size_t i = 0; i < n; i++)
+        if (!expr_equal(ev, val_list_at(a, i), val_list_at(b, i)))
             return false;
-    }
     return true;
 }
 
-/* reflect.DeepEqual: same Go types all the way down. */
+/* reflect.DeepEqual (core's), each item compared counted as a step. */
 bool expr_deep_equal(struct ev *ev, struct val a, struct val b)
 {
-    if (a.kind != b.kind || val_gotype(a) != val_gotype(b))
-        return false;
-    switch (a.kind) {
-    case VAL_NULL:
-        return true;
-    case VAL_BOOL:
-        return a.u.b == b.u.b;
-    case VAL_INT:
-    case VAL_DURATION:
-        return a.u.i == b.u.i;
-    case VAL_FLOAT:
-        return a.u.f == b.u.f;
-    case VAL_STRING:
-        return a.len == b.len && memcmp(a.u.s, b.u.s, a.len) == 0;
-    case VAL_ARRAY:
-        if ((a.flags & VAL_F_NILPTR) != (b.flags & VAL_F_NILPTR))
-            return false;
-        return list_items_equal(ev, a, b, true);
-    case VAL_OBJECT: {
-        size_t n = val_obj_len(a);
-        if (n != val_obj_len(b))
-            return false;
-        if (n == 0 || a.u.obj->kv == b.u.obj->kv)
-            return true;
-        expr_charge(ev, n);
-        for (size_t i = 0; i < n; i++) {
-            const struct val_kv *x = val_obj_at(a, i), *y = val_obj_at(b, i);
-            if (!expr_deep_equal(ev, x->key, y->key) ||
-                !expr_deep_equal(ev, x->v, y->v))
-                return false;
-        }
-        return true;
-    }
-    case VAL_TIME:
-        return a.u.tm->unix == b.u.tm->unix && a.u.tm->nsec == b.u.tm->nsec &&
-               a.u.tm->off == b.u.tm->off;
-    default:
-        return false;
-    }
+    int64_t left = (int64_t)RN_EXPR_MAX_STEPS - (int64_t)ev->steps + 1;
+    int64_t start = left > 0 ? left : 0;
+    bool eq = val_deep_equal_n(a, b, &left);
+    expr_charge(ev, (uint64_t)(start - (left > 0 ? left : 0)));
+    return eq;
 }
 
 static bool typed_list(struct val v)
@@ -179,11 +131,11 @@ static bool lists_equal(struct ev *ev, struct val a, struct val b, bool *done)
     *done = true;
     unsigned ga = val_gotype(a), gb = val_gotype(b);
     if (ga == GT_LIST_ANY && (gb == GT_LIST_ANY || typed_list(b)))
-        return list_items_equal(ev, a, b, false);
+        return list_items_equal(ev, a, b);
     if (gb == GT_LIST_ANY && typed_list(a))
-        return list_items_equal(ev, a, b, false);
+        return list_items_equal(ev, a, b);
     if (typed_list(a) && ga == gb)
-        return list_items_equal(ev, a, b, false);
+        return list_items_equal(ev, a, b);
     *done = false;
     return false;
 }
@@ -213,6 +165,8 @@ bool expr_equal(struct ev *ev, struct val a, struct val b)
         return a.u.b == b.u.b;
     if (expr_is_nil(a) && expr_is_nil(b))
         return true;
+    if (a.kind != b.kind) /* DeepEqual's first test, without the call */
+        return false;
     return expr_deep_equal(ev, a, b);
 }
 
@@ -886,148 +840,4 @@ struct val expr_map_from(struct ev *ev, struct val_kv *kv, size_t n,
     o->len = o->cap = (uint32_t)out;
     o->kv = kv;
     return expr_sealed(ev, val_obj(o, gotype));
-}
-
-/* ---- regular expressions: RE2 syntax on PCRE2 ---- */
-
-static bool is_quant(char c)
-{
-    return c == '*' || c == '+' || c == '?';
-}
-
-/* Reject what RE2 (Go's regexp) rejects but PCRE2 would accept. */
-static const char *re2_reject(const char *p, size_t n)
-{
-    bool after_quant = false, in_class = false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (c == '\\' && i + 1 < n) {
-            char e = p[++i];
-            if ((e >= '1' && e <= '9') || strchr("ZGKXRhHVgkNeco", e))
-                return "invalid escape sequence";
-            after_quant = false;
-            continue;
-        }
-        if (in_class) {
-            if (c == ']')
-                in_class = false;
-            continue;
-        }
-        if (c == '[') {
-            in_class = true;
-            if (i + 1 < n && p[i + 1] == ']')
-                i++;
-            after_quant = false;
-            continue;
-        }
-        if (c == '(' && i + 2 < n && p[i + 1] == '?' &&
-            strchr("=!<>#|'&+R0123456789", p[i + 2]) && !(p[i + 2] == 'P'))
-            return "invalid or unsupported Perl syntax";
-        if (is_quant(c) ||
-            (c == '{' && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9')) {
-            if (after_quant && !(c == '?' && is_quant(p[i - 1]) &&
-                                 !(i >= 2 && is_quant(p[i - 2]))))
-                return "invalid nested repetition operator";
-            if (c == '{') {
-                long count = 0;
-                while (i < n && p[i] != '}') {
-                    count = (p[i] >= '0' && p[i] <= '9')
-                                ? count * 10 + (p[i] - '0')
-                                : 0;
-                    if (count > 1000)
-                        return "invalid repeat count";
-                    i++;
-                }
-            }
-            after_quant = true;
-            continue;
-        }
-        after_quant = false;
-    }
-    return NULL;
-}
-
-/* A compiled pattern plus one spare match buffer that runs borrow: taken
- * and given back atomically, so concurrent runs never share one and a
- * program's runs stop allocating after the first. */
-struct expr_re {
-    pcre2_code *code;
-    bool jit; /* compiled to machine code: matched by pcre2_jit_match */
-    _Atomic(pcre2_match_data *) spare;
-};
-
-/* Compiles an RE2-syntax pattern with PCRE2 after rejecting what RE2
- * rejects (backreferences, lookaround, possessive and nested repeats);
- * NULL with Go-style text in err.  Free with expr_re_free(). */
-void *expr_re_compile(const char *pat, size_t n, char *err, size_t errsz)
-{
-    const char *why = re2_reject(pat, n);
-    if (why) {
-        snprintf(err, errsz, "error parsing regexp: %s: `%.*s`", why,
-                 (int)(n > 60 ? 60 : n), pat);
-        return NULL;
-    }
-    int code;
-    PCRE2_SIZE off;
-    pcre2_code *c =
-        pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY,
-                      &code, &off, NULL);
-    if (!c) {
-        PCRE2_UCHAR msg[120];
-        pcre2_get_error_message(code, msg, sizeof msg);
-        snprintf(err, errsz, "error parsing regexp: %s: `%.*s`", (char *)msg,
-                 (int)(n > 60 ? 60 : n), pat);
-        return NULL;
-    }
-    struct expr_re *re = rn_malloc(sizeof *re);
-    if (!re) {
-        pcre2_code_free(c);
-        snprintf(err, errsz, "out of memory");
-        return NULL;
-    }
-    re->code = c;
-    re->jit = false;
-    atomic_init(&re->spare, NULL);
-    return re;
-}
-
-/* Compiles re to machine code for a pattern matched many times (the
- * literal pattern of a compiled program); without JIT support it keeps
- * the interpreter, with the same results. */
-void expr_re_jit(void *re)
-{
-    struct expr_re *r = re;
-    r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
-}
-
-/* 1 when re matches somewhere in s[0..n) (unanchored, like Go's
- * MatchString), 0 when not or when s is not valid UTF-8, -1 on OOM. */
-int expr_re_match(void *rep, const char *s, size_t n)
-{
-    struct expr_re *re = rep;
-    if (!utf8_valid(s, n))
-        return 0;
-    pcre2_match_data *md = atomic_exchange(&re->spare, NULL);
-    if (!md && !(md = pcre2_match_data_create(1, NULL)))
-        return -1;
-    /* s is valid UTF-8 (checked above), which pcre2_jit_match assumes */
-    int rc = re->jit
-                 ? pcre2_jit_match(re->code, (PCRE2_SPTR)s, n, 0, 0, md, NULL)
-                 : pcre2_match(re->code, (PCRE2_SPTR)s, n, 0,
-                               PCRE2_NO_UTF_CHECK, md, NULL);
-    pcre2_match_data *none = NULL;
-    if (!atomic_compare_exchange_strong(&re->spare, &none, md))
-        pcre2_match_data_free(md);
-    return rc >= 0;
-}
-
-/* Frees a pattern from expr_re_compile(). */
-void expr_re_free(void *rep)
-{
-    struct expr_re *re = rep;
-    if (!re)
-        return;
-    pcre2_match_data_free(atomic_load(&re->spare));
-    pcre2_code_free(re->code);
-    rn_free(re);
 }

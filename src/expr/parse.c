@@ -12,9 +12,9 @@
 #include "expr_int.h"
 
 #include "../core/alloc.h"
+#include "../core/gofmt.h"
 #include "../core/limits.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -293,28 +293,29 @@ static struct node *parse_number(struct parser *p, const struct token *t)
     bool is_hex = k > 1 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
     bool is_bin = k > 1 && buf[0] == '0' && (buf[1] == 'b' || buf[1] == 'B');
     bool is_oct = k > 1 && buf[0] == '0' && (buf[1] == 'o' || buf[1] == 'O');
-    errno = 0;
-    char *end = NULL;
     if (!is_hex && strpbrk(buf, ".eE")) {
-        double f = strtod(buf, &end);
-        if (*end || (errno == ERANGE && isinf(f)))
-            expr_cfail(p->c, p->cur.pos,
-                       "invalid float literal: strconv.ParseFloat: parsing "
-                       "\"%s\": %s",
-                       buf, *end ? "invalid syntax" : "value out of range");
+        double f;
+        int rc = gofmt_parse_float(buf, k, &f);
+        if (rc != RN_OK)
+            expr_cfail(
+                p->c, p->cur.pos,
+                "invalid float literal: strconv.ParseFloat: parsing "
+                "\"%s\": %s",
+                buf, rc == RN_ELIMIT ? "value out of range" : "invalid syntax");
         struct node *n = mk(p, N_FLOAT, t->pos);
         n->v.f = f;
         return n;
     }
     int base = is_hex ? 16 : is_bin ? 2 : is_oct ? 8 : 10;
     const char *digits = base == 10 ? buf : buf + 2;
-    long long v = *digits ? strtoll(digits, &end, base) : 0;
-    if (!*digits || *end || errno == ERANGE)
+    int64_t v;
+    int rc = gofmt_parse_int(digits, strlen(digits), base, &v);
+    if (rc != RN_OK)
         expr_cfail(p->c, p->cur.pos,
                    "invalid integer literal: strconv.ParseInt: parsing "
                    "\"%s\": %s",
                    buf,
-                   errno == ERANGE ? "value out of range" : "invalid syntax");
+                   rc == RN_ELIMIT ? "value out of range" : "invalid syntax");
     struct node *n = mk(p, N_INT, t->pos);
     n->v.i = v;
     return n;

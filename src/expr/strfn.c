@@ -9,6 +9,7 @@
 #include "expr_int.h"
 
 #include "../core/buf.h"
+#include "../core/codec.h"
 #include "../core/json.h"
 #include "../core/utf8.h"
 
@@ -83,57 +84,10 @@ struct val expr_f_type(struct ev *ev, struct val *a, int n)
     return val_str(t, strlen(t));
 }
 
-static bool is_space_rune(uint32_t r)
-{
-    return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xA0 ||
-           r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 ||
-           r == 0x2029 || r == 0x202f || r == 0x205f || r == 0x3000;
-}
-
-static bool in_cutset(uint32_t r, struct val cut)
-{
-    if (!cut.u.s)
-        return is_space_rune(r);
-    for (size_t i = 0; i < cut.len;) {
-        uint32_t c;
-        i += utf8_decode(cut.u.s + i, cut.len - i, &c);
-        if (c == r)
-            return true;
-    }
-    return false;
-}
-
-/* Start of the last rune of s[lo..end), as Go's DecodeLastRune sees it:
- * an invalid tail is one byte wide. */
-static size_t last_rune_start(const char *s, size_t lo, size_t end)
-{
-    size_t i = end - 1;
-    while (i > lo && ((unsigned char)s[i] & 0xc0) == 0x80 && end - i < 4)
-        i--;
-    uint32_t r;
-    if (utf8_decode(s + i, end - i, &r) != end - i)
-        return end - 1;
-    return i;
-}
-
 static struct val trim(struct ev *ev, struct val s, struct val cut)
 {
-    size_t b = 0, e = s.len;
-    while (b < e) {
-        uint32_t r;
-        size_t w = utf8_decode(s.u.s + b, e - b, &r);
-        if (!in_cutset(r, cut))
-            break;
-        b += w;
-    }
-    while (e > b) {
-        size_t st = last_rune_start(s.u.s, b, e);
-        uint32_t r;
-        utf8_decode(s.u.s + st, e - st, &r);
-        if (!in_cutset(r, cut))
-            break;
-        e = st;
-    }
+    size_t b, e;
+    utf8_trim(s.u.s, s.len, cut.u.s, cut.len, &b, &e);
     return expr_str(ev, s.u.s + b, e - b);
 }
 
@@ -513,83 +467,13 @@ struct val expr_f_from_json(struct ev *ev, struct val *a, int n)
     return out;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* toBase64(s): standard alphabet with padding. */
+/* toBase64(s): base64.StdEncoding.EncodeToString. */
 struct val expr_f_to_base64(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
     struct val s = S(ev, a[0]);
-    size_t olen = (s.len + 2) / 3 * 4;
-    char *out = expr_alloc(ev, olen + 1);
-    const unsigned char *p = (const unsigned char *)s.u.s;
-    size_t o = 0;
-    for (size_t i = 0; i < s.len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < s.len)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < s.len)
-            v |= p[i + 2];
-        out[o++] = b64[v >> 18];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = i + 1 < s.len ? b64[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < s.len ? b64[v & 63] : '=';
-    }
-    out[o] = 0;
-    return val_str(out, o);
-}
-
-static int b64val(char c)
-{
-    const char *p = c ? strchr(b64, c) : NULL;
-    return p ? (int)(p - b64) : -1;
-}
-
-/* base64.StdEncoding.DecodeString: padding required, \r and \n skipped.
- * Returns the decoded length or -(offset+1) of the bad byte. */
-static long b64_decode(const char *s, size_t n, unsigned char *out)
-{
-    size_t o = 0, i = 0;
-    while (i < n) {
-        int q[4];
-        size_t pos[4];
-        int got = 0;
-        while (got < 4 && i < n) {
-            if (s[i] == '\r' || s[i] == '\n') {
-                i++;
-                continue;
-            }
-            pos[got] = i;
-            q[got] = s[i] == '=' ? -2 : b64val(s[i]);
-            if (q[got] == -1)
-                return -(long)i - 1;
-            got++;
-            i++;
-        }
-        if (got < 4)
-            return -(long)(got ? pos[got - 1] + 1 : n) - 1;
-        int pad = (q[3] == -2) + (q[2] == -2 && q[3] == -2);
-        if (q[0] < 0 || q[1] < 0 || (q[2] == -2 && q[3] != -2))
-            return -(long)pos[q[0] < 0 ? 0 : q[1] < 0 ? 1 : 2] - 1;
-        uint32_t v = (uint32_t)q[0] << 18 | (uint32_t)q[1] << 12;
-        if (q[2] >= 0)
-            v |= (uint32_t)q[2] << 6;
-        if (q[3] >= 0)
-            v |= (uint32_t)q[3];
-        out[o++] = (unsigned char)(v >> 16);
-        if (pad < 2)
-            out[o++] = (unsigned char)(v >> 8);
-        if (pad < 1)
-            out[o++] = (unsigned char)v;
-        if (pad) {
-            while (i < n && (s[i] == '\r' || s[i] == '\n'))
-                i++;
-            if (i < n)
-                return -(long)i - 1;
-        }
-    }
-    return (long)o;
+    char *out = expr_alloc(ev, codec_b64_len(s.len, 0) + 1);
+    return val_str(out, codec_b64_encode(out, s.u.s, s.len, 0));
 }
 
 /* fromBase64(s): base64.StdEncoding.DecodeString. */
@@ -597,10 +481,10 @@ struct val expr_f_from_base64(struct ev *ev, struct val *a, int n)
 {
     want_n(ev, n, 1, 1);
     struct val s = S(ev, a[0]);
-    unsigned char *out = expr_alloc(ev, s.len + 4);
-    long k = b64_decode(s.u.s, s.len, out);
-    if (k < 0)
-        expr_fail(ev, "illegal base64 data at input byte %ld", -k - 1);
-    out[k] = 0;
-    return val_str((const char *)out, (size_t)k);
+    unsigned char *out = expr_alloc(ev, s.len + 1);
+    size_t len, bad;
+    if (codec_b64_decode(s.u.s, s.len, 0, out, &len, &bad) != RN_OK)
+        expr_fail(ev, "illegal base64 data at input byte %zu", bad);
+    out[len] = 0;
+    return val_str((const char *)out, len);
 }

@@ -19,124 +19,33 @@
 #include <stdio.h>
 #include <string.h>
 
-enum {
-    M_ADD,
-    M_ADDDATE,
-    M_AFTER,
-    M_BEFORE,
-    M_EQUAL,
-    M_SUB,
-    M_FORMAT,
-    M_STRING,
-    M_UTC,
-    M_LOCAL,
-    M_IN,
-    M_LOCATION,
-    M_ISZERO,
-    M_UNIX,
-    M_UNIXNANO,
-    M_UNIXMILLI,
-    M_UNIXMICRO,
-    M_YEAR,
-    M_MONTH,
-    M_DAY,
-    M_HOUR,
-    M_MINUTE,
-    M_SECOND,
-    M_NANOSECOND,
-    M_WEEKDAY,
-    M_YEARDAY,
-    M_TRUNCATE,
-    M_ROUND,
-    M_ZONE,
-    M_DATE,
-    M_CLOCK,
-    M_ISOWEEK,
-    D_HOURS,
-    D_MINUTES,
-    D_SECONDS,
-    D_MILLIS,
-    D_MICROS,
-    D_NANOS,
-    D_STRING,
-    D_ROUND,
-    D_TRUNCATE,
-    D_ABS,
-    MO_STRING,
-    WD_STRING,
-    LOC_STRING,
-};
+/* expr's static receiver types of core's method receivers. */
+static int recv_of_ety(int ty)
+{
+    switch (ty) {
+    case T_TIME:
+        return GOTIME_RECV_TIME;
+    case T_DURATION:
+        return GOTIME_RECV_DURATION;
+    case T_MONTH:
+        return GOTIME_RECV_MONTH;
+    case T_WEEKDAY:
+        return GOTIME_RECV_WEEKDAY;
+    case T_LOCATION:
+        return GOTIME_RECV_LOCATION;
+    default:
+        return -1;
+    }
+}
 
-struct mdef {
-    const char *name;
-    uint8_t recv; /* enum ety */
-    const char *sig;
-    const char *gotype; /* %T of the method value */
-};
-
-static const struct mdef methods[] = {
-    [M_ADD] = {"Add", T_TIME, "d>t", "func(time.Duration) time.Time"},
-    [M_ADDDATE] = {"AddDate", T_TIME, "iii>t", "func(int, int, int) time.Time"},
-    [M_AFTER] = {"After", T_TIME, "t>b", "func(time.Time) bool"},
-    [M_BEFORE] = {"Before", T_TIME, "t>b", "func(time.Time) bool"},
-    [M_EQUAL] = {"Equal", T_TIME, "t>b", "func(time.Time) bool"},
-    [M_SUB] = {"Sub", T_TIME, "t>d", "func(time.Time) time.Duration"},
-    [M_FORMAT] = {"Format", T_TIME, "s>s", "func(string) string"},
-    [M_STRING] = {"String", T_TIME, ">s", "func() string"},
-    [M_UTC] = {"UTC", T_TIME, ">t", "func() time.Time"},
-    [M_LOCAL] = {"Local", T_TIME, ">t", "func() time.Time"},
-    [M_IN] = {"In", T_TIME, "L>t", "func(*time.Location) time.Time"},
-    [M_LOCATION] = {"Location", T_TIME, ">L", "func() *time.Location"},
-    [M_ISZERO] = {"IsZero", T_TIME, ">b", "func() bool"},
-    [M_UNIX] = {"Unix", T_TIME, ">l", "func() int64"},
-    [M_UNIXNANO] = {"UnixNano", T_TIME, ">l", "func() int64"},
-    [M_UNIXMILLI] = {"UnixMilli", T_TIME, ">l", "func() int64"},
-    [M_UNIXMICRO] = {"UnixMicro", T_TIME, ">l", "func() int64"},
-    [M_YEAR] = {"Year", T_TIME, ">i", "func() int"},
-    [M_MONTH] = {"Month", T_TIME, ">M", "func() time.Month"},
-    [M_DAY] = {"Day", T_TIME, ">i", "func() int"},
-    [M_HOUR] = {"Hour", T_TIME, ">i", "func() int"},
-    [M_MINUTE] = {"Minute", T_TIME, ">i", "func() int"},
-    [M_SECOND] = {"Second", T_TIME, ">i", "func() int"},
-    [M_NANOSECOND] = {"Nanosecond", T_TIME, ">i", "func() int"},
-    [M_WEEKDAY] = {"Weekday", T_TIME, ">W", "func() time.Weekday"},
-    [M_YEARDAY] = {"YearDay", T_TIME, ">i", "func() int"},
-    [M_TRUNCATE] = {"Truncate", T_TIME, "d>t", "func(time.Duration) time.Time"},
-    [M_ROUND] = {"Round", T_TIME, "d>t", "func(time.Duration) time.Time"},
-    [M_ZONE] = {"Zone", T_TIME, ">s", "func() string"},
-    [M_DATE] = {"Date", T_TIME, ">i", "func() int"},
-    [M_CLOCK] = {"Clock", T_TIME, ">i", "func() int"},
-    [M_ISOWEEK] = {"ISOWeek", T_TIME, ">i", "func() int"},
-    [D_HOURS] = {"Hours", T_DURATION, ">f", "func() float64"},
-    [D_MINUTES] = {"Minutes", T_DURATION, ">f", "func() float64"},
-    [D_SECONDS] = {"Seconds", T_DURATION, ">f", "func() float64"},
-    [D_MILLIS] = {"Milliseconds", T_DURATION, ">l", "func() int64"},
-    [D_MICROS] = {"Microseconds", T_DURATION, ">l", "func() int64"},
-    [D_NANOS] = {"Nanoseconds", T_DURATION, ">l", "func() int64"},
-    [D_STRING] = {"String", T_DURATION, ">s", "func() string"},
-    [D_ROUND] = {"Round", T_DURATION, "d>d",
-                 "func(time.Duration) time.Duration"},
-    [D_TRUNCATE] = {"Truncate", T_DURATION, "d>d",
-                    "func(time.Duration) time.Duration"},
-    [D_ABS] = {"Abs", T_DURATION, ">d", "func() time.Duration"},
-    [MO_STRING] = {"String", T_MONTH, ">s", "func() string"},
-    [WD_STRING] = {"String", T_WEEKDAY, ">s", "func() string"},
-    [LOC_STRING] = {"String", T_LOCATION, ">s", "func() string"},
-};
-
-#define NMETHODS ((int)(sizeof methods / sizeof *methods))
-
-/* Method id of name on a value of static type ty, or -1. */
+/* Method id (core's enum gotime_method_id) of name on a value of static
+ * type ty, or -1. */
 int expr_method_find(int ty, const char *name, size_t n)
 {
-    if (ty != T_TIME && ty != T_DURATION && ty != T_MONTH && ty != T_WEEKDAY &&
-        ty != T_LOCATION)
-        return -1;
-    for (int i = 0; i < NMETHODS; i++)
-        if (methods[i].recv == ty && strlen(methods[i].name) == n &&
-            memcmp(methods[i].name, name, n) == 0)
-            return i;
-    return -1;
+    int r = recv_of_ety(ty);
+    const struct gotime_method *m =
+        r >= 0 ? gotime_method_find(r, name, n) : NULL;
+    return m ? m->id : -1;
 }
 
 /* The static type a run-time value has (for method lookup). */
@@ -168,7 +77,8 @@ int expr_method_check(struct cstate *c, struct node *call, int ty, int mid)
     uint8_t at[32];
     for (int i = 0; i < call->nargs && i < 32; i++)
         at[i] = call->args[i]->ty;
-    int t = expr_check_sigs(c, call, at, methods[mid].sig, methods[mid].name);
+    int t = expr_check_sigs(c, call, at, gotime_methods[mid].sig,
+                            gotime_methods[mid].name);
     return t == T_NIL ? T_ANY : t;
 }
 
@@ -191,203 +101,10 @@ static struct val tv(struct ev *ev, const struct val_time *t)
 
 static struct val location(struct ev *ev, const char *name)
 {
-    struct val_kv *kv = expr_alloc(ev, 2 * sizeof *kv);
-    kv[0].key = val_str("", 0);
-    kv[0].v = val_str("*time.Location", 14);
-    kv[1].key = val_str("String", 6);
-    kv[1].v = expr_str(ev, name, strlen(name));
-    struct val_obj *o = expr_alloc(ev, sizeof *o);
-    o->len = o->cap = 2;
-    o->kv = kv;
-    return val_obj(o, GT_STRUCT);
-}
-
-static const char *location_name(struct val loc)
-{
-    const struct val *v = val_get(loc, "String", 6);
-    return v && v->kind == VAL_STRING ? v->u.s : "UTC";
-}
-
-static const char *const month_names[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
-static const char *const day_names[] = {"Sunday",    "Monday",   "Tuesday",
-                                        "Wednesday", "Thursday", "Friday",
-                                        "Saturday"};
-
-static struct val enum_string(struct ev *ev, int64_t v, const char *const *n,
-                              int64_t lo, int64_t hi, const char *type)
-{
-    if (v >= lo && v <= hi) {
-        const char *s = n[v - lo];
-        return val_str(s, strlen(s));
-    }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%%!%s(%lld)", type, (long long)v);
-    return expr_str(ev, buf, strlen(buf));
-}
-
-/* Go's Duration.Round */
-static int64_t dur_round(int64_t d, int64_t m)
-{
-    if (m <= 0)
-        return d;
-    int64_t r = d % m;
-    if (d < 0) {
-        r = -r;
-        if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
-            return d + r;
-        int64_t d1 = (int64_t)((uint64_t)d - (uint64_t)m + (uint64_t)r);
-        return d1 < d ? d1 : INT64_MIN;
-    }
-    if ((uint64_t)r + (uint64_t)r < (uint64_t)m)
-        return d - r;
-    int64_t d1 = (int64_t)((uint64_t)d + (uint64_t)m - (uint64_t)r);
-    return d1 > d ? d1 : INT64_MAX;
-}
-
-static double dur_float(int64_t d, int64_t unit)
-{
-    return (double)(d / unit) + (double)(d % unit) / (double)unit;
-}
-
-__extension__ typedef __int128 i128;
-
-/* Time.Truncate / Time.Round: relative to Go's zero time. */
-static struct val time_round(struct ev *ev, const struct val_time *t, int64_t d,
-                             bool up)
-{
-    if (d <= 0)
-        return val_time(t);
-    i128 abs = ((i128)t->unix + 62135596800LL) * 1000000000 + t->nsec;
-    int64_t r = (int64_t)(abs % d);
-    if (r < 0)
-        r += d;
-    if (up && (uint64_t)r + (uint64_t)r >= (uint64_t)d)
-        return tv(ev, gotime_add(ev->a, t, d - r));
-    return tv(ev, gotime_add(ev->a, t, -r));
-}
-
-static struct val time_method(struct ev *ev, const struct val_time *t, int mid,
-                              struct val *a)
-{
-    struct gotime_civil cv;
-    struct buf b;
-    struct rn_err e = {0};
-    gotime_civil(t, &cv);
-    switch (mid) {
-    case M_ADD:
-        return tv(ev, gotime_add(ev->a, t, a[0].u.i));
-    case M_ADDDATE:
-        return tv(ev, gotime_add_date(ev->a, t, (int)a[0].u.i, (int)a[1].u.i,
-                                      (int)a[2].u.i));
-    case M_AFTER:
-        return val_bool(gotime_cmp(t, a[0].u.tm) > 0);
-    case M_BEFORE:
-        return val_bool(gotime_cmp(t, a[0].u.tm) < 0);
-    case M_EQUAL:
-        return val_bool(gotime_cmp(t, a[0].u.tm) == 0);
-    case M_SUB:
-        return val_duration(gotime_sub(t, a[0].u.tm));
-    case M_FORMAT:
-        buf_init(&b, 1u << 20);
-        return expr_buf_val(ev, &b, gotime_format(&b, t, a[0].u.s, a[0].len));
-    case M_STRING:
-        buf_init(&b, 1u << 20);
-        return expr_buf_val(ev, &b, gotime_string(&b, t));
-    case M_UTC:
-    case M_LOCAL:
-    case M_IN: {
-        const char *loc = mid == M_UTC     ? "UTC"
-                          : mid == M_LOCAL ? "Local"
-                                           : location_name(a[0]);
-        const struct val_time *r = gotime_to(ev->a, t, loc, &e);
-        if (!r)
-            expr_fail_err(ev, &e, "bad location");
-        return val_time(r);
-    }
-    case M_LOCATION:
-        return location(ev, t->loc ? t->loc : "UTC");
-    case M_ISZERO:
-        return val_bool(t->unix == -62135596800LL && t->nsec == 0);
-    case M_UNIX:
-        return val_int_t(t->unix, GT_INT64);
-    case M_UNIXNANO:
-        return val_int_t(gotime_unix_nano(t), GT_INT64);
-    case M_UNIXMILLI:
-        return val_int_t((int64_t)((uint64_t)t->unix * 1000u +
-                                   (uint64_t)(t->nsec / 1000000)),
-                         GT_INT64);
-    case M_UNIXMICRO:
-        return val_int_t((int64_t)((uint64_t)t->unix * 1000000u +
-                                   (uint64_t)(t->nsec / 1000)),
-                         GT_INT64);
-    case M_YEAR:
-    case M_DATE:
-        return val_int(cv.year);
-    case M_MONTH:
-        return val_int_t(cv.month, GT_MONTH);
-    case M_DAY:
-        return val_int(cv.day);
-    case M_HOUR:
-    case M_CLOCK:
-        return val_int(cv.hour);
-    case M_MINUTE:
-        return val_int(cv.min);
-    case M_SECOND:
-        return val_int(cv.sec);
-    case M_NANOSECOND:
-        return val_int(cv.nsec);
-    case M_WEEKDAY:
-        return val_int_t(cv.wday, GT_WEEKDAY);
-    case M_YEARDAY:
-        return val_int(cv.yday);
-    case M_TRUNCATE:
-    case M_ROUND:
-        return time_round(ev, t, a[0].u.i, mid == M_ROUND);
-    case M_ZONE:
-        return expr_str(ev, t->zone ? t->zone : "",
-                        t->zone ? strlen(t->zone) : 0);
-    case M_ISOWEEK: {
-        int shift = 3 - (cv.wday + 6) % 7; /* to the Thursday */
-        const struct val_time *th =
-            gotime_add(ev->a, t, (int64_t)shift * 86400000000000);
-        if (!th)
-            expr_fail(ev, "out of memory");
-        gotime_civil(th, &cv);
-        return val_int(cv.year);
-    }
-    default:
-        expr_fail(ev, "unknown method");
-    }
-}
-
-static struct val dur_method(struct ev *ev, int64_t d, int mid, struct val *a)
-{
-    struct buf b;
-    switch (mid) {
-    case D_HOURS:
-        return val_float(dur_float(d, 3600000000000LL));
-    case D_MINUTES:
-        return val_float(dur_float(d, 60000000000LL));
-    case D_SECONDS:
-        return val_float(dur_float(d, 1000000000LL));
-    case D_MILLIS:
-        return val_int_t(d / 1000000, GT_INT64);
-    case D_MICROS:
-        return val_int_t(d / 1000, GT_INT64);
-    case D_NANOS:
-        return val_int_t(d, GT_INT64);
-    case D_STRING:
-        buf_init(&b, 1024);
-        return expr_buf_val(ev, &b, gotime_duration_string(&b, d));
-    case D_ROUND:
-        return val_duration(dur_round(d, a[0].u.i));
-    case D_TRUNCATE:
-        return val_duration(a[0].u.i <= 0 ? d : d - d % a[0].u.i);
-    default: /* D_ABS */
-        return val_duration(d >= 0 ? d : d == INT64_MIN ? INT64_MAX : -d);
-    }
+    struct val v = gotime_location_val(ev->a, name);
+    if (v.kind == VAL_NULL)
+        expr_fail(ev, "out of memory");
+    return v;
 }
 
 static bool arg_fits(struct val v, char c)
@@ -445,21 +162,13 @@ static void reflect_args(struct ev *ev, const char *sig, struct val *args,
 struct val expr_method_call(struct ev *ev, struct val recv, int mid,
                             struct val *args, int nargs)
 {
-    reflect_args(ev, methods[mid].sig, args, nargs);
-    switch (methods[mid].recv) {
-    case T_TIME:
-        return time_method(ev, recv.u.tm, mid, args);
-    case T_DURATION:
-        return dur_method(ev, recv.u.i, mid, args);
-    case T_MONTH:
-        return enum_string(ev, recv.u.i, month_names, 1, 12, "Month");
-    case T_WEEKDAY:
-        return enum_string(ev, recv.u.i, day_names, 0, 6, "Weekday");
-    default: {
-        const char *s = location_name(recv);
-        return val_str(s, strlen(s));
-    }
-    }
+    const struct gotime_method *m = &gotime_methods[mid];
+    struct val out;
+    struct rn_err e = {0};
+    reflect_args(ev, m->sig, args, nargs);
+    if (gotime_method_call(ev->a, m, recv, args, &out, &e) != RN_OK)
+        expr_fail_err(ev, &e, "time error");
+    return out;
 }
 
 /* ---- function values ---- */
@@ -479,7 +188,7 @@ struct val expr_bound_method(struct ev *ev, struct val recv, int mid)
     b->recv = recv;
     b->mid = mid;
     struct val_func *f = expr_alloc(ev, sizeof *f);
-    f->name = methods[mid].name;
+    f->name = gotime_methods[mid].name;
     f->impl = (void *)&natives[NAT_BOUND];
     f->ud = b;
     return expr_func_val(f);
@@ -507,7 +216,7 @@ const char *expr_func_type(struct val fn)
     if (kind == &natives[NAT_PARSE])
         return "func(string) time.Time";
     if (kind == &natives[NAT_BOUND])
-        return methods[((const struct bound *)fn.u.fn->ud)->mid].gotype;
+        return gotime_methods[((const struct bound *)fn.u.fn->ud)->mid].gotype;
     return "func()";
 }
 
@@ -568,7 +277,8 @@ struct val expr_f_now(struct ev *ev, struct val *a, int n)
         return val_time(t);
     if (n == 1 && expr_val_ety(a[0]) == T_LOCATION) {
         struct rn_err e = {0};
-        const struct val_time *r = gotime_to(ev->a, t, location_name(a[0]), &e);
+        const struct val_time *r =
+            gotime_to(ev->a, t, gotime_location_name(a[0]), &e);
         if (!r)
             expr_fail_err(ev, &e, "time error");
         return val_time(r);
@@ -622,7 +332,7 @@ struct val expr_f_date(struct ev *ev, struct val *a, int n)
                                           "Mon, 02 Jan 2006 15:04:05 MST"};
     const char *tz = NULL;
     if (n > 0 && expr_val_ety(a[0]) == T_LOCATION) {
-        tz = location_name(a[0]);
+        tz = gotime_location_name(a[0]);
         a++, n--;
     }
     if (n < 1 || n > 3)

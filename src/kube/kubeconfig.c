@@ -15,7 +15,7 @@
 
 #include "../core/json.h"
 #include "../core/limits.h"
-#include "../core/yaml.h"
+#include "../core/goyaml.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -126,13 +126,13 @@ static int add_section(struct kcfg_merge *m, struct val root, int k,
 int kcfg_add(struct kcfg_merge *m, const char *text, size_t n, const char *path,
              struct rn_err *e)
 {
-    struct yaml_opts yo = {.nums = JSON_NUM_INT64, .src = path};
+    struct goyaml_opts yo = {.nums = JSON_NUM_INT64, .src = path};
     struct val root;
     const char *p = arena_strdup(&m->a, path);
     const char *dir = p ? dir_of(&m->a, p) : NULL;
     if (!dir)
         return rn_errf(e, RN_ENOMEM, "out of memory");
-    if (yaml_parse(&m->a, text, n, &yo, &root, e) != RN_OK)
+    if (goyaml_parse(&m->a, text, n, &yo, &root, e) != RN_OK)
         return rn_errf(e, RN_ECONFIG, "kubeconfig %s: line %d: %s", path,
                        e->line, e->msg);
     if (val_is_null(root))

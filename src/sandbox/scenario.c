@@ -17,8 +17,8 @@
 #include "sandbox.h"
 
 #include "core/alloc.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -466,8 +466,8 @@ int sb_scenario_start_file(struct sb *sb, const char *path, bool wait,
     while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
         rc = buf_add(&b, chunk, n);
     fclose(f);
-    struct yaml_opts yo = {.nums = JSON_NUM_INT64, .src = path};
-    struct doc *d = rc ? NULL : yaml_parse_doc(buf_str(&b), b.len, &yo, e);
+    struct goyaml_opts yo = {.nums = JSON_NUM_INT64, .src = path};
+    struct doc *d = rc ? NULL : goyaml_parse_doc(buf_str(&b), b.len, &yo, e);
     buf_free(&b);
     if (!d)
         return rc ? rn_errf(e, rc, "cannot read scenario %s", path)

@@ -10,10 +10,10 @@
 #include "sandbox.h"
 
 #include "core/alloc.h"
+#include "core/codec.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -169,8 +169,8 @@ int sb_parse_body(struct arena *a, const char *s, size_t n, bool yaml,
                   struct val *out, struct rn_err *e)
 {
     if (yaml) {
-        struct yaml_opts yo = {.nums = JSON_NUM_INT64, .src = "body"};
-        return yaml_parse(a, s, n, &yo, out, e);
+        struct goyaml_opts yo = {.nums = JSON_NUM_INT64, .src = "body"};
+        return goyaml_parse(a, s, n, &yo, out, e);
     }
     struct json_opts jo = {.nums = JSON_NUM_INT64};
     return json_parse(a, s, n, &jo, out, e);
@@ -296,32 +296,16 @@ void sb_random_suffix(char *out, size_t n)
 
 int sb_b64_encode(struct buf *b, const void *s, size_t n)
 {
-    size_t need = 4 * ((n + 2) / 3) + 1;
-    unsigned char *tmp = rn_malloc(need);
-    if (!tmp)
-        return RN_ENOMEM;
-    int len = EVP_EncodeBlock(tmp, s, (int)n);
-    int rc = buf_add(b, tmp, (size_t)len);
-    rn_free(tmp);
-    return rc;
+    return codec_b64_append(b, s, n, 0);
 }
 
+/* Go's base64.StdEncoding, as the API server decodes []byte fields. */
 char *sb_b64_decode(struct arena *a, const char *s, size_t n, size_t *outn)
 {
-    if (n % 4)
+    unsigned char *d = arena_alloc(a, n + 1);
+    size_t bad;
+    if (!d || codec_b64_decode(s, n, 0, d, outn, &bad) != RN_OK)
         return NULL;
-    unsigned char *d = arena_alloc(a, n / 4 * 3 + 1);
-    if (!d)
-        return NULL;
-    int len = n ? EVP_DecodeBlock(d, (const unsigned char *)s, (int)n) : 0;
-    if (len < 0)
-        return NULL;
-    /* EVP_DecodeBlock keeps the padding's zero bytes: take them off. */
-    if (n >= 1 && s[n - 1] == '=')
-        len--;
-    if (n >= 2 && s[n - 2] == '=')
-        len--;
-    d[len] = '\0';
-    *outn = (size_t)len;
+    d[*outn] = '\0';
     return (char *)d;
 }

@@ -1,6 +1,6 @@
 /*
  * awssqs.c: `service.awssqs`, Amazon SQS over its JSON 1.0 protocol with
- * Signature Version 4 (spec/services.md §19), as aws-sdk-go-v2's
+ * Signature Version 4 (docs/services/awssqs.md), as aws-sdk-go-v2's
  * service/sqs v1.38.1 sends it.
  *
  * Two signed POSTs to the queue endpoint (https://sqs.<region>.amazonaws.com

@@ -1,5 +1,5 @@
 /*
- * email.c: `service.email[.<name>]` (spec/services.md §2), SMTP on
+ * email.c: `service.email[.<name>]` (docs/services/email.md), SMTP on
  * libcurl.
  *
  * The message is built by a pure function (email_message) that writes the
@@ -33,6 +33,7 @@
 #include "svc_int.h"
 
 #include "../core/alloc.h"
+#include "../core/codec.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -61,29 +62,6 @@ static const struct svc_opt email_opts[] = {
     {"insecure_skip_verify", SVC_O_BOOL, 0, O(insecure)},
 };
 #undef O
-
-/* The message of one send (email_message's input). */
-struct email_msg {
-    const char *from;
-    const char *const *to;
-    size_t nto;
-    const char *subject;
-    const char *body;
-    bool html;
-    int64_t date;           /* unix seconds */
-    int32_t zone;           /* seconds east of UTC */
-    const char *message_id; /* NULL: no Message-ID header (as upstream) */
-};
-
-/* The test interface of this file (tests/unit/services/test_email.c
- * declares the same prototypes). */
-int email_message(struct buf *b, const struct email_msg *m);
-int email_qencode(struct buf *b, const char *s, size_t n);
-int email_recipients(struct arena *a, const char *rcpt, const char ***out,
-                     size_t *n);
-int email_parse_address(const char *field, struct buf *addr, char *err,
-                        size_t cap);
-int email_format_date(char *out, size_t cap, int64_t t, int32_t zone);
 
 /* ---- encoding ---- */
 
@@ -802,12 +780,10 @@ static void watch_login_challenge(struct smtp_watch *w)
 {
     const char *b64 = w->text + 4; /* after "334 " */
     unsigned char dec[sizeof w->text];
-    size_t n = strlen(b64);
-    int len = n % 4 == 0 && n < sizeof dec
-                  ? EVP_DecodeBlock(dec, (const unsigned char *)b64, (int)n)
+    size_t n = strlen(b64), dn, bad;
+    int len = codec_b64_decode(b64, n, 0, dec, &dn, &bad) == RN_OK && dn
+                  ? (int)dn
                   : -1;
-    while (len > 0 && n > 0 && b64[--n] == '=')
-        len--; /* EVP_DecodeBlock counts padding as zero bytes */
     if (len == 9 &&
         (memcmp(dec, "Username:", 9) == 0 || memcmp(dec, "Password:", 9) == 0))
         return;

@@ -1,6 +1,6 @@
 /*
  * gcppubsub.c: `service.gcppubsub`, Google Cloud Pub/Sub over its REST API
- * (spec/services.md §20; upstream uses the gRPC client library).
+ * (docs/services/gcppubsub.md; upstream uses the gRPC client library).
  *
  * POST {base}/v1/projects/<project>/topics/<topic>:publish with
  * {"messages": [{"data": base64(message), "attributes": {...}}]}; the

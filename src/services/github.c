@@ -1,5 +1,5 @@
 /*
- * github.c: `service.github`, a GitHub App (spec/services.md §17).
+ * github.c: `service.github`, a GitHub App (docs/services/github.md).
  *
  * Authentication: an RS256 JWT signed with the App's private key (iat =
  * now - 30 s, exp = iat + 120 s, iss = appID) buys an installation token

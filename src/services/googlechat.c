@@ -1,5 +1,5 @@
 /*
- * googlechat.c: `service.googlechat` (spec/services.md §8).
+ * googlechat.c: `service.googlechat` (docs/services/googlechat.md).
  *
  * The recipient names a webhook URL in `webhooks` (the URL carries the
  * space's key and token: messages show only its origin).  A threadKey
@@ -18,8 +18,9 @@
  */
 #include "svc_int.h"
 
+#include "../core/codec.h"
+#include "../core/goyaml.h"
 #include "../core/json.h"
-#include "../core/yaml.h"
 
 #include <openssl/rand.h>
 #include <stddef.h>
@@ -39,17 +40,6 @@ static const struct svc_opt gchat_opts[] = {
 
 #define F(name) svc_field(c->root, "googlechat", name)
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* url.QueryUnescape of s[0..n) into a. */
 static char *unescape(struct arena *a, const char *s, size_t n)
 {
@@ -57,9 +47,9 @@ static char *unescape(struct arena *a, const char *s, size_t n)
     for (size_t i = 0; out && i < n; i++) {
         if (s[i] == '+') {
             *p++ = ' ';
-        } else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-                   hexval(s[i + 2]) >= 0) {
-            *p++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        } else if (s[i] == '%' && i + 2 < n && codec_hexval(s[i + 1]) >= 0 &&
+                   codec_hexval(s[i + 2]) >= 0) {
+            *p++ = (char)(codec_hexval(s[i + 1]) * 16 + codec_hexval(s[i + 2]));
             i += 2;
         } else {
             *p++ = s[i];
@@ -216,9 +206,9 @@ static int card_list(struct svc_call *c, const char *what, struct val *out,
                      struct rn_err *e)
 {
     const char *text = F(what);
-    struct yaml_opts yo = {1, 0, what};
+    struct goyaml_opts yo = {1, 0, what};
     struct rn_err pe = {0};
-    if (yaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
+    if (goyaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
         (out->kind == VAL_ARRAY || out->kind == VAL_NULL))
         return RN_OK;
     return rn_errf(e, RN_EINVAL, "cannot create message: %s: %s", what,

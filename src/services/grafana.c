@@ -1,5 +1,5 @@
 /*
- * grafana.c: `service.grafana`, annotations (spec/services.md §12).
+ * grafana.c: `service.grafana`, annotations (docs/services/grafana.md).
  *
  * POST {apiUrl}/annotations (the path joined as Go's path.Join does, the
  * query kept) with a bearer key and {"time": <unix ms, whole seconds>,

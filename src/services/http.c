@@ -1,6 +1,6 @@
 /*
  * http.c: HTTP execution on libcurl, shaped after Go's net/http client,
- * which every upstream service uses (spec/services.md §0.6).
+ * which every upstream service uses (docs/services/README.md, HTTP).
  *
  * svc_http_setup() configures one easy handle so that the same transfer
  * runs blocking (svc_send, the CLI) or on the controller's multi handle.

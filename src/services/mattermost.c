@@ -1,5 +1,5 @@
 /*
- * mattermost.c: `service.mattermost` (spec/services.md §4).
+ * mattermost.c: `service.mattermost` (docs/services/mattermost.md).
  *
  * POST {apiURL}/api/v4/posts with a bearer token and the JSON body
  * {channel_id, message, props: {attachments}}; the recipient is a channel

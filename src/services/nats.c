@@ -1,6 +1,6 @@
 /*
  * nats.c: `service.nats`, one publish per send over the NATS client
- * protocol (spec/services.md §21), as nats.go v1.43.0 does it.  Not HTTP:
+ * protocol (docs/services/nats.md), as nats.go v1.43.0 does it.  Not HTTP:
  * the service delivers by itself (svc_type.send), blocking.
  *
  * `url` is nats.go's server list: comma-separated, each `nats://` (added

@@ -1,5 +1,6 @@
 /*
- * newrelic.c: `service.newrelic`, deployment markers (spec §18).
+ * newrelic.c: `service.newrelic`, deployment markers
+ * (docs/services/newrelic.md).
  *
  * POST {apiURL}/v2/applications/<recipient>/deployments.json with
  * `X-Api-Key` and {"deployment": {revision, changelog?, description?,

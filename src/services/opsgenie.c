@@ -1,5 +1,5 @@
 /*
- * opsgenie.c: `service.opsgenie`, alerts (spec/services.md §14).
+ * opsgenie.c: `service.opsgenie`, alerts (docs/services/opsgenie.md).
  *
  * `apiUrl` is a host, not a URL: the request goes to
  * https://<apiUrl>/v2/alerts, or plain http when the host does not

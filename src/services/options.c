@@ -1,5 +1,6 @@
 /*
- * options.c: service options from the configured value tree (spec §0.3).
+ * options.c: service options from the configured value tree
+ * (docs/services/README.md, options).
  *
  * Each service type describes its options struct with a table of
  * (key, kind, offset) rows; one decoder fills any of them with the rules
@@ -24,7 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
-/* The shared transport keys of §0.3: type-checked, not used. */
+/* The shared transport keys of docs/services/README.md, options: type-checked,
+ * not used. */
 struct transport_opts {
     int64_t max_idle, max_idle_host, max_conns;
     const char *idle_timeout;

@@ -1,5 +1,6 @@
 /*
- * pagerduty.c: `service.pagerduty`, PagerDuty REST incidents (spec §15).
+ * pagerduty.c: `service.pagerduty`, PagerDuty REST incidents
+ * (docs/services/pagerduty.md).
  *
  * POST {apiURL}/incidents with `Authorization: Token token=<token>` and
  * `From: <from>`; the recipient is the PagerDuty service ID and the

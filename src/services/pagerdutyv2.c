@@ -1,6 +1,6 @@
 /*
  * pagerdutyv2.c: `service.pagerdutyv2`, PagerDuty Events API v2 (spec
- * §16).
+ * docs/services/pagerdutyv2.md).
  *
  * The recipient names a routing key in `serviceKeys`; the template's
  * `pagerdutyv2` block is required.  POST {apiURL}/v2/enqueue (no auth

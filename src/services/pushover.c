@@ -1,5 +1,5 @@
 /*
- * pushover.c: `service.pushover` (spec/services.md §11).
+ * pushover.c: `service.pushover` (docs/services/pushover.md).
  *
  * Checks what the SDK checks before any request (token and recipient are
  * 30 letters or digits, the message is 1..1024 characters), then POSTs

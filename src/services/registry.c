@@ -1,8 +1,9 @@
 /*
  * registry.c: the table of service types.  svc_find() is the only place
  * that maps a `service.<type>` name to code; nothing else in rnotify
- * branches on a service name.  Email (SMTP) will join this table from its
- * own file.
+ * branches on a service name.  All twenty types upstream supports are
+ * here but alertmanager, which config still accepts and which fails when
+ * a notification is due (docs/services/README.md).
  */
 #include "svc_int.h"
 

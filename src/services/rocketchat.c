@@ -1,5 +1,5 @@
 /*
- * rocketchat.c: `service.rocketchat` (spec/services.md §5).
+ * rocketchat.c: `service.rocketchat` (docs/services/rocketchat.md).
  *
  * Every send logs in again (step 0: POST /api/v1/login, form user and
  * password), then posts (step 1: POST /api/v1/chat.postMessage with the

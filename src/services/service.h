@@ -10,10 +10,12 @@
  * http.c performs the requests on libcurl, blocking for the CLI
  * (svc_send) or on a multi handle for the controller (svc_http_setup /
  * svc_http_done).  A request may span several steps (Rocket.Chat logs in
- * first, Telegram calls getMe, Slack posts then updates).
+ * first, Telegram calls getMe, Slack posts then updates).  Email (SMTP)
+ * and NATS speak their own protocols: they deliver in `send`, blocking,
+ * which the controller runs on its worker threads.
  *
- * Failures are classified (spec/services.md §0.7): `retryable` is true
- * for transport errors, 429 and 5xx (except 501), false for everything a
+ * Failures are classified (docs/services/README.md, errors): `retryable` is
+ * true for transport errors, 429 and 5xx (except 501), false for everything a
  * repeat cannot fix (4xx, bad templates, bad configuration, untrusted
  * certificates).  Messages name the service and the recipient and never
  * carry a secret: option values marked secret are scrubbed from every
@@ -43,8 +45,10 @@ struct http_header {
 
 enum svc_retry_kind {
     SVC_RETRY_NONE,    /* one attempt */
-    SVC_RETRY_BACKOFF, /* go-retryablehttp (webhook, §1.5) */
-    SVC_RETRY_429,     /* repeat on 429 after Retry-After (slack, §3.4) */
+    SVC_RETRY_BACKOFF, /* go-retryablehttp (webhook, docs/services/webhook.md,
+                          retries) */
+    SVC_RETRY_429,     /* repeat on 429 after Retry-After (slack,
+                          docs/services/slack.md, requests) */
     SVC_RETRY_AWS,     /* aws-sdk-go-v2's standard retryer (awssqs):
                           transport errors, 500/502/503/504, throttling and
                           timeout error codes; jittered 2^n s waits */
@@ -153,7 +157,7 @@ enum svc_step {
     SVC_STEP_FAIL, /* res says why */
 };
 
-/* Option kinds of the decoding tables (spec §0.3). */
+/* Option kinds of the decoding tables (docs/services/README.md, options). */
 enum svc_okind {
     SVC_O_STR,      /* const char *; numbers and bools become text */
     SVC_O_BOOL,     /* bool */
@@ -186,7 +190,9 @@ struct svc_basic {
     const char *username, *password;
 };
 
-#define SVC_F_HTTP 1u /* accepts the shared transport keys (§0.3) */
+#define SVC_F_HTTP                                                             \
+    1u /* accepts the shared transport keys (docs/services/README.md, options) \
+        */
 
 struct svc_type {
     const char *name; /* matches service.<name> in the ConfigMap */
@@ -205,7 +211,7 @@ struct svc_type {
     enum svc_step (*check_reply)(const void *state, struct svc_call *c,
                                  const struct http_reply *r, bool *retryable,
                                  struct rn_err *e);
-    /* Non-HTTP services only (email): deliver blocking, without build;
+    /* Non-HTTP services only (email, nats): deliver blocking, no build;
      * on failure fill e and *retryable.  NULL for HTTP services. */
     int (*send)(const void *state, struct svc_call *c, bool *retryable,
                 struct rn_err *e);
@@ -222,9 +228,9 @@ const struct svc_type *svc_type_at(size_t i);
 struct svc_instance;
 
 /*
- * Decode the options of a configured service (spec §0.3: keys matched
- * case-insensitively, type mismatches are errors).  RN_ENOTFOUND for a
- * type with no implementation, RN_ECONFIG for bad options (message in e,
+ * Decode the options of a configured service (docs/services/README.md, options:
+ * keys matched case-insensitively, type mismatches are errors).  RN_ENOTFOUND
+ * for a type with no implementation, RN_ECONFIG for bad options (message in e,
  * with no secret values).  Free with svc_instance_free.
  */
 int svc_instance_new(const struct cfg_service *s, struct svc_instance **out,
@@ -257,9 +263,9 @@ size_t svc_check_config(const struct cfg_service *s,
 /*
  * Deliver notification n to destination d with instance s, blocking:
  * build each step, perform it (following redirects as Go does, with the
- * retry policy the request carries: webhook's loop of §1.5, slack's 429
- * rule), check the reply.  Returns r->code (RN_OK on success); r says
- * whether a repeat may help.  o may be NULL for defaults.
+ * retry policy the request carries: webhook's loop of docs/services/webhook.md,
+ * retries, slack's 429 rule), check the reply.  Returns r->code (RN_OK on
+ * success); r says whether a repeat may help.  o may be NULL for defaults.
  */
 int svc_send(const struct svc_instance *s, const struct notif *n,
              const struct eng_dest *d, const struct svc_opts *o,

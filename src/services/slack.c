@@ -1,5 +1,5 @@
 /*
- * slack.c: `service.slack[.<name>]` (spec/services.md §3).
+ * slack.c: `service.slack[.<name>]` (docs/services/slack.md).
  *
  * Form-encoded chat.postMessage / chat.update with the token in the form
  * (never a header).  Threads: with a groupingKey the first post's ts is

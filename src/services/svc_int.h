@@ -278,4 +278,33 @@ struct nats_line {
 int nats_server_line(struct arena *a, const char *line, size_t n,
                      struct nats_line *out, struct rn_err *e);
 
+/* ---- email's message builder (email.c), also its unit tests' ---- */
+
+/* The message of one send (email_message's input). */
+struct email_msg {
+    const char *from;
+    const char *const *to;
+    size_t nto;
+    const char *subject;
+    const char *body;
+    bool html;
+    int64_t date;           /* unix seconds */
+    int32_t zone;           /* seconds east of UTC */
+    const char *message_id; /* NULL: no Message-ID header (as upstream) */
+};
+
+/* The whole message (headers and quoted-printable body) appended to b. */
+int email_message(struct buf *b, const struct email_msg *m);
+/* A header value RFC 2047 Q-encoded where Go's mime.QEncoding would. */
+int email_qencode(struct buf *b, const char *s, size_t n);
+/* The recipient list of a destination, split as upstream splits it. */
+int email_recipients(struct arena *a, const char *rcpt, const char ***out,
+                     size_t *n);
+/* The address of one mailbox as Go's mail.ParseAddress reads it;
+ * RN_EINVAL with Go's message in err. */
+int email_parse_address(const char *field, struct buf *addr, char *err,
+                        size_t cap);
+/* The Date header: Go's RFC 1123 with a numeric zone. */
+int email_format_date(char *out, size_t cap, int64_t t, int32_t zone);
+
 #endif

@@ -1,5 +1,6 @@
 /*
- * teams.c: `service.teams`, Office 365 connector cards (spec §6).
+ * teams.c: `service.teams`, Office 365 connector cards
+ * (docs/services/teams.md).
  *
  * The recipient names a webhook URL in `recipientUrls` (secret: the URL
  * is the credential, so messages show only its origin).  The body is the

@@ -1,6 +1,6 @@
 /*
  * teams_workflows.c: `service.teams-workflows`, Power Automate workflows
- * (spec/services.md §7).
+ * (docs/services/teams-workflows.md).
  *
  * The webhook URL (from `recipientUrls`) is validated before anything is
  * sent: https (http only for loopback hosts) and a Power Automate address

@@ -1,5 +1,5 @@
 /*
- * telegram.c: `service.telegram` (spec/services.md §10).
+ * telegram.c: `service.telegram` (docs/services/telegram.md).
  *
  * Two form POSTs per send, as the SDK (OvyFlash/telegram-bot-api) does:
  * getMe (bot construction) with an empty form, then sendMessage with the

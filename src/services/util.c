@@ -7,6 +7,7 @@
 #include "svc_int.h"
 
 #include "../config/config.h"
+#include "../core/codec.h"
 #include "../core/json.h"
 #include "../core/limits.h"
 
@@ -413,9 +414,9 @@ int svc_req_json(struct arena *a, struct http_req *r, const char *url,
 
 const char *svc_base64(struct arena *a, const char *s, size_t n)
 {
-    char *out = arena_alloc(a, 4 * ((n + 2) / 3) + 1);
+    char *out = arena_alloc(a, codec_b64_len(n, 0) + 1);
     if (out)
-        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+        codec_b64_encode(out, s, n, 0);
     return out;
 }
 
@@ -548,12 +549,10 @@ bool svc_key_ok(const char *pem)
 /* Unpadded base64 in a, URL-safe alphabet when url. */
 const char *svc_base64_raw(struct arena *a, const char *p, size_t n, bool url)
 {
-    char *s = (char *)svc_base64(a, p, n);
-    size_t len = s ? strlen(s) : 0;
-    for (size_t i = 0; url && i < len; i++)
-        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-    while (len && s[len - 1] == '=')
-        s[--len] = '\0';
+    const unsigned flags = url ? CODEC_B64_URL | CODEC_B64_RAW : CODEC_B64_RAW;
+    char *s = arena_alloc(a, codec_b64_len(n, flags) + 1);
+    if (s)
+        codec_b64_encode(s, p, n, flags);
     return s;
 }
 

@@ -1,5 +1,5 @@
 /*
- * webex.c: `service.webex` (spec/services.md §9).
+ * webex.c: `service.webex` (docs/services/webex.md).
  *
  * POST {apiURL}/v1/messages with a bearer token; a recipient that looks
  * like an e-mail address (^\S+@\S+\.\S+$) goes to toPersonEmail, anything

@@ -1,5 +1,5 @@
 /*
- * webhook.c: `service.webhook.<name>` (spec/services.md §1).
+ * webhook.c: `service.webhook.<name>` (docs/services/webhook.md).
  *
  * Any method to `url`, optionally with a path from the template's
  * `webhook.<name>` entry appended by plain string concatenation (a query

@@ -12,6 +12,7 @@
 #include "template_int.h"
 
 #include "../core/buf.h"
+#include "../core/gotime.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,8 @@ static const char *param_type(char p)
         return "time.Time";
     case 'd':
         return "time.Duration";
+    case 'L':
+        return "*time.Location";
     case 'l':
         return "[]interface {}";
     case 'S':
@@ -52,7 +55,7 @@ static const char *param_type(char p)
 
 static bool can_be_nil(char p)
 {
-    return p == 'v' || p == 'l' || p == 'S' || p == 'm' || p == 'R';
+    return p == 'v' || p == 'l' || p == 'S' || p == 'm' || p == 'R' || p == 'L';
 }
 
 /* reflect.Zero of a nil-able parameter type */
@@ -92,6 +95,8 @@ static bool assignable(struct val v, char p)
         return v.kind == VAL_TIME;
     case 'd':
         return v.kind == VAL_DURATION;
+    case 'L':
+        return gotime_recv_of(v) == GOTIME_RECV_LOCATION;
     case 'l':
         return v.kind == VAL_ARRAY && gt == GT_LIST_ANY;
     case 'S':
@@ -277,7 +282,7 @@ static struct xval and_or(struct xstate *s, bool is_or, const struct xcall *c,
     struct xval v = {0};
     for (int i = 0; i < nargs; i++) {
         v = tpl_eval_arg(s, c->dot, 'R', c->args[i + 1]);
-        if (tpl_truth(v.v) == is_or)
+        if (val_truth(v.v) == is_or)
             return v;
     }
     if (c->final)

@@ -196,77 +196,17 @@ static void push_var(struct xstate *s, const char *name, size_t n,
     s->nvars++;
 }
 
-/* a[0..n) == b[0..n) for the short names of variables and map keys:
- * 4 to 16 bytes compare as two overlapping loads from each side, with no
- * library call (most names are found, so every byte gets compared). */
-static bool same_name(const char *a, const char *b, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        uint64_t a0, b0, a1, b1;
-        memcpy(&a0, a, 8);
-        memcpy(&b0, b, 8);
-        memcpy(&a1, a + n - 8, 8);
-        memcpy(&b1, b + n - 8, 8);
-        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-    }
-    if (n >= 4 && n < 8) {
-        uint32_t x[4]; /* a's head, b's head, a's tail, b's tail */
-        memcpy(&x[0], a, 4);
-        memcpy(&x[1], b, 4);
-        memcpy(&x[2], a + n - 4, 4);
-        memcpy(&x[3], b + n - 4, 4);
-        return x[0] == x[1] && x[2] == x[3];
-    }
-    if (n > 16)
-        return memcmp(a, b, n) == 0;
-    /* 0 to 3 bytes: first, middle and last cover them all */
-    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] &&
-                      a[n - 1] == b[n - 1]);
-}
-
 static struct xvar *find_var(struct xstate *s, const struct tstr *name)
 {
     for (size_t i = s->nvars; i > s->varbase; i--) {
         struct xvar *v = &s->vars[i - 1];
-        if (v->nlen == name->n && same_name(v->name, name->s, name->n))
+        if (v->nlen == name->n && val_bytes_eq(v->name, name->s, name->n))
             return v;
     }
     tpl_xerrorf(s, "undefined variable: %.*s", (int)name->n, name->s);
 }
 
 /* ---- values ---- */
-
-/* Go's isTrue for if/with/and/or/not. */
-bool tpl_truth(struct val v)
-{
-    switch (v.kind) {
-    case VAL_NULL:
-        return false;
-    case VAL_BOOL:
-        return v.u.b;
-    case VAL_INT:
-    case VAL_DURATION:
-        return v.u.i != 0;
-    case VAL_FLOAT:
-        return v.u.f != 0;
-    case VAL_STRING:
-        return v.len > 0;
-    case VAL_ARRAY:
-        return val_list_len(v) > 0;
-    case VAL_OBJECT:
-        if (val_gotype(v) == GT_STRUCT) {
-            const struct val *c = val_get(v, "", 0);
-            const struct val *im = val_get(v, "imag", 4);
-            if (c && c->kind == VAL_STRING && im &&
-                strcmp(c->u.s, "complex128") == 0)
-                return val_get(v, "real", 4)->u.f != 0 || im->u.f != 0;
-            return true;
-        }
-        return val_obj_len(v) > 0;
-    default:
-        return true;
-    }
-}
 
 static void fmt_part(struct buf *b, double f, bool plus)
 {
@@ -490,7 +430,7 @@ static const struct val *map_key(struct val m, const struct tstr *name)
     for (; kv < end; kv++) {
         const char *k = val_str_ptr(kv->key);
         if (val_str_len(kv->key) == n && k[0] == c0 &&
-            same_name(k, name->s, n))
+            val_bytes_eq(k, name->s, n))
             return &kv->v;
     }
     return NULL;
@@ -634,7 +574,7 @@ static int walk_if_with(struct xstate *s, struct xval dot,
     size_t mark = s->nvars;
     struct xval val = tpl_eval_pipeline(s, dot, n->pipe);
     int r = W_OK;
-    if (tpl_truth(val.v))
+    if (val_truth(val.v))
         r = walk(s, n->type == TN_WITH ? val : dot, n->list);
     else if (n->elselist)
         r = walk(s, dot, n->elselist);

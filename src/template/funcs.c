@@ -765,7 +765,7 @@ int tpl_builtin_call(struct xstate *s, int id, struct xval *argv, int argc,
 {
     switch (id) {
     case BI_NOT:
-        *out = xv(val_bool(!tpl_truth(argv[0].v)), false);
+        *out = xv(val_bool(!val_truth(argv[0].v)), false);
         return RN_OK;
     case BI_LEN:
         return f_len(argv, out, err, cap);

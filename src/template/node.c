@@ -7,10 +7,10 @@
 #include "template_int.h"
 
 #include "../core/buf.h"
+#include "../core/codec.h"
 #include "../core/gofmt.h"
 #include "../core/utf8.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,17 +207,6 @@ bool tpl_node_empty(const struct tnode *n)
 
 /* ---- strconv.Unquote / UnquoteChar ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* \ooo, \xhh, \uhhhh, \Uhhhhhhhh after the backslash: the value in *v,
  * the escape's length (with the backslash) or 0. */
 static size_t numeric_escape(const char *s, size_t n, uint32_t *v)
@@ -239,7 +228,7 @@ static size_t numeric_escape(const char *s, size_t n, uint32_t *v)
         return 0;
     *v = 0;
     for (int i = 0; i < digits; i++) {
-        int h = hexval(s[2 + i]);
+        int h = codec_hexval(s[2 + i]);
         if (h < 0)
             return 0;
         *v = *v * 16 + (uint32_t)h;
@@ -342,141 +331,6 @@ bool tpl_unquote(struct arena *a, const char *s, size_t n, struct tstr *out)
 
 /* ---- numbers ---- */
 
-/* Go's underscoreOK: underscores only between digits (or after a base
- * prefix). */
-static bool underscore_ok(const char *s, size_t n)
-{
-    char saw = '^';
-    size_t i = 0;
-    bool hex = false;
-    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
-        s++;
-        n--;
-    }
-    if (n >= 2 && s[0] == '0' && strchr("bBoOxX", s[1]) && s[1]) {
-        i = 2;
-        saw = '0';
-        hex = s[1] == 'x' || s[1] == 'X';
-    }
-    for (; i < n; i++) {
-        char c = s[i];
-        if ((c >= '0' && c <= '9') || (hex && hexval(c) >= 0)) {
-            saw = '0';
-            continue;
-        }
-        if (c == '_') {
-            if (saw != '0')
-                return false;
-            saw = '_';
-            continue;
-        }
-        if (saw == '_')
-            return false;
-        saw = '!';
-    }
-    return saw != '_';
-}
-
-/* strconv.ParseUint(s, 0, 64) on a sign-free string */
-static bool parse_uint0(const char *s, size_t n, uint64_t *out)
-{
-    if (n == 0)
-        return false;
-    bool us = memchr(s, '_', n) != NULL;
-    if (us && !underscore_ok(s, n))
-        return false;
-    unsigned base = 10;
-    size_t i = 0;
-    if (s[0] == '0' && n > 1) {
-        char p = s[1];
-        if (p == 'x' || p == 'X')
-            base = 16, i = 2;
-        else if (p == 'o' || p == 'O')
-            base = 8, i = 2;
-        else if (p == 'b' || p == 'B')
-            base = 2, i = 2;
-        else
-            base = 8, i = 1;
-    }
-    if (i == n && base != 8)
-        return false;
-    uint64_t v = 0;
-    for (; i < n; i++) {
-        if (s[i] == '_')
-            continue;
-        int d = hexval(s[i]);
-        if (d < 0 || (unsigned)d >= base)
-            return false;
-        if (v > (UINT64_MAX - (uint64_t)d) / base)
-            return false;
-        v = v * base + (uint64_t)d;
-    }
-    *out = v;
-    return true;
-}
-
-static bool parse_int0(const char *s, size_t n, int64_t *out)
-{
-    bool neg = false;
-    if (n > 0 && (s[0] == '+' || s[0] == '-')) {
-        neg = s[0] == '-';
-        s++;
-        n--;
-    }
-    uint64_t u;
-    if (!parse_uint0(s, n, &u))
-        return false;
-    if (neg) {
-        if (u > (uint64_t)INT64_MAX + 1)
-            return false;
-        *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-    } else {
-        if (u > (uint64_t)INT64_MAX)
-            return false;
-        *out = (int64_t)u;
-    }
-    return true;
-}
-
-/* strconv.ParseFloat(s, 64): decimal or 0x hex with a p exponent. */
-static bool parse_float(struct arena *a, const char *s, size_t n, double *out)
-{
-    if (n == 0)
-        return false;
-    if (memchr(s, '_', n) && !underscore_ok(s, n))
-        return false;
-    char *t = arena_alloc(a, n + 1);
-    if (!t)
-        return false;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != '_')
-            t[k++] = s[i];
-    t[k] = '\0';
-    const char *m = t;
-    if (*m == '+' || *m == '-')
-        m++;
-    bool hex = m[0] == '0' && (m[1] == 'x' || m[1] == 'X');
-    if (!hex && (strchr(m, 'x') || strchr(m, 'X') || strchr(m, 'p') ||
-                 strchr(m, 'P') || strchr(m, 'o') || strchr(m, 'O') ||
-                 strchr(m, 'b') || strchr(m, 'B') || strchr(m, 'i')))
-        return false;
-    if (hex && !strchr(m, 'p') && !strchr(m, 'P'))
-        return false;
-    if (!hex && !((m[0] >= '0' && m[0] <= '9') ||
-                  (m[0] == '.' && m[1] >= '0' && m[1] <= '9')))
-        return false;
-    char *end;
-    errno = 0;
-    double f = strtod(t, &end);
-    if (*end != '\0' || end == t)
-        return false;
-    if (isinf(f))
-        return false;
-    *out = f;
-    return true;
-}
-
 static bool has_any(const char *s, size_t n, const char *set)
 {
     for (size_t i = 0; i < n; i++)
@@ -530,8 +384,7 @@ static bool rune_const(struct tnum *x, const struct token *tk, char *msg,
 }
 
 /* "1+2i": both parts are Go float syntax */
-static bool complex_const(struct arena *a, struct tnum *x, const char *s,
-                          size_t n)
+static bool complex_const(struct tnum *x, const char *s, size_t n)
 {
     size_t k = n - 1; /* drop 'i' */
     size_t split = 0;
@@ -541,8 +394,8 @@ static bool complex_const(struct arena *a, struct tnum *x, const char *s,
             split = i;
     if (!split)
         return false;
-    if (!parse_float(a, s, split, &x->re) ||
-        !parse_float(a, s + split, k - split, &x->im))
+    if (gofmt_parse_float(s, split, &x->re) != RN_OK ||
+        gofmt_parse_float(s + split, k - split, &x->im) != RN_OK)
         return false;
     x->is_complex = true;
     simplify_complex(x);
@@ -551,11 +404,11 @@ static bool complex_const(struct arena *a, struct tnum *x, const char *s,
 
 /* A literal that is no integer: Go's ParseFloat, rejecting huge
  * integers written without a fraction or exponent. */
-static bool float_literal(struct arena *a, struct tnum *x, const char *s,
-                          size_t n, char *msg, size_t cap)
+static bool float_literal(struct tnum *x, const char *s, size_t n, char *msg,
+                          size_t cap)
 {
     double f;
-    if (!parse_float(a, s, n, &f))
+    if (gofmt_parse_float(s, n, &f) != RN_OK)
         return true; /* not a float either: illegal syntax below */
     if (!has_any(s, n, ".eEpP")) {
         snprintf(msg, cap, "integer overflow: \"%.*s\"", (int)n, s);
@@ -575,12 +428,12 @@ static bool float_literal(struct arena *a, struct tnum *x, const char *s,
     return true;
 }
 
-static bool plain_number(struct arena *a, struct tnum *x, const char *s,
-                         size_t n, char *msg, size_t cap)
+static bool plain_number(struct tnum *x, const char *s, size_t n, char *msg,
+                         size_t cap)
 {
     if (n > 0 && s[n - 1] == 'i') {
         double f;
-        if (parse_float(a, s, n - 1, &f)) {
+        if (gofmt_parse_float(s, n - 1, &f) == RN_OK) {
             x->is_complex = true;
             x->re = 0;
             x->im = f;
@@ -590,11 +443,12 @@ static bool plain_number(struct arena *a, struct tnum *x, const char *s,
     }
     uint64_t u = 0;
     /* ParseUint rejects any sign */
-    x->is_uint = n > 0 && s[0] != '+' && s[0] != '-' && parse_uint0(s, n, &u);
+    x->is_uint = n > 0 && s[0] != '+' && s[0] != '-' &&
+                 gofmt_parse_uint(s, n, 0, &u) == RN_OK;
     if (x->is_uint)
         x->u = u;
     int64_t i;
-    if (parse_int0(s, n, &i)) {
+    if (gofmt_parse_int(s, n, 0, &i) == RN_OK) {
         x->is_int = true;
         x->i = i;
         if (i == 0) {
@@ -608,7 +462,7 @@ static bool plain_number(struct arena *a, struct tnum *x, const char *s,
     } else if (x->is_uint) {
         x->is_float = true;
         x->f = (double)x->u;
-    } else if (!float_literal(a, x, s, n, msg, cap)) {
+    } else if (!float_literal(x, s, n, msg, cap)) {
         return false;
     }
     if (!x->is_int && !x->is_uint && !x->is_float) {
@@ -632,11 +486,11 @@ struct tnum *tpl_number_parse(struct arena *a, const struct token *tk,
     if (tk->type == TK_CHARCONST) {
         ok = rune_const(x, tk, msg, msgcap);
     } else if (tk->type == TK_COMPLEX) {
-        ok = complex_const(a, x, tk->val, tk->len);
+        ok = complex_const(x, tk->val, tk->len);
         if (!ok)
             snprintf(msg, msgcap, "expected integer");
     } else {
-        ok = plain_number(a, x, tk->val, tk->len, msg, msgcap);
+        ok = plain_number(x, tk->val, tk->len, msg, msgcap);
     }
     return ok ? x : NULL;
 }

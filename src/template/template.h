@@ -29,7 +29,7 @@ struct tpl_funcs;
  *   v interface{}      b bool          i int          I int64
  *   U uint32           f float64       s string       t time.Time
  *   l []interface{}    S []string      m map[string]interface{}
- *   d time.Duration
+ *   d time.Duration    L *time.Location
  * A '.' before the last letter makes it variadic ("s.v" is
  * func(string, ...interface{})).  A function is then called with the
  * converted arguments; it writes its result to *out (with the Go result

@@ -311,8 +311,6 @@ struct xval tpl_ideal_constant(struct xstate *s, const struct tnode *n);
  * calling NAME: "). */
 int tpl_builtin_call(struct xstate *s, int id, struct xval *argv, int argc,
                      struct xval *out, char *err, size_t errcap);
-/* Go's isTrue. */
-bool tpl_truth(struct val v);
 /* A Go complex128 value (printed "(1+2i)"), as a struct pseudo-value. */
 struct val tpl_complex(struct xstate *s, double re, double im);
 

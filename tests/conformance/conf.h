@@ -27,6 +27,7 @@ conf_family_fn conf_sprig;   /* conf_tmpl.c */
 conf_family_fn conf_expr;    /* conf_expr.c */
 conf_family_fn conf_trigger; /* conf_expr.c */
 conf_family_fn conf_notify;  /* conf_notify.c */
+conf_family_fn conf_regexp;  /* conf_regexp.c */
 
 /* A string field of the case, or NULL. */
 const char *conf_str(const struct conf_case *c, const char *key, size_t *len);

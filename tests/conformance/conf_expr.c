@@ -4,7 +4,7 @@
  * expr: compile `expr`, run it over `env` (plus the `time` variable when
  * `with_time`), and report the result as JSON (when encoding/json could
  * encode it), its Go type and its %v text.  trigger: evaluate each
- * condition as Argo Rollouts does (spec/engine.md section 3): key from the
+ * condition as Argo Rollouts does (docs/reference/engine.md §3): key from the
  * SHA-1 of the raw `when`, an empty `when` compiled as `false`, `oncePer`
  * only when triggered, failures recorded but not fatal; a condition that
  * does not compile fails the whole case.
@@ -13,6 +13,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/gofmt.h"
 #include "core/json.h"
@@ -154,25 +155,10 @@ struct cond {
 
 static void key_of(const char *when, size_t n, int i, struct buf *out)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char h[SHA_DIGEST_LENGTH + 1] = {0};
+    unsigned char h[SHA_DIGEST_LENGTH];
     SHA1((const unsigned char *)when, n, h);
     buf_add_fmt(out, "[%d].", i);
-    for (size_t k = 0; k < SHA_DIGEST_LENGTH; k += 3) {
-        unsigned v = (unsigned)h[k] << 16;
-        size_t left = SHA_DIGEST_LENGTH - k;
-        if (left > 1)
-            v |= (unsigned)h[k + 1] << 8;
-        if (left > 2)
-            v |= h[k + 2];
-        buf_add_char(out, tab[v >> 18]);
-        buf_add_char(out, tab[(v >> 12) & 63]);
-        if (left > 1)
-            buf_add_char(out, tab[(v >> 6) & 63]);
-        if (left > 2)
-            buf_add_char(out, tab[v & 63]);
-    }
+    codec_b64_append(out, h, sizeof h, CODEC_B64_URL | CODEC_B64_RAW);
 }
 
 static const char *str_field(struct val obj, const char *k, size_t *n)

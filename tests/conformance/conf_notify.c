@@ -49,7 +49,7 @@ static int case_vars(const struct conf_case *c, struct val *out)
     const struct val *wt = val_get_cstr(c->obj, "with_time");
     *out = vars ? *vars : val_null();
     if (wt && wt->kind == VAL_BOOL && wt->u.b)
-        return eng_obj_with(c->arena, *out, "time", eng_time_var_tpl(c->arena),
+        return val_obj_with(c->arena, *out, "time", eng_time_var_tpl(c->arena),
                             out);
     return RN_OK;
 }

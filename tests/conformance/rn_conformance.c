@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/json.h"
 
@@ -23,6 +24,7 @@
 #pragma weak conf_expr
 #pragma weak conf_trigger
 #pragma weak conf_notify
+#pragma weak conf_regexp
 
 static const struct {
     const char *name;
@@ -30,7 +32,7 @@ static const struct {
 } families[] = {
     {"tmpl", conf_tmpl},       {"sprig", conf_sprig},
     {"expr", conf_expr},       {"trigger", conf_trigger},
-    {"notify", conf_notify},
+    {"notify", conf_notify},   {"regexp", conf_regexp},
 };
 
 const char *conf_str(const struct conf_case *c, const char *key, size_t *len)
@@ -76,23 +78,6 @@ static int valid_utf8(const unsigned char *s, size_t n)
     return 1;
 }
 
-static void add_b64(struct buf *out, const unsigned char *s, size_t n)
-{
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63],
-                     i + 1 < n ? tab[(v >> 6) & 63] : '=',
-                     i + 2 < n ? tab[v & 63] : '='};
-        buf_add(out, q, 4);
-    }
-}
-
 void conf_emit_open(struct buf *out, const char *id)
 {
     buf_add_str(out, "{\"id\":");
@@ -107,7 +92,7 @@ void conf_emit_got(struct buf *out, const char *id, const char *s, size_t n)
         json_emit_string(out, s, n, JSON_RAW);
     } else {
         buf_add_str(out, ",\"got_b64\":\"");
-        add_b64(out, (const unsigned char *)s, n);
+        codec_b64_append(out, s, n, 0);
         buf_add_char(out, '"');
     }
     buf_add_str(out, "}\n");

@@ -20,8 +20,8 @@
 #include "core/alloc.h"
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 #include "engine/engine.h"
 #include "services/service.h"
 
@@ -113,9 +113,9 @@ static int load(struct arena *a, const struct args *g, struct cfg **c,
     char *text = rc == RN_OK ? slurp(a, g->resource, &n) : NULL;
     if (rc == RN_OK && !text)
         rc = rn_errf(e, RN_EIO, "cannot read %s", g->resource);
-    struct yaml_opts yo = {JSON_NUM_INT64, 0, g->resource};
+    struct goyaml_opts yo = {JSON_NUM_INT64, 0, g->resource};
     if (rc == RN_OK)
-        rc = yaml_parse(a, text, n, &yo, obj, e);
+        rc = goyaml_parse(a, text, n, &yo, obj, e);
     return rc;
 }
 

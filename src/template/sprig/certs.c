@@ -19,6 +19,7 @@
 
 #include "../../core/arena.h"
 #include "../../core/buf.h"
+#include "../../core/codec.h"
 #include "../../core/err.h"
 #include "../../core/gofmt.h"
 
@@ -438,13 +439,12 @@ static int f_gen_signed(struct tpl_fcall *c, const struct val *argv, int argc,
 static char *b64_arg(struct tpl_fcall *c, struct val v, size_t *n)
 {
     char *p = arena_alloc(c->arena, val_str_len(v) + 1);
-    long len =
-        p ? sprig_b64_decode(val_str_ptr(v), val_str_len(v), (unsigned char *)p)
-          : -1;
-    if (len < 0)
+    size_t len, bad;
+    if (!p || codec_b64_decode(val_str_ptr(v), val_str_len(v), 0,
+                               (unsigned char *)p, &len, &bad))
         return NULL;
     p[len] = '\0';
-    *n = (size_t)len;
+    *n = len;
     return p;
 }
 

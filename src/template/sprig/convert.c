@@ -184,265 +184,6 @@ bool sprig_is_list(struct val v)
     return v.kind == VAL_ARRAY;
 }
 
-/*
- * reflect-based zero test of sprig's empty(): structs (time.Time, Go
- * structs) are never empty, functions only when nil.
- */
-bool sprig_empty(struct val v)
-{
-    switch (val_kind(v)) {
-    case VAL_NULL:
-        return true;
-    case VAL_BOOL:
-        return !v.u.b;
-    case VAL_INT:
-    case VAL_DURATION:
-        return v.u.i == 0;
-    case VAL_FLOAT:
-        return v.u.f == 0;
-    case VAL_STRING:
-        return val_gotype(v) != GT_ERRSTR && v.len == 0; /* errors: ptr */
-    case VAL_ARRAY:
-        return val_list_len(v) == 0;
-    case VAL_OBJECT:
-        if (val_gotype(v) == GT_STRUCT)
-            return (v.flags & VAL_F_NILPTR) != 0;
-        return val_obj_len(v) == 0;
-    case VAL_TIME:
-        return false;
-    case VAL_FUNC:
-        return v.u.fn == NULL;
-    }
-    return false;
-}
-
-/* ---- strconv parsers ---- */
-
-static int lower(int ch)
-{
-    return ch | 0x20;
-}
-
-static int digit_val(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (lower(ch) >= 'a' && lower(ch) <= 'z')
-        return lower(ch) - 'a' + 10;
-    return 99;
-}
-
-/* Go's rule: an underscore only between digits or after a base prefix. */
-static bool underscore_ok(const char *s, size_t n)
-{
-    char saw = '^';
-    size_t i = 0;
-    bool hex = false;
-    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
-        s++;
-        n--;
-    }
-    if (n >= 2 && s[0] == '0' &&
-        (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
-        i = 2;
-        saw = '0';
-        hex = lower(s[1]) == 'x';
-    }
-    for (; i < n; i++) {
-        int ch = (unsigned char)s[i];
-        if ((ch >= '0' && ch <= '9') ||
-            (hex && lower(ch) >= 'a' && lower(ch) <= 'f')) {
-            saw = '0';
-            continue;
-        }
-        if (ch == '_') {
-            if (saw != '0')
-                return false;
-            saw = '_';
-            continue;
-        }
-        if (saw == '_')
-            return false;
-        saw = '!';
-    }
-    return saw != '_';
-}
-
-/* strconv.ParseUint(s, base, 64) without the sign. */
-static bool parse_uint(const char *s, size_t n, int base, uint64_t *out)
-{
-    const char *s0 = s;
-    size_t n0 = n;
-    bool base0 = base == 0, unders = false;
-    if (n == 0)
-        return false;
-    if (base0) {
-        base = 10;
-        if (s[0] == '0') {
-            int p = n >= 3 ? lower(s[1]) : 0;
-            base = p == 'b' ? 2 : p == 'o' ? 8 : p == 'x' ? 16 : 8;
-            size_t skip = (p == 'b' || p == 'o' || p == 'x') ? 2 : 1;
-            s += skip;
-            n -= skip;
-        }
-    }
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '_' && base0) {
-            unders = true;
-            continue;
-        }
-        int d = digit_val((unsigned char)s[i]);
-        if (d >= base)
-            return false;
-        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
-            return false;
-        v = v * (uint64_t)base + (uint64_t)d;
-    }
-    if (unders && !underscore_ok(s0, n0))
-        return false;
-    *out = v;
-    return true;
-}
-
-/* strconv.ParseInt(s, base, 64): base 0 takes Go prefixes (0x, 0o, 0b,
- * 0) and underscores; false on any syntax or range error. */
-bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out)
-{
-    bool neg = false;
-    uint64_t u;
-    if (n == 0)
-        return false;
-    if (s[0] == '+' || s[0] == '-') {
-        neg = s[0] == '-';
-        s++;
-        n--;
-    }
-    if (!parse_uint(s, n, base, &u))
-        return false;
-    if (!neg && u > (uint64_t)INT64_MAX)
-        return false;
-    if (neg && u > (uint64_t)INT64_MAX + 1)
-        return false;
-    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
-    return true;
-}
-
-static bool has_prefix_ci(const char *s, size_t n, const char *p)
-{
-    size_t pn = strlen(p);
-    if (n < pn)
-        return false;
-    for (size_t i = 0; i < pn; i++)
-        if (lower((unsigned char)s[i]) != p[i])
-            return false;
-    return true;
-}
-
-/* "inf", "infinity" (signed) and "nan", whole string only. */
-static bool parse_special(const char *s, size_t n, double *out)
-{
-    double sign = 1;
-    if (n && (s[0] == '+' || s[0] == '-')) {
-        sign = s[0] == '-' ? -1 : 1;
-        s++;
-        n--;
-        if ((n == 3 && has_prefix_ci(s, n, "inf")) ||
-            (n == 8 && has_prefix_ci(s, n, "infinity"))) {
-            *out = sign * INFINITY;
-            return true;
-        }
-        return false;
-    }
-    if ((n == 3 && has_prefix_ci(s, n, "inf")) ||
-        (n == 8 && has_prefix_ci(s, n, "infinity"))) {
-        *out = INFINITY;
-        return true;
-    }
-    if (n == 3 && has_prefix_ci(s, n, "nan")) {
-        *out = NAN;
-        return true;
-    }
-    return false;
-}
-
-/* Check Go float syntax; copies the number without underscores to tmp. */
-static bool float_syntax(const char *s, size_t n, char *tmp)
-{
-    size_t i = 0, k = 0;
-    bool hex = false, digits = false, dot = false, exp = false;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        tmp[k++] = s[i++];
-    if (i + 2 < n && s[i] == '0' && lower(s[i + 1]) == 'x') {
-        hex = true;
-        tmp[k++] = s[i++];
-        tmp[k++] = s[i++];
-    }
-    for (; i < n; i++) {
-        int ch = (unsigned char)s[i];
-        if (ch == '_')
-            continue;
-        if (ch == '.' && !dot) {
-            dot = true;
-        } else if ((ch >= '0' && ch <= '9') || (hex && digit_val(ch) < 16)) {
-            digits = true;
-        } else {
-            break;
-        }
-        tmp[k++] = (char)ch;
-    }
-    if (!digits)
-        return false;
-    if (i < n && lower(s[i]) == (hex ? 'p' : 'e')) {
-        tmp[k++] = s[i++];
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            tmp[k++] = s[i++];
-        bool ed = false;
-        for (; i < n; i++) {
-            if (s[i] == '_')
-                continue;
-            if (s[i] < '0' || s[i] > '9')
-                break;
-            ed = true;
-            tmp[k++] = s[i];
-        }
-        if (!ed)
-            return false;
-        exp = true;
-    }
-    if (i != n || (hex && !exp))
-        return false;
-    if (memchr(s, '_', n) && !underscore_ok(s, n))
-        return false;
-    tmp[k] = '\0';
-    return true;
-}
-
-/* strconv.ParseFloat(s, 64): Go decimal and hex syntax, inf and nan;
- * false on a syntax error or overflow. */
-bool sprig_parse_float(const char *s, size_t n, double *out)
-{
-    char small[128];
-    char *tmp = small;
-    bool ok = false;
-    if (parse_special(s, n, out))
-        return true;
-    if (n + 1 > sizeof small) {
-        tmp = rn_malloc(n + 1);
-        if (!tmp)
-            return false;
-    }
-    if (float_syntax(s, n, tmp)) {
-        double d = strtod(tmp, NULL);
-        ok = !isinf(d);
-        if (ok)
-            *out = d;
-    }
-    if (tmp != small)
-        rn_free(tmp);
-    return ok;
-}
-
 /* ---- the casts ---- */
 
 /* Go's int64(f) on amd64: out-of-range and NaN give the minimum int64. */
@@ -472,7 +213,8 @@ int64_t sprig_toint64(struct val v)
     case VAL_BOOL:
         return v.u.b ? 1 : 0;
     case VAL_STRING:
-        if (val_gotype(v) == GT_STRING && sprig_parse_int(v.u.s, v.len, 0, &i))
+        if (val_gotype(v) == GT_STRING &&
+            gofmt_parse_int(v.u.s, v.len, 0, &i) == RN_OK)
             return i;
         return 0;
     default:
@@ -497,7 +239,8 @@ double sprig_tofloat64(struct val v)
     case VAL_BOOL:
         return v.u.b ? 1 : 0;
     case VAL_STRING:
-        if (val_gotype(v) == GT_STRING && sprig_parse_float(v.u.s, v.len, &f))
+        if (val_gotype(v) == GT_STRING &&
+            gofmt_parse_float(v.u.s, v.len, &f) == RN_OK)
             return f;
         return 0;
     default:
@@ -609,7 +352,7 @@ static int f_atoi(struct tpl_fcall *c, const struct val *argv, int argc,
     int64_t i = 0;
     (void)c;
     (void)argc;
-    if (!sprig_parse_int(argv[0].u.s, argv[0].len, 10, &i))
+    if (gofmt_parse_int(argv[0].u.s, argv[0].len, 10, &i) != RN_OK)
         i = 0;
     *out = val_int_t(i, GT_INT);
     return RN_OK;
@@ -629,7 +372,7 @@ static int f_todecimal(struct tpl_fcall *c, const struct val *argv, int argc,
         if (rc)
             return rc;
     }
-    if (!sprig_parse_int(s.u.s, s.len, 8, &i))
+    if (gofmt_parse_int(s.u.s, s.len, 8, &i) != RN_OK)
         i = 0;
     *out = val_int_t(i, GT_INT64);
     return RN_OK;

@@ -17,6 +17,7 @@
 
 #include "../../core/arena.h"
 #include "../../core/buf.h"
+#include "../../core/codec.h"
 #include "../../core/err.h"
 
 #include <crypt.h>
@@ -320,7 +321,7 @@ static int f_encrypt_aes(struct tpl_fcall *c, const struct val *argv, int argc,
         return sprig_out_str(c, "", 0, out);
     size_t pad = AES_BLOCK - n % AES_BLOCK, total = AES_BLOCK + n + pad;
     unsigned char *buf = arena_alloc(c->arena, total);
-    char *enc = arena_alloc(c->arena, (total + 2) / 3 * 4 + 1);
+    char *enc = arena_alloc(c->arena, codec_b64_len(total, 0) + 1);
     if (!buf || !enc)
         return sprig_nomem(c);
     memcpy(buf + AES_BLOCK, val_str_ptr(argv[1]), n);
@@ -329,64 +330,8 @@ static int f_encrypt_aes(struct tpl_fcall *c, const struct val *argv, int argc,
     if (RAND_bytes(buf, AES_BLOCK) != 1 ||
         aes_cbc(key, buf, buf + AES_BLOCK, n + pad, buf + AES_BLOCK, 1))
         return sprig_fail(c, "crypto: AES encryption failed");
-    int len = EVP_EncodeBlock((unsigned char *)enc, buf, (int)total);
-    *out = val_str(enc, (size_t)len);
+    *out = val_str(enc, codec_b64_encode(enc, buf, total, 0));
     return RN_OK;
-}
-
-static int b64val(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    return ch == '+' ? 62 : ch == '/' ? 63 : -1;
-}
-
-/* Go's base64.StdEncoding.DecodeString: four-character quanta, '=' only
- * as padding at the end, CR and LF skipped anywhere.  out needs room for
- * n bytes.  The error offset is that of the first byte that cannot go on
- * (n for a truncated last quantum). */
-long sprig_b64_decode(const char *s, size_t n, unsigned char *out)
-{
-    unsigned acc = 0;
-    size_t nq = 0, pad = 0, o = 0, i = 0;
-    for (; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '\r' || ch == '\n')
-            continue;
-        if (ch == '=' && nq >= 2) {
-            pad++;
-            nq++;
-        } else if (pad || b64val(ch) < 0) {
-            return -1 - (long)i;
-        } else {
-            acc = acc << 6 | (unsigned)b64val(ch);
-            nq++;
-        }
-        if (nq < 4)
-            continue;
-        acc <<= 6 * pad;
-        out[o++] = (unsigned char)(acc >> 16);
-        if (pad < 2)
-            out[o++] = (unsigned char)(acc >> 8);
-        if (pad < 1)
-            out[o++] = (unsigned char)acc;
-        if (pad) {
-            size_t j = i + 1;
-            while (j < n && (s[j] == '\r' || s[j] == '\n'))
-                j++;
-            if (j < n)
-                return -1 - (long)j;
-        }
-        acc = 0;
-        nq = 0;
-    }
-    if (nq)
-        return -1 - (long)n;
-    return (long)o;
 }
 
 /* decryptAES password base64: the inverse of encryptAES.  Upstream does
@@ -402,15 +347,15 @@ static int f_decrypt_aes(struct tpl_fcall *c, const struct val *argv, int argc,
     unsigned char *raw = arena_alloc(c->arena, n + 1);
     if (!raw)
         return sprig_nomem(c);
-    long len = sprig_b64_decode(val_str_ptr(argv[1]), n, raw);
-    if (len < 0)
-        return sprig_fail(c, "illegal base64 data at input byte %ld", -1 - len);
+    size_t len, bad;
+    if (codec_b64_decode(val_str_ptr(argv[1]), n, 0, raw, &len, &bad))
+        return sprig_fail(c, "illegal base64 data at input byte %zu", bad);
     if (len < AES_BLOCK)
         return sprig_fail(c,
                           "runtime error: slice bounds out of range "
-                          "[:16] with capacity %ld",
+                          "[:16] with capacity %zu",
                           len);
-    size_t body = (size_t)len - AES_BLOCK;
+    size_t body = len - AES_BLOCK;
     if (body % AES_BLOCK)
         return sprig_fail(c, "crypto/cipher: input not full blocks");
     if (body == 0)

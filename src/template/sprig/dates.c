@@ -16,6 +16,7 @@
 #include "../../core/arena.h"
 #include "../../core/buf.h"
 #include "../../core/err.h"
+#include "../../core/gofmt.h"
 #include "../../core/gotime.h"
 #include "../../core/limits.h"
 
@@ -24,12 +25,6 @@
 #include <string.h>
 
 #define NS_SECOND INT64_C(1000000000)
-#define GO_ZERO_UNIX INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
-
-/* Go's zero time.Time (printed "0001-01-01 00:00:00 +0000 UTC"). */
-static const struct val_time zero_time = {GO_ZERO_UNIX, 0,     0,
-                                          "UTC",        "UTC", false};
-
 static int out_time(struct tpl_fcall *c, const struct val_time *t,
                     struct val *out)
 {
@@ -162,7 +157,7 @@ static int f_to_date(struct tpl_fcall *c, const struct val *argv, int argc,
         return sprig_nomem(c);
     if (rc && c->ud)
         return sprig_fail(c, "%s", e.msg);
-    return out_time(c, rc ? &zero_time : t, out);
+    return out_time(c, rc ? gotime_zero(c->arena) : t, out);
 }
 
 static int f_unix_epoch(struct tpl_fcall *c, const struct val *argv, int argc,
@@ -227,7 +222,7 @@ static int f_duration(struct tpl_fcall *c, const struct val *argv, int argc,
     int64_t n = 0;
     (void)argc;
     if (val_kind(v) == VAL_STRING) {
-        if (!sprig_parse_int(val_str_ptr(v), val_str_len(v), 10, &n))
+        if (gofmt_parse_int(val_str_ptr(v), val_str_len(v), 10, &n) != RN_OK)
             n = 0;
     } else if (val_kind(v) == VAL_INT && val_gotype(v) == GT_INT64) {
         n = val_int_of(v);

@@ -13,13 +13,12 @@
 
 #include "../../core/arena.h"
 #include "../../core/buf.h"
+#include "../../core/codec.h"
 #include "../../core/err.h"
 #include "../../core/json.h"
 
 #include <string.h>
 
-static const char b64_alpha[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char b32_alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 static int alpha_index(const char *alpha, unsigned char ch)
@@ -33,25 +32,12 @@ static int alpha_index(const char *alpha, unsigned char ch)
 static int f_b64enc(struct tpl_fcall *c, const struct val *argv, int argc,
                     struct val *out)
 {
-    const unsigned char *s = (const unsigned char *)argv[0].u.s;
-    size_t n = argv[0].len, k = 0;
+    size_t n = argv[0].len;
     (void)argc;
-    char *o = arena_alloc(c->arena, (n + 2) / 3 * 4 + 1);
+    char *o = arena_alloc(c->arena, codec_b64_len(n, 0) + 1);
     if (!o)
         return sprig_nomem(c);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)s[i + 1] << 8;
-        if (i + 2 < n)
-            v |= s[i + 2];
-        o[k++] = b64_alpha[v >> 18];
-        o[k++] = b64_alpha[(v >> 12) & 63];
-        o[k++] = i + 1 < n ? b64_alpha[(v >> 6) & 63] : '=';
-        o[k++] = i + 2 < n ? b64_alpha[v & 63] : '=';
-    }
-    o[k] = '\0';
-    *out = val_str(o, k);
+    *out = val_str(o, codec_b64_encode(o, argv[0].u.s, n, 0));
     return RN_OK;
 }
 
@@ -60,86 +46,25 @@ static bool is_nl(char ch)
     return ch == '\n' || ch == '\r';
 }
 
-/* After padding: skip newlines; anything else left is trailing garbage. */
-static long b64_tail(const char *s, size_t n, size_t si)
-{
-    while (si < n && is_nl(s[si]))
-        si++;
-    return si < n ? (long)si : -1;
-}
-
-/* One quantum of Go's base64 decodeQuantum.  Returns the error offset or
- * -1; *si advances, *dlen is the number of sextets read, *done at the
- * end of input. */
-static long b64_quantum(const char *s, size_t n, size_t *si, uint8_t dbuf[4],
-                        int *dlen)
-{
-    *dlen = 4;
-    for (int j = 0; j < 4; j++) {
-        if (*si == n) {
-            if (j == 0) {
-                *dlen = 0;
-                return -1;
-            }
-            return (long)(*si - (size_t)j);
-        }
-        unsigned char in = (unsigned char)s[(*si)++];
-        int v = alpha_index(b64_alpha, in);
-        if (v >= 0) {
-            dbuf[j] = (uint8_t)v;
-            continue;
-        }
-        if (is_nl((char)in)) {
-            j--;
-            continue;
-        }
-        if (in != '=' || j < 2)
-            return (long)(*si - 1);
-        if (j == 2) {
-            while (*si < n && is_nl(s[*si]))
-                (*si)++;
-            if (*si == n)
-                return (long)n;
-            if (s[*si] != '=')
-                return (long)(*si - 1);
-            (*si)++;
-        }
-        *dlen = j;
-        return b64_tail(s, n, *si);
-    }
-    return -1;
-}
-
+/* b64dec: Go's decoder error text is the result, as sprig returns it. */
 static int f_b64dec(struct tpl_fcall *c, const struct val *argv, int argc,
                     struct val *out)
 {
-    const char *s = argv[0].u.s;
-    size_t n = argv[0].len, si = 0, k = 0;
+    size_t n = argv[0].len, len, bad;
     (void)argc;
-    char *o = arena_alloc(c->arena, n / 4 * 3 + 3);
+    unsigned char *o = arena_alloc(c->arena, n + 1);
     if (!o)
         return sprig_nomem(c);
-    while (si < n) {
-        uint8_t d[4] = {0, 0, 0, 0};
-        int dlen;
-        long bad = b64_quantum(s, n, &si, d, &dlen);
-        if (bad >= 0) {
-            char *msg = arena_printf(
-                c->arena, "illegal base64 data at input byte %ld", bad);
-            if (!msg)
-                return sprig_nomem(c);
-            *out = val_str(msg, strlen(msg));
-            return RN_OK;
-        }
-        uint32_t v = (uint32_t)d[0] << 18 | (uint32_t)d[1] << 12 |
-                     (uint32_t)d[2] << 6 | d[3];
-        for (int i = 0; i < dlen - 1; i++)
-            o[k++] = (char)(v >> (16 - 8 * i));
-        if (dlen < 4)
-            break;
+    if (codec_b64_decode(argv[0].u.s, n, 0, o, &len, &bad) != RN_OK) {
+        char *msg = arena_printf(c->arena,
+                                 "illegal base64 data at input byte %zu", bad);
+        if (!msg)
+            return sprig_nomem(c);
+        *out = val_str(msg, strlen(msg));
+        return RN_OK;
     }
-    o[k] = '\0';
-    *out = val_str(o, k);
+    o[len] = '\0';
+    *out = val_str((const char *)o, len);
     return RN_OK;
 }
 

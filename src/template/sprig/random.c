@@ -10,11 +10,11 @@
 #include "sprig_int.h"
 
 #include "../../core/arena.h"
+#include "../../core/codec.h"
 #include "../../core/err.h"
 #include "../../core/limits.h"
 #include "../../core/utf8.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -115,13 +115,12 @@ static int f_rand_bytes(struct tpl_fcall *c, const struct val *argv, int argc,
         return rn_errf(c->err, RN_ELIMIT, "randBytes: %lld bytes is too many",
                        (long long)n);
     unsigned char *raw = arena_alloc(c->arena, (size_t)n + 1);
-    char *enc = arena_alloc(c->arena, ((size_t)n + 2) / 3 * 4 + 1);
+    char *enc = arena_alloc(c->arena, codec_b64_len((size_t)n, 0) + 1);
     if (!raw || !enc)
         return sprig_nomem(c);
     if (n > 0 && RAND_bytes(raw, (int)n) != 1)
         return sprig_fail(c, "crypto/rand: read failed");
-    int len = EVP_EncodeBlock((unsigned char *)enc, raw, (int)n);
-    *out = val_str(enc, (size_t)len);
+    *out = val_str(enc, codec_b64_encode(enc, raw, (size_t)n, 0));
     return RN_OK;
 }
 

@@ -1,8 +1,9 @@
 /*
  * sprig_int.h: shared by the sprig files only.  Each theme file exports one
- * struct sprig_group; sprig.c registers them all.  The conversions below
- * are sprig's lenient casts (spf13/cast as sprig uses them), shared by
- * every theme.
+ * struct sprig_group; sprig.c registers them all.  Below: sprig's lenient
+ * casts (spf13/cast as sprig uses them), the result helpers every theme
+ * uses, and the private-key helpers crypto.c shares with certs.c.  Go's
+ * runtime pieces (regexp, strconv, base64, truth, DeepEqual) are core's.
  */
 #ifndef RN_SPRIG_INT_H
 #define RN_SPRIG_INT_H
@@ -50,7 +51,7 @@ int sprig_strval(struct tpl_fcall *c, struct val v, struct val *out);
  * failure (strings parsed with base 0 for ints). */
 int64_t sprig_toint64(struct val v);
 double sprig_tofloat64(struct val v);
-/* cast.ToString-like string for typeIs messages etc. */
+/* Whether v is a slice or an array, as sprig's reflect checks see it. */
 bool sprig_is_list(struct val v);
 /* Set a RN_EEXEC error with Go's text; returns RN_EEXEC. */
 int sprig_fail(struct tpl_fcall *c, const char *fmt, ...)
@@ -89,13 +90,11 @@ int sprig_obj_put(struct tpl_fcall *c, struct val_obj *o, struct val key,
                   struct val v);
 /* Index of key in o, or -1. */
 long sprig_obj_find(const struct val_obj *o, const char *k, size_t n);
-/* sprig's empty(): Go's zero value test (nil, false, 0, "", len 0). */
-bool sprig_empty(struct val v);
-/* strconv.ParseInt(s, base, 64) (base 0: Go prefixes and underscores);
- * false on syntax or range error. */
-bool sprig_parse_int(const char *s, size_t n, int base, int64_t *out);
-/* strconv.ParseFloat(s, 64); false on syntax or range error. */
-bool sprig_parse_float(const char *s, size_t n, double *out);
+/* sprig's empty(): the negation of Go's truth (core's val_truth). */
+static inline bool sprig_empty(struct val v)
+{
+    return !val_truth(v);
+}
 /* sprig's strslice (toStrings, join): a []string in *out. */
 int sprig_strslice(struct tpl_fcall *c, struct val v, struct val *out);
 /* cast.ToInt of v (Go int = int64 here). */
@@ -116,8 +115,5 @@ struct evp_pkey_st *sprig_key_parse(const char *pem, size_t n, char *err,
 /* sprig's pemBlockForKey, PEM-encoded, appended to b.  RN_OK, a buf
  * status, or RN_EEXEC. */
 int sprig_key_pem(struct buf *b, struct evp_pkey_st *k);
-/* base64.StdEncoding.DecodeString (padded, CR/LF ignored) into out (room
- * for n bytes): the decoded length, or -1 - (offset of the bad byte). */
-long sprig_b64_decode(const char *s, size_t n, unsigned char *out);
 
 #endif

@@ -33,23 +33,8 @@ static uint32_t u_lower(uint32_t r);
 static uint32_t u_title(uint32_t r);
 static bool u_is(uint32_t r, int cls);
 static bool u_is_letter(uint32_t r);
-static bool u_is_space(uint32_t r);
 
 /* ---- rune helpers ---- */
-
-/* utf8.DecodeLastRuneInString: the last rune of s[0..n) and its width. */
-static size_t decode_last(const char *s, size_t n, uint32_t *r)
-{
-    size_t start = n - 1, lim = n >= 4 ? n - 4 : 0;
-    while (start > lim && ((unsigned char)s[start] & 0xC0) == 0x80)
-        start--;
-    size_t w = utf8_decode(s + start, n - start, r);
-    if (start + w != n) {
-        *r = UTF8_RUNE_ERROR;
-        return 1;
-    }
-    return w;
-}
 
 static int put_rune(struct buf *b, uint32_t r)
 {
@@ -123,7 +108,7 @@ static bool title_sep(uint32_t r)
     }
     if (u_is_letter(r) || u_is(r, UC_N))
         return false;
-    return u_is_space(r);
+    return utf8_is_space(r);
 }
 
 static int f_title(struct tpl_fcall *c, const struct val *argv, int argc,
@@ -158,7 +143,7 @@ static int f_untitle(struct tpl_fcall *c, const struct val *argv, int argc,
     for (size_t i = 0; i < s.len && rc == RN_OK;) {
         uint32_t r;
         i += utf8_decode(s.u.s + i, s.len - i, &r);
-        if (u_is_space(r)) {
+        if (utf8_is_space(r)) {
             next = true;
         } else if (next) {
             r = u_lower(r);
@@ -190,7 +175,7 @@ static int f_swapcase(struct tpl_fcall *c, const struct val *argv, int argc,
             r = ws ? u_title(r) : u_upper(r);
             ws = false;
         } else {
-            ws = u_is_space(r);
+            ws = utf8_is_space(r);
         }
         rc = put_rune(&b, r);
     }
@@ -201,7 +186,7 @@ static int f_swapcase(struct tpl_fcall *c, const struct val *argv, int argc,
 
 static bool is_connector(uint32_t r)
 {
-    return r == '-' || r == '_' || u_is_space(r);
+    return r == '-' || r == '_' || utf8_is_space(r);
 }
 
 /* A letter but not a CJK ideograph. */
@@ -538,40 +523,15 @@ static int out_sub(struct tpl_fcall *c, struct val s, size_t off, size_t n,
     return sprig_out_str(c, s.u.s + off, n, out);
 }
 
+/* trim s: strings.TrimSpace. */
 static int f_trim(struct tpl_fcall *c, const struct val *argv, int argc,
                   struct val *out)
 {
     struct val s = arg_s(argv, 0);
-    size_t i = 0, j = s.len;
+    size_t i, j;
     (void)argc;
-    while (i < j) {
-        uint32_t r;
-        size_t w = utf8_decode(s.u.s + i, j - i, &r);
-        if (r == UTF8_RUNE_ERROR || !u_is_space(r))
-            break;
-        i += w;
-    }
-    while (j > i) {
-        uint32_t r;
-        size_t w = decode_last(s.u.s + i, j - i, &r);
-        if (r == UTF8_RUNE_ERROR || !u_is_space(r))
-            break;
-        j -= w;
-    }
+    utf8_trim(s.u.s, s.len, NULL, 0, &i, &j);
     return out_sub(c, s, i, j - i, out);
-}
-
-/* Is r in cutset?  U+FFFD also matches an invalid byte of the cutset, as
- * strings.IndexRune does. */
-static bool in_cutset(struct val set, uint32_t r)
-{
-    for (size_t i = 0; i < set.len;) {
-        uint32_t q;
-        i += utf8_decode(set.u.s + i, set.len - i, &q);
-        if (q == r)
-            return true;
-    }
-    return false;
 }
 
 /* trimAll cutset s: strings.Trim(s, cutset). */
@@ -579,26 +539,13 @@ static int f_trimall(struct tpl_fcall *c, const struct val *argv, int argc,
                      struct val *out)
 {
     struct val set = arg_s(argv, 0), s = arg_s(argv, 1);
-    size_t i = 0, j = s.len;
+    size_t i, j;
     (void)argc;
     if (set.len == 0) {
         *out = s;
         return RN_OK;
     }
-    while (i < j) {
-        uint32_t r;
-        size_t w = utf8_decode(s.u.s + i, j - i, &r);
-        if (!in_cutset(set, r))
-            break;
-        i += w;
-    }
-    while (j > i) {
-        uint32_t r;
-        size_t w = decode_last(s.u.s + i, j - i, &r);
-        if (!in_cutset(set, r))
-            break;
-        j -= w;
-    }
+    utf8_trim(s.u.s, s.len, set.u.s, set.len, &i, &j);
     return out_sub(c, s, i, j - i, out);
 }
 
@@ -637,7 +584,7 @@ static int f_trimprefix(struct tpl_fcall *c, const struct val *argv, int argc,
 /* unicode.IsSpace of a byte taken as a rune (Latin-1). */
 static bool byte_space(unsigned char ch)
 {
-    return u_is_space(ch);
+    return utf8_is_space(ch);
 }
 
 /* goutils DeleteWhiteSpace: byte-wise; kept bytes are written as runes,
@@ -1577,28 +1524,4 @@ static bool u_is_letter(uint32_t r)
     const struct uc_range *row;
     int cls = uc_class(r, &row);
     return cls == UC_LU || cls == UC_LL || cls == UC_LT || cls == UC_L;
-}
-
-/* unicode.IsSpace */
-static bool u_is_space(uint32_t r)
-{
-    switch (r) {
-    case '\t':
-    case '\n':
-    case '\v':
-    case '\f':
-    case '\r':
-    case ' ':
-    case 0x85:
-    case 0xA0:
-    case 0x1680:
-    case 0x2028:
-    case 0x2029:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000:
-        return true;
-    default:
-        return r >= 0x2000 && r <= 0x200A;
-    }
 }

@@ -11,6 +11,7 @@
 
 #include "../../core/arena.h"
 #include "../../core/buf.h"
+#include "../../core/codec.h"
 #include "../../core/err.h"
 
 #include <string.h>
@@ -45,17 +46,6 @@ static bool should_escape(unsigned char ch, enum esc_mode mode)
     return true;
 }
 
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* arena_strndup that records an exhausted arena in c->err. */
 static char *dup_n(struct tpl_fcall *c, const char *s, size_t n)
 {
@@ -79,11 +69,11 @@ static bool unescape(struct tpl_fcall *c, const char *s, size_t n,
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch == '%') {
-            if (i + 2 >= n || hexval((unsigned char)s[i + 1]) < 0 ||
-                hexval((unsigned char)s[i + 2]) < 0)
+            if (i + 2 >= n || codec_hexval((char)s[i + 1]) < 0 ||
+                codec_hexval((char)s[i + 2]) < 0)
                 return false;
-            int v = hexval((unsigned char)s[i + 1]) << 4 |
-                    hexval((unsigned char)s[i + 2]);
+            int v = codec_hexval((char)s[i + 1]) << 4 |
+                    codec_hexval((char)s[i + 2]);
             bool pct25 = memcmp(s + i, "%25", 3) == 0;
             if (mode == ESC_HOST && v < 0x80 && !pct25)
                 return false;

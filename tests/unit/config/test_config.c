@@ -1,8 +1,10 @@
 /*
  * test_config.c: building configuration snapshots (src/config): key
- * dispatch, per-key error isolation, template and trigger decoding (§1.2),
- * condition keys (§10.1), services and `$secret` substitution (§1.8,
- * §10.5), manifests (ConfigMap/Secret documents, base64, stringData).
+ * dispatch, per-key error isolation, template and trigger decoding
+ * (docs/reference/engine.md §1.2), condition keys (docs/reference/engine.md
+ * §10.1), services and `$secret` substitution (docs/reference/engine.md §1.8,
+ * docs/reference/engine.md §10.5), manifests (ConfigMap/Secret documents,
+ * base64, stringData).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -183,7 +185,8 @@ static void test_errors_isolated(void **state)
     assert_null(cfg_key_error(c, "template.good"));
 }
 
-/* §1.2: case-insensitive fields, scalars coerced into string fields. */
+/* docs/reference/engine.md §1.2: case-insensitive fields, scalars coerced into
+ * string fields. */
 static void test_decode_rules(void **state)
 {
     struct fx *f = *state;
@@ -248,7 +251,7 @@ static void test_template_sections(void **state)
     assert_int_equal(t->sec[CFG_SEC_OPSGENIE].generic.n, 1);
 }
 
-/* §10.5 and §1.8 examples. */
+/* docs/reference/engine.md §10.5 and §1.8 examples. */
 static void test_secret_substitution(void **state)
 {
     struct fx *f = *state;

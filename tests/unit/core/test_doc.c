@@ -20,7 +20,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "core/limits.h"
-#include "core/yaml.h"
+#include "core/goyaml.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -293,7 +293,7 @@ static void test_yaml_aliases(void **state)
     struct buf y;
     (void)state;
     const char *s = "a: &x {k: [1, 2], s: text}\nb: *x\nc: [*x, *x]\n";
-    struct doc *d = yaml_parse_doc(s, strlen(s), NULL, &e);
+    struct doc *d = goyaml_parse_doc(s, strlen(s), NULL, &e);
     assert_non_null(d);
     const struct val *a = val_get_cstr(d->root, "a");
     const struct val *b = val_get_cstr(d->root, "b");
@@ -308,7 +308,7 @@ static void test_yaml_aliases(void **state)
         assert_int_equal(
             buf_add_fmt(&y, "l%d: &l%d [*l%d, *l%d]\n", i, i, i - 1, i - 1),
             RN_OK);
-    d = yaml_parse_doc(y.ptr, y.len, NULL, &e);
+    d = goyaml_parse_doc(y.ptr, y.len, NULL, &e);
     assert_non_null(d);
     assert_true(doc_size(d) < 8192);
     buf_free(&y);
@@ -335,7 +335,7 @@ static void test_oom(void **state)
         rn_alloc_fail_after(k / 2, k % 2); /* persistent, then transient */
         d[0] = json_parse_doc_with(&b, t.ptr, t.len, &int64_mode, &e);
         d[1] = json_parse_doc_with(&b, t.ptr, t.len, &int64_mode, &e2);
-        d[2] = yaml_parse_doc(ys, strlen(ys), NULL, &e3);
+        d[2] = goyaml_parse_doc(ys, strlen(ys), NULL, &e3);
         int rc = d[0] ? doc_freeze(NULL, d[0]->root, &d[3]) : RN_OK;
         long failures = rn_alloc_failures();
         rn_alloc_fail_after(-1, 0);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
+#include "core/err.h"
 #include "core/gofmt.h"
 #include "core/val.h"
 
@@ -527,9 +528,51 @@ static void test_limit(void **state)
     buf_free(&b);
 }
 
+/* strconv.ParseInt/ParseUint/ParseFloat: the one parser template
+ * literals, sprig casts and expr share (Go's strconv docs and tests). */
+static void test_strconv_parse(void **state)
+{
+    (void)state;
+    int64_t i;
+    uint64_t u;
+    double f;
+    assert_int_equal(gofmt_parse_int("0x_1F", 5, 0, &i), RN_OK);
+    assert_int_equal(i, 31);
+    assert_int_equal(gofmt_parse_int("0x_1F", 5, 16, &i), RN_EINVAL);
+    assert_int_equal(gofmt_parse_int("1__0", 4, 0, &i), RN_EINVAL);
+    assert_int_equal(gofmt_parse_int("_10", 3, 0, &i), RN_EINVAL);
+    assert_int_equal(gofmt_parse_int("017", 3, 0, &i), RN_OK);
+    assert_int_equal(i, 15);
+    assert_int_equal(gofmt_parse_int("0", 1, 0, &i), RN_OK);
+    assert_int_equal(gofmt_parse_int("-9223372036854775808", 20, 10, &i),
+                     RN_OK);
+    assert_true(i == INT64_MIN);
+    assert_int_equal(gofmt_parse_int("9223372036854775808", 19, 10, &i),
+                     RN_ELIMIT);
+    assert_true(i == INT64_MAX);
+    /* Go stops at the overflow: a range error, not the later syntax one */
+    assert_int_equal(gofmt_parse_uint("99999999999999999999x", 21, 10, &u),
+                     RN_ELIMIT);
+    assert_int_equal(gofmt_parse_uint("+1", 2, 10, &u), RN_EINVAL);
+    assert_int_equal(gofmt_parse_uint("z", 1, 36, &u), RN_OK);
+    assert_int_equal(u, 35);
+    assert_int_equal(gofmt_parse_float("1_000.5", 7, &f), RN_OK);
+    assert_true(f == 1000.5);
+    assert_int_equal(gofmt_parse_float("0x1p-2", 6, &f), RN_OK);
+    assert_true(f == 0.25);
+    assert_int_equal(gofmt_parse_float("0x1", 3, &f), RN_EINVAL);
+    assert_int_equal(gofmt_parse_float("-Infinity", 9, &f), RN_OK);
+    assert_true(isinf(f) && f < 0);
+    assert_int_equal(gofmt_parse_float("+nan", 4, &f), RN_EINVAL);
+    assert_int_equal(gofmt_parse_float("1e400", 5, &f), RN_ELIMIT);
+    assert_int_equal(gofmt_parse_float(".", 1, &f), RN_EINVAL);
+    assert_int_equal(gofmt_parse_float("1e", 2, &f), RN_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strconv_parse),
         cmocka_unit_test(test_float_shortest),
         cmocka_unit_test(test_float_precision),
         cmocka_unit_test(test_float_binary_hex),

@@ -734,6 +734,57 @@ static void many_zones(void **state)
         "+1030 +10:30");
 }
 
+/* The method table both languages call (GOTIME_METHODS): lookups by
+ * receiver, the first result of several, and Go's results for the
+ * methods the templates and expr used to compute on their own. */
+static struct val call_m(int recv, const char *name, struct val r,
+                         const struct val *args)
+{
+    const struct gotime_method *m =
+        gotime_method_find(recv, name, strlen(name));
+    struct val out = val_null();
+    struct rn_err e = {0};
+    assert_non_null(m);
+    assert_int_equal(gotime_method_call(&A, m, r, args, &out, &e), RN_OK);
+    return out;
+}
+
+static void methods(void **state)
+{
+    (void)state;
+    struct val t = val_time(
+        parse_ok(GOTIME_RFC3339NANO, "2021-01-03T10:44:59.5+01:00", NULL));
+    struct val hour = val_duration(3600 * 1000000000LL);
+    assert_null(gotime_method_find(GOTIME_RECV_DURATION, "Year", 4));
+    assert_int_equal(gotime_recv_of(val_int_t(3, GT_MONTH)), GOTIME_RECV_MONTH);
+    assert_int_equal(gotime_recv_of(val_int(3)), -1);
+    struct val r = call_m(GOTIME_RECV_TIME, "Round", t, &hour);
+    assert_string_equal(fmt(r.u.tm, GOTIME_RFC3339),
+                        "2021-01-03T11:00:00+01:00");
+    r = call_m(GOTIME_RECV_TIME, "Truncate", t, &hour);
+    assert_string_equal(fmt(r.u.tm, GOTIME_RFC3339),
+                        "2021-01-03T10:00:00+01:00");
+    /* 2021-01-03 is a Sunday of ISO week 53 of 2020 */
+    assert_int_equal(call_m(GOTIME_RECV_TIME, "ISOWeek", t, NULL).u.i, 2020);
+    assert_int_equal(call_m(GOTIME_RECV_TIME, "Date", t, NULL).u.i, 2021);
+    assert_int_equal(call_m(GOTIME_RECV_TIME, "UnixMilli", t, NULL).u.i,
+                     1609667099500LL);
+    r = call_m(GOTIME_RECV_TIME, "Month", t, NULL);
+    r = call_m(GOTIME_RECV_MONTH, "String", r, NULL);
+    assert_string_equal(r.u.s, "January");
+    r = call_m(GOTIME_RECV_WEEKDAY, "String", val_int_t(9, GT_WEEKDAY), NULL);
+    assert_string_equal(r.u.s, "%!Weekday(9)");
+    struct val d = val_duration(5400 * 1000000000LL + 1);
+    assert_true(call_m(GOTIME_RECV_DURATION, "Hours", d, NULL).u.f > 1.5);
+    r = call_m(GOTIME_RECV_DURATION, "String", d, NULL);
+    assert_string_equal(r.u.s, "1h30m0.000000001s");
+    r = call_m(GOTIME_RECV_TIME, "Location", t, NULL);
+    assert_int_equal(gotime_recv_of(r), GOTIME_RECV_LOCATION);
+    r = call_m(GOTIME_RECV_LOCATION, "String", r, NULL);
+    assert_string_equal(r.u.s, "");
+    assert_int_equal(gotime_methods[GOTIME_M_CLOCK].nresults, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +797,7 @@ int main(void)
         cmocka_unit_test(add_date),        cmocka_unit_test(add_sub),
         cmocka_unit_test(extremes),        cmocka_unit_test(tzif_footer),
         cmocka_unit_test(zoneinfo_env),    cmocka_unit_test(many_zones),
+        cmocka_unit_test(methods),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -767,9 +767,49 @@ static void test_emit_limits(void **state)
     }
 }
 
+/* The escaper reads plain text 8 bytes at a time: a byte that needs an
+ * escape must be found at every position of such a word. */
+static void test_escape_positions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+        unsigned flags;
+    } sp[] = {
+        {"\"", "\\\"", 0},
+        {"\\", "\\\\", 0},
+        {"\n", "\\n", 0},
+        {"\x01", "\\u0001", 0},
+        {"\x1f", "\\u001f", 0},
+        {"<", "\\u003c", 0},
+        {">", "\\u003e", 0},
+        {"&", "\\u0026", 0},
+        {"<", "<", JSON_RAW},
+        {"\xff", "\\ufffd", 0},
+        {"\xc3\xa9", "\xc3\xa9", 0},
+    };
+    for (size_t k = 0; k < sizeof sp / sizeof *sp; k++) {
+        for (size_t pos = 0; pos < 18; pos++) {
+            char in[40], want[60];
+            struct buf b;
+            memset(in, 'a', pos);
+            snprintf(in + pos, sizeof in - pos, "%sbbbbbbbbbbbbbbbbb",
+                     sp[k].in);
+            snprintf(want, sizeof want, "\"%.*s%sbbbbbbbbbbbbbbbbb\"", (int)pos,
+                     in, sp[k].out);
+            buf_init(&b, 0);
+            assert_int_equal(json_emit_string(&b, in, strlen(in), sp[k].flags),
+                             RN_OK);
+            assert_string_equal(buf_str(&b), want);
+            buf_free(&b);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escape_positions),
         cmocka_unit_test(test_parse_basic),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_error_position),

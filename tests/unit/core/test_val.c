@@ -211,6 +211,24 @@ static void test_struct_names(void **state)
     struct val_obj none = {0, 0, NULL};
     assert_string_equal(val_type_name(val_obj(&none, GT_STRUCT)), "struct {}");
     assert_true(val_truth(val_obj(&none, GT_STRUCT)));
+    /* one truth for templates' if and sprig's empty: a nil pointer to a
+     * struct is false, a complex number true unless 0, an error value a
+     * non-nil pointer even with an empty message */
+    struct val nilp = val_obj(&ptr, GT_STRUCT);
+    nilp.flags |= VAL_F_NILPTR;
+    assert_false(val_truth(nilp));
+    struct val_kv c_kv[3] = {
+        {val_str("", 0), val_str("complex128", 10)},
+        {val_str("imag", 4), val_float(0)},
+        {val_str("real", 4), val_float(0)},
+    };
+    struct val_obj cplx = {3, 3, c_kv};
+    assert_false(val_truth(val_obj(&cplx, GT_STRUCT)));
+    c_kv[1].v = val_float(1);
+    assert_true(val_truth(val_obj(&cplx, GT_STRUCT)));
+    struct val err = val_str("", 0);
+    err.flags = GT_ERRSTR;
+    assert_true(val_truth(err));
 }
 
 static void test_truth(void **state)

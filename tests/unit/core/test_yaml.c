@@ -16,8 +16,8 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,11 +31,11 @@ static void want_json(const char *s, int nums, const char *want)
     struct val v;
     struct rn_err e;
     struct buf b;
-    struct yaml_opts o = {.nums = nums, .src = "test"};
+    struct goyaml_opts o = {.nums = nums, .src = "test"};
     arena_init(&a, 0);
     buf_init(&b, 0);
     rn_err_clear(&e);
-    if (yaml_parse(&a, s, strlen(s), &o, &v, &e) != RN_OK)
+    if (goyaml_parse(&a, s, strlen(s), &o, &v, &e) != RN_OK)
         fail_msg("yaml %s: %s", s, e.msg);
     if (json_emit(&b, v, NULL, &e) != RN_OK)
         fail_msg("emit: %s", e.msg);
@@ -50,10 +50,10 @@ static void want_error(const char *s, int code, const char *msg, int line)
     struct arena a;
     struct val v = val_bool(true);
     struct rn_err e;
-    struct yaml_opts o = {.src = "cm/key"};
+    struct goyaml_opts o = {.src = "cm/key"};
     arena_init(&a, 0);
     rn_err_clear(&e);
-    int rc = yaml_parse(&a, s, strlen(s), &o, &v, &e);
+    int rc = goyaml_parse(&a, s, strlen(s), &o, &v, &e);
     if (rc != code || strcmp(e.msg, msg) != 0)
         fail_msg("yaml %s: got %d \"%s\", want %d \"%s\"", s, rc, e.msg, code,
                  msg);
@@ -104,12 +104,12 @@ static void test_number_modes(void **state)
     struct arena a;
     struct val v;
     struct rn_err e;
-    struct yaml_opts o = {.nums = JSON_NUM_INT64};
+    struct goyaml_opts o = {.nums = JSON_NUM_INT64};
     const char *s = "[1, 1.0, 1.5, 1e21, 9223372036854775807, "
                     "9223372036854775808, -0.0, 0x10]";
     (void)state;
     arena_init(&a, 0);
-    assert_int_equal(yaml_parse(&a, s, strlen(s), &o, &v, &e), RN_OK);
+    assert_int_equal(goyaml_parse(&a, s, strlen(s), &o, &v, &e), RN_OK);
     static const int kinds[] = {VAL_INT, VAL_INT,   VAL_FLOAT, VAL_FLOAT,
                                 VAL_INT, VAL_FLOAT, VAL_INT,   VAL_INT};
     for (size_t i = 0; i < 8; i++) {
@@ -122,7 +122,7 @@ static void test_number_modes(void **state)
     assert_true(val_list_at(v, 4).u.i == INT64_MAX);
     assert_int_equal(val_list_at(v, 7).u.i, 16);
     o.nums = JSON_NUM_FLOAT64;
-    assert_int_equal(yaml_parse(&a, s, strlen(s), &o, &v, &e), RN_OK);
+    assert_int_equal(goyaml_parse(&a, s, strlen(s), &o, &v, &e), RN_OK);
     for (size_t i = 0; i < 8; i++)
         assert_int_equal(val_list_at(v, i).kind, VAL_FLOAT);
     arena_free(&a);
@@ -287,20 +287,20 @@ static void test_depth(void **state)
     struct val v;
     struct rn_err e;
     char s[1200];
-    struct yaml_opts o = {.max_depth = 10};
+    struct goyaml_opts o = {.max_depth = 10};
     (void)state;
     arena_init(&a, 0);
     memset(s, '[', 10);
     memset(s + 10, ']', 10);
     s[20] = '\0';
-    assert_int_equal(yaml_parse(&a, s, 20, &o, &v, &e), RN_OK);
+    assert_int_equal(goyaml_parse(&a, s, 20, &o, &v, &e), RN_OK);
     memset(s, '[', 11);
     memset(s + 11, ']', 11);
     s[22] = '\0';
-    assert_int_equal(yaml_parse(&a, s, 22, &o, &v, &e), RN_ELIMIT);
+    assert_int_equal(goyaml_parse(&a, s, 22, &o, &v, &e), RN_ELIMIT);
     memset(s, '[', 600);
     memset(s + 600, ']', 600);
-    assert_int_equal(yaml_parse(&a, s, 1200, NULL, &v, &e), RN_ELIMIT);
+    assert_int_equal(goyaml_parse(&a, s, 1200, NULL, &v, &e), RN_ELIMIT);
     arena_free(&a);
 }
 
@@ -321,7 +321,7 @@ static void test_excessive_aliasing(void **state)
     assert_int_equal(buf_add_str(&b, "}\n"), RN_OK);
     for (int i = 0; i < 2100; i++)
         assert_int_equal(buf_add_fmt(&b, "m%d: {<<: *b}\n", i), RN_OK);
-    assert_int_equal(yaml_parse(&a, b.ptr, b.len, NULL, &v, &e), RN_ELIMIT);
+    assert_int_equal(goyaml_parse(&a, b.ptr, b.len, NULL, &v, &e), RN_ELIMIT);
     assert_string_equal(e.msg, "error converting YAML to JSON: yaml: document "
                                "contains excessive aliasing");
     buf_free(&b);
@@ -333,13 +333,13 @@ static void test_parse_doc(void **state)
     struct rn_err e;
     const char *s = "trigger:\n- when: app.status == 'x'\n  send: [a, b]\n";
     (void)state;
-    struct doc *d = yaml_parse_doc(s, strlen(s), NULL, &e);
+    struct doc *d = goyaml_parse_doc(s, strlen(s), NULL, &e);
     assert_non_null(d);
     const struct val *t = val_get_cstr(d->root, "trigger");
     assert_non_null(t);
     assert_int_equal(val_list_len(*t), 1);
     doc_unref(d);
-    assert_null(yaml_parse_doc("[", 1, NULL, &e));
+    assert_null(goyaml_parse_doc("[", 1, NULL, &e));
 }
 
 static void test_oom(void **state)
@@ -351,7 +351,7 @@ static void test_oom(void **state)
     (void)state;
     for (long k = 0; !done && k < 20000; k++) {
         rn_alloc_fail_after(k / 2, k % 2); /* persistent, then transient */
-        struct doc *d = yaml_parse_doc(s, sizeof s - 1, NULL, &e);
+        struct doc *d = goyaml_parse_doc(s, sizeof s - 1, NULL, &e);
         long failures = rn_alloc_failures();
         rn_alloc_fail_after(-1, 0);
         if (!d)
@@ -384,7 +384,7 @@ static void test_configmap_file(void **state)
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
     arena_init(&a, 0);
-    assert_int_equal(yaml_parse(&a, text, n, NULL, &v, &e), RN_OK);
+    assert_int_equal(goyaml_parse(&a, text, n, NULL, &v, &e), RN_OK);
     const struct val *data = val_get_cstr(v, "data");
     assert_non_null(data);
     assert_true(val_obj_len(*data) > 0);

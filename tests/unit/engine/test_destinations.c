@@ -1,7 +1,7 @@
 /*
- * test_destinations.c: who gets which trigger (spec §2, §10.3): subscribe
- * annotations and their dotted forms, the YAML subscriptions annotation,
- * default subscriptions with label selectors, default triggers per
+ * test_destinations.c: who gets which trigger (docs/reference/engine.md §2,
+ * §10.3): subscribe annotations and their dotted forms, the YAML subscriptions
+ * annotation, default subscriptions with label selectors, default triggers per
  * service, assembly order, de-duplication and recipient splitting.
  */
 #include <setjmp.h>
@@ -82,7 +82,7 @@ static void expect(const struct eng_dests *d, const char *trigger,
     }
 }
 
-/* §10.3 */
+/* docs/reference/engine.md §10.3 */
 static void test_spec_vector(void **state)
 {
     struct fx *f = *state;

@@ -1,8 +1,8 @@
 /*
- * test_notify.c: rendering a send list into one notification (spec §4.3):
- * unknown templates, merge rules per section, upstream's JSON (field
- * order, omitempty) and the console YAML (sorted keys, quoting, literal
- * blocks); the variables of §4.4.
+ * test_notify.c: rendering a send list into one notification
+ * (docs/reference/engine.md §4.3): unknown templates, merge rules per section,
+ * upstream's JSON (field order, omitempty) and the console YAML (sorted keys,
+ * quoting, literal blocks); the variables of docs/reference/engine.md §4.4.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
 #include "engine/engine.h"
 
@@ -241,7 +242,7 @@ static void test_analysis_runs(void **state)
     assert_non_null(val_get_cstr(out, "analysisRuns"));
 }
 
-/* go-yaml v2's key order and quoting through eng_val_yaml. */
+/* go-yaml v2's key order and quoting through goyaml_emit. */
 static void test_yaml_values(void **state)
 {
     struct fx *f = *state;
@@ -254,7 +255,7 @@ static void test_yaml_values(void **state)
     struct val v;
     struct rn_err e;
     assert_int_equal(json_parse(&f->a, js, strlen(js), NULL, &v, &e), RN_OK);
-    assert_int_equal(eng_val_yaml(v, &f->b), RN_OK);
+    assert_int_equal(goyaml_emit(&f->b, v), RN_OK);
     assert_string_equal(buf_str(&f->b), "_x: null\n"
                                         "\"0.5\": \"~\"\n"
                                         "A: true\n"

@@ -1,7 +1,9 @@
 /*
- * test_state.c: notified-state keys and the state annotation (spec §3.6,
- * §10.4), the condition-path step (§3.5), the event-path send rule (§3.4)
- * and the reason -> trigger mapping (§10.2).
+ * test_state.c: notified-state keys and the state annotation
+ * (docs/reference/engine.md §3.6, docs/reference/engine.md §10.4), the
+ * condition-path step (docs/reference/engine.md §3.5), the event-path send rule
+ * (docs/reference/engine.md §3.4) and the reason -> trigger mapping
+ * (docs/reference/engine.md §10.2).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
- * test_trigger.c: trigger runs (spec §3.3): condition keys, triggered
- * flags, oncePer printed with Go's %v only when triggered, runtime errors
- * reported per condition without failing the run, unknown triggers.
+ * test_trigger.c: trigger runs (docs/reference/engine.md §3.3): condition keys,
+ * triggered flags, oncePer printed with Go's %v only when triggered, runtime
+ * errors reported per condition without failing the run, unknown triggers.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -9,8 +9,8 @@
 #include "config/config.h"
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/goyaml.h"
 #include "core/json.h"
-#include "core/yaml.h"
 #include "services/service.h"
 
 #include <string.h>
@@ -24,9 +24,9 @@ static inline struct svc_instance *fx_inst_e(const char *type, const char *name,
                                              const char *yaml, struct rn_err *e)
 {
     struct cfg_service cs = {name, type, val_null()};
-    struct yaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
+    struct goyaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
     struct svc_instance *inst = NULL;
-    if (yaml_parse(&fx_arena, yaml, strlen(yaml), &yo, &cs.opts, e) != RN_OK)
+    if (goyaml_parse(&fx_arena, yaml, strlen(yaml), &yo, &cs.opts, e) != RN_OK)
         return NULL;
     return svc_instance_new(&cs, &inst, e) == RN_OK ? inst : NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * test_build.c: the request every service builds (spec/services.md): the
+ * test_build.c: the request every service builds (docs/services/): the
  * method, URL, headers and body of each step, from decoded options and a
  * rendered notification, without a network; and the replies that end a
  * step, continue a send or fail it.
@@ -20,7 +20,7 @@
 
 #include <stdio.h>
 
-/* ---- webhook (§1) ---- */
+/* ---- webhook (docs/services/webhook.md) ---- */
 
 static void webhook_entry(void **state)
 {
@@ -101,7 +101,7 @@ static void webhook_errors(void **state)
     svc_instance_free(s);
 }
 
-/* ---- slack (§3) ---- */
+/* ---- slack (docs/services/slack.md) ---- */
 
 static void slack_post_form(void **state)
 {
@@ -204,7 +204,8 @@ static void slack_threads(void **state)
     svc_instance_free(s);
 }
 
-/* ---- mattermost, webex (§4, §9) ---- */
+/* ---- mattermost, webex (docs/services/mattermost.md, docs/services/webex.md)
+ * ---- */
 
 static void mattermost_post(void **state)
 {
@@ -248,7 +249,7 @@ static void webex_recipients(void **state)
     svc_instance_free(s);
 }
 
-/* ---- rocketchat (§5) ---- */
+/* ---- rocketchat (docs/services/rocketchat.md) ---- */
 
 static void rocketchat_steps(void **state)
 {
@@ -289,7 +290,8 @@ static void rocketchat_steps(void **state)
     svc_instance_free(s);
 }
 
-/* ---- teams, teams-workflows (§6, §7) ---- */
+/* ---- teams, teams-workflows (docs/services/teams.md,
+ * docs/services/teams-workflows.md) ---- */
 
 static void teams_card(void **state)
 {
@@ -382,7 +384,7 @@ static void teams_workflows_card(void **state)
     svc_instance_free(s);
 }
 
-/* ---- googlechat (§8) ---- */
+/* ---- googlechat (docs/services/googlechat.md) ---- */
 
 static void googlechat_thread(void **state)
 {
@@ -415,7 +417,8 @@ static void googlechat_thread(void **state)
     svc_instance_free(s);
 }
 
-/* ---- telegram, pushover (§10, §11) ---- */
+/* ---- telegram, pushover (docs/services/telegram.md,
+ * docs/services/pushover.md) ---- */
 
 static void telegram_steps(void **state)
 {
@@ -489,7 +492,8 @@ static void pushover_checks(void **state)
     svc_instance_free(s);
 }
 
-/* ---- grafana, opsgenie, pagerduty, pagerdutyv2 (§12, §14-§16) ---- */
+/* ---- grafana, opsgenie, pagerduty, pagerdutyv2 (docs/services/grafana.md,
+ * opsgenie.md, pagerduty.md, pagerdutyv2.md) ---- */
 
 static void grafana_urls(void **state)
 {
@@ -624,7 +628,7 @@ static void awssqs_documents(void **state)
     svc_instance_free(s);
 }
 
-/* ---- github (§17) ---- */
+/* ---- github (docs/services/github.md) ---- */
 
 /* A github instance with a fresh RSA key (PEM made at run time). */
 static struct svc_instance *github_inst(void)

@@ -1,5 +1,5 @@
 /*
- * test_email.c: the email service (spec/services.md §2) without a mail
+ * test_email.c: the email service (docs/services/email.md) without a mail
  * server: the message bytes (headers, their folding and RFC 2047
  * encoding, the quoted-printable body, the date), the recipient list,
  * the address rules of Go's net/mail, option decoding, and the failures
@@ -24,26 +24,6 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-/* The test interface of src/services/email.c (same declarations). */
-struct email_msg {
-    const char *from;
-    const char *const *to;
-    size_t nto;
-    const char *subject;
-    const char *body;
-    bool html;
-    int64_t date;
-    int32_t zone;
-    const char *message_id;
-};
-int email_message(struct buf *b, const struct email_msg *m);
-int email_qencode(struct buf *b, const char *s, size_t n);
-int email_recipients(struct arena *a, const char *rcpt, const char ***out,
-                     size_t *n);
-int email_parse_address(const char *field, struct buf *addr, char *err,
-                        size_t cap);
-int email_format_date(char *out, size_t cap, int64_t t, int32_t zone);
 
 #define HEAD_END                                                               \
     "Content-Type: text/plain; charset=UTF-8\r\n"                              \

@@ -1,8 +1,9 @@
 /*
  * test_http.c: the shared machinery of the services module: option
- * decoding (§0.3: case-insensitive keys, type errors, durations),
- * `rnotify check` reports, secret scrubbing, go-retryablehttp's waits and
- * Retry-After (§1.5), Go's redirect rules (§0.6) and the encoders.
+ * decoding (docs/services/README.md, options: case-insensitive keys, type
+ * errors, durations), `rnotify check` reports, secret scrubbing,
+ * go-retryablehttp's waits and Retry-After (docs/services/webhook.md, retries),
+ * Go's redirect rules (docs/services/README.md, HTTP) and the encoders.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,12 +73,12 @@ static void check_config_unknown(void **state)
 {
     (void)state;
     struct cfg_service cs = {"w", "webhook", val_null()};
-    struct yaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
+    struct goyaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
     struct rn_err e = {0};
     const char *y = "url: http://x\nmaxIdleConns: 3\nurls: oops\n"
                     "insecure_skip_verify: true\n";
     char seen[512] = "";
-    assert_int_equal(yaml_parse(&fx_arena, y, strlen(y), &yo, &cs.opts, &e),
+    assert_int_equal(goyaml_parse(&fx_arena, y, strlen(y), &yo, &cs.opts, &e),
                      RN_OK);
     assert_int_equal(svc_check_config(&cs, report, seen), 2);
     assert_string_equal(seen, "insecure_skip_verify;urls;");

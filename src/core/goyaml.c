@@ -1,5 +1,5 @@
 /*
- * yaml.c: YAML to values through libyaml's event parser, reproducing what
+ * goyaml.c: YAML to values through libyaml's event parser, reproducing what
  * upstream's sigs.k8s.io/yaml does: go-yaml v2 decodes the first document
  * with YAML 1.1 scalar resolution, the result is converted to JSON (map
  * keys become strings, NaN/Inf are errors) and decoded again as JSON.  We
@@ -15,11 +15,12 @@
  * wording ("yaml: line 3: mapping values are not allowed in this context")
  * behind sigs.k8s.io/yaml's "error converting YAML to JSON: " prefix.
  */
-#include "yaml.h"
+#include "goyaml.h"
 
 #include "alloc.h"
 #include "arena.h"
 #include "buf.h"
+#include "codec.h"
 #include "doc.h"
 #include "err.h"
 #include "gofmt.h"
@@ -234,71 +235,50 @@ static bool word_lookup(const char *s, size_t n, struct val *out,
     return false;
 }
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 10;
-    return 99;
-}
-
 enum intres { INT_SYNTAX, INT_OK, INT_RANGE };
 
-/*
- * Go's strconv.ParseInt(s, 0, 64) then ParseUint(s, 0, 64): sign, then a
- * 0x / 0o / 0b / 0 (octal) prefix or decimal.  On INT_OK, *out is the
- * value as an int (GT_INT) or, past int64 and unsigned, a GT_UINT64.  On
- * INT_RANGE with valid digits, *approx holds the magnitude's value.
- */
-static enum intres go_parse_int(const char *s, size_t n, struct val *out,
-                                double *approx)
+/* The magnitude of a number of valid digits that overflowed 64 bits (Go
+ * goes on with a big.Int), as a float64. */
+static double big_magnitude(const char *s, size_t n)
 {
-    size_t i = 0;
-    bool neg = false, sign = false, over = false;
+    size_t i = n && (s[0] == '+' || s[0] == '-');
     unsigned base = 10;
-    uint64_t m = 0;
     double d = 0;
-    if (n && (s[0] == '+' || s[0] == '-')) {
-        neg = s[0] == '-';
-        sign = true;
-        i++;
-    }
-    if (i >= n)
-        return INT_SYNTAX;
     if (s[i] == '0' && n - i >= 3 && strchr("bBoOxX", s[i + 1])) {
         char p = (char)(s[i + 1] | 0x20);
         base = p == 'b' ? 2 : p == 'o' ? 8 : 16;
         i += 2;
-    } else if (s[i] == '0' && n - i > 1) {
+    } else if (s[i] == '0') {
         base = 8;
-        i++;
     }
-    for (; i < n; i++) {
-        unsigned dv = (unsigned)digit_value(s[i]);
-        if (dv >= base)
-            return INT_SYNTAX;
-        if (m > (UINT64_MAX - dv) / base)
-            over = true;
-        m = m * base + dv;
-        d = d * base + dv;
-    }
-    *approx = neg ? -d : d;
-    if (over)
-        return INT_RANGE;
-    if (neg && m <= (uint64_t)INT64_MAX + 1) {
-        *out = val_int((int64_t)(0 - m));
+    for (; i < n; i++)
+        d = d * base + codec_hexval(s[i]);
+    return s[0] == '-' ? -d : d;
+}
+
+/*
+ * Go's strconv.ParseInt(s, 0, 64) then ParseUint(s, 0, 64) (core's
+ * strconv): on INT_OK, *out is the value as an int (GT_INT) or, past
+ * int64 and unsigned, a GT_UINT64.  On INT_RANGE, *approx holds the
+ * value as a float64.
+ */
+static enum intres go_parse_int(const char *s, size_t n, struct val *out,
+                                double *approx)
+{
+    int64_t i;
+    uint64_t u;
+    int rc = gofmt_parse_int(s, n, 0, &i);
+    if (rc == RN_OK) {
+        *out = val_int(i);
         return INT_OK;
     }
-    if (!neg && m <= (uint64_t)INT64_MAX) {
-        *out = val_int((int64_t)m);
+    if (rc != RN_ELIMIT)
+        return INT_SYNTAX;
+    if (s[0] != '+' && s[0] != '-' && gofmt_parse_uint(s, n, 0, &u) == RN_OK) {
+        *out = val_int_t((int64_t)u, GT_UINT64);
         return INT_OK;
     }
-    if (!sign) {
-        *out = val_int_t((int64_t)m, GT_UINT64);
-        return INT_OK;
-    }
+    *approx = big_magnitude(s, n);
     return INT_RANGE;
 }
 
@@ -336,18 +316,7 @@ static bool yaml_float_syntax(const char *s, size_t n)
  * float64 range (Go's ErrRange). */
 static bool parse_float(const char *s, size_t n, double *out)
 {
-    char local[64], *buf = local;
-    if (n >= sizeof local) {
-        buf = rn_malloc(n + 1);
-        if (!buf)
-            return false;
-    }
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    *out = strtod(buf, NULL);
-    if (buf != local)
-        rn_free(buf);
-    return !isinf(*out);
+    return gofmt_parse_float(s, n, out) == RN_OK;
 }
 
 /* Resolve a number-like plain scalar (hint 'D' or 'S'). */
@@ -434,21 +403,6 @@ static enum ytag tag_of(const yaml_event_t *ev)
     return TAG_OTHER;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* Append valid UTF-8 of s[0..n) with each invalid byte as U+FFFD (what the
  * JSON round trip does to a !!binary payload). */
 static int add_sanitized(struct buf *b, const char *s, size_t n)
@@ -470,47 +424,22 @@ static int add_sanitized(struct buf *b, const char *s, size_t n)
 /* !!binary: Go's base64.StdEncoding.DecodeString (newlines ignored). */
 static int decode_binary(struct yp *y, const yaml_event_t *ev, struct val *out)
 {
-    const unsigned char *s = ev->data.scalar.value;
-    size_t n = ev->data.scalar.length, nq = 0, pad = 0;
-    struct buf raw, clean;
-    uint32_t acc = 0;
-    int rc = RN_OK;
-    buf_init(&raw, 0);
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length, len, bad;
+    struct buf clean;
+    unsigned char *raw = rn_malloc(n + 1);
+    if (!raw)
+        return fail_oom(y);
+    int rc = codec_b64_decode(s, n, 0, raw, &len, &bad);
     buf_init(&clean, 0);
-    for (size_t i = 0; rc == RN_OK && i < n; i++) {
-        int v = b64val(s[i]);
-        if (s[i] == '\n' || s[i] == '\r')
-            continue;
-        if (s[i] == '=' && nq % 4 >= 2) {
-            pad++;
-            nq++;
-            continue;
-        }
-        if (v < 0 || pad) {
-            rc = RN_ESYNTAX;
-            break;
-        }
-        acc = acc << 6 | (uint32_t)v;
-        if (++nq % 4 == 0) {
-            char t[3] = {(char)(acc >> 16), (char)(acc >> 8), (char)acc};
-            rc = buf_add(&raw, t, 3);
-        }
-    }
-    if (rc == RN_OK && nq % 4 != 0)
-        rc = RN_ESYNTAX;
-    if (rc == RN_OK && pad) {
-        /* the padded quantum: acc holds 4 - pad sextets */
-        char t[2] = {(char)(acc >> (pad == 1 ? 10 : 4)), (char)(acc >> 2)};
-        rc = buf_add(&raw, t, 3 - pad);
-    }
     if (rc == RN_OK)
-        rc = add_sanitized(&clean, raw.ptr ? raw.ptr : "", raw.len);
+        rc = add_sanitized(&clean, (const char *)raw, len);
+    rn_free(raw);
     char *d =
         rc == RN_OK ? arena_strndup(y->a, buf_str(&clean), clean.len) : NULL;
-    size_t len = clean.len;
-    buf_free(&raw);
+    len = clean.len;
     buf_free(&clean);
-    if (rc == RN_ESYNTAX)
+    if (rc == RN_EINVAL)
         return fail_at(y, RN_ESYNTAX, &ev->start_mark, "%s",
                        "yaml: !!binary value contains invalid base64 data");
     if (!d)
@@ -1058,8 +987,8 @@ static int start_parser(struct yp *y, const char *s, size_t n)
  * RN_ESYNTAX / RN_EINVAL / RN_ELIMIT / RN_ENOMEM with go-yaml's message and
  * the 1-based line/column in e (src from o).  *out is untouched on error.
  */
-int yaml_parse(struct arena *a, const char *s, size_t n,
-               const struct yaml_opts *o, struct val *out, struct rn_err *e)
+int goyaml_parse(struct arena *a, const char *s, size_t n,
+                 const struct goyaml_opts *o, struct val *out, struct rn_err *e)
 {
     struct yp y;
     memset(&y, 0, sizeof y);
@@ -1100,12 +1029,12 @@ int yaml_parse(struct arena *a, const char *s, size_t n,
 }
 
 /* Same, into a new frozen doc with one reference; NULL on error. */
-struct doc *yaml_parse_doc(const char *s, size_t n, const struct yaml_opts *o,
-                           struct rn_err *e)
+struct doc *goyaml_parse_doc(const char *s, size_t n,
+                             const struct goyaml_opts *o, struct rn_err *e)
 {
     struct doc_builder b;
     struct val v = val_null();
     doc_builder_init(&b);
-    int rc = yaml_parse(&b.arena, s, n, o, &v, e);
+    int rc = goyaml_parse(&b.arena, s, n, o, &v, e);
     return json_doc_finish(&b, true, rc, v, e);
 }

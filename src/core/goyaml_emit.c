@@ -1,20 +1,18 @@
 /*
- * console.c: the notification as YAML, as the CLI's console service prints
- * it.
- *
- * Upstream marshals the notification to JSON (struct order, omitempty) and
- * converts that to YAML with go-yaml v2, which sorts map keys with its own
- * "natural" order (digit runs compared as numbers, non-letters before
- * letters), quotes strings that YAML 1.1 would read as something else, and
- * writes multi-line strings as literal blocks.  The same steps here: our
- * JSON, parsed back, emitted through libyaml.
+ * goyaml_emit.c: values as go-yaml v2 marshals them (goyaml.h), beside
+ * the reader: v2 sorts map keys with its own "natural" order (digit runs
+ * compared as numbers, non-letters before letters), quotes strings that
+ * YAML 1.1 would read as something else, and writes multi-line strings as
+ * literal blocks.  Emitted through libyaml's event API.  Upstream prints
+ * a notification (the CLI's console service) and `-o yaml` output this
+ * way.
  */
-#include "engine_int.h"
+#include "goyaml.h"
 
-#include "../core/buf.h"
-#include "../core/gofmt.h"
-#include "../core/json.h"
-
+#include "arena.h"
+#include "buf.h"
+#include "err.h"
+#include "gofmt.h"
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -348,35 +346,8 @@ static int emit_doc(struct out *o, struct arena *a, struct val root)
     return rc;
 }
 
-/* The console form: our JSON parsed back, then emitted as v2 would.
- * Appends to out; RN_ENOMEM or a buffer cap error on failure. */
-int eng_notif_yaml(const struct notif *n, struct buf *out)
-{
-    struct buf js;
-    struct arena a;
-    struct val root;
-    struct json_opts jo = {JSON_NUM_INT64, 0, 0};
-    struct out o = {.b = out, .rc = RN_OK};
-    buf_init(&js, 0);
-    arena_init(&a, 0);
-    int rc = eng_notif_json(n, &js);
-    if (rc == RN_OK)
-        rc = json_parse(&a, buf_str(&js), js.len, &jo, &root, NULL);
-    if (rc == RN_OK && !yaml_emitter_initialize(&o.em))
-        rc = RN_ENOMEM;
-    if (rc == RN_OK) {
-        yaml_emitter_set_output(&o.em, write_cb, &o);
-        yaml_emitter_set_unicode(&o.em, 1);
-        rc = emit_doc(&o, &a, root);
-        yaml_emitter_delete(&o.em);
-    }
-    arena_free(&a);
-    buf_free(&js);
-    return rc;
-}
-
-/* Emit any value as YAML in the console style; appends to out. */
-int eng_val_yaml(struct val v, struct buf *out)
+/* See goyaml.h. */
+int goyaml_emit(struct buf *out, struct val v)
 {
     struct arena a;
     struct out o = {.b = out, .rc = RN_OK};
@@ -390,13 +361,4 @@ int eng_val_yaml(struct val v, struct buf *out)
     }
     arena_free(&a);
     return rc;
-}
-
-/* Wrap an existing object value as a notification (no copy), in a. */
-struct notif *eng_notif_wrap(struct arena *a, struct val root)
-{
-    struct notif *n = arena_zalloc(a, sizeof *n);
-    if (n)
-        n->root = root;
-    return n;
 }
