@@ -37,7 +37,7 @@ def test_sigterm_drains(env):
         {"status": 200, "delay": 1}]}]})
     sb.create(config.rollout("d"))
     record_n(sb, "d", 3)
-    wait_for("first request", lambda: len(sink.requests()) >= 1)
+    wait_for("three queued", lambda: ctl.log().count("msg=queued") == 3)
     rc = ctl.stop(signal.SIGTERM)
     if rc != 0:
         raise Failure(f"exit {rc}")
