@@ -189,6 +189,76 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
     return rc;
 }
 
+/* The compiled node of key k in an object node, or NULL. */
+static const struct cfg_gnode *gnode_key(const struct cfg_gnode *g,
+                                         const char *k)
+{
+    for (size_t i = 0; g && g->v.kind == VAL_OBJECT && i < g->n; i++)
+        if (strcmp(g->keys[i], k) == 0)
+            return &g->kids[i];
+    return NULL;
+}
+
+/* In the rendered map m (from node g): a string that rendered to ""
+ * gets its template text back. */
+static int keep_text(struct val m, const struct cfg_gnode *g, struct arena *a)
+{
+    for (size_t i = 0; g && g->v.kind == VAL_OBJECT && i < g->n; i++) {
+        const struct val *v = val_get_cstr(m, g->keys[i]);
+        if (!v || v->kind != VAL_STRING || v->len ||
+            g->kids[i].v.kind != VAL_STRING)
+            continue;
+        int rc =
+            eng_obj_put(a, m, g->keys[i], strlen(g->keys[i]), g->kids[i].v);
+        if (rc != RN_OK)
+            return rc;
+    }
+    return RN_OK;
+}
+
+/* The annotations an earlier template gave the alert, or null. */
+static struct val previous_annotations(const struct notif *n)
+{
+    const struct val *blk = val_get_cstr(n->root, "alertmanager");
+    const struct val *ann = blk ? val_get_cstr(*blk, "annotations") : NULL;
+    return ann && ann->kind == VAL_OBJECT && val_obj_len(*ann) ? *ann
+                                                               : val_null();
+}
+
+/*
+ * Upstream's alertmanager templater on top of the generic rendering
+ * (notifications-engine services/alertmanager.go): labels are required
+ * (a render error, as upstream's); a label or annotation that renders to
+ * "" keeps its template text; without an `alertname` label the template's
+ * name is the alert's name; a template without annotations keeps those
+ * of an earlier template.  generatorURL and startsAt are the service's
+ * (services/alertmanager.c), since they only exist in the request.
+ */
+static int alertmanager_rules(struct notif *n, const struct cfg_template *t,
+                              struct val prev_ann, struct arena *a,
+                              struct rn_err *e)
+{
+    const struct cfg_gnode *g = &t->sec[CFG_SEC_ALERTMANAGER].generic;
+    struct val *blk = eng_obj_slot(n->root, "alertmanager");
+    struct val *labels = blk ? eng_obj_slot(*blk, "labels") : NULL;
+    struct val *ann = blk ? eng_obj_slot(*blk, "annotations") : NULL;
+    const struct cfg_gnode *lg = gnode_key(g, "labels");
+    if (!lg || lg->v.kind != VAL_OBJECT || lg->n == 0 || !labels ||
+        labels->kind != VAL_OBJECT)
+        return rn_errf_at(e, RN_EEXEC, t->name, 0, 0,
+                          "template: %s: at least one label pair required",
+                          t->name);
+    int rc = keep_text(*labels, lg, a);
+    if (rc == RN_OK && !val_get_cstr(*labels, "alertname"))
+        rc = eng_obj_put(a, *labels, "alertname", 9,
+                         val_str(t->name, strlen(t->name)));
+    if (rc == RN_OK && ann && ann->kind == VAL_OBJECT && val_obj_len(*ann))
+        rc = keep_text(*ann, gnode_key(g, "annotations"), a);
+    else if (rc == RN_OK && prev_ann.kind != VAL_NULL)
+        rc = eng_obj_put(a, *blk, "annotations", 11, prev_ann);
+    return rc;
+}
+
 /* Apply one template onto n (engine.h); rendered text goes in a. */
 int eng_notif_apply(struct notif *n, const struct cfg_template *t,
                     struct val vars, struct arena *a, struct rn_err *e)
@@ -203,12 +273,17 @@ int eng_notif_apply(struct notif *n, const struct cfg_template *t,
         const struct cfg_section *s = &t->sec[k];
         if (!s->present)
             continue;
+        struct val prev = val_null();
+        if (k == CFG_SEC_ALERTMANAGER)
+            prev = previous_annotations(n);
         if (d->shape == CFG_SHAPE_WEBHOOK)
             rc = apply_hooks(n, s, vars, a, e);
         else if (d->shape == CFG_SHAPE_GENERIC)
             rc = apply_generic(n, d, s, vars, a, e);
         else
             rc = apply_fields(n, d, s, vars, a, e);
+        if (rc == RN_OK && k == CFG_SEC_ALERTMANAGER)
+            rc = alertmanager_rules(n, t, prev, a, e);
     }
     return rc;
 }
