@@ -58,6 +58,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
 
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the binary, the man
+# page (docs/rnotify.1) and the bash completion (completion/rnotify.bash)
+PREFIX ?= /usr/local
+install: all
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
+
 # deploy/install.yaml is deploy/base rendered (tests/deploy checks it)
 manifests:
 	@{ echo '# rnotify install manifest: `kubectl apply -f deploy/install.yaml`.'; \
