@@ -25,18 +25,12 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+from pycheck import expect, run_checks  # noqa: E402
+
 COMPLETION = os.path.join(ROOT, "completion", "rnotify.bash")
 MAN = os.path.join(ROOT, "docs", "rnotify.1")
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*[a-z0-9]|-[a-zA-Z])(?![\w-])")
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Fail(what)
 
 
 def run(rnotify, *args):
@@ -172,17 +166,8 @@ def main():
     checks = [("version", check_version), ("bash completion",
                                             check_completion),
               ("man page", check_man), ("make install", check_install)]
-    passed = failed = 0
-    for name, fn in checks:
-        try:
-            fn(rnotify)
-            passed += 1
-            print("ok   " + name, flush=True)
-        except (Fail, OSError, subprocess.SubprocessError) as ex:
-            failed += 1
-            print("FAIL %s: %s" % (name, ex), flush=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_checks((name, lambda fn=fn: fn(rnotify))
+                      for name, fn in checks)
 
 
 if __name__ == "__main__":

@@ -35,24 +35,12 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+from pycheck import Fail, eq, expect, run_checks  # noqa: E402
 DEPLOY = os.path.join(ROOT, "deploy")
 NS = "argo-rollouts"
 CM = "argo-rollouts-notification-configmap"
 SECRET = "argo-rollouts-notification-secret"
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: got %r, want %r" % (what, got, want))
 
 
 def kubectl(*args, kubeconfig=None, stdin=None):
@@ -421,19 +409,10 @@ def main():
         ("apply to the sandbox",
          lambda: check_apply(objs_by, sandbox_bin, tmp)),
     ]
-    passed = failed = 0
-    for name, fn in checks:
-        try:
-            fn()
-            passed += 1
-            print("ok   " + name, flush=True)
-        except (Fail, KeyError, IndexError, ValueError, OSError,
-                subprocess.SubprocessError) as ex:
-            failed += 1
-            print("FAIL %s: %s" % (name, ex), flush=True)
-    shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    try:
+        return run_checks(checks)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+from pycheck import Fail, expect, run_checks  # noqa: E402
+
 UID = 65532
 
 # pkg-config module (cmake/deps.cmake) -> the Debian package with its .pc
@@ -38,15 +41,6 @@ DEV_PACKAGES = {
     "libmicrohttpd": "libmicrohttpd-dev", "gnutls": "libgnutls28-dev",
     "crypt": "libcrypt-dev",
 }
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Fail(what)
 
 
 def instructions(text):
@@ -199,18 +193,10 @@ def main():
     checks = [("Dockerfile", check_dockerfile),
               ("runtime root filesystem", lambda: check_rootfs(binary, root)),
               ("binary runs inside it", lambda: run_inside(root))]
-    passed = failed = 0
-    for name, fn in checks:
-        try:
-            fn()
-            passed += 1
-            print("ok   " + name, flush=True)
-        except (Fail, OSError, ValueError, subprocess.SubprocessError) as ex:
-            failed += 1
-            print("FAIL %s: %s" % (name, ex), flush=True)
-    shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    try:
+        return run_checks(checks)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -26,20 +26,14 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_e2e import Double, Fail, closed_port, eq, expect, hdr  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+from pycheck import eq, expect, run_checks  # noqa: E402
+from run_e2e import ROLLOUT, Double, closed_port, hdr  # noqa: E402
 
 PASSWORD = "SeCrEt-am-pass-4711"
 TOKEN = "SeCrEt-am-token-0815"
-
-ROLLOUT = """apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata:
-  name: guestbook
-  namespace: default
-status:
-  phase: Paused
-"""
 
 TEMPLATE = """message: not used by alertmanager
 alertmanager:
@@ -102,9 +96,9 @@ def check_two_ok(reqs):
         eq(auth.decode(), "am-user:" + PASSWORD, "basic auth")
         bodies.append(raw)
         eq(alert["labels"], {"alertname": "t", "rollout": "guestbook",
-                             "phase": "Paused", "html": "<b>&",
+                             "phase": "Healthy", "html": "<b>&",
                              "empty": "{{if false}}x{{end}}"}, "labels")
-        eq(alert["annotations"], {"summary": "Rollout guestbook is Paused"},
+        eq(alert["annotations"], {"summary": "Rollout guestbook is Healthy"},
            "annotations")
         eq(alert["generatorURL"], "<no value>",
            "generatorURL: upstream's default renders <no value> for a Rollout")
@@ -261,33 +255,26 @@ def run_case(args, c, tmp, use_cli):
             d.stop()
 
 
+def one(args, c, use_cli):
+    tmp = tempfile.mkdtemp(prefix="rn-am-")
+    try:
+        run_case(args, c, tmp, use_cli)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--driver", required=True)
     ap.add_argument("--rnotify")
     ap.add_argument("-k", default="")
     args = ap.parse_args()
-    passed = failed = 0
-    for c in CASES:
-        if args.k not in c.name:
-            continue
-        modes = [False] + ([True] if args.rnotify and
-                           os.path.exists(args.rnotify) else [])
-        for use_cli in modes:
-            label = ("cli:" if use_cli else "driver:") + c.name
-            tmp = tempfile.mkdtemp(prefix="rn-am-")
-            try:
-                run_case(args, c, tmp, use_cli)
-                passed += 1
-                print("ok   " + label, flush=True)
-            except (Fail, subprocess.SubprocessError, OSError, KeyError,
-                    ValueError) as ex:
-                failed += 1
-                print("FAIL %s: %s" % (label, ex), flush=True)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    cli = bool(args.rnotify and os.path.exists(args.rnotify))
+    checks = [(("cli:" if m else "driver:") + c.name,
+               lambda c=c, m=m: one(args, c, m))
+              for c in CASES if args.k in c.name
+              for m in ([False, True] if cli else [False])]
+    return run_checks(checks)
 
 
 if __name__ == "__main__":
