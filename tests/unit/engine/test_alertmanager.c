@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "engine/engine.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const templates[] = {
@@ -51,9 +52,11 @@ static struct cfg *load(void)
     return c;
 }
 
-/* Render names over a Rollout named demo; the block as JSON in b. */
+/* Render names over a Rollout named demo; the block as JSON in b.  On
+ * failure e->src names the template in src (e->src itself points into the
+ * configuration, freed here). */
 static int render_block(const char *const *names, size_t n, struct buf *b,
-                        struct rn_err *e)
+                        struct rn_err *e, char *src, size_t srclen)
 {
     static const char js[] = "{\"metadata\":{\"name\":\"demo\"},"
                              "\"status\":{\"phase\":\"Paused\"}}";
@@ -72,6 +75,9 @@ static int render_block(const char *const *names, size_t n, struct buf *b,
             val_get_cstr(eng_notif_root(nt), "alertmanager");
         assert_non_null(blk);
         assert_int_equal(json_emit(b, *blk, NULL, e), RN_OK);
+    } else {
+        snprintf(src, srclen, "%s", e->src ? e->src : "");
+        e->src = NULL;
     }
     cfg_unref(c);
     arena_free(&a);
@@ -83,9 +89,10 @@ static void test_defaults(void **state)
     static const char *const names[] = {"am-first"};
     struct buf b;
     struct rn_err e;
+    char src[64];
     (void)state;
     buf_init(&b, 0);
-    assert_int_equal(render_block(names, 1, &b, &e), RN_OK);
+    assert_int_equal(render_block(names, 1, &b, &e, src, sizeof src), RN_OK);
     assert_string_equal(
         buf_str(&b),
         "{\"annotations\":{\"note\":\"{{if false}}y{{end}}\","
@@ -100,9 +107,10 @@ static void test_merge(void **state)
     static const char *const names[] = {"am-first", "am-second"};
     struct buf b;
     struct rn_err e;
+    char src[64];
     (void)state;
     buf_init(&b, 0);
-    assert_int_equal(render_block(names, 2, &b, &e), RN_OK);
+    assert_int_equal(render_block(names, 2, &b, &e, src, sizeof src), RN_OK);
     /* the second template's labels replace the first's; it has no
      * annotations, so the first's stay */
     assert_string_equal(buf_str(&b),
@@ -118,11 +126,12 @@ static void test_labels_required(void **state)
     static const char *const names[] = {"am-first", "am-nolabels"};
     struct buf b;
     struct rn_err e;
+    char src[64];
     (void)state;
     buf_init(&b, 0);
-    assert_int_equal(render_block(names, 2, &b, &e), RN_EEXEC);
+    assert_int_equal(render_block(names, 2, &b, &e, src, sizeof src), RN_EEXEC);
     assert_non_null(strstr(e.msg, "at least one label pair required"));
-    assert_string_equal(e.src, "am-nolabels");
+    assert_string_equal(src, "am-nolabels");
     buf_free(&b);
 }
 
