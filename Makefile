@@ -9,7 +9,8 @@ BENCH_BUILD ?= build-bench
 CMAKE ?= cmake
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all deps test test-plain test-asan bench fuzz fuzz-run demo clean format
+.PHONY: all deps test test-plain test-asan bench fuzz fuzz-run demo clean format \
+	manifests install
 
 all:
 	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -56,6 +57,20 @@ fuzz-run: fuzz
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the binary, the man
+# page (docs/rnotify.1) and the bash completion (completion/rnotify.bash)
+PREFIX ?= /usr/local
+install: all
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
+
+# deploy/install.yaml is deploy/base rendered (tests/deploy checks it)
+manifests:
+	@{ echo '# rnotify install manifest: `kubectl apply -f deploy/install.yaml`.'; \
+	   echo '# Generated from deploy/base by `make manifests` (kubectl kustomize);'; \
+	   echo '# edit the base, not this file.'; \
+	   kubectl kustomize deploy/base; } > deploy/install.yaml.tmp
+	@mv deploy/install.yaml.tmp deploy/install.yaml
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

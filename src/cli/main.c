@@ -16,8 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* CMake passes these (CMakeLists.txt); the fallbacks are for builds
+ * without it. */
 #ifndef RN_VERSION
 #define RN_VERSION "0.1.0"
+#endif
+#ifndef RN_GIT_COMMIT
+#define RN_GIT_COMMIT "unknown"
+#endif
+#ifndef RN_BUILD_FLAGS
+#define RN_BUILD_FLAGS "unknown"
 #endif
 
 /* Usage errors go to stderr in cobra's shape; the exit code is CLI_EUSAGE. */
@@ -143,7 +151,8 @@ static int cmd_version(struct cli *x, int argc, char **argv)
     int c = cli_getopt(x, argc, argv, CLI_COMMON_SHORT, longs, &rc);
     if (c == -2)
         return rc;
-    fprintf(x->out, "rnotify %s\n", RN_VERSION);
+    fprintf(x->out, "rnotify %s\ncommit: %s\nbuild: %s\n", RN_VERSION,
+            RN_GIT_COMMIT, RN_BUILD_FLAGS);
     return CLI_OK;
 }
 

@@ -189,11 +189,15 @@ static int render_gnode(const struct cfg_gnode *g, struct rctx *r,
 }
 
 /* The maps whose values upstream's templaters keep as their template
- * text when they render to "" (gcppubsub's and awssqs's parseAttributes
- * assign only non-empty results over the copied template map). */
+ * text when they render to "" (gcppubsub's and awssqs's parseAttributes,
+ * alertmanager's labels and annotations, assign only non-empty results
+ * over the copied template map). */
 static const struct {
     const char *sec, *key;
-} keep_text[] = {{"gcppubsub", "attributes"}, {"awssqs", "messageAttributes"}};
+} keep_text[] = {{"gcppubsub", "attributes"},
+                 {"awssqs", "messageAttributes"},
+                 {"alertmanager", "labels"},
+                 {"alertmanager", "annotations"}};
 
 /* In the rendered section r: every string of map `key` that rendered to
  * "" gets its template's text back. */
@@ -267,6 +271,11 @@ static int apply_generic(struct notif *n, const struct cfg_sec_def *d,
     return rc;
 }
 
+static struct val previous_annotations(const struct notif *n);
+static int alertmanager_rules(struct notif *n, const struct cfg_template *t,
+                              struct val prev_ann, struct arena *a,
+                              struct rn_err *e);
+
 static int apply(struct notif *n, const struct cfg_template *t, struct rctx *r)
 {
     struct val msg;
@@ -279,13 +288,69 @@ static int apply(struct notif *n, const struct cfg_template *t, struct rctx *r)
         const struct cfg_section *s = &t->sec[k];
         if (!s->present)
             continue;
+        struct val prev = k == CFG_SEC_ALERTMANAGER ? previous_annotations(n)
+                                                    : val_null();
         if (d->shape == CFG_SHAPE_WEBHOOK)
             rc = apply_hooks(n, s, r);
         else if (d->shape == CFG_SHAPE_GENERIC)
             rc = apply_generic(n, d, s, r);
         else
             rc = apply_fields(n, d, s, r);
+        if (rc == RN_OK && k == CFG_SEC_ALERTMANAGER)
+            rc = alertmanager_rules(n, t, prev, r->a, r->e);
     }
+    return rc;
+}
+
+/* The compiled node of key k in an object node, or NULL. */
+static const struct cfg_gnode *gnode_key(const struct cfg_gnode *g,
+                                         const char *k)
+{
+    for (size_t i = 0; g && g->v.kind == VAL_OBJECT && i < g->n; i++)
+        if (strcmp(g->keys[i], k) == 0)
+            return &g->kids[i];
+    return NULL;
+}
+
+/* The annotations an earlier template gave the alert, or null. */
+static struct val previous_annotations(const struct notif *n)
+{
+    const struct val *blk = val_get_cstr(n->root, "alertmanager");
+    const struct val *ann = blk ? val_get_cstr(*blk, "annotations") : NULL;
+    return ann && ann->kind == VAL_OBJECT && val_obj_len(*ann) ? *ann
+                                                               : val_null();
+}
+
+/*
+ * Upstream's alertmanager templater on top of the generic rendering
+ * (notifications-engine services/alertmanager.go): labels are required
+ * (a render error, as upstream's); a label or annotation that renders to
+ * "" keeps its template text; without an `alertname` label the template's
+ * name is the alert's name; a template without annotations keeps those
+ * of an earlier template.  generatorURL and startsAt are the service's
+ * (services/alertmanager.c), since they only exist in the request.
+ */
+static int alertmanager_rules(struct notif *n, const struct cfg_template *t,
+                              struct val prev_ann, struct arena *a,
+                              struct rn_err *e)
+{
+    const struct cfg_gnode *g = &t->sec[CFG_SEC_ALERTMANAGER].generic;
+    struct val *blk = val_obj_slot(n->root, "alertmanager");
+    struct val *labels = blk ? val_obj_slot(*blk, "labels") : NULL;
+    struct val *ann = blk ? val_obj_slot(*blk, "annotations") : NULL;
+    const struct cfg_gnode *lg = gnode_key(g, "labels");
+    if (!lg || lg->v.kind != VAL_OBJECT || lg->n == 0 || !labels ||
+        labels->kind != VAL_OBJECT)
+        return rn_errf_at(e, RN_EEXEC, t->name, 0, 0,
+                          "template: %s: at least one label pair required",
+                          t->name);
+    int rc = RN_OK; /* empty labels already have their text back */
+    if (!val_get_cstr(*labels, "alertname"))
+        rc = val_obj_put(a, *labels, "alertname", 9,
+                         val_str(t->name, strlen(t->name)));
+    bool own = ann && ann->kind == VAL_OBJECT && val_obj_len(*ann);
+    if (rc == RN_OK && !own && prev_ann.kind != VAL_NULL)
+        rc = val_obj_put(a, *blk, "annotations", 11, prev_ann);
     return rc;
 }
 

@@ -29,13 +29,15 @@ extern const struct svc_type svc_github;
 extern const struct svc_type svc_gcppubsub;
 extern const struct svc_type svc_awssqs;
 extern const struct svc_type svc_nats;
+extern const struct svc_type svc_alertmanager;
 
 static const struct svc_type *const svc_types[] = {
-    &svc_webhook,  &svc_slack,           &svc_mattermost, &svc_rocketchat,
-    &svc_teams,    &svc_teams_workflows, &svc_googlechat, &svc_webex,
-    &svc_telegram, &svc_pushover,        &svc_email,      &svc_grafana,
-    &svc_opsgenie, &svc_pagerdutyv2,     &svc_pagerduty,  &svc_newrelic,
-    &svc_github,   &svc_gcppubsub,       &svc_awssqs,     &svc_nats,
+    &svc_webhook,      &svc_slack,           &svc_mattermost, &svc_rocketchat,
+    &svc_teams,        &svc_teams_workflows, &svc_googlechat, &svc_webex,
+    &svc_telegram,     &svc_pushover,        &svc_email,      &svc_grafana,
+    &svc_opsgenie,     &svc_pagerdutyv2,     &svc_pagerduty,  &svc_newrelic,
+    &svc_github,       &svc_gcppubsub,       &svc_awssqs,     &svc_nats,
+    &svc_alertmanager,
 };
 
 #define NTYPES (sizeof svc_types / sizeof *svc_types)

@@ -1,1 +1,0 @@
-args: check --config-map tests/cli/data/cm-unimplemented.yaml --secret :empty

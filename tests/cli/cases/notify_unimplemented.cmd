@@ -1,1 +1,0 @@
-args: template notify done tests/cli/data/rollout.yaml --recipient alertmanager:ops --config-map tests/cli/data/cm-unimplemented.yaml --secret :empty
