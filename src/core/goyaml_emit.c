@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "err.h"
 #include "gofmt.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -32,11 +33,14 @@ static bool is_digit(unsigned char ch)
 static int64_t digits_at(const unsigned char *s, size_t n, size_t i,
                          size_t *end)
 {
-    int64_t v = 0;
+    /* v2 accumulates in a Go int, which wraps on a run of more than 18
+     * digits; the wrap decides the order of such keys, so it is done here
+     * in unsigned arithmetic (defined) and read back as two's complement */
+    uint64_t u = 0;
     while (i < n && is_digit(s[i]))
-        v = v * 10 + (s[i++] - '0');
+        u = u * 10 + (uint64_t)(s[i++] - '0');
     *end = i;
-    return v;
+    return u <= INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
 }
 
 /* Leading zeros before a differing digit make both sides "non-zero". */

@@ -281,6 +281,25 @@ static void test_yaml_values(void **state)
                                         "t7: \"<<\"\n");
 }
 
+/* Digit runs longer than 18 digits wrap in v2's int64 accumulator; the
+ * wrapped values decide the order (k923... before k12..., and 2^63 wraps to
+ * the most negative value), without
+ * signed overflow (UBSan checks that in the sanitizer build). */
+static void test_yaml_key_wrap(void **state)
+{
+    struct fx *f = *state;
+    static const char js[] = "{\"k12345678901234567890123\":1,"
+                             "\"k92345678901234567890123\":2,"
+                             "\"k9223372036854775808\":3}";
+    struct val v;
+    struct rn_err e;
+    assert_int_equal(json_parse(&f->a, js, strlen(js), NULL, &v, &e), RN_OK);
+    assert_int_equal(goyaml_emit(&f->b, v), RN_OK);
+    assert_string_equal(buf_str(&f->b), "k92345678901234567890123: 2\n"
+                                        "k9223372036854775808: 3\n"
+                                        "k12345678901234567890123: 1\n");
+}
+
 /* Allocation failures while rendering and printing: RN_OK or RN_ENOMEM
  * (a render error carrying the out-of-memory text is fine too). */
 static void test_oom(void **state)
@@ -321,6 +340,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_sections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_analysis_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_yaml_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_yaml_key_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
