@@ -1,13 +1,15 @@
 /*
- * codec.c: base64 as Go's encoding/base64 reads and writes it
- * (codec.h).  Decoding follows Go's decodeQuantum: the error offsets are
- * the ones Go reports, so messages such as sprig's "illegal base64 data
- * at input byte 4" match.
+ * codec.c: base64 as Go's encoding/base64 reads and writes it, and
+ * net/url's escaping (codec.h).  Decoding follows Go's decodeQuantum: the error
+ * offsets are the ones Go reports, so messages such as sprig's "illegal base64
+ * data at input byte 4" match.
  */
 #include "codec.h"
 
 #include "buf.h"
 #include "err.h"
+
+#include <string.h>
 
 static const char std_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -162,4 +164,33 @@ int codec_b64_decode(const char *s, size_t n, unsigned flags,
     }
     *outn = k;
     return RN_OK;
+}
+
+/* Go's shouldEscape: unreserved bytes stay in both modes; a path segment
+ * also keeps "$&+:=@" (and never a NUL). */
+static bool url_plain(unsigned char c, enum codec_url mode)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~')
+        return true;
+    return mode == CODEC_URL_SEGMENT && c && strchr("$&+:=@", c) != NULL;
+}
+
+int codec_url_escape(struct buf *b, const char *s, size_t n,
+                     enum codec_url mode)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (url_plain(c, mode)) {
+            rc = buf_add_char(b, (char)c);
+        } else if (c == ' ' && mode == CODEC_URL_QUERY) {
+            rc = buf_add_char(b, '+');
+        } else {
+            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = buf_add(b, t, 3);
+        }
+    }
+    return rc;
 }

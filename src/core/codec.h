@@ -1,8 +1,9 @@
 /*
  * codec.h: the byte encodings Go's standard library gives templates,
- * expr, config, YAML and services alike: hex digits and base64
- * (encoding/base64's StdEncoding and URLEncoding, padded or raw).  One
- * decoder serves every caller, each choosing its variant by flags.
+ * expr, config, YAML and services alike: hex digits, base64
+ * (encoding/base64's StdEncoding and URLEncoding, padded or raw) and
+ * net/url's escaping.  One decoder serves every caller, each choosing its
+ * variant by flags.
  */
 #ifndef RN_CODEC_H
 #define RN_CODEC_H
@@ -46,5 +47,16 @@ int codec_b64_append(struct buf *b, const void *s, size_t n, unsigned flags);
  */
 int codec_b64_decode(const char *s, size_t n, unsigned flags,
                      unsigned char *dst, size_t *outn, size_t *bad);
+
+/* net/url's escapers (codec_url_escape modes). */
+enum codec_url {
+    CODEC_URL_QUERY,   /* url.QueryEscape: space as '+' */
+    CODEC_URL_SEGMENT, /* url.PathEscape: the bytes of one path segment */
+};
+
+/* Go's url.QueryEscape or url.PathEscape of s[0..n), appended to b
+ * (upper-case hex); a buffer status. */
+int codec_url_escape(struct buf *b, const char *s, size_t n,
+                     enum codec_url mode);
 
 #endif

@@ -8,8 +8,8 @@
  * case-insensitively (exact first), unknown keys are ignored (reported by
  * svc_check_config for `rnotify check`), a string field takes YAML
  * numbers and bools as their text, every other mismatch is an error.
- * Option values marked secret are remembered so that no message of this
- * module ever shows them (svc_scrub).
+ * Option values marked secret go into the instance's mask (core/mask.h)
+ * so that no message of this module ever shows them (svc_scrub).
  */
 #include "svc_int.h"
 
@@ -18,6 +18,7 @@
 #include "../core/gotime.h"
 #include "../core/json.h"
 #include "../core/limits.h"
+#include "../core/mask.h"
 
 #include <inttypes.h>
 #include <stddef.h>
@@ -223,75 +224,10 @@ static int dec_table(struct dec *d, const struct svc_opt *tbl, size_t n,
     return RN_OK;
 }
 
-static int push_secret(struct svc_instance *s, const char *v)
-{
-    for (size_t i = 0; i < s->nsecrets; i++)
-        if (strcmp(s->secrets[i], v) == 0)
-            return RN_OK;
-    const char **l =
-        arena_alloc(&s->arena, (s->nsecrets + 1) * sizeof *s->secrets);
-    if (!l)
-        return RN_ENOMEM;
-    if (s->nsecrets)
-        memcpy(l, s->secrets, s->nsecrets * sizeof *l);
-    l[s->nsecrets++] = v;
-    s->secrets = l;
-    return RN_OK;
-}
-
-/* The text of one encoder run over v, in a (NULL on failure). */
-static const char *encoded(struct arena *a, const char *v, size_t n, int form)
-{
-    struct buf b;
-    int rc;
-    buf_init(&b, RN_BUF_DEFAULT_MAX);
-    if (form < 2)
-        rc = json_emit_string(&b, v, n, form ? JSON_RAW : 0);
-    else if (form == 2)
-        rc = svc_query_escape(&b, v, n);
-    else
-        rc = svc_path_escape(&b, v, n);
-    size_t skip = form < 2 ? 1 : 0; /* the JSON quotes */
-    const char *t = rc == RN_OK && b.len >= 2 * skip
-                        ? arena_strndup(a, buf_str(&b) + skip, b.len - 2 * skip)
-                        : NULL;
-    buf_free(&b);
-    return t;
-}
-
-/* v as JSON escapes it (HTML-safe or not), as a form or a path escapes
- * it, in base64 (both alphabets, no padding) and in hex (both cases):
- * servers echo request payloads back in such forms, and excerpts of
- * their replies in messages must not show the secret in any of them. */
-static int push_encodings(struct svc_instance *s, const char *v)
-{
-    struct arena *a = &s->arena;
-    size_t n = strlen(v);
-    int rc = RN_OK;
-    for (int form = 0; rc == RN_OK && form < 4; form++) {
-        const char *t = encoded(a, v, n, form);
-        rc = t ? push_secret(s, t) : RN_ENOMEM;
-    }
-    for (int url = 0; rc == RN_OK && url < 2; url++) {
-        const char *t = svc_base64_raw(a, v, n, url);
-        rc = t ? push_secret(s, t) : RN_ENOMEM;
-    }
-    for (int upper = 0; rc == RN_OK && upper < 2; upper++) {
-        char *h = arena_alloc(a, 2 * n + 1);
-        for (size_t i = 0; h && i < n; i++)
-            snprintf(h + 2 * i, 3, upper ? "%02X" : "%02x",
-                     (unsigned char)v[i]);
-        rc = h ? push_secret(s, h) : RN_ENOMEM;
-    }
-    return rc;
-}
-
+/* A secret option value: the instance's mask gets it and its forms. */
 static int add_secret(struct svc_instance *s, const char *v)
 {
-    if (!v || strlen(v) < 3)
-        return RN_OK; /* too short to scrub without mangling messages */
-    int rc = push_secret(s, v);
-    return rc == RN_OK && strlen(v) >= 4 ? push_encodings(s, v) : rc;
+    return v ? mask_add(s->mask, v, strlen(v)) : RN_OK;
 }
 
 static int collect_secrets(struct svc_instance *s)
@@ -333,12 +269,13 @@ int svc_instance_new(const struct cfg_service *cs, struct svc_instance **out,
     if (!s)
         return rn_errf(e, RN_ENOMEM, "out of memory");
     arena_init(&s->arena, 0);
+    s->mask = mask_new();
     s->t = t;
     s->name = arena_strdup(&s->arena, cs->name);
     s->opts = arena_zalloc(&s->arena, t->opts_size ? t->opts_size : 1);
     struct transport_opts tr;
     struct dec d = {&s->arena, t->name, "", e};
-    int rc = s->name && s->opts ? RN_OK : RN_ENOMEM;
+    int rc = s->name && s->opts && s->mask ? RN_OK : RN_ENOMEM;
     struct val opts = cs->opts;
     if (rc == RN_OK)
         rc = dec_table(&d, t->opts, t->nopts, opts, s->opts);
@@ -367,6 +304,7 @@ void svc_instance_free(struct svc_instance *s)
 {
     if (!s)
         return;
+    mask_unref(s->mask);
     arena_free(&s->arena);
     rn_free(s);
 }
@@ -388,51 +326,17 @@ const void *svc_instance_opts(const struct svc_instance *s)
     return s->opts;
 }
 
-/* The longest secret (or encoding of one) that starts at p, or 0. */
-static size_t match_at(const struct svc_instance *s, const char *p, size_t n)
-{
-    size_t best = 0;
-    for (size_t i = 0; i < s->nsecrets; i++) {
-        const char *v = s->secrets[i];
-        size_t vl = strlen(v);
-        if (vl > best && vl <= n && v[0] == p[0] && memcmp(p, v, vl) == 0)
-            best = vl;
-    }
-    return best;
-}
-
-/* Copy text[0..n) to out with every secret replaced by "*****", in one
- * left-to-right pass (linear: a hostile reply full of near-matches cannot
- * make it quadratic), stopping once out holds max bytes. */
+/* The instance's masking (core/mask.h); s NULL masks URL passwords only. */
 int svc_mask(const struct svc_instance *s, struct buf *out, const char *text,
              size_t n, size_t max)
 {
-    int rc = RN_OK;
-    for (size_t i = 0; rc == RN_OK && i < n && out->len < max;) {
-        size_t m = s ? match_at(s, text + i, n - i) : 0;
-        if (m) {
-            rc = buf_add(out, "*****", 5);
-            i += m;
-        } else {
-            rc = buf_add_char(out, text[i++]);
-        }
-    }
-    return rc;
+    return mask_apply(s ? s->mask : NULL, out, text, n, max);
 }
 
 /* In place; truncates to cap - 1 bytes when masks make the text longer. */
 void svc_scrub(const struct svc_instance *s, char *msg, size_t cap)
 {
-    if (!s || !msg || !cap)
-        return;
-    struct buf b;
-    buf_init(&b, RN_BUF_DEFAULT_MAX);
-    if (svc_mask(s, &b, msg, strlen(msg), cap - 1) == RN_OK) {
-        size_t n = b.len < cap - 1 ? b.len : cap - 1;
-        memcpy(msg, buf_str(&b), n);
-        msg[n] = '\0';
-    }
-    buf_free(&b);
+    mask_scrub(s ? s->mask : NULL, msg, cap);
 }
 
 static bool known_key(const struct svc_opt *tbl, size_t n, const char *k)

@@ -19,8 +19,7 @@ struct svc_instance {
     const struct svc_type *t;
     const char *name;
     void *opts;
-    const char **secrets; /* option values never shown */
-    size_t nsecrets;
+    struct mask *mask; /* option values never shown (core/mask.h) */
     struct arena arena;
 };
 
@@ -36,17 +35,13 @@ const char *svc_field(struct val root, const char *sec, const char *field);
 
 /* ---- encoding ---- */
 
-/* Go's url.QueryEscape of s appended to b (space as '+'). */
-int svc_query_escape(struct buf *b, const char *s, size_t n);
-/* Go's url.PathEscape of s appended to b: the bytes of exactly one path
- * segment ('/', '?', ';', ',', '%' and the rest escaped). */
-int svc_path_escape(struct buf *b, const char *s, size_t n);
+/* (Go's url.QueryEscape and url.PathEscape: core/codec.h.) */
 /* url.PathEscape of s in a (NULL on OOM). */
 const char *svc_segment(struct arena *a, const char *s);
 
-/* Copy text[0..n) into out with every secret of s (and its common
- * encodings) replaced by "*****", stopping once out holds max bytes.
- * Linear in what it reads; s may be NULL (a plain copy). */
+/* Copy text[0..n) into out with every secret of s (in every encoding
+ * core/mask.h knows) and any URL password masked, stopping once out holds
+ * max bytes; s may be NULL (URL passwords only). */
 int svc_mask(const struct svc_instance *s, struct buf *out, const char *text,
              size_t n, size_t max);
 
@@ -165,7 +160,7 @@ bool svc_key_ok(const char *pem);
 const char *svc_method_word(struct arena *a, const char *m);
 
 /* A reply body shown in a message: at most 200 bytes, with the secrets
- * of c->inst masked (in every encoding svc_mask knows, before the cut, so
+ * of c->inst masked (in every encoding core/mask.h knows, before the cut, so
  * no half secret shows) and control characters as spaces (no terminal
  * escapes from a server), in c->a. */
 const char *svc_body_excerpt(const struct svc_call *c,

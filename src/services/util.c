@@ -46,59 +46,15 @@ const char *svc_field(struct val root, const char *sec, const char *field)
     return s ? svc_val_str(*s, field) : "";
 }
 
-/* Appends to b; RN_ENOMEM/RN_ELIMIT from the buffer. */
-int svc_query_escape(struct buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = RN_OK;
-    for (size_t i = 0; rc == RN_OK && i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-            c == '~') {
-            rc = buf_add_char(b, (char)c);
-        } else if (c == ' ') {
-            rc = buf_add_char(b, '+');
-        } else {
-            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = buf_add(b, t, 3);
-        }
-    }
-    return rc;
-}
-
-/* Go's shouldEscape(c, encodePathSegment). */
-static bool segment_plain(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || strchr("-_.~$&+:=@", c) != NULL;
-}
-
-/* Appends to b; RN_ENOMEM/RN_ELIMIT from the buffer. */
-int svc_path_escape(struct buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = RN_OK;
-    for (size_t i = 0; rc == RN_OK && i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c && segment_plain(c)) {
-            rc = buf_add_char(b, (char)c);
-        } else {
-            char t[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = buf_add(b, t, 3);
-        }
-    }
-    return rc;
-}
-
 /* One escaped path segment in a; NULL on OOM. */
 const char *svc_segment(struct arena *a, const char *s)
 {
     struct buf b;
     buf_init(&b, RN_BUF_DEFAULT_MAX);
-    const char *out = svc_path_escape(&b, s, strlen(s)) == RN_OK
-                          ? arena_strndup(a, buf_str(&b), b.len)
-                          : NULL;
+    const char *out =
+        codec_url_escape(&b, s, strlen(s), CODEC_URL_SEGMENT) == RN_OK
+            ? arena_strndup(a, buf_str(&b), b.len)
+            : NULL;
     buf_free(&b);
     return out;
 }
@@ -151,11 +107,13 @@ int svc_form_encode(struct arena *a, struct svc_form *f, const char **out,
         if (i)
             rc = buf_add_char(&b, '&');
         if (rc == RN_OK)
-            rc = svc_query_escape(&b, f->keys[i], strlen(f->keys[i]));
+            rc = codec_url_escape(&b, f->keys[i], strlen(f->keys[i]),
+                                  CODEC_URL_QUERY);
         if (rc == RN_OK)
             rc = buf_add_char(&b, '=');
         if (rc == RN_OK)
-            rc = svc_query_escape(&b, f->vals[i], strlen(f->vals[i]));
+            rc = codec_url_escape(&b, f->vals[i], strlen(f->vals[i]),
+                                  CODEC_URL_QUERY);
     }
     if (rc == RN_OK) {
         *out = arena_strndup(a, buf_str(&b), b.len);

@@ -113,24 +113,3 @@ int tpl_js_escape(struct buf *b, const char *s, size_t n)
     }
     return rc;
 }
-
-/* url.QueryEscape of s[0..n), appended to b; a buf status. */
-int tpl_url_query_escape(struct buf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-            c == '~') {
-            rc = buf_add_char(b, (char)c);
-        } else if (c == ' ') {
-            rc = buf_add_char(b, '+');
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = buf_add(b, e, 3);
-        }
-    }
-    return rc;
-}

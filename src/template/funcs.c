@@ -12,6 +12,7 @@
 
 #include "../core/alloc.h"
 #include "../core/buf.h"
+#include "../core/codec.h"
 #include "../core/gofmt.h"
 #include "../core/limits.h"
 
@@ -433,7 +434,7 @@ static int f_escape(struct xstate *s, int id, struct xval *argv, int argc,
         else if (id == BI_JS)
             rc = tpl_js_escape(&b, buf_str(&in), in.len);
         else
-            rc = tpl_url_query_escape(&b, buf_str(&in), in.len);
+            rc = codec_url_escape(&b, buf_str(&in), in.len, CODEC_URL_QUERY);
     }
     if (rc == RN_OK)
         rc = arena_string(s, &b, out);

@@ -327,7 +327,7 @@ const struct tpl_func_def *tpl_method_find(struct val recv, const char *name,
 /* Escapers (escape.c), appending to b. */
 int tpl_html_escape(struct buf *b, const char *s, size_t n);
 int tpl_js_escape(struct buf *b, const char *s, size_t n);
-int tpl_url_query_escape(struct buf *b, const char *s, size_t n);
+/* (urlquery: core/codec.h, codec_url_escape) */
 
 /* Positions are 32-bit: longer template texts are refused. */
 #define TPL_MAX_TEXT (1u << 30)

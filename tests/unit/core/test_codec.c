@@ -84,12 +84,31 @@ static void test_decode(void **state)
     assert_string_equal(dec("-_8=", 0), "!0");
 }
 
+/* net/url's QueryEscape and PathEscape (values checked with Go 1.19). */
+static void test_url_escape(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b, 0);
+    const char *in = "a b/c?d=e&f+g:h@i$j~k\xc3\xa9%";
+    assert_int_equal(codec_url_escape(&b, in, strlen(in), CODEC_URL_QUERY),
+                     RN_OK);
+    assert_string_equal(buf_str(&b),
+                        "a+b%2Fc%3Fd%3De%26f%2Bg%3Ah%40i%24j~k%C3%A9%25");
+    buf_reset(&b);
+    assert_int_equal(codec_url_escape(&b, in, strlen(in), CODEC_URL_SEGMENT),
+                     RN_OK);
+    assert_string_equal(buf_str(&b), "a%20b%2Fc%3Fd=e&f+g:h@i$j~k%C3%A9%25");
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hexval),
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_url_escape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,7 +96,9 @@ static void scrub_secrets(void **state)
     char msg[128] = "bad tok-12345 and pw-secret-999 for ann at x";
     assert_non_null(s);
     svc_scrub(s, msg, sizeof msg);
-    assert_string_equal(msg, "bad ***** and ***** for ***** at x");
+    /* "ann" is under MASK_MIN_LEN: masking 3 bytes would garble free text
+     * (`rnotify check` warns about such values instead) */
+    assert_string_equal(msg, "bad ***** and ***** for ann at x");
     svc_instance_free(s);
 }
 
