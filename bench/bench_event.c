@@ -105,9 +105,9 @@ static struct cfg *load_config(const struct bench_inputs *in,
     char *tkey = arena_printf(a, "trigger.%s", tname->u.s);
     char *cond_text = arena_strndup(a, buf_str(&cj), cj.len);
     items[cm.n] = (struct cfg_entry){"template.bench-webhook", 22, hook->u.s,
-                                     hook->len, 0};
+                                     hook->len, 0, 0};
     items[cm.n + 1] = (struct cfg_entry){tkey, strlen(tkey), cond_text,
-                                         cj.len, 0};
+                                         cj.len, 0, 0};
     cm.items = items;
     cm.n += 2;
     if (cfg_load(&cm, NULL, NULL, &cfg, &e) == RN_OK)

@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         "in", &secret, &e);
         load(&cm, rs == RN_OK ? &secret : NULL);
     }
-    struct cfg_data kv = {items, split(s, size, items), "", ""};
+    struct cfg_data kv = {items, split(s, size, items), "", "", 0, 0};
     load(&kv, NULL);
     arena_free(&a);
     return 0;

@@ -16,8 +16,8 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "core/json.h"
 #include "core/goyaml.h"
+#include "core/json.h"
 #include "engine/engine.h"
 #include "services/svc_int.h"
 
@@ -131,7 +131,8 @@ static void setup(void)
         const struct fx_svc *s = &svcs[i];
         const char *opts = s->opts ? s->opts : github_opts();
         struct goyaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
-        struct cfg_service cs = {s->type, s->type, val_null()};
+        struct cfg_service cs = {
+            .name = s->type, .type = s->type, .opts = val_null()};
         struct rn_err e = {0};
         if (!opts ||
             goyaml_parse(&fx_arena, opts, strlen(opts), &yo, &cs.opts, &e) ||

@@ -13,6 +13,7 @@
 
 #include "../config/config.h"
 #include "../core/arena.h"
+#include "../core/map.h"
 #include "../core/val.h"
 
 #include <getopt.h>
@@ -22,6 +23,7 @@
 
 struct buf;
 struct doc;
+struct mask;
 struct kube_client;
 struct kube_resource;
 struct rn_err;
@@ -54,10 +56,24 @@ struct cli {
     bool insecure;
     struct kube_client *kc;
     const char *cm_src; /* where the ConfigMap came from, for messages */
-    struct cfg *cfg;
+    /* What is shown is built from the Secret with every value replaced by
+     * "<secret:KEY>" (cfg), so that no function of a secret reaches the
+     * output; sending builds cfg_real from the real values on first use.
+     * With --show-secrets both are the real thing. */
+    struct cfg *cfg, *cfg_real;
     struct cfg_data cm, sec;
+    bool show_secrets;   /* --show-secrets */
+    bool real_only;      /* nothing rendered is shown (check): build the
+                            real snapshot only, and no placeholders */
+    bool no_render;      /* the command renders no template (check, get,
+                            trigger run): load with cfg_opts.check_only, so
+                            compiled templates are not kept */
+    struct mask *mask;   /* the Secret's values, for everything printed */
     const char *cm_text; /* the ConfigMap file, for positions */
     size_t cm_len;
+    struct map keys; /* ConfigMap key -> its entry (load.c, on first use) */
+    size_t *lines;   /* offsets of the lines of cm_text (on first use) */
+    size_t nlines;
     FILE *out, *err;
     int64_t delivery_deadline_ms; /* template notify: budget of one send */
 };
@@ -77,6 +93,7 @@ struct cli {
 #define CLI_OPT_INSECURE 405
 #define CLI_OPT_TIMEOUT 406
 #define CLI_OPT_CONFIG_NS 407
+#define CLI_OPT_SHOW_SECRETS 408
 #define CLI_COMMON_OPTIONS                                                     \
     {"config-map", required_argument, NULL, CLI_OPT_CONFIG_MAP},               \
         {"secret", required_argument, NULL, CLI_OPT_SECRET},                   \
@@ -90,6 +107,7 @@ struct cli {
          CLI_OPT_INSECURE},                                                    \
         {"request-timeout", required_argument, NULL, CLI_OPT_TIMEOUT},         \
         {"config-namespace", required_argument, NULL, CLI_OPT_CONFIG_NS},      \
+        {"show-secrets", no_argument, NULL, CLI_OPT_SHOW_SECRETS},             \
     {                                                                          \
         "help", no_argument, NULL, 'h'                                         \
     }
@@ -119,12 +137,22 @@ int cli_read_file(struct cli *x, const char *path, char **text, size_t *n,
                   struct rn_err *e);
 
 /*
- * Load the Secret then the ConfigMap (upstream's order) and build the
- * snapshot into x->cfg.  On failure prints "<prefix>: <why>" and returns
+ * Load the Secret then the ConfigMap (upstream's order), make x->mask of
+ * the Secret's values and build the snapshot shown into x->cfg (from
+ * placeholders, or the real values with --show-secrets, which also warns
+ * on stderr).  On failure prints "<prefix>: <why>" and returns
  * CLI_ECONFIG.  Broken keys do not fail the load: unless quiet, each is
  * printed as a warning.
  */
 int cli_load_config(struct cli *x, const char *prefix, bool quiet);
+
+/* The snapshot with the Secret's real values, for sending and for checks
+ * that need them (built on first use; owned by x).  NULL on OOM, with a
+ * message printed. */
+struct cfg *cli_config_real(struct cli *x);
+
+/* The placeholder the CLI shows for Secret key `key`, in x's arena. */
+const char *cli_secret_placeholder(struct cli *x, const char *key, size_t n);
 
 /* Load RESOURCE (a file: first YAML/JSON document, whole numbers int64,
  * a `kind` required).  Prints "failed to load resource: ..." and returns
@@ -137,11 +165,15 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out);
 const char *cli_problem_text(struct cli *x, const char *key, int line, int col,
                              const char *msg, int *at);
 
-/* The manifest line of a ConfigMap key (0 when unknown). */
-int cli_key_line(const struct cli *x, const char *key);
+/* Where the ConfigMap came from, for messages: its file, or
+ * namespace/name in cluster mode. */
+const char *cli_problem_file(const struct cli *x);
 
-/* Replace every occurrence of a Secret value in b[0..len) by "******"
- * (longest values first; a multi-line value also line by line). */
+/* The manifest line of a ConfigMap key (0 when unknown). */
+int cli_key_line(struct cli *x, const char *key);
+
+/* Mask b in place with x->mask: every Secret value in every encoding
+ * core/mask.h knows, and URL passwords.  On failure b is freed. */
 int cli_mask_secrets(struct cli *x, struct buf *b);
 
 /* Write b to f after masking secrets. */

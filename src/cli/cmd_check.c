@@ -15,6 +15,8 @@
 #include "../core/err.h"
 #include "../core/goyaml.h"
 #include "../core/json.h"
+#include "../core/limits.h"
+#include "../core/mask.h"
 #include "../services/service.h"
 
 #include <stdlib.h>
@@ -27,16 +29,17 @@ struct problem {
 
 struct check {
     struct cli *x;
+    const struct cfg *cfg; /* with the Secret's real values */
     struct problem *items;
     size_t n, cap;
     bool oom;
 };
 
-static void problem(struct check *k, const char *key, int line, int col,
-                    const char *msg)
+/* Add a problem's finished text (NULL: out of memory), sorted at line
+ * `at`. */
+static void push(struct check *k, int at, const char *text)
 {
-    struct problem p;
-    p.text = msg ? cli_problem_text(k->x, key, line, col, msg, &p.at) : NULL;
+    struct problem p = {at, text};
     if (k->n == k->cap) {
         size_t ncap = k->cap ? k->cap * 2 : 16;
         void *q = k->items ? arena_grow(&k->x->a, k->items, k->cap * sizeof p,
@@ -55,6 +58,15 @@ static void problem(struct check *k, const char *key, int line, int col,
         k->items[k->n++] = p;
 }
 
+static void problem(struct check *k, const char *key, int line, int col,
+                    const char *msg)
+{
+    int at = 0;
+    const char *text =
+        msg ? cli_problem_text(k->x, key, line, col, msg, &at) : NULL;
+    push(k, at, text);
+}
+
 #define PROBLEM(k, key, ...)                                                   \
     problem(k, key, 0, 0, arena_printf(&(k)->x->a, __VA_ARGS__))
 
@@ -63,7 +75,7 @@ static void problem(struct check *k, const char *key, int line, int col,
  * by the config module when it loads; check reports them with the rest. */
 static void check_warnings(struct check *k)
 {
-    const struct cfg *c = k->x->cfg;
+    const struct cfg *c = k->cfg;
     for (size_t i = 0; i < cfg_warning_count(c); i++) {
         const struct cfg_error *w = cfg_warning_at(c, i);
         problem(k, w->key, 0, 0, w->msg);
@@ -117,7 +129,7 @@ static void svc_problem(void *ud, const char *opt, const char *why)
  * the wrong type, settings its constructor rejects. */
 static void check_services(struct check *k)
 {
-    const struct cfg *c = k->x->cfg;
+    const struct cfg *c = k->cfg;
     for (size_t i = 0; i < cfg_service_count(c); i++) {
         const struct cfg_service *s = cfg_service_at(c, i);
         struct svc_report r = {k, NULL};
@@ -130,7 +142,7 @@ static void check_services(struct check *k)
 
 static void check_required(struct check *k)
 {
-    const struct cfg *c = k->x->cfg;
+    const struct cfg *c = k->cfg;
     for (size_t i = 0; i < cfg_service_count(c); i++) {
         const struct cfg_service *s = cfg_service_at(c, i);
         for (size_t r = 0; s && r < sizeof required / sizeof required[0]; r++) {
@@ -145,60 +157,66 @@ static void check_required(struct check *k)
     }
 }
 
-static bool secret_has(const struct cli *x, const char *name, size_t n)
-{
-    for (size_t i = 0; i < x->sec.n; i++)
-        if (x->sec.items[i].klen == n &&
-            memcmp(x->sec.items[i].key, name, n) == 0)
-            return true;
-    return false;
-}
-
-static bool ref_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-}
-
-/* Every [$][A-Za-z0-9_-]+ in s that the Secret lacks (docs/reference/engine.md
- * §1.8). */
-static void check_refs_in(struct check *k, const char *key, struct val s)
-{
-    for (size_t i = 0; i < s.len; i++) {
-        size_t j = i + 1;
-        if (s.u.s[i] != '$')
-            continue;
-        while (j < s.len && ref_char(s.u.s[j]))
-            j++;
-        if (j > i + 1 && !secret_has(k->x, s.u.s + i + 1, j - i - 1))
-            PROBLEM(k, key, "$%.*s is not a key of the Secret %s",
-                    (int)(j - i - 1), s.u.s + i + 1, CLI_SECRET_NAME);
-        i = j - 1;
-    }
-}
-
-static void check_refs(struct check *k, const char *key, struct val v)
-{
-    if (v.kind == VAL_STRING)
-        check_refs_in(k, key, v);
-    for (size_t i = 0; v.kind == VAL_ARRAY && i < val_list_len(v); i++)
-        check_refs(k, key, val_list_at(v, i));
-    for (size_t i = 0; v.kind == VAL_OBJECT && i < val_obj_len(v); i++) {
-        check_refs_in(k, key, val_obj_at(v, i)->key);
-        check_refs(k, key, val_obj_at(v, i)->v);
-    }
-}
-
+/* Every `$name` of a service key (broken ones too) that the Secret lacks
+ * (docs/reference/engine.md §1.8). */
 static void check_secrets(struct check *k)
 {
     for (size_t i = 0; i < k->x->cm.n; i++) {
         const struct cfg_entry *en = &k->x->cm.items[i];
         struct goyaml_opts yo = {JSON_NUM_INT64, 0, en->key};
+        struct cfg_service refs;
         struct val v;
         if (strncmp(en->key, "service.", 8) != 0 ||
             goyaml_parse(&k->x->a, en->value, en->vlen, &yo, &v, NULL) != RN_OK)
             continue;
-        check_refs(k, en->key, v);
+        if (cfg_secret_refs(&k->x->a, v, &k->x->sec, &refs) != RN_OK)
+            k->oom = true;
+        for (size_t j = 0; !k->oom && j < refs.nmissing; j++)
+            PROBLEM(k, en->key, "$%s is not a key of the Secret %s",
+                    refs.missing[j], CLI_SECRET_NAME);
+    }
+}
+
+/* The API server refuses a ConfigMap whose data (keys and values) or a
+ * Secret whose values (decoded) add up to more than 1 MiB, so such an
+ * object can never be applied. */
+static void check_size(struct check *k, const struct cfg_data *d, bool secret,
+                       const char *file)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < d->n; i++)
+        total += d->items[i].vlen + (secret ? 0 : d->items[i].klen);
+    if (total <= RN_KUBE_MAX_DATA)
+        return;
+    const char *what = secret ? "the Secret's values" : "the ConfigMap's data";
+    push(k, d->line,
+         d->line ? arena_printf(&k->x->a,
+                                "%s:%d:%d: data: %s add up to %zu bytes: the "
+                                "Kubernetes API refuses more than %u (1 MiB)",
+                                file, d->line, d->col, what, total,
+                                RN_KUBE_MAX_DATA)
+                 : arena_printf(&k->x->a,
+                                "%s: data: %s add up to %zu bytes: the "
+                                "Kubernetes API refuses more than %u (1 MiB)",
+                                file, what, total, RN_KUBE_MAX_DATA));
+}
+
+/* Secret values too short to be masked in messages (core/mask.h): a
+ * warning, since the configuration itself works. */
+static void warn_short_secrets(struct check *k)
+{
+    struct cli *x = k->x;
+    for (size_t i = 0; i < x->sec.n; i++) {
+        const struct cfg_entry *en = &x->sec.items[i];
+        if (en->vlen >= MASK_MIN_LEN)
+            continue;
+        fprintf(x->err,
+                "%s:%d:%d: warning: Secret key '%.*s' holds %zu byte%s: "
+                "values under %d bytes cannot be masked in logs, errors "
+                "and Events\n",
+                x->secret ? x->secret : CLI_SECRET_NAME, en->key_line,
+                en->key_col, (int)en->klen, en->key, en->vlen,
+                en->vlen == 1 ? "" : "s", MASK_MIN_LEN);
     }
 }
 
@@ -212,7 +230,7 @@ static int problem_cmp(const void *p, const void *q)
 
 static int report(struct check *k)
 {
-    const struct cfg *c = k->x->cfg;
+    const struct cfg *c = k->cfg;
     if (k->oom) {
         fprintf(k->x->err, "check: out of memory\n");
         return CLI_ECONFIG;
@@ -233,11 +251,26 @@ static int report(struct check *k)
     return CLI_OK;
 }
 
-/* `rnotify check`: exit 0 when clean, 2 when any problem is found. */
+/* Every key that failed to decode, parse or compile. */
+static void check_keys(struct check *k)
+{
+    for (size_t i = 0; i < cfg_error_count(k->cfg); i++) {
+        const struct cfg_error *ce = cfg_error_at(k->cfg, i);
+        /* decode errors are placed inside the value; template and expr
+         * errors inside their field, which their message already says */
+        bool in_value = ce->code == RN_ECONFIG;
+        problem(k, ce->key, in_value ? ce->line : 0, in_value ? ce->col : 0,
+                ce->msg);
+    }
+}
+
+/* `rnotify check`: exit 0 when clean, 2 when any problem is found.  The
+ * configuration is checked with the Secret's real values (a service's
+ * options are what it would get); what is printed is masked. */
 int cmd_check(struct cli *x, int argc, char **argv)
 {
     static const struct option longs[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
-    struct check k = {x, NULL, 0, 0, false};
+    struct check k = {x, NULL, NULL, 0, 0, false};
     int rc = CLI_OK;
     x->help = cli_help_check;
     if (cli_getopt(x, argc, argv, CLI_COMMON_SHORT, longs, &rc) == -2)
@@ -245,24 +278,26 @@ int cmd_check(struct cli *x, int argc, char **argv)
     if (optind < argc)
         return cli_usage_error(x, "check takes no arguments, got '%s'",
                                argv[optind]);
-    rc = cli_load_config(x, "error", true);
+    x->real_only = true;
+    x->no_render = true;
+    rc = cli_load_config(x, NULL, true);
     if (rc != CLI_OK)
         return rc;
-    for (size_t i = 0; i < cfg_error_count(x->cfg); i++) {
-        const struct cfg_error *ce = cfg_error_at(x->cfg, i);
-        /* decode errors are placed inside the value; template and expr
-         * errors inside their field, which their message already says */
-        bool in_value = ce->code == RN_ECONFIG;
-        problem(&k, ce->key, in_value ? ce->line : 0, in_value ? ce->col : 0,
-                ce->msg);
-    }
+    k.cfg = cli_config_real(x);
+    if (!k.cfg)
+        return CLI_ECONFIG;
+    check_keys(&k);
     check_warnings(&k);
     check_required(&k);
     check_services(&k);
-    if (x->secret)
+    check_size(&k, &x->cm, false, cli_problem_file(x));
+    check_size(&k, &x->sec, true, x->secret ? x->secret : CLI_SECRET_NAME);
+    if (x->secret || !x->config_map) {
         check_secrets(&k);
-    else
+        warn_short_secrets(&k);
+    } else {
         fprintf(x->err, "note: no --secret given: $secret references are not "
                         "checked\n");
+    }
     return report(&k);
 }

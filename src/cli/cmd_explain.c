@@ -6,15 +6,18 @@
  * with where each came from (the engine records provenance on request),
  * every condition's value or error, oncePer, the send rule of the chosen
  * path (condition-driven with the object's notified state, or event-driven
- * with --event), and the rendered notification per destination.  All of it
- * is collected in one buffer and masked before printing, so no Secret
- * value reaches the terminal.
+ * with --event), the rendered notification per destination, and why its
+ * delivery would fail when it would (a service that is not configured,
+ * a `$secret` the Secret lacks, options the service refuses).  What is
+ * rendered uses Secret placeholders; all of it is collected in one buffer
+ * and masked before printing, so no Secret value reaches the terminal.
  */
 #include "cli.h"
 
 #include "../core/buf.h"
 #include "../core/err.h"
 #include "../engine/engine.h"
+#include "../services/service.h"
 
 #include <string.h>
 
@@ -93,6 +96,33 @@ static void render_for(struct explain *k, const struct eng_cond_result *r,
     buf_free(&y);
 }
 
+/* Why a delivery to d would fail although it renders: the service is
+ * not configured, its options name `$secret` keys the Secret lacks (so
+ * the literal "$name" would be sent), or the services module refuses its
+ * options.  NULL when nothing stands in its way. */
+static const char *delivery_problem(struct explain *k, const struct eng_dest *d)
+{
+    struct cli *x = k->x;
+    const struct cfg *real = cli_config_real(x);
+    const struct cfg_service *svc;
+    struct svc_instance *inst = NULL;
+    struct rn_err e;
+    rn_err_clear(&e);
+    if (!real)
+        return "out of memory";
+    if (cfg_service_lookup(real, d->service, &svc, &e) != RN_OK)
+        return arena_strdup(&x->a, e.msg);
+    if (svc->nmissing)
+        return arena_printf(&x->a,
+                            "service '%s' uses $%s, which the Secret %s "
+                            "does not have",
+                            svc->name, svc->missing[0], CLI_SECRET_NAME);
+    if (svc_instance_new(svc, &inst, &e) != RN_OK)
+        return arena_strdup(&x->a, e.msg);
+    svc_instance_free(inst);
+    return NULL;
+}
+
 /* Whether the condition sends to d, and why (condition path: the
  * notified state decides repeats). */
 static bool sends_to(struct explain *k, const char *trigger,
@@ -156,6 +186,11 @@ static void explain_condition(struct explain *k, const struct cfg_condition *c,
             SAY(k, "       (%s)\n", why);
         if (send)
             render_for(k, r, &td->dests[i]);
+        const char *why_not = send ? delivery_problem(k, &td->dests[i]) : NULL;
+        if (why_not) {
+            SAY(k, "      the delivery would fail: %s\n", why_not);
+            k->failed = true;
+        }
     }
 }
 

@@ -7,8 +7,9 @@
  * order with omitempty (the engine's JSON writer does that for a
  * notification, so the source tree is wrapped as one).  `notify` renders
  * one template per recipient; the built-in console service prints the
- * result as YAML; every other service is delivered by the services
- * module (svc_send, blocking, with its retry rules).
+ * result, rendered with Secret placeholders, as YAML; every other
+ * service gets the real values and is delivered by the services module
+ * (svc_send, blocking, with its retry rules).
  */
 #include "cli.h"
 
@@ -144,23 +145,28 @@ static int service_send(struct cli *x, const struct cfg_service *svc,
     return rc == RN_OK ? RN_OK : rn_errf(e, rc, "%s", r.msg);
 }
 
-/* api.Send(): the service, then rendering, then the delivery. */
+/* api.Send(): the service, then rendering, then the delivery.  The
+ * console shows what placeholders render to; a service gets the real
+ * Secret values. */
 static int notify_one(struct cli *x, const char *name, struct val obj,
                       const struct eng_dest *d, struct rn_err *e)
 {
     const struct cfg_service *svc = NULL;
     bool console = strcmp(d->service, "console") == 0;
+    struct cfg *cfg = console ? x->cfg : cli_config_real(x);
     struct val vars;
     struct notif *n;
-    int rc = console ? RN_OK : cfg_service_lookup(x->cfg, d->service, &svc, e);
+    if (!cfg)
+        return rn_errf(e, RN_ENOMEM, "out of memory");
+    int rc = console ? RN_OK : cfg_service_lookup(cfg, d->service, &svc, e);
     if (rc != RN_OK)
         return rc;
-    rc = eng_vars(x->cfg, obj, NULL, &x->a, &vars);
+    rc = eng_vars(cfg, obj, NULL, &x->a, &vars);
     if (rc == RN_OK)
         rc = eng_vars_send(&x->a, vars, d, &vars);
     if (rc != RN_OK)
         return rn_errf(e, rc, "out of memory");
-    rc = eng_notif_render(x->cfg, &name, 1, vars, &x->a, &n, e);
+    rc = eng_notif_render(cfg, &name, 1, vars, &x->a, &n, e);
     if (rc != RN_OK)
         return rc;
     if (console)

@@ -213,6 +213,7 @@ static int trigger_run(struct cli *x, int argc, char **argv)
     if (event && !event[0])
         return cli_usage_error(x, "--event needs a reason, e.g. "
                                   "RolloutCompleted");
+    x->no_render = true; /* conditions only */
     rc = cli_load_config(x, "failed to get api", false);
     if (rc != CLI_OK)
         return rc;

@@ -1,8 +1,10 @@
 /*
  * load.c: the CLI's inputs: the ConfigMap and Secret files
  * (docs/reference/engine.md §7.3), the resource file (docs/reference/engine.md
- * §7.4), positions of ConfigMap keys for messages, and masking Secret values
- * out of everything printed.
+ * §7.4), positions of ConfigMap keys for messages, and keeping Secret
+ * values out of everything printed: what is shown is rendered from
+ * placeholders ("<secret:KEY>"), and every message is masked with the
+ * real values in every encoding (core/mask.h) besides.
  *
  * Offline, a missing --secret means an empty Secret (with a warning), where
  * upstream would read the cluster and fail without one
@@ -15,6 +17,8 @@
 #include "../core/err.h"
 #include "../core/goyaml.h"
 #include "../core/json.h"
+#include "../core/map.h"
+#include "../core/mask.h"
 #include "../kube/kube.h"
 
 #include <errno.h>
@@ -93,22 +97,32 @@ static int load_data(struct cli *x, const char *path, const char *kind,
     return rc;
 }
 
+/* A failure to load: "<prefix>: FILE:LINE:COL: why" on stderr (the
+ * position when the error has one).  Without a prefix (`check`) it is
+ * printed as check's one problem: "FILE:LINE:COL: why" on stdout.
+ * Masked: a message may quote a value. */
 static void print_load_error(struct cli *x, const char *prefix,
                              const char *path, const struct rn_err *e)
 {
-    if (e->line > 0 && !strstr(e->msg, "line"))
-        fprintf(x->err, "%s: %s:%d:%d: %s\n", prefix, path, e->line, e->col,
-                e->msg);
+    FILE *f = prefix ? x->err : x->out;
+    const char *msg = e->msg[0] ? e->msg : "out of memory";
+    if (prefix)
+        fprintf(f, "%s: ", prefix);
+    if (path && e->line > 0)
+        cli_printf_masked(x, f, "%s:%d:%d: %s\n", path, e->line, e->col, msg);
     else
-        fprintf(x->err, "%s: %s\n", prefix, e->msg);
+        cli_printf_masked(x, f, "%s\n", msg);
+    if (!prefix)
+        fputs("1 problem found\n", f);
 }
+
+static const char *skipped_text(struct cli *x, const struct cfg_error *ce);
 
 static void warn_broken_keys(struct cli *x)
 {
     for (size_t i = 0; i < cfg_error_count(x->cfg); i++) {
-        const struct cfg_error *ce = cfg_error_at(x->cfg, i);
-        cli_printf_masked(x, x->err, "warning: %s is skipped: %s\n", ce->key,
-                          ce->msg);
+        const char *t = skipped_text(x, cfg_error_at(x->cfg, i));
+        cli_printf_masked(x, x->err, "%s\n", t ? t : "out of memory");
     }
 }
 
@@ -162,9 +176,69 @@ static int load_secret(struct cli *x, const char *prefix, bool quiet,
     return CLI_OK;
 }
 
+/* "<secret:KEY>" */
+const char *cli_secret_placeholder(struct cli *x, const char *key, size_t n)
+{
+    return arena_printf(&x->a, "<secret:%.*s>", (int)n, key);
+}
+
+/* The Secret as the CLI shows it: each value its placeholder. */
+static int placeholders(struct cli *x, struct cfg_data *out)
+{
+    *out = x->sec;
+    out->items = arena_alloc(&x->a, (x->sec.n + 1) * sizeof *out->items);
+    for (size_t i = 0; out->items && i < x->sec.n; i++) {
+        struct cfg_entry *en = &out->items[i];
+        *en = x->sec.items[i];
+        en->value = cli_secret_placeholder(x, en->key, en->klen);
+        if (!en->value)
+            return RN_ENOMEM;
+        en->vlen = strlen(en->value);
+    }
+    return out->items ? RN_OK : RN_ENOMEM;
+}
+
+/* The mask of every Secret value (values under MASK_MIN_LEN bytes
+ * cannot be masked: `check` warns about them). */
+static int make_mask(struct cli *x)
+{
+    x->mask = mask_new();
+    int rc = x->mask ? RN_OK : RN_ENOMEM;
+    for (size_t i = 0; rc == RN_OK && i < x->sec.n; i++)
+        rc = mask_add(x->mask, x->sec.items[i].value, x->sec.items[i].vlen);
+    return rc;
+}
+
+/* The snapshot shown: from placeholders, or the real values (and a
+ * warning) with --show-secrets. */
+static int build_shown(struct cli *x, const struct cfg_opts *o,
+                       struct rn_err *e)
+{
+    struct cfg_data shown;
+    if (x->show_secrets || x->real_only) {
+        if (x->show_secrets)
+            fprintf(x->err, "warning: --show-secrets: Secret values are "
+                            "printed as they are\n");
+        int rc = cfg_load(&x->cm, &x->sec, o, &x->cfg, e);
+        x->cfg_real = rc == RN_OK ? cfg_ref(x->cfg) : NULL;
+        return rc;
+    }
+    if (placeholders(x, &shown) != RN_OK)
+        return rn_errf(e, RN_ENOMEM, "out of memory");
+    return cfg_load(&x->cm, &shown, o, &x->cfg, e);
+}
+
+/* The configuration's options: the namespace, never self-service. */
+static struct cfg_opts load_opts(struct cli *x)
+{
+    struct cfg_opts o = {x->config_map ? (x->ns ? x->ns : "") : config_ns(x),
+                         false, x->no_render};
+    return o;
+}
+
 /* Secret first, then ConfigMap (upstream's order), then the snapshot;
- * failures print "<prefix>: why" and return CLI_ECONFIG.  Without
- * --config-map both come from the cluster. */
+ * failures are printed (print_load_error) and return CLI_ECONFIG.
+ * Without --config-map both come from the cluster. */
 int cli_load_config(struct cli *x, const char *prefix, bool quiet)
 {
     struct rn_err e;
@@ -181,18 +255,28 @@ int cli_load_config(struct cli *x, const char *prefix, bool quiet)
     }
     if (rc != CLI_OK) {
         if (e.msg[0])
-            cli_printf_masked(x, x->err, "%s: %s\n", prefix, e.msg);
+            print_load_error(x, prefix, NULL, &e);
         return rc;
     }
-    struct cfg_opts o = {x->config_map ? (x->ns ? x->ns : "") : config_ns(x),
-                         false};
-    if (cfg_load(&x->cm, &x->sec, &o, &x->cfg, &e) != RN_OK) {
-        fprintf(x->err, "%s: %s\n", prefix, e.msg);
+    struct cfg_opts o = load_opts(x);
+    if (make_mask(x) != RN_OK || build_shown(x, &o, &e) != RN_OK) {
+        print_load_error(x, prefix, NULL, &e);
         return CLI_ECONFIG;
     }
     if (!quiet)
         warn_broken_keys(x);
     return CLI_OK;
+}
+
+struct cfg *cli_config_real(struct cli *x)
+{
+    struct rn_err e;
+    struct cfg_opts o = load_opts(x);
+    rn_err_clear(&e);
+    if (!x->cfg_real &&
+        cfg_load(&x->cm, &x->sec, &o, &x->cfg_real, &e) != RN_OK)
+        fprintf(x->err, "%s: out of memory\n", x->cmd);
+    return x->cfg_real;
 }
 
 /* Go's "Object 'Kind' is missing in '<json>'". */
@@ -262,40 +346,48 @@ int cli_load_resource(struct cli *x, const char *path, struct val *out)
 
 /* ---- positions ---- */
 
-/* Manifest line of a ConfigMap key, 0 when unknown. */
-int cli_key_line(const struct cli *x, const char *key)
+/* The ConfigMap entry of key, or NULL: a hash lookup (the index is built
+ * on first use), so reporting on a ConfigMap of many keys stays linear. */
+static const struct cfg_entry *key_entry(struct cli *x, const char *key)
 {
-    for (size_t i = 0; i < x->cm.n; i++)
-        if (x->cm.items[i].klen == strlen(key) &&
-            memcmp(x->cm.items[i].key, key, x->cm.items[i].klen) == 0)
-            return x->cm.items[i].key_line;
-    return 0;
+    if (map_len(&x->keys) == 0)
+        for (size_t i = 0; i < x->cm.n; i++)
+            if (map_put(&x->keys, x->cm.items[i].key, x->cm.items[i].klen,
+                        &x->cm.items[i], NULL) != RN_OK)
+                return NULL;
+    return map_get(&x->keys, key, strlen(key));
 }
 
-/* Start of line `line` (1-based) of the ConfigMap text, or NULL. */
-static const char *text_line(const struct cli *x, int line, size_t *len)
+/* Manifest line of a ConfigMap key, 0 when unknown. */
+int cli_key_line(struct cli *x, const char *key)
 {
-    const char *p = x->cm_text, *end = x->cm_text + x->cm_len;
-    for (int l = 1; p && l < line; l++) {
-        p = memchr(p, '\n', (size_t)(end - p));
-        p = p ? p + 1 : NULL;
+    const struct cfg_entry *en = key_entry(x, key);
+    return en ? en->key_line : 0;
+}
+
+/* Start of line `line` (1-based) of the ConfigMap text, or NULL; the
+ * offsets of the lines are found once. */
+static const char *text_line(struct cli *x, int line, size_t *len)
+{
+    const char *end = x->cm_text + x->cm_len;
+    if (!x->lines && x->cm_text) {
+        size_t n = 1;
+        for (size_t i = 0; i < x->cm_len; i++)
+            n += x->cm_text[i] == '\n';
+        x->lines = arena_alloc(&x->a, n * sizeof *x->lines);
+        for (size_t i = 0, k = 1; x->lines && i < x->cm_len; i++)
+            if (x->cm_text[i] == '\n')
+                x->lines[k++] = i + 1;
+        if (x->lines)
+            x->lines[0] = 0;
+        x->nlines = x->lines ? n : 0;
     }
-    if (!p || p >= end)
+    if (line < 1 || (size_t)line > x->nlines)
         return NULL;
+    const char *p = x->cm_text + x->lines[line - 1];
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     *len = (size_t)((nl ? nl : end) - p);
     return p;
-}
-
-/* Column (1-based) of key on its manifest line, 1 when not found. */
-static int key_col(const struct cli *x, const char *key, int line)
-{
-    size_t len, klen = strlen(key);
-    const char *p = text_line(x, line, &len);
-    for (size_t i = 0; p && klen && i + klen <= len; i++)
-        if (memcmp(p + i, key, klen) == 0)
-            return (int)i + 1;
-    return 1;
 }
 
 /*
@@ -303,7 +395,7 @@ static int key_col(const struct cli *x, const char *key, int line)
  * (`key: |`), whose text starts on the next line at the indentation of its
  * first line.  Returns false when the value is written another way.
  */
-static bool value_pos(const struct cli *x, int key_line, int *line, int *col)
+static bool value_pos(struct cli *x, int key_line, int *line, int *col)
 {
     size_t len, ilen, i = 0;
     const char *p = text_line(x, key_line, &len);
@@ -327,102 +419,66 @@ static bool value_pos(const struct cli *x, int key_line, int *line, int *col)
     return true;
 }
 
+/* The ConfigMap's file, or namespace/name when it came from a cluster. */
+const char *cli_problem_file(const struct cli *x)
+{
+    return x->config_map ? x->config_map : x->cm_src ? x->cm_src : "configmap";
+}
+
+/* Where a problem of key is, as "FILE:LINE:COL" (or "FILE" when the key
+ * has no position), line/col mapped into the manifest when they are
+ * inside a block scalar; *rest gets a note for a position it could not
+ * map, *at the manifest line to sort by.  NULL on OOM. */
+static const char *where(struct cli *x, const char *key, int line, int col,
+                         const char **rest, int *at)
+{
+    const char *file = cli_problem_file(x);
+    const struct cfg_entry *en = key_entry(x, key);
+    int kl = en ? en->key_line : 0, kc = en && en->key_col ? en->key_col : 1;
+    *rest = "";
+    *at = kl;
+    if (kl > 0 && line > 0 && value_pos(x, kl, &line, &col)) {
+        *at = line;
+        return arena_printf(&x->a, "%s:%d:%d", file, line, col);
+    }
+    if (kl > 0 && line > 0)
+        *rest = arena_printf(&x->a, " (line %d, column %d of the value)", line,
+                             col);
+    if (!*rest)
+        return NULL;
+    if (kl > 0)
+        return arena_printf(&x->a, "%s:%d:%d", file, kl, kc);
+    return file;
+}
+
 /* FILE:LINE:COL: KEY: MSG in the arena (NULL on OOM). */
 const char *cli_problem_text(struct cli *x, const char *key, int line, int col,
                              const char *msg, int *at)
 {
-    const char *file = x->config_map ? x->config_map
-                       : x->cm_src   ? x->cm_src
-                                     : "configmap";
-    int kl = cli_key_line(x, key);
-    *at = kl;
-    if (kl > 0 && line > 0 && value_pos(x, kl, &line, &col)) {
-        *at = line;
-        return arena_printf(&x->a, "%s:%d:%d: %s: %s", file, line, col, key,
-                            msg);
-    }
-    if (kl > 0 && line > 0)
-        return arena_printf(&x->a,
-                            "%s:%d:%d: %s: %s (line %d, column %d of the "
-                            "value)",
-                            file, kl, key_col(x, key, kl), key, msg, line, col);
-    if (kl > 0)
-        return arena_printf(&x->a, "%s:%d:%d: %s: %s", file, kl,
-                            key_col(x, key, kl), key, msg);
-    return arena_printf(&x->a, "%s: %s: %s", file, key, msg);
+    const char *rest, *pos = where(x, key, line, col, &rest, at);
+    return pos ? arena_printf(&x->a, "%s: %s: %s%s", pos, key, msg, rest)
+               : NULL;
+}
+
+/* FILE:LINE:COL: warning: KEY is skipped: MSG in the arena. */
+static const char *skipped_text(struct cli *x, const struct cfg_error *ce)
+{
+    int at;
+    bool in_value = ce->code == RN_ECONFIG;
+    const char *rest, *pos = where(x, ce->key, in_value ? ce->line : 0,
+                                   in_value ? ce->col : 0, &rest, &at);
+    return pos ? arena_printf(&x->a, "%s: warning: %s is skipped: %s%s", pos,
+                              ce->key, ce->msg, rest)
+               : NULL;
 }
 
 /* ---- masking ---- */
 
-#define MASK "******"
-
-/* Replace every occurrence of s[0..n) in b. */
-static int mask_one(struct buf *b, const char *s, size_t n)
-{
-    struct buf o;
-    size_t i = 0;
-    if (n == 0 || b->len < n)
-        return RN_OK;
-    buf_init(&o, 0);
-    int rc = RN_OK;
-    while (rc == RN_OK && i < b->len) {
-        if (i + n <= b->len && memcmp(b->ptr + i, s, n) == 0) {
-            rc = buf_add(&o, MASK, strlen(MASK));
-            i += n;
-        } else {
-            rc = buf_add_char(&o, b->ptr[i++]);
-        }
-    }
-    if (rc == RN_OK) {
-        buf_reset(b);
-        rc = buf_add(b, buf_str(&o), o.len);
-    }
-    buf_free(&o);
-    return rc;
-}
-
-static int len_desc(const void *p, const void *q)
-{
-    const struct cfg_entry *a = *(const struct cfg_entry *const *)p;
-    const struct cfg_entry *b = *(const struct cfg_entry *const *)q;
-    return a->vlen < b->vlen ? 1 : a->vlen > b->vlen ? -1 : 0;
-}
-
-/* A multi-line value: each of its lines on its own (YAML output indents
- * block scalars, so the whole value does not appear verbatim). */
-static int mask_lines(struct buf *b, const char *s, size_t n)
-{
-    int rc = RN_OK;
-    while (rc == RN_OK && n > 0) {
-        const char *nl = memchr(s, '\n', n);
-        size_t l = nl ? (size_t)(nl - s) : n;
-        if (l >= 4)
-            rc = mask_one(b, s, l);
-        s += nl ? l + 1 : l;
-        n -= nl ? l + 1 : l;
-    }
-    return rc;
-}
-
-/* Every Secret value in b becomes ******; RN_ENOMEM leaves b freed. */
+/* Every Secret value, in every form, and URL passwords; RN_ENOMEM leaves
+ * b freed. */
 int cli_mask_secrets(struct cli *x, struct buf *b)
 {
-    size_t n = x->sec.n;
-    if (n == 0 || b->len == 0)
-        return RN_OK;
-    const struct cfg_entry **order = arena_alloc(&x->a, n * sizeof *order);
-    if (!order)
-        return RN_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        order[i] = &x->sec.items[i];
-    qsort(order, n, sizeof *order, len_desc);
-    int rc = RN_OK;
-    for (size_t i = 0; rc == RN_OK && i < n; i++) {
-        rc = mask_one(b, order[i]->value, order[i]->vlen);
-        if (rc == RN_OK && memchr(order[i]->value, '\n', order[i]->vlen))
-            rc = mask_lines(b, order[i]->value, order[i]->vlen);
-    }
-    return rc;
+    return mask_buf(x->mask, b);
 }
 
 /* Mask, then write; nothing is written on failure. */

@@ -11,6 +11,7 @@
 #include "cli.h"
 
 #include "../core/err.h"
+#include "../core/mask.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -73,6 +74,9 @@ int cli_getopt(struct cli *x, int argc, char **argv, const char *shorts,
             break;
         case 'n':
             x->ns = optarg;
+            break;
+        case CLI_OPT_SHOW_SECRETS:
+            x->show_secrets = true;
             break;
         case CLI_OPT_KUBECONFIG:
         case CLI_OPT_CONTEXT:
@@ -221,6 +225,9 @@ int main(int argc, char **argv)
     x.err = stderr;
     int rc = dispatch(&x, argc, argv);
     cfg_unref(x.cfg);
+    cfg_unref(x.cfg_real);
+    mask_unref(x.mask);
+    map_free(&x.keys);
     cli_cluster_close(&x);
     arena_free(&x.a);
     if (fflush(stdout) != 0 && rc == CLI_OK)

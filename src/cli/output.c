@@ -253,6 +253,7 @@ int cli_get_command(struct cli *x, int argc, char **argv, cli_lister *list)
     if (!cli_output_ok(mode))
         return cli_usage_error(x, "output '%s' is not supported", mode);
     const char *name = argc - optind == 1 ? argv[optind] : NULL;
+    x->no_render = true; /* sources are listed, nothing is rendered */
     rc = cli_load_config(x, "failed to get api", false);
     if (rc != CLI_OK)
         return rc;

@@ -37,14 +37,14 @@ struct cfg_selector;
 /* ---- input: the data of a ConfigMap or a Secret ---- */
 
 /* One `data` entry.  Secret values are the decoded bytes (not base64).
- * key_line is the manifest line of the key (0 when unknown, e.g. an object
- * read from the API). */
+ * key_line and key_col are the manifest position of the key (0 when
+ * unknown, e.g. an object read from the API). */
 struct cfg_entry {
     const char *key;
     size_t klen;
     const char *value;
     size_t vlen;
-    int key_line;
+    int key_line, key_col;
 };
 
 struct cfg_data {
@@ -52,6 +52,8 @@ struct cfg_data {
     size_t n;
     const char *name;      /* metadata.name, "" when unknown */
     const char *namespace; /* metadata.namespace, "" when unknown */
+    int line, col;         /* manifest position of the object's `data` key
+                              (else of the object), 0 when unknown */
 };
 
 /*
@@ -80,6 +82,11 @@ struct cfg_opts {
     const char *namespace; /* the config's namespace ("" = unknown) */
     bool self_service;     /* docs/reference/engine.md §8.3: state keys get the
                               namespace prefix */
+    bool check_only;       /* every key is compiled and its problems are
+                              recorded, but parsed templates are freed at
+                              once: the snapshot can be checked (errors,
+                              warnings, services), not rendered; memory
+                              stays near the input's size */
 };
 
 /*
@@ -216,7 +223,9 @@ struct cfg_section {
 struct cfg_template {
     const char *name;
     const struct tpl *message; /* NULL: empty */
-    struct cfg_section sec[CFG_SEC_COUNT];
+    /* NULL where the template has no such block (most have one or two:
+     * by pointer, a configuration of many templates stays small) */
+    struct cfg_section *sec[CFG_SEC_COUNT];
     struct val raw; /* the decoded YAML value (for `template get`) */
 };
 
@@ -289,10 +298,23 @@ const char *cfg_condition_key(struct arena *a, size_t i, const char *when,
 
 /* ---- services (docs/reference/engine.md §1.6, §1.8) ---- */
 
+/* A Secret value that `$key` substitution put into a service's options
+ * (copied into the snapshot): the service masks it in its messages. */
+struct cfg_secret_use {
+    const char *key, *value;
+    size_t len;
+};
+
 struct cfg_service {
     const char *name; /* what destinations name */
     const char *type; /* one of the known types */
     struct val opts;  /* options after $secret substitution (int64 numbers) */
+    /* `$name` references left as written: the Secret has no such key, so
+     * a delivery would send the text "$name" (each name once) */
+    const char *const *missing;
+    size_t nmissing;
+    const struct cfg_secret_use *uses; /* the Secret keys used, each once */
+    size_t nuses;
 };
 
 /* RN_OK; RN_ENOTFOUND "notification service 'x' is not supported";
@@ -309,12 +331,16 @@ bool cfg_service_type_known(const char *type, size_t n);
  * `$secret` substitution (docs/reference/engine.md §1.8) over a decoded value
  * tree: in every string (object keys included) each match of [$][A-Za-z0-9_-]+
  * whose name is a key of `secret` becomes that value's bytes; unknown names
- * stay.  The new tree is built in a.  *missing (may be NULL) counts unknown
- * references.
+ * stay.  The new tree is built in a.
  */
 int cfg_secret_substitute(struct arena *a, struct val v,
-                          const struct cfg_data *secret, struct val *out,
-                          size_t *missing);
+                          const struct cfg_data *secret, struct val *out);
+/* The `$name` references in v (strings and keys), each once in order
+ * of appearance, into out->missing (names without '$' that the Secret
+ * lacks: substitution leaves them as written) and out->uses (the Secret
+ * entries substituted, values copied); built in a.  RN_ENOMEM only. */
+int cfg_secret_refs(struct arena *a, struct val v,
+                    const struct cfg_data *secret, struct cfg_service *out);
 
 /* The `secrets` template variable: Secret key -> []byte. */
 struct val cfg_secrets_var(const struct cfg *c);

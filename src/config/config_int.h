@@ -41,6 +41,7 @@ struct cfg {
     struct tpl_funcs *funcs;
     const char *ns;
     bool self_service;
+    bool check_only; /* cfg_opts.check_only: templates are not kept */
     struct cfg_tmpl_slot *tmpls; /* sorted by name */
     size_t ntmpls;
     struct cfg_trig_slot *trigs; /* sorted by name */

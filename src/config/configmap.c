@@ -138,6 +138,7 @@ int cfg_load(const struct cfg_data *cm, const struct cfg_data *secret,
                                            : "";
     c->ns = arena_strdup(&c->arena, ns);
     c->self_service = o && o->self_service;
+    c->check_only = o && o->check_only;
     c->funcs = cfg_funcs_new();
     int rc = c->ns && c->funcs ? load_all(c, cm, secret) : RN_ENOMEM;
     if (rc != RN_OK) {

@@ -47,10 +47,9 @@ static const struct cfg_entry *secret_find(const struct cfg_data *secret,
     return NULL;
 }
 
-/* One pass over s: measure (d NULL) or copy into d.  Returns the length;
- * counts unknown references when counting. */
+/* One pass over s: measure (d NULL) or copy into d.  Returns the length. */
 static size_t subst_pass(const char *s, size_t n, const struct cfg_data *secret,
-                         char *d, size_t *missing)
+                         char *d)
 {
     size_t k = 0, i = 0;
     while (i < n) {
@@ -67,8 +66,6 @@ static size_t subst_pass(const char *s, size_t n, const struct cfg_data *secret,
                 len = en->vlen;
             } else {
                 len = j - i;
-                if (j > i + 1 && !d && missing)
-                    (*missing)++;
             }
         }
         if (d)
@@ -81,17 +78,16 @@ static size_t subst_pass(const char *s, size_t n, const struct cfg_data *secret,
 
 /* Replace every [$][\w-]+ of s whose name is a Secret key. */
 static int subst_str(struct arena *a, struct val v,
-                     const struct cfg_data *secret, struct val *out,
-                     size_t *missing)
+                     const struct cfg_data *secret, struct val *out)
 {
     *out = v;
     if (!memchr(v.u.s, '$', v.len))
         return RN_OK;
-    size_t total = subst_pass(v.u.s, v.len, secret, NULL, missing);
+    size_t total = subst_pass(v.u.s, v.len, secret, NULL);
     char *d = arena_alloc(a, total + 1);
     if (!d)
         return RN_ENOMEM;
-    subst_pass(v.u.s, v.len, secret, d, NULL);
+    subst_pass(v.u.s, v.len, secret, d);
     d[total] = '\0';
     *out = val_str(d, total);
     out->flags = v.flags;
@@ -122,8 +118,7 @@ static void resort(struct val_obj *o)
 }
 
 static int subst_obj(struct arena *a, struct val v,
-                     const struct cfg_data *secret, struct val *out,
-                     size_t *missing)
+                     const struct cfg_data *secret, struct val *out)
 {
     size_t n = val_obj_len(v);
     struct val_obj *o = arena_zalloc(a, sizeof *o);
@@ -133,9 +128,9 @@ static int subst_obj(struct arena *a, struct val v,
         return RN_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         const struct val_kv *src = val_obj_at(v, i);
-        int rc = subst_str(a, src->key, secret, &kv[i].key, missing);
+        int rc = subst_str(a, src->key, secret, &kv[i].key);
         if (rc == RN_OK)
-            rc = cfg_secret_substitute(a, src->v, secret, &kv[i].v, missing);
+            rc = cfg_secret_substitute(a, src->v, secret, &kv[i].v);
         if (rc != RN_OK)
             return rc;
         keys_changed |= kv[i].key.u.s != src->key.u.s;
@@ -151,13 +146,12 @@ static int subst_obj(struct arena *a, struct val v,
 /* Substitute `$name` references; shares untouched subtrees with v and
  * builds changed ones in a. */
 int cfg_secret_substitute(struct arena *a, struct val v,
-                          const struct cfg_data *secret, struct val *out,
-                          size_t *missing)
+                          const struct cfg_data *secret, struct val *out)
 {
     if (v.kind == VAL_STRING)
-        return subst_str(a, v, secret, out, missing);
+        return subst_str(a, v, secret, out);
     if (v.kind == VAL_OBJECT)
-        return subst_obj(a, v, secret, out, missing);
+        return subst_obj(a, v, secret, out);
     *out = v;
     if (v.kind != VAL_ARRAY)
         return RN_OK;
@@ -167,8 +161,7 @@ int cfg_secret_substitute(struct arena *a, struct val v,
     if (!l || !items)
         return RN_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        int rc = cfg_secret_substitute(a, val_list_at(v, i), secret, &items[i],
-                                       missing);
+        int rc = cfg_secret_substitute(a, val_list_at(v, i), secret, &items[i]);
         if (rc != RN_OK)
             return rc;
     }
@@ -176,6 +169,96 @@ int cfg_secret_substitute(struct arena *a, struct val v,
     l->len = l->cap = (uint32_t)n;
     *out = val_list(l, val_gotype(v));
     return RN_OK;
+}
+
+/* What cfg_secret_refs collects while it walks. */
+struct refs {
+    struct arena *a;
+    const char **missing;
+    size_t nmissing, cap_missing;
+    struct cfg_secret_use *uses;
+    size_t nuses, cap_uses;
+};
+
+static int ref_missing(struct refs *r, const char *name, size_t n)
+{
+    for (size_t i = 0; i < r->nmissing; i++)
+        if (strlen(r->missing[i]) == n && memcmp(r->missing[i], name, n) == 0)
+            return RN_OK;
+    char *copy = arena_strndup(r->a, name, n);
+    if (!copy)
+        return RN_ENOMEM;
+    return cfg_vec_push(r->a, (void **)&r->missing, &r->nmissing,
+                        &r->cap_missing, sizeof *r->missing, &copy);
+}
+
+static int ref_used(struct refs *r, const struct cfg_entry *en)
+{
+    for (size_t i = 0; i < r->nuses; i++)
+        if (strlen(r->uses[i].key) == en->klen &&
+            memcmp(r->uses[i].key, en->key, en->klen) == 0)
+            return RN_OK;
+    struct cfg_secret_use u = {arena_strndup(r->a, en->key, en->klen),
+                               arena_strndup(r->a, en->value, en->vlen),
+                               en->vlen};
+    if (!u.key || !u.value)
+        return RN_ENOMEM;
+    return cfg_vec_push(r->a, (void **)&r->uses, &r->nuses, &r->cap_uses,
+                        sizeof u, &u);
+}
+
+/* Every [$][\w-]+ of s: a Secret key it uses, or a name it lacks. */
+static int refs_in(struct refs *r, const struct cfg_data *secret, struct val s)
+{
+    int rc = RN_OK;
+    for (size_t i = 0; rc == RN_OK && i < s.len; i++) {
+        size_t j = i + 1;
+        if (s.u.s[i] != '$')
+            continue;
+        while (j < s.len && ref_char((unsigned char)s.u.s[j]))
+            j++;
+        const struct cfg_entry *en =
+            j > i + 1 ? secret_find(secret, s.u.s + i + 1, j - i - 1) : NULL;
+        if (en)
+            rc = ref_used(r, en);
+        else if (j > i + 1)
+            rc = ref_missing(r, s.u.s + i + 1, j - i - 1);
+        i = j - 1;
+    }
+    return rc;
+}
+
+static int refs_walk(struct refs *r, const struct cfg_data *secret,
+                     struct val v)
+{
+    int rc = RN_OK;
+    if (v.kind == VAL_STRING)
+        rc = refs_in(r, secret, v);
+    for (size_t i = 0;
+         rc == RN_OK && v.kind == VAL_ARRAY && i < val_list_len(v); i++)
+        rc = refs_walk(r, secret, val_list_at(v, i));
+    for (size_t i = 0;
+         rc == RN_OK && v.kind == VAL_OBJECT && i < val_obj_len(v); i++) {
+        rc = refs_in(r, secret, val_obj_at(v, i)->key);
+        if (rc == RN_OK)
+            rc = refs_walk(r, secret, val_obj_at(v, i)->v);
+    }
+    return rc;
+}
+
+/* The `$name` references of v, as substitution sees them (config.h). */
+int cfg_secret_refs(struct arena *a, struct val v,
+                    const struct cfg_data *secret, struct cfg_service *out)
+{
+    struct refs r;
+    memset(&r, 0, sizeof r);
+    r.a = a;
+    int rc = refs_walk(&r, secret, v);
+    out->missing = r.missing;
+    out->nmissing = rc == RN_OK ? r.nmissing : 0;
+    out->uses = r.uses;
+    out->nuses = rc == RN_OK ? r.nuses : 0;
+    return rc;
 }
 
 static struct val bytes_val(struct arena *a, const char *s, size_t n)

@@ -41,8 +41,8 @@ static const struct cfg_svc_slot *find_slot(const struct cfg *c,
     return NULL;
 }
 
-static int build_opts(struct cfg_ctx *x, const char *type, struct val *opts,
-                      struct rn_err *e)
+static int build_opts(struct cfg_ctx *x, const char *type,
+                      struct cfg_service *s, struct rn_err *e)
 {
     struct cfg *c = x->c;
     struct val raw;
@@ -53,7 +53,9 @@ static int build_opts(struct cfg_ctx *x, const char *type, struct val *opts,
                      "services.%sOptions",
                      cfg_dec_kind(raw), type);
     if (rc == RN_OK)
-        rc = cfg_secret_substitute(&c->arena, raw, x->secret, opts, NULL);
+        rc = cfg_secret_substitute(&c->arena, raw, x->secret, &s->opts);
+    if (rc == RN_OK)
+        rc = cfg_secret_refs(&c->arena, raw, x->secret, s);
     if (rc != RN_OK && rc != RN_ENOMEM) {
         const char *p = arena_printf(&c->arena,
                                      "failed to render service "
@@ -70,7 +72,7 @@ int cfg_load_service(struct cfg_ctx *x, const char *type, const char *name,
                      struct rn_err *e)
 {
     struct cfg *c = x->c;
-    struct cfg_svc_slot slot = {{name, type, val_null()}, -1};
+    struct cfg_svc_slot slot = {{name, type, val_null(), NULL, 0, NULL, 0}, -1};
     const struct cfg_svc_slot *prev = find_slot(c, name);
     int rc = RN_OK;
     if (prev) {
@@ -83,7 +85,7 @@ int cfg_load_service(struct cfg_ctx *x, const char *type, const char *name,
     if (!cfg_service_type_known(type, strlen(type)))
         rc = rn_errf(e, RN_ECONFIG, "service type '%s' is not supported", type);
     if (rc == RN_OK)
-        rc = build_opts(x, type, &slot.s.opts, e);
+        rc = build_opts(x, type, &slot.s, e);
     if (rc != RN_OK)
         slot.err = (int)c->nerrs;
     int prc = cfg_vec_push(&c->arena, (void **)&c->svcs, &c->nsvcs,

@@ -351,7 +351,9 @@ void cfg_template_release(struct cfg_template *t)
     tpl_free((struct tpl *)t->message);
     t->message = NULL;
     for (int k = 0; k < CFG_SEC_COUNT; k++) {
-        struct cfg_section *s = &t->sec[k];
+        struct cfg_section *s = t->sec[k];
+        if (!s)
+            continue;
         for (size_t i = 0; i < CFG_MAX_FIELDS; i++) {
             tpl_free((struct tpl *)s->text[i]);
             s->text[i] = NULL;
@@ -378,7 +380,10 @@ static int compile_root(struct tc *t, struct val root, struct cfg_template *out)
         rc = compile_text(t, t->name, msg, len, &out->message);
     for (int i = 0; i < CFG_SEC_COUNT && rc == RN_OK; i++) {
         enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
-        rc = compile_section(t, k, root, &out->sec[k]);
+        if (!cfg_dec_field(root, cfg_sec_defs[k].name))
+            continue;
+        out->sec[k] = arena_zalloc(t->a, sizeof *out->sec[k]);
+        rc = out->sec[k] ? compile_section(t, k, root, out->sec[k]) : RN_ENOMEM;
     }
     return rc;
 }
@@ -400,7 +405,7 @@ int cfg_template_compile(struct arena *a, const char *name, const char *yaml,
                          size_t n, const struct tpl_funcs *f,
                          struct cfg_template *out, struct rn_err *e)
 {
-    struct cfg_entry en = {name, strlen(name), yaml, n, 0};
+    struct cfg_entry en = {name, strlen(name), yaml, n, 0, 0};
     struct tc t = {a, name, f, e, false};
     struct val root;
     memset(out, 0, sizeof *out);
@@ -440,6 +445,8 @@ int cfg_load_template(struct cfg_ctx *x, const char *name, struct rn_err *e)
         memset(&slot.t, 0, sizeof slot.t);
         slot.t.name = name;
     }
+    if (c->check_only) /* its problems are known: the trees can go */
+        cfg_template_release(&slot.t);
     int prc = cfg_vec_push(&c->arena, (void **)&c->tmpls, &c->ntmpls,
                            &c->cap_tmpls, sizeof slot, &slot);
     if (prc != RN_OK) {
@@ -562,7 +569,8 @@ int cfg_template_source(struct arena *a, const struct cfg_template *t,
         const struct cfg_sec_def *d = &cfg_sec_defs[k];
         const struct val *blk = cfg_dec_field(t->raw, d->name);
         struct val v;
-        if (!t->sec[k].present || !blk || blk->kind != VAL_OBJECT)
+        if (!t->sec[k] || !t->sec[k]->present || !blk ||
+            blk->kind != VAL_OBJECT)
             continue;
         if (d->shape == CFG_SHAPE_FIELDS)
             rc = source_fields(a, d, *blk, &v);

@@ -136,7 +136,7 @@ static struct ctl_conf *build(struct ctl *c, const char *ns, struct doc *cm,
     arena_init(&n->a, 0);
     n->ns = arena_strdup(&n->a, ns);
     n->self_service = strcmp(ns, c->config_ns) != 0;
-    struct cfg_opts o = {ns, n->self_service};
+    struct cfg_opts o = {ns, n->self_service, false};
     int rc = n->ns ? read_data(n, cm, sec, &e) : RN_ENOMEM;
     if (rc == RN_OK)
         rc = cfg_load(&n->cm, &n->sec, &o, &n->cfg, &e);

@@ -40,9 +40,17 @@ static size_t round_up(size_t n)
     return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 }
 
+void arena_init_sized(struct arena *a, size_t cap, size_t first)
+{
+    arena_init(a, cap);
+    a->first = first > MAX_CHUNK ? MAX_CHUNK : round_up(first);
+}
+
 static int add_chunk(struct arena *a, size_t need)
 {
-    size_t size = a->head ? a->head->size * 2 : FIRST_CHUNK;
+    size_t size = a->head    ? a->head->size * 2
+                  : a->first ? a->first
+                             : FIRST_CHUNK;
     if (size > MAX_CHUNK)
         size = MAX_CHUNK;
     if (size < need)

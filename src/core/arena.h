@@ -21,11 +21,16 @@ struct arena {
     char *ptr, *end;          /* free space in head */
     size_t used;              /* bytes handed out (for caps and stats) */
     size_t cap;               /* 0 = no cap */
+    size_t first;             /* size of the first chunk (0: 4 KiB) */
     struct arena_hold *holds; /* docs to unref at reset */
 };
 
 /* Initialise an empty arena (no allocation until first use). */
 void arena_init(struct arena *a, size_t cap);
+/* The same, with the first chunk `first` bytes (rounded, at most the
+ * largest chunk) instead of 4 KiB: for arenas that will hold about that
+ * much, many of them at once (parsed templates). */
+void arena_init_sized(struct arena *a, size_t cap, size_t first);
 
 /* Memory of n bytes aligned for any type; NULL on OOM or cap. */
 void *arena_alloc(struct arena *a, size_t n);

@@ -64,3 +64,18 @@ void rn_err_clear(struct rn_err *e)
         return;
     memset(e, 0, sizeof *e);
 }
+
+void rn_pos_at(const char *text, size_t n, size_t off, int *line, int *col)
+{
+    size_t bol = 0;
+    int l = 1;
+    if (off > n)
+        off = n;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n') {
+            l++;
+            bol = i + 1;
+        }
+    *line = l;
+    *col = (int)(off - bol) + 1;
+}

@@ -9,6 +9,7 @@
 #define RN_ERR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum rn_status {
     RN_OK = 0,
@@ -46,5 +47,10 @@ int rn_errf_at(struct rn_err *e, int code, const char *src, int line,
     __attribute__((format(printf, 6, 7)));
 
 void rn_err_clear(struct rn_err *e);
+
+/* The 1-based line and column (in bytes) of byte `off` of text[0..n)
+ * (the end when off is past it): positions for parsers that report a
+ * byte offset, as libyaml does for bad UTF-8. */
+void rn_pos_at(const char *text, size_t n, size_t off, int *line, int *col);
 
 #endif

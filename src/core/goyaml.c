@@ -80,6 +80,8 @@ struct yp {
     size_t nanchors, anchors_cap;
     size_t budget;
     const char *src;
+    const char *text; /* the input, for positions of byte offsets */
+    size_t len;
     struct rn_err *e;
     int rc;
     int pend_level;     /* a deferred conversion error (enum later) */
@@ -149,7 +151,14 @@ static int fail_parser(struct yp *y)
         snprintf(msg, sizeof msg, "yaml: line %zu: %s", line, problem);
     else
         snprintf(msg, sizeof msg, "yaml: %s", problem);
-    return fail_at(y, RN_ESYNTAX, &p->problem_mark, "%s", msg);
+    yaml_mark_t at = p->problem_mark;
+    if (p->error == YAML_READER_ERROR) { /* bad bytes: only an offset */
+        int l, c;
+        rn_pos_at(y->text, y->len, p->problem_offset, &l, &c);
+        at.line = (size_t)l - 1;
+        at.column = (size_t)c - 1;
+    }
+    return fail_at(y, RN_ESYNTAX, &at, "%s", msg);
 }
 
 /* ---- scratch stack ---- */
@@ -754,12 +763,16 @@ static int parse_child(struct yp *y, yaml_event_type_t close, struct val *out,
     return rc;
 }
 
+/* One level deeper; refused past the limit as soon as it is reached, so
+ * deep input fails in time linear in what was read. */
 static int enter(struct yp *y, const yaml_event_t *ev)
 {
-    if (++y->depth > y->max_depth)
-        return fail_at(y, RN_ELIMIT, &ev->start_mark, "%s",
-                       "yaml: exceeded max depth");
-    return 0;
+    char max[24];
+    if (++y->depth <= y->max_depth)
+        return 0;
+    snprintf(max, sizeof max, "%u", y->max_depth);
+    return fail_at(y, RN_ELIMIT, &ev->start_mark,
+                   "yaml: nesting deeper than %s", max);
 }
 
 /* sequence -> SEQUENCE-START node* SEQUENCE-END */
@@ -974,6 +987,8 @@ static int parse_stream(struct yp *y, struct val *out)
 
 static int start_parser(struct yp *y, const char *s, size_t n)
 {
+    y->text = s;
+    y->len = n;
     if (!yaml_parser_initialize(&y->parser)) {
         memset(&y->parser, 0, sizeof y->parser);
         return fail_oom(y);

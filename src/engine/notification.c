@@ -285,8 +285,8 @@ static int apply(struct notif *n, const struct cfg_template *t, struct rctx *r)
     for (size_t i = 0; rc == RN_OK && i < CFG_SEC_COUNT; i++) {
         enum cfg_sec k = (enum cfg_sec)cfg_sec_apply_order[i];
         const struct cfg_sec_def *d = &cfg_sec_defs[k];
-        const struct cfg_section *s = &t->sec[k];
-        if (!s->present)
+        const struct cfg_section *s = t->sec[k];
+        if (!s || !s->present)
             continue;
         struct val prev = k == CFG_SEC_ALERTMANAGER ? previous_annotations(n)
                                                     : val_null();
@@ -334,7 +334,7 @@ static int alertmanager_rules(struct notif *n, const struct cfg_template *t,
                               struct val prev_ann, struct arena *a,
                               struct rn_err *e)
 {
-    const struct cfg_gnode *g = &t->sec[CFG_SEC_ALERTMANAGER].generic;
+    const struct cfg_gnode *g = &t->sec[CFG_SEC_ALERTMANAGER]->generic;
     struct val *blk = val_obj_slot(n->root, "alertmanager");
     struct val *labels = blk ? val_obj_slot(*blk, "labels") : NULL;
     struct val *ann = blk ? val_obj_slot(*blk, "annotations") : NULL;

@@ -19,9 +19,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#define TREE_FIRST_CHUNK 256u
+#define TREE_PER_BYTE 12u
+
 struct parser {
     struct tpl *t;
     struct arena *a;
+    struct arena scratch; /* tokens and the variable stack: parse only */
     const struct tpl_funcs *funcs;
     const struct token *toks;
     size_t ntok, cur, hi;
@@ -154,9 +158,9 @@ static void push_var(struct parser *p, const char *s, size_t n)
 {
     if (p->nvars == p->capvars) {
         size_t nc = p->capvars ? p->capvars * 2 : 8;
-        p->vars =
-            palloc(p, arena_grow(p->a, p->vars, p->capvars * sizeof *p->vars,
-                                 nc * sizeof *p->vars));
+        p->vars = palloc(p, arena_grow(&p->scratch, p->vars,
+                                       p->capvars * sizeof *p->vars,
+                                       nc * sizeof *p->vars));
         p->capvars = nc;
     }
     p->vars[p->nvars].s = s;
@@ -709,7 +713,7 @@ static int run_parser(struct parser *p, const char *text, size_t n)
         .break_ok = !tpl_funcs_find(p->funcs, "break", 5),
         .continue_ok = !tpl_funcs_find(p->funcs, "continue", 8),
     };
-    p->toks = tpl_lex(p->a, text, n, &lo, &p->ntok);
+    p->toks = tpl_lex(&p->scratch, text, n, &lo, &p->ntok);
     if (!p->toks || p->ntok == 0)
         return rn_errf(p->e, RN_ENOMEM, "template: out of memory");
     if (setjmp(p->jb))
@@ -736,7 +740,10 @@ struct tpl *tpl_parse(const char *name, const char *text, size_t n,
         rn_errf(e, RN_ENOMEM, "template: out of memory");
         return NULL;
     }
-    arena_init(&t->arena, 0);
+    /* the tree takes roughly TREE_PER_BYTE times the text: a first chunk
+     * of that size keeps the many small templates of a configuration from
+     * each holding a mostly empty 4 KiB chunk */
+    arena_init_sized(&t->arena, 0, TREE_FIRST_CHUNK + TREE_PER_BYTE * n);
     t->funcs = f;
     t->name = arena_strdup(&t->arena, name ? name : "");
     t->text = arena_strndup(&t->arena, text ? text : "", text ? n : 0);
@@ -747,7 +754,10 @@ struct tpl *tpl_parse(const char *name, const char *text, size_t n,
         return NULL;
     }
     struct parser p = {.t = t, .a = &t->arena, .funcs = f, .e = e};
-    if (run_parser(&p, t->text, t->n) != RN_OK) {
+    arena_init(&p.scratch, 0);
+    int rc = run_parser(&p, t->text, t->n);
+    arena_free(&p.scratch);
+    if (rc != RN_OK) {
         tpl_free(t);
         return NULL;
     }

@@ -101,7 +101,7 @@ static int load(struct arena *a, const struct args *g, struct cfg **c,
                 struct val *obj, struct rn_err *e)
 {
     struct cfg_data cm, sec;
-    struct cfg_opts co = {"", false};
+    struct cfg_opts co = {"", false, false};
     size_t n = 0;
     int rc = load_data(a, g->cm, "ConfigMap",
                        "argo-rollouts-notification-configmap", &cm, e);

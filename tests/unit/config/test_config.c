@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "core/json.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct fx {
@@ -236,19 +237,19 @@ static void test_template_sections(void **state)
     const struct cfg_template *t;
     struct rn_err e;
     assert_int_equal(cfg_template_lookup(c, "t", &t, &e), RN_OK);
-    assert_true(t->sec[CFG_SEC_SLACK].present);
-    assert_true(t->sec[CFG_SEC_SLACK].flag);
-    assert_int_equal(t->sec[CFG_SEC_SLACK].policy, 2);
-    assert_non_null(t->sec[CFG_SEC_SLACK].text[2]);
-    assert_null(t->sec[CFG_SEC_SLACK].text[0]);
-    assert_true(t->sec[CFG_SEC_WEBHOOK].present);
-    assert_int_equal(t->sec[CFG_SEC_WEBHOOK].nhooks, 2);
-    assert_string_equal(t->sec[CFG_SEC_WEBHOOK].hooks[0].name, "a");
-    assert_string_equal(t->sec[CFG_SEC_WEBHOOK].hooks[1].method, "POST");
-    assert_true(t->sec[CFG_SEC_ROCKETCHAT].present);
-    assert_false(t->sec[CFG_SEC_EMAIL].present);
-    assert_true(t->sec[CFG_SEC_OPSGENIE].present);
-    assert_int_equal(t->sec[CFG_SEC_OPSGENIE].generic.n, 1);
+    assert_true(t->sec[CFG_SEC_SLACK]->present);
+    assert_true(t->sec[CFG_SEC_SLACK]->flag);
+    assert_int_equal(t->sec[CFG_SEC_SLACK]->policy, 2);
+    assert_non_null(t->sec[CFG_SEC_SLACK]->text[2]);
+    assert_null(t->sec[CFG_SEC_SLACK]->text[0]);
+    assert_true(t->sec[CFG_SEC_WEBHOOK]->present);
+    assert_int_equal(t->sec[CFG_SEC_WEBHOOK]->nhooks, 2);
+    assert_string_equal(t->sec[CFG_SEC_WEBHOOK]->hooks[0].name, "a");
+    assert_string_equal(t->sec[CFG_SEC_WEBHOOK]->hooks[1].method, "POST");
+    assert_true(t->sec[CFG_SEC_ROCKETCHAT]->present);
+    assert_null(t->sec[CFG_SEC_EMAIL]);
+    assert_true(t->sec[CFG_SEC_OPSGENIE]->present);
+    assert_int_equal(t->sec[CFG_SEC_OPSGENIE]->generic.n, 1);
 }
 
 /* docs/reference/engine.md §10.5 and §1.8 examples. */
@@ -325,6 +326,93 @@ static void test_manifest_selection(void **state)
                                             "secret",
                                             "s.yaml", &d, &e),
                      RN_ECONFIG);
+}
+
+/* Deep, wide and malformed manifests: linear time, positions in every
+ * error, a clear message at the depth limit. */
+static void test_manifest_bounds(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_data d;
+    struct rn_err e;
+    const char *cm_name = "argo-rollouts-notification-configmap";
+    size_t deep = 40000, wide = 100000;
+    char *text = rn_malloc(wide * 32 + 256);
+    assert_non_null(text);
+    /* 40,000 levels under a key nobody reads */
+    size_t n = (size_t)snprintf(text, 256, "%sunused: ", CM_HEAD);
+    memset(text + n, '[', deep);
+    memset(text + n + deep, ']', deep);
+    text[n + 2 * deep] = '\0';
+    assert_int_equal(cfg_data_from_manifest(&f->a, text, strlen(text),
+                                            "ConfigMap", cm_name, "deep.yaml",
+                                            &d, &e),
+                     RN_ELIMIT);
+    assert_string_equal(e.msg, "yaml: nesting deeper than 1000");
+    assert_int_equal(e.line, 6);
+    /* 100,000 keys, one of them given twice (the later wins) */
+    n = (size_t)snprintf(text, 256, "%s", CM_HEAD);
+    for (size_t i = 0; i < wide; i++)
+        n += (size_t)snprintf(text + n, 32, "  k%zu: v%zu\n", i, i);
+    n += (size_t)snprintf(text + n, 32, "  k7: again\n");
+    assert_int_equal(cfg_data_from_manifest(&f->a, text, n, "ConfigMap",
+                                            cm_name, "wide.yaml", &d, &e),
+                     RN_OK);
+    assert_int_equal(d.n, wide);
+    assert_string_equal(d.items[7].value, "again");
+    assert_int_equal(d.items[wide - 1].key_line, (int)wide + 5);
+    assert_int_equal(d.items[wide - 1].key_col, 3);
+    assert_int_equal(d.line, 5);
+    rn_free(text);
+    /* bad UTF-8 on line 4: that line, not line 1 */
+    static const char utf[] = "apiVersion: v1\nkind: ConfigMap\n"
+                              "metadata: {name: x}\ndata: {a: \"\xff\"}\n";
+    assert_int_equal(cfg_data_from_manifest(&f->a, utf, strlen(utf),
+                                            "ConfigMap", "x", "u.yaml", &d, &e),
+                     RN_ECONFIG);
+    assert_string_equal(e.msg, "yaml: invalid leading UTF-8 octet");
+    assert_int_equal(e.line, 4);
+    assert_int_equal(e.col, 12);
+    assert_string_equal(e.src, "u.yaml");
+}
+
+/* Aliases in data, and what data may not be. */
+static void test_manifest_shapes(void **state)
+{
+    struct fx *f = *state;
+    struct cfg_data d;
+    struct rn_err e;
+    static const char alias[] = CM_HEAD "  a: &x one\n  b: *x\n";
+    assert_int_equal(cfg_data_from_manifest(&f->a, alias, strlen(alias),
+                                            "ConfigMap",
+                                            "argo-rollouts-notification-"
+                                            "configmap",
+                                            "a.yaml", &d, &e),
+                     RN_OK);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.items[1].value, "one");
+    static const char *const bad[] = {
+        CM_HEAD "  a: *nowhere\n",
+        CM_HEAD "  a: [1]\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+        "  name: argo-rollouts-notification-configmap\ndata: [a]\n",
+    };
+    static const char *const want[] = {
+        "yaml: unknown anchor 'nowhere' referenced",
+        "data values must be strings",
+        "data must be a map of strings",
+    };
+    static const int line[] = {6, 6, 5};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_not_equal(cfg_data_from_manifest(&f->a, bad[i],
+                                                    strlen(bad[i]), "ConfigMap",
+                                                    "argo-rollouts-"
+                                                    "notification-configmap",
+                                                    "b.yaml", &d, &e),
+                             RN_OK);
+        assert_string_equal(e.msg, want[i]);
+        assert_int_equal(e.line, line[i]);
+    }
 }
 
 static void test_data_from_object(void **state)
@@ -511,6 +599,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_manifest_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refcount, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -286,7 +286,7 @@ static void test_depth(void **state)
     struct arena a;
     struct val v;
     struct rn_err e;
-    char s[1200];
+    char s[2100];
     struct goyaml_opts o = {.max_depth = 10};
     (void)state;
     arena_init(&a, 0);
@@ -298,9 +298,17 @@ static void test_depth(void **state)
     memset(s + 11, ']', 11);
     s[22] = '\0';
     assert_int_equal(goyaml_parse(&a, s, 22, &o, &v, &e), RN_ELIMIT);
-    memset(s, '[', 600);
-    memset(s + 600, ']', 600);
-    assert_int_equal(goyaml_parse(&a, s, 1200, NULL, &v, &e), RN_ELIMIT);
+    /* the default: 1000 levels (RN_YAML_MAX_DEPTH), then a clear error */
+    memset(s, '[', 1000);
+    memset(s + 1000, ']', 1000);
+    assert_int_equal(goyaml_parse(&a, s, 2000, NULL, &v, &e), RN_OK);
+    memset(s, '[', 1001);
+    memset(s + 1001, ']', 1001);
+    assert_int_equal(goyaml_parse(&a, s, 2002, NULL, &v, &e), RN_ELIMIT);
+    assert_string_equal(e.msg, "error converting YAML to JSON: yaml: nesting "
+                               "deeper than 1000");
+    assert_int_equal(e.line, 1);
+    assert_int_equal(e.col, 1001);
     arena_free(&a);
 }
 

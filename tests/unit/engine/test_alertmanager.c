@@ -41,12 +41,12 @@ static const char *const templates[] = {
 static struct cfg *load(void)
 {
     struct cfg_entry items[8];
-    struct cfg_data d = {items, 0, "", ""};
+    struct cfg_data d = {items, 0, "", "", 0, 0};
     struct cfg *c = NULL;
     struct rn_err e;
     for (const char *const *p = templates; p[0]; p += 2, d.n++)
         items[d.n] =
-            (struct cfg_entry){p[0], strlen(p[0]), p[1], strlen(p[1]), 0};
+            (struct cfg_entry){p[0], strlen(p[0]), p[1], strlen(p[1]), 0, 0};
     assert_int_equal(cfg_load(&d, NULL, NULL, &c, &e), RN_OK);
     assert_int_equal(cfg_error_count(c), 0);
     return c;

@@ -46,11 +46,11 @@ static int teardown(void **state)
 static struct cfg *config(struct fx *f, const char *const *kv)
 {
     struct cfg_entry items[16];
-    struct cfg_data d = {items, 0, "", ""};
+    struct cfg_data d = {items, 0, "", "", 0, 0};
     struct rn_err e;
     for (; kv[0]; kv += 2, d.n++) {
-        items[d.n] =
-            (struct cfg_entry){kv[0], strlen(kv[0]), kv[1], strlen(kv[1]), 0};
+        items[d.n] = (struct cfg_entry){
+            kv[0], strlen(kv[0]), kv[1], strlen(kv[1]), 0, 0};
     }
     assert_int_equal(cfg_load(&d, NULL, NULL, &f->c, &e), RN_OK);
     assert_int_equal(cfg_error_count(f->c), 0);

@@ -55,14 +55,14 @@ static int setup(void **state)
         "email: {subject: '{{call .time.Parse \"x\"}}'}\n",
         NULL};
     struct cfg_entry items[12];
-    struct cfg_data d = {items, 0, "", ""};
+    struct cfg_data d = {items, 0, "", "", 0, 0};
     struct rn_err e;
     memset(&f, 0, sizeof f);
     arena_init(&f.a, 0);
     buf_init(&f.b, 0);
     for (const char *const *p = kv; p[0]; p += 2, d.n++)
         items[d.n] =
-            (struct cfg_entry){p[0], strlen(p[0]), p[1], strlen(p[1]), 0};
+            (struct cfg_entry){p[0], strlen(p[0]), p[1], strlen(p[1]), 0, 0};
     assert_int_equal(cfg_load(&d, NULL, NULL, &f.c, &e), RN_OK);
     assert_int_equal(cfg_error_count(f.c), 0);
     *state = &f;

@@ -44,8 +44,9 @@ static int setup(void **state)
         "\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"image\":"
         "\"argoproj/rollouts-demo:purple\"}]}}},"
         "\"status\":{\"phase\":\"Degraded\"}}";
-    struct cfg_entry items[1] = {{"trigger.on-t", 12, trig, strlen(trig), 0}};
-    struct cfg_data d = {items, 1, "", ""};
+    struct cfg_entry items[1] = {
+        {"trigger.on-t", 12, trig, strlen(trig), 0, 0}};
+    struct cfg_data d = {items, 1, "", "", 0, 0};
     struct json_opts jo = {JSON_NUM_INT64, 0, 0};
     struct val obj;
     struct rn_err e;
@@ -114,8 +115,8 @@ static void test_bad_expression(void **state)
 {
     struct fx *f = *state;
     static const char trig[] = "- when: 'a +* b'\n";
-    struct cfg_entry items[1] = {{"trigger.bad", 11, trig, strlen(trig), 0}};
-    struct cfg_data d = {items, 1, "", ""};
+    struct cfg_entry items[1] = {{"trigger.bad", 11, trig, strlen(trig), 0, 0}};
+    struct cfg_data d = {items, 1, "", "", 0, 0};
     struct cfg *c;
     struct rn_err e;
     (void)f;

@@ -23,7 +23,7 @@ static struct arena fx_arena;
 static inline struct svc_instance *fx_inst_e(const char *type, const char *name,
                                              const char *yaml, struct rn_err *e)
 {
-    struct cfg_service cs = {name, type, val_null()};
+    struct cfg_service cs = {.name = name, .type = type, .opts = val_null()};
     struct goyaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
     struct svc_instance *inst = NULL;
     if (goyaml_parse(&fx_arena, yaml, strlen(yaml), &yo, &cs.opts, e) != RN_OK)

@@ -645,7 +645,8 @@ static struct svc_instance *github_inst(void)
     buf_add_str(&j, "{\"appID\":7,\"installationID\":\"9\",\"privateKey\":");
     json_emit_string(&j, pem, (size_t)n, 0);
     buf_add_char(&j, '}');
-    struct cfg_service cs = {"github", "github", val_null()};
+    struct cfg_service cs = {
+        .name = "github", .type = "github", .opts = val_null()};
     struct svc_instance *s = NULL;
     struct rn_err e = {0};
     assert_int_equal(

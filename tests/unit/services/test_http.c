@@ -72,7 +72,8 @@ static void report(void *ud, const char *key, const char *why)
 static void check_config_unknown(void **state)
 {
     (void)state;
-    struct cfg_service cs = {"w", "webhook", val_null()};
+    struct cfg_service cs = {
+        .name = "w", .type = "webhook", .opts = val_null()};
     struct goyaml_opts yo = {JSON_NUM_INT64, 0, "opts"};
     struct rn_err e = {0};
     const char *y = "url: http://x\nmaxIdleConns: 3\nurls: oops\n"
