@@ -202,6 +202,8 @@ static int placeholders(struct cli *x, struct cfg_data *out)
  * cannot be masked: `check` warns about them). */
 static int make_mask(struct cli *x)
 {
+    if (x->show_secrets) /* asked for: nothing is masked but URL passwords */
+        return RN_OK;
     x->mask = mask_new();
     int rc = x->mask ? RN_OK : RN_ENOMEM;
     for (size_t i = 0; rc == RN_OK && i < x->sec.n; i++)

@@ -264,6 +264,18 @@ static int add_encodings(struct mask *m, struct buf *b, const char *v, size_t n)
     return rc;
 }
 
+static size_t userinfo_at(const char *t, size_t n, size_t *pass);
+
+/* A value that is a URL with a password (a NATS or SMTP URL kept in a
+ * Secret): the password on its own, since a message may quote the URL's
+ * parts rather than the whole. */
+static int add_url_password(struct mask *m, const char *v, size_t n)
+{
+    const char *s = n >= 3 ? memmem(v, n, "://", 3) : NULL;
+    size_t pass = 0, user = s ? userinfo_at(s, n - (size_t)(s - v), &pass) : 0;
+    return user ? mask_add(m, s + user, pass) : RN_OK;
+}
+
 int mask_add(struct mask *m, const char *v, size_t n)
 {
     struct buf b;
@@ -275,6 +287,8 @@ int mask_add(struct mask *m, const char *v, size_t n)
         rc = add_encodings(m, &b, v, n);
     if (rc == RN_OK && memchr(v, '\n', n))
         rc = add_lines(m, v, n);
+    if (rc == RN_OK)
+        rc = add_url_password(m, v, n);
     buf_free(&b);
     return rc;
 }

@@ -124,6 +124,11 @@ def secret_values():
 
 def check_secrets(rnotify):
     """No command may print a value of the Secret."""
+    return check_secret_values(rnotify) and check_secret_forms(rnotify)
+
+
+def check_secret_values(rnotify):
+    """The test Secret's values, over the commands on the test ConfigMap."""
     cm = ["--config-map", "tests/cli/data/cm.yaml",
           "--secret", "tests/cli/data/secret.yaml"]
     res = "tests/cli/data/rollout.yaml"
@@ -146,11 +151,148 @@ def check_secrets(rnotify):
             if v in out or v in err:
                 print(f"--- secret value printed by: rnotify {' '.join(c)}")
                 ok = False
-        masks = c == ["explain", res] or \
+        shows = c == ["explain", res] or \
             c == ["template", "notify", "degraded", res]
-        if masks and b"******" not in out:
-            print(f"--- expected a masked value in: rnotify {' '.join(c)}")
+        if shows and b"<secret:slack-token>" not in out:
+            print(f"--- expected a placeholder in: rnotify {' '.join(c)}")
             ok = False
+    return ok
+
+
+# One Secret value with bytes that every encoding changes.
+FORMS_SECRET = 'Zq9/s3cr+3t <&> "x"'
+
+
+def go_quote(s):
+    """strconv.Quote of printable ASCII, without the quotes."""
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def secret_forms(v):
+    """Every way the CLI's templates and services could spell v: raw, the
+    byte slice, toJson (base64) and b64enc, upper, lower, %x, %q, urlquery
+    and quote, JSON escaping, URL path escaping."""
+    import json
+    import urllib.parse
+    b = v.encode()
+    forms = {
+        "raw": v, "bytes": " ".join(str(c) for c in b),
+        "b64": base64.b64encode(b).decode().rstrip("="),
+        "b64url": base64.urlsafe_b64encode(b).decode().rstrip("="),
+        "upper": v.upper(), "lower": v.lower(),
+        "hex": b.hex(), "HEX": b.hex().upper(),
+        "q": go_quote(v), "urlquery": urllib.parse.quote_plus(v),
+        "path": urllib.parse.quote(v, safe="$&+:=@"),
+        "json": json.dumps(v)[1:-1].replace("<", "\\u003c").replace(
+            ">", "\\u003e").replace("&", "\\u0026"),
+    }
+    return {k: f.encode() for k, f in forms.items()}
+
+
+class Echo:
+    """A webhook that answers 400 with what it was sent: the path, the
+    headers and the body (servers do echo payloads back)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.path.encode() + b" " + \
+                    str(self.headers).encode() + self.rfile.read(n)
+                self.send_response(400)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def closed_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def check_secret_forms(rnotify):
+    """A table: every command, both output streams, one secret in every
+    form; none may show.  --show-secrets shows it, with a warning."""
+    import tempfile
+    echo = Echo()
+    tmp = tempfile.mkdtemp(prefix="rn-cli-forms-")
+    try:
+        with open(os.path.join(ROOT, "tests/cli/data/cm-secret-forms.yaml")) \
+                as f:
+            text = f.read().replace("CLOSED", str(closed_port()))
+        cm, sec = os.path.join(tmp, "cm.yaml"), os.path.join(tmp, "sec.yaml")
+        with open(cm, "w") as f:
+            f.write(text.replace("PORT", str(echo.port)))
+        with open(sec, "w") as f:
+            f.write("apiVersion: v1\nkind: Secret\nmetadata:\n"
+                    "  name: argo-rollouts-notification-secret\n"
+                    "stringData:\n  tok: '%s'\n  pin: '42'\n"
+                    "  nats-url: nats://rollouts-bot:n4ts-pa55@127.0.0.1:%d\n"
+                    % (FORMS_SECRET, closed_port()))
+        return forms_table(rnotify, ["--config-map", cm, "--secret", sec])
+    finally:
+        echo.close()
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def forms_table(rnotify, files):
+    res = "tests/cli/data/rollout.yaml"
+    notify = ["template", "notify", "forms", res]
+    commands = [
+        ["check"], ["template", "get"], ["template", "get", "-o", "json"],
+        ["template", "get", "-o", "yaml"], ["template", "get", "-o", "name"],
+        ["trigger", "get"], ["trigger", "get", "-o", "yaml"],
+        ["trigger", "run", "on-forms", res], ["explain", res],
+        ["explain", res, "--event", "RolloutCompleted"], notify,
+        ["template", "notify", "broken-forms", res],
+        notify + ["--recipient", "echo:x"],
+        notify + ["--recipient", "creds:y"],
+        notify + ["--recipient", "nats:subject"],
+        notify + ["--recipient", "console", "--recipient", "echo:x"],
+    ]
+    forms = secret_forms(FORMS_SECRET)
+    forms["url password"] = b"literal-pw-123"
+    forms["password in the Secret's URL"] = b"n4ts-pa55"
+    ok = True
+    for c in commands:
+        out, err, _ = run(rnotify, c + files)
+        for stream, data in (("stdout", out), ("stderr", err)):
+            for name, form in forms.items():
+                if form in data:
+                    print(f"--- {name} form of the secret on {stream} of: "
+                          f"rnotify {' '.join(c)}")
+                    ok = False
+    out, _, _ = run(rnotify, notify + files)
+    if b"raw=<secret:tok>" not in out:
+        print("--- the console should show the placeholder <secret:tok>")
+        ok = False
+    out, err, _ = run(rnotify, notify + files + ["--show-secrets"])
+    if forms["raw"] not in out or b"--show-secrets" not in err:
+        print("--- --show-secrets should print the value, with a warning")
+        ok = False
+    _, err, _ = run(rnotify, ["check"] + files)
+    if b"Secret key 'pin' holds 2 bytes" not in err:
+        print("--- check should warn about the 2-byte value of 'pin'")
+        ok = False
     return ok
 
 

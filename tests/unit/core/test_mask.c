@@ -127,6 +127,13 @@ static void test_url_credentials(void **state)
         "cannot resolve nats://bot:*****@127.0.0.1:4222 now");
     assert_string_equal(masked(NULL, "'https://u:p%40ss@h/x?a=b:c@d'"),
                         "'https://u:*****@h/x?a=b:c@d'");
+    /* a URL held as a secret: its password on its own too */
+    struct mask *m = mask_new();
+    const char *url = "nats://rollouts-bot:n4ts-pa55@127.0.0.1:4222";
+    assert_int_equal(mask_add(m, url, strlen(url)), RN_OK);
+    assert_string_equal(masked(m, "cannot resolve rollouts-bot:n4ts-pa55@h"),
+                        "cannot resolve rollouts-bot:*****@h");
+    mask_unref(m);
     /* no password, or not inside a URL: unchanged */
     static const char *const same[] = {"https://user@host/x",
                                        "email:alice@example.com",
