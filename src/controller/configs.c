@@ -9,7 +9,9 @@
  * distinct set, counted in rnotify_config_errors and reported as a
  * Warning Event on the ConfigMap.  Queued deliveries hold a reference on
  * the configuration they were rendered with, so swapping one in never
- * pulls a service instance from under a transfer.
+ * pulls a service instance from under a transfer.  Every change also
+ * rebuilds the mask of all loaded Secret values that scrubs every log
+ * line, Event message and metric label (core/mask.h).
  */
 #include "controller_int.h"
 
@@ -17,6 +19,7 @@
 #include "../core/buf.h"
 #include "../core/doc.h"
 #include "../core/log.h"
+#include "../core/mask.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -180,6 +183,49 @@ static struct val involved(struct arena *a, struct doc *obj,
     return val_obj(o, GT_MAP_ANY);
 }
 
+/* ---- keeping Secret values out of logs, Events and metric labels ---- */
+
+/* A new mask of every Secret value of every loaded configuration becomes
+ * the log's scrubber; the old one is dropped once log_set_scrubber says no
+ * line is being scrubbed with it (worker threads log too).  Out of
+ * memory, the old mask stays. */
+static void refresh_mask(struct ctl *c)
+{
+    struct mask *m = mask_new();
+    size_t i = 0;
+    void *v;
+    int rc = m ? RN_OK : RN_ENOMEM;
+    while (rc == RN_OK && map_next(&c->confs, &i, NULL, NULL, &v)) {
+        const struct cfg_data *sec = &((struct ctl_conf *)v)->sec;
+        for (size_t k = 0; rc == RN_OK && k < sec->n; k++)
+            rc = mask_add(m, sec->items[k].value, sec->items[k].vlen);
+    }
+    if (rc != RN_OK) {
+        mask_unref(m);
+        return;
+    }
+    log_set_scrubber(mask_scrub_fn, m);
+    mask_unref(c->mask);
+    c->mask = m;
+}
+
+void ctl_mask_text(struct ctl *c, char *text, size_t cap)
+{
+    mask_scrub(c->mask, text, cap);
+}
+
+void ctl_configs_close(struct ctl *c)
+{
+    size_t i = 0;
+    void *v;
+    while (map_next(&c->confs, &i, NULL, NULL, &v))
+        ctl_conf_unref(v);
+    map_free(&c->confs);
+    log_set_scrubber(NULL, NULL);
+    mask_unref(c->mask);
+    c->mask = NULL;
+}
+
 /* Report a namespace's problems once per distinct set. */
 static void report(struct ctl *c, const char *ns, struct doc *cm,
                    const struct buf *problems, const struct buf *kept)
@@ -216,6 +262,7 @@ static void report(struct ctl *c, const char *ns, struct doc *cm,
                  c->o.config_map, kept->len ? "; kept last good " : "",
                  kept->len ? buf_str(kept) : "", text);
         struct val inv = involved(&c->scratch, cm, "v1", "ConfigMap");
+        ctl_mask_text(c, msg, sizeof msg);
         if (!val_is_null(inv))
             kube_recorder_emit(c->rec, inv, "Warning",
                                "NotificationConfigInvalid", msg);
@@ -232,6 +279,7 @@ void ctl_configs_update(struct ctl *c, const char *ns)
     if (!cm && !own) { /* a self-service namespace dropped its config */
         map_del(&c->confs, ns, strlen(ns));
         ctl_conf_unref(prev);
+        refresh_mask(c);
         return;
     }
     buf_init(&problems, 1u << 20);
@@ -246,6 +294,7 @@ void ctl_configs_update(struct ctl *c, const char *ns)
         n->generation = prev ? prev->generation + 1 : 1;
         if (map_put(&c->confs, ns, strlen(ns), n, NULL) == RN_OK) {
             ctl_conf_unref(prev);
+            refresh_mask(c);
             char counts[64];
             snprintf(counts, sizeof counts, "%zu/%zu/%zu",
                      cfg_template_count(n->cfg), cfg_trigger_count(n->cfg),

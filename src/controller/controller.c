@@ -491,10 +491,7 @@ static void teardown(struct ctl *c)
     }
     size_t i = 0;
     void *v;
-    while (map_next(&c->confs, &i, NULL, NULL, &v))
-        ctl_conf_unref(v);
-    map_free(&c->confs);
-    i = 0;
+    ctl_configs_close(c);
     while (map_next(&c->cm_errs, &i, NULL, NULL, &v))
         rn_free(v);
     map_free(&c->cm_errs);

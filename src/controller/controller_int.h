@@ -291,6 +291,7 @@ struct ctl_ro {
 };
 
 struct ctl_orphan;
+struct mask;
 
 struct ctl {
     struct ctl_opts o;
@@ -308,6 +309,9 @@ struct ctl {
     struct map ros;         /* "ns/name" -> struct ctl_ro * */
     struct map cm_errs;     /* namespace -> last reported error text (char *) */
     struct map ev_triggers; /* trigger names Event reasons map to */
+    struct mask *mask;      /* every loaded Secret value (configs.c): the
+                               log's scrubber, and what Events and metric
+                               labels are masked with (loop thread) */
     struct arena scratch;   /* per decision, reset after each */
     const char *config_ns;
     bool synced;   /* every informer listed once and a config is in */
@@ -329,6 +333,11 @@ void ctl_configs_update(struct ctl *c, const char *ns);
 /* The configs that apply to an object of namespace ns, in order: its own
  * (self-service) then the controller's.  At most 2; returns the count. */
 size_t ctl_configs_for(struct ctl *c, const char *ns, struct ctl_conf **out);
+/* Drop every config and the mask, and take the scrubber off the log. */
+void ctl_configs_close(struct ctl *c);
+/* Mask a message (or label value) in place with every loaded Secret
+ * value in every encoding, and URL passwords (core/mask.h). */
+void ctl_mask_text(struct ctl *c, char *text, size_t cap);
 
 /* ---- rollouts.c ---- */
 struct ctl_ro *ctl_ro_get(struct ctl *c, const char *ns, const char *name,

@@ -8,7 +8,9 @@
  * of the same destination, and its state key is claimed so that no
  * re-evaluation queues it twice.  When it finishes, a success is recorded
  * on the Rollout (notified.c) and counted; a final failure is counted,
- * logged and reported as a Warning Event on the Rollout.
+ * logged and reported as a Warning Event on the Rollout.  Event messages
+ * and metric labels are masked of every loaded Secret value (configs.c);
+ * log lines are, by the log's scrubber.
  */
 #include "controller_int.h"
 
@@ -42,14 +44,33 @@ static const char *dup(struct arena *a, const char *s)
     return arena_strdup(a, s ? s : "");
 }
 
+/* Metric label values as a series may be named: masked (ctl_mask_text),
+ * so no Secret value ever becomes a label, whatever names it shares. */
+struct labels {
+    char v[4][256];
+    const char *p[4];
+};
+
+static const char **masked(struct ctl *c, struct labels *l,
+                           const char *const *in, size_t n)
+{
+    for (size_t i = 0; i < n && i < 4; i++) {
+        snprintf(l->v[i], sizeof l->v[i], "%s", in[i] ? in[i] : "");
+        ctl_mask_text(c, l->v[i], sizeof l->v[i]);
+        l->p[i] = l->v[i];
+    }
+    return l->p;
+}
+
 /* Count and log a failure that happened before anything was queued. */
 static void fail_early(struct ctl *c, const struct ctl_send *s, const char *why)
 {
     const char *lv[] = {s->ns, s->name, s->ev_type, s->ev_reason};
+    struct labels l;
     if (s->path != CTL_PATH_COND)
-        ctl_metric_add(c->m, c->f.send_error, lv, 1);
+        ctl_metric_add(c->m, c->f.send_error, masked(c, &l, lv, 4), 1);
     const char *dl[] = {s->d->service, s->trigger, "error"};
-    ctl_metric_add(c->m, c->f.deliveries, dl, 1);
+    ctl_metric_add(c->m, c->f.deliveries, masked(c, &l, dl, 3), 1);
     c->failed++;
     log_kv(LOG_ERROR, "notification not sent", "path", path_names[s->path],
            "namespace", s->ns, "rollout", s->name, "trigger", s->trigger,
@@ -174,6 +195,7 @@ static void warn_rollout(struct ctl *c, const struct ctl_rec *rec,
     char text[1024];
     snprintf(text, sizeof text, "failed to deliver %s to %s:%s: %s",
              rec->trigger, it->dest.service, it->dest.recipient, msg);
+    ctl_mask_text(c, text, sizeof text);
     kube_recorder_emit(c->rec, ro->root, "Warning", "NotificationFailed", text);
 }
 
@@ -189,11 +211,13 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     const char *dv[] = {it->dest.service, rec->trigger, ok ? "ok" : "error"};
     if (r)
         ctl_ro_unclaim(c, r, rec->state_key);
+    struct labels l;
     if (rec->path != CTL_PATH_COND) {
-        ctl_metric_add(c->m, ok ? c->f.send_success : c->f.send_error, lv, 1);
-        ctl_metric_observe(c->m, c->f.send_hist, hv, secs);
+        ctl_metric_add(c->m, ok ? c->f.send_success : c->f.send_error,
+                       masked(c, &l, lv, 4), 1);
+        ctl_metric_observe(c->m, c->f.send_hist, masked(c, &l, hv, 2), secs);
     }
-    ctl_metric_add(c->m, c->f.deliveries, dv, 1);
+    ctl_metric_add(c->m, c->f.deliveries, masked(c, &l, dv, 3), 1);
     char attempts[16];
     snprintf(attempts, sizeof attempts, "%d", it->attempts);
     if (ok) {

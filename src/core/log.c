@@ -2,11 +2,13 @@
  * log.c: the process's log lines (log.h), logfmt text or JSON, one line
  * per call.
  *
- * A line is built in a private buffer, then scrubbed and written under
- * one lock, so lines from the loop, the metrics server and the
- * blocking-service worker never interleave and the scrubber (which the
- * controller swaps when the Secret changes) is never used after it was
- * replaced.  The settings are process-wide by nature (there is one
+ * A line is built in a private buffer, each value scrubbed before it is
+ * quoted or cut (quoting escapes a value's own escapes once more, and a
+ * cut may split a secret), then the whole line scrubbed again and
+ * written, all under one lock, so lines from the loop, the metrics server
+ * and the blocking-service worker never interleave and the scrubber
+ * (which the controller swaps when the Secret changes) is never used
+ * after it was replaced.  The settings are process-wide by nature (there is one
  * stderr); they are the only mutable globals here and sit behind that
  * lock, except the level, an atomic read on every call.
  *
@@ -150,10 +152,18 @@ static int put_pair(struct buf *b, enum log_format fmt, const char *k,
     return rc;
 }
 
+/* The scrubber is run on each value before it is quoted or cut (the
+ * quoting escapes what the value may already have escaped once, and a cut
+ * may split a secret), and on the finished line again. */
+static int put_scrubbed(struct buf *b, enum log_format fmt, const char *k,
+                        const char *v);
+
 /* A runaway value is cut to LOG_MAX_VALUE bytes and marked with "...". */
 static int put_value(struct buf *b, enum log_format fmt, const char *k,
                      const char *v)
 {
+    if (log_scrub && v)
+        return put_scrubbed(b, fmt, k, v);
     if (!v || strlen(v) <= LOG_MAX_VALUE)
         return put_pair(b, fmt, k, v, false);
     char *cut = rn_malloc(LOG_MAX_VALUE + 4);
@@ -163,6 +173,23 @@ static int put_value(struct buf *b, enum log_format fmt, const char *k,
     memcpy(cut + LOG_MAX_VALUE, "...", 4);
     int rc = put_pair(b, fmt, k, cut, false);
     rn_free(cut);
+    return rc;
+}
+
+static int put_scrubbed(struct buf *b, enum log_format fmt, const char *k,
+                        const char *v)
+{
+    size_t n = strlen(v), cap = 2 * n + 256;
+    char *tmp = rn_malloc(cap);
+    if (!tmp)
+        return RN_ENOMEM;
+    memcpy(tmp, v, n + 1);
+    log_scrub(log_scrub_ud, tmp, cap);
+    tmp[cap - 1] = '\0';
+    if (strlen(tmp) > LOG_MAX_VALUE)
+        memcpy(tmp + LOG_MAX_VALUE, "...", 4);
+    int rc = put_pair(b, fmt, k, tmp, false);
+    rn_free(tmp);
     return rc;
 }
 
@@ -226,16 +253,16 @@ void log_kv(enum log_level lv, const char *msg, ...)
 {
     if (!log_enabled(lv))
         return;
+    /* formatted under the lock too: values are scrubbed as they go in,
+     * with the scrubber in force */
     pthread_mutex_lock(&log_mu);
     enum log_format fmt = log_fmt;
-    pthread_mutex_unlock(&log_mu);
     struct buf b;
     buf_init(&b, LOG_MAX_LINE);
     va_list ap;
     va_start(ap, msg);
     int rc = format_line(&b, fmt, lv, msg, ap);
     va_end(ap);
-    pthread_mutex_lock(&log_mu);
     FILE *out = log_out ? log_out : stderr;
     if (rc == RN_OK) {
         write_line(out, buf_str(&b), b.len);

@@ -13,9 +13,10 @@
  * json:  {"time":"...","level":"info","msg":"delivered","service":"slack",
  *         "rollout":"ns/x"}
  *
- * Values that need it are quoted (text) or escaped (JSON).  Before a line
- * is written it passes through the scrubber, if one is set, so that no
- * Secret value reaches the log in any of its encodings.  Lines are written
+ * Values that need it are quoted (text) or escaped (JSON).  Each value,
+ * before it is quoted, and then the finished line pass through the
+ * scrubber, if one is set, so that no Secret value reaches the log in any
+ * of its encodings.  Lines are written
  * whole under a lock, so threads never interleave.
  */
 #ifndef RN_LOG_H
@@ -28,8 +29,9 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 enum log_format { LOG_TEXT, LOG_JSON };
 
-/* Rewrites the finished line in place (cap bytes available, NUL-terminated
- * on entry and exit); ud is the scrubber's own data. */
+/* Rewrites a value or the finished line in place (cap bytes available,
+ * NUL-terminated on entry and exit); ud is the scrubber's own data.
+ * Called under the log's lock, never re-entered. */
 typedef void log_scrub_fn(void *ud, char *line, size_t cap);
 
 /* Defaults: LOG_INFO, LOG_TEXT, stderr, no scrubber. */

@@ -180,10 +180,12 @@ static void scrubber_sees_whole_line(void **state)
     log_setup(LOG_INFO, LOG_TEXT, out);
     log_set_scrubber(mask, &s);
     log_kv(LOG_INFO, "sending", "token", "x1", "url", "http://h/x1/y", NULL);
-    assert_int_equal(s.calls, 1);
-    /* the finished line, without its newline */
-    assert_non_null(strstr(s.line, " level=info msg=sending token=x1 "
-                                   "url=http://h/x1/y"));
+    /* each value before it is quoted (msg, token, url), then the line */
+    assert_int_equal(s.calls, 4);
+    /* last, the finished line (its values already scrubbed), without its
+     * newline */
+    assert_non_null(strstr(s.line, " level=info msg=sending token=***** "
+                                   "url=http://h/*****/y"));
     assert_null(strchr(s.line, '\n'));
     assert_true(s.cap > strlen(s.line) + 6);
     const char *t = taken();
@@ -193,10 +195,16 @@ static void scrubber_sees_whole_line(void **state)
     log_setup(LOG_INFO, LOG_JSON, out);
     log_kv(LOG_INFO, "m", "k", "ax1b", NULL);
     assert_non_null(strstr(taken(), "\"k\":\"a*****b\"}\n"));
-    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.calls, 7);
+    /* a value that quoting escapes: masked before it is escaped */
+    log_setup(LOG_INFO, LOG_TEXT, out);
+    log_kv(LOG_INFO, "m", "k", "\"x1\"", NULL);
+    assert_non_null(strstr(taken(), "k=\"\\\"*****\\\"\"\n"));
+    assert_int_equal(s.calls, 10);
+    log_setup(LOG_INFO, LOG_JSON, out);
     /* filtered lines are never built, so never scrubbed */
     log_kv(LOG_DEBUG, "m", "k", "x1", NULL);
-    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.calls, 10);
     log_set_scrubber(NULL, NULL);
     log_kv(LOG_INFO, "m", "k", "x1", NULL);
     assert_non_null(strstr(taken(), "\"k\":\"x1\""));
