@@ -3,24 +3,25 @@
  *
  * expr: compile `expr`, run it over `env` (plus the `time` variable when
  * `with_time`), and report the result as JSON (when encoding/json could
- * encode it), its Go type and its %v text.  trigger: evaluate each
- * condition as Argo Rollouts does (docs/reference/engine.md §3): key from the
- * SHA-1 of the raw `when`, an empty `when` compiled as `false`, `oncePer`
- * only when triggered, failures recorded but not fatal; a condition that
- * does not compile fails the whole case.
+ * encode it), its Go type and its %v text.  trigger: the conditions go
+ * through the config module and the engine's condition run, the code the
+ * CLI and the controller use (docs/reference/engine.md §3): nothing of the
+ * trigger logic is repeated here, so a bug in the engine fails the
+ * vectors.
  */
 #include "conf.h"
 
+#include "config/config.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/codec.h"
 #include "core/err.h"
 #include "core/gofmt.h"
 #include "core/json.h"
+#include "engine/engine.h"
 #include "expr/expr.h"
 
 #include <math.h>
-#include <openssl/sha.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -145,130 +146,82 @@ void conf_expr(const struct conf_case *c, struct buf *out)
 
 /* ---- trigger ---- */
 
-struct cond {
-    const char *when, *once;
-    size_t wlen, olen;
-    bool has_when;
-    struct val send;
-    struct expr_prog *pw, *po;
-};
-
-static void key_of(const char *when, size_t n, int i, struct buf *out)
+/* The case's conditions as the ConfigMap key `trigger.t` holds them (JSON
+ * is YAML), so the config module decodes and compiles them as it does
+ * for the CLI and the controller. */
+static struct cfg *load_trigger(const struct conf_case *c, struct rn_err *e)
 {
-    unsigned char h[SHA_DIGEST_LENGTH];
-    SHA1((const unsigned char *)when, n, h);
-    buf_add_fmt(out, "[%d].", i);
-    codec_b64_append(out, h, sizeof h, CODEC_B64_URL | CODEC_B64_RAW);
-}
-
-static const char *str_field(struct val obj, const char *k, size_t *n)
-{
-    const struct val *v = val_get_cstr(obj, k);
-    if (!v || v->kind != VAL_STRING)
-        return NULL;
-    *n = v->len;
-    return v->u.s;
-}
-
-static bool compile_conds(struct cond *cs, size_t nc, struct rn_err *e)
-{
-    for (size_t i = 0; i < nc; i++) {
-        struct cond *c = &cs[i];
-        bool empty = !c->when || c->wlen == 0;
-        cs[i].pw = expr_compile(empty ? "false" : c->when, empty ? 5 : c->wlen,
-                                "when", e);
-        if (!cs[i].pw)
-            return false;
-        if (c->once && c->olen > 0) {
-            cs[i].po = expr_compile(c->once, c->olen, "oncePer", e);
-            if (!cs[i].po)
-                return false;
-        }
+    const struct val *conds = val_get_cstr(c->obj, "conditions");
+    struct buf b;
+    struct cfg *cfg = NULL;
+    buf_init(&b, 64u << 20);
+    if (json_emit(&b, conds ? *conds : val_null(), NULL, e) == RN_OK) {
+        struct cfg_entry en = {"trigger.t", 9, buf_str(&b), b.len, 0, 0};
+        struct cfg_data cm = {&en, 1, "", "", 0, 0};
+        cfg_load(&cm, NULL, NULL, &cfg, e);
     }
-    return true;
+    buf_free(&b);
+    return cfg;
 }
 
-static void emit_cond(struct buf *out, struct cond *c, int i, struct val env,
-                      struct arena *a)
+static void emit_result(struct buf *out, const struct eng_cond_result *r)
 {
-    struct rn_err e = {0};
-    struct val v;
-    buf_add_str(out, "{\"key\":\"");
-    key_of(c->when ? c->when : "", c->when ? c->wlen : 0, i, out);
-    buf_add_char(out, '"');
-    bool triggered = false, when_failed = false;
-    if (expr_run(c->pw, env, a, &v, &e) != RN_OK)
-        when_failed = true;
-    else
-        triggered = v.kind == VAL_BOOL && v.u.b;
-    buf_add_fmt(out, ",\"triggered\":%s", triggered ? "true" : "false");
-    struct rn_err oe = {0};
-    bool once_failed = false;
+    buf_add_str(out, "{\"key\":");
+    add_json_str(out, r->key);
+    buf_add_fmt(out, ",\"triggered\":%s", r->triggered ? "true" : "false");
     buf_add_str(out, ",\"oncePer\":");
-    if (triggered && c->po) {
-        struct val ov;
-        if (expr_run(c->po, env, a, &ov, &oe) != RN_OK) {
-            once_failed = true;
-            buf_add_str(out, "\"\"");
-        } else {
-            add_sprint(out, ov);
-        }
-    } else {
-        buf_add_str(out, "\"\"");
-    }
+    add_json_str(out, r->once_per ? r->once_per : "");
     buf_add_str(out, ",\"templates\":[");
-    for (size_t k = 0; c->send.kind == VAL_ARRAY && k < val_list_len(c->send);
-         k++) {
-        struct val t = val_list_at(c->send, k);
+    for (size_t k = 0; k < r->ntemplates; k++) {
         if (k)
             buf_add_char(out, ',');
-        json_emit_string(out, t.kind == VAL_STRING ? t.u.s : "",
-                         t.kind == VAL_STRING ? t.len : 0, JSON_RAW);
+        add_json_str(out, r->templates[k]);
     }
-    bool empty = !c->when || c->wlen == 0;
     buf_add_fmt(out, "],\"rollouts_send\":%s",
-                (empty || triggered) ? "true" : "false");
-    if (when_failed) {
+                eng_event_sends(r) ? "true" : "false");
+    if (r->when_error) {
         buf_add_str(out, ",\"when_error\":");
-        add_json_str(out, e.msg);
+        add_json_str(out, r->when_error);
     }
-    if (once_failed) {
+    if (r->once_error) {
         buf_add_str(out, ",\"oncePer_error\":");
-        add_json_str(out, oe.msg);
+        add_json_str(out, r->once_error);
     }
     buf_add_char(out, '}');
 }
 
+/*
+ * trigger: the conditions are loaded by the config module (a condition
+ * that does not compile breaks the trigger: the case's compile error) and
+ * run by the engine's eng_conditions_run, the function the CLI and the
+ * controller call; the event path's send rule is eng_event_sends.
+ */
 void conf_trigger(const struct conf_case *c, struct buf *out)
 {
-    const struct val *conds = val_get_cstr(c->obj, "conditions");
-    size_t nc = conds && conds->kind == VAL_ARRAY ? val_list_len(*conds) : 0;
-    struct cond *cs = arena_zalloc(c->arena, (nc + 1) * sizeof *cs);
-    if (!cs)
-        return;
-    for (size_t i = 0; i < nc; i++) {
-        struct val cv = val_list_at(*conds, i);
-        cs[i].when = str_field(cv, "when", &cs[i].wlen);
-        cs[i].once = str_field(cv, "oncePer", &cs[i].olen);
-        const struct val *send = val_get_cstr(cv, "send");
-        cs[i].send = send ? *send : val_null();
-    }
     struct rn_err e = {0};
-    if (!compile_conds(cs, nc, &e)) {
+    const struct cfg_trigger *t = NULL;
+    struct eng_cond_result *r = NULL;
+    size_t n = 0;
+    struct cfg *cfg = load_trigger(c, &e);
+    if (!cfg) {
         conf_emit_error(out, c->id, e.msg, "compile");
+        return;
+    }
+    if (cfg_trigger_lookup(cfg, "t", &t, &e) != RN_OK) {
+        const struct cfg_error *ce = cfg_key_error(cfg, "trigger.t");
+        conf_emit_error(out, c->id, ce ? ce->msg : e.msg, "compile");
+    } else if (eng_conditions_run(t, case_env(c, "vars"), c->arena, &r, &n) !=
+               RN_OK) {
+        conf_emit_error(out, c->id, "out of memory", "runtime");
     } else {
-        struct val env = case_env(c, "vars");
         conf_emit_open(out, c->id);
         buf_add_str(out, ",\"got\":[");
-        for (size_t i = 0; i < nc; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (i)
                 buf_add_char(out, ',');
-            emit_cond(out, &cs[i], (int)i, env, c->arena);
+            emit_result(out, &r[i]);
         }
         buf_add_str(out, "]}\n");
     }
-    for (size_t i = 0; i < nc; i++) {
-        expr_free(cs[i].pw);
-        expr_free(cs[i].po);
-    }
+    cfg_unref(cfg);
 }
