@@ -13,7 +13,7 @@ CTEST_FLAGS ?= --output-on-failure
 	manifests install
 
 all:
-	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRN_BENCH=ON >/dev/null
 	@$(CMAKE) --build $(BUILD) -j$(JOBS)
 
 deps:
@@ -22,16 +22,16 @@ deps:
 test: deps test-plain test-asan
 
 test-plain:
-	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRN_WERROR=ON >/dev/null
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRN_BENCH=ON -DRN_WERROR=ON >/dev/null
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
 	cd $(BUILD) && ctest $(CTEST_FLAGS) -j$(JOBS)
 
 test-asan:
 	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRN_WERROR=ON \
-	    -DRN_SANITIZE=address,undefined >/dev/null
+	    -DRN_BENCH=OFF -DRN_SANITIZE=address,undefined >/dev/null
 	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    ctest $(CTEST_FLAGS) -j$(JOBS) -L 'unit|conformance|fuzz'
+	    ctest $(CTEST_FLAGS) -j$(JOBS) -L 'unit|conformance|fuzz|cli|services'
 
 bench: deps
 	$(CMAKE) -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DRN_BENCH=ON >/dev/null

@@ -25,9 +25,17 @@ struct bench_inputs {
     struct doc *rollout;     /* decoded, float64 numbers */
 };
 
-/* Measure op and record it as group/name; mbytes > 0 adds MB/s. */
+/* Measure op and record it as group/name; mbytes > 0 adds MB/s.  The op
+ * runs once first: if it calls bench_fail, the row is not timed (an error
+ * path is not what is measured) and counts as failed. */
 void bench_measure(const char *group, const char *name, bench_op *op,
                    void *ctx, size_t mbytes);
+/* Inside an op: this run failed, and why. */
+void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A row that could not even be set up.  Every failed row is named on
+ * stderr at the end and rn-bench exits 1. */
+void bench_fail_row(const char *group, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Does --filter select group/name? */
 int bench_wanted(const char *group, const char *name);
 /* Record a memory row: n objects took rss bytes and ns each to make;
@@ -40,6 +48,7 @@ void bench_conditions(const struct bench_inputs *in);
 void bench_event(const struct bench_inputs *in);
 void bench_json(const struct bench_inputs *in);
 void bench_informer(const struct bench_inputs *in);
+void bench_config(const struct bench_inputs *in);
 
 /* Read a whole file (malloc'ed, NUL-terminated); NULL on error. */
 char *bench_slurp(const char *dir, const char *name, size_t *len);

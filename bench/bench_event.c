@@ -36,8 +36,10 @@ static void trigger_format_marshal(struct ecase *c, struct val vars)
     struct rn_err e;
     struct eng_cond_result *res;
     size_t n;
-    if (eng_trigger_run(c->cfg, c->trigger, vars, &c->arena, &res, &n, &e))
+    if (eng_trigger_run(c->cfg, c->trigger, vars, &c->arena, &res, &n, &e)) {
+        bench_fail("%s", e.msg);
         return;
+    }
     static const struct eng_dest dest = {.service = "bench",
                                          .recipient = "bench"};
     for (size_t i = 0; i < n; i++) {
@@ -47,10 +49,13 @@ static void trigger_format_marshal(struct ecase *c, struct val vars)
         struct notif *nt;
         if (eng_vars_send(&c->arena, vars, &dest, &sv) ||
             eng_notif_render(c->cfg, res[i].templates, res[i].ntemplates, sv,
-                             &c->arena, &nt, &e))
+                             &c->arena, &nt, &e)) {
+            bench_fail("%s", e.msg[0] ? e.msg : "out of memory");
             continue;
+        }
         buf_reset(&c->out);
-        eng_notif_json(nt, &c->out);
+        if (eng_notif_json(nt, &c->out) != RN_OK)
+            bench_fail("notification JSON");
     }
 }
 
@@ -69,8 +74,10 @@ static size_t decode_event_op(void *ctx)
     struct val obj, vars;
     arena_reset(&c->arena);
     if (json_parse(&c->arena, c->json, c->json_len, NULL, &obj, &e) ||
-        eng_vars(c->cfg, obj, NULL, &c->arena, &vars))
+        eng_vars(c->cfg, obj, NULL, &c->arena, &vars)) {
+        bench_fail("decoding the Rollout: %s", e.msg);
         return c->arena.used;
+    }
     trigger_format_marshal(c, vars);
     return c->arena.used;
 }
@@ -113,8 +120,9 @@ static struct cfg *load_config(const struct bench_inputs *in,
     if (cfg_load(&cm, NULL, NULL, &cfg, &e) == RN_OK)
         *trigger = tname->u.s;
 out:
-    if (e.msg[0])
-        fprintf(stderr, "rn-bench: event config: %s\n", e.msg);
+    if (!cfg)
+        bench_fail_row("event", "trigger+format+marshal", "config: %s",
+                       e.msg[0] ? e.msg : "inputs missing");
     buf_free(&cj);
     rn_free(text);
     return cfg;

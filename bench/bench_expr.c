@@ -23,7 +23,8 @@ static size_t run(void *ctx)
     struct rn_err e;
     struct val out;
     arena_reset(&c->arena);
-    expr_run(c->prog, c->env, &c->arena, &out, &e);
+    if (expr_run(c->prog, c->env, &c->arena, &out, &e) != RN_OK)
+        bench_fail("%s", e.msg);
     return c->arena.used;
 }
 
@@ -51,7 +52,7 @@ void bench_conditions(const struct bench_inputs *in)
         struct rn_err e = {0};
         c.prog = expr_compile(when->u.s, when->len, name->u.s, &e);
         if (!c.prog) {
-            fprintf(stderr, "rn-bench: %s: %s\n", name->u.s, e.msg);
+            bench_fail_row("condition", name->u.s, "%s", e.msg);
             continue;
         }
         bench_measure("condition", name->u.s, run, &c, 0);

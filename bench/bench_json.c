@@ -31,7 +31,8 @@ static size_t decode_own(void *ctx)
     struct rn_err e;
     struct val v;
     arena_reset(&j->arena);
-    json_parse(&j->arena, j->text, j->len, NULL, &v, &e);
+    if (json_parse(&j->arena, j->text, j->len, NULL, &v, &e) != RN_OK)
+        bench_fail("%s", e.msg);
     return j->arena.used;
 }
 
@@ -42,6 +43,8 @@ static size_t decode_frozen(void *ctx)
     struct rn_err e;
     struct doc *d =
         json_parse_doc_with(&j->builder, j->text, j->len, &int64_mode, &e);
+    if (!d)
+        bench_fail("%s", e.msg);
     doc_unref(d);
     return 0; /* B/op: the heap bytes the doc took */
 }
@@ -53,8 +56,9 @@ static size_t decode_arena_doc(void *ctx)
     struct jcase *j = ctx;
     struct rn_err e;
     struct doc *d = doc_new();
-    if (d)
-        json_parse(&d->arena, j->text, j->len, &int64_mode, &d->root, &e);
+    if (!d || json_parse(&d->arena, j->text, j->len, &int64_mode, &d->root,
+                         &e) != RN_OK)
+        bench_fail("%s", d ? e.msg : "out of memory");
     doc_unref(d);
     return 0; /* B/op: the heap bytes the doc took */
 }
@@ -64,6 +68,8 @@ static size_t decode_jansson(void *ctx)
     struct jcase *j = ctx;
     json_error_t err;
     json_t *root = json_loadb(j->text, j->len, 0, &err);
+    if (!root)
+        bench_fail("jansson: %s", err.text);
     json_decref(root);
     return 0;
 }

@@ -3,7 +3,8 @@
  *
  * Runs every benchmark group, prints a table with ns/op, allocations,
  * bytes, MB/s and the speed-up against the Go reference of BASELINE.md,
- * the peak memory of the process, and writes the results as JSON.
+ * the peak memory of the process, and writes the results as JSON.  A row
+ * whose operation fails is not timed: rn-bench names it and exits 1.
  */
 #include "bench.h"
 
@@ -15,6 +16,7 @@
 #include "core/json.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,9 @@ static int nmemrows;
 static struct baseline baselines[MAX_RESULTS];
 static int nbaselines;
 static const char *filter;
+static char failures[MAX_RESULTS][256]; /* "group/name: why" */
+static int nfailures;
+static char op_failed[200]; /* set by bench_fail during a check run */
 
 static double now_ns(void)
 {
@@ -93,11 +98,40 @@ int bench_wanted(const char *group, const char *name)
     return !filter || strstr(name, filter) || strstr(group, filter);
 }
 
+void bench_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(op_failed, sizeof op_failed, fmt, ap);
+    va_end(ap);
+    if (!op_failed[0])
+        snprintf(op_failed, sizeof op_failed, "failed");
+}
+
+void bench_fail_row(const char *group, const char *name, const char *fmt, ...)
+{
+    char why[200];
+    va_list ap;
+    if (!bench_wanted(group, name) || nfailures == MAX_RESULTS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    snprintf(failures[nfailures++], sizeof failures[0], "%s/%s: %s", group,
+             name, why);
+}
+
 void bench_measure(const char *group, const char *name, bench_op *op,
                    void *ctx, size_t mbytes)
 {
     if (!bench_wanted(group, name) || nresults == MAX_RESULTS)
         return;
+    op_failed[0] = '\0';
+    op(ctx);
+    if (op_failed[0]) {
+        bench_fail_row(group, name, "%s", op_failed);
+        return;
+    }
     size_t abytes = 0;
     long iters = 1;
     double t;
@@ -285,8 +319,13 @@ int main(int argc, char **argv)
     bench_conditions(&in);
     bench_event(&in);
     bench_json(&in);
+    bench_config(&in);
     print_table();
     int rc = json_out ? write_json(json_out) : 0;
+    for (int i = 0; i < nfailures; i++)
+        fprintf(stderr, "rn-bench: FAILED %s\n", failures[i]);
+    if (nfailures)
+        rc = 1;
     doc_unref(in.workload);
     doc_unref(in.configmap);
     doc_unref(in.rollout);

@@ -34,7 +34,8 @@ static size_t render(void *ctx)
         if (!t->fields[i])
             continue;
         buf_reset(&t->out);
-        tpl_exec(t->fields[i], t->vars, &t->arena, &t->out, &e);
+        if (tpl_exec(t->fields[i], t->vars, &t->arena, &t->out, &e) != RN_OK)
+            bench_fail("%s", e.msg);
     }
     return t->arena.used;
 }
@@ -60,8 +61,10 @@ static void bench_one(const char *name, struct val tdoc,
         if (!s)
             continue;
         t.fields[i] = tpl_parse(name, s->u.s, s->len, funcs, &e);
-        if (!t.fields[i])
-            fprintf(stderr, "rn-bench: %s: %s\n", name, e.msg);
+        if (!t.fields[i]) {
+            bench_fail_row("template", name, "%s", e.msg);
+            return;
+        }
     }
     arena_init(&t.arena, 0);
     buf_init(&t.out, 0);

@@ -7,7 +7,8 @@ Each case is tests/cli/cases/NAME.cmd:
 and its expectations, all optional except the exit code:
     NAME.out   exact standard output (absent: empty)
     NAME.err   exact standard error  (absent: empty)
-    NAME.rc    the exit code
+    NAME.rc    the exit code (required; a failing case must also record
+               its message in NAME.err or NAME.out)
 Commands run from the repository root, so paths in args are relative to
 it.  Two cases are built in: `secrets` runs many commands with the test
 Secret and fails if any of its values is printed; `help` checks that every
@@ -93,7 +94,14 @@ def run_case(rnotify, name, write=False):
             f.write(f"{rc}\n")
         return True
     ok = True
-    want_rc = int(expected(name, "rc", b"0").strip() or b"0")
+    if not os.path.exists(os.path.join(CASES, name + ".rc")):
+        print(f"--- {name}.rc is missing: every case records its exit code")
+        return False
+    want_rc = int(expected(name, "rc").strip() or b"0")
+    if want_rc != 0 and not expected(name, "err") and \
+            not expected(name, "out"):
+        print(f"--- {name} fails (exit {want_rc}) without a recorded message")
+        ok = False
     if rc != want_rc:
         print(f"--- exit code {rc}, expected {want_rc}")
         ok = False

@@ -1619,8 +1619,17 @@ def judge(c, p, secs, reqs, use_cli):
                "send failed (exit %d): %s" % (p.returncode, out.strip()))
     else:
         expect(failed, "send should fail: " + out.strip())
-        if c.err:
-            expect(c.err in out, "error %r not in %r" % (c.err, out.strip()))
+        expect(c.err, "a failure case names the message it expects")
+        expect(c.err in out, "error %r not in %r" % (c.err, out.strip()))
+        if use_cli:
+            # the exit code of a failed send, and upstream's wording
+            expect(p.returncode == 4, "exit code %d, want 4 (send failed): %s"
+                   % (p.returncode, out.strip()))
+            rcpt = c.recipients[-1]
+            expect(p.stderr.decode(errors="replace").startswith(
+                "failed to notify '%s': " % rcpt),
+                "stderr does not open with failed to notify '%s': %s"
+                % (rcpt, out.strip()))
         rcpt = c.recipients[-1].split(":", 1)[1]
         expect("to '%s'" % rcpt in out, "error names the recipient: " + out)
         if c.retryable is not None and not use_cli:
