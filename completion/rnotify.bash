@@ -10,7 +10,7 @@
 # checks that every flag the --help texts show is here.
 
 # flags every command takes (cli.h CLI_COMMON_OPTIONS)
-_rnotify_common="--config-map --secret --namespace -n --help -h
+_rnotify_common="--config-map --secret --show-secrets --namespace -n --help -h
   --kubeconfig --context --server --token --certificate-authority
   --insecure-skip-tls-verify --request-timeout --config-namespace"
 

@@ -22,12 +22,17 @@
     "                          ':empty' uses an empty Secret.  Without it "    \
     "an\n"                                                                     \
     "                          empty Secret is used, with a warning\n"         \
+    "      --show-secrets      show the Secret's real values in rendered "     \
+    "output\n"                                                                \
+    "                          (default: <secret:KEY>); sending always uses "  \
+    "them\n"                                                                  \
     "  -n, --namespace NS      namespace the configuration belongs to\n"       \
     "  -h, --help              show this help\n"                               \
     "\n"                                                                       \
-    "Cluster mode (reading the ConfigMap, Secret and Rollouts from the API "   \
-    "server)\n"                                                                \
-    "comes with the Kubernetes client; today every input is a file.\n"
+    "Without --config-map the ConfigMap, the Secret and a RESOURCE that is "   \
+    "not a\n"                                                                  \
+    "file are read from the cluster (--kubeconfig, --context, "                 \
+    "--config-namespace).\n"
 
 #define EXIT_CODES                                                             \
     "\n"                                                                       \
@@ -239,8 +244,13 @@ const char cli_help_check[] =
     "services have\n"
     "their required settings, and that every $secret reference exists in "
     "the\n"
-    "Secret.  Each problem is printed as FILE:LINE:COLUMN: KEY: MESSAGE.\n"
-    "A clean configuration prints a one-line summary.\n"
+    "Secret, that the services accept their options, and that the data stays\n"
+    "within the 1 MiB the Kubernetes API accepts.  Each problem is printed "
+    "as\n"
+    "FILE:LINE:COLUMN: KEY: MESSAGE.  A Secret value under 4 bytes, which no\n"
+    "message can mask, gets a warning.  A clean configuration prints a "
+    "one-line\n"
+    "summary.\n"
     "\n"
     "Unlike Argo Rollouts, rnotify keeps using the good parts of a "
     "configuration\n"

@@ -53,7 +53,8 @@ struct cfg_data {
     const char *name;      /* metadata.name, "" when unknown */
     const char *namespace; /* metadata.namespace, "" when unknown */
     int line, col;         /* manifest position of the object's `data` key
-                              (else of the object), 0 when unknown */
+                              (else `stringData`, else the object), 0 when
+                              unknown */
 };
 
 /*

@@ -106,7 +106,9 @@ struct pending {
 /* What one document says about itself. */
 struct docinfo {
     struct scalar kind, api, name, ns;
-    int line, col;              /* of `data` (else of the document) */
+    int line, col;              /* of `data` (else `stringData`, else of
+                                   the document) */
+    bool data_seen;
     bool bad_data[2];           /* data / stringData is not a map */
     struct scalar bad_entry[2]; /* the first key whose value is not a string */
     struct pending *items;
@@ -343,8 +345,9 @@ static int read_top(struct reader *r, struct docinfo *d, const struct scalar *k)
     if (scalar_is(k, "metadata"))
         return read_meta(r, d);
     if (scalar_is(k, "data") || scalar_is(k, "stringData")) {
-        if (k->s[0] == 'd')
+        if (k->s[0] == 'd' || !d->data_seen)
             d->line = k->line, d->col = k->col;
+        d->data_seen = true;
         return read_data(r, d, k->s[0] == 's');
     }
     int rc = node(r, &v, NULL);

@@ -10,9 +10,12 @@ and its expectations, all optional except the exit code:
     NAME.rc    the exit code (required; a failing case must also record
                its message in NAME.err or NAME.out)
 Commands run from the repository root, so paths in args are relative to
-it.  Two cases are built in: `secrets` runs many commands with the test
-Secret and fails if any of its values is printed; `help` checks that every
-command answers --help with a usage text and exit code 0.
+it.  Four cases are built in: `secrets` runs every command with a Secret
+value in every encoding and fails if any form of it is printed; `help`
+checks that every command answers --help with a usage text and exit code
+0; `columns` that the recorded tables keep upstream's column names;
+`bounds` that deep, wide and oversized inputs fail (or load) with the
+right message.
 
 usage: run.py RNOTIFY CASE          run one case ("secrets", "help" too)
        run.py RNOTIFY --all         run every case
@@ -304,6 +307,132 @@ def forms_table(rnotify, files):
     return ok
 
 
+# The table headers of `kubectl argo rollouts notifications` (its
+# template get, trigger get and trigger run), which the recorded outputs
+# must keep; docs/CLI.md lists what rnotify prints differently.
+UPSTREAM_COLUMNS = {
+    ("template", "get"): ["NAME", "PREVIEW"],
+    ("trigger", "get"): ["NAME", "TEMPLATE", "CONDITION"],
+    ("trigger", "run"): ["CONDITION", "RESULT"],
+}
+VALUE_FLAGS = {"--config-map", "--secret", "-n", "--namespace", "-o",
+               "--output", "--recipient", "--event", "--delivery-deadline"}
+
+
+def command_words(args):
+    words, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in VALUE_FLAGS:
+            skip = True
+        elif not a.startswith("-"):
+            words.append(a)
+    return tuple(words[:2]), ("-o" in args or "--output" in args or
+                              any(a.startswith("-o=") for a in args))
+
+
+def check_columns(rnotify):
+    """Every recorded table keeps upstream's column names and order."""
+    ok, seen = True, set()
+    for f in sorted(os.listdir(CASES)):
+        if not f.endswith(".cmd"):
+            continue
+        name = f[:-4]
+        args, _ = load_case(name)
+        words, other_mode = command_words(args)
+        want = UPSTREAM_COLUMNS.get(words)
+        out = expected(name, "out")
+        if not want or other_mode or not out:
+            continue
+        seen.add(words)
+        got = out.decode().split("\n")[0].split()
+        if got != want:
+            print(f"--- {name}: columns {got}, upstream prints {want}")
+            ok = False
+    if seen != set(UPSTREAM_COLUMNS):
+        print(f"--- no recorded table for {set(UPSTREAM_COLUMNS) - seen}")
+        ok = False
+    with open(os.path.join(ROOT, "docs", "CLI.md"), encoding="utf-8") as f:
+        doc = f.read()
+    if "## Differences from Argo Rollouts' CLI" not in doc:
+        print("--- docs/CLI.md lists no deliberate differences")
+        ok = False
+    return ok
+
+
+CM_HEAD = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+           "  name: argo-rollouts-notification-configmap\ndata:\n")
+
+
+def bounds_inputs(tmp):
+    """Deep, wide and broken inputs, written to tmp; (name, file, secret,
+    exit code, stdout) of each check."""
+    secret = os.path.join(tmp, "big-secret.yaml")
+    with open(secret, "w") as f:
+        f.write("apiVersion: v1\nkind: Secret\nmetadata:\n"
+                "  name: argo-rollouts-notification-secret\nstringData:\n"
+                "  big: '" + "x" * (1 << 20) + "'\n  more: 'yyyy'\n")
+    files = {
+        "deep": CM_HEAD + "  template.a: 'message: hi'\nunused: " +
+        "[" * 40000 + "]" * 40000 + "\n",
+        "deep-value": CM_HEAD + "  template.a: |\n    message: hi\n    x: " +
+        "[" * 1001 + "]" * 1001 + "\n",
+        "wide": CM_HEAD + "".join(
+            "  template.t%d: |\n    message: '{{.rollout.metadata.name}} "
+            "%d'\n" % (i, i) for i in range(30000)),
+        "wide-ok": CM_HEAD + "".join(
+            "  template.t%d: 'message: m%d'\n" % (i, i) for i in range(5000)),
+        "utf8": CM_HEAD + "  template.a: |\n    message: \"a\xffb\"\n",
+    }
+    for n, text in files.items():
+        with open(os.path.join(tmp, n + ".yaml"), "wb") as f:
+            f.write(text.encode("utf-8", "surrogateescape")
+                    if n != "utf8" else text.encode("latin-1"))
+    big = "the Kubernetes API refuses more than 1048576 (1 MiB)"
+    return [
+        ("deep", ":empty", 2,
+         "deep.yaml:7:1008: yaml: nesting deeper than 1000\n"
+         "1 problem found\n"),
+        ("deep-value", ":empty", 2,
+         "deep-value.yaml:8:1007: template.a: failed to unmarshal template "
+         "a: error converting YAML to JSON: yaml: nesting deeper than "
+         "1000\n1 problem found\n"),
+        ("wide", ":empty", 2,
+         "wide.yaml:5:1: data: the ConfigMap's data add up to 1747780 "
+         "bytes: " + big + "\n1 problem found\n"),
+        ("wide-ok", ":empty", 0,
+         "ok: 5000 templates, 0 triggers, 0 services, 0 subscriptions, "
+         "0 secret keys\n"),
+        ("utf8", ":empty", 2,
+         "utf8.yaml:7:16: yaml: invalid leading UTF-8 octet\n"
+         "1 problem found\n"),
+        ("wide-ok", secret, 2,
+         "big-secret.yaml:5:1: data: the Secret's values add up to 1048580 "
+         "bytes: " + big + "\n1 problem found\n"),
+    ]
+
+
+def check_bounds(rnotify):
+    """Configuration input is bounded: what is too deep or too big fails
+    with a message that says where and why; a wide input within the
+    limits loads."""
+    import tempfile
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, secret, rc_want, out_want in bounds_inputs(tmp):
+            cm = os.path.join(tmp, name + ".yaml")
+            out, err, rc = run(rnotify, ["check", "--config-map", cm,
+                                         "--secret", secret])
+            out = out.decode().replace(tmp + "/", "")
+            if rc != rc_want or out != out_want or err:
+                print(f"--- check {name}: exit {rc} (want {rc_want})\n"
+                      f"got:  {out[:600]!r}\nwant: {out_want!r}\n"
+                      f"stderr: {err[:300]!r}")
+                ok = False
+    return ok
+
+
 HELP_COMMANDS = [[], ["template"], ["trigger"], ["template", "get"],
                  ["template", "notify"], ["trigger", "get"],
                  ["trigger", "run"], ["check"], ["explain"], ["version"],
@@ -332,7 +461,7 @@ def main():
         return 0
     if sys.argv[2] == "--all":
         names = sorted(f[:-4] for f in os.listdir(CASES) if f.endswith(".cmd"))
-        names += ["secrets", "help"]
+        names += ["secrets", "help", "columns", "bounds"]
     else:
         names = sys.argv[2:]
     failed = []
@@ -341,6 +470,10 @@ def main():
             ok = check_secrets(rnotify)
         elif name == "help":
             ok = check_help(rnotify)
+        elif name == "columns":
+            ok = check_columns(rnotify)
+        elif name == "bounds":
+            ok = check_bounds(rnotify)
         else:
             ok = run_case(rnotify, name)
         if not ok:
