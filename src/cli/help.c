@@ -23,15 +23,15 @@
     "an\n"                                                                     \
     "                          empty Secret is used, with a warning\n"         \
     "      --show-secrets      show the Secret's real values in rendered "     \
-    "output\n"                                                                \
+    "output\n"                                                                 \
     "                          (default: <secret:KEY>); sending always uses "  \
-    "them\n"                                                                  \
+    "them\n"                                                                   \
     "  -n, --namespace NS      namespace the configuration belongs to\n"       \
     "  -h, --help              show this help\n"                               \
     "\n"                                                                       \
     "Without --config-map the ConfigMap, the Secret and a RESOURCE that is "   \
     "not a\n"                                                                  \
-    "file are read from the cluster (--kubeconfig, --context, "                 \
+    "file are read from the cluster (--kubeconfig, --context, "                \
     "--config-namespace).\n"
 
 #define EXIT_CODES                                                             \

@@ -106,8 +106,8 @@ struct pending {
 /* What one document says about itself. */
 struct docinfo {
     struct scalar kind, api, name, ns;
-    int line, col;              /* of `data` (else `stringData`, else of
-                                   the document) */
+    int line, col; /* of `data` (else `stringData`, else of
+                      the document) */
     bool data_seen;
     bool bad_data[2];           /* data / stringData is not a map */
     struct scalar bad_entry[2]; /* the first key whose value is not a string */
