@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/run-demo.sh BUILD_DIR: a short tour of rnotify on the bundled
-# catalog and Rollouts.  Every command it runs is printed first, so you can
-# copy it and try variations.
+# catalog and Rollouts.  Every command it runs is printed first exactly as
+# it runs from the repository root (tests/cli/make_test.py runs them again
+# and compares), so you can copy it and try variations.
 set -uo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
@@ -14,9 +15,26 @@ heading() {
   printf '\n== %s\n' "$1"
 }
 
+# An argument as the shell reads it back: bare when that is safe, else in
+# single quotes.
+quote() {
+  case $1 in
+    '' | *[!A-Za-z0-9_./:=,+@%-]*)
+      printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
+# Print a command exactly as it runs from the repository root, then run it.
+show() {
+  printf '$'
+  for a in "$@"; do printf ' '; quote "$a"; done
+  printf '\n'
+  "$@"
+}
+
 run() {
-  printf '$ rnotify %s\n' "$*"
-  "$rnotify" "$@" --config-map "$cm" --secret "$secret"
+  show "$rnotify" "$@" --config-map "$cm" --secret "$secret"
   local rc=$?
   [ "$rc" -eq 0 ] || printf '(exit code %d)\n' "$rc"
 }
@@ -59,7 +77,7 @@ sandbox="$build/rnotify-sandbox"
 if [ -x "$sandbox" ] && command -v kubectl >/dev/null; then
   heading "rnotify-sandbox: the canary lifecycle on a Kubernetes API-server double"
   tmp=$(mktemp -d)
-  printf '$ rnotify-sandbox --kubeconfig kc.yaml --scenario examples/scenarios/canary.yaml --time-scale 0\n'
+  printf '$ %s &\n' "$sandbox --kubeconfig $tmp/kc.yaml --time-scale 0 --scenario examples/scenarios/canary.yaml"
   "$sandbox" --kubeconfig "$tmp/kc.yaml" --time-scale 0 \
       --scenario examples/scenarios/canary.yaml > "$tmp/serving" &
   pid=$!
@@ -73,7 +91,7 @@ for _ in range(200):
         break
     time.sleep(0.05)
 PY
-  k() { printf '$ kubectl %s\n' "$*"; kubectl --kubeconfig "$tmp/kc.yaml" --cache-dir "$tmp/cache" "$@"; }
+  k() { show kubectl --kubeconfig "$tmp/kc.yaml" --cache-dir "$tmp/cache" "$@"; }
   k get rollout demo -o jsonpath='{.metadata.generation} {.status.phase} {.spec.template.spec.containers[0].image}{"\n"}'
   k get events --field-selector involvedObject.kind=Rollout \
       -o custom-columns=REASON:.reason,COUNT:.count,MESSAGE:.message
