@@ -1,0 +1,1 @@
+args: check --config-map tests/cli/data/bad-utf8.yaml --secret :empty
