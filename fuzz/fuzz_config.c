@@ -6,16 +6,19 @@
  * entries separated by lines "%%", each "key\nvalue" (so the fuzzer can
  * reach every key kind directly).  Every snapshot built is then exercised:
  * destinations for a fixed object, each template rendered, each trigger
- * run.  Nothing may crash, leak or hang; errors are expected.
+ * run; each Secret value must be masked whole by a mask of the Secret.
+ * Nothing may crash, leak or hang; errors are expected.
  */
 #include "config/config.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/mask.h"
 #include "engine/engine.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ENTRIES 32
@@ -56,6 +59,26 @@ static void exercise(struct cfg *c, struct arena *a)
     }
 }
 
+/* Every Secret value, masked on its own, is masked whole: whatever bytes
+ * it holds, no part of it survives its own mask. */
+static void masks(const struct cfg_data *secret)
+{
+    struct mask *m = mask_new();
+    for (size_t i = 0; m && i < secret->n; i++)
+        mask_add(m, secret->items[i].value, secret->items[i].vlen);
+    for (size_t i = 0; m && i < secret->n; i++) {
+        const struct cfg_entry *en = &secret->items[i];
+        struct buf b;
+        buf_init(&b, 0);
+        if (en->vlen >= MASK_MIN_LEN &&
+            mask_apply(m, &b, en->value, en->vlen, SIZE_MAX) == RN_OK &&
+            strcmp(buf_str(&b), MASK_TEXT) != 0)
+            abort();
+        buf_free(&b);
+    }
+    mask_unref(m);
+}
+
 static void load(const struct cfg_data *cm, const struct cfg_data *secret)
 {
     struct cfg *c;
@@ -82,7 +105,7 @@ static size_t split(const char *s, size_t n, struct cfg_entry *out)
         out[k].klen = nl ? (size_t)(nl - s) : (size_t)(stop - s);
         out[k].value = nl ? nl + 1 : stop;
         out[k].vlen = (size_t)(stop - out[k].value);
-        out[k].key_line = 0;
+        out[k].key_line = out[k].key_col = 0;
         k++;
         s = sep ? sep + 4 : end;
     }
@@ -108,6 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         "argo-rollouts-notification-secret",
                                         "in", &secret, &e);
         load(&cm, rs == RN_OK ? &secret : NULL);
+        if (rs == RN_OK)
+            masks(&secret);
     }
     struct cfg_data kv = {items, split(s, size, items), "", "", 0, 0};
     load(&kv, NULL);
