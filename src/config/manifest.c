@@ -199,28 +199,27 @@ static int skip_rest(struct reader *r)
 }
 
 /*
- * node -> scalar | alias | collection.  A scalar (or an alias of one) is
- * copied into the arena; a collection is skipped unless *open, which the
- * caller then reads itself (*open stays true only for a mapping).
+ * node -> scalar | alias | collection, from its first event ev (deleted
+ * here).  A scalar (or an alias of one) is copied into the arena; a
+ * collection is skipped unless *open, which the caller then reads itself
+ * (*open stays true only for a mapping).
  */
-static int node(struct reader *r, struct scalar *out, bool *open)
+static int node_at(struct reader *r, yaml_event_t *ev, struct scalar *out,
+                   bool *open)
 {
-    yaml_event_t ev;
     bool want = open && *open;
-    int rc = next(r, &ev);
-    if (rc != RN_OK)
-        return rc;
-    *out = (struct scalar){NULL, 0, (int)ev.start_mark.line + 1,
-                           (int)ev.start_mark.column + 1};
+    int rc = RN_OK;
+    *out = (struct scalar){NULL, 0, (int)ev->start_mark.line + 1,
+                           (int)ev->start_mark.column + 1};
     if (open)
         *open = false;
-    if (ev.type == YAML_SCALAR_EVENT) {
-        out->s = arena_strndup(r->a, (const char *)ev.data.scalar.value,
-                               ev.data.scalar.length);
-        out->n = ev.data.scalar.length;
-        rc = out->s ? anchor(r, ev.data.scalar.anchor, out) : RN_ENOMEM;
-    } else if (ev.type == YAML_ALIAS_EVENT) {
-        const char *name = (const char *)ev.data.alias.anchor;
+    if (ev->type == YAML_SCALAR_EVENT) {
+        out->s = arena_strndup(r->a, (const char *)ev->data.scalar.value,
+                               ev->data.scalar.length);
+        out->n = ev->data.scalar.length;
+        rc = out->s ? anchor(r, ev->data.scalar.anchor, out) : RN_ENOMEM;
+    } else if (ev->type == YAML_ALIAS_EVENT) {
+        const char *name = (const char *)ev->data.alias.anchor;
         const struct scalar *v = map_get(&r->anchors, name, strlen(name));
         if (v)
             out->s = v->s, out->n = v->n;
@@ -228,21 +227,29 @@ static int node(struct reader *r, struct scalar *out, bool *open)
             rc = rn_errf_at(r->e, RN_ECONFIG, r->src, out->line, out->col,
                             "yaml: unknown anchor '%s' referenced", name);
     } else {
-        const yaml_char_t *a = ev.type == YAML_MAPPING_START_EVENT
-                                   ? ev.data.mapping_start.anchor
-                                   : ev.data.sequence_start.anchor;
+        const yaml_char_t *a = ev->type == YAML_MAPPING_START_EVENT
+                                   ? ev->data.mapping_start.anchor
+                                   : ev->data.sequence_start.anchor;
         struct scalar none = {NULL, 0, out->line, out->col};
         rc = anchor(r, a, &none);
-        if (rc == RN_OK && want && ev.type == YAML_MAPPING_START_EVENT)
+        if (rc == RN_OK && want && ev->type == YAML_MAPPING_START_EVENT)
             *open = true;
         else if (rc == RN_OK)
             rc = skip_rest(r);
     }
-    yaml_event_delete(&ev);
+    yaml_event_delete(ev);
     return rc;
 }
 
-/* The next key of an open mapping; *end at its close. */
+static int node(struct reader *r, struct scalar *out, bool *open)
+{
+    yaml_event_t ev;
+    int rc = next(r, &ev);
+    return rc == RN_OK ? node_at(r, &ev, out, open) : rc;
+}
+
+/* The next key of an open mapping (a collection as a key is skipped: it
+ * is never one we want); *end at its close. */
 static int key(struct reader *r, struct scalar *k, bool *end)
 {
     yaml_event_t ev;
@@ -250,28 +257,10 @@ static int key(struct reader *r, struct scalar *k, bool *end)
     if (rc != RN_OK)
         return rc;
     *end = ev.type == YAML_MAPPING_END_EVENT;
-    if (*end) {
-        yaml_event_delete(&ev);
-        return RN_OK;
-    }
-    /* put the event back by handling it as a node */
-    *k = (struct scalar){NULL, 0, (int)ev.start_mark.line + 1,
-                         (int)ev.start_mark.column + 1};
-    if (ev.type == YAML_SCALAR_EVENT) {
-        k->s = arena_strndup(r->a, (const char *)ev.data.scalar.value,
-                             ev.data.scalar.length);
-        k->n = ev.data.scalar.length;
-        rc = k->s ? anchor(r, ev.data.scalar.anchor, k) : RN_ENOMEM;
-    } else if (ev.type == YAML_ALIAS_EVENT) {
-        const char *name = (const char *)ev.data.alias.anchor;
-        const struct scalar *v = map_get(&r->anchors, name, strlen(name));
-        if (v)
-            k->s = v->s, k->n = v->n;
-    } else {
-        rc = skip_rest(r); /* a collection as a key: never one we want */
-    }
+    if (!*end)
+        return node_at(r, &ev, k, NULL);
     yaml_event_delete(&ev);
-    return rc;
+    return RN_OK;
 }
 
 static bool scalar_is(const struct scalar *v, const char *s)
