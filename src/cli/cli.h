@@ -146,10 +146,11 @@ int cli_read_file(struct cli *x, const char *path, char **text, size_t *n,
  */
 int cli_load_config(struct cli *x, const char *prefix, bool quiet);
 
-/* The snapshot with the Secret's real values, for sending and for checks
- * that need them (built on first use; owned by x).  NULL on OOM, with a
- * message printed. */
-struct cfg *cli_config_real(struct cli *x);
+/* The snapshot with the Secret's real values, for sending (render true)
+ * and for checks that need the services only (render false: compiled
+ * templates are not kept).  Built on first use, in the mode of that use;
+ * owned by x.  NULL on OOM, with a message printed. */
+struct cfg *cli_config_real(struct cli *x, bool render);
 
 /* The placeholder the CLI shows for Secret key `key`, in x's arena. */
 const char *cli_secret_placeholder(struct cli *x, const char *key, size_t n);

@@ -283,7 +283,7 @@ int cmd_check(struct cli *x, int argc, char **argv)
     rc = cli_load_config(x, NULL, true);
     if (rc != CLI_OK)
         return rc;
-    k.cfg = cli_config_real(x);
+    k.cfg = cli_config_real(x, false);
     if (!k.cfg)
         return CLI_ECONFIG;
     check_keys(&k);

@@ -103,7 +103,7 @@ static void render_for(struct explain *k, const struct eng_cond_result *r,
 static const char *delivery_problem(struct explain *k, const struct eng_dest *d)
 {
     struct cli *x = k->x;
-    const struct cfg *real = cli_config_real(x);
+    const struct cfg *real = cli_config_real(x, false);
     const struct cfg_service *svc;
     struct svc_instance *inst = NULL;
     struct rn_err e;

@@ -153,7 +153,7 @@ static int notify_one(struct cli *x, const char *name, struct val obj,
 {
     const struct cfg_service *svc = NULL;
     bool console = strcmp(d->service, "console") == 0;
-    struct cfg *cfg = console ? x->cfg : cli_config_real(x);
+    struct cfg *cfg = console ? x->cfg : cli_config_real(x, true);
     struct val vars;
     struct notif *n;
     if (!cfg)

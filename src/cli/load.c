@@ -270,10 +270,11 @@ int cli_load_config(struct cli *x, const char *prefix, bool quiet)
     return CLI_OK;
 }
 
-struct cfg *cli_config_real(struct cli *x)
+struct cfg *cli_config_real(struct cli *x, bool render)
 {
     struct rn_err e;
     struct cfg_opts o = load_opts(x);
+    o.check_only = !render;
     rn_err_clear(&e);
     if (!x->cfg_real &&
         cfg_load(&x->cm, &x->sec, &o, &x->cfg_real, &e) != RN_OK)
