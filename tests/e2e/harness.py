@@ -233,8 +233,8 @@ class Sandbox:
 class Sink:
     """A scripted HTTP server (fake_http's) in this process."""
 
-    def __init__(self, workdir, script=None):
-        self.log_path = os.path.join(workdir, "sink.jsonl")
+    def __init__(self, workdir, script=None, name="sink"):
+        self.log_path = os.path.join(workdir, name + ".jsonl")
         open(self.log_path, "w").close()
         self.srv = ThreadingHTTPServer(("127.0.0.1", 0), fake_http.Handler)
         self.srv.daemon_threads = True

@@ -33,7 +33,7 @@ class Env:
         return sb
 
     def sink(self, script=None):
-        s = harness.Sink(self.dir, script)
+        s = harness.Sink(self.dir, script, f"sink{len(self.sinks) or ''}")
         self.sinks.append(s)
         return s
 
