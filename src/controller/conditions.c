@@ -145,6 +145,9 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
             continue;
         switch (eng_condition_step(x->st, key, res)) {
         case ENG_COND_CLEAR:
+            log_kv(LOG_INFO, "condition turned false: forgetting its record",
+                   "namespace", x->ns, "rollout", x->name, "trigger",
+                   td->trigger, "destination", d->service, NULL);
             ctl_state_unset(c, x->r, CTL_ANN_COND, key);
             break;
         case ENG_COND_SEND: {

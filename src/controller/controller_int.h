@@ -422,6 +422,7 @@ struct ctl_occ {
     char prefix[128]; /* state key prefix: "<uid>:<count>:" or
                          "t:<reason>:<ms>:" */
     int64_t t0_ms;    /* loop clock when seen */
+    int queued;       /* deliveries it queued (for the decision log) */
 };
 
 void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev);

@@ -60,7 +60,7 @@ static void send_one(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     struct ctl_send s = {o->path, conf,      o->trigger,     res,   d,
                          vars,    key,       CTL_ANN_EVENTS, o->ns, o->name,
                          o->type, o->reason, o->t0_ms};
-    ctl_send(c, r, &s);
+    o->queued += ctl_send(c, r, &s) == RN_OK;
 }
 
 /* Run the trigger under one configuration. */
@@ -155,8 +155,8 @@ static bool covered(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
 /* One occurrence of an Event (the count given).  False when its Rollout
  * is not in the cache yet, or (patient) not yet in the version the Event
  * names: the two watches are not ordered. */
-static bool occurrence(struct ctl *c, struct val ev, int64_t count,
-                       bool raise, bool patient)
+static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise,
+                       bool patient)
 {
     struct ctl_occ o = {0};
     if (!fill(c, &o, ev, count))
@@ -182,9 +182,13 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count,
     if (strcmp(o.reason, "RolloutAddedToInformer") == 0 &&
         !added_is_new(ev, cur))
         return true;
-    log_kv(LOG_DEBUG, "event", "namespace", o.ns, "rollout", o.name, "reason",
-           o.reason, "occurrence", o.prefix, NULL);
     ctl_occurrence_send(c, r, &o, snap);
+    char count_s[24], queued_s[24];
+    snprintf(count_s, sizeof count_s, "%lld", (long long)count);
+    snprintf(queued_s, sizeof queued_s, "%d", o.queued);
+    log_kv(o.queued ? LOG_INFO : LOG_DEBUG, "event decided", "namespace", o.ns,
+           "rollout", o.name, "reason", o.reason, "count", count_s, "trigger",
+           o.trigger, "queued", queued_s, NULL);
     return true;
 }
 

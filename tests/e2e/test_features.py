@@ -119,3 +119,23 @@ def test_analysis_runs_and_numbers(env):
         if b["runs"] != "1" or b["phase"] != "Running":
             raise Failure(f"analysisRuns: {b}")
     _ = CONFIG_NS
+
+
+def test_added_to_informer_only_for_new(env):
+    extra = {"trigger.on-rollout-added-to-informer": "- send: [scaling]\n",
+             "subscriptions": "- recipients: [sink]\n  triggers: "
+                              "[on-rollout-added-to-informer]\n"}
+    sb, sink, ctl = start(env, ["on-scaling-replica-set"], extra_data=extra)
+    sb.create(config.rollout("known"))
+    # Argo Rollouts restarts an hour later and re-adds every Rollout
+    sb.admin("POST", "clock", {"advanceSeconds": 3600})
+    sb.record_event("default", "known", "RolloutAddedToInformer",
+                    "Rollout added to informer")
+    sb.create(config.rollout("fresh"))
+    sb.record_event("default", "fresh", "RolloutAddedToInformer",
+                    "Rollout added to informer")
+    got = settle(sink, 1, timeout=20)
+    names = [b["rollout"] for b in sink.bodies("/hook/")]
+    if names != ["fresh"]:
+        raise Failure(f"RolloutAddedToInformer sent for {names}, want only "
+                      "the new Rollout")
