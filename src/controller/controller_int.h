@@ -316,6 +316,7 @@ struct ctl {
     uint64_t sent, retried, failed, decided;
     struct kube_timer *sweep;
     struct ctl_orphan *orphans; /* Events waiting for their Rollout */
+    struct kube_timer *orphan_timer;
     uint64_t restarts_seen[5];  /* informers' watch restarts counted */
 };
 

@@ -172,6 +172,9 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise,
     struct ctl_ro *r = ctl_ro_get(c, o.ns, o.name, true);
     if (!snap || !r)
         return true;
+    log_kv(LOG_DEBUG, "event snapshot", "rollout", o.name, "reason", o.reason,
+           "names", rv, "rendered", ctl_meta(snap->root, "resourceVersion"),
+           "cached", ctl_meta(cur->root, "resourceVersion"), NULL);
     if (ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, o.prefix, true)) {
         /* still pairs with a transition to come */
         ctl_moments_event(c, r, o.prefix, o.reason, ctl_event_time_ms(ev));
@@ -192,74 +195,27 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise,
     return true;
 }
 
-/* An Event whose Rollout the cache does not hold yet: tried again a few
- * times before it is given up (the Rollout was deleted). */
+/*
+ * Events that wait: one whose Rollout the cache does not hold yet, or
+ * not yet in the version the Event names (the two watches are not
+ * ordered).  They wait in arrival order, and a later Event of the same
+ * Rollout waits behind them, so each Rollout's Events are still handled in
+ * the order they came.  A Rollout update or a short timer tries again; an
+ * Event waits at most ORPHAN_PATIENCE_MS for its version (then renders the
+ * nearest older one) and ORPHAN_MAX_MS for its Rollout (then it is given
+ * up: the Rollout was deleted).
+ */
 struct ctl_orphan {
-    struct ctl *c;
     struct doc *ev;
     int64_t count;
     bool raise;
-    int tries;
-    struct kube_timer *t;
+    int64_t since_ms;
     struct ctl_orphan *next;
 };
 
 #define ORPHAN_RETRY_MS 250
-#define ORPHAN_TRIES 40   /* for the Rollout to appear at all */
-#define ORPHAN_PATIENCE 8 /* for the version an Event names */
-
-static void orphan_unlink(struct ctl *c, struct ctl_orphan *o)
-{
-    for (struct ctl_orphan **p = &c->orphans; *p; p = &(*p)->next)
-        if (*p == o) {
-            *p = o->next;
-            return;
-        }
-}
-
-static void orphan_retry(void *ud);
-
-static void orphan_add(struct ctl *c, struct doc *ev, int64_t count, bool raise,
-                       int tries)
-{
-    struct ctl_orphan *o = rn_calloc(1, sizeof *o);
-    if (!o)
-        return;
-    o->c = c;
-    o->ev = doc_ref(ev);
-    o->count = count;
-    o->raise = raise;
-    o->tries = tries;
-    o->t = kube_timer_add(c->loop, ORPHAN_RETRY_MS, orphan_retry, o);
-    if (!o->t) {
-        doc_unref(o->ev);
-        rn_free(o);
-        return;
-    }
-    struct ctl_orphan **p = &c->orphans; /* in arrival order */
-    while (*p)
-        p = &(*p)->next;
-    *p = o;
-}
-
-static void orphan_retry(void *ud)
-{
-    struct ctl_orphan *o = ud;
-    struct ctl *c = o->c;
-    orphan_unlink(c, o);
-    if (c->acting && !c->stopping &&
-        !occurrence(c, o->ev->root, o->count, o->raise,
-                    o->tries + 1 < ORPHAN_PATIENCE)) {
-        if (o->tries + 1 < ORPHAN_TRIES)
-            orphan_add(c, o->ev, o->count, o->raise, o->tries + 1);
-        else
-            log_kv(LOG_INFO, "event for a rollout that does not exist", "event",
-                   ctl_meta(o->ev->root, "name"), NULL);
-    }
-    arena_reset(&c->scratch);
-    doc_unref(o->ev);
-    rn_free(o);
-}
+#define ORPHAN_PATIENCE_MS 2000
+#define ORPHAN_MAX_MS 10000
 
 static bool orphan_of(const struct ctl_orphan *o, const char *ns,
                       const char *name)
@@ -269,26 +225,100 @@ static bool orphan_of(const struct ctl_orphan *o, const char *ns,
            strcmp(ctl_str(o->ev->root, "involvedObject", "name"), name) == 0;
 }
 
+static bool waiting(const struct ctl *c, const char *ns, const char *name)
+{
+    for (const struct ctl_orphan *o = c->orphans; o; o = o->next)
+        if (orphan_of(o, ns, name))
+            return true;
+    return false;
+}
+
+static void orphans_arm(struct ctl *c);
+
+static void orphan_add(struct ctl *c, struct doc *ev, int64_t count, bool raise)
+{
+    struct ctl_orphan *o = rn_calloc(1, sizeof *o);
+    if (!o)
+        return;
+    o->ev = doc_ref(ev);
+    o->count = count;
+    o->raise = raise;
+    o->since_ms = kube_loop_now(c->loop);
+    struct ctl_orphan **p = &c->orphans; /* in arrival order */
+    while (*p)
+        p = &(*p)->next;
+    *p = o;
+    orphans_arm(c);
+}
+
+/* Whether an earlier orphan than o, of the same Rollout, is still there. */
+static bool behind(const struct ctl *c, const struct ctl_orphan *o)
+{
+    const char *ns = ctl_str(o->ev->root, "involvedObject", "namespace");
+    const char *name = ctl_str(o->ev->root, "involvedObject", "name");
+    for (const struct ctl_orphan *e = c->orphans; e && e != o; e = e->next)
+        if (orphan_of(e, ns, name))
+            return true;
+    return false;
+}
+
+/* Try the orphans (of one Rollout, or all when ns is NULL), in order. */
+static void orphans_drain(struct ctl *c, const char *ns, const char *name)
+{
+    int64_t now = kube_loop_now(c->loop);
+    for (struct ctl_orphan **p = &c->orphans; *p;) {
+        struct ctl_orphan *o = *p;
+        int64_t age = now - o->since_ms;
+        bool mine = !ns || orphan_of(o, ns, name);
+        bool done = false;
+        if (mine && !behind(c, o)) {
+            done = !c->acting || c->stopping ||
+                   occurrence(c, o->ev->root, o->count, o->raise,
+                              age < ORPHAN_PATIENCE_MS);
+            if (!done && age >= ORPHAN_MAX_MS) {
+                log_kv(LOG_INFO, "event for a rollout that does not exist",
+                       "event", ctl_meta(o->ev->root, "name"), NULL);
+                done = true;
+            }
+            arena_reset(&c->scratch);
+        }
+        if (!done) {
+            p = &o->next;
+            continue;
+        }
+        *p = o->next;
+        doc_unref(o->ev);
+        rn_free(o);
+    }
+}
+
+static void orphans_tick(void *ud)
+{
+    struct ctl *c = ud;
+    c->orphan_timer = NULL;
+    orphans_drain(c, NULL, NULL);
+    orphans_arm(c);
+}
+
+static void orphans_arm(struct ctl *c)
+{
+    if (c->orphans && !c->orphan_timer)
+        c->orphan_timer =
+            kube_timer_add(c->loop, ORPHAN_RETRY_MS, orphans_tick, c);
+}
+
 void ctl_orphans_for(struct ctl *c, const char *ns, const char *name)
 {
-    struct ctl_orphan *o = c->orphans;
-    while (o) {
-        struct ctl_orphan *next = o->next;
-        if (orphan_of(o, ns, name)) {
-            kube_timer_cancel(c->loop, o->t);
-            o->t = NULL;
-            orphan_retry(o);
-        }
-        o = next;
-    }
+    orphans_drain(c, ns, name);
 }
 
 void ctl_orphans_free(struct ctl *c)
 {
+    kube_timer_cancel(c->loop, c->orphan_timer);
+    c->orphan_timer = NULL;
     while (c->orphans) {
         struct ctl_orphan *o = c->orphans;
         c->orphans = o->next;
-        kube_timer_cancel(c->loop, o->t);
         doc_unref(o->ev);
         rn_free(o);
     }
@@ -310,8 +340,10 @@ void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev)
         ctl_metric_add(c->m, c->f.events_seen, ev_, 1);
     if (!c->acting || c->stopping)
         return; /* the catch-up pass handles it */
-    if (!occurrence(c, ev->root, n, old != NULL, true))
-        orphan_add(c, ev, n, old != NULL, 0);
+    const char *ns = ctl_str(ev->root, "involvedObject", "namespace");
+    const char *name = ctl_str(ev->root, "involvedObject", "name");
+    if (waiting(c, ns, name) || !occurrence(c, ev->root, n, old != NULL, true))
+        orphan_add(c, ev, n, old != NULL);
     arena_reset(&c->scratch);
 }
 
