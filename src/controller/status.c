@@ -50,25 +50,31 @@
 #define ST_REFRESH_MS 5000 /* ... and this often regardless */
 #define ST_PART_MAX (8u << 20)
 
+/* What a decision or a delivery was about, and when. */
+struct st_subject {
+    int64_t at_ms; /* wall clock */
+    uint8_t path;  /* enum ctl_path */
+    char ns[64], name[254], trigger[128];
+};
+
 /* One decision: a trigger run (or a step of one) for a Rollout. */
 struct st_decision {
-    int64_t at_ms; /* wall clock */
+    struct st_subject s;
     int64_t count; /* the Event's count (event path) */
-    uint8_t path, why;
+    uint8_t why;
     uint16_t ndests, more; /* destinations kept, and left out */
-    char ns[64], name[254], trigger[128], event[64];
+    char event[64];
     char dests[512]; /* NUL-separated "service:recipient" */
     char detail[512], message[320];
 };
 
 /* One finished delivery. */
 struct st_delivery {
-    int64_t at_ms, took_ms;
-    uint8_t path;
+    struct st_subject s;
+    int64_t took_ms;
     bool ok;
     int attempts, requests; /* whole-delivery attempts, HTTP requests */
-    char ns[64], name[254], trigger[128], service[128];
-    char recipient[ST_DEST_MAX], error[512];
+    char service[128], recipient[ST_DEST_MAX], error[512];
 };
 
 /* One configuration problem (strings in its namespace's arena). */
@@ -139,6 +145,27 @@ static int64_t wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void subject(struct st_subject *x, enum ctl_path path, const char *ns,
+                    const char *name, const char *trigger)
+{
+    x->at_ms = wall_ms();
+    x->path = (uint8_t)path;
+    copy_cut(x->ns, sizeof x->ns, ns);
+    copy_cut(x->name, sizeof x->name, name);
+    copy_cut(x->trigger, sizeof x->trigger, trigger);
+}
+
+/* The next slot of a ring of cap entries of size sz, cleared. */
+static void *ring_next(void *ring, size_t sz, size_t cap, size_t *next,
+                       size_t *n)
+{
+    void *x = (char *)ring + *next * sz;
+    *next = (*next + 1) % cap;
+    *n += *n < cap;
+    memset(x, 0, sz);
+    return x;
 }
 
 /* The hash naming what a condition-path outcome is about. */
@@ -226,16 +253,10 @@ void ctl_status_decision(struct ctl *c, const struct ctl_about *ab,
     struct ctl_status *st = c->status;
     if (!st || repeated(st, ab, why))
         return;
-    struct st_decision *x = &st->dec[st->dec_next];
-    st->dec_next = (st->dec_next + 1) % ST_DECISIONS;
-    st->dec_n += st->dec_n < ST_DECISIONS;
-    memset(x, 0, sizeof *x);
-    x->at_ms = wall_ms();
-    x->path = (uint8_t)ab->path;
+    struct st_decision *x =
+        ring_next(st->dec, sizeof *x, ST_DECISIONS, &st->dec_next, &st->dec_n);
+    subject(&x->s, ab->path, ab->ns, ab->name, ab->trigger);
     x->why = (uint8_t)why;
-    copy_cut(x->ns, sizeof x->ns, ab->ns);
-    copy_cut(x->name, sizeof x->name, ab->name);
-    copy_cut(x->trigger, sizeof x->trigger, ab->trigger);
     copy_cut(x->detail, sizeof x->detail, detail);
     dests_of(x, ab);
     event_of(x, ab->occ);
@@ -266,19 +287,13 @@ void ctl_status_delivered(struct ctl *c, const struct ctl_item *it, bool ok,
     const struct ctl_rec *rec = it->ud;
     if (!st || !rec)
         return;
-    struct st_delivery *x = &st->del[st->del_next];
-    st->del_next = (st->del_next + 1) % ST_DELIVERIES;
-    st->del_n += st->del_n < ST_DELIVERIES;
-    memset(x, 0, sizeof *x);
-    x->at_ms = wall_ms();
+    struct st_delivery *x =
+        ring_next(st->del, sizeof *x, ST_DELIVERIES, &st->del_next, &st->del_n);
+    subject(&x->s, rec->path, rec->ns, rec->name, rec->trigger);
     x->took_ms = kube_loop_now(c->loop) - it->enqueued_ms;
-    x->path = (uint8_t)rec->path;
     x->ok = ok;
     x->attempts = it->attempts;
     x->requests = res ? res->attempts : 0;
-    copy_cut(x->ns, sizeof x->ns, rec->ns);
-    copy_cut(x->name, sizeof x->name, rec->name);
-    copy_cut(x->trigger, sizeof x->trigger, rec->trigger);
     copy_cut(x->service, sizeof x->service, it->dest.service);
     copy_cut(x->recipient, sizeof x->recipient, it->dest.recipient);
     if (!ok)
@@ -644,7 +659,8 @@ static void put_queue(struct jw *w, struct ctl *c)
     jw_close(w, '}');
 }
 
-static void put_delivery(struct jw *w, const struct st_delivery *x)
+/* Opens the object of a decision or a delivery. */
+static void put_subject(struct jw *w, const struct st_subject *x)
 {
     jw_open(w, NULL, '{');
     jw_time(w, "time", x->at_ms);
@@ -652,6 +668,11 @@ static void put_delivery(struct jw *w, const struct st_delivery *x)
     jw_str(w, "namespace", x->ns);
     jw_str(w, "rollout", x->name);
     jw_str(w, "trigger", x->trigger);
+}
+
+static void put_delivery(struct jw *w, const struct st_delivery *x)
+{
+    put_subject(w, &x->s);
     jw_str(w, "service", x->service);
     jw_str(w, "recipient", x->recipient);
     jw_str(w, "result", x->ok ? "delivered" : "failed");
@@ -674,12 +695,7 @@ static void put_deliveries(struct jw *w, const struct ctl_status *st)
 
 static void put_decision(struct jw *w, const struct st_decision *x)
 {
-    jw_open(w, NULL, '{');
-    jw_time(w, "time", x->at_ms);
-    jw_str(w, "path", path_names[x->path]);
-    jw_str(w, "namespace", x->ns);
-    jw_str(w, "rollout", x->name);
-    jw_str(w, "trigger", x->trigger);
+    put_subject(w, &x->s);
     if (x->event[0]) {
         jw_open(w, "event", '{');
         jw_str(w, "reason", x->event);
