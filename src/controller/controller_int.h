@@ -515,6 +515,8 @@ struct ctl_about {
 int ctl_status_start(struct ctl *c);
 /* After the HTTP servers stopped, before the loop is freed. */
 void ctl_status_free(struct ctl *c);
+/* Build and publish a snapshot now (the timer does it otherwise; tests). */
+void ctl_status_refresh(struct ctl *c);
 /* The latest snapshot of `part` ("status", "decisions", "deliveries",
  * "queue", "config", "leader") as JSON, appended to out.  Any thread.
  * RN_ENOTFOUND for an unknown part. */

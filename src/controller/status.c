@@ -445,7 +445,7 @@ void ctl_status_config_done(struct ctl *c, const char *ns, const char *problems,
     n->n = n->nnext;
     start_build(n);
     n->building = false;
-    n->cm_found = kube_informer_get(c->cm, ns, c->o.config_map) != NULL;
+    n->cm_found = c->cm && kube_informer_get(c->cm, ns, c->o.config_map);
     n->reported = true;
     c->status->dirty = true;
 }
@@ -960,6 +960,12 @@ static void tick(void *ud)
     if (st->dirty || ctl_dq_depth(c->dq) || now - st->built_ms >= ST_REFRESH_MS)
         snapshot(st);
     st->timer = kube_timer_add(c->loop, ST_PERIOD_MS, tick, st);
+}
+
+void ctl_status_refresh(struct ctl *c)
+{
+    if (c->status)
+        snapshot(c->status);
 }
 
 int ctl_status_json(struct ctl_status *st, const char *part, struct buf *out)

@@ -89,13 +89,14 @@ def check_headers(ctl):
 
 def test_status_api(env):
     sb, sink, ctl = with_status(env, TRIGGERS, extra_data=BROKEN)
-    # the first webhook of on-rollout-updated fails once: the webhook
-    # service asks again at once (one attempt, two requests)
-    sink.script({"routes": [{"path": "/hook/on-rollout-updated", "replies": [
-        {"status": 503, "times": 1}, {"status": 200}]}]})
     play(sb, "purple.yaml")
     wait_for("two on-purple deliveries on the page",
              lambda: len(delivered(ctl, "on-purple", "colors")) == 2)
+    # the sink refuses the next webhook once: the webhook service asks
+    # again (one attempt, two requests)
+    sink.script({"routes": [{"path": "/hook/on-rollout-updated", "replies": [
+        {"status": 503, "times": 1}, {"status": 200}]}]})
+    sb.record_event("default", "colors", "RolloutUpdated", "once more")
     up = wait_for("on-rollout-updated delivered after a retry", lambda: [
         d for d in delivered(ctl, "on-rollout-updated", "colors")
         if d["requests"] == 2])
