@@ -20,12 +20,11 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/json.h"
+#include "http_fixture.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define NS "argo-rollouts"
 
@@ -263,60 +262,6 @@ static void config_problems(void **state)
     assert_int_equal(val_list_len(*val_get_cstr(ns, "errors")), 0);
 }
 
-struct got {
-    long code;
-    char csp[512], nosniff[64], type[128];
-    size_t n;
-};
-
-static size_t on_body(char *p, size_t s, size_t n, void *ud)
-{
-    (void)p;
-    ((struct got *)ud)->n += s * n;
-    return s * n;
-}
-
-static void header(const char *p, size_t k, const char *name, char *out,
-                   size_t cap)
-{
-    size_t nl = strlen(name);
-    if (k > nl + 2 && strncasecmp(p, name, nl) == 0 && p[nl] == ':')
-        snprintf(out, cap, "%.*s", (int)(k - nl - 4), p + nl + 2);
-}
-
-static size_t on_header(char *p, size_t s, size_t n, void *ud)
-{
-    struct got *g = ud;
-    header(p, s * n, "Content-Security-Policy", g->csp, sizeof g->csp);
-    header(p, s * n, "X-Content-Type-Options", g->nosniff, sizeof g->nosniff);
-    return s * n;
-}
-
-static void fetch(const char *path, bool post, struct got *g)
-{
-    char url[128];
-    char *ct = NULL;
-    memset(g, 0, sizeof *g);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", ctl_httpd_port(c.hm),
-             path);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, g);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, g);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    if (post)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "x=1");
-    assert_int_equal(curl_easy_perform(h), CURLE_OK);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &g->code);
-    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-    snprintf(g->type, sizeof g->type, "%s", ct ? ct : "");
-    curl_easy_cleanup(h);
-}
-
 static void serves_the_page(void **state)
 {
     (void)state;
@@ -333,7 +278,7 @@ static void serves_the_page(void **state)
     };
     struct got g;
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        fetch(want[i].path, false, &g);
+        fetch("127.0.0.1", ctl_httpd_port(c.hm), "GET", want[i].path, &g);
         assert_int_equal(g.code, want[i].code);
         assert_string_equal(g.type, want[i].type);
         assert_non_null(strstr(g.csp, "default-src 'none'"));
@@ -342,7 +287,7 @@ static void serves_the_page(void **state)
         assert_string_equal(g.nosniff, "nosniff");
         assert_true(g.n > 0);
     }
-    fetch("/api/status", true, &g);
+    fetch("127.0.0.1", ctl_httpd_port(c.hm), "POST", "/api/status", &g);
     assert_int_equal(g.code, 405);
     struct val l = part("leader", "leader", NULL);
     assert_false(val_get_cstr(l, "election")->u.b);
