@@ -107,6 +107,11 @@ int ctl_event_triggers_init(struct ctl *c)
     return rc;
 }
 
+/* Why a custom trigger without `when` never fires. */
+#define NO_WHEN                                                                \
+    "no condition has a `when`, and no Event reason maps to this trigger's "   \
+    "name: it never fires"
+
 static bool event_trigger(struct ctl *c, const char *name)
 {
     return map_get(&c->ev_triggers, name, strlen(name)) != NULL;
@@ -143,6 +148,9 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
             eng_state_key(&c->scratch, prefix_ns, td->trigger, res, d);
         if (!key)
             continue;
+        struct ctl_send s = {
+            CTL_PATH_COND, x->conf, td->trigger, res, d,  x->vars, key,
+            CTL_ANN_COND,  x->ns,   x->name,     "",  "", x->t0,   NULL};
         switch (eng_condition_step(x->st, key, res)) {
         case ENG_COND_CLEAR:
             log_kv(LOG_INFO, "condition turned false: forgetting its record",
@@ -150,13 +158,12 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
                    td->trigger, "destination", d->service, NULL);
             ctl_state_unset(c, x->r, CTL_ANN_COND, key);
             break;
-        case ENG_COND_SEND: {
-            struct ctl_send s = {
-                CTL_PATH_COND, x->conf, td->trigger, res, d,  x->vars, key,
-                CTL_ANN_COND,  x->ns,   x->name,     "",  "", x->t0};
+        case ENG_COND_SEND:
             ctl_send(c, x->r, &s);
             break;
-        }
+        case ENG_COND_ALREADY:
+            ctl_status_send(c, &s, CTL_WHY_ALREADY, NULL);
+            break;
         default:
             break;
         }
@@ -169,9 +176,20 @@ static void run_trigger(struct cond_ctx *x, const struct eng_trigger_dests *td)
     const struct cfg_trigger *t;
     struct eng_cond_result *res;
     size_t n;
-    if (cfg_trigger_lookup(x->conf->cfg, td->trigger, &t, NULL) != RN_OK ||
-        !has_when(t) || event_trigger(c, td->trigger))
+    struct ctl_about ab = {CTL_PATH_COND, x->ns, x->name, td->trigger,
+                           NULL,          NULL,  td,      NULL};
+    struct rn_err e;
+    rn_err_clear(&e);
+    if (event_trigger(c, td->trigger))
         return;
+    if (cfg_trigger_lookup(x->conf->cfg, td->trigger, &t, &e) != RN_OK) {
+        ctl_status_decision(c, &ab, CTL_WHY_NOT_CONFIGURED, e.msg);
+        return;
+    }
+    if (!has_when(t)) {
+        ctl_status_decision(c, &ab, CTL_WHY_FALSE, NO_WHEN);
+        return;
+    }
     if (eng_conditions_run(t, x->vars, &c->scratch, &res, &n) != RN_OK)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -181,6 +199,9 @@ static void run_trigger(struct cond_ctx *x, const struct eng_trigger_dests *td)
             log_kv(LOG_WARN, "condition failed", "trigger", td->trigger,
                    "namespace", x->ns, "rollout", x->name, "error",
                    res[i].when_error, NULL);
+        ab.cond = res[i].key;
+        if (!res[i].triggered)
+            ctl_status_decision(c, &ab, CTL_WHY_FALSE, res[i].when_error);
         step(x, td, &res[i]);
     }
 }

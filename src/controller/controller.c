@@ -438,6 +438,8 @@ static int setup(struct ctl *c)
     if (rc == RN_OK)
         rc = ctl_dq_new(c->loop, &qo, ctl_delivered, c, &c->dq);
     if (rc == RN_OK)
+        rc = ctl_status_start(c);
+    if (rc == RN_OK)
         rc = start_informers(c);
     if (rc == RN_OK && c->o.leader_elect)
         rc = ctl_leader_start(c, &c->leader);
@@ -502,6 +504,7 @@ static void teardown(struct ctl *c)
     map_free(&c->ev_triggers);
     ctl_httpd_stop(c->hm);
     ctl_httpd_stop(c->hh);
+    ctl_status_free(c);
     kube_loop_free(c->loop);
     kube_client_free(c->kc);
     ctl_metrics_free(c->m);

@@ -54,13 +54,15 @@ static void send_one(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     /* what was delivered is recorded on the Rollout as it is now, not on
      * the version the Event names */
     struct doc *cur = kube_informer_get(c->ro, o->ns, o->name);
-    if (!key ||
-        (cur && ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, key, false)))
-        return;
     struct ctl_send s = {o->path, conf,      o->trigger,     res,   d,
                          vars,    key,       CTL_ANN_EVENTS, o->ns, o->name,
-                         o->type, o->reason, o->t0_ms};
-    o->queued += ctl_send(c, r, &s) == RN_OK;
+                         o->type, o->reason, o->t0_ms,       o};
+    if (!key)
+        return;
+    if (cur && ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, key, false))
+        ctl_status_send(c, &s, CTL_WHY_ALREADY, NULL);
+    else
+        o->queued += ctl_send(c, r, &s) == RN_OK;
 }
 
 /* Run the trigger under one configuration. */
@@ -79,6 +81,7 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     const struct eng_trigger_dests *td = eng_dests_find(&dests, o->trigger);
     if (!td || !td->n) {
         ctl_metric_observe(c->m, c->f.send_hist, hv, 0);
+        ctl_status_occ(c, o, NULL, CTL_WHY_NO_DEST, NULL);
         return;
     }
     rn_err_clear(&e);
@@ -90,14 +93,17 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
         log_kv(rc == RN_ENOTFOUND ? LOG_DEBUG : LOG_WARN,
                "event trigger not run", "trigger", o->trigger, "namespace",
                o->ns, "rollout", o->name, "error", e.msg, NULL);
+        ctl_status_occ(c, o, td, CTL_WHY_NOT_CONFIGURED, e.msg);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         const char *tv[] = {o->trigger,
                             eng_event_sends(&res[i]) ? "true" : "false"};
         ctl_metric_add(c->m, c->f.trigger_eval, tv, 1);
-        if (!eng_event_sends(&res[i]))
+        if (!eng_event_sends(&res[i])) {
+            ctl_status_occ(c, o, td, CTL_WHY_FALSE, res[i].when_error);
             continue;
+        }
         for (size_t j = 0; j < td->n; j++)
             send_one(c, r, o, conf, &res[i], i, &td->dests[j], vars);
     }
@@ -149,6 +155,7 @@ static bool covered(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
         ctl_state_set(c, r, CTL_ANN_EVENTS, mark, (int64_t)time(NULL));
     log_kv(LOG_INFO, "event already notified from its status transition",
            "namespace", o->ns, "rollout", o->name, "reason", o->reason, NULL);
+    ctl_status_occ(c, o, NULL, CTL_WHY_COVERED, NULL);
     return true;
 }
 
@@ -178,6 +185,7 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise,
     if (ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, o.prefix, true)) {
         /* still pairs with a transition to come */
         ctl_moments_event(c, r, o.prefix, o.reason, ctl_event_time_ms(ev));
+        ctl_status_occ(c, &o, NULL, CTL_WHY_ALREADY, NULL);
         return true;
     }
     if (covered(c, r, &o, cur))

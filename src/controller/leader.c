@@ -207,6 +207,11 @@ bool ctl_leader_is(const struct ctl_leader *l)
                l->c->o.renew_deadline_ms;
 }
 
+const char *ctl_leader_holder(const struct ctl_leader *l)
+{
+    return l ? l->seen.holder : "";
+}
+
 static void released(void *ud, struct kube_reply *r)
 {
     struct ctl_leader *l = ud;

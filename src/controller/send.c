@@ -21,15 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The controller's record of a queued delivery (in the item's arena). */
-struct ctl_rec {
-    struct ctl *c;
-    enum ctl_path path;
-    enum ctl_ann ann;
-    const char *state_key, *ns, *name, *trigger, *ev_type, *ev_reason;
-    int64_t t0_ms;
-};
-
 static const char *const path_names[] = {"event", "condition", "transition"};
 
 static void release_conf(void *hold)
@@ -51,6 +42,7 @@ static void fail_early(struct ctl *c, const struct ctl_send *s, const char *why)
     const char *dl[] = {s->d->service, s->trigger, "error"};
     ctl_metric_add(c->m, c->f.deliveries, dl, 1);
     c->failed++;
+    ctl_status_send(c, s, CTL_WHY_ERROR, why);
     log_kv(LOG_ERROR, "notification not sent", "path", path_names[s->path],
            "namespace", s->ns, "rollout", s->name, "trigger", s->trigger,
            "service", s->d->service, "recipient", s->d->recipient, "error", why,
@@ -111,6 +103,7 @@ static void dry_run(struct ctl *c, struct ctl_ro *r, struct ctl_item *it,
            "notification", buf_str(&b), NULL);
     buf_free(&b);
     c->sent++;
+    ctl_status_send(c, s, CTL_WHY_DRY_RUN, NULL);
     ctl_state_set(c, r, s->ann, s->state_key, (int64_t)time(NULL));
     ctl_item_free(it);
 }
@@ -119,8 +112,10 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
 {
     struct rn_err e;
     rn_err_clear(&e);
-    if (ctl_ro_claimed(r, s->state_key))
+    if (ctl_ro_claimed(r, s->state_key)) {
+        ctl_status_send(c, s, CTL_WHY_IN_FLIGHT, NULL);
         return RN_OK;
+    }
     const struct svc_instance *svc = ctl_conf_svc(s->conf, s->d->service);
     if (!svc) {
         char why[160];
@@ -161,7 +156,9 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
     log_kv(LOG_INFO, "queued", "path", path_names[s->path], "namespace", s->ns,
            "rollout", s->name, "trigger", s->trigger, "service", s->d->service,
            "recipient", s->d->recipient, NULL);
-    return ctl_dq_push(c->dq, it);
+    rc = ctl_dq_push(c->dq, it);
+    ctl_status_send(c, s, rc == RN_OK ? CTL_WHY_QUEUED : CTL_WHY_ERROR, NULL);
+    return rc;
 }
 
 /* A Warning Event on the Rollout for a delivery that finally failed. */
@@ -215,5 +212,6 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     }
     if (it->attempts > 1)
         c->retried++;
+    ctl_status_delivered(c, it, ok, res);
     ctl_item_free(it);
 }

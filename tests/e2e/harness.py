@@ -40,6 +40,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """The test cannot run here (a tool is missing); run.py exits 77."""
+
+
 def wait_for(what, pred, timeout=20.0, step=0.05):
     """Poll pred() until it returns a true value; fail naming `what`."""
     end = time.time() + timeout
