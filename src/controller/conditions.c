@@ -157,6 +157,7 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
                    "namespace", x->ns, "rollout", x->name, "trigger",
                    td->trigger, "destination", d->service, NULL);
             ctl_state_unset(c, x->r, CTL_ANN_COND, key);
+            ctl_ro_clear(x->r, key);
             break;
         case ENG_COND_SEND:
             ctl_send(c, x->r, &s);
@@ -164,7 +165,8 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
         case ENG_COND_ALREADY:
             ctl_status_send(c, &s, CTL_WHY_ALREADY, NULL);
             break;
-        default:
+        case ENG_COND_NONE: /* false, and not recorded (maybe in flight) */
+            ctl_ro_clear(x->r, key);
             break;
         }
     }

@@ -352,8 +352,14 @@ bool ctl_ro_version_ahead(struct ctl *c, const char *ns, const char *name,
 void ctl_ro_forget(struct ctl *c, const char *ns, const char *name);
 /* Claims: keys of deliveries queued or in flight. */
 bool ctl_ro_claimed(struct ctl_ro *r, const char *key);
-int ctl_ro_claim(struct ctl_ro *r, const char *key);
-void ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key);
+/* *epoch: the episode of the condition the delivery belongs to. */
+int ctl_ro_claim(struct ctl_ro *r, const char *key, uint32_t *epoch);
+/* The condition of key turned false: its episode ended. */
+void ctl_ro_clear(struct ctl_ro *r, const char *key);
+/* A delivery ended; true when its episode is still the current one (so
+ * its success may be recorded). */
+bool ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key,
+                    uint32_t epoch);
 /* Drop records that hold nothing any more (timer). */
 void ctl_ro_sweep(struct ctl *c);
 void ctl_ros_free(struct ctl *c);
@@ -405,6 +411,7 @@ struct ctl_rec {
     enum ctl_ann ann;
     const char *state_key, *ns, *name, *trigger, *ev_type, *ev_reason;
     int64_t t0_ms;
+    uint32_t epoch; /* of its claim (ctl_ro_claim) */
 };
 
 /* Render s->r's templates for s->d and queue the delivery (or, with

@@ -76,6 +76,10 @@ static void ro_free(struct ctl *c, struct ctl_ro *r)
     }
     kube_timer_cancel(c->loop, r->flush);
     ctl_moments_free(c, r);
+    size_t i = 0;
+    void *v;
+    while (map_next(&r->claims, &i, NULL, NULL, &v))
+        rn_free(v);
     map_free(&r->claims);
     rn_free(r->ns);
     rn_free(r->name);
@@ -159,20 +163,54 @@ void ctl_ro_forget(struct ctl *c, const char *ns, const char *name)
     ro_free(c, r);
 }
 
+/* A claim: deliveries of one state key in flight, and the episode of
+ * the condition they were queued in.  A condition that turns false ends
+ * its episode: a delivery of an ended episode is not recorded when it
+ * succeeds, and the condition turning true again may queue another. */
+struct claim {
+    int inflight;
+    uint32_t epoch;  /* the condition's episode now */
+    uint32_t queued; /* the episode of the newest delivery */
+};
+
 bool ctl_ro_claimed(struct ctl_ro *r, const char *key)
 {
-    return map_get(&r->claims, key, strlen(key)) != NULL;
+    const struct claim *cl = map_get(&r->claims, key, strlen(key));
+    return cl && cl->inflight > 0 && cl->queued == cl->epoch;
 }
 
-int ctl_ro_claim(struct ctl_ro *r, const char *key)
+int ctl_ro_claim(struct ctl_ro *r, const char *key, uint32_t *epoch)
 {
-    return map_put(&r->claims, key, strlen(key), r, NULL);
+    struct claim *cl = map_get(&r->claims, key, strlen(key));
+    if (!cl) {
+        cl = rn_calloc(1, sizeof *cl);
+        if (!cl || map_put(&r->claims, key, strlen(key), cl, NULL) != RN_OK) {
+            rn_free(cl);
+            return RN_ENOMEM;
+        }
+    }
+    cl->inflight++;
+    cl->queued = cl->epoch;
+    *epoch = cl->epoch;
+    return RN_OK;
 }
 
-void ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key)
+void ctl_ro_clear(struct ctl_ro *r, const char *key)
 {
-    map_del(&r->claims, key, strlen(key));
+    struct claim *cl = map_get(&r->claims, key, strlen(key));
+    if (cl)
+        cl->epoch++;
+}
+
+bool ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key,
+                    uint32_t epoch)
+{
+    struct claim *cl = map_get(&r->claims, key, strlen(key));
+    bool current = !cl || cl->epoch == epoch;
+    if (cl && --cl->inflight <= 0)
+        rn_free(map_del(&r->claims, key, strlen(key)));
     r->touched_ms = kube_loop_now(c->loop);
+    return current;
 }
 
 /* Old versions past their time, written ops the cache never confirmed. */

@@ -148,7 +148,7 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
     it->hold = ctl_conf_ref(s->conf);
     it->release = release_conf;
     it->ud = rec;
-    if (ctl_ro_claim(r, s->state_key) != RN_OK) {
+    if (ctl_ro_claim(r, s->state_key, &rec->epoch) != RN_OK) {
         ctl_item_free(it);
         fail_early(c, s, "out of memory");
         return RN_ENOMEM;
@@ -184,8 +184,9 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     const char *lv[] = {rec->ns, rec->name, rec->ev_type, rec->ev_reason};
     const char *hv[] = {rec->ns, rec->name};
     const char *dv[] = {it->dest.service, rec->trigger, ok ? "ok" : "error"};
-    if (r)
-        ctl_ro_unclaim(c, r, rec->state_key);
+    /* a condition that turned false meanwhile ended this delivery's
+     * episode: it counts, but is not recorded (the next true sends) */
+    bool current = r ? ctl_ro_unclaim(c, r, rec->state_key, rec->epoch) : false;
     if (rec->path != CTL_PATH_COND) {
         ctl_metric_add(c->m, ok ? c->f.send_success : c->f.send_error, lv, 1);
         ctl_metric_observe(c->m, c->f.send_hist, hv, secs);
@@ -195,7 +196,7 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     snprintf(attempts, sizeof attempts, "%d", it->attempts);
     if (ok) {
         c->sent++;
-        if (r)
+        if (r && current)
             ctl_state_set(c, r, rec->ann, rec->state_key, (int64_t)time(NULL));
         log_kv(LOG_INFO, "delivered", "path", path_names[rec->path],
                "namespace", rec->ns, "rollout", rec->name, "trigger",

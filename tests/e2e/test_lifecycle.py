@@ -167,3 +167,28 @@ def test_swallowed_pause(env):
                   reason="RolloutPaused") != 1:
         raise Failure("the transition fallback should have sent once")
     _ = CONFIG_NS
+
+
+def test_purple_flips_while_in_flight(env):
+    """true -> false -> true while the first notification is still being
+    delivered: two notifications, as upstream would send."""
+    from harness import http
+    sb, sink, ctl = start(env, ["on-purple"])
+    sink.script({"routes": [{"path": "/hook/", "replies": [
+        {"status": 200, "hold": "first"}, {"status": 200}]}]})
+    sb.create(config.rollout("flip"))
+    def image(tag):
+        sb.patch("Rollout", "default", "flip", {"spec": {"template": {
+            "spec": {"containers": [{"name": "flip", "image":
+                                     "argoproj/rollouts-demo:" + tag}]}}}})
+    image("purple")
+    wait_for("first request held", lambda: len(sink.requests()) == 1)
+    image("green")
+    image("purple")
+    time_ok = wait_for("second queued",
+                       lambda: ctl.log().count("msg=queued") == 2, 10)
+    http("GET", sink.url + "/__release/first")
+    got = settle(sink, 2, timeout=20)
+    if got != ["on-purple", "on-purple"]:
+        raise Failure(f"true-false-true while in flight sent {got}")
+    _ = time_ok

@@ -102,8 +102,12 @@ def test_status_api(env):
         if d["requests"] == 2])
     if up[0]["attempts"] != 1 or up[0]["service"] != "sink" or up[0]["error"]:
         raise Failure(f"on-rollout-updated delivery: {up[0]}")
-    # why on-purple did and did not send; the console destination the
-    # scenario's annotation names is not configured
+    # why on-purple did and did not send; a console destination (only
+    # the CLI has a console) is not configured in the controller
+    sb.patch("Rollout", "default", "colors", {"metadata": {"annotations": {
+        "notifications.argoproj.io/subscribe.on-purple.console": "stdout"}}})
+    wait_for("the console destination's decision", lambda: decisions(
+        ctl, trigger="on-purple", outcome="error"))
     if not decisions(ctl, trigger="on-purple", outcome="queued"):
         raise Failure("no queued on-purple decision")
     false = decisions(ctl, trigger="on-purple", outcome="condition-false")
