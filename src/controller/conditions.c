@@ -131,6 +131,16 @@ struct cond_ctx {
     int64_t t0;
 };
 
+/* The Rollout's record, made when a condition first needs one (a send or
+ * a key to forget): evaluating the conditions of an idle Rollout, as every
+ * resync does for all of them, leaves nothing behind. */
+static struct ctl_ro *record_of(struct cond_ctx *x)
+{
+    if (!x->r)
+        x->r = ctl_ro_get(x->c, x->ns, x->name, true);
+    return x->r;
+}
+
 /* One condition result for each destination of the trigger. */
 static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
                  const struct eng_cond_result *res)
@@ -145,13 +155,15 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
             continue;
         switch (eng_condition_step(x->st, key, res)) {
         case ENG_COND_CLEAR:
-            ctl_state_unset(c, x->r, CTL_ANN_COND, key);
+            if (record_of(x))
+                ctl_state_unset(c, x->r, CTL_ANN_COND, key);
             break;
         case ENG_COND_SEND: {
             struct ctl_send s = {
                 CTL_PATH_COND, x->conf, td->trigger, res, d,  x->vars, key,
                 CTL_ANN_COND,  x->ns,   x->name,     "",  "", x->t0};
-            ctl_send(c, x->r, &s);
+            if (record_of(x))
+                ctl_send(c, x->r, &s);
             break;
         }
         default:
@@ -190,9 +202,7 @@ static void run_conf(struct cond_ctx *x)
                          &c->scratch, &dests) != RN_OK ||
         !dests.n)
         return;
-    x->r = ctl_ro_get(c, x->ns, x->name, true);
-    if (!x->r)
-        return;
+    x->r = ctl_ro_get(c, x->ns, x->name, false);
     if (ctl_vars(c, x->conf, x->obj->root, false, &c->scratch, &x->vars) !=
             RN_OK ||
         ctl_state_cond(c, x->r, x->obj->root, &c->scratch, &x->st) != RN_OK)

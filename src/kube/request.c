@@ -147,6 +147,11 @@ void kube_async_cancel(struct kube_async *a)
     async_free(a);
 }
 
+void kube_async_set_unfrozen(struct kube_async *a)
+{
+    kube_xfer_set_unfrozen(a->x);
+}
+
 int kube_do_async(struct kube_client *k, struct kube_loop *l,
                   const struct kube_request *rq, kube_reply_cb *cb, void *ud)
 {
