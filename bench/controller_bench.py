@@ -218,8 +218,8 @@ class Controller(Proc):
 
 # ---- the workload ----
 
-def rollout_template(shared):
-    with open(os.path.join(shared, "rollout-canary.json")) as f:
+def rollout_template(path):
+    with open(path) as f:
         ro = json.load(f)
     md = ro["metadata"]
     md.pop("resourceVersion", None)
@@ -243,8 +243,8 @@ def rollouts(text, n, channels):
                .replace("@CHANNEL@", f"deploys-{i % channels}"))
 
 
-def load_rollouts(sb, shared, n, channels):
-    text = rollout_template(shared)
+def load_rollouts(sb, path, n, channels):
+    text = rollout_template(path)
     batch = []
     for obj in rollouts(text, n, channels):
         batch.append(obj)
@@ -262,14 +262,15 @@ def post_objects(sb, texts):
         raise CaseError("setup", f"loading Rollouts: {code} {out}")
 
 
-def load_config(sb, shared, sink_url):
-    with open(os.path.join(shared, "notifications-configmap.yaml")) as f:
+def load_config(sb, catalog, sink_url):
+    """The catalog ConfigMap (its namespace from the path), Slack's API
+    pointed at the sink, the token in the Secret, the recorder's filters
+    off (every generated Event must be written)."""
+    with open(catalog, "rb") as f:
         text = f.read()
-    text = text.replace(f"metadata:\n  name: {CM_NAME}",
-                        f"metadata:\n  name: {CM_NAME}\n"
-                        f"  namespace: {CONFIG_NS}")
-    code, out = sb.admin("POST", "objects", text.encode(), "application/yaml")
-    if code != 200:
+    code, out = sb.api("POST", f"/api/v1/namespaces/{CONFIG_NS}/configmaps",
+                       text, "application/yaml")
+    if code != 201:
         raise CaseError("setup", f"loading the ConfigMap: {code} {out}")
     patch = {"data": {"service.slack":
                       f"token: $slack-token\napiURL: {sink_url}/api/\n"}}
@@ -292,11 +293,12 @@ def load_config(sb, shared, sink_url):
 
 # ---- Events and deliveries ----
 
-def generate(sb, case, n_rollouts, count, rate, message):
+def generate(sb, case, n_rollouts, count, rate, message,
+             reason="RolloutCompleted"):
     body = {"involved": {"kind": "Rollout", "namespace": "default",
                          "namePrefix": PREFIX, "names": n_rollouts,
                          "width": WIDTH},
-            "type": "Normal", "reason": "RolloutCompleted",
+            "type": "Normal", "reason": reason,
             "message": message, "component": "rollouts-controller",
             "count": count, "rate": rate}
     code, out = sb.admin("POST", "events/generate", body)
@@ -391,7 +393,7 @@ class Bench:
                           os.path.join(self.wd, "sandbox.log"),
                           "rnotify-sandbox")
         self.procs.append(self.sb)
-        load_config(self.sb, self.a.shared, self.sink.url)
+        load_config(self.sb, self.a.catalog, self.sink.url)
 
     def controller(self, name):
         c = Controller(self.a.build, self.wd, self.kc, name,
@@ -412,14 +414,15 @@ class Bench:
         case = "controller/rss-10k-rollouts"
         n = self.a.rollouts
         t0 = time.time()
-        load_rollouts(self.sb, self.a.shared, n, self.a.channels)
+        load_rollouts(self.sb, self.a.rollout, n, self.a.channels)
         print(f"  loaded {n} Rollouts in {time.time() - t0:.1f}s", flush=True)
         c = self.controller("controller")
         t0 = time.time()
         c.ready(case)
         ready_s = time.time() - t0
         rss, _ = c.settle(case, quiet_s=2.0)
-        self.row(f"rss-{n // 1000}k-rollouts", rss / 1e6, "MB",
+        label = f"{n // 1000}k" if n % 1000 == 0 else str(n)
+        self.row(f"rss-{label}-rollouts", rss / 1e6, "MB",
                  f"Go map cache {GO_MAP_CACHE_MB:.0f} MB "
                  f"({GO_MAP_CACHE_MB * 1e6 / rss:.1f}x less)",
                  f"{n} Rollouts listed at start; ready in {ready_s:.1f}s; "
@@ -431,10 +434,13 @@ class Bench:
         count, rate = self.a.events, self.a.rate
         http("DELETE", self.sink.url + "/__sink/records")
         rss0, cpu0 = proc_rss(c.pid), proc_cpu(c.pid)
+        sb0 = proc_cpu(self.sb.pid)
         gen = generate(self.sb, case, self.a.rollouts, count, rate,
-                       "Rollout completed update to revision 4")
-        wait_delivered(case, c, self.sink.url, count, 60)
+                       "Rollout completed update to revision 4",
+                       self.a.reason)
+        wait_delivered(case, c, self.sink.url, count, self.a.timeout)
         rss1, cpu1 = c.settle(case)
+        sb_ms = (proc_cpu(self.sb.pid) - sb0) * 1e3 / count * 1000
         lat = latencies(case, gen, sink_records(self.sink.url))
         span = (max(t for t, _ in sink_records(self.sink.url)) -
                 min(e["timeNs"] for e in gen["events"])) / 1e9
@@ -448,7 +454,8 @@ class Bench:
                  "target < 50 ms", note)
         self.row("event-to-delivery-max", max(lat), "ms", "", note)
         self.row("cpu-ms-per-1000-events", (cpu1 - cpu0) * 1e3 / count * 1000,
-                 "ms", "", "controller user+system CPU, until idle again")
+                 "ms", "", "controller user+system CPU, until idle again "
+                 f"(the sandbox took {sb_ms:.0f} ms per 1000)")
         self.row("rss-per-1000-events", (rss1 - rss0) / 1e6 / count * 1000,
                  "MB", "",
                  "RSS growth: the Event cache, Rollout versions kept for "
@@ -460,8 +467,9 @@ class Bench:
         http("DELETE", self.sink.url + "/__sink/records")
         cpu0 = proc_cpu(c.pid)
         gen = generate(self.sb, case, self.a.rollouts, count, 0,
-                       "Rollout completed update to revision 5")
-        wait_delivered(case, c, self.sink.url, count, 120)
+                       "Rollout completed update to revision 5",
+                       self.a.reason)
+        wait_delivered(case, c, self.sink.url, count, 2 * self.a.timeout)
         recs = sink_records(self.sink.url)
         latencies(case, gen, recs)  # each one answers an Event
         first = min(e["timeNs"] for e in gen["events"])
@@ -514,12 +522,22 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default="build-bench")
     p.add_argument("--shared", default="../shared/bench")
+    p.add_argument("--rollout", help="the Rollout to copy (default: "
+                   "SHARED/rollout-canary.json)")
+    p.add_argument("--catalog", help="the notification ConfigMap (default: "
+                   "SHARED/notifications-configmap.yaml)")
     p.add_argument("--json", help="merge the rows into this file")
     p.add_argument("--rollouts", type=int, default=10000)
     p.add_argument("--channels", type=int, default=16)
     p.add_argument("--events", type=int, default=20000)
     p.add_argument("--rate", type=int, default=2000)
     p.add_argument("--burst", type=int, default=10000)
+    p.add_argument("--reason", default="RolloutCompleted",
+                   help="the reason of the generated Events (the catalog "
+                        "must have its trigger)")
+    p.add_argument("--timeout", type=float, default=60,
+                   help="seconds to wait for the sustained case's "
+                        "notifications (twice that for the burst)")
     p.add_argument("--log-level", default="info")
     p.add_argument("--keep", action="store_true", help="keep the logs")
     p.add_argument("--wrap", default="",
@@ -528,6 +546,9 @@ def main():
                         "the wrapper's")
     p.add_argument("--skip-idle", action="store_true")
     a = p.parse_args()
+    a.rollout = a.rollout or os.path.join(a.shared, "rollout-canary.json")
+    a.catalog = a.catalog or os.path.join(a.shared,
+                                          "notifications-configmap.yaml")
     b = Bench(a)
     error = None
     try:

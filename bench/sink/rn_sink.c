@@ -70,9 +70,9 @@ static bool word_char(char c)
 static void record(struct sink *s, const struct buf *body)
 {
     struct record r = {now_ns(), ""};
-    const char *p = body->len ? memmem(body->ptr, body->len, s->marker,
-                                       strlen(s->marker))
-                              : NULL;
+    const char *p =
+        body->len ? memmem(body->ptr, body->len, s->marker, strlen(s->marker))
+                  : NULL;
     size_t i = 0;
     while (p && i + 1 < WORD_MAX && p + i < body->ptr + body->len &&
            word_char(p[i])) {

@@ -106,6 +106,12 @@ static struct val member(struct val v, const char *key)
     return m ? *m : val_null();
 }
 
+static bool same_member(const struct val_kv *x, const struct val_kv *y)
+{
+    return val_keycmp(x->key.u.s, x->key.len, y->key.u.s, y->key.len) == 0 &&
+           val_deep_equal(x->v, y->v);
+}
+
 /*
  * Whether a and b differ at most in what rnotify's state patches change:
  * metadata.resourceVersion, metadata.managedFields and the two state
@@ -131,10 +137,7 @@ static bool same_but_state(struct val a, struct val b, int level)
             i++;
         } else if (y && named(&y->key, skip[level])) {
             j++;
-        } else if (!x || !y ||
-                   val_keycmp(x->key.u.s, x->key.len, y->key.u.s,
-                              y->key.len) != 0 ||
-                   !val_deep_equal(x->v, y->v)) {
+        } else if (!x || !y || !same_member(x, y)) {
             return false;
         } else {
             i++;

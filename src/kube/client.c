@@ -45,7 +45,8 @@ struct kube_xfer {
     struct kube_what what;
     int nums;
     bool watch;
-    bool unfrozen; /* reply as an arena doc */
+    bool unfrozen;         /* reply as an arena doc */
+    struct doc_builder *b; /* freezes the reply, or NULL: a temporary one */
     kube_sink_fn *sink;
     void *sink_ud;
     struct buf reply;
@@ -250,6 +251,11 @@ void kube_xfer_set_unfrozen(struct kube_xfer *x)
     x->unfrozen = true;
 }
 
+void kube_xfer_set_builder(struct kube_xfer *x, struct doc_builder *b)
+{
+    x->b = b;
+}
+
 void *kube_xfer_easy(struct kube_xfer *x)
 {
     return x->h;
@@ -448,7 +454,7 @@ static struct doc *parse_reply(struct kube_xfer *x)
 {
     struct json_opts jo = {.nums = (enum json_num_mode)x->nums};
     if (!x->unfrozen)
-        return json_parse_doc(x->reply.ptr, x->reply.len, &jo, NULL);
+        return json_parse_doc_with(x->b, x->reply.ptr, x->reply.len, &jo, NULL);
     struct doc *d = doc_new();
     if (d && json_parse(&d->arena, x->reply.ptr, x->reply.len, &jo, &d->root,
                         NULL) != RN_OK) {

@@ -174,6 +174,10 @@ void kube_xfer_set_sink(struct kube_xfer *x, kube_sink_fn *sink, void *ud);
  * a reply that is taken apart at once, such as a list page whose items
  * the informer freezes one by one. */
 void kube_xfer_set_unfrozen(struct kube_xfer *x);
+/* Freeze the reply with b (the loop's, for requests on the loop) rather
+ * than with a temporary builder, whose tables cost more to set up than a
+ * small reply costs to parse. */
+void kube_xfer_set_builder(struct kube_xfer *x, struct doc_builder *b);
 /* (Re)configure the easy handle with fresh credentials. */
 int kube_xfer_prepare(struct kube_xfer *x, struct rn_err *e);
 void *kube_xfer_easy(struct kube_xfer *x);

@@ -131,6 +131,7 @@ int kube_async_start(struct kube_client *k, struct kube_loop *l,
         async_free(a);
         return RN_ENOMEM;
     }
+    kube_xfer_set_builder(a->x, kube_loop_builder(l));
     if (out)
         *out = a;
     return RN_OK;

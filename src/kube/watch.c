@@ -24,8 +24,8 @@ struct kube_watch_parser {
     struct buf tail; /* the partial line so far */
     size_t max_line;
     int nums;
-    size_t line;              /* lines seen, for messages */
-    struct doc_builder *b;    /* &own, or the loop's */
+    size_t line;           /* lines seen, for messages */
+    struct doc_builder *b; /* &own, or the loop's */
     struct doc_builder own;
 };
 

@@ -146,12 +146,12 @@ static int answer(const struct gen *g, const struct gen_row *rows, long n,
         dropped += !strcmp(a, "dropped");
         failed += !strcmp(a, "failed");
     }
-    int rc = buf_add_fmt(out,
-                         "{\"count\":%ld,\"created\":%ld,\"patched\":%ld,"
-                         "\"dropped\":%ld,\"failed\":%ld,\"maxLagMs\":%.3f,"
-                         "\"events\":[",
-                         n, created, patched, dropped, failed,
-                         (double)lag_ns / 1e6);
+    int rc =
+        buf_add_fmt(out,
+                    "{\"count\":%ld,\"created\":%ld,\"patched\":%ld,"
+                    "\"dropped\":%ld,\"failed\":%ld,\"maxLagMs\":%.3f,"
+                    "\"events\":[",
+                    n, created, patched, dropped, failed, (double)lag_ns / 1e6);
     for (long i = 0; i < n && !rc; i++)
         rc = emit_row(out, g, i, &rows[i]);
     return rc ? rc : buf_add_str(out, "]}");
@@ -170,8 +170,8 @@ int sb_events_generate(struct sb *sb, struct val body, struct buf *out,
     int64_t start = clock_ns(CLOCK_MONOTONIC), lag = 0;
     long i;
     for (i = 0; i < g.count && !sb->stopping; i++) {
-        int64_t due = g.rate > 0 ? start + (int64_t)((double)i * 1e9 / g.rate)
-                                 : start;
+        int64_t due =
+            g.rate > 0 ? start + (int64_t)((double)i * 1e9 / g.rate) : start;
         int64_t now = clock_ns(CLOCK_MONOTONIC);
         if (now < due)
             sleep_until(due);
