@@ -41,9 +41,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import harness  # noqa: E402  (the e2e tests' HTTP and polling helpers)
+from harness import free_port, http  # noqa: E402
 
 CONFIG_NS = "argo-rollouts"
 CM_NAME = "argo-rollouts-notification-configmap"
@@ -51,6 +54,7 @@ SECRET_NAME = "argo-rollouts-notification-secret"
 PREFIX = "bench-r"
 WIDTH = 5
 GO_MAP_CACHE_MB = 240.0
+MIB = 1024.0 * 1024.0  # RSS rows are in MiB, as /proc counts (in KiB)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -61,39 +65,12 @@ class CaseError(Exception):
         self.case = case
 
 
-def http(method, url, body=None, ctype="application/json", timeout=30):
-    data = None
-    if body is not None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def wait_for(case, what, pred, timeout, step=0.05):
-    end = time.time() + timeout
-    last = None
-    while time.time() < end:
-        last = pred()
-        if last:
-            return last
-        time.sleep(step)
-    raise CaseError(case, f"timed out after {timeout:.0f}s waiting for "
-                          f"{what} (last: {last!r})")
+    """harness.wait_for, failing as the case."""
+    try:
+        return harness.wait_for(what, pred, timeout, step)
+    except harness.Failure as e:
+        raise CaseError(case, str(e)) from None
 
 
 class Proc:
@@ -152,50 +129,37 @@ def vm_hwm(pid):
     return 0
 
 
-class Sandbox(Proc):
-    def api(self, method, path, body=None, ctype="application/json"):
-        code, raw = http(method, self.url + path, body, ctype, timeout=120)
-        try:
-            return code, json.loads(raw) if raw else None
-        except ValueError:
-            return code, raw
+class Controller(harness.Controller):
+    """`rnotify controller` (the e2e harness's) at the bench's log level,
+    optionally under a profiler, failing as the bench's cases."""
 
-    def admin(self, method, path, body=None, ctype="application/json"):
-        return self.api(method, "/__emu/" + path, body, ctype)
-
-
-class Controller(Proc):
     def __init__(self, build, wd, kubeconfig, name, log_level, wrap=""):
-        self.metrics_port = free_port()
-        self.health_port = free_port()
-        args = wrap.split() + [os.path.join(build, "rnotify"), "controller",
-                "--kubeconfig", kubeconfig,
-                "--config-namespace", CONFIG_NS,
-                "--metrics-addr", f"127.0.0.1:{self.metrics_port}",
-                "--health-addr", f"127.0.0.1:{self.health_port}",
-                "--log-level", log_level]
-        super().__init__(args, os.path.join(wd, f"{name}.log"))
-        self.name = name
-        self.log_path = os.path.join(wd, f"{name}.log")
+        super().__init__(build, wd, kubeconfig, name,
+                         extra=["--log-level", log_level],
+                         prefix=wrap.split())
+        self.start()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
 
     def ready(self, case, timeout=60):
-        def ok():
-            if not self.alive():
-                raise CaseError(case, f"the controller exited "
-                                      f"{self.proc.returncode}: "
-                                      + self.tail())
-            try:
-                code, _ = http("GET", f"http://127.0.0.1:{self.health_port}"
-                                      "/readyz", timeout=2)
-                return code == 200
-            except OSError:
-                return False
-        wait_for(case, "/readyz", ok, timeout)
+        try:
+            super().ready(timeout)
+        except harness.Failure as e:
+            raise CaseError(case, str(e)) from None
 
     def tail(self, n=20):
-        with open(self.log_path, "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
-        return "\n".join(lines[-n:])
+        return self.log_tail(n)
+
+    def stop(self):
+        try:
+            super().stop()
+        except harness.Failure:
+            pass
 
     def settle(self, case, quiet_s=1.0, timeout=60):
         """Wait until RSS and CPU time stop moving; returns (rss, cpu)."""
@@ -301,7 +265,10 @@ def generate(sb, case, n_rollouts, count, rate, message,
             "type": "Normal", "reason": reason,
             "message": message, "component": "rollouts-controller",
             "count": count, "rate": rate}
-    code, out = sb.admin("POST", "events/generate", body)
+    # the answer comes once the last Event is written: a long wait
+    code, raw = http("POST", sb.url + "/__emu/events/generate", body,
+                     timeout=600)
+    out = json.loads(raw) if code == 200 else raw[:500]
     if code != 200:
         raise CaseError(case, f"generating Events: {code} {out}")
     bad = [e for e in out["events"] if e["action"] not in
@@ -386,12 +353,10 @@ class Bench:
                           PREFIX], os.path.join(self.wd, "sink.log"),
                          "rn-sink")
         self.procs.append(self.sink)
-        self.kc = os.path.join(self.wd, "kubeconfig")
-        self.sb = Sandbox([os.path.join(b, "rnotify-sandbox"), "--addr",
-                           "127.0.0.1:0", "--kubeconfig", self.kc, "--quiet",
-                           "--history", "100000"],
-                          os.path.join(self.wd, "sandbox.log"),
-                          "rnotify-sandbox")
+        self.sb = harness.Sandbox(b, self.wd, ["--quiet", "--history",
+                                               "100000"])
+        self.sb.pid = self.sb.proc.pid
+        self.kc = self.sb.kubeconfig
         self.procs.append(self.sb)
         load_config(self.sb, self.a.catalog, self.sink.url)
 
@@ -407,7 +372,7 @@ class Bench:
         c.ready(case)
         rss, _ = c.settle(case)
         c.stop()
-        self.row("rss-idle", rss / 1e6, "MB", "", "no Rollouts")
+        self.row("rss-idle", rss / MIB, "MiB", "", "no Rollouts")
         return rss
 
     def memory(self):
@@ -422,11 +387,12 @@ class Bench:
         ready_s = time.time() - t0
         rss, _ = c.settle(case, quiet_s=2.0)
         label = f"{n // 1000}k" if n % 1000 == 0 else str(n)
-        self.row(f"rss-{label}-rollouts", rss / 1e6, "MB",
+        self.row(f"rss-{label}-rollouts", rss / MIB, "MiB",
                  f"Go map cache {GO_MAP_CACHE_MB:.0f} MB "
-                 f"({GO_MAP_CACHE_MB * 1e6 / rss:.1f}x less)",
+                 f"({GO_MAP_CACHE_MB * MIB / rss:.1f}x less)",
                  f"{n} Rollouts listed at start; ready in {ready_s:.1f}s; "
-                 f"peak {vm_hwm(c.pid) / 1e6:.1f} MB")
+                 f"{rss / 1e6:.1f} million bytes; peak "
+                 f"{vm_hwm(c.pid) / MIB:.1f} MiB")
         return c
 
     def sustained(self, c):
@@ -456,10 +422,11 @@ class Bench:
         self.row("cpu-ms-per-1000-events", (cpu1 - cpu0) * 1e3 / count * 1000,
                  "ms", "", "controller user+system CPU, until idle again "
                  f"(the sandbox took {sb_ms:.0f} ms per 1000)")
-        self.row("rss-per-1000-events", (rss1 - rss0) / 1e6 / count * 1000,
-                 "MB", "",
-                 "RSS growth: the Event cache, Rollout versions kept for "
-                 "Events, state annotations")
+        self.row("rss-per-1000-events", (rss1 - rss0) / MIB / count * 1000,
+                 "MiB", "",
+                 "RSS growth: the Event cache (one frozen doc per Event), "
+                 "what the controller keeps per Rollout that had one "
+                 "(record, metric series), allocator slack")
 
     def burst(self, c):
         case = "controller/events-per-second"

@@ -1,11 +1,12 @@
 /*
  * rn_sink.c: rn-sink, the notification sink of the controller benchmark.
  *
- *   rn-sink [--addr 127.0.0.1:PORT] [--marker TEXT] [--reply JSON]
+ *   rn-sink [--port N] [--marker TEXT] [--reply JSON]
  *
- * An HTTP server on libmicrohttpd (one epoll thread) that answers every
- * request 200 with a fixed JSON body (default {"ok":true}, which also
- * satisfies Slack's API) and records, for each request, the real-clock
+ * An HTTP server on libmicrohttpd (one epoll thread, on 127.0.0.1; port
+ * 0, the default, picks a free one) that answers every request 200 with a
+ * fixed JSON body (default {"ok":true}, which also satisfies Slack's API)
+ * and records, for each request, the real-clock
  * time its body was complete and the first word of the body that starts
  * with the marker (default "bench-r": the benchmark's Rollout names), so
  * the driver can tell which Event a notification answers without
@@ -168,41 +169,23 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-static int parse_addr(const char *addr, struct sockaddr_in *sa)
-{
-    const char *colon = strrchr(addr, ':');
-    char host[64];
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    if (!colon || (size_t)(colon - addr) >= sizeof host)
-        return -1;
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535 ||
-        inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return -1;
-    sa->sin_port = htons((uint16_t)port);
-    return 0;
-}
-
 static int usage(void)
 {
-    fprintf(stderr, "usage: rn-sink [--addr 127.0.0.1:PORT] [--marker TEXT] "
-                    "[--reply JSON]\n");
+    fprintf(stderr,
+            "usage: rn-sink [--port N] [--marker TEXT] [--reply JSON]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
     static struct sink s = {.marker = "bench-r", .reply = "{\"ok\":true}"};
-    const char *addr = "127.0.0.1:0";
+    long port = 0;
+    char *end = NULL;
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc)
             return usage();
-        if (!strcmp(argv[i], "--addr"))
-            addr = argv[++i];
+        if (!strcmp(argv[i], "--port"))
+            port = strtol(argv[++i], &end, 10);
         else if (!strcmp(argv[i], "--marker"))
             s.marker = argv[++i];
         else if (!strcmp(argv[i], "--reply"))
@@ -210,9 +193,11 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    struct sockaddr_in sa;
-    if (parse_addr(addr, &sa) || !*s.marker)
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    if ((end && *end) || port < 0 || port > 65535 || !*s.marker)
         return usage();
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
@@ -225,7 +210,7 @@ int main(int argc, char **argv)
         on_completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
     if (!d) {
-        fprintf(stderr, "rn-sink: cannot listen on %s\n", addr);
+        fprintf(stderr, "rn-sink: cannot listen on 127.0.0.1:%ld\n", port);
         return 1;
     }
     const union MHD_DaemonInfo *di =
