@@ -23,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-#define GEN_MAX_COUNT 1000000
+#define GEN_MAX_COUNT 100000 /* rows of about 340 bytes each */
 #define GEN_MAX_RATE 1000000.0
 
 struct gen {
@@ -47,12 +47,19 @@ static int64_t clock_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void sleep_until(int64_t mono_ns)
+/* Sleep until mono_ns, in steps of at most 100 ms so that a stopping
+ * sandbox is not held up by a slow rate. */
+static void sleep_until(const struct sb *sb, int64_t mono_ns)
 {
-    struct timespec ts = {(time_t)(mono_ns / 1000000000),
-                          (long)(mono_ns % 1000000000)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
-        ;
+    for (;;) {
+        int64_t now = clock_ns(CLOCK_MONOTONIC);
+        if (sb->stopping || now >= mono_ns)
+            return;
+        int64_t to = mono_ns - now > 100000000 ? now + 100000000 : mono_ns;
+        struct timespec ts = {(time_t)(to / 1000000000),
+                              (long)(to % 1000000000)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+    }
 }
 
 static long num(struct val body, const char *key, long dflt)
@@ -174,7 +181,7 @@ int sb_events_generate(struct sb *sb, struct val body, struct buf *out,
             g.rate > 0 ? start + (int64_t)((double)i * 1e9 / g.rate) : start;
         int64_t now = clock_ns(CLOCK_MONOTONIC);
         if (now < due)
-            sleep_until(due);
+            sleep_until(sb, due);
         else if (now - due > lag)
             lag = now - due;
         one(sb, &g, i, &rows[i]);
