@@ -28,6 +28,11 @@ struct bench_inputs {
 /* Measure op and record it as group/name; mbytes > 0 adds MB/s. */
 void bench_measure(const char *group, const char *name, bench_op *op,
                    void *ctx, size_t mbytes);
+/* A case that could not run: printed as "rn-bench: case group/name
+ * failed: why"; rn-bench then exits 1 (after writing what it measured),
+ * so `make bench` fails naming it. */
+void bench_fail(const char *group, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Does --filter select group/name? */
 int bench_wanted(const char *group, const char *name);
 /* Record a memory row: n objects took rss bytes and ns each to make;

@@ -113,8 +113,9 @@ static struct cfg *load_config(const struct bench_inputs *in,
     if (cfg_load(&cm, NULL, NULL, &cfg, &e) == RN_OK)
         *trigger = tname->u.s;
 out:
-    if (e.msg[0])
-        fprintf(stderr, "rn-bench: event config: %s\n", e.msg);
+    if (!cfg || !*trigger)
+        bench_fail("event", "trigger+format+marshal", "the event config: %s",
+                   e.msg[0] ? e.msg : "unreadable");
     buf_free(&cj);
     rn_free(text);
     return cfg;
@@ -127,6 +128,9 @@ void bench_event(const struct bench_inputs *in)
     struct ecase c = {.json = in->rollout_json, .json_len = in->rollout_len};
     c.cfg = load_config(in, &c.trigger, &a);
     if (!c.cfg || eng_vars(c.cfg, in->rollout->root, NULL, &a, &c.vars)) {
+        if (c.cfg)
+            bench_fail("event", "trigger+format+marshal",
+                       "cannot build the variables");
         cfg_unref(c.cfg);
         arena_free(&a);
         return;

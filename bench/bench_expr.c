@@ -51,7 +51,7 @@ void bench_conditions(const struct bench_inputs *in)
         struct rn_err e = {0};
         c.prog = expr_compile(when->u.s, when->len, name->u.s, &e);
         if (!c.prog) {
-            fprintf(stderr, "rn-bench: %s: %s\n", name->u.s, e.msg);
+            bench_fail("condition", name->u.s, "%s", e.msg);
             continue;
         }
         bench_measure("condition", name->u.s, run, &c, 0);

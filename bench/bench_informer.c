@@ -219,7 +219,7 @@ static void report(const char *layout, struct mem_result r)
     char name[64];
     snprintf(name, sizeof name, "rollouts-10k-%s", layout);
     if (!r.ok) {
-        fprintf(stderr, "rn-bench: informer/%s failed\n", name);
+        bench_fail("informer", name, "the measuring child failed");
         return;
     }
     printf("informer/%s: %d Rollouts add %.1f MB RSS (%.0f B/Rollout; "
@@ -234,8 +234,14 @@ static void report(const char *layout, struct mem_result r)
 void bench_informer(const struct bench_inputs *in)
 {
     struct tmpl t;
-    if (!bench_wanted("informer", "rollouts-10k") || tmpl_init(&t, in) != 0)
+    if (!bench_wanted("informer", "rollouts-10k"))
         return;
+    if (tmpl_init(&t, in) != 0) {
+        bench_fail("informer", "rollouts-10k",
+                   "the bench Rollout lacks a field the copies vary");
+        buf_free(&t.text);
+        return;
+    }
     report("arena", measure_child(&t, parse_arena));
     report("frozen", measure_child(&t, parse_frozen));
     buf_free(&t.text);

@@ -15,6 +15,7 @@
 #include "core/json.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static int nmemrows;
 static struct baseline baselines[MAX_RESULTS];
 static int nbaselines;
 static const char *filter;
+static int nfailed;
 
 static double now_ns(void)
 {
@@ -86,6 +88,17 @@ static double time_loop(bench_op *op, void *ctx, long iters, size_t *abytes)
     for (long i = 0; i < iters; i++)
         *abytes = op(ctx);
     return (now_ns() - t0) / (double)iters;
+}
+
+void bench_fail(const char *group, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "rn-bench: case %s/%s failed: ", group, name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    nfailed++;
 }
 
 int bench_wanted(const char *group, const char *name)
@@ -287,6 +300,11 @@ int main(int argc, char **argv)
     bench_json(&in);
     print_table();
     int rc = json_out ? write_json(json_out) : 0;
+    if (nfailed) {
+        fprintf(stderr, "rn-bench: %d case%s failed\n", nfailed,
+                nfailed == 1 ? "" : "s");
+        rc = 1;
+    }
     doc_unref(in.workload);
     doc_unref(in.configmap);
     doc_unref(in.rollout);

@@ -61,7 +61,7 @@ static void bench_one(const char *name, struct val tdoc,
             continue;
         t.fields[i] = tpl_parse(name, s->u.s, s->len, funcs, &e);
         if (!t.fields[i])
-            fprintf(stderr, "rn-bench: %s: %s\n", name, e.msg);
+            bench_fail("template", name, "%s", e.msg);
     }
     arena_init(&t.arena, 0);
     buf_init(&t.out, 0);
@@ -75,8 +75,11 @@ static void bench_one(const char *name, struct val tdoc,
 void bench_templates(const struct bench_inputs *in)
 {
     struct tpl_funcs *funcs = tpl_funcs_new();
-    if (!funcs || sprig_register(funcs) != 0)
+    if (!funcs || sprig_register(funcs) != 0) {
+        bench_fail("template", "*", "cannot register the functions");
+        tpl_funcs_free(funcs);
         return;
+    }
     struct arena a;
     arena_init(&a, 0);
     struct val_obj *vo = arena_zalloc(&a, sizeof *vo);

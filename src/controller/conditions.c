@@ -136,6 +136,16 @@ struct cond_ctx {
     int64_t t0;
 };
 
+/* The Rollout's record, made when a condition first needs one (a send or
+ * a key to forget): evaluating the conditions of an idle Rollout, as every
+ * resync does for all of them, leaves nothing behind. */
+static struct ctl_ro *record_of(struct cond_ctx *x)
+{
+    if (!x->r)
+        x->r = ctl_ro_get(x->c, x->ns, x->name, true);
+    return x->r;
+}
+
 /* One condition result for each destination of the trigger. */
 static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
                  const struct eng_cond_result *res)
@@ -156,17 +166,21 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
             log_kv(LOG_INFO, "condition turned false: forgetting its record",
                    "namespace", x->ns, "rollout", x->name, "trigger",
                    td->trigger, "destination", d->service, NULL);
-            ctl_state_unset(c, x->r, CTL_ANN_COND, key);
-            ctl_ro_clear(x->r, key);
+            if (record_of(x)) {
+                ctl_state_unset(c, x->r, CTL_ANN_COND, key);
+                ctl_ro_clear(x->r, key);
+            }
             break;
         case ENG_COND_SEND:
-            ctl_send(c, x->r, &s);
+            if (record_of(x))
+                ctl_send(c, x->r, &s);
             break;
         case ENG_COND_ALREADY:
             ctl_status_send(c, &s, CTL_WHY_ALREADY, NULL);
             break;
         case ENG_COND_NONE: /* false, and not recorded (maybe in flight) */
-            ctl_ro_clear(x->r, key);
+            if (x->r)
+                ctl_ro_clear(x->r, key);
             break;
         }
     }
@@ -216,9 +230,7 @@ static void run_conf(struct cond_ctx *x)
                          &c->scratch, &dests) != RN_OK ||
         !dests.n)
         return;
-    x->r = ctl_ro_get(c, x->ns, x->name, true);
-    if (!x->r)
-        return;
+    x->r = ctl_ro_get(c, x->ns, x->name, false);
     if (ctl_vars(c, x->conf, x->obj->root, false, &c->scratch, &x->vars) !=
             RN_OK ||
         ctl_state_cond(c, x->r, x->obj->root, &c->scratch, &x->st) != RN_OK)

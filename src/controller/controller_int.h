@@ -281,6 +281,10 @@ struct ctl_ro {
     char *ns, *name;
     struct doc *old[CTL_OLD_VERSIONS]; /* superseded versions, newest first */
     int64_t old_until[CTL_OLD_VERSIONS];
+    /* the resourceVersion an entry stands for when it is not old[i]'s own
+     * (a version that differed from its successor only in rnotify's state
+     * annotations is kept as that successor); "" otherwise */
+    char old_rv[CTL_OLD_VERSIONS][24];
     size_t nold;
     struct ctl_op *ops;
     uint64_t op_seq;
@@ -289,7 +293,7 @@ struct ctl_ro {
     int64_t retry_ms; /* backoff of failed state patches */
     struct map claims;
     struct ctl_mo *mo;
-    size_t nmo;
+    size_t nmo, capmo; /* capmo grows to CTL_MAX_MOMENTS as needed */
     struct kube_timer *mo_timer;
     int64_t touched_ms;
 };

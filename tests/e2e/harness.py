@@ -314,24 +314,26 @@ class Controller:
     """`rnotify controller` as a child process."""
 
     def __init__(self, build, workdir, kubeconfig, name="rnotify",
-                 extra=()):
+                 extra=(), prefix=()):
         self.build = build
         self.workdir = workdir
         self.kubeconfig = kubeconfig
         self.name = name
         self.extra = list(extra)
+        self.prefix = list(prefix)  # a command to run it under (profilers)
         self.log_path = os.path.join(workdir, f"{name}.log")
         self.proc = None
 
     def start(self):
         self.metrics_port = free_port()
         self.health_port = free_port()
-        args = [os.path.join(self.build, "rnotify"), "controller",
-                "--kubeconfig", self.kubeconfig,
-                "--config-namespace", CONFIG_NS,
-                "--metrics-addr", f"127.0.0.1:{self.metrics_port}",
-                "--health-addr", f"127.0.0.1:{self.health_port}",
-                "--log-level", "debug"] + self.extra
+        args = self.prefix + [
+            os.path.join(self.build, "rnotify"), "controller",
+            "--kubeconfig", self.kubeconfig,
+            "--config-namespace", CONFIG_NS,
+            "--metrics-addr", f"127.0.0.1:{self.metrics_port}",
+            "--health-addr", f"127.0.0.1:{self.health_port}",
+            "--log-level", "debug"] + self.extra
         self.logf = open(self.log_path, "ab")
         env = dict(os.environ, TZ="UTC")
         env.pop("KUBECONFIG", None)
