@@ -61,6 +61,18 @@ enum sb_res_id {
     SB_LEASES,
     SB_ROLLOUTS,
     SB_ANALYSISRUNS,
+    /* what rnotify's install manifests hold (deploy/): stored and served,
+     * no behaviour of their own */
+    SB_SERVICEACCOUNTS,
+    SB_SERVICES,
+    SB_DEPLOYMENTS,
+    SB_ROLES,
+    SB_ROLEBINDINGS,
+    SB_CLUSTERROLES,
+    SB_CLUSTERROLEBINDINGS,
+    SB_PDBS,
+    SB_SERVICEMONITORS,
+    SB_PROMETHEUSRULES,
     SB_NRES
 };
 
