@@ -186,6 +186,9 @@ enum gt_kind {
     GK_PTR,     /* *struct: nil is null */
     GK_SLICE,   /* []elem: nil is null, [] written as [] */
     GK_CUSTOM,  /* a type with its own (Un)MarshalJSON: fn */
+    GK_GFLOAT,  /* float64 read as google.golang.org/api's JSONFloat64 (a
+                   number, or "NaN" / "Infinity" / "-Infinity") */
+    GK_INT_STR, /* int64 tagged `,string`: a quoted integer both ways */
 };
 
 struct gt_ctx;
@@ -198,7 +201,8 @@ struct gt_field {
     const struct gt_struct *st; /* GK_STRUCT, GK_PTR, slices of them */
     uint8_t elem;               /* GK_SLICE: the element's kind */
     gt_custom_fn *fn;           /* GK_CUSTOM */
-    const char *gotype;         /* GK_SLICE: for errors ("[]string") */
+    const char *gotype; /* GK_SLICE, GK_INT: the Go type for errors ("[]string",
+                           "int64"; NULL: "int") */
 };
 
 struct gt_struct {
@@ -215,6 +219,10 @@ struct gt_ctx {
     struct arena *a;
     unsigned flags;
     int depth;
+    /* the input went through sigs.k8s.io/yaml (YAML, then JSON as Go
+     * writes it): a whole float such as 2.0 reached Go as 2, which an
+     * integer field takes */
+    bool via_yaml;
 };
 
 /* Decode v (NULL or null: the zero value) as struct st and append its
@@ -233,6 +241,14 @@ const struct val *gt_lookup(struct val obj, const char *name);
 /* encoding/json's UnmarshalTypeError text (field NULL: a Go value). */
 int gt_type_error(struct gt_ctx *x, struct val v, const char *st,
                   const char *field, const char *gotype);
+
+/* google.golang.org/api chat/v1's card types (googlechat_types.c), as
+ * upstream's googlechat service decodes and re-encodes them: []chat.Card
+ * (legacy `cards`) and []chat.CardWithId from the `cardsV2` list; ids[i]
+ * is the cardId of item i. */
+int gchat_emit_cards(struct gt_ctx *x, const struct val *v);
+int gchat_emit_cards_v2(struct gt_ctx *x, const struct val *v,
+                        const char *const *ids);
 
 /* slack-go v0.16.0's types (slack_types.c): []slack.Attachment and
  * slack.Blocks (the top-level block list) as upstream re-encodes them. */
