@@ -358,11 +358,12 @@ static SSL *client_ssl(SSL_CTX *ctx, const struct svc_tls *t, int fd)
 }
 
 /* Why a handshake failed, in e; *cert_bad for a certificate that did
- * not verify (a repeat cannot help). */
-static int handshake_error(struct svc_conn *c, int r, bool *cert_bad,
-                           struct rn_err *e)
+ * not verify (a repeat cannot help; unverified sessions never fail on
+ * one). */
+static int handshake_error(struct svc_conn *c, int r, bool insecure,
+                           bool *cert_bad, struct rn_err *e)
 {
-    long v = SSL_get_verify_result(c->ssl);
+    long v = insecure ? X509_V_OK : SSL_get_verify_result(c->ssl);
     unsigned long le = ERR_peek_error();
     int err = 0;
     if (v != X509_V_OK) {
@@ -410,7 +411,7 @@ int svc_conn_tls(struct svc_conn *c, const struct svc_tls *t, bool *cert_bad,
                    : SSL_get_error(ssl, r) == SSL_ERROR_WANT_WRITE ? POLLOUT
                                                                    : 0;
         if (!ev)
-            return handshake_error(c, r, cert_bad, e);
+            return handshake_error(c, r, t->insecure, cert_bad, e);
         if ((err = wait_io(c, ev)) != 0)
             return io_error(c, "read", err, e);
     }

@@ -419,6 +419,12 @@ case("email-smtps-465", svc(AUTH + "insecure_skip_verify: true\n"),
      "email:ops@example.com", smtp=["--tls", "--auth"], port=465,
      check=check_smtps,
      dialogue=["EHLO localhost", PLAIN_RESP, MAIL, RCPT] + SENT)
+# implicit TLS to a server that speaks in clear: a failed handshake that is
+# not about the certificate may pass on a later try
+case("email-smtps-465-plaintext-server",
+     svc(AUTH + "insecure_skip_verify: true\n"), "email:ops@example.com",
+     smtp=["--auth"], port=465, ok=False, retryable=True, messages=0,
+     err="to 'ops@example.com': tls: ")
 # implicit TLS with the certificate checked (the CA file), to a remote name
 case("email-smtps-465-verified", svc(AUTH), "email:ops@example.com",
      smtp=["--tls", "--auth"], port=465, cfg_host=REMOTE,
