@@ -135,6 +135,9 @@ void bench_event(const struct bench_inputs *in)
     struct ecase c = {.json = in->rollout_json, .json_len = in->rollout_len};
     c.cfg = load_config(in, &c.trigger, &a);
     if (!c.cfg || eng_vars(c.cfg, in->rollout->root, NULL, &a, &c.vars)) {
+        if (c.cfg)
+            bench_fail_row("event", "trigger+format+marshal",
+                           "cannot build the variables");
         cfg_unref(c.cfg);
         arena_free(&a);
         return;

@@ -237,7 +237,9 @@ void bench_informer(const struct bench_inputs *in)
     if (!bench_wanted("informer", "rollouts-10k"))
         return;
     if (tmpl_init(&t, in) != 0) {
-        bench_fail_row("informer", "rollouts-10k", "no Rollout template");
+        bench_fail_row("informer", "rollouts-10k",
+                       "the bench Rollout lacks a field the copies vary");
+        buf_free(&t.text);
         return;
     }
     report("arena", measure_child(&t, parse_arena));

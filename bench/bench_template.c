@@ -63,6 +63,8 @@ static void bench_one(const char *name, struct val tdoc,
         t.fields[i] = tpl_parse(name, s->u.s, s->len, funcs, &e);
         if (!t.fields[i]) {
             bench_fail_row("template", name, "%s", e.msg);
+            while (i-- > 0)
+                tpl_free(t.fields[i]);
             return;
         }
     }
@@ -78,8 +80,11 @@ static void bench_one(const char *name, struct val tdoc,
 void bench_templates(const struct bench_inputs *in)
 {
     struct tpl_funcs *funcs = tpl_funcs_new();
-    if (!funcs || sprig_register(funcs) != 0)
+    if (!funcs || sprig_register(funcs) != 0) {
+        bench_fail_row("template", "*", "cannot register the functions");
+        tpl_funcs_free(funcs);
         return;
+    }
     struct arena a;
     arena_init(&a, 0);
     struct val_obj *vo = arena_zalloc(&a, sizeof *vo);

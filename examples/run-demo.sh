@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # examples/run-demo.sh BUILD_DIR: a short tour of rnotify on the bundled
-# catalog and Rollouts.  Every command it runs is printed first exactly as
-# it runs from the repository root (tests/cli/make_test.py runs them again
-# and compares), so you can copy it and try variations.
+# catalog and Rollouts (the CLI, offline), then the controller on the
+# bundled sandbox (examples/demo/controller.py).  Every command it runs is
+# printed first exactly as it runs from the repository root
+# (tests/cli/make_test.py runs the CLI ones again and compares), so you
+# can copy it and try variations.  RNOTIFY_DEMO=cli stops after the CLI.
 set -uo pipefail
 build=${1:-build}
 cd "$(dirname "$0")/.."
@@ -73,32 +75,14 @@ for r in canary bluegreen-paused degraded purple; do
   run template notify "$tmpl" "$f" --recipient console:stdout
 done
 
-sandbox="$build/rnotify-sandbox"
-if [ -x "$sandbox" ] && command -v kubectl >/dev/null; then
-  heading "rnotify-sandbox: the canary lifecycle on a Kubernetes API-server double"
-  tmp=$(mktemp -d)
-  printf '$ %s &\n' "$sandbox --kubeconfig $tmp/kc.yaml --time-scale 0 --scenario examples/scenarios/canary.yaml"
-  "$sandbox" --kubeconfig "$tmp/kc.yaml" --time-scale 0 \
-      --scenario examples/scenarios/canary.yaml > "$tmp/serving" &
-  pid=$!
-  for _ in $(seq 100); do [ -s "$tmp/kc.yaml" ] && break; sleep 0.05; done
-  url=$(sed -n 's/.*serving //p' "$tmp/serving")
-  python3 - "$url" <<'PY'
-import json, sys, time, urllib.request
-for _ in range(200):
-    s = json.load(urllib.request.urlopen(sys.argv[1] + "/__emu/scenarios"))
-    if s and s[0]["state"] != "running":
-        break
-    time.sleep(0.05)
-PY
-  k() { show kubectl --kubeconfig "$tmp/kc.yaml" --cache-dir "$tmp/cache" "$@"; }
-  k get rollout demo -o jsonpath='{.metadata.generation} {.status.phase} {.spec.template.spec.containers[0].image}{"\n"}'
-  k get events --field-selector involvedObject.kind=Rollout \
-      -o custom-columns=REASON:.reason,COUNT:.count,MESSAGE:.message
-  kill "$pid"; wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-  echo "(docs/sandbox.md: the API, the admin API, faults and the scenario format)"
-fi
+[ "${RNOTIFY_DEMO:-}" = cli ] && exit 0
+
+heading "The controller: rnotify controller on the bundled sandbox"
+echo "A Kubernetes API-server double (build/rnotify-sandbox) plays a canary"
+echo "lifecycle and an update to a purple build; rnotify controller sends"
+echo "what the catalog asks for to a local sink that answers like Slack and"
+echo "like a webhook.  Each notification is printed as it arrives."
+show /usr/bin/python3 examples/demo/controller.py "$build" || exit 1
 
 heading "Done"
 echo "See docs/CLI.md for every command, and '$rnotify --help'."

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the main job on bundled examples.  With build/rnotify built it
 # runs examples/run-demo.sh: the offline CLI on the bundled catalog and
-# Rollouts.  Otherwise it shows what works so far: the conformance scores
+# Rollouts, then rnotify controller on the bundled sandbox.  Otherwise it shows what works so far: the conformance scores
 # of the engine pieces.
 set -euo pipefail
 build=${1:-build}

@@ -9,7 +9,7 @@ pkgs=(
   libcurl4-openssl-dev libyaml-dev libssl-dev libpcre2-dev libcrypt-dev
   libmicrohttpd-dev libgnutls28-dev libcmocka-dev libjansson-dev
   tzdata ca-certificates python3 python3-aiosmtpd python3-prometheus-client
-  python3-yaml openssl groff-base
+  python3-yaml openssl groff-base chromium
 )
 
 missing=()

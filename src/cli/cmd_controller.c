@@ -25,6 +25,7 @@ enum {
     O_SELF_SERVICE,
     O_METRICS,
     O_HEALTH,
+    O_STATUS,
     O_LEADER,
     O_LEASE_NAME,
     O_LEASE_NS,
@@ -51,6 +52,7 @@ static const struct option longs[] = {
      O_SELF_SERVICE},
     {"metrics-addr", required_argument, NULL, O_METRICS},
     {"health-addr", required_argument, NULL, O_HEALTH},
+    {"status-addr", required_argument, NULL, O_STATUS},
     {"leader-elect", optional_argument, NULL, O_LEADER},
     {"lease-name", required_argument, NULL, O_LEASE_NAME},
     {"lease-namespace", required_argument, NULL, O_LEASE_NS},
@@ -130,6 +132,9 @@ static int apply(struct cli *x, int c, struct ctl_opts *o, struct logcfg *lc)
         return CLI_OK;
     case O_HEALTH:
         o->health_addr = optarg;
+        return CLI_OK;
+    case O_STATUS:
+        o->status_addr = *optarg ? optarg : NULL;
         return CLI_OK;
     case O_LEASE_NAME:
         o->lease_name = optarg;

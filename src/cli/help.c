@@ -19,20 +19,32 @@
     "(same\n"                                                                  \
     "                          rules; 'data' is base64, 'stringData' plain "   \
     "text);\n"                                                                 \
-    "                          ':empty' uses an empty Secret.  Without it "    \
-    "an\n"                                                                     \
-    "                          empty Secret is used, with a warning\n"         \
+    "                          ':empty' uses an empty Secret.  With "          \
+    "--config-map\n"                                                           \
+    "                          but no --secret, an empty Secret is used, "     \
+    "with a\n"                                                                 \
+    "                          warning\n"                                      \
     "      --show-secrets      show the Secret's real values in rendered "     \
     "output\n"                                                                 \
     "                          (default: <secret:KEY>); sending always uses "  \
     "them\n"                                                                   \
-    "  -n, --namespace NS      namespace the configuration belongs to\n"       \
+    "  -n, --namespace NS      namespace of the Rollout (and of the "          \
+    "configuration\n"                                                          \
+    "                          unless --config-namespace says otherwise)\n"    \
     "  -h, --help              show this help\n"                               \
     "\n"                                                                       \
-    "Without --config-map the ConfigMap, the Secret and a RESOURCE that is "   \
-    "not a\n"                                                                  \
-    "file are read from the cluster (--kubeconfig, --context, "                \
-    "--config-namespace).\n"
+    "Cluster mode: without --config-map, the ConfigMap and Secret are read "   \
+    "from the\n"                                                               \
+    "API server (a missing Secret is an empty one, with a warning), and a "    \
+    "RESOURCE\n"                                                               \
+    "that is not a file is a Rollout name.  kubectl's flags choose the "       \
+    "cluster:\n"                                                               \
+    "      --kubeconfig FILE, --context NAME, --server URL, --token TOKEN,\n"  \
+    "      --certificate-authority FILE, --insecure-skip-tls-verify,\n"        \
+    "      --request-timeout DURATION (default 30s)\n"                         \
+    "      --config-namespace NS   where the ConfigMap and Secret live "       \
+    "(default:\n"                                                              \
+    "                              the Rollout's namespace)\n"
 
 #define EXIT_CODES                                                             \
     "\n"                                                                       \
@@ -42,19 +54,22 @@
 #define RESOURCE_NOTE                                                          \
     "RESOURCE is a file holding the object (a Rollout manifest, YAML or "      \
     "JSON; the\n"                                                              \
-    "first document is used); cluster mode comes with the Kubernetes "         \
-    "client.\n"
+    "first document is used), or the name of a Rollout read from the "         \
+    "cluster.\n"
 
 const char cli_help_root[] =
-    "rnotify: Argo Rollouts notifications, offline.\n"
+    "rnotify: Argo Rollouts notifications.\n"
     "\n"
     "rnotify reads the notification configuration of Argo Rollouts (the "
     "ConfigMap\n"
     "argo-rollouts-notification-configmap and the Secret\n"
     "argo-rollouts-notification-secret) and shows what it would do: which\n"
-    "triggers fire for a Rollout, who is subscribed, and the exact messages.\n"
-    "The template and trigger commands take the same arguments as\n"
-    "`kubectl argo rollouts notifications`.\n"
+    "triggers fire for a Rollout, who is subscribed, and the exact messages,\n"
+    "from files or from a cluster.  The template and trigger commands take "
+    "the\n"
+    "same arguments as `kubectl argo rollouts notifications`.  `rnotify "
+    "controller`\n"
+    "runs the notifications controller itself.\n"
     "\n"
     "Usage:\n"
     "  rnotify COMMAND [flags]\n"
@@ -334,6 +349,9 @@ const char cli_help_controller[] =
     "Serving:\n"
     "      --metrics-addr ADDR      /metrics (default :8090)\n"
     "      --health-addr ADDR       /healthz and /readyz (default :8080)\n"
+    "      --status-addr ADDR       a read-only status page and its JSON under "
+    "/api/\n"
+    "                               (default: off; e.g. 127.0.0.1:8081)\n"
     "\n"
     "Leader election (only the leader sends):\n"
     "      --leader-elect           elect a leader on a Lease\n"

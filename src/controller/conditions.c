@@ -107,6 +107,11 @@ int ctl_event_triggers_init(struct ctl *c)
     return rc;
 }
 
+/* Why a custom trigger without `when` never fires. */
+#define NO_WHEN                                                                \
+    "no condition has a `when`, and no Event reason maps to this trigger's "   \
+    "name: it never fires"
+
 static bool event_trigger(struct ctl *c, const char *name)
 {
     return map_get(&c->ev_triggers, name, strlen(name)) != NULL;
@@ -131,6 +136,16 @@ struct cond_ctx {
     int64_t t0;
 };
 
+/* The Rollout's record, made when a condition first needs one (a send or
+ * a key to forget): evaluating the conditions of an idle Rollout, as every
+ * resync does for all of them, leaves nothing behind. */
+static struct ctl_ro *record_of(struct cond_ctx *x)
+{
+    if (!x->r)
+        x->r = ctl_ro_get(x->c, x->ns, x->name, true);
+    return x->r;
+}
+
 /* One condition result for each destination of the trigger. */
 static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
                  const struct eng_cond_result *res)
@@ -143,18 +158,29 @@ static void step(struct cond_ctx *x, const struct eng_trigger_dests *td,
             eng_state_key(&c->scratch, prefix_ns, td->trigger, res, d);
         if (!key)
             continue;
+        struct ctl_send s = {
+            CTL_PATH_COND, x->conf, td->trigger, res, d,  x->vars, key,
+            CTL_ANN_COND,  x->ns,   x->name,     "",  "", x->t0,   NULL};
         switch (eng_condition_step(x->st, key, res)) {
         case ENG_COND_CLEAR:
-            ctl_state_unset(c, x->r, CTL_ANN_COND, key);
+            log_kv(LOG_INFO, "condition turned false: forgetting its record",
+                   "namespace", x->ns, "rollout", x->name, "trigger",
+                   td->trigger, "destination", d->service, NULL);
+            if (record_of(x)) {
+                ctl_state_unset(c, x->r, CTL_ANN_COND, key);
+                ctl_ro_clear(x->r, key);
+            }
             break;
-        case ENG_COND_SEND: {
-            struct ctl_send s = {
-                CTL_PATH_COND, x->conf, td->trigger, res, d,  x->vars, key,
-                CTL_ANN_COND,  x->ns,   x->name,     "",  "", x->t0};
-            ctl_send(c, x->r, &s);
+        case ENG_COND_SEND:
+            if (record_of(x))
+                ctl_send(c, x->r, &s);
             break;
-        }
-        default:
+        case ENG_COND_ALREADY:
+            ctl_status_send(c, &s, CTL_WHY_ALREADY, NULL);
+            break;
+        case ENG_COND_NONE: /* false, and not recorded (maybe in flight) */
+            if (x->r)
+                ctl_ro_clear(x->r, key);
             break;
         }
     }
@@ -166,9 +192,20 @@ static void run_trigger(struct cond_ctx *x, const struct eng_trigger_dests *td)
     const struct cfg_trigger *t;
     struct eng_cond_result *res;
     size_t n;
-    if (cfg_trigger_lookup(x->conf->cfg, td->trigger, &t, NULL) != RN_OK ||
-        !has_when(t) || event_trigger(c, td->trigger))
+    struct ctl_about ab = {CTL_PATH_COND, x->ns, x->name, td->trigger,
+                           NULL,          NULL,  td,      NULL};
+    struct rn_err e;
+    rn_err_clear(&e);
+    if (event_trigger(c, td->trigger))
         return;
+    if (cfg_trigger_lookup(x->conf->cfg, td->trigger, &t, &e) != RN_OK) {
+        ctl_status_decision(c, &ab, CTL_WHY_NOT_CONFIGURED, e.msg);
+        return;
+    }
+    if (!has_when(t)) {
+        ctl_status_decision(c, &ab, CTL_WHY_FALSE, NO_WHEN);
+        return;
+    }
     if (eng_conditions_run(t, x->vars, &c->scratch, &res, &n) != RN_OK)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -178,6 +215,9 @@ static void run_trigger(struct cond_ctx *x, const struct eng_trigger_dests *td)
             log_kv(LOG_WARN, "condition failed", "trigger", td->trigger,
                    "namespace", x->ns, "rollout", x->name, "error",
                    res[i].when_error, NULL);
+        ab.cond = res[i].key;
+        if (!res[i].triggered)
+            ctl_status_decision(c, &ab, CTL_WHY_FALSE, res[i].when_error);
         step(x, td, &res[i]);
     }
 }
@@ -190,9 +230,7 @@ static void run_conf(struct cond_ctx *x)
                          &c->scratch, &dests) != RN_OK ||
         !dests.n)
         return;
-    x->r = ctl_ro_get(c, x->ns, x->name, true);
-    if (!x->r)
-        return;
+    x->r = ctl_ro_get(c, x->ns, x->name, false);
     if (ctl_vars(c, x->conf, x->obj->root, false, &c->scratch, &x->vars) !=
             RN_OK ||
         ctl_state_cond(c, x->r, x->obj->root, &c->scratch, &x->st) != RN_OK)

@@ -145,6 +145,7 @@ static struct ctl_conf *build(struct ctl *c, const char *ns, struct doc *cm,
         rc = cfg_load(&n->cm, &n->sec, &o, &n->cfg, &e);
     if (rc == RN_OK) {
         list_problems(n->cfg, problems);
+        ctl_status_config(c, ns, n->cfg);
         if (prev && fall_back(n, prev, kept)) {
             cfg_unref(n->cfg);
             n->cfg = NULL;
@@ -237,6 +238,7 @@ static void report(struct ctl *c, const char *ns, struct doc *cm,
         count += *p == '\n';
     const char *lv[] = {ns};
     ctl_metric_set(c->m, c->f.config_errors, lv, (double)count);
+    ctl_status_config_done(c, ns, text, buf_str(kept));
     if ((last && strcmp(last, text) == 0) || (!last && !count))
         return;
     char *copy = rn_strndup(text, strlen(text));

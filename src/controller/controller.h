@@ -23,6 +23,7 @@ struct ctl_opts {
     const char *config_map, *secret;
     bool self_service;
     const char *metrics_addr, *health_addr;
+    const char *status_addr; /* the status page; NULL: off */
     bool leader_elect;
     const char *lease_name, *lease_namespace, *identity;
     int64_t lease_duration_ms, renew_deadline_ms, retry_period_ms;

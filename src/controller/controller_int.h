@@ -85,6 +85,7 @@ int ctl_metrics_render(struct ctl_metrics *m, struct buf *out);
 /* ------------------------------------------------------------------ */
 
 struct ctl_httpd;
+struct ctl_status;
 
 /* What the health endpoints read; set from the loop thread.  The reasons
  * are one line each, shown with a 503 (NULL: "not live" / "not ready");
@@ -107,6 +108,9 @@ int ctl_httpd_start(const char *addr, struct ctl_metrics *m,
                     struct ctl_health *h, struct ctl_httpd **out,
                     struct rn_err *e);
 int ctl_httpd_port(const struct ctl_httpd *s);
+/* Also serve the status page (/, /status.js, /status.css, /api/...) from
+ * st (borrowed; it must outlive the server).  Any thread. */
+void ctl_httpd_set_status(struct ctl_httpd *s, struct ctl_status *st);
 void ctl_httpd_stop(struct ctl_httpd *s);
 
 /* ------------------------------------------------------------------ */
@@ -277,6 +281,10 @@ struct ctl_ro {
     char *ns, *name;
     struct doc *old[CTL_OLD_VERSIONS]; /* superseded versions, newest first */
     int64_t old_until[CTL_OLD_VERSIONS];
+    /* the resourceVersion an entry stands for when it is not old[i]'s own
+     * (a version that differed from its successor only in rnotify's state
+     * annotations is kept as that successor); "" otherwise */
+    char old_rv[CTL_OLD_VERSIONS][24];
     size_t nold;
     struct ctl_op *ops;
     uint64_t op_seq;
@@ -285,7 +293,7 @@ struct ctl_ro {
     int64_t retry_ms; /* backoff of failed state patches */
     struct map claims;
     struct ctl_mo *mo;
-    size_t nmo;
+    size_t nmo, capmo; /* capmo grows to CTL_MAX_MOMENTS as needed */
     struct kube_timer *mo_timer;
     int64_t touched_ms;
 };
@@ -320,6 +328,8 @@ struct ctl {
     uint64_t sent, retried, failed, decided;
     struct kube_timer *sweep;
     struct ctl_orphan *orphans; /* Events waiting for their Rollout */
+    struct kube_timer *orphan_timer;
+    struct ctl_status *status;  /* --status-addr, else NULL */
     uint64_t restarts_seen[5];  /* informers' watch restarts counted */
 };
 
@@ -355,8 +365,14 @@ bool ctl_ro_version_ahead(struct ctl *c, const char *ns, const char *name,
 void ctl_ro_forget(struct ctl *c, const char *ns, const char *name);
 /* Claims: keys of deliveries queued or in flight. */
 bool ctl_ro_claimed(struct ctl_ro *r, const char *key);
-int ctl_ro_claim(struct ctl_ro *r, const char *key);
-void ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key);
+/* *epoch: the episode of the condition the delivery belongs to. */
+int ctl_ro_claim(struct ctl_ro *r, const char *key, uint32_t *epoch);
+/* The condition of key turned false: its episode ended. */
+void ctl_ro_clear(struct ctl_ro *r, const char *key);
+/* A delivery ended; true when its episode is still the current one (so
+ * its success may be recorded). */
+bool ctl_ro_unclaim(struct ctl *c, struct ctl_ro *r, const char *key,
+                    uint32_t epoch);
 /* Drop records that hold nothing any more (timer). */
 void ctl_ro_sweep(struct ctl *c);
 void ctl_ros_free(struct ctl *c);
@@ -383,6 +399,7 @@ size_t ctl_state_pending(struct ctl *c);
 
 /* ---- send.c: render and enqueue, and what a finished delivery does ---- */
 enum ctl_path { CTL_PATH_EVENT, CTL_PATH_COND, CTL_PATH_TRANSITION };
+struct ctl_occ;
 
 struct ctl_send {
     enum ctl_path path;
@@ -396,6 +413,18 @@ struct ctl_send {
     const char *ns, *name;           /* the Rollout */
     const char *ev_type, *ev_reason; /* upstream's metric labels */
     int64_t t0_ms;                   /* when the occurrence was seen */
+    const struct ctl_occ *occ;       /* the event path's, or NULL */
+};
+
+/* The controller's record of a queued delivery (in the item's arena,
+ * it->ud). */
+struct ctl_rec {
+    struct ctl *c;
+    enum ctl_path path;
+    enum ctl_ann ann;
+    const char *state_key, *ns, *name, *trigger, *ev_type, *ev_reason;
+    int64_t t0_ms;
+    uint32_t epoch; /* of its claim (ctl_ro_claim) */
 };
 
 /* Render s->r's templates for s->d and queue the delivery (or, with
@@ -431,6 +460,7 @@ struct ctl_occ {
     char prefix[128]; /* state key prefix: "<uid>:<count>:" or
                          "t:<reason>:<ms>:" */
     int64_t t0_ms;    /* loop clock when seen */
+    int queued;       /* deliveries it queued (for the decision log) */
 };
 
 void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev);
@@ -467,10 +497,71 @@ bool ctl_state_near(struct ctl *c, struct ctl_ro *r, struct val obj,
 struct ctl_leader;
 int ctl_leader_start(struct ctl *c, struct ctl_leader **out);
 bool ctl_leader_is(const struct ctl_leader *l);
+/* The holder the Lease last showed ("" when free or not read yet). */
+const char *ctl_leader_holder(const struct ctl_leader *l);
 /* Release the Lease (graceful stop); done(ud) runs when finished. */
 void ctl_leader_release(struct ctl_leader *l, kube_cb *done, void *ud);
 void ctl_leader_free(struct ctl_leader *l);
 /* Leadership changed (leader.c calls it). */
 void ctl_on_leading(struct ctl *c, bool leading);
+
+/* ---- status.c: what the status page shows ---- */
+
+/* Why a trigger did or did not send (one decision). */
+enum ctl_why {
+    CTL_WHY_QUEUED,         /* queued for delivery */
+    CTL_WHY_DRY_RUN,        /* --dry-run: logged, not sent */
+    CTL_WHY_FALSE,          /* the condition was false (or failed) */
+    CTL_WHY_NO_DEST,        /* no destination subscribes to the trigger */
+    CTL_WHY_NOT_CONFIGURED, /* the trigger is not configured or broken */
+    CTL_WHY_ALREADY,        /* already notified: its state key is there */
+    CTL_WHY_IN_FLIGHT,      /* already queued, not yet delivered */
+    CTL_WHY_COVERED,        /* its status transition was notified */
+    CTL_WHY_ERROR,          /* not sent: render error, unknown service */
+};
+
+/* What a decision was about: one destination (d) or the trigger's (td),
+ * either may be NULL.  Borrowed; status.c copies what it keeps. */
+struct ctl_about {
+    enum ctl_path path;
+    const char *ns, *name, *trigger;
+    const struct ctl_occ *occ; /* the Event, on the event path */
+    const struct eng_dest *d;
+    const struct eng_trigger_dests *td;
+    const char *cond; /* the condition's key ("[i].<hash>"), or NULL */
+};
+
+/* With --status-addr: start recording, the snapshot timer and the page's
+ * server (or attach the page to the metrics or health server when the
+ * address is the same).  A no-op without.  After the loop exists. */
+int ctl_status_start(struct ctl *c);
+/* After the HTTP servers stopped, before the loop is freed. */
+void ctl_status_free(struct ctl *c);
+/* Build and publish a snapshot now (the timer does it otherwise; tests). */
+void ctl_status_refresh(struct ctl *c);
+/* The latest snapshot of `part` ("status", "decisions", "deliveries",
+ * "queue", "config", "leader") as JSON, appended to out.  Any thread.
+ * RN_ENOTFOUND for an unknown part. */
+int ctl_status_json(struct ctl_status *st, const char *part, struct buf *out);
+
+/* Hooks on the loop thread; each is a no-op without --status-addr. */
+void ctl_status_decision(struct ctl *c, const struct ctl_about *ab,
+                         enum ctl_why why, const char *detail);
+void ctl_status_send(struct ctl *c, const struct ctl_send *s, enum ctl_why why,
+                     const char *detail);
+void ctl_status_occ(struct ctl *c, const struct ctl_occ *o,
+                    const struct eng_trigger_dests *td, enum ctl_why why,
+                    const char *detail);
+/* A delivery ended (it->ud is its struct ctl_rec). */
+void ctl_status_delivered(struct ctl *c, const struct ctl_item *it, bool ok,
+                          const struct svc_result *res);
+/* A namespace's configuration was compiled: its per-key errors and
+ * warnings with their positions (before any last good value was put
+ * back). */
+void ctl_status_config(struct ctl *c, const char *ns, const struct cfg *cfg);
+/* ... and reported: every problem, one "key: message" per line, and the
+ * keys (", "-separated) that kept their last good value. */
+void ctl_status_config_done(struct ctl *c, const char *ns, const char *problems,
+                            const char *kept);
 
 #endif

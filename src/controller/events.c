@@ -54,13 +54,15 @@ static void send_one(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     /* what was delivered is recorded on the Rollout as it is now, not on
      * the version the Event names */
     struct doc *cur = kube_informer_get(c->ro, o->ns, o->name);
-    if (!key ||
-        (cur && ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, key, false)))
-        return;
     struct ctl_send s = {o->path, conf,      o->trigger,     res,   d,
                          vars,    key,       CTL_ANN_EVENTS, o->ns, o->name,
-                         o->type, o->reason, o->t0_ms};
-    ctl_send(c, r, &s);
+                         o->type, o->reason, o->t0_ms,       o};
+    if (!key)
+        return;
+    if (cur && ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, key, false))
+        ctl_status_send(c, &s, CTL_WHY_ALREADY, NULL);
+    else
+        o->queued += ctl_send(c, r, &s) == RN_OK;
 }
 
 /* Run the trigger under one configuration. */
@@ -79,6 +81,7 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
     const struct eng_trigger_dests *td = eng_dests_find(&dests, o->trigger);
     if (!td || !td->n) {
         ctl_metric_observe(c->m, c->f.send_hist, hv, 0);
+        ctl_status_occ(c, o, NULL, CTL_WHY_NO_DEST, NULL);
         return;
     }
     rn_err_clear(&e);
@@ -90,14 +93,17 @@ static void run_conf(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
         log_kv(rc == RN_ENOTFOUND ? LOG_DEBUG : LOG_WARN,
                "event trigger not run", "trigger", o->trigger, "namespace",
                o->ns, "rollout", o->name, "error", e.msg, NULL);
+        ctl_status_occ(c, o, td, CTL_WHY_NOT_CONFIGURED, e.msg);
         return;
     }
     for (size_t i = 0; i < n; i++) {
         const char *tv[] = {o->trigger,
                             eng_event_sends(&res[i]) ? "true" : "false"};
         ctl_metric_add(c->m, c->f.trigger_eval, tv, 1);
-        if (!eng_event_sends(&res[i]))
+        if (!eng_event_sends(&res[i])) {
+            ctl_status_occ(c, o, td, CTL_WHY_FALSE, res[i].when_error);
             continue;
+        }
         for (size_t j = 0; j < td->n; j++)
             send_one(c, r, o, conf, &res[i], i, &td->dests[j], vars);
     }
@@ -149,14 +155,15 @@ static bool covered(struct ctl *c, struct ctl_ro *r, struct ctl_occ *o,
         ctl_state_set(c, r, CTL_ANN_EVENTS, mark, (int64_t)time(NULL));
     log_kv(LOG_INFO, "event already notified from its status transition",
            "namespace", o->ns, "rollout", o->name, "reason", o->reason, NULL);
+    ctl_status_occ(c, o, NULL, CTL_WHY_COVERED, NULL);
     return true;
 }
 
 /* One occurrence of an Event (the count given).  False when its Rollout
  * is not in the cache yet, or (patient) not yet in the version the Event
  * names: the two watches are not ordered. */
-static bool occurrence(struct ctl *c, struct val ev, int64_t count,
-                       bool raise, bool patient)
+static bool occurrence(struct ctl *c, struct val ev, int64_t count, bool raise,
+                       bool patient)
 {
     struct ctl_occ o = {0};
     if (!fill(c, &o, ev, count))
@@ -172,9 +179,13 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count,
     struct ctl_ro *r = ctl_ro_get(c, o.ns, o.name, true);
     if (!snap || !r)
         return true;
+    log_kv(LOG_DEBUG, "event snapshot", "rollout", o.name, "reason", o.reason,
+           "names", rv, "rendered", ctl_meta(snap->root, "resourceVersion"),
+           "cached", ctl_meta(cur->root, "resourceVersion"), NULL);
     if (ctl_state_has(c, r, cur->root, CTL_ANN_EVENTS, o.prefix, true)) {
         /* still pairs with a transition to come */
         ctl_moments_event(c, r, o.prefix, o.reason, ctl_event_time_ms(ev));
+        ctl_status_occ(c, &o, NULL, CTL_WHY_ALREADY, NULL);
         return true;
     }
     if (covered(c, r, &o, cur))
@@ -182,80 +193,37 @@ static bool occurrence(struct ctl *c, struct val ev, int64_t count,
     if (strcmp(o.reason, "RolloutAddedToInformer") == 0 &&
         !added_is_new(ev, cur))
         return true;
-    log_kv(LOG_DEBUG, "event", "namespace", o.ns, "rollout", o.name, "reason",
-           o.reason, "occurrence", o.prefix, NULL);
     ctl_occurrence_send(c, r, &o, snap);
+    char count_s[24], queued_s[24];
+    snprintf(count_s, sizeof count_s, "%lld", (long long)count);
+    snprintf(queued_s, sizeof queued_s, "%d", o.queued);
+    log_kv(o.queued ? LOG_INFO : LOG_DEBUG, "event decided", "namespace", o.ns,
+           "rollout", o.name, "reason", o.reason, "count", count_s, "trigger",
+           o.trigger, "queued", queued_s, NULL);
     return true;
 }
 
-/* An Event whose Rollout the cache does not hold yet: tried again a few
- * times before it is given up (the Rollout was deleted). */
+/*
+ * Events that wait: one whose Rollout the cache does not hold yet, or
+ * not yet in the version the Event names (the two watches are not
+ * ordered).  They wait in arrival order, and a later Event of the same
+ * Rollout waits behind them, so each Rollout's Events are still handled in
+ * the order they came.  A Rollout update or a short timer tries again; an
+ * Event waits at most ORPHAN_PATIENCE_MS for its version (then renders the
+ * nearest older one) and ORPHAN_MAX_MS for its Rollout (then it is given
+ * up: the Rollout was deleted).
+ */
 struct ctl_orphan {
-    struct ctl *c;
     struct doc *ev;
     int64_t count;
     bool raise;
-    int tries;
-    struct kube_timer *t;
+    int64_t since_ms;
     struct ctl_orphan *next;
 };
 
 #define ORPHAN_RETRY_MS 250
-#define ORPHAN_TRIES 40   /* for the Rollout to appear at all */
-#define ORPHAN_PATIENCE 8 /* for the version an Event names */
-
-static void orphan_unlink(struct ctl *c, struct ctl_orphan *o)
-{
-    for (struct ctl_orphan **p = &c->orphans; *p; p = &(*p)->next)
-        if (*p == o) {
-            *p = o->next;
-            return;
-        }
-}
-
-static void orphan_retry(void *ud);
-
-static void orphan_add(struct ctl *c, struct doc *ev, int64_t count, bool raise,
-                       int tries)
-{
-    struct ctl_orphan *o = rn_calloc(1, sizeof *o);
-    if (!o)
-        return;
-    o->c = c;
-    o->ev = doc_ref(ev);
-    o->count = count;
-    o->raise = raise;
-    o->tries = tries;
-    o->t = kube_timer_add(c->loop, ORPHAN_RETRY_MS, orphan_retry, o);
-    if (!o->t) {
-        doc_unref(o->ev);
-        rn_free(o);
-        return;
-    }
-    struct ctl_orphan **p = &c->orphans; /* in arrival order */
-    while (*p)
-        p = &(*p)->next;
-    *p = o;
-}
-
-static void orphan_retry(void *ud)
-{
-    struct ctl_orphan *o = ud;
-    struct ctl *c = o->c;
-    orphan_unlink(c, o);
-    if (c->acting && !c->stopping &&
-        !occurrence(c, o->ev->root, o->count, o->raise,
-                    o->tries + 1 < ORPHAN_PATIENCE)) {
-        if (o->tries + 1 < ORPHAN_TRIES)
-            orphan_add(c, o->ev, o->count, o->raise, o->tries + 1);
-        else
-            log_kv(LOG_INFO, "event for a rollout that does not exist", "event",
-                   ctl_meta(o->ev->root, "name"), NULL);
-    }
-    arena_reset(&c->scratch);
-    doc_unref(o->ev);
-    rn_free(o);
-}
+#define ORPHAN_PATIENCE_MS 2000
+#define ORPHAN_MAX_MS 10000
 
 static bool orphan_of(const struct ctl_orphan *o, const char *ns,
                       const char *name)
@@ -265,26 +233,100 @@ static bool orphan_of(const struct ctl_orphan *o, const char *ns,
            strcmp(ctl_str(o->ev->root, "involvedObject", "name"), name) == 0;
 }
 
+static bool waiting(const struct ctl *c, const char *ns, const char *name)
+{
+    for (const struct ctl_orphan *o = c->orphans; o; o = o->next)
+        if (orphan_of(o, ns, name))
+            return true;
+    return false;
+}
+
+static void orphans_arm(struct ctl *c);
+
+static void orphan_add(struct ctl *c, struct doc *ev, int64_t count, bool raise)
+{
+    struct ctl_orphan *o = rn_calloc(1, sizeof *o);
+    if (!o)
+        return;
+    o->ev = doc_ref(ev);
+    o->count = count;
+    o->raise = raise;
+    o->since_ms = kube_loop_now(c->loop);
+    struct ctl_orphan **p = &c->orphans; /* in arrival order */
+    while (*p)
+        p = &(*p)->next;
+    *p = o;
+    orphans_arm(c);
+}
+
+/* Whether an earlier orphan than o, of the same Rollout, is still there. */
+static bool behind(const struct ctl *c, const struct ctl_orphan *o)
+{
+    const char *ns = ctl_str(o->ev->root, "involvedObject", "namespace");
+    const char *name = ctl_str(o->ev->root, "involvedObject", "name");
+    for (const struct ctl_orphan *e = c->orphans; e && e != o; e = e->next)
+        if (orphan_of(e, ns, name))
+            return true;
+    return false;
+}
+
+/* Try the orphans (of one Rollout, or all when ns is NULL), in order. */
+static void orphans_drain(struct ctl *c, const char *ns, const char *name)
+{
+    int64_t now = kube_loop_now(c->loop);
+    for (struct ctl_orphan **p = &c->orphans; *p;) {
+        struct ctl_orphan *o = *p;
+        int64_t age = now - o->since_ms;
+        bool mine = !ns || orphan_of(o, ns, name);
+        bool done = false;
+        if (mine && !behind(c, o)) {
+            done = !c->acting || c->stopping ||
+                   occurrence(c, o->ev->root, o->count, o->raise,
+                              age < ORPHAN_PATIENCE_MS);
+            if (!done && age >= ORPHAN_MAX_MS) {
+                log_kv(LOG_INFO, "event for a rollout that does not exist",
+                       "event", ctl_meta(o->ev->root, "name"), NULL);
+                done = true;
+            }
+            arena_reset(&c->scratch);
+        }
+        if (!done) {
+            p = &o->next;
+            continue;
+        }
+        *p = o->next;
+        doc_unref(o->ev);
+        rn_free(o);
+    }
+}
+
+static void orphans_tick(void *ud)
+{
+    struct ctl *c = ud;
+    c->orphan_timer = NULL;
+    orphans_drain(c, NULL, NULL);
+    orphans_arm(c);
+}
+
+static void orphans_arm(struct ctl *c)
+{
+    if (c->orphans && !c->orphan_timer)
+        c->orphan_timer =
+            kube_timer_add(c->loop, ORPHAN_RETRY_MS, orphans_tick, c);
+}
+
 void ctl_orphans_for(struct ctl *c, const char *ns, const char *name)
 {
-    struct ctl_orphan *o = c->orphans;
-    while (o) {
-        struct ctl_orphan *next = o->next;
-        if (orphan_of(o, ns, name)) {
-            kube_timer_cancel(c->loop, o->t);
-            o->t = NULL;
-            orphan_retry(o);
-        }
-        o = next;
-    }
+    orphans_drain(c, ns, name);
 }
 
 void ctl_orphans_free(struct ctl *c)
 {
+    kube_timer_cancel(c->loop, c->orphan_timer);
+    c->orphan_timer = NULL;
     while (c->orphans) {
         struct ctl_orphan *o = c->orphans;
         c->orphans = o->next;
-        kube_timer_cancel(c->loop, o->t);
         doc_unref(o->ev);
         rn_free(o);
     }
@@ -306,8 +348,10 @@ void ctl_event_seen(struct ctl *c, struct doc *old, struct doc *ev)
         ctl_metric_add(c->m, c->f.events_seen, ev_, 1);
     if (!c->acting || c->stopping)
         return; /* the catch-up pass handles it */
-    if (!occurrence(c, ev->root, n, old != NULL, true))
-        orphan_add(c, ev, n, old != NULL, 0);
+    const char *ns = ctl_str(ev->root, "involvedObject", "namespace");
+    const char *name = ctl_str(ev->root, "involvedObject", "name");
+    if (waiting(c, ns, name) || !occurrence(c, ev->root, n, old != NULL, true))
+        orphan_add(c, ev, n, old != NULL);
     arena_reset(&c->scratch);
 }
 

@@ -1,6 +1,6 @@
 /*
- * httpd.c: /metrics, /healthz and /readyz on libmicrohttpd's own thread
- * (controller_int.h, "httpd.c").
+ * httpd.c: /metrics, /healthz, /readyz and the status page on
+ * libmicrohttpd's own thread (controller_int.h, "httpd.c").
  *
  * The listening socket is made here rather than by libmicrohttpd, so that
  * a failure says what Go's net.Listen would ("listen tcp :8090: bind:
@@ -9,6 +9,13 @@
  * mutex in microseconds, and the health endpoints read two atomics, so a
  * pool would buy nothing.  This thread reads; it never writes anything
  * the loop owns.
+ *
+ * The status page (docs/status-page.md) is three static files compiled in
+ * from src/controller/status/ and JSON snapshots that status.c publishes;
+ * a request copies the latest one out under its lock.  Its responses
+ * carry a Content-Security-Policy that allows only the page's own script
+ * and style files and fetches to its own origin (no inline script, no
+ * frames), and nosniff, so that nothing a Rollout supplies can run.
  */
 #include "controller_int.h"
 
@@ -29,18 +36,47 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "status_assets.h" /* generated from src/controller/status/ */
+
 #define LISTEN_BACKLOG 64
 #define MAX_CONNECTIONS 64
 #define CONNECTION_TIMEOUT_S 10
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define TEXT_TYPE "text/plain; charset=utf-8"
+#define JSON_TYPE "application/json; charset=utf-8"
+#define PAGE_CSP                                                               \
+    "default-src 'none'; script-src 'self'; style-src 'self'; "                \
+    "connect-src 'self'; img-src 'self'; base-uri 'none'; "                    \
+    "form-action 'none'; frame-ancestors 'none'"
 
 struct ctl_httpd {
     struct MHD_Daemon *d;
     struct ctl_metrics *m;
     struct ctl_health *h;
+    _Atomic(struct ctl_status *) st;
     int port;
     char addr[128];
+};
+
+/* The status page: its files, and its JSON parts (status.c). */
+static const struct {
+    const char *path, *type;
+    const unsigned char *body; /* static file, or NULL for JSON */
+    size_t len;
+    const char *part;
+} status_routes[] = {
+    {"/", "text/html; charset=utf-8", rn_status_html, sizeof rn_status_html - 1,
+     NULL},
+    {"/status.js", "text/javascript; charset=utf-8", rn_status_js,
+     sizeof rn_status_js - 1, NULL},
+    {"/status.css", "text/css; charset=utf-8", rn_status_css,
+     sizeof rn_status_css - 1, NULL},
+    {"/api/status", JSON_TYPE, NULL, 0, "status"},
+    {"/api/decisions", JSON_TYPE, NULL, 0, "decisions"},
+    {"/api/deliveries", JSON_TYPE, NULL, 0, "deliveries"},
+    {"/api/queue", JSON_TYPE, NULL, 0, "queue"},
+    {"/api/config", JSON_TYPE, NULL, 0, "config"},
+    {"/api/leader", JSON_TYPE, NULL, 0, "leader"},
 };
 
 /* ---- the address ---- */
@@ -175,8 +211,20 @@ static int bound_port(int fd)
 
 /* ---- requests ---- */
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
-                             const char *type, const char *body, size_t n)
+/* The headers of every status page response. */
+static void page_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", PAGE_CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
+/* page: a status page response (its security headers). */
+static enum MHD_Result reply_as(struct MHD_Connection *c, unsigned code,
+                                const char *type, const void *body, size_t n,
+                                bool page)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -185,9 +233,17 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (page)
+        page_headers(r);
     enum MHD_Result ret = MHD_queue_response(c, code, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
+                             const char *type, const char *body, size_t n)
+{
+    return reply_as(c, code, type, body, n, false);
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned code,
@@ -220,6 +276,31 @@ static enum MHD_Result serve_health(struct MHD_Connection *c, _Atomic int *ok,
     return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, w ? w : dflt);
 }
 
+/* A path of the status page, or its 404. */
+static enum MHD_Result serve_status(struct ctl_status *st,
+                                    struct MHD_Connection *c, const char *url)
+{
+    size_t n = sizeof status_routes / sizeof status_routes[0], i = 0;
+    while (i < n && strcmp(status_routes[i].path, url) != 0)
+        i++;
+    if (i == n)
+        return reply_as(c, MHD_HTTP_NOT_FOUND, TEXT_TYPE,
+                        "404 page not found\n", 19, true);
+    if (status_routes[i].body)
+        return reply_as(c, MHD_HTTP_OK, status_routes[i].type,
+                        status_routes[i].body, status_routes[i].len, true);
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = ctl_status_json(st, status_routes[i].part, &b);
+    enum MHD_Result ret =
+        rc == RN_OK
+            ? reply_as(c, MHD_HTTP_OK, JSON_TYPE, buf_str(&b), b.len, true)
+            : reply_as(c, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_TYPE,
+                       "out of memory\n", 14, true);
+    buf_free(&b);
+    return ret;
+}
+
 /* Answered on the first call, before any request body: nothing here
  * reads one. */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
@@ -241,6 +322,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return serve_health(c, &s->h->live, &s->h->live_why, "not live");
     if (s->h && strcmp(url, "/readyz") == 0)
         return serve_health(c, &s->h->ready, &s->h->ready_why, "not ready");
+    struct ctl_status *st = atomic_load(&s->st);
+    if (st)
+        return serve_status(st, c, url);
     return reply_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
 }
 
@@ -310,6 +394,12 @@ int ctl_httpd_start(const char *addr, struct ctl_metrics *m,
 int ctl_httpd_port(const struct ctl_httpd *s)
 {
     return s ? s->port : -1;
+}
+
+void ctl_httpd_set_status(struct ctl_httpd *s, struct ctl_status *st)
+{
+    if (s)
+        atomic_store(&s->st, st);
 }
 
 /* Waits for the server thread to end; open connections are closed. */

@@ -104,11 +104,34 @@ static void written(void *ud, struct kube_reply *r)
 }
 
 /* Take or renew: write the Lease with us as holder. */
+/* GET (spec NULL), POST (create) or PUT the Lease on the loop; cb gets
+ * the reply.  RN_OK when the request is on its way. */
+static int lease_request(struct ctl_leader *l, const char *verb,
+                         const struct kube_lease *spec, kube_reply_cb *cb)
+{
+    struct ctl *c = l->c;
+    struct kube_request rq = {
+        .verb = verb,
+        .res = &kube_res_leases,
+        .namespace = c->o.lease_namespace,
+        .name = strcmp(verb, "POST") == 0 ? NULL : c->o.lease_name};
+    struct buf b;
+    int rc = RN_OK;
+    buf_init(&b, 1u << 16);
+    if (spec)
+        rc = kube_lease_body(&b, c->o.lease_namespace, c->o.lease_name, spec);
+    rq.body = b.ptr;
+    rq.body_len = b.len;
+    if (rc == RN_OK)
+        rc = kube_do_async(c->kc, c->loop, &rq, cb, l);
+    buf_free(&b);
+    return rc;
+}
+
 static void claim(struct ctl_leader *l, bool create)
 {
     struct ctl *c = l->c;
     struct kube_lease n = l->seen;
-    struct buf b;
     int64_t now = now_us();
     if (create || strcmp(n.holder, l->identity) != 0) {
         n.acquire_us = now;
@@ -119,24 +142,7 @@ static void claim(struct ctl_leader *l, bool create)
     n.renew_us = now;
     if (create)
         n.rv[0] = '\0';
-    buf_init(&b, 1u << 16);
-    struct kube_request rq = {create ? "POST" : "PUT",
-                              &kube_res_leases,
-                              c->o.lease_namespace,
-                              create ? NULL : c->o.lease_name,
-                              NULL,
-                              NULL,
-                              NULL,
-                              0,
-                              NULL,
-                              0};
-    if (kube_lease_body(&b, c->o.lease_namespace, c->o.lease_name, &n) ==
-        RN_OK) {
-        rq.body = b.ptr;
-        rq.body_len = b.len;
-        l->busy = kube_do_async(c->kc, c->loop, &rq, written, l) == RN_OK;
-    }
-    buf_free(&b);
+    l->busy = lease_request(l, create ? "POST" : "PUT", &n, written) == RN_OK;
 }
 
 static void read_done(void *ud, struct kube_reply *r)
@@ -173,24 +179,12 @@ static void read_done(void *ud, struct kube_reply *r)
 static void tick(void *ud)
 {
     struct ctl_leader *l = ud;
-    struct ctl *c = l->c;
     l->t = NULL;
     if (l->stopped)
         return;
     check_deadline(l);
-    if (!l->busy) {
-        struct kube_request rq = {"GET",
-                                  &kube_res_leases,
-                                  c->o.lease_namespace,
-                                  c->o.lease_name,
-                                  NULL,
-                                  NULL,
-                                  NULL,
-                                  0,
-                                  NULL,
-                                  0};
-        l->busy = kube_do_async(c->kc, c->loop, &rq, read_done, l) == RN_OK;
-    }
+    if (!l->busy)
+        l->busy = lease_request(l, "GET", NULL, read_done) == RN_OK;
     schedule(l);
 }
 
@@ -213,6 +207,11 @@ bool ctl_leader_is(const struct ctl_leader *l)
                l->c->o.renew_deadline_ms;
 }
 
+const char *ctl_leader_holder(const struct ctl_leader *l)
+{
+    return l ? l->seen.holder : "";
+}
+
 static void released(void *ud, struct kube_reply *r)
 {
     struct ctl_leader *l = ud;
@@ -229,7 +228,6 @@ static void released(void *ud, struct kube_reply *r)
 void ctl_leader_release(struct ctl_leader *l, kube_cb *done, void *ud)
 {
     struct ctl *c = l->c;
-    struct buf b;
     l->stopped = true;
     kube_timer_cancel(c->loop, l->t);
     l->t = NULL;
@@ -244,26 +242,8 @@ void ctl_leader_release(struct ctl_leader *l, kube_cb *done, void *ud)
     n.holder[0] = '\0';
     n.duration_s = 1;
     n.acquire_us = n.renew_us = now_us();
-    buf_init(&b, 1u << 16);
-    struct kube_request rq = {"PUT",
-                              &kube_res_leases,
-                              c->o.lease_namespace,
-                              c->o.lease_name,
-                              NULL,
-                              NULL,
-                              NULL,
-                              0,
-                              NULL,
-                              0};
-    int rc = kube_lease_body(&b, c->o.lease_namespace, c->o.lease_name, &n);
-    rq.body = b.ptr;
-    rq.body_len = b.len;
-    if (rc != RN_OK ||
-        kube_do_async(c->kc, c->loop, &rq, released, l) != RN_OK) {
-        if (done)
-            done(ud);
-    }
-    buf_free(&b);
+    if (lease_request(l, "PUT", &n, released) != RN_OK && done)
+        done(ud);
 }
 
 void ctl_leader_free(struct ctl_leader *l)

@@ -84,10 +84,16 @@ static struct ctl_mo *closest(struct ctl_ro *r, int kind, const char *reason,
 static struct ctl_mo *add(struct ctl *c, struct ctl_ro *r, int kind,
                           const char *reason, int64_t t)
 {
-    if (!r->mo) {
-        r->mo = rn_calloc(CTL_MAX_MOMENTS, sizeof *r->mo);
-        if (!r->mo)
+    if (r->nmo == r->capmo && r->capmo < CTL_MAX_MOMENTS) {
+        /* most Rollouts see a moment or two at a time: grow on demand */
+        size_t nc = r->capmo ? r->capmo * 2 : 2;
+        if (nc > CTL_MAX_MOMENTS)
+            nc = CTL_MAX_MOMENTS;
+        struct ctl_mo *nm = rn_realloc(r->mo, nc * sizeof *nm);
+        if (!nm)
             return NULL;
+        r->mo = nm;
+        r->capmo = nc;
     }
     if (r->nmo == CTL_MAX_MOMENTS) {
         size_t i = 0;
@@ -328,6 +334,7 @@ void ctl_moments_trim(struct ctl *c, struct ctl_ro *r, int64_t now_ms)
     if (!k) {
         rn_free(r->mo);
         r->mo = NULL;
+        r->capmo = 0;
         kube_timer_cancel(c->loop, r->mo_timer);
         r->mo_timer = NULL;
     }
@@ -339,7 +346,7 @@ void ctl_moments_free(struct ctl *c, struct ctl_ro *r)
         doc_unref(r->mo[i].snap);
     rn_free(r->mo);
     r->mo = NULL;
-    r->nmo = 0;
+    r->nmo = r->capmo = 0;
     kube_timer_cancel(c->loop, r->mo_timer);
     r->mo_timer = NULL;
 }

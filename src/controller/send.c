@@ -23,15 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-/* The controller's record of a queued delivery (in the item's arena). */
-struct ctl_rec {
-    struct ctl *c;
-    enum ctl_path path;
-    enum ctl_ann ann;
-    const char *state_key, *ns, *name, *trigger, *ev_type, *ev_reason;
-    int64_t t0_ms;
-};
-
 static const char *const path_names[] = {"event", "condition", "transition"};
 
 static void release_conf(void *hold)
@@ -72,6 +63,7 @@ static void fail_early(struct ctl *c, const struct ctl_send *s, const char *why)
     const char *dl[] = {s->d->service, s->trigger, "error"};
     ctl_metric_add(c->m, c->f.deliveries, masked(c, &l, dl, 3), 1);
     c->failed++;
+    ctl_status_send(c, s, CTL_WHY_ERROR, why);
     log_kv(LOG_ERROR, "notification not sent", "path", path_names[s->path],
            "namespace", s->ns, "rollout", s->name, "trigger", s->trigger,
            "service", s->d->service, "recipient", s->d->recipient, "error", why,
@@ -132,6 +124,7 @@ static void dry_run(struct ctl *c, struct ctl_ro *r, struct ctl_item *it,
            "notification", buf_str(&b), NULL);
     buf_free(&b);
     c->sent++;
+    ctl_status_send(c, s, CTL_WHY_DRY_RUN, NULL);
     ctl_state_set(c, r, s->ann, s->state_key, (int64_t)time(NULL));
     ctl_item_free(it);
 }
@@ -140,8 +133,10 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
 {
     struct rn_err e;
     rn_err_clear(&e);
-    if (ctl_ro_claimed(r, s->state_key))
+    if (ctl_ro_claimed(r, s->state_key)) {
+        ctl_status_send(c, s, CTL_WHY_IN_FLIGHT, NULL);
         return RN_OK;
+    }
     const struct svc_instance *svc = ctl_conf_svc(s->conf, s->d->service);
     if (!svc) {
         char why[160];
@@ -174,7 +169,7 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
     it->hold = ctl_conf_ref(s->conf);
     it->release = release_conf;
     it->ud = rec;
-    if (ctl_ro_claim(r, s->state_key) != RN_OK) {
+    if (ctl_ro_claim(r, s->state_key, &rec->epoch) != RN_OK) {
         ctl_item_free(it);
         fail_early(c, s, "out of memory");
         return RN_ENOMEM;
@@ -182,7 +177,9 @@ int ctl_send(struct ctl *c, struct ctl_ro *r, const struct ctl_send *s)
     log_kv(LOG_INFO, "queued", "path", path_names[s->path], "namespace", s->ns,
            "rollout", s->name, "trigger", s->trigger, "service", s->d->service,
            "recipient", s->d->recipient, NULL);
-    return ctl_dq_push(c->dq, it);
+    rc = ctl_dq_push(c->dq, it);
+    ctl_status_send(c, s, rc == RN_OK ? CTL_WHY_QUEUED : CTL_WHY_ERROR, NULL);
+    return rc;
 }
 
 /* A Warning Event on the Rollout for a delivery that finally failed. */
@@ -209,8 +206,9 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     const char *lv[] = {rec->ns, rec->name, rec->ev_type, rec->ev_reason};
     const char *hv[] = {rec->ns, rec->name};
     const char *dv[] = {it->dest.service, rec->trigger, ok ? "ok" : "error"};
-    if (r)
-        ctl_ro_unclaim(c, r, rec->state_key);
+    /* a condition that turned false meanwhile ended this delivery's
+     * episode: it counts, but is not recorded (the next true sends) */
+    bool current = r ? ctl_ro_unclaim(c, r, rec->state_key, rec->epoch) : false;
     struct labels l;
     if (rec->path != CTL_PATH_COND) {
         ctl_metric_add(c->m, ok ? c->f.send_success : c->f.send_error,
@@ -222,7 +220,7 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     snprintf(attempts, sizeof attempts, "%d", it->attempts);
     if (ok) {
         c->sent++;
-        if (r)
+        if (r && current)
             ctl_state_set(c, r, rec->ann, rec->state_key, (int64_t)time(NULL));
         log_kv(LOG_INFO, "delivered", "path", path_names[rec->path],
                "namespace", rec->ns, "rollout", rec->name, "trigger",
@@ -239,5 +237,6 @@ void ctl_delivered(void *ud, struct ctl_item *it, bool ok,
     }
     if (it->attempts > 1)
         c->retried++;
+    ctl_status_delivered(c, it, ok, res);
     ctl_item_free(it);
 }

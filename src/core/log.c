@@ -66,6 +66,14 @@ void log_set_scrubber(log_scrub_fn *fn, void *ud)
     pthread_mutex_unlock(&log_mu);
 }
 
+void log_scrub_text(char *s, size_t cap)
+{
+    pthread_mutex_lock(&log_mu);
+    if (log_scrub && cap)
+        log_scrub(log_scrub_ud, s, cap);
+    pthread_mutex_unlock(&log_mu);
+}
+
 int log_level_parse(const char *s)
 {
     if (!s)

@@ -38,6 +38,10 @@ typedef void log_scrub_fn(void *ud, char *line, size_t cap);
 void log_setup(enum log_level min, enum log_format fmt, FILE *out);
 /* Install (or clear with NULL) the scrubber.  Thread-safe. */
 void log_set_scrubber(log_scrub_fn *fn, void *ud);
+/* Run the scrubber (if one is set) over s, NUL-terminated with cap bytes
+ * of room, so that text shown elsewhere (the controller's status page) is
+ * masked as the log is.  Thread-safe. */
+void log_scrub_text(char *s, size_t cap);
 /* "debug", "info", "warn"/"warning", "error" (-1 when unknown);
  * "text" / "json". */
 int log_level_parse(const char *s);

@@ -45,6 +45,8 @@ struct kube_xfer {
     struct kube_what what;
     int nums;
     bool watch;
+    bool unfrozen;         /* reply as an arena doc */
+    struct doc_builder *b; /* freezes the reply, or NULL: a temporary one */
     kube_sink_fn *sink;
     void *sink_ud;
     struct buf reply;
@@ -244,6 +246,16 @@ void kube_xfer_set_sink(struct kube_xfer *x, kube_sink_fn *sink, void *ud)
     x->sink_ud = ud;
 }
 
+void kube_xfer_set_unfrozen(struct kube_xfer *x)
+{
+    x->unfrozen = true;
+}
+
+void kube_xfer_set_builder(struct kube_xfer *x, struct doc_builder *b)
+{
+    x->b = b;
+}
+
 void *kube_xfer_easy(struct kube_xfer *x)
 {
     return x->h;
@@ -436,6 +448,22 @@ int kube_xfer_fail(struct kube_xfer *x, const struct rn_err *why,
     return out->err.code;
 }
 
+/* The reply's JSON as a frozen doc, or an arena doc when asked; NULL
+ * when it is not JSON. */
+static struct doc *parse_reply(struct kube_xfer *x)
+{
+    struct json_opts jo = {.nums = (enum json_num_mode)x->nums};
+    if (!x->unfrozen)
+        return json_parse_doc_with(x->b, x->reply.ptr, x->reply.len, &jo, NULL);
+    struct doc *d = doc_new();
+    if (d && json_parse(&d->arena, x->reply.ptr, x->reply.len, &jo, &d->root,
+                        NULL) != RN_OK) {
+        doc_unref(d);
+        d = NULL;
+    }
+    return d;
+}
+
 int kube_xfer_reply(struct kube_xfer *x, int curl_code, struct kube_reply *out)
 {
     reply_init(out);
@@ -447,10 +475,8 @@ int kube_xfer_reply(struct kube_xfer *x, int curl_code, struct kube_reply *out)
     }
     out->status = kube_xfer_status(x);
     out->retry_after_ms = x->retry_after_ms;
-    if (x->reply.len) {
-        struct json_opts jo = {.nums = (enum json_num_mode)x->nums};
-        out->obj = json_parse_doc(x->reply.ptr, x->reply.len, &jo, NULL);
-    }
+    if (x->reply.len)
+        out->obj = parse_reply(x);
     if (out->status / 100 == 2)
         return RN_OK;
     return kube_status_reply(out, what_of(x), x->k->c->server,

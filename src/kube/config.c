@@ -297,7 +297,7 @@ int kube_config_load(const struct kube_config_opts *o, struct kube_config **out,
 static int override_ca(struct kube_config *c, const char *path,
                        struct rn_err *e)
 {
-    char *text;
+    char *text = NULL; /* set when rc is 0 (gcc -O3 cannot tell) */
     struct rn_err fe;
     int rc =
         kube_read_file(&c->a, path, RN_KUBE_MAX_FILE, &text, &c->ca_len, &fe);

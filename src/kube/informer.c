@@ -18,8 +18,12 @@
  * Watch bytes arrive inside libcurl's write callback, where no transfer
  * may be added; events are queued there and applied from a loop timer, so
  * handlers are free to start requests.  The store maps "namespace/name"
- * to a doc holding one reference; list items are docs that share their
- * page's arena.
+ * to a doc holding one reference.  Every cached object is its own frozen
+ * doc (doc.h: one exact-size block, keys and common strings shared), made
+ * with the loop's doc builder: a list page is parsed into a plain arena
+ * doc and each item frozen from it, so no page outlives its listing; a
+ * watch line is parsed in the builder's scratch and only its object is
+ * frozen (watch.c).
  */
 #include "kube_int.h"
 
@@ -263,6 +267,8 @@ static void list_page(struct kube_informer *inf)
     if (!rc)
         rc =
             kube_async_start(inf->k, inf->l, &rq, on_page, inf, &inf->list_req);
+    if (!rc)
+        kube_async_set_unfrozen(inf->list_req);
     buf_free(&q);
     if (rc) {
         note_error(inf, "list: out of memory");
@@ -280,28 +286,25 @@ static void start_list(void *ud)
     list_page(inf);
 }
 
-/* Each item becomes a doc sharing the page's arena. */
+/* Each item becomes a frozen doc of its own; the page is then let go. */
 static int add_items(struct kube_informer *inf, struct doc *page)
 {
     const struct val *items = val_get_cstr(page->root, "items");
     size_t n =
         items && val_kind(*items) == VAL_ARRAY ? val_list_len(*items) : 0;
+    struct doc_builder *b = kube_loop_builder(inf->l);
     struct buf key;
     int rc = RN_OK;
     buf_init(&key, 0);
     for (size_t i = 0; i < n && rc == RN_OK; i++) {
         struct val it = val_list_at(*items, i);
+        struct doc *d = NULL, *old = NULL;
         if (!*kube_meta_str(it, "name"))
             continue;
-        struct doc *d = doc_new(), *old = NULL;
-        if (!d || arena_hold(&d->arena, page) != RN_OK) {
-            doc_unref(d);
-            rc = RN_ENOMEM;
-            break;
-        }
-        d->root = it;
         buf_reset(&key);
         rc = kube_obj_key(&key, it);
+        if (!rc)
+            rc = doc_freeze(b, it, &d);
         if (!rc)
             rc = map_put(&inf->fresh, key.ptr, key.len, d, (void **)&old);
         if (rc)
@@ -478,8 +481,10 @@ static void start_watch(void *ud)
     rq.query = buf_str(&q);
     if (!rc)
         rc = kube_watch_parser_new(0, inf->o.nums, &inf->parser);
-    if (!rc)
+    if (!rc) {
+        kube_watch_parser_set_builder(inf->parser, kube_loop_builder(inf->l));
         rc = kube_xfer_new(inf->k, &rq, &inf->watch);
+    }
     buf_free(&q);
     rn_errf(&e, RN_ENOMEM, "out of memory");
     if (!rc) {

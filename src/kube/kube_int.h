@@ -18,6 +18,14 @@
 #include <pthread.h>
 
 struct curl_slist;
+struct doc_builder;
+
+/* ---- the loop (loop.c) ---- */
+
+/* The doc builder of the loop's thread (doc.h): the informers freeze every
+ * object they cache with it, one exact-size doc per object.  Loop thread
+ * only. */
+struct doc_builder *kube_loop_builder(struct kube_loop *l);
 
 /* ---- configuration (config.c, kubeconfig.c) ---- */
 
@@ -162,6 +170,14 @@ int kube_xfer_new(struct kube_client *k, const struct kube_request *rq,
 void kube_xfer_free(struct kube_xfer *x);
 /* Mark as a watch: no total timeout, 2xx bodies go to sink. */
 void kube_xfer_set_sink(struct kube_xfer *x, kube_sink_fn *sink, void *ud);
+/* Parse the reply into an arena doc (doc_new) instead of freezing it: for
+ * a reply that is taken apart at once, such as a list page whose items
+ * the informer freezes one by one. */
+void kube_xfer_set_unfrozen(struct kube_xfer *x);
+/* Freeze the reply with b (the loop's, for requests on the loop) rather
+ * than with a temporary builder, whose tables cost more to set up than a
+ * small reply costs to parse. */
+void kube_xfer_set_builder(struct kube_xfer *x, struct doc_builder *b);
 /* (Re)configure the easy handle with fresh credentials. */
 int kube_xfer_prepare(struct kube_xfer *x, struct rn_err *e);
 void *kube_xfer_easy(struct kube_xfer *x);
@@ -184,6 +200,9 @@ int kube_async_start(struct kube_client *k, struct kube_loop *l,
                      struct kube_async **out);
 /* Abort without calling cb.  NULL is fine. */
 void kube_async_cancel(struct kube_async *a);
+/* The reply of a (just started) request as an arena doc
+ * (kube_xfer_set_unfrozen). */
+void kube_async_set_unfrozen(struct kube_async *a);
 
 /* The message of a failed reply: "<verb> <what> on <server>: <msg>". */
 struct kube_what {
@@ -228,6 +247,11 @@ int64_t kube_backoff_next(struct kube_backoff *b, int64_t now_ms,
 
 /* A random double in [0, 1) (jitter). */
 double kube_rand01(void);
+
+/* A watch parser freezes each event's object with b (the loop's) instead
+ * of a builder of its own; b must outlive the parser. */
+void kube_watch_parser_set_builder(struct kube_watch_parser *p,
+                                   struct doc_builder *b);
 
 /* Unix time now, seconds and nanoseconds. */
 void kube_wall_now(int64_t *sec, int32_t *nsec);

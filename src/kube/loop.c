@@ -11,11 +11,14 @@
  * kube_loop_post() and kube_loop_wakeup().
  *
  * An added easy handle's CURLOPT_PRIVATE belongs to the loop while it
- * runs.
+ * runs.  The loop also keeps the one doc builder its thread freezes
+ * documents with (the informers' list items and watch events), so the
+ * builder's scratch and tables are reused across every stream.
  */
-#include "kube.h"
+#include "kube_int.h"
 
 #include "../core/alloc.h"
+#include "../core/doc.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -52,6 +55,7 @@ struct kube_loop {
     size_t nxfers;
     pthread_mutex_t mu; /* guards posted */
     struct posted *posted, *posted_tail;
+    struct doc_builder builder; /* loop thread only */
 };
 
 static int64_t mono_ms(void)
@@ -78,8 +82,14 @@ int kube_loop_new(struct kube_loop **out)
         return RN_ENOMEM;
     }
     pthread_mutex_init(&l->mu, NULL);
+    doc_builder_init(&l->builder);
     *out = l;
     return RN_OK;
+}
+
+struct doc_builder *kube_loop_builder(struct kube_loop *l)
+{
+    return &l->builder;
 }
 
 void kube_loop_free(struct kube_loop *l)
@@ -101,6 +111,7 @@ void kube_loop_free(struct kube_loop *l)
     }
     curl_multi_cleanup(l->multi);
     pthread_mutex_destroy(&l->mu);
+    doc_builder_free(&l->builder);
     rn_free(l);
 }
 

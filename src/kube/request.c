@@ -131,6 +131,7 @@ int kube_async_start(struct kube_client *k, struct kube_loop *l,
         async_free(a);
         return RN_ENOMEM;
     }
+    kube_xfer_set_builder(a->x, kube_loop_builder(l));
     if (out)
         *out = a;
     return RN_OK;
@@ -145,6 +146,11 @@ void kube_async_cancel(struct kube_async *a)
     if (a->running)
         kube_loop_remove_xfer(a->l, kube_xfer_easy(a->x));
     async_free(a);
+}
+
+void kube_async_set_unfrozen(struct kube_async *a)
+{
+    kube_xfer_set_unfrozen(a->x);
 }
 
 int kube_do_async(struct kube_client *k, struct kube_loop *l,

@@ -6,8 +6,10 @@
  * that have nothing to do with lines.  Complete lines inside one slice are
  * parsed where they lie; only a partial tail is copied, into a buffer
  * capped at the line limit, and completed by the next slice.  Each line
- * becomes a frozen doc whose root is the event's object, so the informer
- * can keep it in its store without copying.
+ * is parsed into the scratch arena of a doc builder (the loop's, when the
+ * informer hands it over), and only the event's object is frozen, into one
+ * exact-size doc with shared strings (doc.h), which the informer keeps in
+ * its store without copying; the scratch is then reset for the next line.
  */
 #include "kube_int.h"
 
@@ -22,7 +24,9 @@ struct kube_watch_parser {
     struct buf tail; /* the partial line so far */
     size_t max_line;
     int nums;
-    size_t line; /* lines seen, for messages */
+    size_t line;           /* lines seen, for messages */
+    struct doc_builder *b; /* &own, or the loop's */
+    struct doc_builder own;
 };
 
 static const struct {
@@ -44,8 +48,16 @@ int kube_watch_parser_new(size_t max_line, int nums,
     /* one byte more than a line may hold, so an overlong tail is seen */
     buf_init(&p->tail, p->max_line + 1);
     p->nums = nums;
+    doc_builder_init(&p->own);
+    p->b = &p->own;
     *out = p;
     return RN_OK;
+}
+
+void kube_watch_parser_set_builder(struct kube_watch_parser *p,
+                                   struct doc_builder *b)
+{
+    p->b = b ? b : &p->own;
 }
 
 void kube_watch_parser_free(struct kube_watch_parser *p)
@@ -53,6 +65,7 @@ void kube_watch_parser_free(struct kube_watch_parser *p)
     if (!p)
         return;
     buf_free(&p->tail);
+    doc_builder_free(&p->own);
     rn_free(p);
 }
 
@@ -67,27 +80,49 @@ static int event_type(struct val ev)
     return -2;
 }
 
-/* Check the event's shape and point the doc's root at its object. */
-static int to_event(struct kube_watch_parser *p, struct doc *d,
-                    struct kube_watch_event *ev, struct rn_err *e)
+/* Check the event's shape; *obj is its object. */
+static int check_event(struct kube_watch_parser *p, struct val root, int *type,
+                       struct val *obj, struct rn_err *e)
 {
-    int type = val_kind(d->root) == VAL_OBJECT ? event_type(d->root) : -1;
-    const struct val *obj = val_get_cstr(d->root, "object");
-    if (type == -2)
+    int t = val_kind(root) == VAL_OBJECT ? event_type(root) : -1;
+    const struct val *o = val_get_cstr(root, "object");
+    if (t == -2)
         return rn_errf(e, RN_ESYNTAX,
                        "watch stream line %zu: unknown event type \"%.40s\"",
-                       p->line, val_str_ptr(*val_get_cstr(d->root, "type")));
-    if (type < 0 || !obj || val_kind(*obj) != VAL_OBJECT)
+                       p->line, val_str_ptr(*val_get_cstr(root, "type")));
+    if (t < 0 || !o || val_kind(*o) != VAL_OBJECT)
         return rn_errf(e, RN_ESYNTAX,
                        "watch stream line %zu: not a watch event (want "
                        "{\"type\":..., \"object\":{...}})",
                        p->line);
-    d->root = *obj;
-    ev->type = type;
-    ev->obj = d;
-    ev->rv = kube_meta_str(d->root, "resourceVersion");
-    ev->code = type == KUBE_ERROR ? kube_status_code(d->root) : 0;
+    *type = t;
+    *obj = *o;
     return RN_OK;
+}
+
+/* Parse a line in the builder's scratch and freeze its object alone. */
+static int parse_event(struct kube_watch_parser *p, const char *s, size_t n,
+                       int *type, struct doc **out, struct rn_err *e)
+{
+    struct json_opts jo = {.nums = (enum json_num_mode)p->nums,
+                           .max_size = p->max_line};
+    struct rn_err je;
+    struct val root, obj;
+    int rc = json_parse(&p->b->arena, s, n, &jo, &root, &je);
+    if (rc == RN_ENOMEM)
+        rc = rn_errf(e, RN_ENOMEM, "out of memory");
+    else if (rc != RN_OK)
+        rc = rn_errf(e, RN_ESYNTAX,
+                     "watch stream line %zu: invalid JSON at column %d",
+                     p->line, je.col);
+    if (rc == RN_OK)
+        rc = check_event(p, root, type, &obj, e);
+    if (rc == RN_OK && (rc = doc_freeze(p->b, obj, out)) != RN_OK)
+        rc = rn_errf(e, rc, "watch stream line %zu: %s", p->line,
+                     rc == RN_ENOMEM ? "out of memory"
+                                     : "object cannot be kept");
+    doc_builder_reset(p->b);
+    return rc;
 }
 
 static bool blank(const char *s, size_t n)
@@ -102,24 +137,18 @@ static bool blank(const char *s, size_t n)
 static int one_line(struct kube_watch_parser *p, const char *s, size_t n,
                     kube_watch_cb *cb, void *ud, struct rn_err *e)
 {
+    struct kube_watch_event ev;
+    struct doc *d;
     p->line++;
     if (blank(s, n))
         return RN_OK;
-    struct json_opts jo = {.nums = (enum json_num_mode)p->nums,
-                           .max_size = p->max_line};
-    struct rn_err je;
-    struct doc *d = json_parse_doc(s, n, &jo, &je);
-    if (!d) {
-        if (je.code == RN_ENOMEM)
-            return rn_errf(e, RN_ENOMEM, "out of memory");
-        return rn_errf(e, RN_ESYNTAX,
-                       "watch stream line %zu: invalid JSON at column %d",
-                       p->line, je.col);
-    }
-    struct kube_watch_event ev;
-    int rc = to_event(p, d, &ev, e);
-    if (rc == RN_OK)
-        rc = cb(ud, &ev);
+    int rc = parse_event(p, s, n, &ev.type, &d, e);
+    if (rc != RN_OK)
+        return rc;
+    ev.obj = d;
+    ev.rv = kube_meta_str(d->root, "resourceVersion");
+    ev.code = ev.type == KUBE_ERROR ? kube_status_code(d->root) : 0;
+    rc = cb(ud, &ev);
     doc_unref(d);
     return rc;
 }

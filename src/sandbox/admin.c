@@ -332,6 +332,15 @@ static int record(struct admin *ad)
     return ok(ad);
 }
 
+static int generate(struct admin *ad)
+{
+    struct rn_err e;
+    rn_err_clear(&e);
+    if (sb_events_generate(ad->sb, ad->body, &ad->out, &e))
+        return fail(ad, e.code == RN_EINVAL ? 400 : 500, "%s", e.msg);
+    return ok(ad);
+}
+
 static int recorder_cfg(struct admin *ad)
 {
     struct val sf = sb_get(ad->body, "spamFilter");
@@ -423,6 +432,9 @@ static int route(struct admin *ad, const char *const *seg, size_t n)
         return requests(ad);
     if (!strcmp(what, "events") && n == 3 && !strcmp(seg[2], "record") && post)
         return record(ad);
+    if (!strcmp(what, "events") && n == 3 && !strcmp(seg[2], "generate") &&
+        post)
+        return generate(ad);
     if (!strcmp(what, "recorder") && post)
         return recorder_cfg(ad);
     if (!strcmp(what, "scenarios"))

@@ -19,8 +19,8 @@
  * resource endpoints), discovery.c (/version, /api, /apis, OpenAPI),
  * tls.c (a throwaway CA and server certificate), auth.c (tokens),
  * journal.c (the request journal), fault.c (fault rules), admin.c
- * (/__emu/), recorder.c (client-go's Event recorder), scenario.c (the
- * scenario player).
+ * (/__emu/), recorder.c (client-go's Event recorder), generate.c (Events
+ * at a steady rate, for benchmarks), scenario.c (the scenario player).
  */
 #ifndef RN_SANDBOX_H
 #define RN_SANDBOX_H
@@ -61,6 +61,18 @@ enum sb_res_id {
     SB_LEASES,
     SB_ROLLOUTS,
     SB_ANALYSISRUNS,
+    /* what rnotify's install manifests hold (deploy/): stored and served,
+     * no behaviour of their own */
+    SB_SERVICEACCOUNTS,
+    SB_SERVICES,
+    SB_DEPLOYMENTS,
+    SB_ROLES,
+    SB_ROLEBINDINGS,
+    SB_CLUSTERROLES,
+    SB_CLUSTERROLEBINDINGS,
+    SB_PDBS,
+    SB_SERVICEMONITORS,
+    SB_PROMETHEUSRULES,
     SB_NRES
 };
 
@@ -573,6 +585,14 @@ void sb_recorder_configure(struct sb_recorder *r, int spam_filter,
  * reference) unless dropped. */
 int sb_record(struct sb *sb, const struct sb_record_req *rq,
               const char **action, struct doc **out, struct sb_status *st);
+
+/* POST /__emu/events/generate (generate.c): record body.count Events at
+ * body.rate per second on the calling thread, then append the answer
+ * (each occurrence's involved object, Event name, action and real-clock
+ * time) to out.  RN_EINVAL with e for a bad body; stops early when the
+ * sandbox stops. */
+int sb_events_generate(struct sb *sb, struct val body, struct buf *out,
+                       struct rn_err *e);
 
 /* ------------------------------------------------------------------ */
 /* Scenarios (scenario.c)                                              */

@@ -1,6 +1,6 @@
 /*
- * email.c: `service.email[.<name>]` (docs/services/email.md), SMTP on
- * libcurl.
+ * email.c: `service.email[.<name>]` (docs/services/email.md): the message,
+ * the envelope, and the connection that smtp.c's dialogue runs over.
  *
  * The message is built by a pure function (email_message) that writes the
  * bytes upstream's mail library puts after DATA: `Mime-Version`, `Date`
@@ -15,16 +15,10 @@
  * The envelope follows upstream too: the sender and the recipients are
  * the addresses parsed out of the (encoded) From and To values with the
  * rules of Go's net/mail (a subset: no groups), recipients deduplicated.
- * The dialogue: smtps:// only when the port is 465 and both username and
- * password are set (an upstream quirk), otherwise smtp:// with
- * opportunistic STARTTLS; EHLO localhost; AUTH only with both
- * credentials and only when offered, CRAM-MD5 before PLAIN before LOGIN;
- * PLAIN refused on an unencrypted session to a host other than
- * `localhost`, `127.0.0.1` or `::1`, as Go's client refuses it; LOGIN
- * challenges other than "Username:"/"Password:" refused too.  A reply
- * watcher (on_reply, libcurl's header callback, which sees every server
- * reply) follows the dialogue to apply those rules and keeps the first
- * error reply for the message.
+ * The connection (conn.c): every address of the host tried as Go's
+ * dialer tries them, implicit TLS only when the port is 465 and both
+ * username and password are set (an upstream quirk), every wait bounded
+ * by the delivery's deadline; smtp.c speaks the dialogue over it.
  *
  * Failures: connection problems and 4xx replies may pass (retryable);
  * 5xx replies, certificate errors and bad addresses are permanent.  The
@@ -36,9 +30,7 @@
 #include "../core/codec.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -718,222 +710,15 @@ int email_recipients(struct arena *a, const char *rcpt, const char ***out,
     return RN_OK;
 }
 
-/* ---- the SMTP dialogue ---- */
-
-enum watch_phase { W_GREET, W_EHLO, W_STARTTLS, W_HELO, W_AFTER };
-
-/* What on_reply learns from the server's replies. */
-struct smtp_watch {
-    int phase;     /* enum watch_phase */
-    bool tls;      /* the session is encrypted now */
-    bool creds;    /* username and password set */
-    bool local;    /* host is localhost / 127.0.0.1 / ::1 */
-    bool loopback; /* local, or any 127.0.0.0/8 address */
-    bool starttls; /* offered in the last EHLO reply */
-    bool auth;     /* AUTH offered in the last EHLO reply */
-    bool in_auth;  /* AUTH exchange under way */
-    bool mail;     /* the MAIL/RCPT/DATA stage was reached */
-    bool login;    /* the mechanism is LOGIN */
-    bool cont;     /* inside a multi-line reply */
-    char mechs[128];
-    long code;           /* code of the last complete reply */
-    char text[256];      /* its text ("<code> <text>", as Go prints it) */
-    long err_code;       /* the first error reply (EHLO's aside), or 0 */
-    char err_text[256];  /* its text */
-    const char *refused; /* why on_reply stopped the transfer */
-};
-
-/* Beyond upstream (security): with credentials, a remote server must give
- * TLS and AUTH, or a man in the middle who strips STARTTLS and AUTH from
- * the EHLO reply would receive the mail in clear. */
-static bool watch_insecure(struct smtp_watch *w)
-{
-    if (!w->creds || w->loopback)
-        return false;
-    if (!w->tls)
-        w->refused = "email: the server offers no STARTTLS: with a username "
-                     "and password rnotify sends only over TLS (STARTTLS, or "
-                     "port 465), except to a loopback host";
-    else if (!w->auth)
-        w->refused = "email: the server offers no AUTH: with a username and "
-                     "password rnotify does not send unauthenticated, except "
-                     "to a loopback host";
-    return w->refused != NULL;
-}
-
-/* Go picks CRAM-MD5, then LOGIN when PLAIN is not offered, else PLAIN;
- * PLAIN is refused on an unencrypted session to a remote host. */
-static void watch_decide(struct smtp_watch *w)
-{
-    if (watch_insecure(w))
-        return;
-    w->in_auth = w->creds && w->auth;
-    bool cram = strstr(w->mechs, "CRAM-MD5") != NULL;
-    bool login = strstr(w->mechs, "LOGIN") && !strstr(w->mechs, "PLAIN");
-    w->login = w->in_auth && !cram && login;
-    if (w->in_auth && !w->tls && !w->local && !cram && !login)
-        w->refused = "unencrypted connection";
-}
-
-/* Go's LOGIN accepts only the challenges "Username:" and "Password:". */
-static void watch_login_challenge(struct smtp_watch *w)
-{
-    const char *b64 = w->text + 4; /* after "334 " */
-    unsigned char dec[sizeof w->text];
-    size_t n = strlen(b64), dn, bad;
-    int len = codec_b64_decode(b64, n, 0, dec, &dn, &bad) == RN_OK && dn
-                  ? (int)dn
-                  : -1;
-    if (len == 9 &&
-        (memcmp(dec, "Username:", 9) == 0 || memcmp(dec, "Password:", 9) == 0))
-        return;
-    snprintf(w->err_text, sizeof w->err_text,
-             "gomail: unexpected server challenge: %.*s",
-             len > 0 ? len : (int)strlen(b64), len > 0 ? (char *)dec : b64);
-    w->refused = w->err_text;
-}
-
-/* One EHLO reply line: note STARTTLS and AUTH. */
-static void watch_ehlo_line(struct smtp_watch *w, const char *t, size_t n)
-{
-    if (n >= 8 && strncasecmp(t, "STARTTLS", 8) == 0 && (n == 8 || t[8] == ' '))
-        w->starttls = true;
-    if (n >= 4 && strncasecmp(t, "AUTH", 4) == 0 &&
-        (n == 4 || t[4] == ' ' || t[4] == '=')) {
-        w->auth = true;
-        snprintf(w->mechs, sizeof w->mechs, "%.*s", (int)n, t);
-    }
-}
-
-/* A complete reply (its last line) moves the phase on. */
-static void watch_reply(struct smtp_watch *w, long code)
-{
-    switch (w->phase) {
-    case W_GREET:
-        w->phase = W_EHLO;
-        break;
-    case W_EHLO:
-        if (code != 250) {
-            w->phase = W_HELO;
-        } else if (!w->tls && w->starttls) {
-            w->phase = W_STARTTLS;
-        } else {
-            w->phase = W_AFTER;
-            watch_decide(w);
-        }
-        break;
-    case W_STARTTLS:
-        if (code != 220) {
-            /* Go gives up when STARTTLS fails */
-            w->refused = w->err_code ? w->err_text : w->text;
-            break;
-        }
-        w->tls = true;
-        w->starttls = w->auth = false;
-        w->mechs[0] = '\0';
-        w->phase = W_EHLO;
-        break;
-    case W_HELO:
-        w->phase = W_AFTER;
-        watch_insecure(w); /* HELO: no extensions, so neither TLS nor AUTH */
-        break;
-    default:
-        if (w->in_auth && code == 334 && w->login)
-            watch_login_challenge(w);
-        if (w->in_auth && code != 334)
-            w->in_auth = false;
-        else if (!w->in_auth)
-            w->mail = true;
-        break;
-    }
-}
-
-/* libcurl hands every server reply line to the header callback. */
-static size_t on_reply(char *p, size_t size, size_t nmemb, void *ud)
-{
-    struct smtp_watch *w = ud;
-    size_t n = size * nmemb;
-    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-        n--;
-    if (n < 3 || !isdigit((unsigned char)p[0]) ||
-        !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
-        return size * nmemb;
-    long code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-    bool last = n == 3 || p[3] != '-';
-    const char *t = n > 4 ? p + 4 : "";
-    size_t tn = n > 4 ? n - 4 : 0;
-    if (w->phase == W_EHLO && code == 250)
-        watch_ehlo_line(w, t, tn);
-    /* the lines of a reply joined with "\n", as Go's textproto does */
-    size_t at = w->cont ? strlen(w->text) : 0;
-    snprintf(w->text + at, sizeof w->text - at, w->cont ? "\n%.*s" : "%.*s",
-             (int)tn, t);
-    w->cont = !last;
-    if (!last)
-        return size * nmemb;
-    w->code = code;
-    char line[sizeof w->text];
-    memcpy(line, w->text, sizeof line);
-    snprintf(w->text, sizeof w->text, "%03ld %s", code, line);
-    if (code >= 400 && w->phase != W_EHLO && !w->err_code) {
-        w->err_code = code;
-        memcpy(w->err_text, w->text, sizeof w->text);
-    }
-    watch_reply(w, code);
-    return w->refused ? 0 : size * nmemb;
-}
-
-/* Feed a server's replies (lines ending in LF) to a fresh watcher, as
- * libcurl feeds them to on_reply: the fuzz target's entry.  flags:
- * EMAIL_WATCH_CREDS, _LOCAL, _TLS.  Returns 0 when the watcher let the
- * dialogue go on, 1 when it stopped it; *why (cap bytes) says why or
- * gives the first error reply. */
-int email_watch_replies(const char *text, size_t n, unsigned flags, char *why,
-                        size_t cap)
-{
-    struct smtp_watch w;
-    memset(&w, 0, sizeof w);
-    w.creds = flags & EMAIL_WATCH_CREDS;
-    w.local = w.loopback = flags & EMAIL_WATCH_LOCAL;
-    w.tls = flags & EMAIL_WATCH_TLS;
-    for (size_t i = 0; i < n && !w.refused;) {
-        const char *nl = memchr(text + i, '\n', n - i);
-        size_t len = nl ? (size_t)(nl - text - i) + 1 : n - i;
-        char line[1024];
-        size_t k = len < sizeof line ? len : sizeof line;
-        memcpy(line, text + i, k);
-        on_reply(line, 1, k, &w);
-        i += len;
-    }
-    snprintf(why, cap, "%s",
-             w.refused    ? w.refused
-             : w.err_code ? w.err_text
-                          : w.text);
-    return w.refused != NULL;
-}
-
-struct upload {
-    const char *p;
-    size_t left;
-};
-
-static size_t on_read(char *dst, size_t size, size_t nmemb, void *ud)
-{
-    struct upload *u = ud;
-    size_t n = size * nmemb < u->left ? size * nmemb : u->left;
-    memcpy(dst, u->p, n);
-    u->p += n;
-    u->left -= n;
-    return n;
-}
-
-/* The envelope: sender and deduplicated recipients (as "<addr>"). */
+/* The envelope: the sender and the recipients, deduplicated, as the
+ * addresses go into MAIL FROM:<...> and RCPT TO:<...>. */
 struct envelope {
     const char *from;
-    struct curl_slist *rcpt;
+    const char **rcpt;
+    size_t nrcpt;
 };
 
-/* Parse one encoded header value into "<addr>"; Go's error text on
+/* Parse one encoded header value into its address; Go's error text on
  * failure. */
 static int envelope_addr(struct arena *a, const char *field, const char **out,
                          struct rn_err *e)
@@ -944,13 +729,9 @@ static int envelope_addr(struct arena *a, const char *field, const char **out,
     buf_init(&addr, 1u << 20);
     int rc = email_qencode(&enc, field, strlen(field));
     if (rc == RN_OK)
-        rc = buf_add_char(&addr, '<');
-    if (rc == RN_OK)
         rc = email_parse_address(buf_str(&enc), &addr, why, sizeof why);
     if (rc == RN_OK)
-        rc = buf_add_char(&addr, '>');
-    if (rc == RN_OK)
-        *out = arena_strdup(a, buf_str(&addr));
+        *out = arena_strndup(a, addr.len ? addr.ptr : "", addr.len);
     if (rc == RN_OK && !*out)
         rc = RN_ENOMEM;
     if (rc == RN_EINVAL)
@@ -969,176 +750,97 @@ static int envelope_build(struct arena *a, const char *from,
                           const char *const *to, size_t nto,
                           struct envelope *env, struct rn_err *e)
 {
-    const char **seen = arena_alloc(a, (nto ? nto : 1) * sizeof *seen);
-    size_t nseen = 0;
-    int rc = seen ? envelope_addr(a, from, &env->from, e) : RN_ENOMEM;
+    env->rcpt = arena_alloc(a, (nto ? nto : 1) * sizeof *env->rcpt);
+    env->nrcpt = 0;
+    int rc = env->rcpt ? envelope_addr(a, from, &env->from, e) : RN_ENOMEM;
     for (size_t i = 0; rc == RN_OK && i < nto; i++) {
         const char *addr;
         rc = envelope_addr(a, to[i], &addr, e);
         bool dup = false;
-        for (size_t k = 0; rc == RN_OK && k < nseen; k++)
-            dup = dup || strcmp(seen[k], addr) == 0;
-        if (rc != RN_OK || dup)
-            continue;
-        seen[nseen++] = addr;
-        struct curl_slist *l = curl_slist_append(env->rcpt, addr);
-        if (!l)
-            rc = rn_errf(e, RN_ENOMEM, "out of memory");
-        else
-            env->rcpt = l;
+        for (size_t k = 0; rc == RN_OK && k < env->nrcpt; k++)
+            dup = dup || strcmp(env->rcpt[k], addr) == 0;
+        if (rc == RN_OK && !dup)
+            env->rcpt[env->nrcpt++] = addr;
     }
     if (rc == RN_ENOMEM && e && !e->code)
         rn_errf(e, rc, "out of memory");
     return rc;
 }
 
-/* Go net/smtp's loopback names (PLAIN in clear is allowed to them). */
-static bool is_local_host(const char *h)
+/* ---- the connection under the dialogue (smtp.c) ---- */
+
+struct link {
+    struct svc_conn conn;
+    struct svc_tls tls;
+};
+
+static int link_read(void *ud, char *buf, size_t cap, size_t *got,
+                     struct rn_err *e)
 {
-    return strcmp(h, "localhost") == 0 || strcmp(h, "127.0.0.1") == 0 ||
-           strcmp(h, "::1") == 0;
+    struct link *l = ud;
+    return svc_conn_read(&l->conn, buf, cap, got, e);
 }
 
-/* Loopback for the TLS-and-AUTH rule: Go's names and 127.0.0.0/8. */
-static bool is_loopback(const char *h)
+static int link_write(void *ud, const char *p, size_t n, struct rn_err *e)
 {
-    return is_local_host(h) || strncmp(h, "127.", 4) == 0;
+    struct link *l = ud;
+    return svc_conn_write(&l->conn, p, n, e);
 }
 
-static void setup_handle(CURL *h, const struct email_opts *o,
-                         const struct svc_opts *so, const char *url,
-                         char *errbuf)
+static int link_starttls(void *ud, bool *permanent, struct rn_err *e)
 {
-    bool auth = *o->username && *o->password;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROXY, ""); /* Go dials directly */
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     so->connect_timeout_ms ? so->connect_timeout_ms : 10000L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-                     so->timeout_ms ? so->timeout_ms : 60000L);
-    /* with credentials, TLS is required to a remote host (the watcher
-     * says why before libcurl would) */
-    curl_easy_setopt(h, CURLOPT_USE_SSL,
-                     auth && !is_loopback(o->host) ? (long)CURLUSESSL_ALL
-                                                   : (long)CURLUSESSL_TRY);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
-    if (so->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, so->ca_file);
-    if (auth) {
-        curl_easy_setopt(h, CURLOPT_USERNAME, o->username);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, o->password);
-        /* Go's choice among these, in libcurl's order CRAM-MD5, PLAIN,
-         * LOGIN; PLAIN with its initial response on the AUTH line */
-        curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS,
-                         "AUTH=CRAM-MD5;AUTH=PLAIN;AUTH=LOGIN");
-        curl_easy_setopt(h, CURLOPT_SASL_IR, 1L);
-    }
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    struct link *l = ud;
+    return svc_conn_tls(&l->conn, &l->tls, permanent, e);
 }
 
-/* Connection failures worded as Go's dialer words them ("connect:
- * connection refused", "i/o timeout"), in errbuf. */
-static void go_dial_error(CURL *h, CURLcode cc, const struct smtp_watch *w,
-                          char *errbuf)
+/* The send is decided: QUIT's reply gets at most ms more. */
+static void link_linger(void *ud, int ms)
 {
-    long os_errno = 0;
-    if (cc == CURLE_COULDNT_CONNECT &&
-        curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
-        os_errno > 0) {
-        char why[128], tmp[128];
-        /* the GNU strerror_r (the project builds with _GNU_SOURCE) */
-        snprintf(why, sizeof why, "%s",
-                 strerror_r((int)os_errno, tmp, sizeof tmp));
-        why[0] = (char)tolower((unsigned char)why[0]);
-        snprintf(errbuf, CURL_ERROR_SIZE, "connect: %s", why);
-    } else if (cc == CURLE_OPERATION_TIMEDOUT && w->code == 0) {
-        snprintf(errbuf, CURL_ERROR_SIZE, "i/o timeout");
-    }
+    struct link *l = ud;
+    int64_t until = svc_now_ms() + ms;
+    if (!l->conn.deadline_ms || until < l->conn.deadline_ms)
+        l->conn.deadline_ms = until;
 }
 
-/* Failure text and class of a transfer that ended with cc. */
-static int smtp_failure(const struct email_opts *o, CURLcode cc,
-                        const struct smtp_watch *w, const char *errbuf,
-                        struct svc_result *r, struct rn_err *e)
-{
-    const char *pre = w->mail ? "gomail: could not send email 1: " : "";
-    r->status = w->err_code;
-    if (w->refused) {
-        r->retryable = w->err_code >= 400 && w->err_code < 500;
-        return rn_errf(e, RN_EIO, "%s", w->refused);
-    }
-    switch (cc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_OPERATION_TIMEDOUT:
-        r->retryable = true;
-        r->status = 0;
-        return rn_errf(e, RN_EIO, "dial tcp %s:%" PRId64 ": %s", o->host,
-                       o->port, *errbuf ? errbuf : curl_easy_strerror(cc));
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_ISSUER_ERROR:
-        r->retryable = false;
-        return rn_errf(e, RN_EIO, "tls: %s",
-                       *errbuf ? errbuf : curl_easy_strerror(cc));
-    default:
-        break;
-    }
-    if (w->err_code) {
-        r->retryable = w->err_code < 500;
-        return rn_errf(e, RN_EIO, "%s%s", pre, w->err_text);
-    }
-    r->retryable = cc != CURLE_LOGIN_DENIED && cc != CURLE_OUT_OF_MEMORY;
-    r->status = 0;
-    return rn_errf(e, RN_EIO, "%s%s", pre,
-                   *errbuf ? errbuf : curl_easy_strerror(cc));
-}
-
-/* One SMTP transaction: connect, (STARTTLS), (AUTH), MAIL, RCPT, DATA. */
+/*
+ * Connect (every address, 10 s as upstream's dialer, never past the
+ * deadline), implicit TLS when upstream would use it (port 465 with both
+ * credentials), then the dialogue.  Every wait ends by the delivery's
+ * deadline, or by the whole-send limit (svc_opts.timeout_ms) when that
+ * comes first.
+ */
 static int smtp_deliver(const struct email_opts *o, const struct svc_opts *so,
-                        struct arena *a, const struct envelope *env,
-                        const struct buf *msg, struct svc_result *r,
+                        const struct svc_call *c, const struct envelope *env,
+                        const struct buf *msg, bool *retryable,
                         struct rn_err *e)
 {
     bool auth = *o->username && *o->password;
-    bool implicit = o->port == 465 && auth;
-    bool v6 = strchr(o->host, ':') != NULL;
-    /* the path names the EHLO domain: Go says "localhost" */
-    const char *url = arena_printf(a, "%s://%s%s%s:%" PRId64 "/localhost",
-                                   implicit ? "smtps" : "smtp", v6 ? "[" : "",
-                                   o->host, v6 ? "]" : "", o->port);
-    struct smtp_watch w;
-    memset(&w, 0, sizeof w);
-    w.tls = implicit;
-    w.creds = auth;
-    w.local = is_local_host(o->host);
-    w.loopback = is_loopback(o->host);
-    struct upload up = {msg->len ? msg->ptr : "", msg->len};
-    char errbuf[CURL_ERROR_SIZE] = "";
-    CURL *h = url ? curl_easy_init() : NULL;
-    if (!h)
-        return rn_errf(e, RN_ENOMEM, "cannot create an SMTP handle");
-    setup_handle(h, o, so, url, errbuf);
-    curl_easy_setopt(h, CURLOPT_MAIL_FROM, env->from);
-    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, env->rcpt);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(h, CURLOPT_READDATA, &up);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_reply);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &w);
-    CURLcode cc = curl_easy_perform(h);
-    go_dial_error(h, cc, &w, errbuf);
-    curl_easy_cleanup(h);
-    r->attempts = 1;
-    if (cc == CURLE_OK) {
-        r->status = w.code;
-        return RN_OK;
-    }
-    return smtp_failure(o, cc, &w, errbuf, r, e);
+    char port[24];
+    char why[sizeof e->msg];
+    bool refused, bad = false;
+    int64_t until = svc_now_ms() + so->timeout_ms;
+    if (c->deadline_ms && c->deadline_ms < until)
+        until = c->deadline_ms;
+    snprintf(port, sizeof port, "%" PRId64, o->port);
+    struct svc_dial d = {o->host, port, (int)so->connect_timeout_ms, until,
+                         SVC_DIAL_GO};
+    struct link l = {.tls = {o->host, so->ca_file, o->insecure}};
+    *retryable = true;
+    if (svc_conn_dial(&l.conn, &d, why, sizeof why, &refused) != RN_OK)
+        return rn_errf(e, RN_EIO, "%s", why);
+    l.conn.deadline_ms = until;
+    int rc =
+        o->port == 465 && auth ? svc_conn_tls(&l.conn, &l.tls, &bad, e) : RN_OK;
+    *retryable = !bad;
+    struct smtp_io io = {&l, link_read, link_write, link_starttls, link_linger};
+    struct smtp_mail m = {
+        o->host,   o->username, o->password, o->port == 465 && auth,
+        env->from, env->rcpt,   env->nrcpt,  msg->len ? msg->ptr : "",
+        msg->len};
+    if (rc == RN_OK)
+        rc = smtp_send_mail(&io, &m, retryable, e);
+    svc_conn_close(&l.conn);
+    return rc;
 }
 
 /* The send hook: render, address, deliver. */
@@ -1147,16 +849,15 @@ static int email_send(const void *state, struct svc_call *c, bool *retryable,
 {
     const struct email_opts *o = state;
     struct svc_opts so;
-    struct svc_result res;
     struct email_msg m;
-    struct envelope env = {NULL, NULL};
+    struct envelope env = {NULL, NULL, 0};
     struct buf msg;
     const char **to;
     size_t nto;
     time_t now = time(NULL);
     struct tm tm;
     memset(&m, 0, sizeof m);
-    memset(&res, 0, sizeof res);
+    *retryable = false;
     svc_opts_default(&so);
     int rc = email_recipients(c->a, c->recipient, &to, &nto);
     if (rc != RN_OK)
@@ -1181,10 +882,8 @@ static int email_send(const void *state, struct svc_call *c, bool *retryable,
     if (rc == RN_OK && email_message(&msg, &m) != RN_OK)
         rc = rn_errf(e, RN_ENOMEM, "the message is too large");
     if (rc == RN_OK)
-        rc = smtp_deliver(o, &so, c->a, &env, &msg, &res, e);
-    *retryable = res.retryable;
+        rc = smtp_deliver(o, &so, c, &env, &msg, retryable, e);
     buf_free(&msg);
-    curl_slist_free_all(env.rcpt);
     return rc;
 }
 

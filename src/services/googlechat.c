@@ -11,16 +11,13 @@
  * an `error` object in it is the failure.
  *
  * Upstream decodes the cards into google.golang.org/api/chat/v1's types
- * and encodes them again: members sorted by name (the generator's order),
- * every field omitempty.  Legacy `cards` go through chat.Card's struct
- * tables below (unknown keys dropped); `cardsV2` items keep their keys
- * (sorted, as those types order them) with empty values left out.
+ * and encodes them again (googlechat_types.c has the tables): unknown
+ * keys dropped, members in the structs' order, every field omitempty.
  */
 #include "svc_int.h"
 
 #include "../core/codec.h"
 #include "../core/goyaml.h"
-#include "../core/json.h"
 
 #include <openssl/rand.h>
 #include <stddef.h>
@@ -110,168 +107,88 @@ static const char *uuid4(struct arena *a)
                         b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-/* chat/v1's legacy card types, fields in the generated structs' order
- * (alphabetical), all omitempty. */
-#define CS(n)                                                                  \
-    {                                                                          \
-        n, GK_STR, true, NULL, 0, NULL, NULL                                   \
-    }
-#define CB(n)                                                                  \
-    {                                                                          \
-        n, GK_BOOL, true, NULL, 0, NULL, NULL                                  \
-    }
-#define CP(n, t)                                                               \
-    {                                                                          \
-        n, GK_PTR, true, &t, 0, NULL, NULL                                     \
-    }
-#define CL(n, t)                                                               \
-    {                                                                          \
-        n, GK_SLICE, true, &t, GK_PTR, NULL, "[]*chat." #n                     \
-    }
-#define CT(t, ...)                                                             \
-    static const struct gt_field t##_f[] = {__VA_ARGS__};                      \
-    static const struct gt_struct t = {"chat." #t, t##_f,                      \
-                                       sizeof t##_f / sizeof *t##_f}
-static gt_custom_fn number;
-CT(ActionParameter, CS("key"), CS("value"));
-CT(FormAction, CS("actionMethodName"), CL("parameters", ActionParameter));
-CT(OpenLink, CS("url"));
-CT(OnClick, CP("action", FormAction), CP("openLink", OpenLink));
-CT(TextButton, CP("onClick", OnClick), CS("text"));
-CT(ImageButton, CS("icon"), CS("iconUrl"), CS("name"), CP("onClick", OnClick));
-CT(Button, CP("imageButton", ImageButton), CP("textButton", TextButton));
-CT(Image, {"aspectRatio", GK_CUSTOM, true, NULL, 0, number, NULL},
-   CS("imageUrl"), CP("onClick", OnClick));
-CT(KeyValue, CS("bottomLabel"), CP("button", Button), CS("content"),
-   CB("contentMultiline"), CS("icon"), CS("iconUrl"), CP("onClick", OnClick),
-   CS("topLabel"));
-CT(TextParagraph, CS("text"));
-CT(WidgetMarkup, CL("buttons", Button), CP("image", Image),
-   CP("keyValue", KeyValue), CP("textParagraph", TextParagraph));
-CT(Section, CS("header"), CL("widgets", WidgetMarkup));
-CT(CardHeader, CS("imageAltText"), CS("imageStyle"), CS("imageUrl"),
-   CS("subtitle"), CS("title"));
-CT(CardAction, CS("actionLabel"), CP("onClick", OnClick));
-CT(Card, CL("cardActions", CardAction), CP("header", CardHeader), CS("name"),
-   CL("sections", Section));
-
-/* A float64 (Image.aspectRatio): a number as Go writes it; 0 is empty. */
-static int number(struct gt_ctx *x, const struct val *v)
-{
-    if (v->kind != VAL_INT && v->kind != VAL_FLOAT)
-        return gt_type_error(x, *v, "Image", "aspectRatio", "float64");
-    return json_emit(x->b, *v, NULL, x->e);
-}
-
-/* A cardsV2 value with the members Go's omitempty leaves out removed:
- * "", false, 0, null and empty lists (objects stay: they are non-nil
- * struct pointers). */
-static int pruned(struct gt_ctx *x, struct val v)
-{
-    if (v.kind == VAL_ARRAY) {
-        int rc = buf_add_char(x->b, '[');
-        for (size_t i = 0; rc == RN_OK && i < val_list_len(v); i++) {
-            rc = i ? buf_add_char(x->b, ',') : RN_OK;
-            if (rc == RN_OK)
-                rc = pruned(x, val_list_at(v, i));
-        }
-        return rc == RN_OK ? buf_add_char(x->b, ']') : rc;
-    }
-    if (v.kind != VAL_OBJECT)
-        return json_emit(x->b, v, NULL, x->e);
-    int rc = buf_add_char(x->b, '{');
-    bool first = true;
-    for (size_t i = 0; rc == RN_OK && i < val_obj_len(v); i++) {
-        const struct val_kv *kv = val_obj_at(v, i);
-        struct val m = kv->v;
-        if (m.kind == VAL_NULL || (m.kind == VAL_STRING && !m.len) ||
-            (m.kind == VAL_BOOL && !m.u.b) || (m.kind == VAL_INT && !m.u.i) ||
-            (m.kind == VAL_FLOAT && m.u.f == 0) ||
-            (m.kind == VAL_ARRAY && !val_list_len(m)))
-            continue;
-        rc = first ? RN_OK : buf_add_char(x->b, ',');
-        first = false;
-        if (rc == RN_OK)
-            rc = json_emit_string(x->b, kv->key.u.s, kv->key.len, 0);
-        if (rc == RN_OK)
-            rc = buf_add_char(x->b, ':');
-        if (rc == RN_OK)
-            rc = pruned(x, m);
-    }
-    return rc == RN_OK ? buf_add_char(x->b, '}') : rc;
-}
-
-/* cards / cardsV2: YAML (or JSON) text that must give a list. */
+/* cards / cardsV2: YAML (or JSON) text that must give a list (or null),
+ * with sigs.k8s.io/yaml's errors. */
 static int card_list(struct svc_call *c, const char *what, struct val *out,
                      struct rn_err *e)
 {
     const char *text = F(what);
     struct goyaml_opts yo = {1, 0, what};
     struct rn_err pe = {0};
-    if (goyaml_parse(c->a, text, strlen(text), &yo, out, &pe) == RN_OK &&
-        (out->kind == VAL_ARRAY || out->kind == VAL_NULL))
+    if (goyaml_parse(c->a, text, strlen(text), &yo, out, &pe) != RN_OK)
+        return rn_errf(e, RN_EINVAL,
+                       "cannot create message: error converting YAML to "
+                       "JSON: %s",
+                       pe.msg);
+    if (out->kind == VAL_ARRAY || out->kind == VAL_NULL)
         return RN_OK;
-    return rn_errf(e, RN_EINVAL, "cannot create message: %s: %s", what,
-                   pe.msg[0] ? pe.msg : "not a list");
+    return rn_errf(e, RN_EINVAL,
+                   "cannot create message: error unmarshaling JSON: json: "
+                   "cannot unmarshal %s into Go value of type %s",
+                   out->kind == VAL_OBJECT   ? "object"
+                   : out->kind == VAL_STRING ? "string"
+                   : out->kind == VAL_BOOL   ? "bool"
+                                             : "number",
+                   strcmp(what, "cardsV2") == 0 ? "[]chat.GoogleAppsCardV1Card"
+                                                : "[]chat.Card");
 }
 
-/* []chat.Card through the legacy tables, in j as "cards" (omitempty). */
-static int legacy_cards(struct svc_call *c, struct svc_json *j, struct val v,
-                        struct rn_err *e)
+/* The error of a card list: upstream's decoding errors come back from
+ * sigs.k8s.io/yaml ("error unmarshaling JSON: ..."); a value that
+ * json.Marshal refuses (NaN) fails when the message is written. */
+static int card_error(struct rn_err *e, int rc, const struct rn_err *pe)
+{
+    if (rc == RN_ENOMEM)
+        return rn_errf(e, rc, "out of memory");
+    if (strncmp(pe->msg, "json: unsupported value", 23) == 0)
+        return rn_errf(e, rc, "cannot send message: %s", pe->msg);
+    return rn_errf(e, rc, "cannot create message: error unmarshaling JSON: %s",
+                   pe->msg);
+}
+
+/* One card list (an array with items) through chat/v1's types
+ * (googlechat_types.c), its JSON in *out (in c->a). */
+static int typed_cards(struct svc_call *c, bool v2, struct val v,
+                       const char **out, struct rn_err *e)
 {
     struct buf b;
     struct rn_err pe = {0};
-    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
-    if (v.kind != VAL_ARRAY || !val_list_len(v))
-        return RN_OK;
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0, true};
+    size_t n = val_list_len(v);
+    const char **ids = v2 ? arena_alloc(c->a, n * sizeof *ids) : NULL;
+    int rc = v2 && !ids ? RN_ENOMEM : RN_OK;
+    for (size_t i = 0; rc == RN_OK && v2 && i < n; i++)
+        rc = (ids[i] = uuid4(c->a)) ? RN_OK : RN_ENOMEM;
     buf_init(&b, 1u << 24);
-    int rc = gt_emit_list(&x, &Card, &v, "[]chat.Card");
     if (rc == RN_OK)
-        rc = svc_json_raw(j, "cards", buf_str(&b), b.len);
-    else
-        rn_errf(e, rc, "cannot create message: %s", pe.msg);
+        rc = v2 ? gchat_emit_cards_v2(&x, &v, ids) : gchat_emit_cards(&x, &v);
+    if (rc == RN_OK && !(*out = arena_strndup(c->a, buf_str(&b), b.len)))
+        rc = RN_ENOMEM;
+    if (rc != RN_OK)
+        card_error(e, rc, &pe);
     buf_free(&b);
     return rc;
 }
 
-/* []chat.CardWithId: {"card": <pruned card>, "cardId": <UUIDv4>}. */
-static int v2_cards(struct svc_call *c, struct svc_json *j, struct val v)
-{
-    struct buf b;
-    struct rn_err pe = {0};
-    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
-    if (v.kind != VAL_ARRAY || !val_list_len(v))
-        return RN_OK;
-    buf_init(&b, 1u << 24);
-    int rc = buf_add_char(&b, '[');
-    for (size_t i = 0; rc == RN_OK && i < val_list_len(v); i++) {
-        const char *id = uuid4(c->a);
-        rc = id ? buf_add_str(&b, i ? ",{\"card\":" : "{\"card\":") : RN_ENOMEM;
-        if (rc == RN_OK)
-            rc = pruned(&x, val_list_at(v, i));
-        if (rc == RN_OK)
-            rc = buf_add_fmt(&b, ",\"cardId\":\"%s\"}", id);
-    }
-    if (rc == RN_OK)
-        rc = buf_add_char(&b, ']');
-    if (rc == RN_OK)
-        rc = svc_json_raw(j, "cardsV2", buf_str(&b), b.len);
-    buf_free(&b);
-    return rc;
-}
-
+/* {"text": "", "cards"?: [...], "cardsV2"?: [...]}: an empty or null list
+ * is left out (omitempty); cardsV2 is decoded first, as upstream. */
 static int cards_body(struct svc_call *c, struct svc_json *j, struct rn_err *e)
 {
     struct val v1 = val_null(), v2 = val_null();
-    int rc = *F("cards") ? card_list(c, "cards", &v1, e) : RN_OK;
-    if (rc == RN_OK && *F("cardsV2"))
-        rc = card_list(c, "cardsV2", &v2, e);
+    const char *enc1 = NULL, *enc2 = NULL;
+    int rc = *F("cardsV2") ? card_list(c, "cardsV2", &v2, e) : RN_OK;
+    if (rc == RN_OK && *F("cards"))
+        rc = card_list(c, "cards", &v1, e);
+    if (rc == RN_OK && v2.kind == VAL_ARRAY && val_list_len(v2))
+        rc = typed_cards(c, true, v2, &enc2, e);
+    if (rc == RN_OK && v1.kind == VAL_ARRAY && val_list_len(v1))
+        rc = typed_cards(c, false, v1, &enc1, e);
     if (rc == RN_OK)
         rc = svc_json_str(j, "text", "");
-    if (rc == RN_OK)
-        rc = legacy_cards(c, j, v1, e);
-    if (rc == RN_OK)
-        rc = v2_cards(c, j, v2);
+    if (rc == RN_OK && enc1)
+        rc = svc_json_raw(j, "cards", enc1, strlen(enc1));
+    if (rc == RN_OK && enc2)
+        rc = svc_json_raw(j, "cardsV2", enc2, strlen(enc2));
     return rc;
 }
 

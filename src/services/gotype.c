@@ -1,7 +1,8 @@
 /*
  * gotype.c: JSON decoded into a Go struct and encoded again, as upstream
  * does when it unmarshals a template field into an SDK type and the SDK
- * marshals it (slack's attachments and blocks, Rocket.Chat's attachments).
+ * marshals it (slack's attachments and blocks, Rocket.Chat's attachments,
+ * Google Chat's cards).
  *
  * A struct is a table of fields (svc_int.h: struct gt_struct): JSON name,
  * kind and omitempty, in Go's declaration order, which is the order
@@ -13,13 +14,18 @@
  * and 0), leaves omitempty fields out when empty (a struct value is never
  * empty: slack's `"blocks": null` inside every attachment comes from
  * that), and escapes strings HTML-safe as json.Marshal does.  Kinds with
- * their own decoding (slack's polymorphic blocks) are functions.
+ * their own decoding (slack's polymorphic blocks) are functions; two of
+ * google.golang.org/api's are kinds here: int64 tagged `,string` and
+ * float64 read as its JSONFloat64.  Input that came through YAML (a
+ * ctx flag) lets an integer field take a whole float, as Go sees 2.0
+ * after sigs.k8s.io/yaml has written it as JSON.
  */
 #include "svc_int.h"
 
 #include "../core/json.h"
 #include "../core/limits.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +108,13 @@ static bool empty(const struct gt_field *f, const struct val *v)
     case GK_INT:
     case GK_JTIME:
         return v->kind == VAL_INT && v->u.i == 0;
+    case GK_INT_STR: /* "0", "-0", "00" all decode to 0 */
+        return v->kind == VAL_STRING && v->len > (v->u.s[0] == '-') &&
+               strspn(v->u.s + (v->u.s[0] == '-'), "0") ==
+                   v->len - (v->u.s[0] == '-');
+    case GK_GFLOAT:
+        return (v->kind == VAL_INT && v->u.i == 0) ||
+               (v->kind == VAL_FLOAT && v->u.f == 0);
     case GK_SLICE:
         return v->kind == VAL_ARRAY && val_list_len(*v) == 0;
     default:
@@ -157,6 +170,66 @@ static int emit_jtime(struct gt_ctx *x, const struct gt_struct *st,
     return gt_type_error(x, v, st->goname, f->name, "slack.JSONTime");
 }
 
+/* An integer field: a JSON integer, or (through YAML) a whole float. */
+static int emit_int(struct gt_ctx *x, const struct gt_struct *st,
+                    const struct gt_field *f, struct val v, const char *gotype)
+{
+    if (v.kind == VAL_FLOAT && x->via_yaml && v.u.f == (double)(int64_t)v.u.f &&
+        v.u.f > -1e18 && v.u.f < 1e18)
+        return buf_add_fmt(x->b, "%lld", (long long)v.u.f);
+    if (v.kind != VAL_INT)
+        return gt_type_error(x, v, st->goname, f->name, gotype);
+    return buf_add_fmt(x->b, "%lld", (long long)v.u.i);
+}
+
+/* gensupport.JSONFloat64: a number, or one of three strings whose
+ * values encoding/json then refuses to write. */
+static int emit_gfloat(struct gt_ctx *x, struct val v)
+{
+    static const char *const names[][2] = {
+        {"NaN", "NaN"}, {"Infinity", "+Inf"}, {"-Infinity", "-Inf"}};
+    if (v.kind == VAL_INT || v.kind == VAL_FLOAT)
+        return json_emit(x->b, v, NULL, x->e);
+    if (v.kind != VAL_STRING)
+        return rn_errf(x->e, RN_EINVAL,
+                       "google.golang.org/api/internal: "
+                       "data not float or string");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(v.u.s, names[i][0]) == 0)
+            return rn_errf(x->e, RN_EINVAL, "json: unsupported value: %s",
+                           names[i][1]);
+    return rn_errf(x->e, RN_EINVAL,
+                   "google.golang.org/api/internal: bad float string \"%.60s\"",
+                   v.u.s);
+}
+
+/* An int64 tagged `,string`: only a quoted integer is read. */
+static int emit_int_str(struct gt_ctx *x, const struct gt_struct *st,
+                        const struct gt_field *f, struct val v)
+{
+    char tmp[32], *end;
+    if (v.kind != VAL_STRING)
+        return rn_errf(x->e, RN_EINVAL,
+                       "json: invalid use of ,string struct tag, trying to "
+                       "unmarshal unquoted value into int64");
+    snprintf(tmp, sizeof tmp, "%.*s", (int)v.len, v.u.s);
+    errno = 0;
+    long long n = strtoll(tmp, &end, 10);
+    bool digits = v.len && v.len < sizeof tmp &&
+                  (tmp[0] == '-' || (tmp[0] >= '0' && tmp[0] <= '9'));
+    if (!digits)
+        return rn_errf(x->e, RN_EINVAL,
+                       "json: invalid use of ,string struct tag, trying to "
+                       "unmarshal \"%.40s\" into int64",
+                       v.u.s);
+    if (*end || errno == ERANGE || tmp[0] == '+')
+        return rn_errf(x->e, RN_EINVAL,
+                       "json: cannot unmarshal number %.40s into Go struct "
+                       "field %s.%s of type int64",
+                       tmp, strrchr(st->goname, '.') + 1, f->name);
+    return buf_add_fmt(x->b, "\"%lld\"", n);
+}
+
 static int emit_field_value(struct gt_ctx *x, const struct gt_struct *st,
                             const struct gt_field *f, const struct val *v);
 
@@ -200,11 +273,14 @@ static int emit_field_value(struct gt_ctx *x, const struct gt_struct *st,
         return buf_add_str(x->b, !null && v->u.b ? "true" : "false");
     case GK_INT:
     case GK_PTR_INT:
-        if (!null && v->kind != VAL_INT)
-            return gt_type_error(x, *v, st->goname, f->name, "int");
         if (null && f->kind == GK_PTR_INT)
             return buf_add_str(x->b, "null");
-        return buf_add_fmt(x->b, "%lld", null ? 0LL : (long long)v->u.i);
+        return null ? buf_add_char(x->b, '0')
+                    : emit_int(x, st, f, *v, f->gotype ? f->gotype : "int");
+    case GK_INT_STR:
+        return null ? buf_add_str(x->b, "\"0\"") : emit_int_str(x, st, f, *v);
+    case GK_GFLOAT:
+        return null ? buf_add_char(x->b, '0') : emit_gfloat(x, *v);
     case GK_PTR_STR:
         if (!null && v->kind != VAL_STRING)
             return gt_type_error(x, *v, st->goname, f->name, "string");

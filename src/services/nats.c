@@ -28,16 +28,10 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <openssl/evp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #define NATS_DIAL_MS 2000 /* nats.go's DefaultTimeout */
 #define NATS_IO_MS 10000  /* each read or write of the dialogue */
@@ -278,121 +272,20 @@ static int server_list(struct arena *a, const char *url,
     return RN_OK;
 }
 
-/* ---- the connection ---- */
+/* ---- the connection (conn.c) ---- */
 
 struct conn {
-    int fd;
-    int64_t deadline_ms; /* the delivery's, 0 none */
+    struct svc_conn sc;
     char buf[NATS_LINE_MAX];
     size_t len;
 };
 
-/* ms to wait for one event: at most cap, never past the deadline. */
-static int wait_budget(int64_t deadline_ms, int cap)
+static int write_all(struct conn *c, const char *p, size_t n, struct rn_err *e)
 {
-    if (!deadline_ms)
-        return cap;
-    int64_t left = deadline_ms - svc_now_ms();
-    return left <= 0 ? 0 : left < cap ? (int)left : cap;
-}
-
-static bool wait_fd(const struct conn *c, short ev)
-{
-    struct pollfd p = {c->fd, ev, 0};
-    return poll(&p, 1, wait_budget(c->deadline_ms, NATS_IO_MS)) == 1 &&
-           !(p.revents & POLLNVAL);
-}
-
-/* Connect to one address within ms; 0 or an errno. */
-static int dial_addr(const struct addrinfo *ai, int ms, int *fd)
-{
-    int s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return errno;
-    int fl = fcntl(s, F_GETFL);
-    int err = fl < 0 || fcntl(s, F_SETFL, fl | O_NONBLOCK) < 0 ? errno : 0;
-    if (!err && connect(s, ai->ai_addr, ai->ai_addrlen) != 0)
-        err = errno;
-    if (err == EINPROGRESS) {
-        struct pollfd p = {s, POLLOUT, 0};
-        socklen_t len = sizeof err;
-        int r = poll(&p, 1, ms);
-        err = r == 0 ? ETIMEDOUT
-              : r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) != 0
-                  ? errno
-                  : err;
-    }
-    if (!err && fcntl(s, F_SETFL, fl) < 0)
-        err = errno;
-    if (err) {
-        close(s);
-        return err;
-    }
-    *fd = s;
-    return 0;
-}
-
-/* "dial tcp 127.0.0.1:4222: connect: connection refused", Go's words
- * (Go's errno texts are glibc's with a lower-case first letter). */
-static void dial_error(char *out, size_t cap, const struct addrinfo *ai,
-                       const char *port, int err)
-{
-    char host[NI_MAXHOST] = "?", why[128];
-    getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, NULL, 0,
-                NI_NUMERICHOST);
-    bool v6 = ai->ai_family == AF_INET6;
-    if (err == ETIMEDOUT) {
-        snprintf(why, sizeof why, "i/o timeout");
-    } else {
-        snprintf(why, sizeof why, "connect: %s", strerror(err));
-        why[9] = (char)tolower((unsigned char)why[9]);
-    }
-    snprintf(out, cap, "dial tcp %s%s%s:%s: %s", v6 ? "[" : "", host,
-             v6 ? "]" : "", port, why);
-}
-
-/* Every address of one server, the dial time shared among them. */
-static int dial_server(const struct nats_server *sv, int64_t deadline_ms,
-                       int *fd, char *why, size_t cap, bool *refused)
-{
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(sv->host, sv->port, &hints, &res);
-    if (g != 0) {
-        snprintf(why, cap, "dial tcp: lookup %s: %s", sv->host,
-                 gai_strerror(g));
-        *refused = false;
-        return RN_EIO;
-    }
-    size_t n = 0;
-    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
-        n++;
-    int ms = wait_budget(deadline_ms, NATS_DIAL_MS) / (int)(n ? n : 1);
-    int rc = RN_EIO;
-    for (const struct addrinfo *ai = res; ai && rc != RN_OK; ai = ai->ai_next) {
-        int err = dial_addr(ai, ms > 0 ? ms : 1, fd);
-        if (!err) {
-            rc = RN_OK;
-        } else {
-            dial_error(why, cap, ai, sv->port, err);
-            *refused &= err == ECONNREFUSED;
-        }
-    }
-    freeaddrinfo(res);
-    return rc;
-}
-
-static int write_all(const struct conn *c, const char *p, size_t n,
-                     struct rn_err *e)
-{
-    while (n > 0) {
-        ssize_t w = wait_fd(c, POLLOUT) ? send(c->fd, p, n, MSG_NOSIGNAL) : -1;
-        if (w <= 0)
-            return rn_errf(e, RN_EIO, "nats: write failed or timed out");
-        p += w;
-        n -= (size_t)w;
-    }
-    return RN_OK;
+    struct rn_err io = {0};
+    if (svc_conn_write(&c->sc, p, n, &io) == RN_OK)
+        return RN_OK;
+    return rn_errf(e, RN_EIO, "nats: %s", io.msg);
 }
 
 /* One protocol line without its CRLF, into out. */
@@ -415,12 +308,14 @@ static int read_line(struct conn *c, char *out, size_t cap, size_t *len,
         }
         if (c->len == sizeof c->buf)
             return rn_errf(e, RN_EIO, "nats: protocol line too long");
-        ssize_t r = wait_fd(c, POLLIN) ? recv(c->fd, c->buf + c->len,
-                                              sizeof c->buf - c->len, 0)
-                                       : -1;
-        if (r <= 0)
-            return rn_errf(e, RN_EIO, "nats: connection closed or timed out");
-        c->len += (size_t)r;
+        struct rn_err io = {0};
+        size_t got = 0;
+        if (svc_conn_read(&c->sc, c->buf + c->len, sizeof c->buf - c->len, &got,
+                          &io) != RN_OK)
+            return rn_errf(e, RN_EIO, "nats: %s", io.msg);
+        if (got == 0)
+            return rn_errf(e, RN_EIO, "nats: the server closed the connection");
+        c->len += got;
     }
 }
 
@@ -636,13 +531,19 @@ static int nats_send(const void *state, struct svc_call *c, bool *retryable,
     if (rc != RN_OK)
         return rc;
     *retryable = true;
-    cn->deadline_ms = c->deadline_ms;
     for (size_t i = 0; i < n; i++) {
-        if (dial_server(&sv[i], c->deadline_ms, &cn->fd, why, sizeof why,
-                        &refused) != RN_OK)
+        struct svc_dial d = {sv[i].host, sv[i].port, NATS_DIAL_MS,
+                             c->deadline_ms, SVC_DIAL_NATS};
+        bool all_refused;
+        if (svc_conn_dial(&cn->sc, &d, why, sizeof why, &all_refused) !=
+            RN_OK) {
+            refused &= all_refused;
             continue;
+        }
+        cn->sc.deadline_ms = c->deadline_ms;
+        cn->sc.io_ms = NATS_IO_MS;
         rc = dialogue(cn, c, o, &sv[i], retryable, e);
-        close(cn->fd);
+        svc_conn_close(&cn->sc);
         return rc;
     }
     return rn_errf(e, RN_EIO, "failed to connect to NATS server: %s%s%s%s",

@@ -154,7 +154,7 @@ static int attachments(struct svc_call *c, const char *text, const char **out,
     struct val v;
     struct rn_err pe = {0};
     struct buf b;
-    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0, false};
     *out = NULL;
     if (svc_json_parse(c->a, text, strlen(text), &v, &pe) != RN_OK)
         return rn_errf(e, RN_EINVAL,

@@ -155,7 +155,7 @@ static int sdk_field(struct svc_call *c, const char *what, const char *text,
     struct rn_err pe = {0};
     struct buf b;
     bool blocks = strcmp(what, "blocks") == 0, nonempty = true;
-    struct gt_ctx x = {&b, &pe, c->a, 0, 0};
+    struct gt_ctx x = {&b, &pe, c->a, 0, 0, false};
     *out = NULL;
     if (svc_json_parse(c->a, text, strlen(text), &v, &pe) != RN_OK)
         return rn_errf(e, RN_EINVAL, "failed to unmarshal %s '%s' : %s", what,

@@ -181,6 +181,9 @@ enum gt_kind {
     GK_PTR,     /* *struct: nil is null */
     GK_SLICE,   /* []elem: nil is null, [] written as [] */
     GK_CUSTOM,  /* a type with its own (Un)MarshalJSON: fn */
+    GK_GFLOAT,  /* float64 read as google.golang.org/api's JSONFloat64 (a
+                   number, or "NaN" / "Infinity" / "-Infinity") */
+    GK_INT_STR, /* int64 tagged `,string`: a quoted integer both ways */
 };
 
 struct gt_ctx;
@@ -193,7 +196,8 @@ struct gt_field {
     const struct gt_struct *st; /* GK_STRUCT, GK_PTR, slices of them */
     uint8_t elem;               /* GK_SLICE: the element's kind */
     gt_custom_fn *fn;           /* GK_CUSTOM */
-    const char *gotype;         /* GK_SLICE: for errors ("[]string") */
+    const char *gotype; /* GK_SLICE, GK_INT: the Go type for errors ("[]string",
+                           "int64"; NULL: "int") */
 };
 
 struct gt_struct {
@@ -210,6 +214,10 @@ struct gt_ctx {
     struct arena *a;
     unsigned flags;
     int depth;
+    /* the input went through sigs.k8s.io/yaml (YAML, then JSON as Go
+     * writes it): a whole float such as 2.0 reached Go as 2, which an
+     * integer field takes */
+    bool via_yaml;
 };
 
 /* Decode v (NULL or null: the zero value) as struct st and append its
@@ -229,23 +237,110 @@ const struct val *gt_lookup(struct val obj, const char *name);
 int gt_type_error(struct gt_ctx *x, struct val v, const char *st,
                   const char *field, const char *gotype);
 
+/* google.golang.org/api chat/v1's card types (googlechat_types.c), as
+ * upstream's googlechat service decodes and re-encodes them: []chat.Card
+ * (legacy `cards`) and []chat.CardWithId from the `cardsV2` list; ids[i]
+ * is the cardId of item i. */
+int gchat_emit_cards(struct gt_ctx *x, const struct val *v);
+int gchat_emit_cards_v2(struct gt_ctx *x, const struct val *v,
+                        const char *const *ids);
+
 /* slack-go v0.16.0's types (slack_types.c): []slack.Attachment and
  * slack.Blocks (the top-level block list) as upstream re-encodes them. */
 int slack_emit_attachments(struct gt_ctx *x, const struct val *v);
 /* *out false when the block list is empty (upstream then sends none). */
 int slack_emit_blocks(struct gt_ctx *x, const struct val *v, bool *out);
 
-/* ---- SMTP (email.c) ---- */
+/* ---- connections of the services with their own protocol (conn.c) ---- */
 
-#define EMAIL_WATCH_CREDS 1u /* username and password are set */
-#define EMAIL_WATCH_LOCAL 2u /* the host is loopback */
-#define EMAIL_WATCH_TLS 4u   /* the session starts encrypted (SMTPS) */
+/* How the addresses of a host are tried: net.Dialer's rule (email, as
+ * upstream's SMTP library dials) or nats.go's. */
+enum svc_dial_rule {
+    SVC_DIAL_GO,   /* partial deadlines, the first error reported */
+    SVC_DIAL_NATS, /* the dial timeout shared equally, the last error */
+};
 
-/* Feed an SMTP server's reply lines to the dialogue watcher that email.c
- * runs beside libcurl (the same code); 1 when it would stop the send,
- * *why (cap bytes) says why or quotes the first error reply. */
-int email_watch_replies(const char *text, size_t n, unsigned flags, char *why,
-                        size_t cap);
+struct svc_dial {
+    const char *host, *port;
+    int timeout_ms;      /* the whole dial */
+    int64_t deadline_ms; /* unix ms, 0 = none: the dial never runs past it */
+    int rule;            /* enum svc_dial_rule */
+};
+
+/* A connection; each wait of a read, a write or the TLS handshake ends
+ * by deadline_ms (unix ms, 0 = none) and lasts at most io_ms (0 = no
+ * cap); the caller sets and may move both. */
+struct svc_conn {
+    int fd;
+    void *ssl; /* OpenSSL's SSL *, NULL while in clear */
+    int64_t deadline_ms;
+    int io_ms;
+    char names[128]; /* "local->remote", for messages */
+};
+
+/* TLS as a client of host: the certificate must name it, unless
+ * insecure; ca_file (may be NULL) adds to the system's trust store. */
+struct svc_tls {
+    const char *host;
+    const char *ca_file;
+    bool insecure;
+};
+
+int svc_conn_dial(struct svc_conn *c, const struct svc_dial *d, char *why,
+                  size_t cap, bool *refused);
+int svc_conn_tls(struct svc_conn *c, const struct svc_tls *t, bool *cert_bad,
+                 struct rn_err *e);
+int svc_conn_read(struct svc_conn *c, char *buf, size_t cap, size_t *got,
+                  struct rn_err *e);
+int svc_conn_write(struct svc_conn *c, const char *p, size_t n,
+                   struct rn_err *e);
+void svc_conn_close(struct svc_conn *c);
+
+/* ---- the SMTP client (smtp.c) ---- */
+
+/* The byte stream under a dialogue: a connection (email.c), or memory
+ * (unit tests, the fuzz target).  Each returns RN_OK or fills e. */
+struct smtp_io {
+    void *ud;
+    /* at least one byte into buf; RN_EIO at the end or on a timeout */
+    int (*read)(void *ud, char *buf, size_t cap, size_t *got, struct rn_err *e);
+    int (*write)(void *ud, const char *p, size_t n, struct rn_err *e);
+    /* the TLS handshake after STARTTLS; *permanent when a repeat cannot
+     * help (the certificate did not verify) */
+    int (*starttls)(void *ud, bool *permanent, struct rn_err *e);
+    /* may be NULL: the dialogue is done, wait at most ms for QUIT's
+     * reply */
+    void (*linger)(void *ud, int ms);
+};
+
+/* One mail: the dialogue's input. */
+struct smtp_mail {
+    const char *host; /* the configured server name (PLAIN's and the
+                         security rule's loopback test) */
+    const char *username, *password; /* AUTH when both are non-empty */
+    bool tls;         /* implicit TLS: encrypted from the start */
+    const char *from; /* envelope addresses, without <> */
+    const char *const *rcpt;
+    size_t nrcpt;
+    const char *msg; /* the message, before dot-stuffing */
+    size_t msg_len;
+};
+
+/*
+ * The SMTP dialogue of upstream's mail library over Go's net/smtp, byte
+ * for byte (docs/services/email.md): greeting, EHLO localhost (HELO when
+ * refused), STARTTLS when offered, rnotify's TLS-and-AUTH rule, AUTH
+ * (CRAM-MD5, LOGIN or PLAIN as upstream chooses), MAIL FROM with
+ * BODY=8BITMIME / SMTPUTF8 when offered, RCPT TO per recipient, DATA with
+ * dot-stuffing, QUIT.  RN_OK when the server took the message; otherwise
+ * e holds upstream's error text and *retryable the class (I/O failures
+ * and 4xx replies may pass).
+ */
+int smtp_send_mail(const struct smtp_io *io, const struct smtp_mail *m,
+                   bool *retryable, struct rn_err *e);
+
+/* Go's textproto DotWriter over msg, then ".\r\n": appended to b. */
+int smtp_dot_stuff(struct buf *b, const char *msg, size_t n);
 
 /* ---- NATS (nats.c) ---- */
 

@@ -36,7 +36,7 @@ UID = 65532
 
 # pkg-config module (cmake/deps.cmake) -> the Debian package with its .pc
 DEV_PACKAGES = {
-    "yaml-0.1": "libyaml-dev", "libcrypto": "libssl-dev",
+    "yaml-0.1": "libyaml-dev", "libcrypto": "libssl-dev", "libssl": "libssl-dev",
     "libpcre2-8": "libpcre2-dev", "libcurl": "libcurl4-openssl-dev",
     "libmicrohttpd": "libmicrohttpd-dev", "gnutls": "libgnutls28-dev",
     "crypt": "libcrypt-dev",

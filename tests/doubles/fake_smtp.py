@@ -17,8 +17,8 @@ Options:
                        STARTTLS, with --tls the server speaks TLS at once
                        (implicit TLS, "SMTPS")
   --user U --password P   offer AUTH PLAIN LOGIN (or the mechanisms of
-                       --mechs, among PLAIN, LOGIN, CRAM-MD5); also over
-                       plaintext
+                       --mechs, among PLAIN, LOGIN, CRAM-MD5, XOAUTH2 (which
+                       always fails)); also over plaintext
   --fail-mail R, --fail-rcpt R, --fail-data R   answer MAIL, RCPT or the end
                        of DATA with the reply R (e.g. "451 4.3.0 try later");
                        --fail-rcpt-only ADDR limits --fail-rcpt to ADDR
@@ -26,7 +26,17 @@ Options:
   --odd-login          LOGIN challenges "User Name\0" / "Password\0"
                        (aiosmtpd's own) instead of "Username:" / "Password:"
 
-Failed AUTH attempts are recorded too, as {"auth_failed": {...}}.
+  --drop-ext K[,K]     leave these extensions (e.g. 8BITMIME,SMTPUTF8) out of
+                       the EHLO reply (aiosmtpd offers 8BITMIME and
+                       SMTPUTF8 by default)
+  --stall-at MAIL|DATA never answer MAIL, or the end of DATA (a stalled
+                       server)
+
+Failed AUTH attempts are recorded too, as {"auth_failed": {...}}.  Every
+line a client sends is recorded as it is read, before the server answers
+it, as {"conn": N, "line": "<the line without CRLF>"} (N counts the
+connections), so a test sees the whole dialogue, message lines included
+(as sent: dot-stuffed).
 """
 
 import argparse
@@ -34,6 +44,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import socket
 import ssl
@@ -45,6 +56,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 LOCK = threading.Lock()
+CONNS = itertools.count(1)
 
 
 def record(path, entry):
@@ -60,6 +72,22 @@ class Relay(SMTP):
     AuthLoginUsernameChallenge = "Username:"
     AuthLoginPasswordChallenge = "Password:"
     no_ehlo = False
+    rn_log = None
+
+    def _client_connected_cb(self, reader, writer):
+        super()._client_connected_cb(reader, writer)
+        conn, log = next(CONNS), self.rn_log
+
+        def recording(read):
+            async def wrapped(*a, **kw):
+                line = await read(*a, **kw)
+                if line:
+                    text = line.rstrip(b"\r\n").decode("latin-1")
+                    record(log, {"conn": conn, "line": text})
+                return line
+            return wrapped
+        # readline() reads through readuntil()
+        reader.readuntil = recording(reader.readuntil)
 
     async def smtp_EHLO(self, hostname):
         if self.no_ehlo:
@@ -80,6 +108,12 @@ class Relay(SMTP):
                                   ("CRAM-MD5", user, digest, challenge))
 
 
+    async def auth_XOAUTH2(self, _, args):
+        # offered only so that a client sees an AUTH line without PLAIN,
+        # LOGIN or CRAM-MD5; every attempt fails
+        return AuthResult(success=False, handled=False)
+
+
 class Handler:
     def __init__(self, args):
         self.args = args
@@ -89,9 +123,16 @@ class Handler:
         session.host_name = hostname
         # aiosmtpd offers "AUTH" even with no mechanism left; a relay
         # without AUTH does not mention it
-        return [r for r in responses if r.strip() != "250-AUTH"]
+        drop = set((self.args.drop_ext or "").split(","))
+        kept = [r for r in responses if r.strip() != "250-AUTH" and
+                r[4:].split(" ")[0] not in drop]
+        # the last line of a reply has "250 "
+        return [r[:3] + "-" + r[4:] for r in kept[:-1]] + \
+            [kept[-1][:3] + " " + kept[-1][4:]]
 
     async def handle_MAIL(self, server, session, envelope, address, options):
+        if self.args.stall_at == "MAIL":
+            await asyncio.sleep(3600)
         if self.args.fail_mail:
             return self.args.fail_mail
         envelope.mail_from = address
@@ -111,6 +152,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.args.stall_at == "DATA":
+            await asyncio.sleep(3600)
         if self.args.fail_data:
             return self.args.fail_data
         auth = getattr(session, "rn_auth", None)
@@ -164,13 +207,15 @@ class Relays(Controller):
             kw["tls_context"] = tls_context(a)
         if a.user:
             kw["authenticator"] = make_authenticator(a)
-            offered = {"PLAIN", "LOGIN", "CRAM-MD5"}
+            offered = {"PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2"}
             keep = set((a.mechs or "PLAIN LOGIN").split())
             kw["auth_exclude_mechanism"] = sorted(offered - keep)
         else:
-            kw["auth_exclude_mechanism"] = ["PLAIN", "LOGIN", "CRAM-MD5"]
+            kw["auth_exclude_mechanism"] = ["PLAIN", "LOGIN", "CRAM-MD5",
+                                            "XOAUTH2"]
         srv = Relay(self.handler, **kw)
         srv.no_ehlo = a.no_ehlo
+        srv.rn_log = a.log
         if a.odd_login:
             srv.AuthLoginUsernameChallenge = SMTP.AuthLoginUsernameChallenge
             srv.AuthLoginPasswordChallenge = SMTP.AuthLoginPasswordChallenge
@@ -209,6 +254,8 @@ def main():
     ap.add_argument("--fail-data")
     ap.add_argument("--no-ehlo", action="store_true")
     ap.add_argument("--odd-login", action="store_true")
+    ap.add_argument("--drop-ext")
+    ap.add_argument("--stall-at", choices=["MAIL", "DATA"])
     args = ap.parse_args()
     port = args.port or free_port(args.host)
     kw = {"hostname": args.host, "port": port}

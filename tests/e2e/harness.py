@@ -40,6 +40,10 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """The test cannot run here (a tool is missing); run.py exits 77."""
+
+
 def wait_for(what, pred, timeout=20.0, step=0.05):
     """Poll pred() until it returns a true value; fail naming `what`."""
     end = time.time() + timeout
@@ -233,8 +237,8 @@ class Sandbox:
 class Sink:
     """A scripted HTTP server (fake_http's) in this process."""
 
-    def __init__(self, workdir, script=None):
-        self.log_path = os.path.join(workdir, "sink.jsonl")
+    def __init__(self, workdir, script=None, name="sink"):
+        self.log_path = os.path.join(workdir, name + ".jsonl")
         open(self.log_path, "w").close()
         self.srv = ThreadingHTTPServer(("127.0.0.1", 0), fake_http.Handler)
         self.srv.daemon_threads = True
@@ -310,24 +314,26 @@ class Controller:
     """`rnotify controller` as a child process."""
 
     def __init__(self, build, workdir, kubeconfig, name="rnotify",
-                 extra=()):
+                 extra=(), prefix=()):
         self.build = build
         self.workdir = workdir
         self.kubeconfig = kubeconfig
         self.name = name
         self.extra = list(extra)
+        self.prefix = list(prefix)  # a command to run it under (profilers)
         self.log_path = os.path.join(workdir, f"{name}.log")
         self.proc = None
 
     def start(self):
         self.metrics_port = free_port()
         self.health_port = free_port()
-        args = [os.path.join(self.build, "rnotify"), "controller",
-                "--kubeconfig", self.kubeconfig,
-                "--config-namespace", CONFIG_NS,
-                "--metrics-addr", f"127.0.0.1:{self.metrics_port}",
-                "--health-addr", f"127.0.0.1:{self.health_port}",
-                "--log-level", "debug"] + self.extra
+        args = self.prefix + [
+            os.path.join(self.build, "rnotify"), "controller",
+            "--kubeconfig", self.kubeconfig,
+            "--config-namespace", CONFIG_NS,
+            "--metrics-addr", f"127.0.0.1:{self.metrics_port}",
+            "--health-addr", f"127.0.0.1:{self.health_port}",
+            "--log-level", "debug"] + self.extra
         self.logf = open(self.log_path, "ab")
         env = dict(os.environ, TZ="UTC")
         env.pop("KUBECONFIG", None)

@@ -3,6 +3,10 @@
 
 usage: run.py BUILD_DIR [TEST...]     (no TEST: list the tests)
 
+Exit status: 0 when every test passed, 1 when one failed, 77 (ctest's
+skip) when every test named was skipped (harness.Skip: a tool it needs is
+missing).
+
 Each test is a function `test_<name>(env)` in tests/e2e/test_*.py; `env`
 makes the sandbox, the sink and controllers and cleans them up.  On a
 failure the logs of every process the test started are printed.
@@ -33,7 +37,7 @@ class Env:
         return sb
 
     def sink(self, script=None):
-        s = harness.Sink(self.dir, script)
+        s = harness.Sink(self.dir, script, f"sink{len(self.sinks) or ''}")
         self.sinks.append(s)
         return s
 
@@ -86,12 +90,15 @@ def main():
     if not names:
         print("\n".join(sorted(all_tests)))
         return 0
-    failed = 0
+    failed = skipped = 0
     for name in names:
         env = Env(build, name)
         try:
             all_tests[name](env)
             print(f"ok   {name}")
+        except harness.Skip as e:
+            skipped += 1
+            print(f"SKIP {name}: {e}")
         except Exception:
             failed += 1
             print(f"FAIL {name}")
@@ -99,7 +106,9 @@ def main():
             env.dump()
         finally:
             env.close()
-    return 1 if failed else 0
+    if failed:
+        return 1
+    return 77 if skipped == len(names) else 0
 
 
 if __name__ == "__main__":

@@ -65,14 +65,21 @@ def play(sb, name):
         raise Failure(f"scenario {name}: {out}")
 
 
-def test_canary_lifecycle(env):
+def lifecycle(env, scenario):
+    """Play a bundled scenario: exactly its Events' notifications, in
+    order."""
     triggers = [t for t in config.TRIGGERS if t != "on-purple"]
     sb, sink, ctl = start(env, triggers)
-    play(sb, "canary.yaml")
-    want = expected_from("canary.yaml", triggers)
+    play(sb, scenario)
+    want = expected_from(scenario, triggers)
     got = settle(sink, len(want))
     if got != want:
         raise Failure(f"notifications\n got {got}\nwant {want}")
+    return sink, ctl, want
+
+
+def test_canary_lifecycle(env):
+    sink, ctl, want = lifecycle(env, "canary.yaml")
     # rendered from the Rollout version the Event names: the step
     # completed events see the index of the step just completed
     steps = [b["step"] for b in sink.bodies("/hook/on-rollout-step")]
@@ -90,23 +97,11 @@ def test_canary_lifecycle(env):
 
 
 def test_bluegreen_lifecycle(env):
-    triggers = [t for t in config.TRIGGERS if t != "on-purple"]
-    sb, sink, ctl = start(env, triggers)
-    play(sb, "bluegreen.yaml")
-    want = expected_from("bluegreen.yaml", triggers)
-    got = settle(sink, len(want))
-    if got != want:
-        raise Failure(f"notifications\n got {got}\nwant {want}")
+    lifecycle(env, "bluegreen.yaml")
 
 
 def test_abort_lifecycle(env):
-    triggers = [t for t in config.TRIGGERS if t != "on-purple"]
-    sb, sink, ctl = start(env, triggers)
-    play(sb, "abort.yaml")
-    want = expected_from("abort.yaml", triggers)
-    got = settle(sink, len(want))
-    if got != want:
-        raise Failure(f"notifications\n got {got}\nwant {want}")
+    sink, ctl, want = lifecycle(env, "abort.yaml")
     if ctl.metric("notification_send_success", type="Warning",
                   reason="RolloutAborted") != 1:
         raise Failure("Warning RolloutAborted not counted")
@@ -172,3 +167,28 @@ def test_swallowed_pause(env):
                   reason="RolloutPaused") != 1:
         raise Failure("the transition fallback should have sent once")
     _ = CONFIG_NS
+
+
+def test_purple_flips_while_in_flight(env):
+    """true -> false -> true while the first notification is still being
+    delivered: two notifications, as upstream would send."""
+    from harness import http
+    sb, sink, ctl = start(env, ["on-purple"])
+    sink.script({"routes": [{"path": "/hook/", "replies": [
+        {"status": 200, "hold": "first"}, {"status": 200}]}]})
+    sb.create(config.rollout("flip"))
+    def image(tag):
+        sb.patch("Rollout", "default", "flip", {"spec": {"template": {
+            "spec": {"containers": [{"name": "flip", "image":
+                                     "argoproj/rollouts-demo:" + tag}]}}}})
+    image("purple")
+    wait_for("first request held", lambda: len(sink.requests()) == 1)
+    image("green")
+    image("purple")
+    time_ok = wait_for("second queued",
+                       lambda: ctl.log().count("msg=queued") == 2, 10)
+    http("GET", sink.url + "/__release/first")
+    got = settle(sink, 2, timeout=20)
+    if got != ["on-purple", "on-purple"]:
+        raise Failure(f"true-false-true while in flight sent {got}")
+    _ = time_ok

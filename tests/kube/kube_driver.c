@@ -10,6 +10,8 @@
  *   start RES NS [MAXMS [T]]  start an informer ("-" = all namespaces),
  *                           its backoff capped at MAXMS, timeoutSeconds T
  *   synced | stats | dump   informer state; dump = sorted "ns/name@rv"
+ *   sizes                   "objects=N frozen=F bytes=B": cached docs,
+ *                           how many are frozen docs of their own, heap
  *   list RES NS LIMIT       blocking kube_list: "pages=P items=N <dump>"
  *   get RES NS NAME         "ok RV" or "err STATUS message"
  *   annotate NS NAME K V    kube_modify merge patch with an RV precondition
@@ -112,6 +114,18 @@ static void keys_print(struct keys *k)
 static void each_obj(void *ud, struct doc *obj)
 {
     keys_add(ud, obj->root);
+}
+
+struct sizes {
+    size_t objects, frozen, bytes;
+};
+
+static void each_size(void *ud, struct doc *obj)
+{
+    struct sizes *s = ud;
+    s->objects++;
+    s->frozen += obj->frozen != 0;
+    s->bytes += doc_size(obj);
 }
 
 static int each_page(void *ud, struct doc *page)
@@ -398,6 +412,11 @@ static int dispatch(struct drv *d, char *line)
         struct keys k = {0};
         kube_informer_each(d->inf, each_obj, &k);
         keys_print(&k);
+    } else if (strcmp(c, "sizes") == 0 && d->inf) {
+        struct sizes sz = {0};
+        kube_informer_each(d->inf, each_size, &sz);
+        printf("objects=%zu frozen=%zu bytes=%zu", sz.objects, sz.frozen,
+               sz.bytes);
     } else if (strcmp(c, "list") == 0 && n >= 4)
         cmd_list(d, arg);
     else if (strcmp(c, "get") == 0 && n >= 4)

@@ -6,7 +6,7 @@ misbehave through its /__emu/ admin API and checks what the client does:
 the informer survives dropped watches (clean end, reset, cut mid-line), 410
 in every form, 500s, 429 with Retry-After, garbage lines and a restart of
 the sandbox, and its cache then equals a fresh list; list pagination over
-1,000 objects; token rotation with at most one 401; TLS with the sandbox's
+1,000 objects; every cached object a frozen doc of its own; token rotation with at most one 401; TLS with the sandbox's
 CA (and a clear error without it); an exec plugin; 409 retries of
 kube_modify; the recorder raising an Event's count; no token over http;
 an unreachable server failing fast.  Waits poll with deadlines; nothing
@@ -393,6 +393,29 @@ def case_pagination(a, work):
         sb.stop()
 
 
+def case_informer_frozen(a, work):
+    """Every cached object is a frozen doc of its own, from a list page
+    (two pages here) or a watch event, and none holds more than its own
+    bytes: no list page outlives its listing."""
+    sb = Sandbox(a.sandbox, work)
+    d = Driver(a.driver, sb.kubeconfig)
+    try:
+        sb.objects([rollout(f"r{i:03d}", "default", i) for i in range(600)])
+        assert d.cmd("start rollouts - 2000") == "ok"
+        wait_for("synced", lambda: d.cmd("run 50") and
+                 d.cmd("synced") == "1")
+        sizes = dict(kv.split("=") for kv in d.cmd("sizes").split())
+        assert sizes["objects"] == "600" and sizes["frozen"] == "600", sizes
+        # a page of 500 is ~100 KB; one small Rollout a few hundred bytes
+        assert int(sizes["bytes"]) < 600 * 1024, sizes
+        sb.objects([rollout("r000", "default", 7), rollout("late")])
+        wait_for("the watch", lambda: d.cmd("run 50") and
+                 d.cmd("sizes").startswith("objects=601 frozen=601"))
+    finally:
+        d.close()
+        sb.stop()
+
+
 def case_token_rotation(a, work):
     sb = Sandbox(a.sandbox, work, token="T1")
     tokfile = os.path.join(work, "token")
@@ -619,6 +642,7 @@ def case_unreachable(a, work):
 
 CASES = [case_informer_drops, case_informer_handlers, case_informer_410,
          case_informer_errors, case_informer_restart, case_pagination,
+         case_informer_frozen,
          case_token_rotation, case_tls, case_client_cert, case_exec_plugin,
          case_conflicts, case_recorder, case_lease, case_plain_http,
          case_unreachable]

@@ -7,7 +7,7 @@ versions older than the history (as an ERROR event, as HTTP 410, with
 reason Gone), bookmarks only when asked for, selector transitions on
 watches, consistent pages, RV preconditions, the Lease and Invalid rules,
 the client-go recorder emulation (count raises, spam filter,
-aggregation), Event TTL, every admin fault, watch closes and scenario
+aggregation), the Event generator of benchmarks, Event TTL, every admin fault, watch closes and scenario
 playback.
 
 Usage: api_test.py SANDBOX_BINARY [EXAMPLES_DIR] [-k SUBSTRING]
@@ -651,6 +651,40 @@ def test_event_ttl():
     again = record("RolloutUpdated", "Rollout updated to revision 1")
     assert again["action"] == "created" and again["event"]["count"] == 2
     w.close()
+
+
+def test_events_generate():
+    SB.reset()
+    for i in range(3):
+        create(RO, rollout("gen-%02d" % i))
+    SB.admin("POST", "recorder", {"spamFilter": False, "aggregation": False})
+    w = SB.watch(EV + "?watch=true&resourceVersion=%d" % SB.rv())
+    t0 = time.time_ns()
+    out = SB.admin("POST", "events/generate", {
+        "involved": {"kind": "Rollout", "namespace": "default",
+                     "namePrefix": "gen-", "names": 3, "width": 2},
+        "reason": "RolloutCompleted", "message": "done", "count": 5,
+        "rate": 1000})
+    assert (out["count"], out["created"], out["patched"]) == (5, 3, 2), out
+    rows = out["events"]
+    assert [r["involved"] for r in rows] == [
+        "gen-00", "gen-01", "gen-02", "gen-00", "gen-01"]
+    assert [r["action"] for r in rows] == ["created"] * 3 + ["patched"] * 2
+    assert rows[3]["event"] == rows[0]["event"]  # a raise: the same Event
+    assert rows[0]["event"].startswith("gen-00.")
+    times = [r["timeNs"] for r in rows]
+    assert times == sorted(times) and t0 <= times[0] <= time.time_ns()
+    evs = w.events(5)
+    assert [e["type"] for e in evs] == ["ADDED"] * 3 + ["MODIFIED"] * 2
+    assert evs[4]["object"]["count"] == 2
+    assert evs[0]["object"]["involvedObject"]["name"] == "gen-00"
+    w.close()
+    SB.json("POST", "/__emu/events/generate",
+            {"involved": {"namePrefix": "x"}, "reason": "R", "count": 0},
+            expect=400)
+    SB.json("POST", "/__emu/events/generate",
+            {"involved": {"names": 3}, "count": 3}, expect=400)
+    SB.admin("POST", "recorder", {"spamFilter": True, "aggregation": True})
 
 
 # ---------------------------------------------------------------- faults

@@ -643,7 +643,7 @@ case("googlechat-cards-v2", "service.googlechat", GC,
      script={"default": {"json": {"name": "spaces/S/messages/M"}}},
      check=check_gc_cards)
 # cards go through chat/v1's types as upstream decodes and re-encodes
-# them: members sorted, empty values and unknown keys (legacy cards) left
+# them: members in the structs' order, empty values and unknown keys left
 # out, {"card": ..., "cardId": ...} in CardWithId's order
 GC_CARDS_T = """message: x
 googlechat:
@@ -675,6 +675,90 @@ def check_gc_both(reqs):
 case("googlechat-cards-sdk-shape", "service.googlechat", GC, GC_CARDS_T,
      "googlechat:space", script={"default": {"json": {
          "name": "spaces/S/messages/M"}}}, check=check_gc_both)
+# cardsV2 through chat.GoogleAppsCardV1Card (google.golang.org/api v0.227.0):
+# unknown keys dropped at every level, keys matched case-insensitively,
+# members in the structs' order, empty values left out (an empty widget
+# and `divider: {}` stay {}), colors through JSONFloat64 (0 left out),
+# valueMsEpoch an int64 `,string` (quoted both ways), a whole float into an
+# int64 (YAML 2.0 reaches Go as 2)
+GC_V2_T = """message: x
+googlechat:
+  cardsV2: |
+    - Header: {title: "{{.rollout.metadata.name}}", subtitle: "", bogus: 1}
+      cardActions: []
+      sections:
+        - header: Status
+          collapsible: false
+          widgets:
+            - decoratedText:
+                topLabel: phase
+                text: Healthy
+                startIcon: {knownIcon: STAR}
+                switchControl: {name: s, selected: false}
+                extra: dropped
+            - divider: {}
+            - buttonList:
+                buttons:
+                  - text: Open
+                    color: {red: 1, green: 0, blue: 0.5}
+                    onClick: {openLink: {url: "https://example.com/r"}}
+            - dateTimePicker: {name: when, valueMsEpoch: "1672574400000", timezoneOffsetDate: 0}
+            - grid: {columnCount: 2.0, items: [{title: a, layout: ""}]}
+            - textParagraph: {TEXT: "<b>done</b>", maxLines: 0}
+            - unknownWidget: {x: 1}
+    - null
+"""
+
+
+def check_gc_v2(reqs):
+    eq(len(reqs), 1, "requests")
+    b = reqs[0]["body"]
+    ids = re.findall(r'"cardId":"([0-9a-f-]{36})"', b)
+    eq(len(ids), 2, "a cardId per card")
+    expect(ids[0] != ids[1], "distinct cardIds")
+    want = ('{"text":"","cardsV2":[{"card":{"header":{"title":"guestbook"},'
+            '"sections":[{"header":"Status","widgets":['
+            '{"decoratedText":{"startIcon":{"knownIcon":"STAR"},'
+            '"switchControl":{"name":"s"},"text":"Healthy","topLabel":"phase"}},'
+            '{"divider":{}},'
+            '{"buttonList":{"buttons":[{"color":{"blue":0.5,"red":1},'
+            '"onClick":{"openLink":{"url":"https://example.com/r"}},'
+            '"text":"Open"}]}},'
+            '{"dateTimePicker":{"name":"when","valueMsEpoch":"1672574400000"}},'
+            '{"grid":{"columnCount":2,"items":[{"title":"a"}]}},'
+            '{"textParagraph":{"text":"\\u003cb\\u003edone\\u003c/b\\u003e"}},'
+            '{}]}]},"cardId":"ID0"},{"card":{},"cardId":"ID1"}]}')
+    eq(b.replace(ids[0], "ID0").replace(ids[1], "ID1"), want, "body")
+
+
+case("googlechat-cards-v2-sdk-types", "service.googlechat", GC, GC_V2_T,
+     "googlechat:space", script={"default": {"json": {
+         "name": "spaces/S/messages/M"}}}, check=check_gc_v2)
+# an int64 tagged `,string` takes only a quoted number, as upstream
+case("googlechat-cards-v2-unquoted-epoch", "service.googlechat", GC,
+     "message: x\ngooglechat:\n  cardsV2: |\n    - sections: [{widgets: "
+     "[{dateTimePicker: {valueMsEpoch: 1672574400000}}]}]\n",
+     "googlechat:space", ok=False, retryable=False, requests=0,
+     err="cannot create message: error unmarshaling JSON: json: invalid use "
+     "of ,string struct tag, trying to unmarshal unquoted value into int64")
+case("googlechat-cards-v2-not-a-list", "service.googlechat", GC,
+     "message: x\ngooglechat:\n  cardsV2: |\n    header: {title: t}\n",
+     "googlechat:space", ok=False, retryable=False, requests=0,
+     err="cannot create message: error unmarshaling JSON: json: cannot "
+     "unmarshal object into Go value of type []chat.GoogleAppsCardV1Card")
+# legacy cards: chat.CardHeader has no imageAltText; a zero aspectRatio
+# is left out
+case("googlechat-cards-legacy-fields", "service.googlechat", GC,
+     "message: x\ngooglechat:\n  cards: |\n    - header: {title: t, "
+     "imageAltText: alt}\n      sections: [{widgets: [{image: {imageUrl: u, "
+     "aspectRatio: 0}}, {image: {imageUrl: v, aspectRatio: 1.5}}]}]\n",
+     "googlechat:space", script={"default": {"json": {
+         "name": "spaces/S/messages/M"}}},
+     check=lambda reqs: eq(reqs[0]["body"],
+                           '{"text":"","cards":[{"header":{"title":"t"},'
+                           '"sections":[{"widgets":[{"image":{"imageUrl":'
+                           '"u"}},{"image":{"aspectRatio":1.5,"imageUrl":'
+                           '"v"}}]}]}]}', "body"))
 case("googlechat-error", "service.googlechat", GC, "message: x\n",
      "googlechat:space", script={"default": {"status": 400, "json": {
          "error": {"code": 400, "message": "bad", "status":

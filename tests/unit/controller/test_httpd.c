@@ -14,71 +14,11 @@
 
 #include "controller/controller_int.h"
 #include "core/buf.h"
+#include "http_fixture.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-struct got {
-    long code;
-    char body[4096];
-    size_t n;
-    char type[128];
-    char allow[64];
-};
-
-static size_t on_body(char *p, size_t s, size_t n, void *ud)
-{
-    struct got *g = ud;
-    size_t k = s * n;
-    if (g->n + k < sizeof g->body) {
-        memcpy(g->body + g->n, p, k);
-        g->n += k;
-        g->body[g->n] = '\0';
-    }
-    return k;
-}
-
-static size_t on_header(char *p, size_t s, size_t n, void *ud)
-{
-    struct got *g = ud;
-    size_t k = s * n;
-    if (k > 7 && strncasecmp(p, "Allow: ", 7) == 0)
-        snprintf(g->allow, sizeof g->allow, "%.*s", (int)(k - 9), p + 7);
-    return k;
-}
-
-/* Fetch http://host:port/path with method; fills g. */
-static void fetch(const char *host, int port, const char *method,
-                  const char *path, struct got *g)
-{
-    char url[256];
-    memset(g, 0, sizeof *g);
-    snprintf(url, sizeof url, "http://%s:%d%s", host, port, path);
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, g);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, g);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    else if (strcmp(method, "POST") == 0)
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "x=1");
-    else if (strcmp(method, "GET") != 0)
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-    assert_int_equal(curl_easy_perform(h), CURLE_OK);
-    char *ct = NULL;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &g->code);
-    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-    snprintf(g->type, sizeof g->type, "%s", ct ? ct : "");
-    curl_easy_cleanup(h);
-}
 
 /* Fetch and check the status and, unless NULL, the body. */
 static void expect(const char *host, int port, const char *method,

@@ -3,7 +3,8 @@
  * of the bytes gives the same events, a partial tail waits for the rest,
  * long lines hit the limit, bad lines and unknown types are syntax
  * errors that name the line, BOOKMARK and ERROR (410) carry their
- * resourceVersion and code, and the event's doc root is its object.
+ * resourceVersion and code, and the event's doc is its object alone,
+ * frozen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "core/doc.h"
 #include "kube/kube.h"
+#include "kube/kube_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +127,39 @@ static void test_root_is_object_and_nums(void **state)
     doc_unref(d);
 }
 
+/* The doc keeps the event's object only, frozen in one exact block: a
+ * large member beside "object" costs it nothing, and the builder handed
+ * over by the informer is left reset for the next line. */
+static void test_doc_is_the_object_alone(void **state)
+{
+    (void)state;
+    struct kube_watch_parser *p;
+    struct rn_err e;
+    struct doc *d = NULL;
+    struct doc_builder b;
+    char line[8192];
+    char junk[6000];
+    memset(junk, 'j', sizeof junk - 1);
+    junk[sizeof junk - 1] = '\0';
+    snprintf(line, sizeof line,
+             "{\"junk\":\"%s\",\"type\":\"MODIFIED\",\"object\":{"
+             "\"metadata\":{\"name\":\"x\",\"resourceVersion\":\"7\"}}}\n",
+             junk);
+    doc_builder_init(&b);
+    assert_int_equal(kube_watch_parser_new(0, 1, &p), RN_OK);
+    kube_watch_parser_set_builder(p, &b);
+    assert_int_equal(
+        kube_watch_parser_feed(p, line, strlen(line), keep_obj, &d, &e), RN_OK);
+    kube_watch_parser_free(p);
+    assert_non_null(d);
+    assert_true(d->frozen > 0);
+    assert_true(doc_size(d) < 1024);
+    assert_non_null(b.fz); /* the parser froze with the builder given */
+    assert_null(val_get_cstr(d->root, "junk"));
+    doc_unref(d);
+    doc_builder_free(&b);
+}
+
 static void test_partial_tail_waits(void **state)
 {
     (void)state;
@@ -223,6 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slicings),
         cmocka_unit_test(test_root_is_object_and_nums),
+        cmocka_unit_test(test_doc_is_the_object_alone),
         cmocka_unit_test(test_partial_tail_waits),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_bad_lines),

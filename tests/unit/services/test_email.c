@@ -418,47 +418,6 @@ static void send_failures(void **state)
 /* Allocation failure at every point of building a message and of a send
  * that ends at the connection: an error or the full result, no leak
  * (under ASan), never a crash. */
-/* Security beyond upstream: with credentials, a remote server that offers
- * no STARTTLS or no AUTH (stripped by a man in the middle) is refused;
- * loopback keeps upstream's behaviour. */
-static void tls_and_auth_required(void **state)
-{
-    (void)state;
-    char why[256];
-    const char *plain = "220 mx\r\n250-mx\r\n250 SIZE 100\r\n";
-    const char *noauth = "220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n"
-                         "250-mx\r\n250 SIZE 1\r\n";
-    const char *good = "220 mx\r\n250-mx\r\n250 STARTTLS\r\n220 go\r\n"
-                       "250-mx\r\n250 AUTH PLAIN\r\n235 ok\r\n";
-    const char *helo = "220 mx\r\n502 no\r\n250 hi\r\n";
-    assert_int_equal(email_watch_replies(plain, strlen(plain),
-                                         EMAIL_WATCH_CREDS, why, sizeof why),
-                     1);
-    assert_non_null(strstr(why, "offers no STARTTLS"));
-    assert_int_equal(email_watch_replies(noauth, strlen(noauth),
-                                         EMAIL_WATCH_CREDS, why, sizeof why),
-                     1);
-    assert_non_null(strstr(why, "offers no AUTH"));
-    assert_int_equal(email_watch_replies(helo, strlen(helo), EMAIL_WATCH_CREDS,
-                                         why, sizeof why),
-                     1);
-    assert_int_equal(email_watch_replies(good, strlen(good), EMAIL_WATCH_CREDS,
-                                         why, sizeof why),
-                     0);
-    /* implicit TLS (port 465) needs no STARTTLS, still AUTH */
-    assert_int_equal(email_watch_replies("220 mx\r\n250 AUTH LOGIN\r\n", 22,
-                                         EMAIL_WATCH_CREDS | EMAIL_WATCH_TLS,
-                                         why, sizeof why),
-                     0);
-    /* loopback, or no credentials: as upstream */
-    assert_int_equal(email_watch_replies(plain, strlen(plain),
-                                         EMAIL_WATCH_CREDS | EMAIL_WATCH_LOCAL,
-                                         why, sizeof why),
-                     0);
-    assert_int_equal(
-        email_watch_replies(plain, strlen(plain), 0, why, sizeof why), 0);
-}
-
 static void out_of_memory(void **state)
 {
     (void)state;
@@ -503,7 +462,6 @@ static void out_of_memory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tls_and_auth_required),
         cmocka_unit_test(message_plain),
         cmocka_unit_test(message_html_empty_subject),
         cmocka_unit_test(message_id_when_given),

@@ -2,7 +2,9 @@
  * test_gotype.c: slack-go's types as upstream re-encodes a template's
  * attachments and blocks (gotype.c, slack_types.c): struct order, zero
  * values, omitempty, the SDK's type tables and their null and error
- * cases, rich text.
+ * cases, rich text; Google Chat's V2 cards (googlechat_types.c) and the
+ * kinds only they have (int64 `,string`, JSONFloat64, YAML's whole
+ * floats).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 
 #include "svc_fixture.h"
 
+#include "core/goyaml.h"
 #include "core/limits.h"
 #include "services/svc_int.h"
 
@@ -24,7 +27,7 @@ static const char *enc(const char *json, bool blocks, struct rn_err *e)
     /* as services parse rendered JSON: whole numbers stay integers */
     if (svc_json_parse(&fx_arena, json, strlen(json), &v, e) != RN_OK)
         fail_msg("parse %s: %s", json, e->msg);
-    struct gt_ctx x = {&b, e, &fx_arena, 0, 0};
+    struct gt_ctx x = {&b, e, &fx_arena, 0, 0, false};
     bool nonempty = true;
     buf_init(&b, RN_BUF_DEFAULT_MAX);
     int rc = blocks ? slack_emit_blocks(&x, &v, &nonempty)
@@ -43,6 +46,92 @@ static const char *ok(const char *json, bool blocks)
     if (!s)
         fail_msg("%s: %s", json, e.msg);
     return s;
+}
+
+/* cardsV2 YAML through []chat.CardWithId (cardId "ID"); NULL with e set
+ * on a decoding error. */
+static const char *v2(const char *yaml, struct rn_err *e)
+{
+    static const char *const ids[] = {"ID", "ID", "ID"};
+    struct buf b;
+    struct val v;
+    struct goyaml_opts yo = {1, 0, "cardsV2"};
+    if (goyaml_parse(&fx_arena, yaml, strlen(yaml), &yo, &v, e) != RN_OK ||
+        v.kind != VAL_ARRAY || val_list_len(v) > 3)
+        fail_msg("parse %s: %s", yaml, e->msg);
+    struct gt_ctx x = {&b, e, &fx_arena, 0, 0, true};
+    buf_init(&b, RN_BUF_DEFAULT_MAX);
+    int rc = gchat_emit_cards_v2(&x, &v, ids);
+    const char *out =
+        rc == RN_OK ? arena_strndup(&fx_arena, buf_str(&b), b.len) : NULL;
+    buf_free(&b);
+    return out;
+}
+
+#define W(widget) "- sections: [{widgets: [" widget "]}]"
+#define CARD(json)                                                             \
+    "[{\"card\":{\"sections\":[{\"widgets\":[" json "]}]},\"cardId\":\"ID\"}]"
+
+static void chat_cards_v2(void **state)
+{
+    (void)state;
+    struct rn_err e = {0};
+    assert_string_equal(v2("[null, {}]", &e),
+                        "[{\"card\":{},\"cardId\":\"ID\"},"
+                        "{\"card\":{},\"cardId\":\"ID\"}]");
+    /* int64 `,string`: quoted both ways; 0 is empty */
+    assert_string_equal(
+        v2(W("{dateTimePicker: {valueMsEpoch: \"-12\"}}"), &e),
+        CARD("{\"dateTimePicker\":{\"valueMsEpoch\":\"-12\"}}"));
+    assert_string_equal(v2(W("{dateTimePicker: {valueMsEpoch: \"0\"}}"), &e),
+                        CARD("{\"dateTimePicker\":{}}"));
+    assert_null(v2(W("{dateTimePicker: {valueMsEpoch: \"-\"}}"), &e));
+    assert_null(v2(W("{dateTimePicker: {valueMsEpoch: 5}}"), &e));
+    assert_string_equal(e.msg, "json: invalid use of ,string struct tag, "
+                               "trying to unmarshal unquoted value into int64");
+    assert_null(v2(W("{dateTimePicker: {valueMsEpoch: \"x1\"}}"), &e));
+    assert_non_null(strstr(e.msg, "trying to unmarshal \"x1\" into int64"));
+    assert_null(v2(W("{dateTimePicker: {valueMsEpoch: \"1.5\"}}"), &e));
+    assert_non_null(strstr(e.msg, "cannot unmarshal number 1.5 into Go struct "
+                                  "field GoogleAppsCardV1DateTimePicker."
+                                  "valueMsEpoch of type int64"));
+    /* JSONFloat64: numbers; three names that json.Marshal then refuses */
+    assert_string_equal(
+        v2(W("{buttonList: {buttons: [{color: {red: 0.25, green: 0, alpha: "
+             "1}}]}}"),
+           &e),
+        CARD("{\"buttonList\":{\"buttons\":[{\"color\":{\"alpha\":1,"
+             "\"red\":0.25}}]}}"));
+    assert_null(v2(W("{buttonList: {buttons: [{color: {red: NaN}}]}}"), &e));
+    assert_string_equal(e.msg, "json: unsupported value: NaN");
+    assert_null(
+        v2(W("{buttonList: {buttons: [{color: {red: \"-Infinity\"}}]}}"), &e));
+    assert_string_equal(e.msg, "json: unsupported value: -Inf");
+    assert_null(
+        v2(W("{buttonList: {buttons: [{color: {red: \"red\"}}]}}"), &e));
+    assert_string_equal(e.msg, "google.golang.org/api/internal: bad float "
+                               "string \"red\"");
+    assert_null(v2(W("{buttonList: {buttons: [{color: {red: true}}]}}"), &e));
+    assert_string_equal(e.msg, "google.golang.org/api/internal: data not "
+                               "float or string");
+    /* int64: a whole float came through YAML as an integer; 2.5 did not */
+    assert_string_equal(v2(W("{textParagraph: {maxLines: 3.0, text: t}}"), &e),
+                        CARD("{\"textParagraph\":{\"maxLines\":3,"
+                             "\"text\":\"t\"}}"));
+    assert_null(v2(W("{textParagraph: {maxLines: 2.5}}"), &e));
+    assert_non_null(strstr(e.msg, "number 2.5 into Go struct field "
+                                  "GoogleAppsCardV1TextParagraph.maxLines of "
+                                  "type int64"));
+    /* recursion through OnClick.card and Column.widgets */
+    assert_string_equal(
+        v2(W("{columns: {columnItems: [{widgets: [{image: {onClick: {card: "
+             "{name: inner, x: 1}}}}]}]}}"),
+           &e),
+        CARD("{\"columns\":{\"columnItems\":[{\"widgets\":[{\"image\":{"
+             "\"onClick\":{\"card\":{\"name\":\"inner\"}}}}]}]}}"));
+    assert_null(v2("[\"text\"]", &e));
+    assert_string_equal(e.msg, "json: cannot unmarshal string into Go value "
+                               "of type chat.GoogleAppsCardV1Card");
 }
 
 static void attachments(void **state)
@@ -124,6 +213,7 @@ static void rich_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(chat_cards_v2),
         cmocka_unit_test(attachments),
         cmocka_unit_test(blocks),
         cmocka_unit_test(rich_text),
