@@ -16,6 +16,11 @@
 #include <string.h>
 
 #define PATCH_MAX_DEPTH 512
+/* A JSON patch's result is stored like any written object, so it must
+ * fit the request limit (http.c) and the JSON nesting limit.  Copies share
+ * subtrees, so a few dozen "copy the root into itself" operations would
+ * otherwise double the object each time, in size and depth. */
+#define PATCH_MAX_SIZE (3u << 20)
 
 static bool is_obj(struct val v)
 {
@@ -91,7 +96,72 @@ struct jpatch {
     struct arena *a;
     struct rn_err *e;
     const char *opname, *path;
+    size_t size; /* the document's JSON size, counting every copy added */
+    long depth;  /* an upper bound of its nesting */
 };
+
+/* The size of v as compact JSON (strings without escapes) plus `used`,
+ * walking no further than limit: a larger value returns limit + 1.
+ * *depth gets v's nesting, from level. */
+static size_t measure(struct val v, size_t used, size_t limit, long level,
+                      long *depth)
+{
+    if (level > *depth)
+        *depth = level;
+    if (used > limit)
+        return limit + 1;
+    if (level > PATCH_MAX_DEPTH)
+        return used; /* too deep already: account() says so */
+    switch (val_kind(v)) {
+    case VAL_STRING:
+        return used + val_str_len(v) + 2;
+    case VAL_ARRAY:
+        used += 2;
+        for (size_t i = 0; i < val_list_len(v) && used <= limit; i++)
+            used =
+                measure(val_list_at(v, i), used + 1, limit, level + 1, depth);
+        return used;
+    case VAL_OBJECT:
+        used += 2;
+        for (size_t i = 0; i < val_obj_len(v) && used <= limit; i++) {
+            const struct val_kv *kv = val_obj_at(v, i);
+            used = measure(kv->v, used + val_str_len(kv->key) + 4, limit,
+                           level + 1, depth);
+        }
+        return used;
+    default:
+        return used + 8;
+    }
+}
+
+/* Account for v placed at a pointer of ntoks tokens: every byte it adds
+ * counts (removals are not subtracted, so the bound only grows). */
+static int account(struct jpatch *j, struct val v, long ntoks)
+{
+    long depth = 0;
+    j->size = measure(v, j->size, PATCH_MAX_SIZE, ntoks, &depth);
+    if (depth > j->depth)
+        j->depth = depth;
+    if (j->size > PATCH_MAX_SIZE)
+        return rn_errf(j->e, RN_EINVAL,
+                       "%s operation: the patched object would exceed "
+                       "%u bytes: \"%s\"",
+                       j->opname, PATCH_MAX_SIZE, j->path);
+    if (j->depth > PATCH_MAX_DEPTH)
+        return rn_errf(j->e, RN_EINVAL,
+                       "%s operation: the patched object would nest deeper "
+                       "than %d: \"%s\"",
+                       j->opname, PATCH_MAX_DEPTH, j->path);
+    return RN_OK;
+}
+
+static long pointer_len(const char *ptr)
+{
+    long n = 0;
+    for (; *ptr; ptr++)
+        n += *ptr == '/';
+    return n;
+}
 
 /* A pointer "/a/b~1c" split into unescaped tokens; -1 when malformed. */
 static long split_pointer(struct arena *a, const char *ptr, char ***out)
@@ -305,27 +375,42 @@ static int one_op(struct jpatch *j, struct val op, struct val doc,
     case OP_MOVE:
         if (!strncmp(path, from, strlen(from)) && path[strlen(from)] == '/')
             return jfail(j, "cannot move a value into itself");
-        rc = get_at(j, doc, from, &v);
+        /* the moved value keeps its size; only its depth may change */
+        j->depth += pointer_len(path) > pointer_len(from)
+                        ? pointer_len(path) - pointer_len(from)
+                        : 0;
+        rc = account(j, val_null(), 0);
+        if (!rc)
+            rc = get_at(j, doc, from, &v);
         if (!rc)
             rc = apply_at(j, doc, from, OP_REMOVE, val_null(), &doc);
         return rc ? rc : apply_at(j, doc, path, OP_ADD, v, out);
     case OP_COPY:
         rc = get_at(j, doc, from, &v);
+        if (!rc)
+            rc = account(j, v, pointer_len(path));
         return rc ? rc : apply_at(j, doc, path, OP_ADD, v, out);
-    default:
+    case OP_REMOVE:
         return apply_at(j, doc, path, code, v, out);
+    default:
+        rc = account(j, v, pointer_len(path));
+        return rc ? rc : apply_at(j, doc, path, code, v, out);
     }
 }
 
 int sb_json_patch(struct arena *a, struct val t, struct val ops,
                   struct val *out, struct rn_err *e)
 {
-    struct jpatch j = {a, e, "", ""};
+    struct jpatch j = {a, e, "", "", 0, 0};
     if (val_kind(ops) != VAL_ARRAY)
         return rn_errf(e, RN_EINVAL,
                        "a JSON patch must be an array of "
                        "operations");
     struct val doc = t;
+    j.opname = "patch";
+    int rc0 = account(&j, t, 0);
+    if (rc0)
+        return rc0;
     for (size_t i = 0; i < val_list_len(ops); i++) {
         struct val op = val_list_at(ops, i);
         if (!is_obj(op))

@@ -255,6 +255,66 @@ static void test_json_patch(void **state)
     }
 }
 
+/* Copies share subtrees: a patch that copies the root into itself again
+ * and again would double the object each time.  The result is bounded in
+ * size and in depth, with an error naming the operation. */
+static void test_json_patch_bounds(void **state)
+{
+    (void)state;
+    struct buf ops;
+    struct arena a;
+    struct val out;
+    struct rn_err e;
+    buf_init(&ops, 0);
+    buf_add_str(&ops, "[");
+    for (int i = 0; i < 40; i++)
+        buf_add_fmt(&ops, "%s{\"op\":\"copy\",\"from\":\"\",\"path\":\"/c%d\"}",
+                    i ? "," : "", i);
+    buf_add_str(&ops, "]");
+    arena_init(&a, 0);
+    assert_int_equal(sb_json_patch(&a, parse(&a, "{\"x\":\"0123456789\"}"),
+                                   parse(&a, buf_str(&ops)), &out, &e),
+                     RN_EINVAL);
+    assert_non_null(strstr(e.msg, "copy operation: the patched object would "
+                                  "exceed 3145728 bytes"));
+    arena_free(&a);
+
+    /* nesting: a chain 300 deep copied into its own innermost object */
+    struct buf doc;
+    buf_init(&doc, 0);
+    buf_reset(&ops);
+    buf_add_str(&ops, "[{\"op\":\"copy\",\"from\":\"\",\"path\":\"");
+    for (int i = 0; i < 300; i++) {
+        buf_add_str(&doc, "{\"a\":");
+        buf_add_str(&ops, "/a");
+    }
+    buf_add_str(&doc, "{}");
+    for (int i = 0; i < 300; i++)
+        buf_add_str(&doc, "}");
+    buf_add_str(&ops, "/a\"}]");
+    arena_init(&a, 0);
+    assert_int_equal(sb_json_patch(&a, parse(&a, buf_str(&doc)),
+                                   parse(&a, buf_str(&ops)), &out, &e),
+                     RN_EINVAL);
+    assert_non_null(strstr(e.msg, "would nest deeper than 512"));
+    arena_free(&a);
+    buf_free(&doc);
+
+    /* a few copies of a small root stay fine, and emit */
+    arena_init(&a, 0);
+    assert_int_equal(
+        sb_json_patch(&a, parse(&a, "{\"x\":1}"),
+                      parse(&a,
+                            "[{\"op\":\"copy\",\"from\":\"\",\"path\":\"/y\"},"
+                            "{\"op\":\"copy\",\"from\":\"\",\"path\":\"/z\"}]"),
+                      &out, &e),
+        RN_OK);
+    assert_json(out,
+                "{\"x\":1,\"y\":{\"x\":1},\"z\":{\"x\":1,\"y\":{\"x\":1}}}");
+    arena_free(&a);
+    buf_free(&ops);
+}
+
 /* ---- protobuf ---- */
 
 static size_t put_len(unsigned char *p, unsigned field, const void *s, size_t n)
@@ -491,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_field_selectors),
         cmocka_unit_test(test_merge_patch),
         cmocka_unit_test(test_json_patch),
+        cmocka_unit_test(test_json_patch_bounds),
         cmocka_unit_test(test_protobuf),
         cmocka_unit_test(test_times),
         cmocka_unit_test_setup_teardown(test_store_pages, setup, teardown),
